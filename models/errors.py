@@ -1,0 +1,50 @@
+"""Typed domain errors. Each carries a Norwegian message the edges can show as it is."""
+
+from __future__ import annotations
+
+
+class DomainError(Exception):
+    """Base: `message` is bokmål text safe to show the user (it holds no user input unescaped)."""
+
+    http_status = 400
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+class NotFound(DomainError):
+    http_status = 404
+
+
+class PermissionDenied(DomainError):
+    http_status = 403
+
+
+class InvalidTransition(DomainError):
+    http_status = 409
+
+
+class UnknownPerson(DomainError):
+    """The chat user or e-mail matches nobody in the organisation."""
+
+    http_status = 403
+
+
+class ValidationFailed(DomainError):
+    """Field errors keyed by field name, so forms can show each message on its own field."""
+
+    http_status = 422
+
+    def __init__(self, errors: dict[str, str], message: str | None = None) -> None:
+        super().__init__(message or "; ".join(errors.values()))
+        self.errors = errors
+
+
+class ImportFailed(DomainError):
+    """An org import with bad rows: nothing was imported; `problems` lists (line, message)."""
+
+    def __init__(self, problems: list[tuple[int, str]]) -> None:
+        lines = "\n".join(f"linje {n}: {msg}" for n, msg in problems)
+        super().__init__(f"Ingenting ble importert. Rett feilene og prøv igjen:\n{lines}")
+        self.problems = problems

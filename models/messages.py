@@ -1,0 +1,68 @@
+"""The platform-neutral message every edge renders its own way (Block Kit, Adaptive Card, terminal, HTML).
+
+It lives in the domain package because the domain writes notifications into the
+outbox in the same transaction as the change that caused them. All text here is
+plain and unescaped: each renderer escapes for its own markup.
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import BaseModel, Field
+
+
+class Action(BaseModel):
+    """A button. `action_id` names the handler ("avvik.take"); `value` carries its argument."""
+
+    label: str
+    action_id: str
+    value: str = ""
+    style: Literal["primary", "danger"] | None = None
+    url: str | None = None
+
+
+class Fact(BaseModel):
+    label: str
+    value: str
+
+
+class Item(BaseModel):
+    """One entry in a list: an avvik, a check item, an oppdrag."""
+
+    title: str
+    text: str = ""
+    facts: list[Fact] = Field(default_factory=list)
+    actions: list[Action] = Field(default_factory=list)
+
+
+class FormField(BaseModel):
+    name: str
+    label: str
+    kind: Literal["text", "textarea", "select", "date", "datetime", "number"] = "text"
+    options: list[tuple[str, str]] = Field(default_factory=list, description="(value, label)")
+    required: bool = True
+    initial: str | None = None
+    max_length: int | None = None
+    hint: str | None = None
+
+
+class Form(BaseModel):
+    """A form that Slack shows as a modal, Teams as a card, the terminal as a guided dialog."""
+
+    form_id: str
+    title: str
+    submit_label: str = "Send"
+    fields: list[FormField]
+    context: dict[str, str] = Field(default_factory=dict, description="ids carried through the form; no secrets")
+
+
+class Reply(BaseModel):
+    text: str = ""
+    title: str | None = None
+    facts: list[Fact] = Field(default_factory=list)
+    items: list[Item] = Field(default_factory=list)
+    actions: list[Action] = Field(default_factory=list)
+    form: Form | None = None
+    ephemeral: bool = False
+    image_path: str | None = None

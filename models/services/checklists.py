@@ -1,0 +1,136 @@
+"""Internkontroll: the leader's due check items this period, and answering them.
+
+A run (template × unit × period) is created on the first answer, so "due" is simply
+the active items with no answer in this period's run. A «nei» creates an avvik.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlmodel import Session, select
+
+from models.errors import NotFound, PermissionDenied, ValidationFailed
+from models.periods import Period, period_of
+from models.services import audit, org
+from models.services._tx import writes
+from models.tables import ChecklistAnswer, ChecklistItem, ChecklistRun, ChecklistTemplate, Unit
+from models.tables._common import utcnow
+from models.vocabulary import CHECK_ANSWERS
+
+
+@dataclass(frozen=True)
+class DueItem:
+    unit_id: int
+    unit_name: str
+    template_id: int
+    template_name: str
+    period: str
+    item_id: int
+    purpose: str
+    type: str
+    text: str
+    answer: str | None
+    comment: str | None
+
+
+def current_period(template: ChecklistTemplate, now: datetime | None = None, tz: str = "Europe/Oslo") -> Period:
+    return period_of(now or utcnow(), template.recurrence, tz)
+
+
+def list_checklist(*, session: Session, actor_id: int, now: datetime | None = None,
+                   include_answered: bool = True) -> list[DueItem]:
+    """This period's check items for every unit the actor leads directly."""
+    actor = org.load_actor(session, person_id=actor_id)
+    if not actor.led_unit_ids:
+        return []
+    units = session.exec(select(Unit).where(Unit.id.in_(actor.led_unit_ids)).order_by(Unit.path)).all()  # type: ignore[union-attr]
+    templates = session.exec(select(ChecklistTemplate).where(ChecklistTemplate.org_id == actor.org_id,
+                                                             ChecklistTemplate.active == True)).all()  # noqa: E712
+    out: list[DueItem] = []
+    for tpl in templates:
+        period = current_period(tpl, now).key
+        items = session.exec(select(ChecklistItem).where(ChecklistItem.template_id == tpl.id,
+                                                         ChecklistItem.active == True)  # noqa: E712
+                             .order_by(ChecklistItem.position, ChecklistItem.id)).all()
+        for unit in units:
+            run = session.exec(select(ChecklistRun).where(ChecklistRun.template_id == tpl.id,
+                                                          ChecklistRun.unit_id == unit.id,
+                                                          ChecklistRun.period == period)).first()
+            answers = {}
+            if run is not None:
+                answers = {a.item_id: a for a in session.exec(select(ChecklistAnswer).where(ChecklistAnswer.run_id == run.id))}
+            for item in items:
+                a = answers.get(item.id)
+                if a is not None and not include_answered:
+                    continue
+                out.append(DueItem(unit_id=unit.id, unit_name=unit.name, template_id=tpl.id, template_name=tpl.name,  # type: ignore[arg-type]
+                                   period=period, item_id=item.id, purpose=item.purpose, type=item.type,  # type: ignore[arg-type]
+                                   text=item.text, answer=a.answer if a else None, comment=a.comment if a else None))
+    return out
+
+
+def list_due_checklists(*, session: Session, actor_id: int, now: datetime | None = None) -> list[DueItem]:
+    return list_checklist(session=session, actor_id=actor_id, now=now, include_answered=False)
+
+
+@dataclass(frozen=True)
+class AnswerResult:
+    answer: ChecklistAnswer
+    avvik_number: int | None
+
+
+@writes
+def answer_check_item(*, session: Session, actor_id: int, unit_id: int, item_id: int, answer: str,
+                      comment: str | None = None, now: datetime | None = None) -> AnswerResult:
+    actor = org.load_actor(session, person_id=actor_id)
+    answer = (answer or "").strip().lower().replace(" ", "_")
+    if answer not in CHECK_ANSWERS:
+        raise ValidationFailed({"answer": "Svar ja, nei eller ikke relevant."})
+    if unit_id not in actor.led_unit_ids and not actor.org_wide:
+        raise PermissionDenied("Bare lederen for enheten kan svare på sjekklisten.")
+    item = session.get(ChecklistItem, item_id)
+    if item is None or item.org_id != actor.org_id or not item.active:
+        raise NotFound("Fant ikke sjekkpunktet.")
+    text = (comment or "").replace("\x00", "").strip()
+    if answer == "nei" and len(text) < 3:
+        raise ValidationFailed({"comment": "Skriv en kort kommentar om hva som mangler – den blir et avvik."})
+    if len(text) > 3000:
+        raise ValidationFailed({"comment": "Kommentaren kan være høyst 3000 tegn."})
+    tpl = session.get(ChecklistTemplate, item.template_id)
+    assert tpl is not None
+    period = current_period(tpl, now).key
+    run = session.exec(select(ChecklistRun).where(ChecklistRun.template_id == tpl.id, ChecklistRun.unit_id == unit_id,
+                                                  ChecklistRun.period == period)).first()
+    if run is None:
+        run = ChecklistRun(org_id=actor.org_id, template_id=tpl.id, unit_id=unit_id, period=period)  # type: ignore[arg-type]
+        session.add(run)
+        session.flush()
+    row = session.exec(select(ChecklistAnswer).where(ChecklistAnswer.run_id == run.id,
+                                                     ChecklistAnswer.item_id == item_id)).first()
+    if row is None:
+        row = ChecklistAnswer(org_id=actor.org_id, run_id=run.id, item_id=item_id, answer=answer)  # type: ignore[arg-type]
+    row.answer = answer
+    row.comment = text or None
+    row.answered_by_id = actor_id
+    row.answered_at = utcnow()
+    session.add(row)
+    session.flush()
+    avvik_number = None
+    if answer == "nei" and row.avvik_id is None:
+        from models.services.avvik import AvvikInput, report_avvik
+
+        category = "hms" if "hms" in (item.purpose + item.type).lower() else "rutinebrudd"
+        # report_avvik commits: the answer and the avvik land together in this transaction.
+        avvik = report_avvik.__wrapped__(  # type: ignore[attr-defined]
+            session=session, reporter_id=actor_id, source="checklist",
+            data=AvvikInput(category=category, title=f"Sjekkpunkt besvart «nei»: {item.text}"[:200],
+                            description=text, occurred_at=utcnow(), probability=2, consequence=2, unit_id=unit_id),
+        )
+        row.avvik_id = avvik.id
+        session.add(row)
+        avvik_number = avvik.number
+    audit.record(session, org_id=actor.org_id, actor_id=actor_id, action="checklist.answered", entity="checklist_answer",
+                 entity_id=row.id, detail={"answer": answer, "period": period})
+    return AnswerResult(answer=row, avvik_number=avvik_number)

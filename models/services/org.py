@@ -1,0 +1,146 @@
+"""Organisations, the unit tree and the people in it; builds the `Actor` every rule checks."""
+
+from __future__ import annotations
+
+from sqlalchemy import func, or_, update
+from sqlmodel import Session, select
+
+from models.access import LINE_ROLES, ORG_WIDE_ROLES, Actor
+from models.errors import NotFound, UnknownPerson
+from models.tables import Counter, Organisation, Person, PersonRole, Unit
+
+
+def get_org(session: Session, *, slug: str) -> Organisation:
+    org = session.exec(select(Organisation).where(Organisation.slug == slug)).first()
+    if org is None:
+        raise NotFound(f"Fant ingen kommune med kortnavn «{slug}». Kjør «trad demo» eller importer organisasjonen.")
+    return org
+
+
+def default_org(session: Session) -> Organisation:
+    from models.settings import get_settings
+
+    org = session.exec(select(Organisation).where(Organisation.slug == get_settings().org_slug)).first()
+    if org is None:
+        org = session.exec(select(Organisation).order_by(Organisation.id)).first()
+    if org is None:
+        raise NotFound("Databasen har ingen kommune ennå. Kjør «trad demo» eller «trad org import».")
+    return org
+
+
+def next_number(session: Session, *, org_id: int, name: str) -> int:
+    """Next value of a per-organisation sequence, safe under concurrent writers."""
+    stmt = (
+        update(Counter)
+        .where(Counter.org_id == org_id, Counter.name == name)
+        .values(value=Counter.value + 1)
+        .returning(Counter.value)
+    )
+    value = session.execute(stmt).scalar()
+    if value is None:
+        session.add(Counter(org_id=org_id, name=name, value=1))
+        session.flush()
+        return 1
+    return int(value)
+
+
+def subtree_ids(session: Session, unit_ids: set[int]) -> set[int]:
+    """The units given and every unit below them."""
+    if not unit_ids:
+        return set()
+    paths = session.exec(select(Unit.id_path).where(Unit.id.in_(unit_ids))).all()  # type: ignore[union-attr]
+    conds = [Unit.id_path.startswith(p) for p in paths]  # type: ignore[union-attr]
+    return set(session.exec(select(Unit.id).where(or_(*conds))).all())  # type: ignore[arg-type]
+
+
+def ancestors(session: Session, unit_id: int) -> list[Unit]:
+    """The unit itself first, then each unit above it up to the top."""
+    unit = session.get(Unit, unit_id)
+    if unit is None:
+        return []
+    ids = [int(x) for x in unit.id_path.strip("/").split("/") if x]
+    units = {u.id: u for u in session.exec(select(Unit).where(Unit.id.in_(ids))).all()}  # type: ignore[union-attr]
+    return [units[i] for i in reversed(ids) if i in units]
+
+
+def load_actor(session: Session, *, person_id: int) -> Actor:
+    person = session.get(Person, person_id)
+    if person is None or not person.active:
+        raise UnknownPerson("Du er ikke registrert som aktiv ansatt i Tråd. Kontakt din leder eller Tråd-administratoren.")
+    roles = session.exec(select(PersonRole).where(PersonRole.person_id == person_id)).all()
+    role_names = frozenset({r.role for r in roles} | {"ansatt"})
+    led = frozenset(r.unit_id for r in roles if r.role in LINE_ROLES and r.unit_id is not None)
+    org_wide = bool(role_names & set(ORG_WIDE_ROLES))
+    managed = frozenset(subtree_ids(session, set(led)))
+    return Actor(
+        person_id=person.id,  # type: ignore[arg-type]
+        org_id=person.org_id,
+        name=person.name,
+        email=person.email,
+        unit_id=person.unit_id,
+        roles=role_names,
+        led_unit_ids=led,
+        managed_unit_ids=managed,
+        org_wide=org_wide,
+    )
+
+
+def find_person_by_email(session: Session, *, email: str, org_id: int | None = None) -> Person:
+    q = select(Person).where(func.lower(Person.email) == email.strip().lower(), Person.active == True)  # noqa: E712
+    if org_id is not None:
+        q = q.where(Person.org_id == org_id)
+    person = session.exec(q.order_by(Person.id)).first()
+    if person is None:
+        raise UnknownPerson(
+            "Jeg finner deg ikke blant de ansatte i Tråd. Be din leder eller Tråd-administratoren "
+            "om å legge deg inn med e-postadressen din."
+        )
+    return person
+
+
+def leaders_for_unit(session: Session, *, unit_id: int) -> list[Person]:
+    """The nearest leaders: the unit's own leder, else the leader of the closest unit above."""
+    for unit in ancestors(session, unit_id):
+        people = session.exec(
+            select(Person)
+            .join(PersonRole, PersonRole.person_id == Person.id)
+            .where(PersonRole.unit_id == unit.id, PersonRole.role.in_(LINE_ROLES), Person.active == True)  # type: ignore[attr-defined]  # noqa: E712
+            .order_by(Person.id)
+        ).all()
+        if people:
+            return list(people)
+    return list(
+        session.exec(
+            select(Person)
+            .join(PersonRole, PersonRole.person_id == Person.id)
+            .where(Person.org_id == session.get(Unit, unit_id).org_id, PersonRole.role == "kommunedirektør")  # type: ignore[union-attr]
+        ).all()
+    )
+
+
+def list_units(session: Session, *, org_id: int) -> list[Unit]:
+    return list(session.exec(select(Unit).where(Unit.org_id == org_id, Unit.active == True).order_by(Unit.path)).all())  # noqa: E712
+
+
+def unit_by_path(session: Session, *, org_id: int, path: str) -> Unit | None:
+    return session.exec(select(Unit).where(Unit.org_id == org_id, Unit.path == path)).first()
+
+
+def ensure_unit_path(session: Session, *, org_id: int, path: str) -> Unit:
+    """Create each missing unit along a slash path ("Oppvekst/Aurvoll skole") and return the last."""
+    parent: Unit | None = None
+    parts = [p.strip() for p in path.split("/") if p.strip()]
+    for depth, name in enumerate(parts):
+        sub = "/".join(parts[: depth + 1])
+        unit = unit_by_path(session, org_id=org_id, path=sub)
+        if unit is None:
+            kind = "sector" if depth == 0 and len(parts) > 1 else "unit"
+            unit = Unit(org_id=org_id, parent_id=parent.id if parent else None, name=name, path=sub, kind=kind)
+            session.add(unit)
+            session.flush()
+            unit.id_path = f"{parent.id_path if parent else '/'}{unit.id}/"
+            session.add(unit)
+            session.flush()
+        parent = unit
+    assert parent is not None
+    return parent

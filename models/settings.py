@@ -1,0 +1,116 @@
+"""One settings class for the whole of Tråd, read from the environment and `.env`.
+
+Why one class: deployments set environment variables by these exact names, and a
+single place that refuses placeholders keeps a half-configured server from starting
+and then failing on the first real message.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+
+from pydantic import Field, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+PLACEHOLDERS = {"changeme", "change-me", "changethis", "secret", "xxx", "todo", "placeholder", "your-secret"}
+DEFAULT_SQLITE_URL = "sqlite:///./var/trad.db"
+
+
+class SettingsError(ValueError):
+    """Raised with one line naming the setting that stops the server from starting."""
+
+
+def _is_placeholder(value: str | None) -> bool:
+    if value is None:
+        return False
+    v = value.strip().lower()
+    return v in PLACEHOLDERS or v.startswith("xoxb-your") or v.startswith("<") or "changeme" in v
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_file=".env", env_file_encoding="utf-8", extra="ignore")
+
+    database_url: str = Field(default=DEFAULT_SQLITE_URL, alias="DATABASE_URL")
+    public_base_url: str = Field(default="http://127.0.0.1:8000", alias="PUBLIC_BASE_URL")
+    tz_name: str = Field(default="Europe/Oslo", alias="TZ_NAME")
+    default_locale: str = Field(default="nb", alias="DEFAULT_LOCALE")
+    secret_key: str | None = Field(default=None, alias="SECRET_KEY")
+    org_slug: str = Field(default="oyer", alias="TRAD_ORG", description="organisation served by default")
+    log_level: str = Field(default="INFO", alias="LOG_LEVEL")
+
+    # Slack
+    slack_bot_token: str | None = Field(default=None, alias="SLACK_BOT_TOKEN")
+    slack_signing_secret: str | None = Field(default=None, alias="SLACK_SIGNING_SECRET")
+    slack_app_token: str | None = Field(default=None, alias="SLACK_APP_TOKEN")
+    slack_api_url: str = Field(default="https://slack.com/api/", alias="SLACK_API_URL")
+    slack_leadership_channel: str | None = Field(default=None, alias="SLACK_LEADERSHIP_CHANNEL")
+
+    # Microsoft Teams (Bot Framework)
+    teams_app_id: str | None = Field(default=None, alias="TEAMS_APP_ID")
+    teams_app_password: str | None = Field(default=None, alias="TEAMS_APP_PASSWORD")
+    teams_tenant_id: str | None = Field(default=None, alias="TEAMS_TENANT_ID")
+    teams_authority: str | None = Field(default=None, alias="TEAMS_AUTHORITY")
+    teams_openid_metadata_url: str = Field(
+        default="https://login.botframework.com/v1/.well-known/openidconfiguration",
+        alias="TEAMS_OPENID_METADATA_URL",
+    )
+    teams_service_url_hosts: str = Field(
+        default="smba.trafficmanager.net,smba.infra.gov.teams.microsoft.us",
+        alias="TEAMS_SERVICE_URL_HOSTS",
+    )
+    teams_leadership_conversation: str | None = Field(default=None, alias="TEAMS_LEADERSHIP_CONVERSATION")
+
+    # Scheduling
+    scheduler_enabled: bool = Field(default=True, alias="SCHEDULER_ENABLED")
+    outbox_worker_enabled: bool = Field(default=True, alias="OUTBOX_WORKER_ENABLED")
+
+    @model_validator(mode="after")
+    def _refuse_placeholders(self) -> Settings:
+        for name in ("slack_bot_token", "slack_signing_secret", "slack_app_token", "teams_app_password", "secret_key"):
+            if _is_placeholder(getattr(self, name)):
+                alias = type(self).model_fields[name].alias
+                raise SettingsError(f"{alias} has a placeholder value; set a real secret or remove it")
+        slack_parts = {"SLACK_BOT_TOKEN": self.slack_bot_token, "SLACK_SIGNING_SECRET": self.slack_signing_secret}
+        if any(slack_parts.values()) and not all(slack_parts.values()):
+            missing = next(k for k, v in slack_parts.items() if not v)
+            raise SettingsError(f"{missing} is missing: Slack needs both SLACK_BOT_TOKEN and SLACK_SIGNING_SECRET")
+        teams_parts = {
+            "TEAMS_APP_ID": self.teams_app_id,
+            "TEAMS_APP_PASSWORD": self.teams_app_password,
+            "TEAMS_TENANT_ID": self.teams_tenant_id,
+        }
+        if any(teams_parts.values()) and not all(teams_parts.values()):
+            missing = next(k for k, v in teams_parts.items() if not v)
+            raise SettingsError(f"{missing} is missing: Teams needs TEAMS_APP_ID, TEAMS_APP_PASSWORD and TEAMS_TENANT_ID")
+        return self
+
+    @property
+    def slack_enabled(self) -> bool:
+        return bool(self.slack_bot_token and self.slack_signing_secret)
+
+    @property
+    def teams_enabled(self) -> bool:
+        return bool(self.teams_app_id and self.teams_app_password and self.teams_tenant_id)
+
+    @property
+    def teams_authority_url(self) -> str:
+        return self.teams_authority or f"https://login.microsoftonline.com/{self.teams_tenant_id}"
+
+    @property
+    def teams_allowed_hosts(self) -> list[str]:
+        return [h.strip().lower() for h in self.teams_service_url_hosts.split(",") if h.strip()]
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.database_url.startswith("sqlite")
+
+    def sqlite_path(self) -> Path | None:
+        if not self.is_sqlite:
+            return None
+        return Path(self.database_url.split("///", 1)[1])
+
+
+@lru_cache
+def get_settings() -> Settings:
+    return Settings()
