@@ -1,0 +1,15 @@
+"""The web side: FastAPI routes and Jinja2 templates (anonymous varsling, forms, leader view)."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from fastapi import FastAPI
+
+    from models.settings import Settings
+
+
+def mount(app: FastAPI, settings: Settings) -> None:
+    """Add the web routes (filled in by each web feature)."""
+    return None

@@ -65,4 +65,5 @@ class Reply(BaseModel):
     actions: list[Action] = Field(default_factory=list)
     form: Form | None = None
     ephemeral: bool = False
-    image_path: str | None = None
+    image_png_b64: str | None = Field(default=None, description="a chart as base64 PNG, sent as an upload/image")
+    image_alt: str | None = None

@@ -8,7 +8,15 @@ from datetime import date
 from sqlmodel import Session
 
 from models.services import org as org_svc
-from models.tables import ChecklistItem, ChecklistTemplate, Oppdrag, OppdragUnit, Organisation, Person, PersonRole
+from models.tables import (
+    ChecklistItem,
+    ChecklistTemplate,
+    Oppdrag,
+    OppdragUnit,
+    Organisation,
+    Person,
+    PersonRole,
+)
 
 
 @dataclass

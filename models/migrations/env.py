@@ -1,7 +1,6 @@
 """Alembic environment: the metadata is SQLModel's, the URL comes from the caller or the settings."""
 
 from alembic import context
-from sqlalchemy import pool
 from sqlmodel import SQLModel
 
 import models.tables  # noqa: F401  (registers the foundation tables)

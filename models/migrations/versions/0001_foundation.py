@@ -4,7 +4,7 @@ Revision ID: 0001_foundation
 Revises: 
 Create Date: 2026-11-23 16:42:45.983960
 """
-from typing import Sequence, Union
+from collections.abc import Sequence
 
 from alembic import op
 import sqlalchemy as sa
@@ -12,9 +12,9 @@ import sqlmodel
 
 
 revision: str = '0001_foundation'
-down_revision: Union[str, Sequence[str], None] = None
-branch_labels: Union[str, Sequence[str], None] = None
-depends_on: Union[str, Sequence[str], None] = None
+down_revision: str | Sequence[str] | None = None
+branch_labels: str | Sequence[str] | None = None
+depends_on: str | Sequence[str] | None = None
 
 
 def upgrade() -> None:

@@ -1,0 +1,46 @@
+# Two commands: `make run` sets up and serves Tråd with its demo organisation on SQLite;
+# `make test` runs the whole suite against SQLite and PostgreSQL.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed-stamp
+NODE_DEPS := var/node/node_modules/axe-core/axe.min.js
+HOST ?= 127.0.0.1
+PORT ?= 8000
+
+.PHONY: run test lint bench clean browser
+
+$(STAMP): pyproject.toml
+	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	@$(PY) -m pip install -q --disable-pip-version-check uv
+	@$(VENV)/bin/uv pip install -q --python $(PY) -e '.[dev]'
+	@touch $(STAMP)
+
+run: $(STAMP)
+	@mkdir -p var
+	@$(VENV)/bin/trad migrate
+	@$(VENV)/bin/trad demo --if-empty
+	@$(VENV)/bin/trad serve --host $(HOST) --port $(PORT) --banner
+
+# Headless Chromium (Debian's package) and axe-core (npm) for the browser tests.
+browser: $(NODE_DEPS)
+	@command -v chromium >/dev/null || { \
+	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq chromium >/dev/null; }
+
+$(NODE_DEPS):
+	@mkdir -p var/node
+	@npm install --silent --no-audit --no-fund --prefix var/node axe-core@4 >/dev/null
+
+test: $(STAMP) browser
+	@$(PY) -m pytest $(PYTEST_ARGS)
+
+lint: $(STAMP)
+	@$(VENV)/bin/ruff check .
+
+bench: $(STAMP)
+	@$(PY) bench/domain.py
+
+clean:
+	rm -rf $(VENV) var .pytest_cache

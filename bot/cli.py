@@ -1,0 +1,149 @@
+"""The `trad` command: serve, migrate, demo, org import, chat — and the commands features register.
+
+Feature packages add commands without editing this file: any of the modules in
+`EXTENSIONS` that exists and has `register(group)` is called at start-up.
+"""
+
+from __future__ import annotations
+
+import importlib
+import sys
+from pathlib import Path
+
+import click
+from pydantic import ValidationError
+
+from models.settings import Settings, SettingsError, get_settings
+
+EXTENSIONS = ("notifications.cli", "reports.cli", "bot.teams.cli", "bot.slack.cli", "forms.cli")
+
+
+def load_settings() -> Settings:
+    """Settings, or one clear line naming the bad setting and exit code 2."""
+    try:
+        return get_settings()
+    except (ValidationError, SettingsError) as exc:
+        if isinstance(exc, ValidationError):
+            msg = exc.errors()[0].get("msg", str(exc)).removeprefix("Value error, ")
+            loc = exc.errors()[0].get("loc") or ()
+            if loc and loc[0] not in msg:
+                msg = f"{loc[0]}: {msg}"
+        else:
+            msg = str(exc)
+        click.echo(f"Tråd kan ikke starte: {msg}", err=True)
+        sys.exit(2)
+
+
+@click.group(help="Tråd – avvik, varsling, internkontroll og oppdrag i Slack og Teams.")
+def main() -> None:
+    pass
+
+
+@main.command(help="Kjør databasemigreringene.")
+def migrate() -> None:
+    from models.migrate import upgrade
+
+    settings = load_settings()
+    upgrade(settings.database_url)
+    click.echo("Databasen er oppdatert.")
+
+
+@main.command(help="Start Tråd-serveren (FastAPI).")
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=8000, show_default=True, type=click.IntRange(1, 65535))
+@click.option("--workers", default=1, show_default=True, type=click.IntRange(1, 32))
+@click.option("--banner/--no-banner", default=False, help="Skriv ut hvordan man bruker demoen.")
+def serve(host: str, port: int, workers: int, banner: bool) -> None:
+    import uvicorn
+
+    settings = load_settings()
+    if banner:
+        base = f"http://{host}:{port}"
+        click.echo(
+            "\n  Tråd kjører på " + base + "\n"
+            f"  • Anonymt varslingsskjema:  {base}/varsling\n"
+            f"  • Skjema for avvik:         {base}/avvik/ny\n"
+            f"  • Ledervisning:             {base}/leder\n"
+            f"  • Helsesjekk:               {base}/healthz\n"
+            "  • Snakk med boten i terminalen (i et nytt vindu):\n"
+            "      .venv/bin/trad chat --as ansatt1@oyer.kommune.no     (ansatt)\n"
+            "      .venv/bin/trad chat --as leder.aurvoll@oyer.kommune.no (leder)\n"
+            "  Stopp med Ctrl+C.\n"
+        )
+    del settings
+    # No access log: the anonymous varsling path must leave no client address anywhere.
+    uvicorn.run("bot.main:create_app", factory=True, host=host, port=port, workers=workers, access_log=False,
+                proxy_headers=False, server_header=False, log_level="info")
+
+
+@main.command(help="Fyll databasen med demokommunen (Øyer kommune).")
+@click.option("--if-empty", is_flag=True, help="Bare hvis databasen ikke har noen kommune ennå.")
+@click.option("--seed", default=2026, show_default=True, type=int)
+def demo(if_empty: bool, seed: int) -> None:
+    from models.demo import seed_demo
+
+    from models.db import session_scope
+
+    settings = load_settings()
+    with session_scope() as s:
+        result = seed_demo(session=s, seed=seed, if_empty=if_empty, tz=settings.tz_name)
+    click.echo(result)
+
+
+@main.group(help="Organisasjonen: import av ansatte og enheter.")
+def org() -> None:
+    pass
+
+
+@org.command("import", help="Importer ansatte fra CSV med kolonnene email,name,unit,role.")
+@click.argument("csv_file", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--prune", is_flag=True, help="Deaktiver ansatte som ikke står i fila.")
+@click.option("--org", "org_slug", default=None, help="Kommunens kortnavn (standard: TRAD_ORG).")
+@click.option("--org-name", default=None, help="Navn på kommunen hvis den opprettes nå.")
+def org_import(csv_file: Path, prune: bool, org_slug: str | None, org_name: str | None) -> None:
+    from models.services.org_import import import_people
+
+    from models.db import session_scope
+    from models.errors import DomainError
+
+    settings = load_settings()
+    if not csv_file.exists():
+        click.echo(f"Fant ikke fila {csv_file}.", err=True)
+        sys.exit(2)
+    try:
+        raw = csv_file.read_bytes()
+        with session_scope() as s:
+            report = import_people(session=s, data=raw, org_slug=org_slug or settings.org_slug,
+                                   org_name=org_name, prune=prune)
+    except DomainError as exc:
+        click.echo(exc.message, err=True)
+        sys.exit(1)
+    click.echo(report)
+
+
+@main.command(help="Snakk med Tråd i terminalen, som en ansatt (samme samtale som i Slack og Teams).")
+@click.option("--as", "email", required=True, help="E-postadressen til personen du er.")
+def chat(email: str) -> None:
+    from bot.console import run_console
+
+    load_settings()
+    sys.exit(run_console(email))
+
+
+def _register_extensions() -> None:
+    for name in EXTENSIONS:
+        try:
+            mod = importlib.import_module(name)
+        except ModuleNotFoundError as exc:
+            if exc.name and name.startswith(exc.name):
+                continue
+            raise
+        register = getattr(mod, "register", None)
+        if register is not None:
+            register(main)
+
+
+_register_extensions()
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,130 @@
+"""Neutral form specs and how their submitted values become domain input.
+
+Slack shows these as modals, Teams as Adaptive Cards, the web as HTML and text
+channels as a guided dialog: one definition, one parser, the same field names, so a
+`ValidationFailed` from the domain lands on the same field everywhere.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from bot.conversation.parsing import parse_date, parse_local_datetime
+from models.errors import ValidationFailed
+from models.messages import Form, FormField
+from models.services.avvik import AvvikInput
+from models.tables import Avvik, Oppdrag, Unit
+from models.vocabulary import AVVIK_CATEGORIES, CONSEQUENCE_LABELS, OPPDRAG_STATUSES, PROBABILITY_LABELS
+
+SCALE_P = [(str(k), f"{k} – {v}") for k, v in PROBABILITY_LABELS.items()]
+SCALE_K = [(str(k), f"{k} – {v}") for k, v in CONSEQUENCE_LABELS.items()]
+
+
+def avvik_form(*, units: list[Unit], default_unit_id: int | None, description: str = "") -> Form:
+    return Form(
+        form_id="avvik.report", title="Meld avvik", submit_label="Send avvik",
+        fields=[
+            FormField(name="category", label="Kategori", kind="select", options=list(AVVIK_CATEGORIES.items())),
+            FormField(name="unit_id", label="Enhet", kind="select",
+                      options=[(str(u.id), u.name) for u in units if u.kind != "top"],
+                      initial=str(default_unit_id) if default_unit_id else None),
+            FormField(name="description", label="Hva skjedde?", kind="textarea", max_length=3000,
+                      initial=description[:3000] or None),
+            FormField(name="occurred_at", label="Når skjedde det?", kind="datetime",
+                      hint="F.eks. «nå», «i dag 14:30», «i går kl 9» eller «22.11 13:00»"),
+            FormField(name="location", label="Hvor skjedde det?", required=False, max_length=300),
+            FormField(name="probability", label="Sannsynlighet for at det skjer igjen", kind="select", options=SCALE_P),
+            FormField(name="consequence", label="Konsekvens", kind="select", options=SCALE_K),
+            FormField(name="immediate_action", label="Strakstiltak (hva ble gjort med en gang?)", kind="textarea",
+                      required=False, max_length=3000),
+        ],
+    )
+
+
+def parse_avvik_form(values: dict[str, str], *, now: datetime | None = None, tz: str = "Europe/Oslo") -> AvvikInput:
+    errors: dict[str, str] = {}
+    occurred = parse_local_datetime(values.get("occurred_at", ""), now=now, tz=tz)
+    if occurred is None:
+        errors["occurred_at"] = "Skriv når det skjedde, f.eks. «i dag 14:30» eller «22.11 13:00»."
+    nums = {}
+    for name in ("probability", "consequence"):
+        raw = (values.get(name) or "").strip()
+        nums[name] = int(raw) if raw.isdigit() and 1 <= int(raw) <= 5 else 0
+        if not nums[name]:
+            errors[name] = "Velg et tall fra 1 til 5."
+    unit_raw = (values.get("unit_id") or "").strip()
+    if unit_raw and not unit_raw.isdigit():
+        errors["unit_id"] = "Velg en enhet fra listen."
+    if errors:
+        raise ValidationFailed(errors)
+    return AvvikInput(
+        category=(values.get("category") or "").strip(), description=values.get("description") or "",
+        occurred_at=occurred, probability=nums["probability"], consequence=nums["consequence"],  # type: ignore[arg-type]
+        unit_id=int(unit_raw) if unit_raw else None, location=values.get("location") or "",
+        immediate_action=values.get("immediate_action") or "",
+    )
+
+
+def tiltak_form(avvik: Avvik, people: list[tuple[str, str]], default_owner: int) -> Form:
+    return Form(
+        form_id="avvik.add_tiltak", title="Legg til tiltak", submit_label="Lagre tiltak",
+        context={"avvik_id": str(avvik.id)},
+        fields=[
+            FormField(name="description", label=f"Tiltak for AV-{avvik.number}", kind="textarea", max_length=3000),
+            FormField(name="owner_id", label="Ansvarlig", kind="select", options=people, initial=str(default_owner)),
+            FormField(name="deadline", label="Frist", kind="date", hint="F.eks. 15.12 eller «om 14 dager»"),
+        ],
+    )
+
+
+def parse_deadline(values: dict[str, str], now: datetime | None = None) -> date:
+    d = parse_date(values.get("deadline", ""), now=now)
+    if d is None:
+        raise ValidationFailed({"deadline": "Skriv fristen som dato, f.eks. 15.12.2026 eller «om 14 dager»."})
+    return d
+
+
+def close_form(avvik: Avvik) -> Form:
+    return Form(
+        form_id="avvik.close", title="Lukk avvik", submit_label="Lukk avviket", context={"avvik_id": str(avvik.id)},
+        fields=[
+            FormField(name="conclusion", label=f"Konklusjon for AV-{avvik.number}", kind="textarea", max_length=3000),
+            FormField(name="effect_evaluation", label="Vurdering av effekten av tiltakene", kind="textarea",
+                      max_length=3000),
+        ],
+    )
+
+
+def reopen_form(avvik: Avvik) -> Form:
+    return Form(form_id="avvik.reopen", title="Gjenåpne avvik", submit_label="Gjenåpne",
+                context={"avvik_id": str(avvik.id)},
+                fields=[FormField(name="reason", label="Hvorfor gjenåpnes avviket?", kind="textarea", max_length=3000)])
+
+
+def check_comment_form(*, unit_id: int, item_id: int, item_text: str) -> Form:
+    return Form(form_id="check.nei", title="Sjekkpunkt: nei", submit_label="Lagre og meld avvik",
+                context={"unit_id": str(unit_id), "item_id": str(item_id)},
+                fields=[FormField(name="comment", label=f"Hva mangler? ({item_text})"[:150], kind="textarea",
+                                  max_length=3000)])
+
+
+def oppdrag_form(oppdrag: Oppdrag) -> Form:
+    return Form(
+        form_id="oppdrag.update", title="Oppdater oppdrag", submit_label="Lagre", context={"number": str(oppdrag.number)},
+        fields=[
+            FormField(name="status", label=f"Status for oppdrag {oppdrag.number}", kind="select",
+                      options=list(OPPDRAG_STATUSES.items()), initial=oppdrag.status),
+            FormField(name="progress", label="Framdrift i prosent (0–100)", kind="number", initial=str(oppdrag.progress)),
+            FormField(name="comment", label="Kommentar", kind="textarea", required=False, max_length=3000),
+        ],
+    )
+
+
+def parse_oppdrag_form(values: dict[str, str]) -> tuple[str | None, int | None, str | None]:
+    raw = (values.get("progress") or "").strip().rstrip("%").strip()
+    progress = None
+    if raw:
+        if not raw.isdigit() or not 0 <= int(raw) <= 100:
+            raise ValidationFailed({"progress": "Framdriften må være et tall fra 0 til 100."})
+        progress = int(raw)
+    return (values.get("status") or None), progress, (values.get("comment") or None)

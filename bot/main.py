@@ -1,0 +1,60 @@
+"""Composition root: builds the FastAPI app and mounts every edge that is configured.
+
+Each edge exposes `mount(app, settings)`; nothing here knows a platform's details.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI, Request
+from fastapi.responses import JSONResponse
+from sqlalchemy import text
+
+from models.errors import DomainError
+from models.settings import Settings, get_settings
+
+log = logging.getLogger("trad")
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    settings = settings or get_settings()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        from notifications import runtime
+
+        await runtime.start(settings, app.state)
+        try:
+            yield
+        finally:
+            await runtime.stop(app.state)
+
+    app = FastAPI(title="Tråd", version="0.1.0", lifespan=lifespan, docs_url=None, redoc_url=None)
+    app.state.settings = settings
+
+    @app.get("/healthz")
+    def healthz() -> dict[str, object]:
+        from models.db import get_engine
+
+        with get_engine(settings.database_url).connect() as conn:
+            conn.execute(text("SELECT 1"))
+        return {"status": "ok", "slack": settings.slack_enabled, "teams": settings.teams_enabled}
+
+    @app.exception_handler(DomainError)
+    async def _domain_error(_request: Request, exc: DomainError) -> JSONResponse:
+        body: dict[str, object] = {"feil": exc.message}
+        if hasattr(exc, "errors"):
+            body["felt"] = exc.errors
+        return JSONResponse(body, status_code=exc.http_status)
+
+    import bot.slack
+    import bot.teams
+    import forms
+
+    forms.mount(app, settings)
+    bot.slack.mount(app, settings)
+    bot.teams.mount(app, settings)
+    return app

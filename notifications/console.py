@@ -1,0 +1,51 @@
+"""Console delivery: messages for people who use the terminal chat, kept in a local file.
+
+`trad chat` shows what arrived since the last prompt, so a leader talking to the bot
+in a terminal sees the avvik their staff report, like a DM in Slack would show it.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from datetime import UTC, datetime
+from pathlib import Path
+
+from models.messages import Reply
+from notifications.base import Recipient, Unreachable
+
+
+def inbox_path() -> Path:
+    return Path(os.environ.get("TRAD_CONSOLE_INBOX", "var/console-inbox.jsonl"))
+
+
+class ConsoleAdapter:
+    platform = "console"
+
+    async def deliver(self, *, recipient: Recipient, reply: Reply, previous_ref: dict | None, dedupe_key: str) -> dict:
+        if not recipient.email and not recipient.target:
+            raise Unreachable("no e-mail or target for console delivery")
+        path = inbox_path()
+        path.parent.mkdir(parents=True, exist_ok=True)
+        line = {"to": (recipient.email or recipient.target or "").lower(), "at": datetime.now(UTC).isoformat(),
+                "key": dedupe_key, "reply": reply.model_dump(mode="json"), "update_of": previous_ref}
+        with path.open("a", encoding="utf-8") as f:
+            f.write(json.dumps(line, ensure_ascii=False) + "\n")
+        return {"console": dedupe_key}
+
+
+def read_inbox(email: str, *, since: int = 0) -> tuple[list[Reply], int]:
+    """Messages for `email` after line `since`; returns them and the new position."""
+    path = inbox_path()
+    if not path.exists():
+        return [], since
+    lines = path.read_text(encoding="utf-8").splitlines()
+    out = []
+    for raw in lines[since:]:
+        try:
+            row = json.loads(raw)
+        except ValueError:
+            continue
+        if row.get("to") == email.lower():
+            out.append(Reply.model_validate(row["reply"]))
+    return out, len(lines)
