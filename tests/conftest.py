@@ -127,9 +127,62 @@ def engine(db_url: str):  # type: ignore[no-untyped-def]
     return get_engine(db_url)
 
 
+class AutoEndSession(Session):
+    """A test session whose plain reads end their transaction at once.
+
+    Tests inspect the database between calls that run on other connections (the app,
+    the conversation, a server thread). On SQLite an open transaction would hold the
+    write lock (BEGIN IMMEDIATE) or an old snapshot; ending it after each read makes
+    the test see what a user would see, on both databases.
+    """
+
+    def _end_if_clean(self) -> None:
+        if not (self.new or self.dirty or self.deleted):
+            self.commit()
+
+    def exec(self, *args, **kwargs):  # type: ignore[no-untyped-def, override]
+        result = super().exec(*args, **kwargs)
+        if hasattr(result, "all"):
+            rows = result.all()
+            self._end_if_clean()
+            return _Rows(rows)
+        self._end_if_clean()
+        return result
+
+    def get(self, *args, **kwargs):  # type: ignore[no-untyped-def, override]
+        obj = super().get(*args, **kwargs)
+        self._end_if_clean()
+        return obj
+
+    def refresh(self, *args, **kwargs):  # type: ignore[no-untyped-def, override]
+        super().refresh(*args, **kwargs)
+        self._end_if_clean()
+
+
+class _Rows(list):  # type: ignore[type-arg]
+    """The rows of a finished query, with the Result methods tests use."""
+
+    def all(self):  # type: ignore[no-untyped-def]
+        return list(self)
+
+    def one(self):  # type: ignore[no-untyped-def]
+        if len(self) != 1:
+            raise AssertionError(f"expected one row, got {len(self)}")
+        return self[0]
+
+    def first(self):  # type: ignore[no-untyped-def]
+        return self[0] if self else None
+
+    def one_or_none(self):  # type: ignore[no-untyped-def]
+        return self.one() if self else None
+
+    def __iter__(self):  # type: ignore[no-untyped-def]
+        return super().__iter__()
+
+
 @pytest.fixture
 def session(engine) -> Iterator[Session]:  # type: ignore[no-untyped-def]
-    with Session(engine, expire_on_commit=False) as s:
+    with AutoEndSession(engine, expire_on_commit=False) as s:
         yield s
 
 

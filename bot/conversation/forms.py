@@ -26,7 +26,7 @@ def avvik_form(*, units: list[Unit], default_unit_id: int | None, description: s
         fields=[
             FormField(name="category", label="Kategori", kind="select", options=list(AVVIK_CATEGORIES.items())),
             FormField(name="unit_id", label="Enhet", kind="select",
-                      options=[(str(u.id), u.name) for u in units if u.kind != "top"],
+                      options=[(str(u.id), u.name) for u in units if u.kind == "unit" or u.id == default_unit_id],
                       initial=str(default_unit_id) if default_unit_id else None),
             FormField(name="description", label="Hva skjedde?", kind="textarea", max_length=3000,
                       initial=description[:3000] or None),

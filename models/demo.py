@@ -1,0 +1,299 @@
+"""The demo organisation: Øyer kommune's 11 units in 3 sectors, fictional people in every role,
+Alver kommune's internkontroll checklist, a dozen oppdrag and a year of plausible avvik history.
+
+Deterministic for a given seed, so demos and screenshots are repeatable. History is
+written straight to the tables (not through the use cases) so seeding a year does
+not send a year of notifications.
+"""
+
+from __future__ import annotations
+
+import random
+import unicodedata
+from datetime import UTC, date, datetime, timedelta
+
+from sqlmodel import Session, select
+
+from models.periods import period_of
+from models.risk import risk_score
+from models.services import org as org_svc
+from models.tables import (
+    Avvik,
+    AvvikEvent,
+    ChecklistAnswer,
+    ChecklistItem,
+    ChecklistRun,
+    ChecklistTemplate,
+    Counter,
+    Oppdrag,
+    OppdragUnit,
+    OppdragUpdate,
+    Organisation,
+    Person,
+    PersonRole,
+    Tiltak,
+)
+from models.tables._common import utcnow
+
+DOMAIN = "oyer.kommune.no"
+SECTORS = {
+    "Oppvekst": ["Mosjordet barnehage", "Vidarheim barnehage", "Aurvoll skole", "Solvang skole", "Øyer ungdomsskole"],
+    "Helse og omsorg": ["Helse- og familietjenesten", "Institusjonstjenester", "Hjemmebaserte tjenester",
+                        "Miljøterapitjenester"],
+    "Samfunn": ["Kultur og service", "Tekniske tjenester"],
+}
+UNIT_SIZE = {"Institusjonstjenester": 100, "Hjemmebaserte tjenester": 80, "Miljøterapitjenester": 50,
+             "Aurvoll skole": 40, "Solvang skole": 35, "Øyer ungdomsskole": 35, "Tekniske tjenester": 45,
+             "Helse- og familietjenesten": 35, "Mosjordet barnehage": 25, "Vidarheim barnehage": 25,
+             "Kultur og service": 20}
+FIRST = ["Anne", "Inger", "Kari", "Marit", "Ingrid", "Liv", "Eva", "Berit", "Astrid", "Bjørg", "Hilde", "Nina",
+         "Silje", "Ida", "Nora", "Emma", "Sara", "Maja", "Ole", "Lars", "Per", "Jan", "Kjell", "Bjørn", "Arne",
+         "Knut", "Svein", "Hans", "Geir", "Tor", "Erik", "Jonas", "Magnus", "Henrik", "Even", "Sindre", "Aksel",
+         "Eirik", "Tone", "Randi", "Solveig", "Guro", "Ragnhild", "Tuva", "Mathias", "Kristian", "Halvor", "Sigrid"]
+LAST = ["Hansen", "Johansen", "Olsen", "Larsen", "Andersen", "Pedersen", "Nilsen", "Kristiansen", "Jensen",
+        "Karlsen", "Haugen", "Bakken", "Moen", "Lien", "Dahl", "Solberg", "Kvam", "Lunde", "Rustad", "Myhre",
+        "Fossum", "Brenden", "Skaug", "Ødegård", "Tretten", "Hafjell", "Mosbakken", "Frøyse", "Aasen", "Storhaug"]
+CHECKLIST = [
+    ("Leiardialog", "Leiardialog", "Er det gjennomført leiarsamtale med underordna leiar?"),
+    ("Planlegging", "Verksemdstyring", "Er det utarbeida verksemdsplan?"),
+    ("HMS", "HMS", "Er grunnopplæring i HMS utført?"),
+    ("HMS", "HMS", "Er vernerunde gjennomført?"),
+]
+SECTOR_CATEGORIES = {
+    "Oppvekst": ["hms", "hms", "vold", "rutinebrudd", "materiell", "infosikkerhet", "annet"],
+    "Helse og omsorg": ["pasient", "pasient", "pasient", "vold", "hms", "rutinebrudd", "infosikkerhet", "lovbrudd"],
+    "Samfunn": ["hms", "hms", "materiell", "materiell", "rutinebrudd", "infosikkerhet", "annet"],
+}
+AVVIK_TEXTS = {
+    "hms": [("Glatt gulv i inngangspartiet", "Ansatt skled på vått gulv ved inngangen. Ingen skade, men det mangler matte."),
+            ("Tunge løft uten hjelpemiddel", "Måtte løfte tunge kasser alene fordi traller mangler."),
+            ("Manglende verneutstyr", "Hørselvern var ikke tilgjengelig ved bruk av maskin.")],
+    "pasient": [("Feil medisin gitt", "Bruker fikk kveldsmedisin til feil tidspunkt. Lege kontaktet."),
+                ("Fall hos bruker", "Bruker falt på badet, fikk en skramme. Fallalarm var ikke på."),
+                ("Manglende dokumentasjon", "Tiltaksplan var ikke oppdatert etter endring i vedtak.")],
+    "vold": [("Trussel fra bruker", "Bruker truet ansatt verbalt under stell. Situasjonen ble roet ned."),
+             ("Slag mot ansatt", "Elev slo ansatt i armen i friminuttet. Ingen synlig skade.")],
+    "rutinebrudd": [("Rutine for nøkkelutlån ikke fulgt", "Nøkler ble utlevert uten kvittering."),
+                    ("Vaktbok ikke ført", "Overlapp mellom vakter ble ikke dokumentert.")],
+    "lovbrudd": [("Taushetsplikt brutt", "Opplysninger om bruker ble diskutert i åpent rom.")],
+    "infosikkerhet": [("Sensitiv e-post til feil mottaker", "E-post med personopplysninger ble sendt til feil adresse."),
+                      ("PC ulåst i fellesrom", "PC med fagsystem stod pålogget og ulåst.")],
+    "materiell": [("Skade på kommunal bil", "Ripe i lakken etter rygging på parkeringsplassen."),
+                  ("Vannlekkasje", "Lekkasje fra tak i gymsal etter kraftig regn.")],
+    "annet": [("Strømbrudd", "Strømbrudd i to timer, nødlys fungerte ikke i gangen.")],
+}
+OPPDRAG = [
+    ("Utrede felles skolebibliotek for Aurvoll og Solvang", 0, "Oppvekst", ["Aurvoll skole", "Solvang skole"], "pagar", 40),
+    ("Redusere sykefraværet i institusjonstjenestene til under 8 %", 0, "Helse og omsorg", ["Institusjonstjenester"], "forsinket", 25),
+    ("Etablere velferdsteknologi i hjemmetjenesten", 1, "Helse og omsorg", ["Hjemmebaserte tjenester"], "pagar", 60),
+    ("Oppfølging av vedtak om gratis kjernetid i barnehage", 1, "Oppvekst", ["Mosjordet barnehage", "Vidarheim barnehage"], "fullfort", 100),
+    ("Tilleggsbestilling: trafikksikker skolevei Solvang", 2, "Samfunn", ["Tekniske tjenester"], "ikke_startet", 0),
+    ("Utvidet åpningstid på biblioteket", 2, "Samfunn", ["Kultur og service"], "pagar", 30),
+    ("Gjennomføre tiltak fra kommunedelplan for helse", 3, "Helse og omsorg", ["Helse- og familietjenesten"], "pagar", 50),
+    ("Oppgradere kommunale veier etter hovedplan vei", 3, "Samfunn", ["Tekniske tjenester"], "forsinket", 15),
+    ("Vernerunde i alle enheter innen 1. tertial", 4, "Oppvekst", ["Aurvoll skole", "Solvang skole", "Øyer ungdomsskole"], "pagar", 50),
+    ("Innføre nytt avvikssystem for alle ansatte", 4, None, [], "pagar", 70),
+    ("Revidere varslingsrutinen", 4, None, [], "fullfort", 100),
+    ("Plan for kompetanseheving i miljøterapi", 4, "Helse og omsorg", ["Miljøterapitjenester"], "avbrutt", 10),
+]
+
+
+def _slug(text: str) -> str:
+    t = text.lower().replace("æ", "ae").replace("ø", "o").replace("å", "a")
+    t = unicodedata.normalize("NFKD", t).encode("ascii", "ignore").decode()
+    return "".join(c if c.isalnum() else "." for c in t).strip(".").replace("..", ".")
+
+
+def seed_demo(*, session: Session, seed: int = 2026, if_empty: bool = False, now: datetime | None = None,
+              tz: str = "Europe/Oslo", history_days: int = 365) -> str:
+    """Seed Øyer kommune. With if_empty, do nothing when an organisation already exists."""
+    existing = session.exec(select(Organisation)).first()
+    if existing is not None:
+        if if_empty:
+            return f"Databasen har allerede data ({existing.name}); demoen ble ikke lagt inn på nytt."
+        if session.exec(select(Organisation).where(Organisation.slug == "oyer")).first():
+            return "Øyer kommune (demo) finnes allerede."
+    rng = random.Random(seed)
+    now = now or utcnow()
+    org = Organisation(slug="oyer", name="Øyer kommune (demo)")
+    session.add(org)
+    session.flush()
+    oid: int = org.id  # type: ignore[assignment]
+    top = org_svc.ensure_unit_path(session, org_id=oid, path="Kommunedirektøren")
+    top.kind = "top"
+    units: dict[str, int] = {}
+    sector_of: dict[str, str] = {}
+    for sector, names in SECTORS.items():
+        for name in names:
+            u = org_svc.ensure_unit_path(session, org_id=oid, path=f"{sector}/{name}")
+            units[name] = u.id  # type: ignore[assignment]
+            sector_of[name] = sector
+        units[sector] = org_svc.unit_by_path(session, org_id=oid, path=sector).id  # type: ignore[union-attr]
+    used: set[str] = set()
+
+    def person(name: str, unit_id: int, email: str | None = None) -> Person:
+        if email is None:
+            base = _slug(name)
+            email, n = f"{base}@{DOMAIN}", 2
+            while email in used:
+                email, n = f"{base}{n}@{DOMAIN}", n + 1
+        used.add(email)
+        p = Person(org_id=oid, email=email, name=name, unit_id=unit_id, created_at=now - timedelta(days=400))
+        session.add(p)
+        return p
+
+    def name() -> str:
+        return f"{rng.choice(FIRST)} {rng.choice(LAST)}"
+
+    def role(p: Person, r: str, unit_id: int | None = None) -> None:
+        session.add(PersonRole(org_id=oid, person_id=p.id, role=r, unit_id=unit_id))  # type: ignore[arg-type]
+
+    top_id: int = top.id  # type: ignore[assignment]
+    direktor = person("Randi Kommunedirektør", top_id, f"kommunedirektor@{DOMAIN}")
+    admin = person("Tore Tråd-admin", top_id, f"admin@{DOMAIN}")
+    hr = person("Hanne HR-sjef", top_id, f"hr.sjef@{DOMAIN}")
+    session.flush()
+    role(direktor, "kommunedirektør")
+    role(admin, "admin")
+    role(hr, "varslingsmottaker")
+    sector_heads: dict[str, Person] = {}
+    for sector in SECTORS:
+        p = person(f"{name()} (kommunalsjef)".replace(" (kommunalsjef)", ""), units[sector],
+                   f"kommunalsjef.{_slug(sector).split('.')[0]}@{DOMAIN}")
+        session.flush()
+        role(p, "kommunalsjef", units[sector])
+        sector_heads[sector] = p
+    leaders: dict[str, Person] = {}
+    staff: dict[str, list[Person]] = {}
+    counter = 0
+    for unit_name, size in UNIT_SIZE.items():
+        short = _slug(unit_name).split(".")[0]
+        leader = person(name(), units[unit_name], f"leder.{short}@{DOMAIN}")
+        session.flush()
+        role(leader, "leder", units[unit_name])
+        leaders[unit_name] = leader
+        staff[unit_name] = []
+        for _ in range(size - 1):
+            counter += 1
+            p = person(name(), units[unit_name], f"ansatt{counter}@{DOMAIN}")
+            staff[unit_name].append(p)
+    session.flush()
+    verneombud = staff["Tekniske tjenester"][0]
+    role(verneombud, "varslingsmottaker")
+    ext = person("Advokat Aasen (ekstern)", top_id, f"advokat.varsling@{DOMAIN}")
+    session.flush()
+    role(ext, "varslingsmottaker")
+
+    # Internkontroll: Alver kommune's common checklist, answered per tertial.
+    tpl = ChecklistTemplate(org_id=oid, name="Felles sjekkliste for leiarar (Alver)", recurrence="tertial")
+    session.add(tpl)
+    session.flush()
+    items = []
+    for i, (purpose, typ, text) in enumerate(CHECKLIST):
+        it = ChecklistItem(org_id=oid, template_id=tpl.id, purpose=purpose, type=typ, text=text, position=i)  # type: ignore[arg-type]
+        session.add(it)
+        items.append(it)
+    session.flush()
+    current = period_of(now, "tertial", tz)
+    periods = [current.previous().previous(), current.previous(), current]
+    for per in periods:
+        start, end = per.bounds_utc(tz)
+        for unit_name, leader in leaders.items():
+            share = 0.45 if per == current else 0.95
+            if rng.random() > 0.9 and per != current:
+                continue  # some units never answered that tertial
+            run = ChecklistRun(org_id=oid, template_id=tpl.id, unit_id=units[unit_name], period=per.key,  # type: ignore[arg-type]
+                               created_at=max(start, min(now, end) - timedelta(days=20)))
+            session.add(run)
+            session.flush()
+            for it in items:
+                if rng.random() > share:
+                    continue
+                ans = rng.choices(["ja", "nei", "ikke_relevant"], weights=[80, 12, 8])[0]
+                at = min(now - timedelta(hours=1), start + (min(now, end) - start) * rng.random())
+                session.add(ChecklistAnswer(org_id=oid, run_id=run.id, item_id=it.id, answer=ans,  # type: ignore[arg-type]
+                                            comment="Planlagt neste måned" if ans == "nei" else None,
+                                            answered_by_id=leader.id, answered_at=at))
+
+    # A year of avvik history with tiltak and status events.
+    n_avvik = 0
+    all_units = list(UNIT_SIZE)
+    weights = [UNIT_SIZE[u] for u in all_units]
+    for _ in range(int(1.3 * history_days)):
+        unit_name = rng.choices(all_units, weights=weights)[0]
+        category = rng.choice(SECTOR_CATEGORIES[sector_of[unit_name]])
+        title, desc = rng.choice(AVVIK_TEXTS[category])
+        age = rng.random() ** 1.2 * history_days
+        created = now - timedelta(days=age, minutes=rng.randint(0, 600))
+        p, c = rng.randint(1, 5), rng.choices([1, 2, 3, 4, 5], weights=[20, 35, 25, 15, 5])[0]
+        reporter = rng.choice(staff[unit_name])
+        leader = leaders[unit_name]
+        n_avvik += 1
+        if age > 60:
+            status = rng.choices(["lukket", "tiltak_iverksatt", "under_behandling"], weights=[88, 8, 4])[0]
+        elif age > 14:
+            status = rng.choices(["lukket", "tiltak_iverksatt", "under_behandling", "meldt"], weights=[55, 25, 12, 8])[0]
+        else:
+            status = rng.choices(["meldt", "under_behandling", "tiltak_iverksatt", "lukket"], weights=[45, 25, 15, 15])[0]
+        closed_at = created + timedelta(days=rng.uniform(2, min(45, max(2.5, age * 0.9)))) if status == "lukket" else None
+        if closed_at and closed_at > now:
+            closed_at = now - timedelta(hours=1)
+        a = Avvik(org_id=oid, number=n_avvik, category=category, unit_id=units[unit_name], reporter_id=reporter.id,
+                  assignee_id=leader.id if status != "meldt" else None, title=title, description=desc,
+                  occurred_at=created - timedelta(hours=rng.randint(0, 20)), location=unit_name,
+                  probability=p, consequence=c, risk=risk_score(p, c), status=status, source="chat",
+                  immediate_action="Situasjonen ble håndtert på stedet." if rng.random() < 0.6 else "",
+                  conclusion="Tiltak gjennomført og rutinen er gjennomgått med personalet." if closed_at else None,
+                  effect_evaluation="Ingen nye hendelser etter tiltaket." if closed_at else None,
+                  created_at=created, updated_at=closed_at or created, closed_at=closed_at)
+        session.add(a)
+        session.flush()
+        session.add(AvvikEvent(org_id=oid, avvik_id=a.id, at=created, actor_id=reporter.id, kind="reported",  # type: ignore[arg-type]
+                               to_status="meldt"))
+        if status != "meldt":
+            session.add(AvvikEvent(org_id=oid, avvik_id=a.id, at=created + timedelta(hours=20), actor_id=leader.id,  # type: ignore[arg-type]
+                                   kind="taken", from_status="meldt", to_status="under_behandling"))
+        if status in ("tiltak_iverksatt", "lukket"):
+            deadline = (created + timedelta(days=rng.randint(7, 40))).date()
+            done = closed_at - timedelta(hours=2) if closed_at else None
+            session.add(Tiltak(org_id=oid, avvik_id=a.id, description="Gjennomgå rutinen med alle ansatte på personalmøte",  # type: ignore[arg-type]
+                               owner_id=leader.id, deadline=deadline, created_by_id=leader.id,  # type: ignore[arg-type]
+                               created_at=created + timedelta(days=1), done_at=done))
+            session.add(AvvikEvent(org_id=oid, avvik_id=a.id, at=created + timedelta(days=1), actor_id=leader.id,  # type: ignore[arg-type]
+                                   kind="tiltak", from_status="under_behandling", to_status="tiltak_iverksatt"))
+        if closed_at:
+            session.add(AvvikEvent(org_id=oid, avvik_id=a.id, at=closed_at, actor_id=leader.id, kind="closed",  # type: ignore[arg-type]
+                                   from_status="tiltak_iverksatt", to_status="lukket", comment=a.conclusion))
+    session.add(Counter(org_id=oid, name="avvik", value=n_avvik))
+
+    # Oppdrag from the oppdragsbrev, across Alver's categories, with delegation and history.
+    from models.vocabulary import OPPDRAG_CATEGORIES
+
+    year_start = datetime(now.year, 1, 15, 9, tzinfo=UTC)
+    parent_id = None
+    for n, (title, cat, sector, delegated, status, progress) in enumerate(OPPDRAG, start=1):
+        owner = sector_heads[sector] if sector else direktor
+        if len(delegated) == 1:
+            owner = leaders[delegated[0]]
+        last = now - timedelta(days=rng.choice([3, 10, 40, 70]))
+        o = Oppdrag(org_id=oid, number=n, title=title, category=OPPDRAG_CATEGORIES[cat], owner_id=owner.id,  # type: ignore[arg-type]
+                    deadline=date(now.year, 12, 31) if n % 3 else date(now.year, rng.choice([6, 9, 11]), 30),
+                    status=status, progress=progress, created_at=year_start, updated_at=last,
+                    last_status_at=last if status != "ikke_startet" else None,
+                    description="Fra kommunedirektørens oppdragsbrev.",
+                    parent_id=parent_id if n == 10 else None)
+        session.add(o)
+        session.flush()
+        if n == 9:
+            parent_id = o.id
+        for d in delegated:
+            session.add(OppdragUnit(oppdrag_id=o.id, unit_id=units[d]))  # type: ignore[arg-type]
+        if status != "ikke_startet":
+            session.add(OppdragUpdate(org_id=oid, oppdrag_id=o.id, at=last, actor_id=owner.id, status=status,  # type: ignore[arg-type]
+                                      progress=progress, comment="Statusoppdatering fra oppdragseier."))
+    session.add(Counter(org_id=oid, name="oppdrag", value=len(OPPDRAG)))
+    session.flush()
+    total = len(used)
+    return (f"Demo lagt inn: {org.name} med {len(units) - len(SECTORS)} enheter i {len(SECTORS)} sektorer, "
+            f"{total} ansatte, {n_avvik} avvik siste år, {len(OPPDRAG)} oppdrag og Alvers sjekkliste. "
+            f"Prøv: trad chat --as leder.aurvoll@{DOMAIN}")

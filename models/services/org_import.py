@@ -1,0 +1,172 @@
+"""`trad org import people.csv`: create or update units, people and roles from one CSV.
+
+All or nothing: every row is checked first, and a file with any bad row imports
+nothing, with each problem reported by line number. Re-importing updates in place;
+`prune` deactivates people missing from the file (never deletes: their history stays).
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+from dataclasses import dataclass
+
+from sqlmodel import Session, select
+
+from models.errors import ImportFailed
+from models.services import audit, org
+from models.services._tx import writes
+from models.tables import Organisation, Person, PersonRole
+from models.tables._common import utcnow
+from models.vocabulary import ROLES
+
+REQUIRED = ("email", "name", "unit", "role")
+EMAIL = re.compile(r"^[^@\s,;<>]+@[^@\s,;<>]+\.[^@\s,;<>]+$")
+ROLE_ALIASES = {"kommunedirektor": "kommunedirektør", "rådmann": "kommunedirektør", "enhetsleder": "leder",
+                "virksomhetsleder": "leder", "avdelingsleder": "leder", "varslingsmottakar": "varslingsmottaker",
+                "tilsett": "ansatt", "medarbeider": "ansatt", "direktør": "kommunalsjef"}
+MAX_ROWS = 50_000
+
+
+@dataclass(frozen=True)
+class Row:
+    line: int
+    email: str
+    name: str
+    unit: str
+    roles: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class ImportReport:
+    created: int
+    updated: int
+    unchanged: int
+    deactivated: int
+    units_created: int
+
+    def __str__(self) -> str:
+        return (f"Import ferdig: {self.created} nye, {self.updated} oppdatert, {self.unchanged} uendret, "
+                f"{self.deactivated} deaktivert, {self.units_created} nye enheter.")
+
+
+def parse_csv(data: bytes | str) -> list[Row]:
+    """Read and check every row; raise ImportFailed listing all problems."""
+    if isinstance(data, bytes):
+        try:
+            text = data.decode("utf-8-sig")
+        except UnicodeDecodeError:
+            try:
+                text = data.decode("cp1252")
+            except UnicodeDecodeError:
+                raise ImportFailed([(1, "fila er ikke tekst i UTF-8 eller Windows-1252")]) from None
+    else:
+        text = data
+    if not text.strip():
+        raise ImportFailed([(1, "fila er tom")])
+    first_line = text.lstrip().split("\n", 1)[0]
+    delimiter = ";" if ";" in first_line and "," not in first_line else ","  # Excel in Norway saves with ;
+    reader = csv.DictReader(io.StringIO(text), delimiter=delimiter)
+    header = [h.strip().lower() for h in (reader.fieldnames or [])]
+    missing = [c for c in REQUIRED if c not in header]
+    if missing:
+        raise ImportFailed([(1, f"mangler kolonne(r): {', '.join(missing)} (forventet: email,name,unit,role)")])
+    reader.fieldnames = header
+    problems: list[tuple[int, str]] = []
+    rows: list[Row] = []
+    seen: dict[str, int] = {}
+    for i, raw in enumerate(reader, start=2):
+        if i > MAX_ROWS + 1:
+            problems.append((i, f"fila har mer enn {MAX_ROWS} rader"))
+            break
+        if raw is None or all(not (v or "").strip() for k, v in raw.items() if k):
+            continue
+        if None in raw:
+            problems.append((i, "for mange kolonner (har et felt komma uten anførselstegn?)"))
+            continue
+        email = (raw.get("email") or "").strip().lower()
+        name = " ".join((raw.get("name") or "").split())
+        unit = "/".join(p.strip() for p in (raw.get("unit") or "").split("/") if p.strip())
+        role_text = (raw.get("role") or "").strip().lower()
+        if not EMAIL.match(email) or len(email) > 320:
+            problems.append((i, f"ugyldig e-post «{email[:60]}»"))
+        elif email in seen:
+            problems.append((i, f"e-posten {email} står også på linje {seen[email]}"))
+        else:
+            seen[email] = i
+        if not name or len(name) > 200:
+            problems.append((i, "navn mangler" if not name else "navnet er for langt (høyst 200 tegn)"))
+        if not unit:
+            problems.append((i, "enhet mangler (skriv f.eks. «Oppvekst/Aurvoll skole»)"))
+        elif len(unit) > 1000 or any(len(p) > 200 for p in unit.split("/")):
+            problems.append((i, "enhetsnavnet er for langt"))
+        roles = []
+        for r in [x.strip() for x in re.split(r"[;|]", role_text) if x.strip()] or ["ansatt"]:
+            r = ROLE_ALIASES.get(r, r)
+            if r not in ROLES:
+                problems.append((i, f"ukjent rolle «{r[:40]}» (gyldige: {', '.join(ROLES)})"))
+            else:
+                roles.append(r)
+        rows.append(Row(line=i, email=email, name=name, unit=unit, roles=tuple(dict.fromkeys(roles))))
+    if problems:
+        raise ImportFailed(problems)
+    if not rows:
+        raise ImportFailed([(2, "fila har ingen personer")])
+    return rows
+
+
+@writes
+def import_people(*, session: Session, data: bytes | str, org_slug: str, org_name: str | None = None,
+                  prune: bool = False, actor_id: int | None = None) -> ImportReport:
+    rows = parse_csv(data)
+    organisation = session.exec(select(Organisation).where(Organisation.slug == org_slug)).first()
+    if organisation is None:
+        organisation = Organisation(slug=org_slug, name=org_name or org_slug.capitalize() + " kommune")
+        session.add(organisation)
+        session.flush()
+    oid = organisation.id
+    assert oid is not None
+    units_before = len(org.list_units(session, org_id=oid))
+    existing = {p.email: p for p in session.exec(select(Person).where(Person.org_id == oid)).all()}
+    created = updated = unchanged = 0
+    for row in rows:
+        unit = org.ensure_unit_path(session, org_id=oid, path=row.unit)
+        person = existing.get(row.email)
+        is_new = person is None
+        if person is None:
+            person = Person(org_id=oid, email=row.email, name=row.name, unit_id=unit.id)
+            session.add(person)
+            session.flush()
+        changed = is_new or person.name != row.name or person.unit_id != unit.id or not person.active
+        person.name, person.unit_id, person.active = row.name, unit.id, True
+        want = {(r, unit.id if r in ("leder", "kommunalsjef") else None) for r in row.roles if r != "ansatt"}
+        have = {(r.role, r.unit_id): r for r in session.exec(select(PersonRole).where(PersonRole.person_id == person.id)).all()}
+        for key, role_row in have.items():
+            if key not in want:
+                session.delete(role_row)
+                changed = True
+        for role, unit_id in want - set(have):
+            session.add(PersonRole(org_id=oid, person_id=person.id, role=role, unit_id=unit_id))  # type: ignore[arg-type]
+            changed = True
+        if changed:
+            person.updated_at = utcnow()
+        session.add(person)
+        created += is_new
+        updated += changed and not is_new
+        unchanged += not changed
+    deactivated = 0
+    if prune:
+        in_file = {r.email for r in rows}
+        for email, person in existing.items():
+            if email not in in_file and person.active:
+                person.active = False
+                person.updated_at = utcnow()
+                session.add(person)
+                deactivated += 1
+    session.flush()
+    units_created = len(org.list_units(session, org_id=oid)) - units_before
+    audit.record(session, org_id=oid, actor_id=actor_id, action="org.imported", entity="organisation", entity_id=oid,
+                 detail={"created": created, "updated": updated, "deactivated": deactivated})
+    return ImportReport(created=created, updated=updated, unchanged=unchanged, deactivated=deactivated,
+                        units_created=units_created)
