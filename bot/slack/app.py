@@ -1,0 +1,114 @@
+"""The Slack app factory and the small toolbox every listener module shares.
+
+`build_slack_app(settings)` builds a fresh Bolt `AsyncApp` (no module-level app that
+reads the environment at import time), pointing its Web API client at
+`settings.slack_api_url`, and registers one listener module per kind.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from slack_bolt.async_app import AsyncApp
+from slack_sdk.errors import SlackApiError
+from slack_sdk.web.async_client import AsyncWebClient
+from sqlalchemy.engine import Engine
+
+from bot.conversation.channel import ChannelUser
+from bot.conversation.engine import Conversation
+from bot.slack.blocks import message_payloads
+from bot.slack.home import publish_home
+from bot.slack.identity import IdentityResolver, unknown_user_text
+from models.messages import Reply
+from models.settings import Settings
+
+log = logging.getLogger("trad.slack")
+
+
+@dataclass
+class SlackDeps:
+    """What listeners need besides Bolt's own arguments: the conversation, identities, the engine."""
+
+    settings: Settings
+    engine: Engine
+    conversation: Conversation
+    identities: IdentityResolver
+    tasks: set[asyncio.Task] = field(default_factory=set)
+
+    def user(self, team_id: str, user_id: str) -> ChannelUser:
+        return ChannelUser(platform="slack", workspace=team_id or "-", user_id=user_id)
+
+    def background(self, coro: Awaitable[Any], what: str) -> None:
+        """Run work after the ack; errors are logged (never reach Bolt, which could reset the ack)."""
+
+        async def guarded() -> None:
+            try:
+                await coro
+            except Exception:  # noqa: BLE001 - after ack() an error must not change the response
+                log.exception("slack background work failed: %s", what)
+
+        task = asyncio.ensure_future(guarded())
+        self.tasks.add(task)
+        task.add_done_callback(self.tasks.discard)
+
+    async def unknown_text(self) -> str:
+        return unknown_user_text(await asyncio.to_thread(self.identities.admin_names))
+
+    def refresh_home(self, client: AsyncWebClient, user_id: str, person_id: int) -> None:
+        self.background(publish_home(client, self.engine, self.settings, user_id=user_id, person_id=person_id),
+                        "home refresh")
+
+
+async def send_replies(client: AsyncWebClient, replies: list[Reply], *, user_id: str,
+                       channel: str | None = None, respond: Callable[..., Awaitable[Any]] | None = None) -> None:
+    """Answer the person who just did something.
+
+    With a `respond` (slash commands, message buttons) the answer is ephemeral in place;
+    otherwise it goes to `channel` or to the user's DM with the bot. Only direct answers
+    go this way: notifications to other people come from the outbox.
+    """
+    for reply in replies:
+        for part in message_payloads(reply):
+            if respond is not None:
+                await respond(text=part["text"], blocks=part["blocks"], response_type="ephemeral",
+                              replace_original=False)
+                continue
+            if channel is None:
+                opened = await client.conversations_open(users=user_id)
+                channel = opened["channel"]["id"]
+            await client.chat_postMessage(channel=channel, text=part["text"], blocks=part["blocks"],
+                                          unfurl_links=False, unfurl_media=False)
+
+
+def build_slack_app(settings: Settings, *, engine: Engine | None = None,
+                    conversation: Conversation | None = None) -> AsyncApp:
+    """A Bolt AsyncApp with every Tråd listener registered; `deps` is kept on `app.trad`."""
+    from models.db import get_engine
+
+    engine = engine or get_engine(settings.database_url)
+    client = AsyncWebClient(token=settings.slack_bot_token, base_url=settings.slack_api_url)
+    app = AsyncApp(client=client, signing_secret=settings.slack_signing_secret, process_before_response=False,
+                   request_verification_enabled=True, raise_error_for_unhandled_request=False)
+    deps = SlackDeps(settings=settings, engine=engine,
+                     conversation=conversation or Conversation(engine=engine, settings=settings),
+                     identities=IdentityResolver(engine))
+    app.trad = deps  # type: ignore[attr-defined]
+
+    from bot.slack.listeners import actions, commands, events, shortcuts, views
+
+    for module in (commands, shortcuts, actions, views, events):
+        module.register(app, deps)
+
+    @app.error
+    async def on_error(error: Exception, body: dict) -> None:
+        """One place for listener errors Bolt sees (most are caught earlier so the ack stands)."""
+        if isinstance(error, SlackApiError):
+            log.warning("Slack API error: %s", error.response.get("error"))
+        else:
+            log.error("Slack listener error (%s): %r", body.get("type"), error)
+
+    return app

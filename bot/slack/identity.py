@@ -1,0 +1,99 @@
+"""Who is this Slack user? Matched to a person by the e-mail from `users.info`, cached.
+
+The match is stored as a ChatIdentity (so the outbox can reach the person later) and
+kept in a short in-process cache, so a busy user costs no Web API call and no query.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+
+from slack_sdk.errors import SlackApiError
+from slack_sdk.web.async_client import AsyncWebClient
+from sqlalchemy.engine import Engine
+from sqlmodel import Session, select
+
+from models.errors import DomainError
+from models.services import identity
+
+log = logging.getLogger("trad.slack")
+PLATFORM = "slack"
+CACHE_SECONDS = 120.0
+
+
+class IdentityResolver:
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+        self._cache: dict[tuple[str, str], tuple[int, float]] = {}
+
+    def cached(self, team_id: str, user_id: str) -> int | None:
+        hit = self._cache.get((team_id, user_id))
+        if hit and hit[1] > time.monotonic():
+            return hit[0]
+        return None
+
+    def _lookup(self, team_id: str, user_id: str) -> int | None:
+        with Session(self.engine) as s:
+            return identity.person_for_identity(session=s, platform=PLATFORM, workspace=team_id, user_id=user_id)
+
+    def _link(self, team_id: str, user_id: str, email: str | None) -> int | None:
+        with Session(self.engine) as s:
+            try:
+                return identity.link_identity(session=s, platform=PLATFORM, workspace=team_id, user_id=user_id,
+                                              email=email, conversation_ref={"user_id": user_id})
+            except DomainError:
+                return None
+
+    async def known(self, team_id: str, user_id: str) -> int | None:
+        """The person if already linked; never calls Slack (used where nothing may be stored)."""
+        pid = self.cached(team_id, user_id)
+        if pid is None:
+            pid = await asyncio.to_thread(self._lookup, team_id, user_id)
+            if pid is not None:
+                self._cache[(team_id, user_id)] = (pid, time.monotonic() + CACHE_SECONDS)
+        return pid
+
+    async def resolve(self, client: AsyncWebClient, team_id: str, user_id: str) -> int | None:
+        """The person behind the Slack user, or None when nobody in Tråd has their e-mail."""
+        pid = await self.known(team_id, user_id)
+        if pid is not None:
+            return pid
+        try:
+            info = await client.users_info(user=user_id)
+        except SlackApiError as e:
+            log.warning("users.info failed: %s", e.response.get("error"))
+            return None
+        user = info.get("user") or {}
+        if user.get("is_bot") or user.get("deleted"):
+            return None
+        email = (user.get("profile") or {}).get("email")
+        pid = await asyncio.to_thread(self._link, team_id, user_id, email)
+        if pid is not None:
+            self._cache[(team_id, user_id)] = (pid, time.monotonic() + CACHE_SECONDS)
+        return pid
+
+    def forget(self, team_id: str, user_id: str) -> None:
+        self._cache.pop((team_id, user_id), None)
+
+    def slack_users_for(self, person_id: int) -> list[tuple[str, str]]:
+        """(team, user) pairs of a person's linked Slack accounts, to refresh their App Home."""
+        with Session(self.engine) as s:
+            rows = identity.identities_for_person(session=s, person_id=person_id)
+            return [(r.workspace, r.user_id) for r in rows if r.platform == PLATFORM]
+
+    def admin_names(self) -> list[str]:
+        """Whom an unknown user should contact: the organisation's Tråd administrators."""
+        from models.tables import Person, PersonRole
+
+        with Session(self.engine) as s:
+            return list(s.exec(select(Person.name).join(PersonRole, PersonRole.person_id == Person.id)
+                               .where(PersonRole.role == "admin", Person.active == True)  # noqa: E712
+                               .order_by(Person.name).limit(3)).all())
+
+
+def unknown_user_text(admins: list[str]) -> str:
+    who = " eller ".join(admins) if admins else "Tråd-administratoren i kommunen"
+    return ("Hei! Jeg finner deg ikke blant de ansatte i Tråd, så jeg kan ikke hjelpe deg ennå. "
+            f"Ta kontakt med {who}, så blir du lagt til med e-postadressen du bruker i Slack.")
