@@ -1,0 +1,445 @@
+"""Read side of the periodic summaries: every figure comes from a SQL aggregate.
+
+Each query groups at the finest grain a summary shows (unit, category, risk band,
+status, sector for medians) and is answered from covering indexes; coarser totals
+(sector, organisation) are sums of those few aggregate rows — never of data rows.
+Periods are half-open UTC intervals computed from local midnight in Europe/Oslo
+(`models.periods`), so DST months and an avvik at 00:30 on the 1st land right.
+"""
+
+from __future__ import annotations
+
+import importlib
+import logging
+import pkgutil
+from collections.abc import Callable
+from datetime import UTC, date, datetime, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import Integer, and_, case, cast, func, literal, or_, select
+from sqlmodel import Session
+
+from models.periods import Period, local_date, parse_period
+from models.tables import (
+    Avvik,
+    ChecklistAnswer,
+    ChecklistItem,
+    ChecklistRun,
+    ChecklistTemplate,
+    Oppdrag,
+    Organisation,
+    PersonRole,
+    Unit,
+)
+from models.tables._common import utcnow
+from models.vocabulary import AVVIK_CATEGORIES, AVVIK_STATUSES
+from reports.summary import (
+    RISK_BANDS,
+    ChecklistCompletion,
+    MonthSeries,
+    OppdragCategory,
+    SectorAvvik,
+    Summary,
+    Totals,
+    Trend,
+    UnitAvvik,
+    suppress_row,
+    suppress_small,
+)
+
+log = logging.getLogger("trad.reports")
+
+A = Avvik.__table__  # type: ignore[attr-defined]
+U = Unit.__table__  # type: ignore[attr-defined]
+RUN = ChecklistRun.__table__  # type: ignore[attr-defined]
+ANS = ChecklistAnswer.__table__  # type: ignore[attr-defined]
+ITEM = ChecklistItem.__table__  # type: ignore[attr-defined]
+TPL = ChecklistTemplate.__table__  # type: ignore[attr-defined]
+OPP = Oppdrag.__table__  # type: ignore[attr-defined]
+ROLE = PersonRole.__table__  # type: ignore[attr-defined]
+
+SHORT_MONTHS = ["jan", "feb", "mar", "apr", "mai", "jun", "jul", "aug", "sep", "okt", "nov", "des"]
+
+
+def risk_band_expr() -> Any:
+    """The ROS band of `avvik.risk` in SQL, matching `models.risk.severity`."""
+    return case((A.c.risk <= 4, literal(RISK_BANDS[0])), (A.c.risk <= 9, literal(RISK_BANDS[1])),
+                (A.c.risk <= 16, literal(RISK_BANDS[2])), else_=literal(RISK_BANDS[3]))
+
+
+def traffic_light_expr(today: date, tz_name: str = "Europe/Oslo") -> Any:
+    """`models.services.oppdrag.traffic_light` as a SQL CASE ('ingen' for an avbrutt oppdrag).
+
+    «No update for 45 days» compares local dates; as a UTC instant that is «before local
+    midnight starting today − 45 days».
+    """
+    stale_day = today - timedelta(days=45)
+    stale_cutoff = datetime(stale_day.year, stale_day.month, stale_day.day, tzinfo=ZoneInfo(tz_name)).astimezone(UTC)
+    last = func.coalesce(OPP.c.last_status_at, OPP.c.created_at)
+    return case(
+        (OPP.c.status == "avbrutt", literal("ingen")),
+        (OPP.c.status == "fullfort", literal("gronn")),
+        (or_(OPP.c.status == "forsinket", and_(OPP.c.deadline.is_not(None), OPP.c.deadline < today)), literal("rod")),
+        (and_(OPP.c.deadline.is_not(None), OPP.c.deadline <= today + timedelta(days=30), OPP.c.progress < 75),
+         literal("gul")),
+        (last < stale_cutoff, literal("gul")),
+        else_=literal("gronn"),
+    )
+
+
+def _between(col: Any, start: datetime, end: datetime) -> Any:
+    return and_(col >= start, col < end)
+
+
+def _count_if(cond: Any) -> Any:
+    return func.sum(case((cond, 1), else_=0))
+
+
+def checklist_keys(period: Period) -> list[str]:
+    """The checklist run periods that fall inside a summary period (months, tertials, the year)."""
+    months = period.months()
+    keys = [m.key for m in months]
+    tertials = sorted({(m.index - 1) // 4 + 1 for m in months})
+    if period.kind in ("tertial", "year"):
+        keys += [Period("tertial", period.year, t).key for t in tertials]
+    if period.kind == "year":
+        keys.append(Period("year", period.year, 1).key)
+    return keys
+
+
+def _key_started(key: str, as_of: date) -> bool:
+    return parse_period(key).start_date() <= as_of
+
+
+# --------------------------------------------------------------------------- units and sectors
+
+def unit_directory(session: Session, org_id: int) -> dict[int, tuple[str, int, str]]:
+    """unit_id → (unit name, sector id, sector name); the sector is the top unit of the path.
+
+    Resolved in SQL with the id_path prefix join (a few hundred rows at most).
+    """
+    s = U.alias("s")
+    rows = session.execute(
+        select(U.c.id, U.c.name, s.c.id, s.c.name)
+        .select_from(U.join(s, and_(s.c.parent_id.is_(None), s.c.org_id == U.c.org_id,
+                                    U.c.id_path.startswith(s.c.id_path))))
+        .where(U.c.org_id == org_id)
+    ).all()
+    return {r[0]: (r[1], r[2], r[3]) for r in rows}
+
+
+def _sector_map_subquery(org_id: int) -> Any:
+    s = U.alias("s")
+    return (select(U.c.id.label("unit_id"), s.c.id.label("sector_id"))
+            .select_from(U.join(s, and_(s.c.parent_id.is_(None), s.c.org_id == U.c.org_id,
+                                        U.c.id_path.startswith(s.c.id_path))))
+            .where(U.c.org_id == org_id)).subquery("unit_sector")
+
+
+# --------------------------------------------------------------------------- avvik
+
+def avvik_status_by_unit(session: Session, org_id: int, cur: tuple[datetime, datetime],
+                         prev: tuple[datetime, datetime]) -> list[tuple[int, int, int, int, int, int, int]]:
+    """Per unit: new, closed, open at end for this period and the previous one, in one scan."""
+    (s, e), (ps, pe) = cur, prev
+    open_at = lambda end: and_(A.c.created_at < end, or_(A.c.closed_at.is_(None), A.c.closed_at >= end))  # noqa: E731
+    q = (select(A.c.unit_id,
+                _count_if(_between(A.c.created_at, s, e)), _count_if(_between(A.c.closed_at, s, e)), _count_if(open_at(e)),
+                _count_if(_between(A.c.created_at, ps, pe)), _count_if(_between(A.c.closed_at, ps, pe)),
+                _count_if(open_at(pe)))
+         .where(A.c.org_id == org_id, A.c.created_at < e)
+         .group_by(A.c.unit_id))
+    return [tuple(int(x or 0) for x in r) for r in session.execute(q).all()]  # type: ignore[misc]
+
+
+def avvik_new_by(session: Session, org_id: int, start: datetime, end: datetime, *keys: Any) -> list[tuple]:
+    """Count of avvik reported in [start, end) grouped by the given expressions."""
+    q = (select(*keys, func.count()).where(A.c.org_id == org_id, _between(A.c.created_at, start, end))
+         .group_by(*keys))
+    return [tuple(r) for r in session.execute(q).all()]
+
+
+def _duration_days(dialect: str) -> Any:
+    if dialect == "postgresql":
+        return func.extract("epoch", A.c.closed_at - A.c.created_at) / 86400.0
+    return func.julianday(A.c.closed_at) - func.julianday(A.c.created_at)
+
+
+def median_days_to_close(session: Session, org_id: int, start: datetime, end: datetime,
+                         by_sector: bool) -> dict[int | None, float]:
+    """Median days from report to close for avvik closed in [start, end); per sector or overall.
+
+    PostgreSQL: percentile_cont(0.5). SQLite has no ordered-set aggregates: the middle one or
+    two rows of each group picked with ROW_NUMBER/COUNT window functions, then averaged.
+    """
+    dialect = session.get_bind().dialect.name
+    dur = _duration_days(dialect)
+    where = and_(A.c.org_id == org_id, _between(A.c.closed_at, start, end))
+    if by_sector:
+        us = _sector_map_subquery(org_id)
+        frm = A.join(us, us.c.unit_id == A.c.unit_id)
+        group = us.c.sector_id
+    else:
+        frm = A
+        group = literal(0)
+    if dialect == "postgresql":
+        q = (select(group.label("g"), func.percentile_cont(0.5).within_group(dur))
+             .select_from(frm).where(where))
+        q = q.group_by(group) if by_sector else q
+        rows = session.execute(q).all()
+    else:
+        d = (select(group.label("g"), dur.label("d"),
+                    func.row_number().over(partition_by=group, order_by=dur).label("rn"),
+                    func.count().over(partition_by=group).label("n"))
+             .select_from(frm).where(where)).subquery("d")
+        q = (select(d.c.g, func.avg(d.c.d))
+             .where(d.c.rn.in_([cast((d.c.n + 1) / 2, Integer), cast((d.c.n + 2) / 2, Integer)]))
+             .group_by(d.c.g))
+        rows = session.execute(q).all()
+    return {(r[0] if by_sector else None): round(float(r[1]), 1) for r in rows if r[1] is not None}
+
+
+def avvik_per_month_by_unit(session: Session, org_id: int, months: list[Period],
+                            tz_name: str) -> list[tuple]:
+    """New avvik per unit for each month, one CASE column per month, one scan."""
+    bounds = [m.bounds_utc(tz_name) for m in months]
+    cols = [_count_if(_between(A.c.created_at, b[0], b[1])) for b in bounds]
+    q = (select(A.c.unit_id, *cols)
+         .where(A.c.org_id == org_id, _between(A.c.created_at, bounds[0][0], bounds[-1][1]))
+         .group_by(A.c.unit_id))
+    return [tuple(r) for r in session.execute(q).all()]
+
+
+def chart_months(period: Period) -> list[Period]:
+    """Twelve months ending with the period (a year: its own months), so every chart reads as a year."""
+    last = period.months()[-1]
+    out = []
+    y, m = last.year, last.index
+    for _ in range(12):
+        out.append(Period("month", y, m))
+        m -= 1
+        if m == 0:
+            y, m = y - 1, 12
+    return list(reversed(out))
+
+
+# --------------------------------------------------------------------------- checklists
+
+def checklist_answered_by_unit(session: Session, org_id: int, keys: list[str]) -> list[tuple[int, int, int]]:
+    """Per unit: answers to active items in active templates' runs for these period keys, and how many «nei»."""
+    active_items = (select(ITEM.c.id).select_from(ITEM.join(TPL, TPL.c.id == ITEM.c.template_id))
+                    .where(ITEM.c.org_id == org_id, ITEM.c.active.is_(True), TPL.c.active.is_(True)))
+    q = (select(RUN.c.unit_id, func.count(ANS.c.id), _count_if(ANS.c.answer == "nei"))
+         .select_from(RUN.join(ANS, ANS.c.run_id == RUN.c.id))
+         .where(RUN.c.org_id == org_id, RUN.c.period.in_(keys), ANS.c.item_id.in_(active_items))
+         .group_by(RUN.c.unit_id))
+    return [(int(r[0]), int(r[1]), int(r[2] or 0)) for r in session.execute(q).all()]
+
+
+def checklist_items_per_recurrence(session: Session, org_id: int) -> dict[str, int]:
+    q = (select(TPL.c.recurrence, func.count(ITEM.c.id))
+         .select_from(TPL.join(ITEM, ITEM.c.template_id == TPL.c.id))
+         .where(TPL.c.org_id == org_id, TPL.c.active.is_(True), ITEM.c.active.is_(True))
+         .group_by(TPL.c.recurrence))
+    return {r[0]: int(r[1]) for r in session.execute(q).all()}
+
+
+def units_expected_to_answer(session: Session, org_id: int) -> set[int]:
+    """Units with a leder: the checklists are the leader's to answer."""
+    q = select(ROLE.c.unit_id).where(ROLE.c.org_id == org_id, ROLE.c.role == "leder",
+                                     ROLE.c.unit_id.is_not(None)).distinct()
+    return {int(r[0]) for r in session.execute(q).all()}
+
+
+# --------------------------------------------------------------------------- oppdrag
+
+def oppdrag_by_category(session: Session, org_id: int, today: date, tz_name: str) -> list[tuple[str, str, str, int]]:
+    light = traffic_light_expr(today, tz_name).label("light")
+    q = (select(OPP.c.category, OPP.c.status, light, func.count())
+         .where(OPP.c.org_id == org_id).group_by(OPP.c.category, OPP.c.status, light))
+    return [(r[0], r[1], r[2], int(r[3])) for r in session.execute(q).all()]
+
+
+# --------------------------------------------------------------------------- varsling
+
+def _find_varsling_counts() -> Callable[..., Any] | None:
+    """`varsling_counts` from models/services/varsling*.py, if that feature is installed."""
+    import models.services as pkg
+
+    for info in pkgutil.iter_modules(pkg.__path__):
+        if not info.name.startswith("varsling"):
+            continue
+        try:
+            mod = importlib.import_module(f"models.services.{info.name}")
+        except Exception:  # noqa: BLE001 - another feature's module must not stop the summary
+            log.warning("could not import models.services.%s", info.name, exc_info=True)
+            continue
+        fn = getattr(mod, "varsling_counts", None)
+        if callable(fn):
+            return fn
+    return None
+
+
+def _flatten(prefix: str, value: Any, out: dict[str, Any]) -> None:
+    if isinstance(value, dict):
+        for k, v in value.items():
+            _flatten(f"{prefix} – {k}" if prefix else str(k), v, out)
+    else:
+        out[prefix] = value
+
+
+def varsling_figures(session: Session, org_id: int, start: datetime, end: datetime) -> dict[str, str] | None:
+    """Counts only, every count under 5 (0 included) shown as «færre enn 5»; None when absent."""
+    fn = _find_varsling_counts()
+    if fn is None:
+        return None
+    try:
+        raw = fn(session=session, org_id=org_id, start=start, end=end)
+    except Exception:  # noqa: BLE001
+        log.warning("varsling_counts failed; the summary leaves varsling out", exc_info=True)
+        return None
+    flat: dict[str, Any] = {}
+    _flatten("", raw or {}, flat)
+    out: dict[str, str] = {}
+    for k, v in flat.items():
+        if isinstance(v, bool):
+            continue
+        if isinstance(v, int):
+            out[k] = str(suppress_small(v, include_zero=True))
+        elif isinstance(v, str) and not v.strip().isdigit():
+            out[k] = v
+        elif isinstance(v, str):
+            out[k] = str(suppress_small(int(v), include_zero=True))
+    return out
+
+
+# --------------------------------------------------------------------------- the summary
+
+def _pct_change(now: int, before: int) -> float | None:
+    return round((now - before) * 100.0 / before, 1) if before else None
+
+
+def build_summary(*, session: Session, org_id: int, period: Period | str, tz_name: str = "Europe/Oslo",
+                  now: datetime | None = None) -> Summary:
+    """All figures of one period's summary, before rendering."""
+    if isinstance(period, str):
+        period = parse_period(period)
+    now = now or utcnow()
+    today = local_date(now, tz_name)
+    as_of = min(today, period.end_date() - timedelta(days=1))
+    org = session.get(Organisation, org_id)
+    start, end = period.bounds_utc(tz_name)
+    prev_period = period.previous()
+    pstart, pend = prev_period.bounds_utc(tz_name)
+    units = unit_directory(session, org_id)
+
+    def unit_info(uid: int) -> tuple[str, int, str]:
+        return units.get(uid, (f"enhet {uid}", uid, f"enhet {uid}"))
+
+    # avvik by unit, and the sector/organisation totals they add up to
+    status_rows = avvik_status_by_unit(session, org_id, (start, end), (pstart, pend))
+    cat_rows = avvik_new_by(session, org_id, start, end, A.c.unit_id, A.c.category)
+    unit_cats: dict[int, dict[str, int]] = {}
+    for uid, cat, n in cat_rows:
+        unit_cats.setdefault(uid, {})[cat] = int(n)
+    totals, prev = Totals(), Totals()
+    sectors: dict[int, SectorAvvik] = {}
+    sector_cats: dict[int, dict[str, int]] = {}
+    by_unit: list[UnitAvvik] = []
+    for uid, new, closed, open_end, pnew, pclosed, popen in status_rows:
+        name, sid, sname = unit_info(uid)
+        totals.new += new
+        totals.closed += closed
+        totals.open_at_end += open_end
+        prev.new += pnew
+        prev.closed += pclosed
+        prev.open_at_end += popen
+        sec = sectors.setdefault(sid, SectorAvvik(sector_id=sid, sector=sname, new=0, closed=0, open_at_end=0))
+        sec.new += new
+        sec.closed += closed
+        sec.open_at_end += open_end
+        for cat, n in unit_cats.get(uid, {}).items():
+            sector_cats.setdefault(sid, {}).setdefault(cat, 0)
+            sector_cats[sid][cat] += n
+        if new or closed or open_end:
+            by_unit.append(UnitAvvik(unit_id=uid, unit=name, sector=sname, new=new, closed=closed,
+                                     open_at_end=open_end, categories=suppress_row(unit_cats.get(uid, {}))))
+    medians = median_days_to_close(session, org_id, start, end, by_sector=True)
+    totals.median_days_to_close = median_days_to_close(session, org_id, start, end, by_sector=False).get(None)
+    prev.median_days_to_close = median_days_to_close(session, org_id, pstart, pend, by_sector=False).get(None)
+    for sid, sec in sectors.items():
+        sec.median_days_to_close = medians.get(sid)
+        sec.categories = suppress_row(sector_cats.get(sid, {}))
+    by_sector = sorted((s for s in sectors.values() if s.new or s.closed or s.open_at_end), key=lambda s: s.sector)
+    by_unit.sort(key=lambda u: (u.sector, u.unit))
+
+    by_category = {code: 0 for code in AVVIK_CATEGORIES}
+    for cat, n in avvik_new_by(session, org_id, start, end, A.c.category):
+        by_category[cat] = int(n)
+    band = risk_band_expr()
+    by_risk = {b: 0 for b in RISK_BANDS}
+    for b, n in avvik_new_by(session, org_id, start, end, band):
+        by_risk[b] = int(n)
+    by_status = {code: 0 for code in AVVIK_STATUSES}
+    for st, n in avvik_new_by(session, org_id, start, end, A.c.status):
+        by_status[st] = int(n)
+
+    trend = Trend(previous_key=prev_period.key, previous_label=prev_period.label, previous=prev,
+                  new_change=totals.new - prev.new, closed_change=totals.closed - prev.closed,
+                  open_change=totals.open_at_end - prev.open_at_end, new_change_pct=_pct_change(totals.new, prev.new))
+
+    # checklists: answered / due for the runs whose period lies inside this one
+    keys = checklist_keys(period)
+    due_keys = [k for k in keys if _key_started(k, as_of)]
+    per_rec = checklist_items_per_recurrence(session, org_id)
+    kind_of = {"month": "month", "tertial": "tertial", "year": "year"}
+    due_per_unit = sum(per_rec.get(kind_of[parse_period(k).kind], 0) for k in due_keys)
+    answered = {uid: (n, nei) for uid, n, nei in checklist_answered_by_unit(session, org_id, due_keys)} if due_keys else {}
+    expected = units_expected_to_answer(session, org_id) | set(answered)
+    checklists = []
+    for uid in expected:
+        name, _sid, sname = unit_info(uid)
+        n, nei = answered.get(uid, (0, 0))
+        checklists.append(ChecklistCompletion(
+            unit_id=uid, unit=name, sector=sname, due=due_per_unit, answered=n, nei=nei,
+            completion_pct=round(min(n, due_per_unit) * 100.0 / due_per_unit, 1) if due_per_unit else None))
+    checklists.sort(key=lambda c: (c.sector, c.unit))
+    c_due = sum(c.due for c in checklists)
+    c_ans = sum(min(c.answered, c.due) for c in checklists)
+
+    # oppdrag by category, status and trafikklys
+    cats: dict[str, OppdragCategory] = {}
+    lights = {"gronn": 0, "gul": 0, "rod": 0, "ingen": 0}
+    for cat, st, light, n in oppdrag_by_category(session, org_id, as_of, tz_name):
+        oc = cats.setdefault(cat, OppdragCategory(category=cat, total=0))
+        oc.total += n
+        oc.by_status[st] = oc.by_status.get(st, 0) + n
+        oc.by_light[light] = oc.by_light.get(light, 0) + n
+        lights[light] = lights.get(light, 0) + n
+
+    # chart series: new avvik per month per sector
+    months = chart_months(period)
+    series: dict[str, list[int]] = {}
+    for row in avvik_per_month_by_unit(session, org_id, months, tz_name):
+        _name, _sid, sname = unit_info(row[0])
+        vals = series.setdefault(sname, [0] * len(months))
+        for i, v in enumerate(row[1:]):
+            vals[i] += int(v or 0)
+
+    return Summary(
+        org_id=org_id, org_name=org.name if org else "", period_key=period.key, period_kind=period.kind,
+        period_label=period.label, start_utc=start, end_utc=end, as_of=as_of, generated_at=now,
+        totals=totals, trend=trend, by_sector=by_sector, by_unit=by_unit, by_category=by_category,
+        by_risk=by_risk, by_status=by_status, checklist_keys=keys, checklists=checklists, checklist_due=c_due,
+        checklist_answered=c_ans, checklist_completion_pct=round(c_ans * 100.0 / c_due, 1) if c_due else None,
+        oppdrag=sorted(cats.values(), key=lambda c: c.category), oppdrag_lights=lights,
+        oppdrag_total=sum(c.total for c in cats.values()),
+        varsling=varsling_figures(session, org_id, start, end),
+        series=MonthSeries(months=[m.key for m in months],
+                           labels=[f"{SHORT_MONTHS[m.index - 1]} {m.year % 100:02d}" for m in months],
+                           sectors=dict(sorted(series.items()))),
+    )
+
+
+__all__ = ["build_summary", "checklist_keys", "risk_band_expr", "traffic_light_expr"]
