@@ -61,13 +61,43 @@ class Settings(BaseSettings):
     )
     teams_leadership_conversation: str | None = Field(default=None, alias="TEAMS_LEADERSHIP_CONVERSATION")
 
+    # Anonymous varsling (forms/varsling). The secret signs form tokens; it never decrypts anything.
+    varsling_alternative_contact: str = Field(
+        default="Kontrollutvalgets sekretariat (kontrollutvalget@kommune.no)", alias="VARSLING_ALTERNATIVE_CONTACT",
+        description="where to varsle when the matter concerns the kommunedirektør or a varslingsmottaker")
+    varsling_retention_days: int = Field(default=730, ge=1, alias="VARSLING_RETENTION_DAYS")
+    varsling_ack_days: int = Field(default=7, ge=1, alias="VARSLING_ACK_DAYS")
+    varsling_feedback_months: int = Field(default=3, ge=1, alias="VARSLING_FEEDBACK_MONTHS")
+    varsling_escalate_after_days: int = Field(default=7, ge=0, alias="VARSLING_ESCALATE_AFTER_DAYS")
+    varsling_backup_email: str | None = Field(default=None, alias="VARSLING_BACKUP_EMAIL")
+    varsling_entra_client_id: str | None = Field(default=None, alias="VARSLING_ENTRA_CLIENT_ID")
+    varsling_entra_client_secret: str | None = Field(default=None, alias="VARSLING_ENTRA_CLIENT_SECRET")
+    varsling_entra_tenant_id: str | None = Field(default=None, alias="VARSLING_ENTRA_TENANT_ID")
+    varsling_entra_authority: str | None = Field(default=None, alias="VARSLING_ENTRA_AUTHORITY")
+
     # Scheduling
     scheduler_enabled: bool = Field(default=True, alias="SCHEDULER_ENABLED")
     outbox_worker_enabled: bool = Field(default=True, alias="OUTBOX_WORKER_ENABLED")
+    # Schedules: "first-weekday HH:MM" or a 5-field crontab ("0 8 * * mon"), Europe/Oslo (TZ_NAME).
+    nudge_schedule: str = Field(default="first-weekday 09:00", alias="NUDGE_SCHEDULE")
+    deadline_reminder_schedule: str = Field(default="0 8 * * mon", alias="DEADLINE_REMINDER_SCHEDULE")
+    summary_schedule: str = Field(default="first-weekday 08:00", alias="SUMMARY_SCHEDULE")
+    scheduler_misfire_hours: float = Field(default=6.0, alias="SCHEDULER_MISFIRE_HOURS")
+    nudge_roles: str = Field(default="leder,kommunalsjef,kommunedirektør", alias="NUDGE_ROLES")
+    nudge_all_clear: bool = Field(default=False, alias="NUDGE_ALL_CLEAR")
+    # Outbox delivery and pacing
+    outbox_max_attempts: int = Field(default=5, alias="OUTBOX_MAX_ATTEMPTS")
+    outbox_lease_seconds: float = Field(default=300.0, alias="OUTBOX_LEASE_SECONDS")
+    outbox_poll_seconds: float = Field(default=1.0, alias="OUTBOX_POLL_SECONDS")
+    slack_rate_per_minute: float = Field(default=300.0, alias="SLACK_RATE_PER_MINUTE")
+    slack_channel_interval_seconds: float = Field(default=1.0, alias="SLACK_CHANNEL_INTERVAL_SECONDS")
+    teams_rate_per_second: float = Field(default=50.0, alias="TEAMS_RATE_PER_SECOND")
+    teams_conversation_rate_per_second: float = Field(default=7.0, alias="TEAMS_CONVERSATION_RATE_PER_SECOND")
 
     @model_validator(mode="after")
     def _refuse_placeholders(self) -> Settings:
-        for name in ("slack_bot_token", "slack_signing_secret", "slack_app_token", "teams_app_password", "secret_key"):
+        for name in ("slack_bot_token", "slack_signing_secret", "slack_app_token", "teams_app_password", "secret_key",
+                     "varsling_entra_client_secret"):
             if _is_placeholder(getattr(self, name)):
                 alias = type(self).model_fields[name].alias
                 raise SettingsError(f"{alias} has a placeholder value; set a real secret or remove it")
@@ -100,6 +130,11 @@ class Settings(BaseSettings):
     @property
     def teams_allowed_hosts(self) -> list[str]:
         return [h.strip().lower() for h in self.teams_service_url_hosts.split(",") if h.strip()]
+
+    @property
+    def varsling_entra_enabled(self) -> bool:
+        return bool(self.varsling_entra_client_id and self.varsling_entra_client_secret
+                    and (self.varsling_entra_tenant_id or self.varsling_entra_authority))
 
     @property
     def is_sqlite(self) -> bool:
