@@ -140,8 +140,10 @@ class AutoEndSession(Session):
         if not (self.new or self.dirty or self.deleted):
             self.commit()
 
-    def exec(self, *args, **kwargs):  # type: ignore[no-untyped-def, override]
-        result = super().exec(*args, **kwargs)
+    def exec(self, statement, *args, **kwargs):  # type: ignore[no-untyped-def, override]
+        if hasattr(statement, "execution_options"):
+            statement = statement.execution_options(populate_existing=True)
+        result = super().exec(statement, *args, **kwargs)
         if hasattr(result, "all"):
             rows = result.all()
             self._end_if_clean()
@@ -150,6 +152,7 @@ class AutoEndSession(Session):
         return result
 
     def get(self, *args, **kwargs):  # type: ignore[no-untyped-def, override]
+        kwargs.setdefault("populate_existing", True)
         obj = super().get(*args, **kwargs)
         self._end_if_clean()
         return obj
