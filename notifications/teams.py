@@ -1,0 +1,162 @@
+"""Teams delivery for outbox rows: Adaptive Cards through the Bot Connector.
+
+The outbox worker owns retries (back-off with jitter); this adapter sends one
+message, paces itself within Teams' per-conversation limits (7 messages/s,
+60/30 s), and maps the connector's answer to the port's outcomes:
+429/412/502/504/5xx/network → RetryLater, 401 → one token refresh then RetryLater,
+403/404 → Unreachable, other 4xx → PermanentFailure.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections import defaultdict, deque
+
+from sqlalchemy.engine import Engine
+from sqlmodel import select
+
+from bot.teams import cards
+from bot.teams.connector import Connector, ConnectorError, HostNotAllowed, get_connector
+from models.messages import Reply
+from models.settings import Settings, get_settings
+from notifications.base import PermanentFailure, Recipient, RetryLater, Unreachable
+
+log = logging.getLogger("trad.notifications.teams")
+
+PLATFORM = "teams"
+# (messages, seconds) per bot per conversation, from Microsoft's published limits.
+WINDOWS = ((7, 1.0), (60, 30.0))
+
+
+class ConversationPacer:
+    """Sliding-window limiter per conversation, so a burst to one chat stays within Teams' limits."""
+
+    def __init__(self, windows: tuple[tuple[int, float], ...] = WINDOWS) -> None:
+        self.windows = windows
+        self._sent: dict[str, deque[float]] = defaultdict(deque)
+        self._locks: dict[str, asyncio.Lock] = {}
+
+    async def wait(self, conversation_id: str) -> None:
+        lock = self._locks.setdefault(conversation_id, asyncio.Lock())
+        async with lock:
+            longest = max(w for _, w in self.windows)
+            while True:
+                now = time.monotonic()
+                sent = self._sent[conversation_id]
+                while sent and now - sent[0] > longest:
+                    sent.popleft()
+                delay = 0.0
+                for limit, window in self.windows:
+                    recent = [t for t in sent if now - t < window]
+                    if len(recent) >= limit:
+                        delay = max(delay, window - (now - recent[-limit]))
+                if delay <= 0:
+                    sent.append(now)
+                    return
+                await asyncio.sleep(delay)
+
+
+class TeamsAdapter:
+    platform = PLATFORM
+
+    def __init__(self, settings: Settings | None = None, *, connector: Connector | None = None,
+                 engine: Engine | None = None, pacer: ConversationPacer | None = None) -> None:
+        self.settings = settings or get_settings()
+        self.connector = connector or get_connector(self.settings)
+        self._engine = engine
+        self.pacer = pacer or ConversationPacer()
+
+    @property
+    def engine(self) -> Engine:
+        if self._engine is None:
+            from models.db import get_engine
+
+            self._engine = get_engine(self.settings.database_url)
+        return self._engine
+
+    # ------------------------------------------------------------------ lookups
+    def _stored_ref(self, *, user_id: str | None = None, email: str | None = None) -> dict | None:
+        from models.db import read_scope
+        from models.tables import ChatIdentity
+
+        with read_scope(self.engine) as s:
+            q = select(ChatIdentity).where(ChatIdentity.platform == PLATFORM, ChatIdentity.active == True)  # noqa: E712
+            if user_id is not None:
+                q = q.where(ChatIdentity.user_id == user_id)
+            if email is not None:
+                q = q.where(ChatIdentity.email == email.strip().lower())
+            if self.settings.teams_tenant_id:
+                q = q.where(ChatIdentity.workspace == self.settings.teams_tenant_id)
+            for ident in s.exec(q.order_by(ChatIdentity.updated_at.desc())).all():  # type: ignore[attr-defined]
+                if ident.conversation_ref:
+                    return {"user_id": ident.user_id, "workspace": ident.workspace,
+                            "conversation_ref": dict(ident.conversation_ref)}
+        return None
+
+    async def find_user(self, *, email: str) -> dict | None:
+        """A stored installation reference for this e-mail (Teams cannot look people up by e-mail)."""
+        return await asyncio.to_thread(self._stored_ref, email=email)
+
+    async def _where(self, recipient: Recipient) -> tuple[str, str]:
+        """(serviceUrl, conversationId) for a recipient; creates the 1:1 chat when only the user is known."""
+        ref = recipient.conversation_ref
+        if not ref and recipient.target:
+            found = await asyncio.to_thread(self._stored_ref, user_id=recipient.target)
+            ref = found["conversation_ref"] if found else None
+            if ref is None and self.settings.teams_leadership_conversation == recipient.target:
+                raise Unreachable("the leadership conversation has no stored reference: install the app in the team")
+        if not ref and recipient.user_id:
+            found = await asyncio.to_thread(self._stored_ref, user_id=recipient.user_id)
+            ref = found["conversation_ref"] if found else None
+        if not ref:
+            raise Unreachable("no Teams conversation reference: the app is not installed for this recipient")
+        service_url = ref.get("serviceUrl") or ""
+        conv_id = ref.get("conversationId")
+        if not conv_id:
+            user = ref.get("userId") or recipient.user_id
+            tenant = ref.get("tenantId") or recipient.workspace or self.settings.teams_tenant_id
+            if not (user and tenant):
+                raise Unreachable("conversation reference lacks user and tenant")
+            try:
+                conv_id = await self.connector.create_conversation(service_url, user, tenant)
+            except ConnectorError as exc:
+                raise self._map(exc) from exc
+        return service_url, conv_id
+
+    # ------------------------------------------------------------------ deliver
+    @staticmethod
+    def _map(exc: ConnectorError) -> Exception:
+        if isinstance(exc, HostNotAllowed):
+            return PermanentFailure(str(exc))
+        if exc.status == 0 or exc.status in (429, 412, 502, 504) or exc.status >= 500:
+            return RetryLater(f"Teams answered {exc.status or 'nothing'}", after=exc.retry_after)
+        if exc.status == 401:
+            return RetryLater("Teams refused our token twice", after=60.0)
+        if exc.status in (403, 404):
+            return Unreachable(f"Teams answered {exc.status}: the bot cannot reach this conversation")
+        return PermanentFailure(f"Teams refused the message: {exc}")
+
+    async def deliver(self, *, recipient: Recipient, reply: Reply, previous_ref: dict | None,
+                      dedupe_key: str) -> dict:
+        service_url, conv_id = await self._where(recipient)
+        activities = cards.reply_activities(reply, tz=self.settings.tz_name)
+        previous_id = (previous_ref or {}).get("activity_id")
+        ids: list[str] = []
+        try:
+            if previous_id and len(activities) == 1 and (previous_ref or {}).get("conversation_id") == conv_id:
+                await self.pacer.wait(conv_id)
+                await self.connector.update(service_url, conv_id, previous_id, activities[0])
+                ids.append(previous_id)
+            else:
+                for activity in activities:
+                    await self.pacer.wait(conv_id)
+                    result = await self.connector.send(service_url, conv_id, activity)
+                    ids.append(str(result.get("id") or ""))
+        except ConnectorError as exc:
+            if ids:
+                log.warning("%s: %d of %d parts sent before %s", dedupe_key, len(ids), len(activities), exc)
+            raise self._map(exc) from exc
+        return {"platform": PLATFORM, "service_url": service_url, "conversation_id": conv_id,
+                "activity_id": ids[0] if ids else None, "activity_ids": ids}
