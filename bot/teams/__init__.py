@@ -11,6 +11,9 @@ import json
 import logging
 from typing import TYPE_CHECKING
 
+from fastapi import Request
+from fastapi.responses import JSONResponse, Response
+
 if TYPE_CHECKING:
     from fastapi import FastAPI
 
@@ -24,9 +27,6 @@ def mount(app: FastAPI, settings: Settings) -> None:
     """Add POST /api/messages when Teams is configured."""
     if not settings.teams_enabled:
         return None
-    from fastapi import Request
-    from fastapi.responses import JSONResponse, Response
-
     from bot.teams.auth import AuthError, BotFrameworkAuth
     from bot.teams.bot import TeamsBot
     from bot.teams.connector import get_connector
