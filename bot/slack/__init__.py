@@ -7,6 +7,8 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import TYPE_CHECKING, Any
 
+from fastapi import Request
+
 if TYPE_CHECKING:
     from fastapi import FastAPI
 
@@ -23,7 +25,6 @@ def mount(app: FastAPI, settings: Settings) -> None:
     """
     if not settings.slack_enabled:
         return
-    from fastapi import Request
     from slack_bolt.adapter.fastapi.async_handler import AsyncSlackRequestHandler
 
     from bot.slack.app import build_slack_app

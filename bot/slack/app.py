@@ -22,7 +22,7 @@ from bot.conversation.channel import ChannelUser
 from bot.conversation.engine import Conversation
 from bot.slack.blocks import message_payloads
 from bot.slack.home import publish_home
-from bot.slack.identity import IdentityResolver, unknown_user_text
+from bot.slack.identity import IdentityResolver, slack_error, unknown_user_text
 from models.messages import Reply
 from models.settings import Settings
 
@@ -107,7 +107,7 @@ def build_slack_app(settings: Settings, *, engine: Engine | None = None,
     async def on_error(error: Exception, body: dict) -> None:
         """One place for listener errors Bolt sees (most are caught earlier so the ack stands)."""
         if isinstance(error, SlackApiError):
-            log.warning("Slack API error: %s", error.response.get("error"))
+            log.warning("Slack API error: %s", slack_error(error))
         else:
             log.error("Slack listener error (%s): %r", body.get("type"), error)
 

@@ -18,6 +18,7 @@ from sqlmodel import Session, select
 
 from bot.conversation import views
 from bot.slack.blocks import home_view
+from bot.slack.identity import slack_error
 from models.messages import Action, Item
 from models.services import avvik as avvik_svc
 from models.services import checklists, oppdrag, org
@@ -74,6 +75,6 @@ async def publish_home(client: AsyncWebClient, engine: Engine, settings: Setting
         view = await asyncio.to_thread(build_home, engine, settings, person_id)
         await client.views_publish(user_id=user_id, view=view)
     except SlackApiError as e:
-        log.warning("views.publish failed: %s", e.response.get("error"))
+        log.warning("views.publish failed: %s", slack_error(e))
     except Exception:  # noqa: BLE001 - a dashboard refresh must never break the action that caused it
         log.exception("App Home refresh failed")

@@ -63,8 +63,9 @@ class IdentityResolver:
         try:
             info = await client.users_info(user=user_id)
         except SlackApiError as e:
-            log.warning("users.info failed: %s", e.response.get("error"))
-            return None
+            if slack_error(e) in ("user_not_found", "users_not_found", "account_inactive"):
+                return None
+            raise  # a transient failure is not an unknown user: let the caller fail (and Slack retry)
         user = info.get("user") or {}
         if user.get("is_bot") or user.get("deleted"):
             return None
@@ -91,6 +92,12 @@ class IdentityResolver:
             return list(s.exec(select(Person.name).join(PersonRole, PersonRole.person_id == Person.id)
                                .where(PersonRole.role == "admin", Person.active == True)  # noqa: E712
                                .order_by(Person.name).limit(3)).all())
+
+
+def slack_error(e: SlackApiError) -> str:
+    """The `error` code of a failed Web API call, also when the body was not JSON."""
+    data = getattr(e.response, "data", None)
+    return str(data.get("error") or "") if isinstance(data, dict) else f"http_{getattr(e.response, 'status_code', '?')}"
 
 
 def unknown_user_text(admins: list[str]) -> str:

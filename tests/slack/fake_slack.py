@@ -1,0 +1,188 @@
+"""A fake Slack Web API on 127.0.0.1: plausible answers, every call recorded, failures on demand.
+
+Runs aiohttp in its own thread and loop, so it serves both the app under test (on the
+test's loop) and the outbox adapter. Upload and response URLs point back at itself.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+import json
+import threading
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+from aiohttp import web
+
+
+@dataclass
+class Call:
+    method: str
+    args: dict[str, Any]
+    headers: dict[str, str] = field(default_factory=dict)
+
+
+class FakeSlack:
+    team_id = "T0TEST"
+    bot_user = "UBOT"
+
+    def __init__(self) -> None:
+        self.calls: list[Call] = []
+        self.users: dict[str, str] = {}  # slack user id -> e-mail
+        self._failures: dict[str, list[tuple[int, dict, dict]]] = {}
+        self._ts = itertools.count(1)
+        self._lock = threading.Lock()
+        self.port = 0
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._runner: web.AppRunner | None = None
+
+    # ------------------------------------------------------------ control
+    @property
+    def base(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    @property
+    def api_url(self) -> str:
+        return f"{self.base}/api/"
+
+    def reset(self) -> None:
+        with self._lock:
+            self.calls.clear()
+            self._failures.clear()
+            self.users.clear()
+
+    def fail(self, method: str, *, status: int = 200, error: str = "ratelimited", headers: dict | None = None,
+             times: int = 1, body: dict | None = None) -> None:
+        """Answer the next `times` calls of `method` with this failure."""
+        with self._lock:
+            for _ in range(times):
+                self._failures.setdefault(method, []).append(
+                    (status, body if body is not None else {"ok": False, "error": error}, headers or {}))
+
+    def of(self, method: str) -> list[Call]:
+        with self._lock:
+            return [c for c in self.calls if c.method == method]
+
+    async def wait_for(self, method: str, n: int = 1, timeout: float = 10.0, pred: Any = None) -> list[Call]:
+        """Wait (on the caller's loop, letting background work run) until `n` matching calls arrived."""
+        deadline = time.monotonic() + timeout
+        while True:
+            got = [c for c in self.of(method) if pred is None or pred(c)]
+            if len(got) >= n or time.monotonic() > deadline:
+                return got
+            await asyncio.sleep(0.02)
+
+    # ------------------------------------------------------------ server
+    def start(self) -> FakeSlack:
+        ready = threading.Event()
+
+        def run() -> None:
+            self._loop = asyncio.new_event_loop()
+            asyncio.set_event_loop(self._loop)
+            app = web.Application(client_max_size=20 * 1024 * 1024)
+            app.router.add_post("/api/{method}", self._api)
+            app.router.add_get("/api/{method}", self._api)
+            app.router.add_post("/upload/{file_id}", self._upload)
+            app.router.add_post("/respond/{rid}", self._respond)
+            self._runner = web.AppRunner(app, access_log=None)
+            self._loop.run_until_complete(self._runner.setup())
+            site = web.TCPSite(self._runner, "127.0.0.1", 0)
+            self._loop.run_until_complete(site.start())
+            self.port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+            ready.set()
+            self._loop.run_forever()
+
+        self._thread = threading.Thread(target=run, daemon=True, name="fake-slack")
+        self._thread.start()
+        ready.wait(10)
+        return self
+
+    def stop(self) -> None:
+        if self._loop is not None:
+            async def _down() -> None:
+                if self._runner is not None:
+                    await self._runner.cleanup()
+            asyncio.run_coroutine_threadsafe(_down(), self._loop).result(10)
+            self._loop.call_soon_threadsafe(self._loop.stop)
+
+    async def _args(self, request: web.Request) -> dict[str, Any]:
+        args: dict[str, Any] = dict(request.query)
+        if request.content_type == "application/json":
+            body = await request.json()
+            if isinstance(body, dict):
+                args.update(body)
+        elif request.can_read_body:
+            args.update(dict(await request.post()))
+        for key in ("blocks", "view", "files", "attachments"):
+            if isinstance(args.get(key), str):
+                try:
+                    args[key] = json.loads(args[key])
+                except ValueError:
+                    pass
+        return args
+
+    async def _upload(self, request: web.Request) -> web.Response:
+        data = await request.read()
+        with self._lock:
+            self.calls.append(Call("upload", {"file_id": request.match_info["file_id"], "size": len(data)}))
+        return web.Response(text="OK - uploaded")
+
+    async def _respond(self, request: web.Request) -> web.Response:
+        args = await self._args(request)
+        with self._lock:
+            self.calls.append(Call("respond", args))
+        return web.Response(text="ok")
+
+    async def _api(self, request: web.Request) -> web.Response:
+        method = request.match_info["method"]
+        args = await self._args(request)
+        with self._lock:
+            self.calls.append(Call(method, args, dict(request.headers)))
+            queued = self._failures.get(method)
+            failure = queued.pop(0) if queued else None
+        if failure is not None:
+            status, body, headers = failure
+            if status >= 500:
+                return web.Response(status=status, text="upstream error", headers=headers)
+            return web.json_response(body, status=status, headers=headers)
+        return web.json_response(self._answer(method, args))
+
+    def _answer(self, method: str, a: dict[str, Any]) -> dict[str, Any]:
+        ok: dict[str, Any] = {"ok": True}
+        if method == "auth.test":
+            return {**ok, "url": f"{self.base}/", "team": "Testkommune", "user": "trad", "team_id": self.team_id,
+                    "user_id": self.bot_user, "bot_id": "BBOT"}
+        if method == "users.info":
+            uid = a.get("user", "")
+            if uid not in self.users:
+                return {"ok": False, "error": "user_not_found"}
+            return {**ok, "user": {"id": uid, "team_id": self.team_id, "name": uid.lower(), "deleted": False,
+                                   "is_bot": False, "profile": {"email": self.users[uid], "real_name": uid}}}
+        if method == "users.lookupByEmail":
+            email = (a.get("email") or "").lower()
+            for uid, em in self.users.items():
+                if em.lower() == email:
+                    return {**ok, "user": {"id": uid, "team_id": self.team_id, "profile": {"email": em}}}
+            return {"ok": False, "error": "users_not_found"}
+        if method == "conversations.open":
+            users = str(a.get("users", ""))
+            return {**ok, "channel": {"id": "D" + users.split(",")[0]}}
+        if method == "chat.postMessage":
+            ts = f"{1700000000 + next(self._ts)}.000100"
+            return {**ok, "channel": a.get("channel"), "ts": ts, "message": {"text": a.get("text"), "ts": ts}}
+        if method == "chat.update":
+            return {**ok, "channel": a.get("channel"), "ts": a.get("ts"), "text": a.get("text")}
+        if method == "chat.postEphemeral":
+            return {**ok, "message_ts": f"{1700000000 + next(self._ts)}.000200"}
+        if method.startswith("views."):
+            view = a.get("view") if isinstance(a.get("view"), dict) else {}
+            return {**ok, "view": {**view, "id": f"V{next(self._ts):06d}", "hash": "h"}}
+        if method == "files.getUploadURLExternal":
+            fid = f"F{next(self._ts):06d}"
+            return {**ok, "upload_url": f"{self.base}/upload/{fid}", "file_id": fid}
+        if method == "files.completeUploadExternal":
+            files = a.get("files") if isinstance(a.get("files"), list) else []
+            return {**ok, "files": [{"id": f.get("id"), "title": f.get("title", "")} for f in files]}
+        return ok
