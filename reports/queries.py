@@ -284,13 +284,21 @@ def _find_varsling_counts() -> Callable[..., Any] | None:
 def _flatten(prefix: str, value: Any, out: dict[str, Any]) -> None:
     if isinstance(value, dict):
         for k, v in value.items():
-            _flatten(f"{prefix} – {k}" if prefix else str(k), v, out)
+            label = VARSLING_LABELS.get(str(k), str(k))
+            _flatten(f"{prefix} – {label}" if prefix else label, v, out)
     else:
         out[prefix] = value
 
 
-def varsling_figures(session: Session, org_id: int, start: datetime, end: datetime) -> dict[str, str] | None:
-    """Counts only, every count under 5 (0 included) shown as «færre enn 5»; None when absent."""
+VARSLING_LABELS = {"mottatt": "Mottatt", "avsluttet": "Avsluttet", "apne": "Åpne ved periodens slutt",
+                   "frist_oversittet": "Frist oversittet"}
+
+
+def varsling_figures(session: Session, org_id: int, start: date, end: date) -> dict[str, str] | None:
+    """Counts only, every count under 5 (0 included) shown as «færre enn 5»; None when absent.
+
+    `start`/`end` are the period's local dates (end exclusive): varsler are dated, not timed.
+    """
     fn = _find_varsling_counts()
     if fn is None:
         return None
@@ -435,7 +443,7 @@ def build_summary(*, session: Session, org_id: int, period: Period | str, tz_nam
         checklist_answered=c_ans, checklist_completion_pct=round(c_ans * 100.0 / c_due, 1) if c_due else None,
         oppdrag=sorted(cats.values(), key=lambda c: c.category), oppdrag_lights=lights,
         oppdrag_total=sum(c.total for c in cats.values()),
-        varsling=varsling_figures(session, org_id, start, end),
+        varsling=varsling_figures(session, org_id, period.start_date(), period.end_date()),
         series=MonthSeries(months=[m.key for m in months],
                            labels=[f"{SHORT_MONTHS[m.index - 1]} {m.year % 100:02d}" for m in months],
                            sectors=dict(sorted(series.items()))),
