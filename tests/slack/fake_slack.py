@@ -31,6 +31,7 @@ class FakeSlack:
     def __init__(self) -> None:
         self.calls: list[Call] = []
         self.users: dict[str, str] = {}  # slack user id -> e-mail
+        self.posted: dict[str, list[dict]] = {}  # channel -> messages (for conversations.history)
         self._failures: dict[str, list[tuple[int, dict, dict]]] = {}
         self._ts = itertools.count(1)
         self._lock = threading.Lock()
@@ -50,6 +51,7 @@ class FakeSlack:
     def reset(self) -> None:
         with self._lock:
             self.calls.clear()
+            self.posted.clear()
             self._failures.clear()
             self.users.clear()
 
@@ -171,7 +173,14 @@ class FakeSlack:
             return {**ok, "channel": {"id": "D" + users.split(",")[0]}}
         if method == "chat.postMessage":
             ts = f"{1700000000 + next(self._ts)}.000100"
+            meta = a.get("metadata")
+            if isinstance(meta, str):
+                meta = json.loads(meta)
+            self.posted.setdefault(str(a.get("channel")), []).insert(0, {"ts": ts, "text": a.get("text"),
+                                                                         "metadata": meta})
             return {**ok, "channel": a.get("channel"), "ts": ts, "message": {"text": a.get("text"), "ts": ts}}
+        if method == "conversations.history":
+            return {**ok, "messages": self.posted.get(str(a.get("channel")), [])[: int(a.get("limit") or 100)]}
         if method == "chat.update":
             return {**ok, "channel": a.get("channel"), "ts": a.get("ts"), "text": a.get("text")}
         if method == "chat.postEphemeral":

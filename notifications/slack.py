@@ -1,0 +1,156 @@
+"""Slack delivery: one outbox message → a DM (or channel post), an in-place update, or a chart upload.
+
+The outbox worker owns retries and pacing, so this adapter never retries on its own:
+it sends once and says how it went. 429 → `RetryLater(after=Retry-After)`, 5xx and
+network errors → `RetryLater`, a user or channel that is gone → `Unreachable`, a
+payload Slack refuses → `PermanentFailure`. Every message carries its dedupe key as
+message metadata, so `find_sent` can tell a reclaimed row that it already went out.
+"""
+
+from __future__ import annotations
+
+import base64
+import logging
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+import aiohttp
+from slack_sdk.errors import SlackApiError
+from slack_sdk.web.async_client import AsyncWebClient
+
+from bot.slack.blocks import message_payloads
+from models.messages import Reply
+from notifications.base import PermanentFailure, Recipient, RetryLater, Unreachable
+
+log = logging.getLogger("trad.slack.delivery")
+METADATA_EVENT = "trad_outbox"
+UNREACHABLE = {"user_not_found", "users_not_found", "channel_not_found", "account_inactive", "user_disabled",
+               "cannot_dm_bot", "not_in_channel", "is_archived", "user_is_restricted", "method_not_supported_for_channel_type",
+               "not_allowed_token_type", "team_access_not_granted", "missing_scope_im"}
+TRANSIENT = {"ratelimited", "rate_limited", "internal_error", "fatal_error", "service_unavailable", "request_timeout",
+             "timeout"}
+
+
+def _map_error(e: SlackApiError) -> Exception:
+    resp = e.response
+    status = getattr(resp, "status_code", 200) or 200
+    data = getattr(resp, "data", None)
+    code = str(data.get("error") or "") if isinstance(data, dict) else ""
+    if status == 429 or code in ("ratelimited", "rate_limited"):
+        headers = getattr(resp, "headers", {}) or {}
+        raw = headers.get("Retry-After") or headers.get("retry-after")
+        try:
+            after = float(raw) if raw is not None else None
+        except ValueError:
+            after = None
+        return RetryLater(f"slack 429 {code}".strip(), after=after)
+    if status >= 500 or code in TRANSIENT:
+        return RetryLater(f"slack {status} {code}".strip())
+    if code in UNREACHABLE:
+        return Unreachable(f"slack: {code}")
+    return PermanentFailure(f"slack: {code or status}")
+
+
+class SlackAdapter:
+    """Delivers outbox messages through the Slack Web API (`AsyncWebClient`)."""
+
+    platform = "slack"
+
+    def __init__(self, client: AsyncWebClient, *,
+                 on_delivered: Callable[[str, int | None], Awaitable[None]] | None = None) -> None:
+        self.client = client
+        self.on_delivered = on_delivered  # e.g. refresh the recipient's App Home
+
+    async def _call(self, method: str, **kwargs: Any) -> Any:
+        try:
+            return await getattr(self.client, method)(**kwargs)
+        except SlackApiError as e:
+            raise _map_error(e) from e
+        except (TimeoutError, aiohttp.ClientError, OSError) as e:
+            raise RetryLater(f"slack network error: {type(e).__name__}") from e
+
+    async def _channel(self, recipient: Recipient) -> tuple[str, str | None]:
+        """(channel id, Slack user id) to post to: a target channel, or the user's DM."""
+        if recipient.target:
+            return recipient.target, None
+        user_id = recipient.user_id
+        if not user_id and recipient.conversation_ref:
+            user_id = recipient.conversation_ref.get("user_id")
+        if not user_id and recipient.email:
+            found = await self.find_user(email=recipient.email)
+            user_id = found["user_id"] if found else None
+        if not user_id:
+            raise Unreachable("no Slack user for this person")
+        opened = await self._call("conversations_open", users=user_id)
+        return opened["channel"]["id"], user_id
+
+    async def deliver(self, *, recipient: Recipient, reply: Reply, previous_ref: dict | None, dedupe_key: str) -> dict:
+        metadata = {"event_type": METADATA_EVENT, "event_payload": {"key": dedupe_key[:200]}}
+        parts = message_payloads(reply)
+        if previous_ref and previous_ref.get("channel") and previous_ref.get("ts"):
+            first = parts[0]
+            await self._call("chat_update", channel=previous_ref["channel"], ts=previous_ref["ts"], text=first["text"],
+                             blocks=first["blocks"], metadata=metadata)
+            return {"channel": previous_ref["channel"], "ts": previous_ref["ts"]}
+        channel, user_id = await self._channel(recipient)
+        first_ts: str | None = None
+        for part in parts:
+            resp = await self._call("chat_postMessage", channel=channel, text=part["text"], blocks=part["blocks"],
+                                    unfurl_links=False, unfurl_media=False, metadata=metadata)
+            first_ts = first_ts or resp.get("ts")
+            channel = resp.get("channel") or channel
+        if reply.image_png_b64:
+            await self._call("files_upload_v2", channel=channel, content=base64.b64decode(reply.image_png_b64),
+                             filename="graf.png", title=(reply.image_alt or reply.title or "Graf")[:250],
+                             alt_txt=(reply.image_alt or "")[:1000] or None)
+        if self.on_delivered is not None and user_id:
+            try:
+                await self.on_delivered(user_id, recipient.person_id)
+            except Exception:  # noqa: BLE001 - the message went out; a dashboard refresh must not undo that
+                log.exception("after-delivery hook failed")
+        return {"channel": channel, "ts": first_ts}
+
+    async def find_user(self, *, email: str) -> dict | None:
+        try:
+            resp = await self.client.users_lookupByEmail(email=email)
+        except SlackApiError as e:
+            err = _map_error(e)
+            if isinstance(err, RetryLater):
+                raise err from e
+            return None
+        except (TimeoutError, aiohttp.ClientError, OSError) as e:
+            raise RetryLater(f"slack network error: {type(e).__name__}") from e
+        user = resp.get("user") or {}
+        if not user.get("id") or user.get("deleted"):
+            return None
+        return {"user_id": user["id"], "workspace": user.get("team_id") or "", "conversation_ref": {"user_id": user["id"]}}
+
+    async def find_sent(self, *, recipient: Recipient, dedupe_key: str) -> dict | None:
+        """Was this outbox row already posted (a crash between send and commit)? Looks at the DM's recent history."""
+        try:
+            channel, _ = await self._channel(recipient)
+            hist = await self._call("conversations_history", channel=channel, limit=20, include_all_metadata=True)
+        except (Unreachable, PermanentFailure):
+            return None
+        for m in hist.get("messages") or []:
+            meta = m.get("metadata") or {}
+            if meta.get("event_type") == METADATA_EVENT and (meta.get("event_payload") or {}).get("key") == dedupe_key[:200]:
+                return {"channel": channel, "ts": m.get("ts")}
+        return None
+
+
+def build_adapter(settings: Any) -> SlackAdapter | None:
+    """The adapter for this deployment; it also refreshes the recipient's App Home after each DM."""
+    if not settings.slack_enabled:
+        return None
+    from bot.slack.home import publish_home
+    from models.db import get_engine
+
+    client = AsyncWebClient(token=settings.slack_bot_token, base_url=settings.slack_api_url)
+    engine = get_engine(settings.database_url)
+
+    async def refresh(user_id: str, person_id: int | None) -> None:
+        if person_id is not None:
+            await publish_home(client, engine, settings, user_id=user_id, person_id=person_id)
+
+    return SlackAdapter(client, on_delivered=refresh)
