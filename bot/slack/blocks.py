@@ -181,7 +181,7 @@ def message_payloads(reply: Reply) -> list[dict]:
 
 # ---------------------------------------------------------------- forms → modals
 def _option(value: str, label: str) -> Option:
-    return Option(value=cut(value, OPTION_VALUE), text=plain(label, OPTION_TEXT))
+    return Option(value=value[:OPTION_VALUE], text=plain(label, OPTION_TEXT))
 
 
 def _select(field: FormField) -> StaticSelectElement:

@@ -334,3 +334,39 @@ async def test_app_home_shows_own_and_unit_avvik(slack: SlackDriver) -> None:
     # the reporter's own home was refreshed after the submission
     mine = await slack.fake.wait_for("views.publish", pred=lambda c: c.args.get("user_id") == slack.uid["ansatt"])
     assert mine and "Mine åpne avvik" in json.dumps(view_of(mine[-1]), ensure_ascii=False)
+
+
+# ---------------------------------------------------------------- through the outbox worker
+async def test_submitted_avvik_ends_in_dms_to_reporter_and_leader(slack: SlackDriver, engine) -> None:
+    from models.settings import get_settings
+    from notifications.outbox_worker import Pacer, deliver_due
+    from notifications.slack import build_adapter
+
+    view = await open_avvik_modal(slack)
+    await slack.submit("ansatt", view, avvik_values(view, description="Heis <!channel> står fast"))
+    adapter = build_adapter(get_settings())
+    slack.fake.fail("chat.postMessage", status=429, headers={"Retry-After": "0"})  # one 429: delayed, not lost
+    await deliver_due(engine, {"slack": adapter}, pacer=Pacer({}))
+    with Session(engine) as s:
+        from datetime import UTC, datetime
+
+        for row in s.exec(select(OutboxMessage)).all():
+            row.next_attempt_at = datetime.now(UTC)
+            s.add(row)
+        s.commit()
+    await deliver_due(engine, {"slack": adapter}, pacer=Pacer({}))
+    with Session(engine) as s:
+        assert {o.status for o in s.exec(select(OutboxMessage)).all()} == {"delivered"}
+    posts = [c for c in slack.fake.of("chat.postMessage") if not c.args.get("channel", "").startswith("C")]
+    delivered = {}
+    for p in posts:
+        delivered.setdefault(p.args["channel"], []).append(p)
+    assert set(delivered) == {"D" + slack.uid["ansatt"], "D" + slack.uid["leder"]}
+    assert sum(len(v) for v in delivered.values()) == 3  # 2 delivered + the one that got the 429
+    leader = json.dumps(delivered["D" + slack.uid["leder"]][-1].args, ensure_ascii=False)
+    assert "Ta saken" in leader and "&lt;!channel&gt;" in leader
+    reporter = json.dumps(delivered["D" + slack.uid["ansatt"]][-1].args, ensure_ascii=False)
+    assert "AV-1" in reporter
+    # the leader, found by e-mail, now has an identity and a refreshed App Home
+    pubs = await slack.fake.wait_for("views.publish", pred=lambda c: c.args.get("user_id") == slack.uid["leder"])
+    assert pubs

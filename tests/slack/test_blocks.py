@@ -1,0 +1,115 @@
+"""Block Kit builders: valid per slack_sdk.models and within Slack's limits, user text escaped."""
+
+from __future__ import annotations
+
+import json
+
+from slack_sdk.models.blocks import Block
+from slack_sdk.models.views import View
+
+from bot.slack import blocks as bk
+from models.messages import Action, Fact, Form, FormField, Item, Reply
+
+
+def _validate_message(page: list[dict]) -> None:
+    assert 1 <= len(page) <= 50
+    for b in page:
+        Block.parse(b).validate_json()  # type: ignore[union-attr]
+
+
+def test_escape_only_the_three_characters() -> None:
+    assert bk.esc("<!channel> & <https://evil|klikk> «æøå» *fet*") == \
+        "&lt;!channel&gt; &amp; &lt;https://evil|klikk&gt; «æøå» *fet*"
+    assert bk.unescape(bk.esc("a < b & c > d")) == "a < b & c > d"
+
+
+def test_long_list_is_split_into_messages_of_at_most_50_blocks() -> None:
+    items = [Item(title=f"Punkt {i} <b>", text="x" * 3500, facts=[Fact(label=f"f{j}", value="v") for j in range(14)],
+                  actions=[Action(label="Ja", action_id="check.ja", value=f"1:{i}"),
+                           Action(label="Nei", action_id="check.nei", value=f"1:{i}", style="danger")])
+             for i in range(120)]
+    reply = Reply(title="T" * 300, text="y" * 7000, facts=[Fact(label="a", value="b")] * 25, items=items,
+                  actions=[Action(label="Mer", action_id="menu")])
+    pages = bk.message_payloads(reply)
+    assert len(pages) >= 5
+    for p in pages:
+        _validate_message(p["blocks"])
+        ids = [e["action_id"] for b in p["blocks"] if b["type"] == "actions" for e in b["elements"]]
+        assert len(ids) == len(set(ids)), "action ids must be unique within a message"
+        assert len(p["text"]) <= 3000
+    buttons = [e for p in pages for b in p["blocks"] if b["type"] == "actions" for e in b["elements"]]
+    assert len(buttons) == 241  # every item's buttons survive the split
+    assert {bk.base_action_id(e["action_id"]) for e in buttons} == {"check.ja", "check.nei", "menu"}
+    for p in pages:
+        for b in p["blocks"]:
+            if b["type"] == "section":
+                assert len(b.get("fields") or []) <= 10
+                if b.get("text"):
+                    assert len(b["text"]["text"]) <= 3000
+
+
+def test_modal_respects_title_option_and_select_limits() -> None:
+    options = [(f"v{i}" * 40, f"Veldig langt enhetsnavn nummer {i} " * 5) for i in range(150)]
+    form = Form(form_id="avvik.report", title="Meld et avvik med en altfor lang tittel", submit_label="Send inn avviket nå med en gang",
+                context={"avvik_id": "7"},
+                fields=[FormField(name="unit_id", label="Enhet", kind="select", options=options, initial=options[140][0]),
+                        FormField(name="description", label="Hva skjedde?", kind="textarea", max_length=9000,
+                                  initial="z" * 5000),
+                        FormField(name="occurred_at", label="Når", kind="datetime"),
+                        FormField(name="deadline", label="Frist", kind="date", initial="2026-12-15", required=False),
+                        FormField(name="progress", label="Framdrift", kind="number", initial="40")])
+    view = bk.form_view(form)
+    view.validate_json()
+    d = view.to_dict()
+    assert len(d["title"]["text"]) <= 24 and len(d["submit"]["text"]) <= 24 and len(d["close"]["text"]) <= 24
+    assert d["callback_id"] == "avvik.report" and json.loads(d["private_metadata"]) == {"avvik_id": "7"}
+    sel = d["blocks"][0]["element"]
+    assert len(sel["options"]) == 100
+    assert all(len(o["text"]["text"]) <= 75 and len(o["value"]) <= 150 for o in sel["options"])
+    assert sel["initial_option"]["value"] == options[140][0][:150]
+    text = d["blocks"][1]["element"]
+    assert text["multiline"] is True and text["max_length"] == 3000 and len(text["initial_value"]) <= 3000
+    assert d["blocks"][2]["element"]["type"] == "datetimepicker"
+    assert d["blocks"][3]["element"]["initial_date"] == "2026-12-15" and d["blocks"][3]["optional"] is True
+    assert [b["block_id"] for b in d["blocks"]] == ["unit_id", "description", "occurred_at", "deadline", "progress"]
+
+
+def test_modal_never_exceeds_100_blocks() -> None:
+    form = Form(form_id="x", title="Mange", fields=[FormField(name=f"f{i}", label=f"F{i}") for i in range(130)])
+    view = bk.form_view(form)
+    view.validate_json()
+    assert len(view.blocks) == 100
+
+
+def test_submitted_values_and_errors_map_to_fields() -> None:
+    state = {"category": {"value": {"type": "static_select", "selected_option": {"value": "hms"}}},
+             "occurred_at": {"value": {"type": "datetimepicker", "selected_date_time": 1764000000}},
+             "deadline": {"value": {"type": "datepicker", "selected_date": "2026-12-01"}},
+             "description": {"value": {"type": "plain_text_input", "value": "Tekst"}},
+             "location": {"value": {"type": "plain_text_input", "value": None}}}
+    v = bk.form_values(state)
+    assert v == {"category": "hms", "occurred_at": "2025-11-24T16:00:00+00:00", "deadline": "2026-12-01",
+                 "description": "Tekst", "location": ""}
+    assert bk.field_errors(["category", "description"], {"title": "Mangler tittel", "form": "Feil"}) == \
+        {"description": "Mangler tittel", "category": "Feil"}
+
+
+def test_home_view_stays_within_100_blocks() -> None:
+    items = [Item(title=f"AV-{i}", facts=[Fact(label="Alder", value="3 d")],
+                  actions=[Action(label="Lukk", action_id="avvik.close", value=str(i))]) for i in range(80)]
+    view: View = bk.home_view([("Mine", items, "tom"), ("Venter", items, "tom"), ("Enhet", [], "Ingen")],
+                              intro="Hei <!here>", actions=[Action(label="Meld avvik", action_id="avvik.open_form")])
+    view.validate_json()
+    d = view.to_dict()
+    assert len(d["blocks"]) <= 100
+    raw = json.dumps(d, ensure_ascii=False)
+    assert "… og" in raw and "&lt;!here&gt;" in raw and "Ingen" in raw
+
+
+def test_notice_view_shows_reply_without_buttons() -> None:
+    v = bk.notice_view("Avvik registrert – med lang tittel", Reply(text="Takk! AV-4 <x>", actions=[
+        Action(label="Ok", action_id="menu")]))
+    v.validate_json()
+    d = v.to_dict()
+    assert len(d["title"]["text"]) <= 24 and "submit" not in d
+    assert "&lt;x&gt;" in json.dumps(d) and not [b for b in d["blocks"] if b["type"] == "actions"]
