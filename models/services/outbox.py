@@ -29,5 +29,6 @@ def enqueue(session: Session, *, dedupe_key: str, kind: str, payload: Reply | di
     dialect = session.get_bind().dialect.name
     table = OutboxMessage.__table__  # type: ignore[attr-defined]
     ins = (postgresql.insert(table) if dialect == "postgresql" else sqlite.insert(table)).values(**values)
-    result = session.execute(ins.on_conflict_do_nothing(index_elements=["dedupe_key"]))
-    return bool(result.rowcount)
+    # RETURNING, not rowcount: psycopg reports rowcount 1 for a skipped ON CONFLICT DO NOTHING row.
+    result = session.execute(ins.on_conflict_do_nothing(index_elements=["dedupe_key"]).returning(table.c.id))
+    return result.first() is not None
