@@ -1,0 +1,280 @@
+"""Summary speed: a municipality of 5,000 people, 100,000 avvik and 1,000,000 checklist answers.
+
+Builds the data (bulk insert: executemany on SQLite, COPY on PostgreSQL), then times
+`reports.queries.build_summary` for one month and one year against the same aggregates
+written as raw SQL and run through the bare DB-API cursor, in the same run.
+
+    .venv/bin/python bench/summary.py [--scale 1.0] [--db sqlite|postgresql|both] [--repeat 7]
+
+Figures are medians of --repeat runs after one warm-up. Varsling is left out of both
+sides (another feature's table; empty here).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import random
+import statistics
+import sys
+import tempfile
+import time
+import uuid
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+from urllib.parse import quote
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from sqlalchemy import create_engine, text  # noqa: E402
+from sqlmodel import Session  # noqa: E402
+
+from models.periods import Period, parse_period  # noqa: E402
+
+CATS = ["hms", "pasient", "infosikkerhet", "rutinebrudd", "lovbrudd", "vold", "materiell", "annet"]
+OPP_STATUSES = ["ikke_startet", "pagar", "forsinket", "fullfort", "avbrutt"]
+YEARS = range(2022, 2027)
+NOW = datetime(2027, 1, 10, 12, tzinfo=UTC)
+
+
+def fmt_dt(d: datetime | None, dialect: str):
+    if d is None or dialect == "postgresql":
+        return d
+    return d.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S.%f")
+
+
+def bulk(raw, dialect: str, table: str, cols: list[str], rows: list[tuple]) -> None:
+    if dialect == "postgresql":
+        with raw.cursor() as cur, cur.copy(f"COPY {table} ({', '.join(cols)}) FROM STDIN") as cp:
+            for r in rows:
+                cp.write_row(r)
+    else:
+        raw.executemany(f"INSERT INTO {table} ({', '.join(cols)}) VALUES ({', '.join('?' * len(cols))})", rows)
+
+
+def build(raw, dialect: str, scale: float, seed: int = 7) -> dict:
+    rnd = random.Random(seed)
+    dt = lambda d: fmt_dt(d, dialect)  # noqa: E731
+    created = datetime(2021, 12, 1, tzinfo=UTC)
+    bulk(raw, dialect, "organisation", ["id", "slug", "name", "created_at"], [(1, "bench", "Benchkommune", dt(created))])
+    units, uid = [], 0
+    sector_ids, unit_ids = [], []
+    for s in range(10):
+        uid += 1
+        sid = uid
+        sector_ids.append(sid)
+        units.append((sid, 1, None, f"Sektor {s}", f"Sektor {s}", f"/{sid}/", "sector", True))
+        for u in range(10):
+            uid += 1
+            unit_ids.append(uid)
+            units.append((uid, 1, sid, f"Enhet {s}.{u}", f"Sektor {s}/Enhet {s}.{u}", f"/{sid}/{uid}/", "unit", True))
+    bulk(raw, dialect, "unit", ["id", "org_id", "parent_id", "name", "path", "id_path", "kind", "active"], units)
+    n_people = int(5000 * scale)
+    people = [(i, 1, f"p{i}@bench.no", f"Person {i}", unit_ids[i % len(unit_ids)], True, dt(created), dt(created))
+              for i in range(1, n_people + 1)]
+    bulk(raw, dialect, "person", ["id", "org_id", "email", "name", "unit_id", "active", "created_at", "updated_at"], people)
+    roles = [(i + 1, 1, i + 1, "leder", u) for i, u in enumerate(unit_ids)]
+    bulk(raw, dialect, "person_role", ["id", "org_id", "person_id", "role", "unit_id"], roles)
+
+    n_avvik = int(100_000 * scale)
+    start, span = datetime(2022, 1, 1, tzinfo=UTC), (datetime(2027, 1, 1, tzinfo=UTC) - datetime(2022, 1, 1, tzinfo=UTC))
+    rows = []
+    for i in range(1, n_avvik + 1):
+        c = start + timedelta(seconds=rnd.random() * span.total_seconds())
+        p, q = rnd.randint(1, 5), rnd.randint(1, 5)
+        closed = c + timedelta(hours=rnd.expovariate(1 / 300)) if rnd.random() < 0.85 else None
+        if closed and closed > NOW:
+            closed = None
+        rows.append((i, 1, i, rnd.choice(CATS), rnd.choice(unit_ids), rnd.randint(1, n_people), "Hendelse", "Beskrivelse",
+                     dt(c), "", p, q, p * q, "", "lukket" if closed else rnd.choice(["meldt", "under_behandling"]),
+                     "chat", dt(c), dt(closed or c), dt(closed)))
+    bulk(raw, dialect, "avvik", ["id", "org_id", "number", "category", "unit_id", "reporter_id", "title", "description",
+                                 "occurred_at", "location", "probability", "consequence", "risk", "immediate_action",
+                                 "status", "source", "created_at", "updated_at", "closed_at"], rows)
+    del rows
+    # checklists: a monthly template (m items) and a tertial one (t items); 100 units × 5 years
+    target = int(1_000_000 * scale)
+    per_unit_year = target / (len(unit_ids) * len(YEARS))
+    m_items = max(1, int(per_unit_year * 0.7 / 12))
+    t_items = max(1, int(per_unit_year * 0.3 / 3))
+    bulk(raw, dialect, "checklist_template", ["id", "org_id", "name", "recurrence", "active"],
+         [(1, 1, "Månedlig", "month", True), (2, 1, "Tertial", "tertial", True)])
+    items = [(i, 1, 1 if i <= m_items else 2, "HMS", "HMS", f"Punkt {i}", i, True) for i in range(1, m_items + t_items + 1)]
+    bulk(raw, dialect, "checklist_item", ["id", "org_id", "template_id", "purpose", "type", "text", "position", "active"], items)
+    runs, answers, rid, aid = [], [], 0, 0
+    for y in YEARS:
+        keys = [(1, f"{y}-{m:02d}", range(1, m_items + 1)) for m in range(1, 13)]
+        keys += [(2, f"{y}-T{t}", range(m_items + 1, m_items + t_items + 1)) for t in range(1, 4)]
+        for u in unit_ids:
+            for tpl, key, its in keys:
+                rid += 1
+                runs.append((rid, 1, tpl, u, key, dt(created)))
+                at = dt(datetime(y, 6, 1, tzinfo=UTC))
+                for it in its:
+                    if rnd.random() < 0.92:
+                        aid += 1
+                        answers.append((aid, 1, rid, it, "nei" if rnd.random() < 0.05 else "ja", at))
+    bulk(raw, dialect, "checklist_run", ["id", "org_id", "template_id", "unit_id", "period", "created_at"], runs)
+    bulk(raw, dialect, "checklist_answer", ["id", "org_id", "run_id", "item_id", "answer", "answered_at"], answers)
+    opp = []
+    for i in range(1, 501):
+        dl = date(2026, 1, 1) + timedelta(days=rnd.randint(0, 500)) if rnd.random() < 0.8 else None
+        last = datetime(2026, 1, 1, tzinfo=UTC) + timedelta(days=rnd.randint(0, 370))
+        opp.append((i, 1, i, f"Oppdrag {i}", "", f"Kategori {i % 5}", rnd.randint(1, n_people), dl,
+                    rnd.choice(OPP_STATUSES), rnd.randint(0, 100), dt(created), dt(last), dt(last)))
+    bulk(raw, dialect, "oppdrag", ["id", "org_id", "number", "title", "description", "category", "owner_id", "deadline",
+                                   "status", "progress", "created_at", "updated_at", "last_status_at"], opp)
+    raw.commit()
+    cur = raw.cursor()
+    cur.execute("ANALYZE")
+    raw.commit()
+    return {"avvik": n_avvik, "answers": aid, "people": n_people, "units": len(units)}
+
+
+# --------------------------------------------------------------------------- raw SQL, the baseline
+
+def raw_summary(raw, dialect: str, period: Period, tz: str = "Europe/Oslo") -> list:
+    """The same aggregates as build_summary, hand-written, through the bare DB-API cursor."""
+    ph = "%s" if dialect == "postgresql" else "?"
+    pct = "%%" if dialect == "postgresql" else "%"
+    dt = lambda d: fmt_dt(d, dialect)  # noqa: E731
+    s, e = (dt(x) for x in period.bounds_utc(tz))
+    prev = period.previous()
+    ps, pe = (dt(x) for x in prev.bounds_utc(tz))
+    cur = raw.cursor()
+    out = []
+
+    def q(sql: str, *params) -> None:
+        cur.execute(sql.replace("?", ph), params)
+        out.append(cur.fetchall())
+
+    q(f"SELECT u.id, u.name, s.id, s.name FROM unit u JOIN unit s ON s.parent_id IS NULL AND s.org_id = u.org_id "
+      f"AND u.id_path LIKE s.id_path || '{pct}' WHERE u.org_id = ?", 1)
+    q("SELECT unit_id, SUM(CASE WHEN created_at >= ? AND created_at < ? THEN 1 ELSE 0 END),"
+      " SUM(CASE WHEN closed_at >= ? AND closed_at < ? THEN 1 ELSE 0 END),"
+      " SUM(CASE WHEN created_at < ? AND (closed_at IS NULL OR closed_at >= ?) THEN 1 ELSE 0 END),"
+      " SUM(CASE WHEN created_at >= ? AND created_at < ? THEN 1 ELSE 0 END),"
+      " SUM(CASE WHEN closed_at >= ? AND closed_at < ? THEN 1 ELSE 0 END),"
+      " SUM(CASE WHEN created_at < ? AND (closed_at IS NULL OR closed_at >= ?) THEN 1 ELSE 0 END)"
+      " FROM avvik WHERE org_id = ? AND created_at < ? GROUP BY unit_id",
+      s, e, s, e, e, e, ps, pe, ps, pe, pe, pe, 1, e)
+    q("SELECT unit_id, category, COUNT(*) FROM avvik WHERE org_id = ? AND created_at >= ? AND created_at < ? "
+      "GROUP BY unit_id, category", 1, s, e)
+    q("SELECT category, COUNT(*) FROM avvik WHERE org_id = ? AND created_at >= ? AND created_at < ? GROUP BY category", 1, s, e)
+    q("SELECT CASE WHEN risk <= 4 THEN 'Lav' WHEN risk <= 9 THEN 'Middels' WHEN risk <= 16 THEN 'Høy' ELSE 'Kritisk' END b,"
+      " COUNT(*) FROM avvik WHERE org_id = ? AND created_at >= ? AND created_at < ? GROUP BY b", 1, s, e)
+    q("SELECT status, COUNT(*) FROM avvik WHERE org_id = ? AND created_at >= ? AND created_at < ? GROUP BY status", 1, s, e)
+    sector_join = (f"JOIN (SELECT u.id uid, s.id sid FROM unit u JOIN unit s ON s.parent_id IS NULL AND s.org_id = u.org_id "
+                   f"AND u.id_path LIKE s.id_path || '{pct}' WHERE u.org_id = 1) us ON us.uid = a.unit_id")
+    for grouped, (a, b) in ((True, (s, e)), (False, (s, e)), (False, (ps, pe))):
+        g = "us.sid" if grouped else "0"
+        frm = f"avvik a {sector_join}" if grouped else "avvik a"
+        if dialect == "postgresql":
+            q(f"SELECT {g}, percentile_cont(0.5) WITHIN GROUP (ORDER BY extract(epoch FROM a.closed_at - a.created_at) / 86400.0)"
+              f" FROM {frm} WHERE a.org_id = ? AND a.closed_at >= ? AND a.closed_at < ? GROUP BY 1", 1, a, b)
+        else:
+            q(f"SELECT g, AVG(d) FROM (SELECT {g} g, julianday(a.closed_at) - julianday(a.created_at) d,"
+              f" ROW_NUMBER() OVER (PARTITION BY {g} ORDER BY julianday(a.closed_at) - julianday(a.created_at)) rn,"
+              f" COUNT(*) OVER (PARTITION BY {g}) n FROM {frm} WHERE a.org_id = ? AND a.closed_at >= ? AND a.closed_at < ?)"
+              " WHERE rn IN ((n + 1) / 2, (n + 2) / 2) GROUP BY g", 1, a, b)
+    from reports.queries import chart_months, checklist_keys
+
+    keys = checklist_keys(period)
+    q("SELECT t.recurrence, COUNT(i.id) FROM checklist_template t JOIN checklist_item i ON i.template_id = t.id "
+      "WHERE t.org_id = ? AND t.active AND i.active GROUP BY t.recurrence".replace(" AND t.active AND i.active",
+      " AND t.active = true AND i.active = true" if dialect == "postgresql" else " AND t.active = 1 AND i.active = 1"), 1)
+    q("SELECT DISTINCT unit_id FROM person_role WHERE org_id = ? AND role = 'leder' AND unit_id IS NOT NULL", 1)
+    tv = "true" if dialect == "postgresql" else "1"
+    q(f"SELECT r.unit_id, COUNT(a.id), SUM(CASE WHEN a.answer = 'nei' THEN 1 ELSE 0 END) FROM checklist_run r "
+      f"JOIN checklist_answer a ON a.run_id = r.id WHERE r.org_id = ? AND r.period IN ({', '.join('?' * len(keys))}) "
+      f"AND a.item_id IN (SELECT i.id FROM checklist_item i JOIN checklist_template t ON t.id = i.template_id "
+      f"WHERE i.org_id = ? AND i.active = {tv} AND t.active = {tv}) GROUP BY r.unit_id", 1, *keys, 1)
+    today = min(NOW.date(), period.end_date() - timedelta(days=1))
+    stale = dt(datetime.combine(today - timedelta(days=45), datetime.min.time(), tzinfo=UTC))
+    dparam = today if dialect == "postgresql" else today.isoformat()
+    d30 = today + timedelta(days=30) if dialect == "postgresql" else (today + timedelta(days=30)).isoformat()
+    q("SELECT category, status, CASE WHEN status = 'avbrutt' THEN 'ingen' WHEN status = 'fullfort' THEN 'gronn' "
+      "WHEN status = 'forsinket' OR (deadline IS NOT NULL AND deadline < ?) THEN 'rod' "
+      "WHEN deadline IS NOT NULL AND deadline <= ? AND progress < 75 THEN 'gul' "
+      "WHEN COALESCE(last_status_at, created_at) < ? THEN 'gul' ELSE 'gronn' END l, COUNT(*) "
+      "FROM oppdrag WHERE org_id = ? GROUP BY category, status, l", dparam, d30, stale, 1)
+    months = [m.bounds_utc(tz) for m in chart_months(period)]
+    cols = ", ".join("SUM(CASE WHEN created_at >= ? AND created_at < ? THEN 1 ELSE 0 END)" for _ in months)
+    params = [x for b in months for x in (dt(b[0]), dt(b[1]))]
+    q(f"SELECT unit_id, {cols} FROM avvik WHERE org_id = ? AND created_at >= ? AND created_at < ? GROUP BY unit_id",
+      *params, 1, dt(months[0][0]), dt(months[-1][1]))
+    raw.rollback()
+    return out
+
+
+def timed(fn, repeat: int) -> float:
+    fn()
+    times = []
+    for _ in range(repeat):
+        t0 = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - t0)
+    return statistics.median(times) * 1000
+
+
+def run_backend(dialect: str, url: str, scale: float, repeat: int) -> list[str]:
+    from models.db import make_engine
+    from models.migrate import upgrade
+    from reports import queries
+
+    queries._find_varsling_counts = lambda: None  # type: ignore[assignment]
+    upgrade(url)
+    engine = make_engine(url)
+    raw = engine.raw_connection()
+    drv = raw.driver_connection
+    t0 = time.perf_counter()
+    sizes = build(drv, dialect, scale)
+    build_s = time.perf_counter() - t0
+    lines = [f"### {dialect}: {sizes['people']} people, {sizes['avvik']} avvik, {sizes['answers']} checklist answers "
+             f"(built in {build_s:.1f} s)", "", "| summary | build_summary (ms) | raw SQL (ms) | ratio |", "|---|---:|---:|---:|"]
+    for key in ("2026-11", "2026"):
+        period = parse_period(key)
+
+        def orm(period: Period = period) -> None:
+            with Session(engine.execution_options(trad_readonly=True)) as s:
+                queries.build_summary(session=s, org_id=1, period=period, now=NOW)
+                s.rollback()
+
+        ms_orm = timed(orm, repeat)
+        ms_raw = timed(lambda: raw_summary(drv, dialect, period), repeat)  # noqa: B023
+        lines.append(f"| {period.kind} {key} | {ms_orm:.1f} | {ms_raw:.1f} | {ms_orm / ms_raw:.2f}× |")
+    raw.close()
+    engine.dispose()
+    return lines
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--scale", type=float, default=1.0)
+    ap.add_argument("--db", choices=["sqlite", "postgresql", "both"], default="both")
+    ap.add_argument("--repeat", type=int, default=7)
+    ap.add_argument("--pg-url", default=os.environ.get("TEST_DATABASE_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"))
+    args = ap.parse_args()
+    out = []
+    if args.db in ("sqlite", "both"):
+        d = Path(os.environ.get("BENCH_DIR") or tempfile.mkdtemp(prefix="trad-bench-"))
+        path = d / f"summary-{uuid.uuid4().hex[:6]}.db"
+        out += run_backend("sqlite", f"sqlite:///{path}", args.scale, args.repeat) + [""]
+        path.unlink(missing_ok=True)
+    if args.db in ("postgresql", "both"):
+        schema = f"trad_bench_{uuid.uuid4().hex[:8]}"
+        admin = create_engine(args.pg_url, isolation_level="AUTOCOMMIT")
+        with admin.connect() as c:
+            c.execute(text(f'CREATE SCHEMA "{schema}"'))
+        sep = "&" if "?" in args.pg_url else "?"
+        try:
+            out += run_backend("postgresql", f"{args.pg_url}{sep}options={quote(f'-csearch_path={schema}')}",
+                               args.scale, args.repeat)
+        finally:
+            with admin.connect() as c:
+                c.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+    print("\n".join(out))
+
+
+if __name__ == "__main__":
+    main()
