@@ -28,7 +28,10 @@ def claim_event(*, session: Session, platform: str, event_id: str) -> bool:
     ins = (postgresql.insert(table) if dialect == "postgresql" else sqlite.insert(table)).values(
         platform=platform, event_id=event_id, status="processing", received_at=now, updated_at=now)
     try:
-        if session.execute(ins.on_conflict_do_nothing(index_elements=["platform", "event_id"])).rowcount:
+        # RETURNING, not rowcount: on PostgreSQL rowcount is not reliable for ON CONFLICT DO NOTHING.
+        inserted = session.execute(ins.on_conflict_do_nothing(index_elements=["platform", "event_id"])
+                                   .returning(table.c.id)).first()
+        if inserted is not None:
             return True
     except IntegrityError:
         return False
