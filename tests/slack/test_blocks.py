@@ -113,3 +113,20 @@ def test_notice_view_shows_reply_without_buttons() -> None:
     d = v.to_dict()
     assert len(d["title"]["text"]) <= 24 and "submit" not in d
     assert "&lt;x&gt;" in json.dumps(d) and not [b for b in d["blocks"] if b["type"] == "actions"]
+
+
+def test_manifest_lists_every_command_shortcut_event_and_scope() -> None:
+    from pathlib import Path
+
+    import yaml
+
+    import bot.slack
+    from bot.slack.listeners.shortcuts import GLOBAL_CALLBACK, MESSAGE_CALLBACK
+
+    m = yaml.safe_load((Path(bot.slack.__file__).parent / "manifest.yaml").read_text(encoding="utf-8"))
+    assert {c["command"] for c in m["features"]["slash_commands"]} == {"/avvik", "/sjekkliste", "/oppdrag", "/varsle"}
+    assert {s["callback_id"] for s in m["features"]["shortcuts"]} == {GLOBAL_CALLBACK, MESSAGE_CALLBACK}
+    assert set(m["settings"]["event_subscriptions"]["bot_events"]) == {"app_home_opened", "message.im"}
+    assert {"chat:write", "im:write", "im:history", "users:read", "users:read.email", "files:write", "commands"} <= \
+        set(m["oauth_config"]["scopes"]["bot"])
+    assert m["settings"]["interactivity"]["is_enabled"] is True
