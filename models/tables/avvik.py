@@ -16,6 +16,8 @@ class Avvik(SQLModel, table=True):
         UniqueConstraint("org_id", "number", name="uq_avvik_org_number"),
         Index("ix_avvik_org_created", "org_id", "created_at", "unit_id", "category", "status", "risk"),
         Index("ix_avvik_org_closed", "org_id", "closed_at", "unit_id", "created_at"),
+        # summaries: new/closed/open-at-end per unit in one covering range scan (0003_report_indexes)
+        Index("ix_avvik_org_created_closed", "org_id", "created_at", "closed_at", "unit_id"),
         Index("ix_avvik_unit_status", "unit_id", "status", "created_at"),
         Index("ix_avvik_reporter", "reporter_id", "status"),
     )

@@ -52,6 +52,8 @@ class ChecklistAnswer(SQLModel, table=True):
     __table_args__ = (
         UniqueConstraint("run_id", "item_id", name="uq_checklist_answer"),
         Index("ix_checklist_answer_org_answered", "org_id", "answered_at", "run_id", "answer"),
+        # summaries: answers per run, with the answer, without touching the table (0003_report_indexes)
+        Index("ix_checklist_answer_run_item_answer", "run_id", "item_id", "answer"),
     )
     id: int | None = Field(default=None, primary_key=True)
     org_id: int = Field(foreign_key="organisation.id")
