@@ -37,6 +37,18 @@ def alembic_config(url: str | None = None) -> Config:
 
 def upgrade(url: str | None = None) -> None:
     command.upgrade(alembic_config(url), "heads")
+    if url is None:
+        from models.settings import get_settings
+
+        url = get_settings().database_url
+    if url.startswith("sqlite"):
+        # Keep the planner's statistics current so it picks the right index as data grows.
+        from models.db import make_engine
+
+        engine = make_engine(url)
+        with engine.connect() as conn:
+            conn.exec_driver_sql("PRAGMA optimize")
+        engine.dispose()
 
 
 def revision(message: str, url: str, *, head: str = "0001_foundation@head", rev_id: str | None = None) -> None:
