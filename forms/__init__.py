@@ -11,5 +11,7 @@ if TYPE_CHECKING:
 
 
 def mount(app: FastAPI, settings: Settings) -> None:
-    """Add the web routes (filled in by each web feature)."""
-    return None
+    """Add the web routes: the anonymous varsling pages and the recipients' case view."""
+    from forms.varsling.web import mount as mount_varsling
+
+    mount_varsling(app, settings)

@@ -219,3 +219,29 @@ def end_session(*, session: Session, cookie: str) -> None:
     row = session.exec(select(RecipientSession).where(RecipientSession.token_hash == vc.token_hash(cookie))).first()
     if row is not None:
         session.delete(row)
+
+
+@writes
+def send_login_link(*, session: Session, org_id: int, email: str, public_base_url: str) -> bool:
+    """Send a fresh one-time sign-in link in chat to the recipient with this e-mail.
+
+    Returns whether one was sent; the web page says the same either way, so it cannot be used
+    to find out who the recipients are.
+    """
+    from sqlalchemy import func as sa_func
+
+    from models.messages import Action, Reply
+    from models.services import outbox
+
+    person = session.exec(select(Person).where(Person.org_id == org_id, Person.active == True,  # noqa: E712
+                                               sa_func.lower(Person.email) == (email or "").strip().lower())).first()
+    if person is None or not is_recipient(session, person.id):  # type: ignore[arg-type]
+        return False
+    token = new_login_token(session, person_id=person.id)  # type: ignore[arg-type]
+    link = f"{public_base_url.rstrip('/')}/varsling/mottak/inn?t={token}"
+    outbox.enqueue(session, dedupe_key=f"varsling.login:{person.id}:{vc.token_hash(token)[:16]}", kind="varsling.login",
+                   payload=Reply(title="Innlogging til varslingssakene",
+                                 text="Lenken gjelder i 24 timer og kan brukes én gang. Ba du ikke om den, kan du se bort fra den.",
+                                 actions=[Action(label="Logg inn", action_id="varsling.login", url=link)]),
+                   org_id=org_id, recipient_person_id=person.id, platform="auto")
+    return True

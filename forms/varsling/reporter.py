@@ -1,0 +1,220 @@
+"""The reporter's pages: no login, no cookies, no address; every rule is in models.services.varsling_cases."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import date
+from typing import Any
+
+from fastapi import APIRouter, Request
+from fastapi.concurrency import run_in_threadpool
+from fastapi.responses import HTMLResponse
+
+from forms.varsling import i18n
+from forms.varsling.security import BadToken, check_token, make_token
+from forms.varsling.web import render
+from models.db import get_engine, session_scope
+from models.errors import DomainError, ValidationFailed
+from models.services import org as org_svc
+from models.services import varsling_cases as cases
+from models.settings import Settings
+
+router = APIRouter()
+SUBMIT = "varsling-submit"
+FOLLOW = "varsling-follow"
+
+
+def _settings(request: Request) -> Settings:
+    return request.app.state.settings
+
+
+def _secret(request: Request) -> bytes:
+    return request.app.state.varsling_secret
+
+
+def _base(request: Request, lang: str, title: str, org_name: str = "") -> dict[str, Any]:
+    return {"lang": lang, "t": i18n.translator(lang), "q": "" if lang == "nb" else f"?lang={lang}",
+            "path": request.url.path, "lang_names": i18n.LANG_NAMES, "title": title, "org_name": org_name,
+            "errors": {}, "notice": None}
+
+
+def _form_context(request: Request, lang: str, *, values: dict[str, Any], errors: dict[str, str] | None = None,
+                  notice: str | None = None, selected: set[int] | None = None) -> dict[str, Any]:
+    settings = _settings(request)
+    t = i18n.translator(lang)
+    unit_id = int(values["unit"]) if str(values.get("unit") or "").isdigit() else None
+    with session_scope(get_engine(settings.database_url)) as s:
+        org = org_svc.default_org(s)
+        rutine = cases.current_rutine(s, org_id=org.id)  # type: ignore[arg-type]
+        plan = cases.plan_recipients(s, org_id=org.id, unit_id=unit_id,  # type: ignore[arg-type]
+                                     concerns_director=bool(values.get("concerns_director")))
+        units = [(u.id, u.path) for u in cases.units_for_form(s, org_id=org.id)]  # type: ignore[arg-type]
+        ctx = _base(request, lang, t("form_title"), org.name)
+        version = rutine.version
+    ctx.update(values=values, errors=errors or {}, notice=notice, plan=plan, selected=selected,
+               units=[{"id": i, "path": p} for i, p in units], rutine_version=version,
+               limits=cases.LIMITS, alternative=settings.varsling_alternative_contact,
+               token=make_token(_secret(request), SUBMIT), shown=_shown_key(values))
+    return ctx
+
+
+def _shown_key(values: dict[str, Any]) -> str:
+    """What the recipient list shown was computed from; a send with other choices is shown again first."""
+    return f"{values.get('unit') or ''}|{'1' if values.get('concerns_director') else ''}"
+
+
+@router.get("/varsling", response_class=HTMLResponse)
+def form_page(request: Request, lang: str | None = None):  # type: ignore[no-untyped-def]
+    lang = i18n.pick_lang(lang)
+    return render(request, "varsling/form.html", _form_context(request, lang, values={}))
+
+
+@router.post("/varsling", response_class=HTMLResponse)
+async def submit(request: Request):  # type: ignore[no-untyped-def]
+    form = await request.form()
+    lang = i18n.pick_lang(str(form.get("lang") or request.query_params.get("lang") or "nb"))
+    t = i18n.translator(lang)
+    values = {k: str(form.get(k) or "") for k in ("what", "where_when", "unit", "name", "contact")}
+    values["concerns_director"] = bool(form.get("concerns_director"))
+    selected = {int(x) for x in form.getlist("recipient") if str(x).isdigit()}
+    if form.get("action") != "send":
+        return await run_in_threadpool(render, request, "varsling/form.html",
+                                       await run_in_threadpool(_form_context, request, lang, values=values,
+                                                               selected=selected or None))
+    try:
+        nonce, exp = check_token(_secret(request), str(form.get("token") or ""), SUBMIT)
+    except BadToken as exc:
+        ctx = await run_in_threadpool(_form_context, request, lang, values=values, selected=selected,
+                                      notice=t("token_expired" if exc.reason == "expired" else "token_invalid"))
+        return render(request, "varsling/form.html", ctx, status_code=400)
+    if str(form.get("shown") or "") != _shown_key(values):
+        ctx = await run_in_threadpool(_form_context, request, lang, values=values, notice=t("changed"))
+        return render(request, "varsling/form.html", ctx, status_code=409)
+    try:
+        result = await run_in_threadpool(_submit, request, values, selected, nonce, exp)
+    except ValidationFailed as exc:
+        errors = {k: i18n.error_text(lang, v) for k, v in exc.errors.items()}
+        ctx = await run_in_threadpool(_form_context, request, lang, values=values, errors=errors, selected=selected)
+        return render(request, "varsling/form.html", ctx, status_code=422)
+    except cases.ReplayedForm:
+        ctx = _base(request, lang, t("receipt_title"))
+        ctx.update(paragraphs=[], errors={}, notice=t("replayed"))
+        return render(request, "varsling/page.html", ctx, status_code=409)
+    ctx = _base(request, lang, t("receipt_title"))
+    ctx.update(ref=result.ref, receipt=cases.vc.format_receipt(result.receipt))
+    return render(request, "varsling/receipt.html", ctx)
+
+
+def _submit(request: Request, values: dict[str, Any], selected: set[int], nonce: str, exp: int) -> cases.Submitted:
+    settings = _settings(request)
+    today = cases.local_today(settings.tz_name)
+    with session_scope(get_engine(settings.database_url)) as s:
+        org = org_svc.default_org(s)
+        return cases.submit_varsel(
+            session=s, org_id=org.id, what=values["what"], where_when=values["where_when"],  # type: ignore[arg-type]
+            unit_id=int(values["unit"]) if values["unit"].isdigit() else None,
+            concerns_director=values["concerns_director"], name=values["name"], contact=values["contact"],
+            selected_ids=selected, form_nonce=nonce, nonce_expires_on=date.fromtimestamp(exp), today=today,
+            ack_days=settings.varsling_ack_days, feedback_months=settings.varsling_feedback_months,
+            backup_email=settings.varsling_backup_email, public_base_url=settings.public_base_url)
+
+
+# ---------------------------------------------------------------- follow-up with the receipt
+
+def _follow_login(request: Request, lang: str, *, errors: dict[str, str] | None = None, status: int = 200):  # type: ignore[no-untyped-def]
+    t = i18n.translator(lang)
+    ctx = _base(request, lang, t("follow_title"))
+    ctx.update(errors=errors or {}, token=make_token(_secret(request), FOLLOW))
+    return render(request, "varsling/follow_login.html", ctx, status_code=status)
+
+
+@router.get("/varsling/oppfolging", response_class=HTMLResponse)
+def follow_page(request: Request, lang: str | None = None):  # type: ignore[no-untyped-def]
+    return _follow_login(request, i18n.pick_lang(lang))
+
+
+@router.post("/varsling/oppfolging", response_class=HTMLResponse)
+async def follow(request: Request):  # type: ignore[no-untyped-def]
+    form = await request.form()
+    lang = i18n.pick_lang(str(form.get("lang") or request.query_params.get("lang") or "nb"))
+    t = i18n.translator(lang)
+    try:
+        check_token(_secret(request), str(form.get("token") or ""), FOLLOW)
+    except BadToken as exc:
+        return _follow_login(request, lang, errors={"code": t("token_expired" if exc.reason == "expired"
+                                                              else "token_invalid")}, status=400)
+    limiter = request.app.state.varsling_limiter
+    rl_key = request.scope.get("state", {}).get("rl_key", "")
+    if limiter.blocked(rl_key):
+        return _follow_login(request, lang, errors={"code": t("too_many")}, status=429)
+    code = str(form.get("code") or "")
+    message = str(form.get("message") or "")
+    settings = _settings(request)
+
+    def work() -> cases.ReporterView:
+        with session_scope(get_engine(settings.database_url)) as s:
+            org = org_svc.default_org(s)
+            if form.get("action") == "reply":
+                return cases.reporter_reply(session=s, org_id=org.id, receipt=code, text=message,  # type: ignore[arg-type]
+                                            today=cases.local_today(settings.tz_name),
+                                            public_base_url=settings.public_base_url)
+            return cases.reporter_view(s, org_id=org.id, receipt=code)  # type: ignore[arg-type]
+
+    try:
+        view = await run_in_threadpool(work)
+    except cases.UnknownReceipt:
+        failures = limiter.fail(rl_key)
+        await asyncio.sleep(limiter.delay(failures))
+        return _follow_login(request, lang, errors={"code": t("bad_code")}, status=404)
+    except ValidationFailed as exc:
+        errors = {k: (t("err_closed") if v == "closed" else i18n.error_text(lang, v)) for k, v in exc.errors.items()}
+        view = await run_in_threadpool(lambda: _view_only(settings, code))
+        return _case_page(request, lang, view, code, errors=errors, message=message, status=422)
+    notice = t("reply_sent") if form.get("action") == "reply" else None
+    return _case_page(request, lang, view, code, notice=notice)
+
+
+def _view_only(settings: Settings, code: str) -> cases.ReporterView:
+    with session_scope(get_engine(settings.database_url)) as s:
+        return cases.reporter_view(s, org_id=org_svc.default_org(s).id, receipt=code)  # type: ignore[arg-type]
+
+
+def _case_page(request: Request, lang: str, view: cases.ReporterView, code: str, *, errors: dict[str, str] | None = None,  # type: ignore[no-untyped-def]
+               notice: str | None = None, message: str = "", status: int = 200):
+    t = i18n.translator(lang)
+    ctx = _base(request, lang, f"{t('case')} {view.ref}")
+    ctx.update(v=view, code=cases.vc.format_receipt(cases.vc.normalise_receipt(code) or ""), errors=errors or {},
+               notice=notice, message=message, token=make_token(_secret(request), FOLLOW))
+    return render(request, "varsling/follow_case.html", ctx, status_code=status)
+
+
+# ---------------------------------------------------------------- static pages
+
+@router.get("/varsling/rutine", response_class=HTMLResponse)
+def rutine_page(request: Request, lang: str | None = None):  # type: ignore[no-untyped-def]
+    lang = i18n.pick_lang(lang)
+    t = i18n.translator(lang)
+    settings = _settings(request)
+    with session_scope(get_engine(settings.database_url)) as s:
+        org = org_svc.default_org(s)
+        r = cases.current_rutine(s, org_id=org.id)  # type: ignore[arg-type]
+        text, version, created = r.text, r.version, r.created_at
+    ctx = _base(request, lang, t("rutine_title"), org.name)
+    ctx.update(subtitle=f"{t('rutine_version', v=version)} ({created:%d.%m.%Y})",
+               paragraphs=[p.strip() for p in text.split("\n\n") if p.strip()])
+    return render(request, "varsling/page.html", ctx)
+
+
+@router.get("/varsling/tilgjengelighet", response_class=HTMLResponse)
+def a11y_page(request: Request, lang: str | None = None):  # type: ignore[no-untyped-def]
+    lang = i18n.pick_lang(lang)
+    t = i18n.translator(lang)
+    ctx = _base(request, lang, t("a11y_title"))
+    ctx.update(paragraphs=[t("a11y_body")])
+    return render(request, "varsling/page.html", ctx)
+
+
+def domain_error_page(request: Request, exc: DomainError) -> HTMLResponse:
+    ctx = _base(request, "nb", "Feil")
+    ctx.update(paragraphs=[exc.message])
+    return render(request, "varsling/page.html", ctx, status_code=exc.http_status)
