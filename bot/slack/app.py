@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -38,6 +39,9 @@ class SlackDeps:
     conversation: Conversation
     identities: IdentityResolver
     tasks: set[asyncio.Task] = field(default_factory=set)
+    home_interval: float = 2.0
+    _home_pending: dict[str, bool] = field(default_factory=dict)
+    _home_last: dict[str, float] = field(default_factory=dict)
 
     def user(self, team_id: str, user_id: str) -> ChannelUser:
         return ChannelUser(platform="slack", workspace=team_id or "-", user_id=user_id)
@@ -59,8 +63,31 @@ class SlackDeps:
         return unknown_user_text(await asyncio.to_thread(self.identities.admin_names))
 
     def refresh_home(self, client: AsyncWebClient, user_id: str, person_id: int) -> None:
-        self.background(publish_home(client, self.engine, self.settings, user_id=user_id, person_id=person_id),
-                        "home refresh")
+        """Refresh a user's App Home soon, coalescing bursts: at most one publish per user per interval.
+
+        A burst of actions (ticking ten check items) then costs one or two `views.publish`
+        calls instead of ten, which keeps both the CPU and Slack's rate limit for the ack path.
+        """
+        if user_id in self._home_pending:
+            self._home_pending[user_id] = True  # a refresh is queued or running: make it run once more
+            return
+        self._home_pending[user_id] = False
+
+        async def run() -> None:
+            try:
+                while True:
+                    wait = self._home_last.get(user_id, 0.0) + self.home_interval - time.monotonic()
+                    if wait > 0:
+                        await asyncio.sleep(wait)
+                    self._home_pending[user_id] = False
+                    self._home_last[user_id] = time.monotonic()
+                    await publish_home(client, self.engine, self.settings, user_id=user_id, person_id=person_id)
+                    if not self._home_pending.get(user_id):
+                        break
+            finally:
+                self._home_pending.pop(user_id, None)
+
+        self.background(run(), "home refresh")
 
 
 async def send_replies(client: AsyncWebClient, replies: list[Reply], *, user_id: str,

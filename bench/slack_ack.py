@@ -1,0 +1,364 @@
+"""Time-to-ack of the Slack edge under open-loop load, against a bare slack-bolt app that only acks.
+
+    .venv/bin/python bench/slack_ack.py [--duration 30] [--rates 20,100]
+
+- The server (uvicorn, one process) runs on core 0, the load generator and the fake
+  Slack Web API on core 1 (os.sched_setaffinity), so they do not steal each other's CPU.
+- Open loop: request i is due at t0 + i/rate and is sent then, whether or not earlier
+  ones have answered; latency is measured from the due time (no coordinated omission).
+- Kinds: a signed `message.im` event, `/avvik` (ack, and through to the `views.open`
+  call the fake receives), a `view_submission` of the avvik modal (saved before the ack).
+- Baseline: a bare Bolt AsyncApp behind the same FastAPI handler that only acks.
+- Replay storm: 10 % of events resent with X-Slack-Retry-Num 1–3 → exactly one reply each.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import hashlib
+import hmac
+import itertools
+import json
+import os
+import random
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from urllib.parse import urlencode
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+SECRET = "bench-signing-secret-42"
+TEAM = "T0BENCH"
+_ids = itertools.count(1)
+
+
+def free_port() -> int:
+    s = socket.socket()
+    s.bind(("127.0.0.1", 0))
+    port = s.getsockname()[1]
+    s.close()
+    return port
+
+
+def pin(core: int) -> None:
+    try:
+        os.sched_setaffinity(0, {core % (os.cpu_count() or 1)})
+    except (AttributeError, OSError):
+        pass
+
+
+# ------------------------------------------------------------------------------------ servers
+def serve(kind: str, port: int) -> None:
+    """Run the app under test (trad or bare) in this process, pinned to core 0."""
+    pin(0)
+    import logging
+
+    import uvicorn
+
+    logging.basicConfig(level=logging.WARNING)
+    global Request  # FastAPI resolves the endpoint's annotation from module globals
+    from fastapi import Request
+
+    if kind == "trad":
+        from bot.main import create_app
+
+        app = create_app()
+    else:
+        from fastapi import FastAPI
+        from slack_bolt.adapter.fastapi.async_handler import AsyncSlackRequestHandler
+        from slack_bolt.async_app import AsyncApp
+        from slack_sdk.web.async_client import AsyncWebClient
+
+        bolt = AsyncApp(client=AsyncWebClient(token=os.environ["SLACK_BOT_TOKEN"], base_url=os.environ["SLACK_API_URL"]),
+                        signing_secret=SECRET)
+
+        @bolt.event("message")
+        async def on_message() -> None:
+            return None
+
+        @bolt.command("/avvik")
+        async def on_cmd(ack) -> None:  # type: ignore[no-untyped-def]
+            await ack()
+
+        @bolt.view_submission("avvik.report")
+        async def on_view(ack) -> None:  # type: ignore[no-untyped-def]
+            await ack()
+
+        handler = AsyncSlackRequestHandler(bolt)
+        app = FastAPI()
+
+        @app.post("/slack/events")
+        async def events(request: Request):  # type: ignore[no-untyped-def]
+            return await handler.handle(request)
+
+    uvicorn.run(app, host="127.0.0.1", port=port, log_level="warning", access_log=False)
+
+
+def seed(db_url: str) -> dict[str, str]:
+    from sqlmodel import Session
+
+    from models.db import get_engine
+    from models.migrate import upgrade
+    from tests.factories import make_test_org
+
+    upgrade(db_url)
+    with Session(get_engine(db_url)) as s:
+        org = make_test_org(s)
+    return org.emails
+
+
+def start_server(kind: str, env: dict[str, str]) -> tuple[subprocess.Popen, int]:
+    port = free_port()
+    proc = subprocess.Popen([sys.executable, __file__, "--serve", kind, "--port", str(port)], env=env, cwd=str(ROOT))
+    deadline = time.time() + 60
+    while time.time() < deadline:
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
+            return proc, port
+        except OSError:
+            time.sleep(0.1)
+    proc.kill()
+    raise RuntimeError(f"{kind} server did not start")
+
+
+# ------------------------------------------------------------------------------------ requests
+def signed(body: bytes) -> dict[str, str]:
+    ts = str(int(time.time()))
+    sig = "v0=" + hmac.new(SECRET.encode(), f"v0:{ts}:".encode() + body, hashlib.sha256).hexdigest()
+    return {"X-Slack-Request-Timestamp": ts, "X-Slack-Signature": sig}
+
+
+def event_body(uid: str, text: str, event_id: str) -> bytes:
+    return json.dumps({"token": "x", "team_id": TEAM, "api_app_id": "A1", "type": "event_callback", "event_id": event_id,
+                       "event_time": int(time.time()),
+                       "event": {"type": "message", "channel_type": "im", "channel": "D" + uid, "user": uid,
+                                 "text": text, "ts": f"{time.time():.6f}", "team": TEAM}}).encode()
+
+
+def command_body(uid: str, trigger: str, fake_base: str) -> bytes:
+    return urlencode({"token": "x", "team_id": TEAM, "channel_id": "C1", "user_id": uid, "command": "/avvik", "text": "",
+                      "api_app_id": "A1", "response_url": f"{fake_base}/respond/1", "trigger_id": trigger}).encode()
+
+
+def submission_body(uid: str, view_id: str, category: str) -> bytes:
+    state = {"category": {"value": {"type": "static_select", "selected_option": {"value": category}}},
+             "description": {"value": {"type": "plain_text_input", "value": "Benk: glatt gulv ved garderoben"}},
+             "occurred_at": {"value": {"type": "datetimepicker", "selected_date_time": int(time.time()) - 300}},
+             "probability": {"value": {"type": "static_select", "selected_option": {"value": "2"}}},
+             "consequence": {"value": {"type": "static_select", "selected_option": {"value": "3"}}}}
+    view = {"id": view_id, "type": "modal", "callback_id": "avvik.report", "private_metadata": "{}",
+            "blocks": [{"type": "input", "block_id": k} for k in state], "state": {"values": state}}
+    payload = {"type": "view_submission", "team": {"id": TEAM}, "user": {"id": uid, "team_id": TEAM}, "api_app_id": "A1",
+               "trigger_id": f"t{next(_ids)}", "view": view}
+    return urlencode({"payload": json.dumps(payload)}).encode()
+
+
+async def run_load(session, url: str, make, rate: float, duration: float, fake=None):  # type: ignore[no-untyped-def]
+    """Open loop at `rate`/s for `duration` s. Returns (ack latencies ms, views.open latencies ms, non-2xx)."""
+    n = int(rate * duration)
+    acks: list[float] = []
+    bad = 0
+    due_of_trigger: dict[str, float] = {}
+    t0 = time.perf_counter() + 0.2
+
+    async def one(i: int) -> None:
+        nonlocal bad
+        due = t0 + i / rate
+        delay = due - time.perf_counter()
+        if delay > 0:
+            await asyncio.sleep(delay)
+        body, ctype, trigger = make(i)
+        if trigger:
+            due_of_trigger[trigger] = due
+        try:
+            async with session.post(url, data=body, headers={"Content-Type": ctype, **signed(body)}) as r:
+                await r.read()
+                if not 200 <= r.status < 300:
+                    bad += 1
+        except Exception:  # noqa: BLE001
+            bad += 1
+            return
+        acks.append((time.perf_counter() - due) * 1000)
+
+    await asyncio.gather(*(one(i) for i in range(n)))
+    opens: list[float] = []
+    if fake is not None and due_of_trigger:
+        deadline = time.perf_counter() + 10
+        while time.perf_counter() < deadline and len(fake.open_times) < len(due_of_trigger):
+            await asyncio.sleep(0.05)
+        opens = [(fake.open_times[t] - due) * 1000 for t, due in due_of_trigger.items() if t in fake.open_times]
+        if len(opens) < len(due_of_trigger):
+            bad += len(due_of_trigger) - len(opens)
+    return acks, opens, bad
+
+
+def pct(xs: list[float], p: float) -> float:
+    if not xs:
+        return float("nan")
+    xs = sorted(xs)
+    return xs[min(len(xs) - 1, int(round(p / 100 * (len(xs) - 1))))]
+
+
+# ------------------------------------------------------------------------------------ main
+async def bench(args: argparse.Namespace) -> dict:
+    import aiohttp
+
+    from models.vocabulary import AVVIK_CATEGORIES
+    from tests.slack.fake_slack import FakeSlack
+
+    pin(1)
+
+    class TimedFake(FakeSlack):
+        """Records when each views.open arrives, keyed by trigger_id."""
+
+        def __init__(self) -> None:
+            super().__init__()
+            self.open_times: dict[str, float] = {}
+
+        def _answer(self, method, a):  # type: ignore[no-untyped-def]
+            if method == "views.open":
+                self.open_times[str(a.get("trigger_id"))] = time.perf_counter()
+            return super()._answer(method, a)
+
+    fake = TimedFake().start()
+    tmp = Path(tempfile.mkdtemp(prefix="trad-bench-"))
+    db_url = f"sqlite:///{tmp / 'bench.db'}"
+    emails = seed(db_url)
+    uids = {}
+    for key, email in emails.items():
+        uids[key] = "U" + key.upper()
+        fake.users[uids[key]] = email
+    env = {**os.environ, "DATABASE_URL": db_url, "SLACK_BOT_TOKEN": "xoxb-bench-1", "SLACK_SIGNING_SECRET": SECRET,
+           "SLACK_API_URL": fake.api_url, "SCHEDULER_ENABLED": "false", "OUTBOX_WORKER_ENABLED": "false",
+           "PUBLIC_BASE_URL": "https://trad.example.no", "PYTHONPATH": str(ROOT)}
+    env.pop("SLACK_APP_TOKEN", None)
+    category = next(iter(AVVIK_CATEGORIES))
+    people = ["ansatt", "ansatt2", "leder", "helseansatt"]
+    results: dict = {"rates": {}, "duration": args.duration}
+    conn = aiohttp.TCPConnector(limit=500)
+    async with aiohttp.ClientSession(connector=conn) as session:
+        servers = {}
+        for kind in ("bare", "trad"):
+            servers[kind] = start_server(kind, env)
+        try:
+            for kind, (_, port) in servers.items():  # warm up: first users.info, auth.test, imports
+                url = f"http://127.0.0.1:{port}/slack/events"
+                for who in people:
+                    b = event_body(uids[who], "hjelp", f"Ewarm{kind}{who}")
+                    async with session.post(url, data=b, headers={"Content-Type": "application/json", **signed(b)}) as r:
+                        await r.read()
+                await asyncio.sleep(1.0)
+            for rate in args.rates:
+                per_rate: dict = {}
+                for req in ("message.im", "/avvik", "view_submission"):
+                    for kind, (_, port) in servers.items():
+                        url = f"http://127.0.0.1:{port}/slack/events"
+                        fake.open_times.clear()
+
+                        def make(i: int, req: str = req, kind: str = kind, rate: int = rate):  # type: ignore[no-untyped-def]
+                            uid = uids[people[i % len(people)]]
+                            if req == "message.im":
+                                return event_body(uid, "hjelp", f"E{kind}{rate}{next(_ids)}"), "application/json", None
+                            if req == "/avvik":
+                                trig = f"trig-{kind}-{next(_ids)}"
+                                return (command_body(uid, trig, fake.base), "application/x-www-form-urlencoded",
+                                        trig if kind == "trad" else None)
+                            return (submission_body(uid, f"V{kind}{next(_ids)}", category),
+                                    "application/x-www-form-urlencoded", None)
+
+                        acks, opens, bad = await run_load(session, url, make, rate, args.duration,
+                                                          fake if (req == "/avvik" and kind == "trad") else None)
+                        per_rate[f"{req}|{kind}"] = {"n": len(acks), "p50": pct(acks, 50), "p99": pct(acks, 99),
+                                                     "non2xx": bad,
+                                                     "open_p50": pct(opens, 50) if opens else None,
+                                                     "open_p99": pct(opens, 99) if opens else None}
+                        print(rate, req, kind, json.dumps(per_rate[f"{req}|{kind}"]), flush=True)
+                        await asyncio.sleep(1.0)
+                results["rates"][rate] = per_rate
+            # replay storm against the real app
+            _, port = servers["trad"]
+            url = f"http://127.0.0.1:{port}/slack/events"
+            fake.reset()
+            for key, email in emails.items():
+                fake.users[uids[key]] = email
+            n_events = args.storm
+            bodies = [event_body(uids[people[i % len(people)]], "mine oppdrag", f"Estorm{i}") for i in range(n_events)]
+            replays = random.Random(7).sample(range(n_events), max(1, n_events // 10))
+
+            async def send(body: bytes, retry: int | None = None) -> int:
+                h = {"Content-Type": "application/json", **signed(body)}
+                if retry:
+                    h.update({"X-Slack-Retry-Num": str(retry), "X-Slack-Retry-Reason": "http_timeout"})
+                async with session.post(url, data=body, headers=h) as r:
+                    await r.read()
+                    return r.status
+
+            tasks = [send(b) for b in bodies]
+            for i in replays:
+                for retry in range(1, random.Random(i).randint(1, 3) + 1):
+                    tasks.append(send(bodies[i], retry))
+            statuses = await asyncio.gather(*tasks)
+            deadline = time.time() + 30
+            while time.time() < deadline and len(fake.of("chat.postMessage")) < n_events:
+                await asyncio.sleep(0.1)
+            await asyncio.sleep(2.0)
+            results["storm"] = {"events": n_events, "deliveries": len(tasks), "replayed_events": len(replays),
+                                "replies": len(fake.of("chat.postMessage")),
+                                "non2xx": sum(1 for s in statuses if not 200 <= s < 300)}
+            print("storm", json.dumps(results["storm"]), flush=True)
+        finally:
+            for proc, _ in servers.values():
+                proc.terminate()
+                proc.wait(10)
+            fake.stop()
+    return results
+
+
+def report(results: dict, cmd: str) -> str:
+    lines = [f"Command: `{cmd}` (duration {results['duration']} s per cell)", "",
+             "| rate | request | trad p50 ms | trad p99 ms | bare p50 ms | bare p99 ms | p50 ratio | p99 ratio | "
+             "views.open p50/p99 ms | non-2xx (trad/bare) |",
+             "|---|---|---|---|---|---|---|---|---|---|"]
+    for rate, per in results["rates"].items():
+        for req in ("message.im", "/avvik", "view_submission"):
+            t, b = per[f"{req}|trad"], per[f"{req}|bare"]
+            opens = f"{t['open_p50']:.1f} / {t['open_p99']:.1f}" if t.get("open_p50") is not None else "–"
+            lines.append(f"| {rate}/s | {req} | {t['p50']:.1f} | {t['p99']:.1f} | {b['p50']:.1f} | {b['p99']:.1f} | "
+                         f"{t['p50'] / b['p50']:.2f}× | {t['p99'] / b['p99']:.2f}× | {opens} | "
+                         f"{t['non2xx']}/{b['non2xx']} |")
+    s = results.get("storm")
+    if s:
+        lines += ["", f"Replay storm: {s['events']} events, {s['replayed_events']} of them resent with "
+                      f"X-Slack-Retry-Num 1–3 ({s['deliveries']} deliveries) → {s['replies']} replies "
+                      f"(expected {s['events']}), non-2xx {s['non2xx']}."]
+    return "\n".join(lines)
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--serve", choices=("trad", "bare"))
+    ap.add_argument("--port", type=int, default=0)
+    ap.add_argument("--duration", type=float, default=30.0)
+    ap.add_argument("--rates", default="20,100")
+    ap.add_argument("--storm", type=int, default=300, help="events in the replay storm")
+    ap.add_argument("--out", default=None, help="write the markdown table here")
+    args = ap.parse_args()
+    if args.serve:
+        serve(args.serve, args.port)
+        return
+    args.rates = [int(r) for r in args.rates.split(",")]
+    results = asyncio.run(bench(args))
+    md = report(results, "python bench/slack_ack.py " + " ".join(sys.argv[1:]))
+    print(md)
+    if args.out:
+        Path(args.out).write_text(md + "\n", encoding="utf-8")
+
+
+if __name__ == "__main__":
+    main()
