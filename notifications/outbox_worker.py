@@ -32,7 +32,7 @@ from sqlalchemy import and_, or_, update
 from sqlalchemy.engine import Engine
 from sqlmodel import select
 
-from models.db import session_scope
+from models.db import read_scope, session_scope
 from models.messages import Reply
 from models.tables import ChatIdentity, OutboxMessage, Person
 from models.tables._common import utcnow
@@ -143,6 +143,8 @@ class Claimed:
     attempts: int
     update_of_key: str | None
     reclaimed: bool
+    person: Person | None = None
+    identities: list[ChatIdentity] | None = None  # active, most recently updated first
 
 
 def claim(engine: Engine, *, platforms: set[str], limit: int, now: datetime, lease_s: float) -> list[Claimed]:
@@ -168,6 +170,20 @@ def claim(engine: Engine, *, platforms: set[str], limit: int, now: datetime, lea
             r.claimed_at = now
             r.attempts += 1
             s.add(r)
+        # Prefetch recipients and their chat identities in two queries for the whole batch,
+        # so sending needs no further reads (SQLite serialises writers; fewer round trips).
+        pids = {c.recipient_person_id for c in out if c.recipient_person_id}
+        if pids:
+            people = {p.id: p for p in s.exec(select(Person).where(Person.id.in_(pids))).all()}  # type: ignore[union-attr]
+            idents: dict[int, list[ChatIdentity]] = {}
+            for ident in s.exec(select(ChatIdentity).where(ChatIdentity.person_id.in_(pids),  # type: ignore[union-attr]
+                                                           ChatIdentity.active == True)  # noqa: E712
+                                .order_by(ChatIdentity.updated_at.desc(), ChatIdentity.id.desc())).all():  # type: ignore[attr-defined, union-attr]
+                idents.setdefault(ident.person_id, []).append(ident)  # type: ignore[arg-type]
+            for c in out:
+                if c.recipient_person_id:
+                    c.person = people.get(c.recipient_person_id)
+                    c.identities = idents.get(c.recipient_person_id, [])
         return out
 
 
@@ -179,16 +195,20 @@ def _finish(engine: Engine, row_id: int, **values: Any) -> None:
 
 # ---------------------------------------------------------------------------------------- resolving
 def _person(engine: Engine, person_id: int) -> Person | None:
-    with session_scope(engine) as s:
-        return s.get(Person, person_id)
+    with read_scope(engine) as s:
+        person = s.get(Person, person_id)
+        s.expunge_all()  # keep the loaded values: read_scope rolls back, which would expire them
+        return person
 
 
 def _identities(engine: Engine, person_id: int, platforms: set[str]) -> list[ChatIdentity]:
-    with session_scope(engine) as s:
-        return list(s.exec(select(ChatIdentity).where(ChatIdentity.person_id == person_id,
+    with read_scope(engine) as s:
+        rows = list(s.exec(select(ChatIdentity).where(ChatIdentity.person_id == person_id,
                                                       ChatIdentity.active == True,  # noqa: E712
                                                       ChatIdentity.platform.in_(platforms))  # type: ignore[attr-defined]
                            .order_by(ChatIdentity.updated_at.desc(), ChatIdentity.id.desc())).all())  # type: ignore[attr-defined, union-attr]
+        s.expunge_all()
+        return rows
 
 
 def _store_identity(engine: Engine, *, platform: str, person: Person, found: dict) -> None:
@@ -214,7 +234,9 @@ def _recipient(person: Person | None, ident: ChatIdentity | None, target: str | 
 async def _candidates(engine: Engine, adapters: dict[str, Adapter], row: Claimed,
                       only_platform: str | None) -> AsyncIterator[tuple[str, Recipient]]:
     """Where to send a row, best first: the row's platform, the person's identities, a lookup by e-mail, console."""
-    person = await asyncio.to_thread(_person, engine, row.recipient_person_id) if row.recipient_person_id else None
+    person = row.person
+    if person is None and row.recipient_person_id:
+        person = await asyncio.to_thread(_person, engine, row.recipient_person_id)
     platform = only_platform or (row.platform if row.platform != "auto" else None)
     if person is None:
         if row.target and platform in adapters:
@@ -225,7 +247,10 @@ async def _candidates(engine: Engine, adapters: dict[str, Adapter], row: Claimed
     if not person.active:
         return
     wanted = {platform} if platform else set(adapters)
-    idents = await asyncio.to_thread(_identities, engine, person.id, wanted)  # type: ignore[arg-type]
+    if row.identities is not None:
+        idents = [i for i in row.identities if i.platform in wanted]
+    else:
+        idents = await asyncio.to_thread(_identities, engine, person.id, wanted)  # type: ignore[arg-type]
     tried: set[str] = set()
     for ident in idents:
         tried.add(ident.platform)
@@ -253,7 +278,7 @@ async def _candidates(engine: Engine, adapters: dict[str, Adapter], row: Claimed
 
 def _original(engine: Engine, row: Claimed) -> tuple[str, dict | None, str | None, bool]:
     """(status, external_ref, platform) of the message an update refers to, and whether a newer update exists."""
-    with session_scope(engine) as s:
+    with read_scope(engine) as s:
         orig = s.exec(select(OutboxMessage).where(OutboxMessage.dedupe_key == row.update_of_key)).first()
         newer = s.exec(select(OutboxMessage.id).where(OutboxMessage.update_of_key == row.update_of_key,
                                                       OutboxMessage.id > row.id).limit(1)).first()

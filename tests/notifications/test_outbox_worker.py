@@ -215,3 +215,13 @@ def test_two_workers_at_once_deliver_every_row_exactly_once(engine, session, org
     assert sorted(slack.keys()) == sorted(keys)
     session.expire_all()
     assert {r.status for r in session.exec(select(OutboxMessage)).all()} == {"delivered"}
+
+
+def test_candidates_without_prefetch_read_person_and_identities(engine, session, org) -> None:
+    """The fallback reads (used when a row was not prefetched) return usable, detached rows."""
+    from notifications.outbox_worker import _identities, _person
+
+    _identity(session, org, "leder")
+    p = _person(engine, org.people["leder"])
+    idents = _identities(engine, org.people["leder"], {"slack"})
+    assert p.email == org.emails["leder"] and [i.user_id for i in idents] == ["U-leder"]
