@@ -120,3 +120,17 @@ def limiter_reset(server: Server) -> Iterator[None]:
     yield
     limiter.base_delay = 0.25
     server.app.state.varsling_limiter.reset()  # type: ignore[attr-defined]
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _cheap_kdf() -> Iterator[None]:
+    """Lower the Argon2 costs in tests only (same code paths; bench/varsling.py measures the real ones)."""
+    import nacl.pwhash
+
+    from models.services import varsling_crypto as vc
+
+    saved = (vc.RECEIPT_TIME_COST, vc.RECEIPT_MEMORY_KIB, vc.PASSPHRASE_OPSLIMIT, vc.PASSPHRASE_MEMLIMIT)
+    vc.RECEIPT_TIME_COST, vc.RECEIPT_MEMORY_KIB = 1, 8 * 1024
+    vc.PASSPHRASE_OPSLIMIT, vc.PASSPHRASE_MEMLIMIT = nacl.pwhash.argon2id.OPSLIMIT_MIN, 8 * 1024 * 1024
+    yield
+    vc.RECEIPT_TIME_COST, vc.RECEIPT_MEMORY_KIB, vc.PASSPHRASE_OPSLIMIT, vc.PASSPHRASE_MEMLIMIT = saved
