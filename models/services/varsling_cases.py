@@ -233,7 +233,9 @@ def consume_form_nonce(session: Session, *, nonce: str, expires_on: date) -> Non
     dialect = session.get_bind().dialect.name
     ins = (postgresql.insert(table) if dialect == "postgresql" else sqlite.insert(table)).values(
         nonce_hash=vc.token_hash("form:" + nonce), expires_on=expires_on)
-    if not session.execute(ins.on_conflict_do_nothing(index_elements=["nonce_hash"])).rowcount:
+    # RETURNING, not rowcount: psycopg does not report a skipped ON CONFLICT DO NOTHING row reliably.
+    stmt = ins.on_conflict_do_nothing(index_elements=["nonce_hash"]).returning(table.c.nonce_hash)
+    if session.execute(stmt).first() is None:
         raise ReplayedForm("Skjemaet er allerede sendt. Last inn siden på nytt hvis du vil sende et nytt varsel.")
 
 
