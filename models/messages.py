@@ -7,7 +7,7 @@ plain and unescaped: each renderer escapes for its own markup.
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import BaseModel, Field
 
@@ -67,3 +67,6 @@ class Reply(BaseModel):
     ephemeral: bool = False
     image_png_b64: str | None = Field(default=None, description="a chart as base64 PNG, sent as an upload/image")
     image_alt: str | None = None
+    rich: dict[str, Any] = Field(default_factory=dict, description=(
+        "a platform's own rendering, used instead of the generic one where present: "
+        "'slack_blocks' (list of Block Kit blocks), 'teams_card' (an Adaptive Card); already escaped"))

@@ -87,6 +87,9 @@ class SlackAdapter:
     async def deliver(self, *, recipient: Recipient, reply: Reply, previous_ref: dict | None, dedupe_key: str) -> dict:
         metadata = {"event_type": METADATA_EVENT, "event_payload": {"key": dedupe_key[:200]}}
         parts = message_payloads(reply)
+        rich = reply.rich.get("slack_blocks")
+        if rich:  # the summary's own layout (already escaped), in messages of at most 50 blocks
+            parts = [{"text": reply.title or parts[0]["text"], "blocks": rich[i:i + 50]} for i in range(0, len(rich), 50)]
         if previous_ref and previous_ref.get("channel") and previous_ref.get("ts"):
             first = parts[0]
             await self._call("chat_update", channel=previous_ref["channel"], ts=previous_ref["ts"], text=first["text"],

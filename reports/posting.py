@@ -42,18 +42,17 @@ def dedupe_key(period_key: str, platform: str, org_id: int) -> str:
 
 
 def build_payload(reply: Reply, *, platform: str, slack_blocks: list[dict] | None, teams_card: dict | None) -> dict:
-    """The Reply (what every adapter understands) plus the platform's own rendering.
+    """The Reply (what every adapter understands) with the platform's own rendering in `rich`.
 
-    Extra keys are ignored by `Reply.model_validate`, so an adapter that does not know
-    them still delivers the figures and the chart; one that does posts the richer layout.
+    An adapter that knows the rich layout posts it; any other still delivers the figures
+    and the chart from the generic fields.
     """
-    data = reply.model_dump(mode="json")
-    data["kind"] = "summary"
+    rich: dict = {}
     if platform == "slack" and slack_blocks is not None:
-        data["slack_blocks"] = slack_blocks
+        rich["slack_blocks"] = slack_blocks
     if platform == "teams" and teams_card is not None:
-        data["teams_card"] = teams_card
-    return data
+        rich["teams_card"] = teams_card
+    return reply.model_copy(update={"rich": rich}).model_dump(mode="json")
 
 
 @writes

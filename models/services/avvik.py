@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 
 from sqlalchemy import func, or_
+from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
 from models import notices
@@ -104,11 +105,11 @@ def report_avvik(*, session: Session, reporter_id: int, data: AvvikInput, source
     `idempotency_key` (e.g. a Slack view id) makes a resubmission return the first avvik.
     """
     actor = org.load_actor(session, person_id=reporter_id)
-    if idempotency_key:
-        existing = session.exec(select(AvvikEvent).where(AvvikEvent.kind == "reported",
-                                                         AvvikEvent.comment == f"key:{idempotency_key}")).first()
+    key = idempotency_key[:200] if idempotency_key else None
+    if key:
+        existing = _by_idempotency_key(session, actor.org_id, key)
         if existing is not None:
-            return session.get(Avvik, existing.avvik_id)  # type: ignore[return-value]
+            return existing
     clean = validate_avvik_input(data)
     unit_id = clean.unit_id or actor.unit_id
     unit = session.get(Unit, unit_id) if unit_id else None
@@ -120,12 +121,18 @@ def report_avvik(*, session: Session, reporter_id: int, data: AvvikInput, source
         description=clean.description, occurred_at=clean.occurred_at, location=clean.location,
         probability=clean.probability, consequence=clean.consequence,
         risk=risk_score(clean.probability, clean.consequence), immediate_action=clean.immediate_action,
-        status="meldt", source=source,
+        status="meldt", source=source, idempotency_key=key,
     )
-    session.add(avvik)
-    session.flush()
-    _event(session, avvik, actor_id=reporter_id, kind="reported", to_status="meldt",
-           comment=f"key:{idempotency_key}" if idempotency_key else None)
+    try:
+        with session.begin_nested():  # a concurrent resubmission loses the race on the unique key
+            session.add(avvik)
+            session.flush()
+    except IntegrityError:
+        existing = _by_idempotency_key(session, actor.org_id, key) if key else None
+        if existing is None:
+            raise
+        return existing
+    _event(session, avvik, actor_id=reporter_id, kind="reported", to_status="meldt")
     audit.record(session, org_id=avvik.org_id, actor_id=reporter_id, action="avvik.reported", entity="avvik",
                  entity_id=avvik.id)
     outbox.enqueue(session, org_id=avvik.org_id, dedupe_key=f"avvik:{avvik.id}:receipt", kind="avvik_receipt",
@@ -138,6 +145,10 @@ def report_avvik(*, session: Session, reporter_id: int, data: AvvikInput, source
                        kind="avvik_new", recipient_person_id=leader.id,
                        payload=notices.new_avvik_to_leader(avvik, unit, reporter.name if reporter else "–"))
     return avvik
+
+
+def _by_idempotency_key(session: Session, org_id: int, key: str) -> Avvik | None:
+    return session.exec(select(Avvik).where(Avvik.org_id == org_id, Avvik.idempotency_key == key)).first()
 
 
 def _tiltak_owner_ids(session: Session, avvik_id: int) -> set[int]:

@@ -14,6 +14,7 @@ class Avvik(SQLModel, table=True):
     __tablename__ = "avvik"
     __table_args__ = (
         UniqueConstraint("org_id", "number", name="uq_avvik_org_number"),
+        UniqueConstraint("org_id", "idempotency_key", name="uq_avvik_org_idempotency"),
         Index("ix_avvik_org_created", "org_id", "created_at", "unit_id", "category", "status", "risk"),
         Index("ix_avvik_org_closed", "org_id", "closed_at", "unit_id", "created_at"),
         # summaries: new/closed/open-at-end per unit in one covering range scan (0003_report_indexes)
@@ -38,6 +39,8 @@ class Avvik(SQLModel, table=True):
     immediate_action: str = Field(default="", sa_column=Column(Text, nullable=False, server_default=""))
     status: str = Field(default="meldt", max_length=24)
     source: str = Field(default="chat", max_length=20)
+    idempotency_key: str | None = Field(default=None, max_length=200,
+                                        description="the submission's id (e.g. Slack view id), so a resubmission is one avvik")
     conclusion: str | None = Field(default=None, sa_column=Column(Text))
     effect_evaluation: str | None = Field(default=None, sa_column=Column(Text))
     created_at: datetime = Field(default_factory=utcnow)
