@@ -17,7 +17,6 @@ import os
 import random
 import statistics
 import sys
-import tempfile
 import time
 import uuid
 from datetime import UTC, date, datetime, timedelta
@@ -37,98 +36,149 @@ YEARS = range(2022, 2027)
 NOW = datetime(2027, 1, 10, 12, tzinfo=UTC)
 
 
+BUILD_VERSION = 3  # bump when the generated data changes, so cached SQLite files are rebuilt
+BULK_TABLES = ("avvik", "checklist_run", "checklist_answer", "person")
+
+
 def fmt_dt(d: datetime | None, dialect: str):
     if d is None or dialect == "postgresql":
         return d
     return d.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S.%f")
 
 
-def bulk(raw, dialect: str, table: str, cols: list[str], rows: list[tuple]) -> None:
-    if dialect == "postgresql":
-        with raw.cursor() as cur, cur.copy(f"COPY {table} ({', '.join(cols)}) FROM STDIN") as cp:
-            for r in rows:
-                cp.write_row(r)
-    else:
-        raw.executemany(f"INSERT INTO {table} ({', '.join(cols)}) VALUES ({', '.join('?' * len(cols))})", rows)
-
-
-def build(raw, dialect: str, scale: float, seed: int = 7) -> dict:
+def generate(dialect: str, scale: float, seed: int = 7) -> dict[str, tuple[list[str], list[tuple]]]:
+    """Every row of the municipality as plain tuples, table by table (insertion order respects foreign keys)."""
     rnd = random.Random(seed)
     dt = lambda d: fmt_dt(d, dialect)  # noqa: E731
+    tables: dict[str, tuple[list[str], list[tuple]]] = {}
     created = datetime(2021, 12, 1, tzinfo=UTC)
-    bulk(raw, dialect, "organisation", ["id", "slug", "name", "created_at"], [(1, "bench", "Benchkommune", dt(created))])
+    tables["organisation"] = (["id", "slug", "name", "created_at"], [(1, "bench", "Benchkommune", dt(created))])
     units, uid = [], 0
-    sector_ids, unit_ids = [], []
+    unit_ids = []
     for s in range(10):
         uid += 1
         sid = uid
-        sector_ids.append(sid)
         units.append((sid, 1, None, f"Sektor {s}", f"Sektor {s}", f"/{sid}/", "sector", True))
         for u in range(10):
             uid += 1
             unit_ids.append(uid)
             units.append((uid, 1, sid, f"Enhet {s}.{u}", f"Sektor {s}/Enhet {s}.{u}", f"/{sid}/{uid}/", "unit", True))
-    bulk(raw, dialect, "unit", ["id", "org_id", "parent_id", "name", "path", "id_path", "kind", "active"], units)
+    tables["unit"] = (["id", "org_id", "parent_id", "name", "path", "id_path", "kind", "active"], units)
     n_people = int(5000 * scale)
-    people = [(i, 1, f"p{i}@bench.no", f"Person {i}", unit_ids[i % len(unit_ids)], True, dt(created), dt(created))
-              for i in range(1, n_people + 1)]
-    bulk(raw, dialect, "person", ["id", "org_id", "email", "name", "unit_id", "active", "created_at", "updated_at"], people)
-    roles = [(i + 1, 1, i + 1, "leder", u) for i, u in enumerate(unit_ids)]
-    bulk(raw, dialect, "person_role", ["id", "org_id", "person_id", "role", "unit_id"], roles)
+    c0 = dt(created)
+    tables["person"] = (["id", "org_id", "email", "name", "unit_id", "active", "created_at", "updated_at"],
+                        [(i, 1, f"p{i}@bench.no", f"Person {i}", unit_ids[i % len(unit_ids)], True, c0, c0)
+                         for i in range(1, n_people + 1)])
+    tables["person_role"] = (["id", "org_id", "person_id", "role", "unit_id"],
+                             [(i + 1, 1, i + 1, "leder", u) for i, u in enumerate(unit_ids)])
 
     n_avvik = int(100_000 * scale)
-    start, span = datetime(2022, 1, 1, tzinfo=UTC), (datetime(2027, 1, 1, tzinfo=UTC) - datetime(2022, 1, 1, tzinfo=UTC))
+    start = datetime(2022, 1, 1, tzinfo=UTC)
+    span_s = (datetime(2027, 1, 1, tzinfo=UTC) - start).total_seconds()
     rows = []
+    random_, choice, randint, expo = rnd.random, rnd.choice, rnd.randint, rnd.expovariate
     for i in range(1, n_avvik + 1):
-        c = start + timedelta(seconds=rnd.random() * span.total_seconds())
-        p, q = rnd.randint(1, 5), rnd.randint(1, 5)
-        closed = c + timedelta(hours=rnd.expovariate(1 / 300)) if rnd.random() < 0.85 else None
+        c = start + timedelta(seconds=random_() * span_s)
+        p, q = randint(1, 5), randint(1, 5)
+        closed = c + timedelta(hours=expo(1 / 300)) if random_() < 0.85 else None
         if closed and closed > NOW:
             closed = None
-        rows.append((i, 1, i, rnd.choice(CATS), rnd.choice(unit_ids), rnd.randint(1, n_people), "Hendelse", "Beskrivelse",
-                     dt(c), "", p, q, p * q, "", "lukket" if closed else rnd.choice(["meldt", "under_behandling"]),
-                     "chat", dt(c), dt(closed or c), dt(closed)))
-    bulk(raw, dialect, "avvik", ["id", "org_id", "number", "category", "unit_id", "reporter_id", "title", "description",
-                                 "occurred_at", "location", "probability", "consequence", "risk", "immediate_action",
-                                 "status", "source", "created_at", "updated_at", "closed_at"], rows)
-    del rows
+        cs = dt(c)
+        rows.append((i, 1, i, choice(CATS), choice(unit_ids), randint(1, n_people), "Hendelse", "Beskrivelse",
+                     cs, "", p, q, p * q, "", "lukket" if closed else choice(["meldt", "under_behandling"]),
+                     "chat", cs, dt(closed) if closed else cs, dt(closed)))
+    tables["avvik"] = (["id", "org_id", "number", "category", "unit_id", "reporter_id", "title", "description",
+                        "occurred_at", "location", "probability", "consequence", "risk", "immediate_action",
+                        "status", "source", "created_at", "updated_at", "closed_at"], rows)
     # checklists: a monthly template (m items) and a tertial one (t items); 100 units × 5 years
     target = int(1_000_000 * scale)
-    per_unit_year = target / (len(unit_ids) * len(YEARS))
+    per_unit_year = target / 0.92 / (len(unit_ids) * len(YEARS))  # 92 % of items get answered
     m_items = max(1, int(per_unit_year * 0.7 / 12))
     t_items = max(1, int(per_unit_year * 0.3 / 3))
-    bulk(raw, dialect, "checklist_template", ["id", "org_id", "name", "recurrence", "active"],
-         [(1, 1, "Månedlig", "month", True), (2, 1, "Tertial", "tertial", True)])
-    items = [(i, 1, 1 if i <= m_items else 2, "HMS", "HMS", f"Punkt {i}", i, True) for i in range(1, m_items + t_items + 1)]
-    bulk(raw, dialect, "checklist_item", ["id", "org_id", "template_id", "purpose", "type", "text", "position", "active"], items)
+    tables["checklist_template"] = (["id", "org_id", "name", "recurrence", "active"],
+                                    [(1, 1, "Månedlig", "month", True), (2, 1, "Tertial", "tertial", True)])
+    tables["checklist_item"] = (["id", "org_id", "template_id", "purpose", "type", "text", "position", "active"],
+                                [(i, 1, 1 if i <= m_items else 2, "HMS", "HMS", f"Punkt {i}", i, True)
+                                 for i in range(1, m_items + t_items + 1)])
     runs, answers, rid, aid = [], [], 0, 0
     for y in YEARS:
         keys = [(1, f"{y}-{m:02d}", range(1, m_items + 1)) for m in range(1, 13)]
         keys += [(2, f"{y}-T{t}", range(m_items + 1, m_items + t_items + 1)) for t in range(1, 4)]
+        at = dt(datetime(y, 6, 1, tzinfo=UTC))
         for u in unit_ids:
             for tpl, key, its in keys:
                 rid += 1
-                runs.append((rid, 1, tpl, u, key, dt(created)))
-                at = dt(datetime(y, 6, 1, tzinfo=UTC))
+                runs.append((rid, 1, tpl, u, key, c0))
                 for it in its:
-                    if rnd.random() < 0.92:
+                    if random_() < 0.92:
                         aid += 1
-                        answers.append((aid, 1, rid, it, "nei" if rnd.random() < 0.05 else "ja", at))
-    bulk(raw, dialect, "checklist_run", ["id", "org_id", "template_id", "unit_id", "period", "created_at"], runs)
-    bulk(raw, dialect, "checklist_answer", ["id", "org_id", "run_id", "item_id", "answer", "answered_at"], answers)
+                        answers.append((aid, 1, rid, it, "nei" if random_() < 0.05 else "ja", at))
+    tables["checklist_run"] = (["id", "org_id", "template_id", "unit_id", "period", "created_at"], runs)
+    tables["checklist_answer"] = (["id", "org_id", "run_id", "item_id", "answer", "answered_at"], answers)
     opp = []
     for i in range(1, 501):
-        dl = date(2026, 1, 1) + timedelta(days=rnd.randint(0, 500)) if rnd.random() < 0.8 else None
-        last = datetime(2026, 1, 1, tzinfo=UTC) + timedelta(days=rnd.randint(0, 370))
-        opp.append((i, 1, i, f"Oppdrag {i}", "", f"Kategori {i % 5}", rnd.randint(1, n_people), dl,
-                    rnd.choice(OPP_STATUSES), rnd.randint(0, 100), dt(created), dt(last), dt(last)))
-    bulk(raw, dialect, "oppdrag", ["id", "org_id", "number", "title", "description", "category", "owner_id", "deadline",
-                                   "status", "progress", "created_at", "updated_at", "last_status_at"], opp)
-    raw.commit()
-    cur = raw.cursor()
-    cur.execute("ANALYZE")
-    raw.commit()
-    return {"avvik": n_avvik, "answers": aid, "people": n_people, "units": len(units)}
+        dl = date(2026, 1, 1) + timedelta(days=randint(0, 500)) if random_() < 0.8 else None
+        last = datetime(2026, 1, 1, tzinfo=UTC) + timedelta(days=randint(0, 370))
+        opp.append((i, 1, i, f"Oppdrag {i}", "", f"Kategori {i % 5}", randint(1, n_people), dl,
+                    choice(OPP_STATUSES), randint(0, 100), c0, dt(last), dt(last)))
+    tables["oppdrag"] = (["id", "org_id", "number", "title", "description", "category", "owner_id", "deadline",
+                          "status", "progress", "created_at", "updated_at", "last_status_at"], opp)
+    return tables
+
+
+def sizes_of(tables: dict) -> dict:
+    return {"avvik": len(tables["avvik"][1]), "answers": len(tables["checklist_answer"][1]),
+            "people": len(tables["person"][1]), "units": len(tables["unit"][1])}
+
+
+def build_sqlite(path: Path, scale: float, seed: int) -> dict:
+    """Load into a freshly migrated SQLite file: one transaction, no journal, no fsync, no foreign-key
+    checks, and the big tables' secondary indexes dropped during the load and rebuilt after it."""
+    import sqlite3
+
+    tables = generate("sqlite", scale, seed)
+    con = sqlite3.connect(path, isolation_level=None)
+    con.execute("PRAGMA journal_mode=OFF")
+    con.execute("PRAGMA synchronous=OFF")
+    con.execute("PRAGMA foreign_keys=OFF")
+    con.execute("PRAGMA cache_size=-200000")
+    marks = ",".join("?" * len(BULK_TABLES))
+    idx = con.execute(f"SELECT name, sql FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL "
+                      f"AND tbl_name IN ({marks})", BULK_TABLES).fetchall()
+    con.execute("BEGIN")
+    for name, _sql in idx:
+        con.execute(f'DROP INDEX "{name}"')
+    for table, (cols, rows) in tables.items():
+        con.executemany(f"INSERT INTO {table} ({', '.join(cols)}) VALUES ({', '.join('?' * len(cols))})", rows)
+    for _name, sql in idx:
+        con.execute(sql)
+    con.execute("COMMIT")
+    con.execute("ANALYZE")
+    con.execute("PRAGMA journal_mode=WAL")
+    con.close()
+    return sizes_of(tables)
+
+
+def build_pg(drv, scale: float, seed: int) -> dict:
+    """COPY every table in one transaction, the big tables' secondary indexes rebuilt after the load."""
+    tables = generate("postgresql", scale, seed)
+    with drv.cursor() as cur:
+        cur.execute("SELECT indexname, indexdef FROM pg_indexes WHERE schemaname = current_schema() "
+                    "AND tablename = ANY(%s) AND indexname NOT IN (SELECT conname FROM pg_constraint)", (list(BULK_TABLES),))
+        idx = cur.fetchall()
+        for name, _sql in idx:
+            cur.execute(f'DROP INDEX "{name}"')
+        for table, (cols, rows) in tables.items():
+            with cur.copy(f"COPY {table} ({', '.join(cols)}) FROM STDIN") as cp:
+                for r in rows:
+                    cp.write_row(r)
+        for _name, sql in idx:
+            cur.execute(sql)
+    drv.commit()
+    with drv.cursor() as cur:
+        cur.execute("ANALYZE")
+    drv.commit()
+    return sizes_of(tables)
 
 
 # --------------------------------------------------------------------------- raw SQL, the baseline
@@ -217,21 +267,39 @@ def timed(fn, repeat: int) -> float:
     return statistics.median(times) * 1000
 
 
-def run_backend(dialect: str, url: str, scale: float, repeat: int) -> list[str]:
-    from models.db import make_engine
+def prepare_sqlite(scale: float, seed: int, cache_dir: Path) -> tuple[str, dict, str]:
+    """The built SQLite file for (scale, seed), reused from `cache_dir` when it is there."""
+    import json
+
     from models.migrate import upgrade
+
+    cache_dir.mkdir(parents=True, exist_ok=True)
+    path = cache_dir / f"summary-v{BUILD_VERSION}-s{scale:g}-seed{seed}.db"
+    meta = path.with_suffix(".json")
+    url = f"sqlite:///{path}"
+    if path.exists() and meta.exists():
+        upgrade(url)  # a migration added since the file was built (an index) is applied to it
+        return url, json.loads(meta.read_text()), f"cached {path}"
+    for p in (path, meta, Path(f"{path}-wal"), Path(f"{path}-shm")):
+        p.unlink(missing_ok=True)
+    upgrade(url)
+    t0 = time.perf_counter()
+    sizes = build_sqlite(path, scale, seed)
+    took = time.perf_counter() - t0
+    meta.write_text(json.dumps(sizes))
+    return url, sizes, f"built in {took:.1f} s"
+
+
+def run_backend(dialect: str, url: str, sizes: dict, how: str, repeat: int) -> list[str]:
+    from models.db import make_engine
     from reports import queries
 
     queries._find_varsling_counts = lambda: None  # type: ignore[assignment]
-    upgrade(url)
     engine = make_engine(url)
     raw = engine.raw_connection()
     drv = raw.driver_connection
-    t0 = time.perf_counter()
-    sizes = build(drv, dialect, scale)
-    build_s = time.perf_counter() - t0
     lines = [f"### {dialect}: {sizes['people']} people, {sizes['avvik']} avvik, {sizes['answers']} checklist answers "
-             f"(built in {build_s:.1f} s)", "", "| summary | build_summary (ms) | raw SQL (ms) | ratio |", "|---|---:|---:|---:|"]
+             f"({how})", "", "| summary | build_summary (ms) | raw SQL (ms) | ratio |", "|---|---:|---:|---:|"]
     for key in ("2026-11", "2026"):
         period = parse_period(key)
 
@@ -253,23 +321,35 @@ def main() -> None:
     ap.add_argument("--scale", type=float, default=1.0)
     ap.add_argument("--db", choices=["sqlite", "postgresql", "both"], default="both")
     ap.add_argument("--repeat", type=int, default=7)
+    ap.add_argument("--seed", type=int, default=7)
+    ap.add_argument("--cache-dir", default=os.environ.get("BENCH_DIR") or "var/bench",
+                    help="where the built SQLite file is kept, keyed by scale and seed")
     ap.add_argument("--pg-url", default=os.environ.get("TEST_DATABASE_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"))
     args = ap.parse_args()
     out = []
     if args.db in ("sqlite", "both"):
-        d = Path(os.environ.get("BENCH_DIR") or tempfile.mkdtemp(prefix="trad-bench-"))
-        path = d / f"summary-{uuid.uuid4().hex[:6]}.db"
-        out += run_backend("sqlite", f"sqlite:///{path}", args.scale, args.repeat) + [""]
-        path.unlink(missing_ok=True)
+        url, sizes, how = prepare_sqlite(args.scale, args.seed, Path(args.cache_dir))
+        out += run_backend("sqlite", url, sizes, how, args.repeat) + [""]
     if args.db in ("postgresql", "both"):
         schema = f"trad_bench_{uuid.uuid4().hex[:8]}"
         admin = create_engine(args.pg_url, isolation_level="AUTOCOMMIT")
         with admin.connect() as c:
             c.execute(text(f'CREATE SCHEMA "{schema}"'))
         sep = "&" if "?" in args.pg_url else "?"
+        url = f"{args.pg_url}{sep}options={quote(f'-csearch_path={schema}')}"
         try:
-            out += run_backend("postgresql", f"{args.pg_url}{sep}options={quote(f'-csearch_path={schema}')}",
-                               args.scale, args.repeat)
+            from models.db import make_engine
+            from models.migrate import upgrade
+
+            upgrade(url)
+            engine = make_engine(url)
+            raw = engine.raw_connection()
+            t0 = time.perf_counter()
+            sizes = build_pg(raw.driver_connection, args.scale, args.seed)
+            how = f"built in {time.perf_counter() - t0:.1f} s"
+            raw.close()
+            engine.dispose()
+            out += run_backend("postgresql", url, sizes, how, args.repeat)
         finally:
             with admin.connect() as c:
                 c.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))

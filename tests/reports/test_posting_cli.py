@@ -53,10 +53,10 @@ def test_slack_and_teams_channels_each_once(session, data, monkeypatch):
     assert sorted(r.dedupe_key for r in rows) == sorted(
         f"summary:{p}:{pl}:org{data.org_id}" for p in ("2026-T3", "2026-11") for pl in ("slack", "teams"))
     slack = next(r for r in rows if r.platform == "slack")
-    assert slack.target == "C0LEDELSE" and 0 < len(slack.payload["slack_blocks"]) <= 50
+    assert slack.target == "C0LEDELSE" and 0 < len(slack.payload["rich"]["slack_blocks"]) <= 50
     teams = next(r for r in rows if r.platform == "teams")
-    assert teams.target == "19:ledelse@thread.tacv2" and teams.payload["teams_card"]["version"] == "1.5"
-    assert "slack_blocks" not in teams.payload and "teams_card" not in slack.payload
+    assert teams.target == "19:ledelse@thread.tacv2" and teams.payload["rich"]["teams_card"]["version"] == "1.5"
+    assert "slack_blocks" not in teams.payload["rich"] and "teams_card" not in slack.payload["rich"]
 
 
 def test_a_second_channel_added_later_gets_the_summary_too(session, data, monkeypatch):
