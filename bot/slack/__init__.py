@@ -32,6 +32,7 @@ def mount(app: FastAPI, settings: Settings) -> None:
     bolt = build_slack_app(settings)
     handler = AsyncSlackRequestHandler(bolt)
     app.state.slack_app = bolt
+    _share_http_session(app, bolt)
 
     @app.post("/slack/events", include_in_schema=False)
     async def slack_events(request: Request) -> Any:
@@ -39,6 +40,36 @@ def mount(app: FastAPI, settings: Settings) -> None:
 
     if settings.slack_app_token:
         _add_socket_mode(app, bolt, settings.slack_app_token)
+
+
+def _share_http_session(app: FastAPI, bolt: Any) -> None:
+    """One aiohttp session (keep-alive connection pool) for every Web API and response_url call.
+
+    Without it slack_sdk's AsyncWebClient opens (and closes) a new session and TCP/TLS
+    connection for each call, which was a large part of the CPU per request under load.
+    The session needs the running loop, so it is made in the lifespan; requests served
+    without a lifespan (some tests) fall back to a session per call.
+    """
+    inner = app.router.lifespan_context
+
+    @asynccontextmanager
+    async def lifespan(a: Any) -> AsyncIterator[Any]:
+        import aiohttp
+
+        session = aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=100, ttl_dns_cache=300),
+                                        timeout=aiohttp.ClientTimeout(total=30))
+        bolt.client.session = session
+        bolt.trad.http = session
+        try:
+            async with inner(a) as state:
+                yield state
+        finally:
+            bolt.client.session = None
+            bolt.trad.http = None
+            await session.close()
+            bolt.trad.executor.shutdown(wait=False, cancel_futures=True)
+
+    app.router.lifespan_context = lifespan
 
 
 def _add_socket_mode(app: FastAPI, bolt: Any, app_token: str) -> None:

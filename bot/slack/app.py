@@ -8,11 +8,14 @@ reads the environment at import time), pointing its Web API client at
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
+import os
 import time
 from collections.abc import Awaitable, Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 
 from slack_bolt.async_app import AsyncApp
 from slack_sdk.errors import SlackApiError
@@ -28,6 +31,20 @@ from models.messages import Reply
 from models.settings import Settings
 
 log = logging.getLogger("trad.slack")
+T = TypeVar("T")
+
+
+def default_workers() -> int:
+    """Threads for database work after the ack.
+
+    Few on purpose: every busy thread competes with the event loop for the GIL, and the
+    loop is what answers Slack within 3 s. SQLite serialises writes anyway, and a
+    PostgreSQL pool of 5 connections gains little from more. `SLACK_WORKER_THREADS` overrides.
+    """
+    try:
+        return max(1, int(os.environ.get("SLACK_WORKER_THREADS", "")))
+    except ValueError:
+        return min(4, (os.cpu_count() or 1) + 1)
 
 
 @dataclass
@@ -40,6 +57,28 @@ class SlackDeps:
     identities: IdentityResolver
     tasks: set[asyncio.Task] = field(default_factory=set)
     home_interval: float = 2.0
+    executor: ThreadPoolExecutor = field(default_factory=lambda: ThreadPoolExecutor(
+        max_workers=default_workers(), thread_name_prefix="trad-slack"))
+    http: Any = None  # one shared aiohttp.ClientSession (set in the server's lifespan), also for response_url
+
+    async def run(self, fn: Callable[..., T], *args: Any) -> T:
+        """Run blocking (database) work on the Slack edge's own bounded pool, off the event loop."""
+        return await asyncio.get_running_loop().run_in_executor(self.executor, functools.partial(fn, *args))
+
+    def responder(self, response_url: str | None) -> Any:
+        """A `respond` for a response_url that reuses the shared HTTP session (Bolt's opens one per call)."""
+        if not response_url:
+            return None
+        from slack_sdk.webhook.async_client import AsyncWebhookClient
+
+        hook = AsyncWebhookClient(url=response_url, session=self.http)
+
+        async def respond(text: str = "", blocks: list | None = None, response_type: str | None = None,
+                          replace_original: bool | None = None, delete_original: bool | None = None) -> Any:
+            return await hook.send(text=text, blocks=blocks, response_type=response_type,
+                                   replace_original=replace_original, delete_original=delete_original)
+
+        return respond
     _home_pending: dict[str, bool] = field(default_factory=dict)
     _home_last: dict[str, float] = field(default_factory=dict)
 
@@ -60,7 +99,7 @@ class SlackDeps:
         task.add_done_callback(self.tasks.discard)
 
     async def unknown_text(self) -> str:
-        return unknown_user_text(await asyncio.to_thread(self.identities.admin_names))
+        return unknown_user_text(await self.run(self.identities.admin_names))
 
     def refresh_home(self, client: AsyncWebClient, user_id: str, person_id: int) -> None:
         """Refresh a user's App Home soon, coalescing bursts: at most one publish per user per interval.
@@ -81,7 +120,8 @@ class SlackDeps:
                         await asyncio.sleep(wait)
                     self._home_pending[user_id] = False
                     self._home_last[user_id] = time.monotonic()
-                    await publish_home(client, self.engine, self.settings, user_id=user_id, person_id=person_id)
+                    await publish_home(client, self.engine, self.settings, user_id=user_id, person_id=person_id,
+                                       runner=self.run)
                     if not self._home_pending.get(user_id):
                         break
             finally:
@@ -123,6 +163,7 @@ def build_slack_app(settings: Settings, *, engine: Engine | None = None,
     deps = SlackDeps(settings=settings, engine=engine,
                      conversation=conversation or Conversation(engine=engine, settings=settings),
                      identities=IdentityResolver(engine))
+    deps.identities.runner = deps.run
     app.trad = deps  # type: ignore[attr-defined]
 
     from bot.slack.listeners import actions, commands, events, shortcuts, views

@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
+from typing import Any
 
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
@@ -17,7 +19,7 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
 from bot.conversation import views
-from bot.slack.blocks import home_view
+from bot.slack.blocks import as_dict, home_view
 from bot.slack.identity import slack_error
 from models.messages import Action, Item
 from models.services import avvik as avvik_svc
@@ -65,14 +67,20 @@ def build_home(engine: Engine, settings: Settings, person_id: int, now: datetime
     actions = [Action(label="Meld avvik", action_id="avvik.open_form", style="primary"),
                Action(label="Varsle anonymt", action_id="varsle.open", url=varsling_url)]
     intro = "Her ser du avvikene dine og det som venter på deg. Skriv til meg i Meldinger-fanen, f.eks. «hjelp»."
-    return home_view(sections, intro=intro, actions=actions).to_dict()
+    return as_dict(home_view(sections, intro=intro, actions=actions))  # type: ignore[return-value]
 
 
 async def publish_home(client: AsyncWebClient, engine: Engine, settings: Settings, *, user_id: str,
-                       person_id: int) -> None:
-    """Publish (refresh) one user's App Home; failures are logged, never raised."""
+                       person_id: int, runner: Callable[..., Awaitable[Any]] | None = None) -> None:
+    """Publish (refresh) one user's App Home; failures are logged, never raised.
+
+    `runner` runs the (blocking) build on the edge's bounded pool; asyncio's default pool otherwise.
+    """
     try:
-        view = await asyncio.to_thread(build_home, engine, settings, person_id)
+        if runner is not None:
+            view = await runner(build_home, engine, settings, person_id)
+        else:
+            view = await asyncio.to_thread(build_home, engine, settings, person_id)
         await client.views_publish(user_id=user_id, view=view)
     except SlackApiError as e:
         log.warning("views.publish failed: %s", slack_error(e))

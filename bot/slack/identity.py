@@ -9,6 +9,8 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
+from collections.abc import Awaitable, Callable
+from typing import Any
 
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
@@ -27,6 +29,10 @@ class IdentityResolver:
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
         self._cache: dict[tuple[str, str], tuple[int, float]] = {}
+        self.runner: Callable[..., Awaitable[Any]] | None = None  # the edge's bounded pool; asyncio's default otherwise
+
+    async def _run(self, fn: Callable[..., Any], *args: Any) -> Any:
+        return await (self.runner(fn, *args) if self.runner else asyncio.to_thread(fn, *args))
 
     def cached(self, team_id: str, user_id: str) -> int | None:
         hit = self._cache.get((team_id, user_id))
@@ -50,7 +56,7 @@ class IdentityResolver:
         """The person if already linked; never calls Slack (used where nothing may be stored)."""
         pid = self.cached(team_id, user_id)
         if pid is None:
-            pid = await asyncio.to_thread(self._lookup, team_id, user_id)
+            pid = await self._run(self._lookup, team_id, user_id)
             if pid is not None:
                 self._cache[(team_id, user_id)] = (pid, time.monotonic() + CACHE_SECONDS)
         return pid
@@ -70,7 +76,7 @@ class IdentityResolver:
         if user.get("is_bot") or user.get("deleted"):
             return None
         email = (user.get("profile") or {}).get("email")
-        pid = await asyncio.to_thread(self._link, team_id, user_id, email)
+        pid = await self._run(self._link, team_id, user_id, email)
         if pid is not None:
             self._cache[(team_id, user_id)] = (pid, time.monotonic() + CACHE_SECONDS)
         return pid

@@ -130,3 +130,27 @@ def test_manifest_lists_every_command_shortcut_event_and_scope() -> None:
     assert {"chat:write", "im:write", "im:history", "users:read", "users:read.email", "files:write", "commands"} <= \
         set(m["oauth_config"]["scopes"]["bot"])
     assert m["settings"]["interactivity"]["is_enabled"] is True
+
+
+def test_fast_serialisation_equals_slack_sdk_to_dict() -> None:
+    """The hot path skips slack_sdk's validation; it must give exactly what `to_dict()` gives."""
+    items = [Item(title=f"AV-{i} <b>", text="tekst & mer", facts=[Fact(label="Alder", value="3 d")],
+                  actions=[Action(label="Ta saken", action_id="avvik.take", value=str(i), style="primary"),
+                           Action(label="Lenke", action_id="varsle.open", url="https://trad.example.no/varsling")])
+             for i in range(30)]
+    reply = Reply(title="Liste", text="Hei <!here>", facts=[Fact(label="a", value="b")], items=items,
+                  actions=[Action(label="Mer", action_id="menu")], image_png_b64="x", image_alt="graf")
+    for page in bk.render_messages(reply):
+        assert bk.as_dict(page) == [b.to_dict() for b in page]
+    form = Form(form_id="avvik.report", title="Meld avvik", submit_label="Send", context={"a": "1"},
+                fields=[FormField(name="unit_id", label="Enhet", kind="select", options=[("1", "Skole"), ("2", "Bhg")],
+                                  initial="2", hint="Hvor?"),
+                        FormField(name="description", label="Hva", kind="textarea", initial="z"),
+                        FormField(name="occurred_at", label="Når", kind="datetime"),
+                        FormField(name="deadline", label="Frist", kind="date", initial="2026-12-15", required=False),
+                        FormField(name="progress", label="Framdrift", kind="number")])
+    views = [bk.form_view(form), bk.notice_view("Lagret", reply),
+             bk.home_view([("Mine", items, "tom"), ("Tom", [], "Ingen")], intro="Hei",
+                          actions=[Action(label="Meld avvik", action_id="avvik.open_form")])]
+    for v in views:
+        assert bk.as_dict(v) == v.to_dict()

@@ -46,6 +46,24 @@ async def open_avvik_modal(slack: SlackDriver, who: str = "ansatt", text: str = 
     return view_of(calls[-1])
 
 
+async def submit_avvik(slack: SlackDriver, view: dict, values: dict[str, str], who: str = "ansatt",
+                       view_id: str | None = None) -> dict:
+    """Submit the avvik modal; the ack closes it at once and the saved result replaces it (views.update)."""
+    view_id = view_id or f"VAV{next(_view_ids)}"
+    before = len(slack.fake.of("views.update"))
+    r = await slack.submit(who, view, values, view_id=view_id)
+    assert r.status_code == 200
+    body = r.json()
+    assert body["response_action"] == "update" and "registreres" in json.dumps(body["view"], ensure_ascii=False)
+    updates = await slack.fake.wait_for("views.update", before + 1, pred=None)
+    mine = [u for u in updates if u.args.get("view_id") == view_id]
+    assert mine, "the saved avvik never replaced the «registreres» modal"
+    return view_of(mine[-1])
+
+
+_view_ids = iter(range(1, 10**6))
+
+
 def avvik_values(view: dict, **over: str) -> dict[str, str]:
     cat = next(b for b in view["blocks"] if b["block_id"] == "category")["element"]["options"][0]["value"]
     return {**AVVIK_VALUES, "category": cat, "occurred_at": str(int(time.time()) - 600), **over}
@@ -95,11 +113,8 @@ async def test_avvik_command_opens_modal_with_reporters_unit(slack: SlackDriver)
 
 async def test_submission_stores_avvik_and_notifies_through_outbox(slack: SlackDriver, engine) -> None:
     view = await open_avvik_modal(slack)
-    r = await slack.submit("ansatt", view, avvik_values(view), view_id="VSUB1")
-    assert r.status_code == 200
-    body = r.json()
-    assert body["response_action"] == "update"
-    assert "AV-" in json.dumps(body["view"], ensure_ascii=False)
+    saved = await submit_avvik(slack, view, avvik_values(view), view_id="VSUB1")
+    assert "AV-1" in json.dumps(saved, ensure_ascii=False)
     with Session(engine) as s:
         rows = s.exec(select(Avvik)).all()
         assert len(rows) == 1 and rows[0].reporter_id == slack.org.people["ansatt"]
@@ -108,8 +123,8 @@ async def test_submission_stores_avvik_and_notifies_through_outbox(slack: SlackD
         ident = s.exec(select(ChatIdentity)).one()
         assert ident.user_id == slack.uid["ansatt"] and ident.person_id == slack.org.people["ansatt"]
     # the same view submitted again (double click) does not create a second avvik
-    r = await slack.submit("ansatt", view, avvik_values(view), view_id="VSUB1")
-    assert r.status_code == 200
+    saved = await submit_avvik(slack, view, avvik_values(view), view_id="VSUB1")
+    assert "AV-1" in json.dumps(saved, ensure_ascii=False)
     assert count(engine, Avvik) == 1
     # no DM to the leader is sent directly: notifications come from the outbox
     assert not [c for c in slack.fake.of("chat.postMessage") if c.args.get("channel") == "D" + slack.uid["leder"]]
@@ -159,8 +174,7 @@ async def test_unknown_user_gets_polite_answer(slack: SlackDriver, engine) -> No
 async def test_channel_mentions_and_links_in_reports_are_inert(slack: SlackDriver, engine) -> None:
     view = await open_avvik_modal(slack)
     evil = "Hei <!channel> se <https://evil.example|klikk> & <@U123>"
-    r = await slack.submit("ansatt", view, avvik_values(view, description=evil, location="<!here>"))
-    assert r.json()["response_action"] == "update"
+    await submit_avvik(slack, view, avvik_values(view, description=evil, location="<!here>"))
     from bot.slack.blocks import message_payloads
     from models.messages import Reply
 
@@ -298,7 +312,7 @@ async def test_whistleblowing_dm_gets_guidance_only(slack: SlackDriver, engine) 
 # ---------------------------------------------------------------- leader buttons, App Home
 async def test_leader_buttons_take_and_close(slack: SlackDriver, engine) -> None:
     view = await open_avvik_modal(slack)
-    await slack.submit("ansatt", view, avvik_values(view))
+    await submit_avvik(slack, view, avvik_values(view))
     with Session(engine) as s:
         avvik_id = s.exec(select(Avvik)).one().id
     await slack.button("leder", "avvik.take", str(avvik_id))
@@ -321,7 +335,7 @@ async def test_leader_buttons_take_and_close(slack: SlackDriver, engine) -> None
 
 async def test_app_home_shows_own_and_unit_avvik(slack: SlackDriver) -> None:
     view = await open_avvik_modal(slack)
-    await slack.submit("ansatt", view, avvik_values(view, description="Vindu knust i gymsalen"))
+    await submit_avvik(slack, view, avvik_values(view, description="Vindu knust i gymsalen"))
     body = slack.event_body({"type": "app_home_opened", "user": slack.uid["leder"], "tab": "home",
                              "channel": "D1"})
     r = await slack.post(body, "application/json")
@@ -343,7 +357,7 @@ async def test_submitted_avvik_ends_in_dms_to_reporter_and_leader(slack: SlackDr
     from notifications.slack import build_adapter
 
     view = await open_avvik_modal(slack)
-    await slack.submit("ansatt", view, avvik_values(view, description="Heis <!channel> står fast"))
+    await submit_avvik(slack, view, avvik_values(view, description="Heis <!channel> står fast"))
     adapter = build_adapter(get_settings())
     slack.fake.fail("chat.postMessage", status=429, headers={"Retry-After": "0"})  # one 429: delayed, not lost
     await deliver_due(engine, {"slack": adapter}, pacer=Pacer({}))

@@ -7,7 +7,6 @@ App Home, which has no response_url). The person's App Home is refreshed after.
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import re
 from typing import Any
@@ -17,7 +16,8 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.conversation.channel import Interaction
 from bot.slack.app import SlackDeps, send_replies
-from bot.slack.blocks import base_action_id, form_view
+from bot.slack.blocks import as_dict, base_action_id, form_view
+from bot.slack.followup import AVVIK_ACTIONS, MSG_CHANNEL, MSG_TS, after_avvik_change, message_ref
 from models.errors import DomainError
 from models.messages import Reply
 
@@ -30,7 +30,7 @@ def register(app: AsyncApp, deps: SlackDeps) -> None:
     async def on_button(ack: Any, body: dict, action: dict, client: AsyncWebClient) -> None:
         await ack()
         user_id = body["user"]["id"]
-        respond = _responder(body, client)
+        respond = deps.responder(body.get("response_url"))
         try:
             team = (body.get("team") or {}).get("id") or body["user"].get("team_id", "")
             pid = await deps.identities.resolve(client, team, user_id)
@@ -39,18 +39,28 @@ def register(app: AsyncApp, deps: SlackDeps) -> None:
                 return
             ia = Interaction(user=deps.user(team, user_id), person_id=pid, action_id=base_action_id(action["action_id"]),
                              value=action.get("value") or "", supports_forms=True)
+            changed = True
             try:
-                replies = await asyncio.to_thread(deps.conversation.handle_action, ia)
+                replies = await deps.run(deps.conversation.handle_action, ia)
             except DomainError as e:
                 replies = [Reply(text=e.message)]
+                changed = False
             forms = [r.form for r in replies if r.form is not None]
+            channel, ts = message_ref(body)
             if forms:
-                await client.views_open(trigger_id=body["trigger_id"], view=form_view(forms[0]).to_dict())
+                form = forms[0]
+                if channel and ts and ia.action_id in AVVIK_ACTIONS:  # to update this message after the modal
+                    form = form.model_copy(update={"context": {**form.context, MSG_CHANNEL: channel, MSG_TS: ts}})
+                await client.views_open(trigger_id=body["trigger_id"], view=as_dict(form_view(form)))
             rest = [r for r in replies if r.form is None]
             if rest:
                 await send_replies(client, rest, user_id=user_id, respond=respond)
             if not forms:
                 deps.refresh_home(client, user_id, pid)
+                if changed and ia.action_id in AVVIK_ACTIONS and ia.value.isdigit():
+                    await after_avvik_change(deps, client, actor_id=pid, avvik_id=int(ia.value), channel=channel,
+                                             ts=ts, blocks=(body.get("message") or {}).get("blocks") or [],
+                                             block_id=action.get("block_id") or "")
         except Exception:  # noqa: BLE001 - after ack(): log, never re-raise (Bolt could reset the ack)
             log.exception("button %s failed", action.get("action_id"))
 
@@ -59,12 +69,3 @@ def register(app: AsyncApp, deps: SlackDeps) -> None:
         """URL buttons still send an action; ack it and do nothing (nothing about varsling is stored)."""
         await ack()
 
-
-def _responder(body: dict, client: AsyncWebClient) -> Any:
-    """`respond` for buttons in messages; None on the App Home or in modals (answer by DM then)."""
-    url = body.get("response_url")
-    if not url:
-        return None
-    from slack_bolt.context.respond.async_respond import AsyncRespond
-
-    return AsyncRespond(response_url=url)

@@ -6,7 +6,6 @@ answers are ephemeral through `respond` so they work in any channel.
 
 from __future__ import annotations
 
-import asyncio
 import logging
 from typing import Any
 
@@ -16,7 +15,7 @@ from sqlmodel import Session
 
 from bot.conversation import views
 from bot.slack.app import SlackDeps, send_replies
-from bot.slack.blocks import form_view
+from bot.slack.blocks import as_dict, form_view
 from models.errors import DomainError
 from models.messages import Reply
 from models.services import checklists, oppdrag, org
@@ -38,8 +37,8 @@ def register(app: AsyncApp, deps: SlackDeps) -> None:
             pid = await _person(client, command, respond)
             if pid is None:
                 return
-            form = await asyncio.to_thread(deps.conversation.open_avvik_form, pid, (command.get("text") or "").strip())
-            await client.views_open(trigger_id=command["trigger_id"], view=form_view(form).to_dict())
+            form = await deps.run(deps.conversation.open_avvik_form, pid, (command.get("text") or "").strip())
+            await client.views_open(trigger_id=command["trigger_id"], view=as_dict(form_view(form)))
         except Exception:  # noqa: BLE001 - after ack(): log, tell the user, never re-raise
             log.exception("/avvik failed")
             await _sorry(respond)
@@ -60,7 +59,7 @@ def register(app: AsyncApp, deps: SlackDeps) -> None:
             if pid is None:
                 return
             try:
-                reply = await asyncio.to_thread(build, pid)
+                reply = await deps.run(build, pid)
             except DomainError as e:
                 reply = Reply(text=e.message)
             await send_replies(client, [reply], user_id=command["user_id"], respond=respond)
@@ -90,7 +89,7 @@ def register(app: AsyncApp, deps: SlackDeps) -> None:
                 with Session(deps.engine) as s:
                     return deps.conversation.varsle_guidance(s, pid, detected=bool((command.get("text") or "").strip()))
 
-            reply = await asyncio.to_thread(guidance)
+            reply = await deps.run(guidance)
             if (command.get("text") or "").strip():
                 reply = reply.model_copy(update={"text": reply.text + " Det du skrev etter /varsle er ikke lagret."})
             await send_replies(None, [reply], user_id=command["user_id"], respond=respond)  # type: ignore[arg-type]

@@ -7,7 +7,6 @@ but lets a retry in when the first attempt failed, so nothing is lost or doubled
 
 from __future__ import annotations
 
-import asyncio
 import logging
 
 from slack_bolt.async_app import AsyncApp
@@ -54,7 +53,7 @@ def register(app: AsyncApp, deps: SlackDeps) -> None:
         if event.get("channel_type") != "im" or event.get("bot_id") or event.get("subtype"):
             return  # edits, joins, our own and other bots' messages
         event_id = body.get("event_id") or f"{event.get('channel')}:{event.get('ts')}"
-        if not await asyncio.to_thread(claim, event_id):
+        if not await deps.run(claim, event_id):
             return  # a retry of a delivery that is done or still being handled
         handled = False
         try:
@@ -69,18 +68,18 @@ def register(app: AsyncApp, deps: SlackDeps) -> None:
             text = event.get("text") or ""
             if looks_like_varsling(text):
                 handled = True
-                await send_replies(client, [await asyncio.to_thread(_guidance, deps, pid)], user_id=user_id,
+                await send_replies(client, [await deps.run(_guidance, deps, pid)], user_id=user_id,
                                    channel=event["channel"])
                 return
             msg = IncomingMessage(user=deps.user(team, user_id), person_id=pid, text=text, supports_forms=False)
-            replies = await asyncio.to_thread(deps.conversation.handle_message, msg)
+            replies = await deps.run(deps.conversation.handle_message, msg)
             handled = True  # the conversation has committed: a retry must not run it again
             await send_replies(client, replies, user_id=user_id, channel=event["channel"])
             deps.refresh_home(client, user_id, pid)
         except Exception:  # noqa: BLE001 - the event is already acked; log and let a retry try again
             log.exception("DM handling failed")
         finally:
-            await asyncio.to_thread(finish, event_id, handled)
+            await deps.run(finish, event_id, handled)
 
     @app.event("app_home_opened")
     async def on_home(body: dict, event: dict, client: AsyncWebClient) -> None:
@@ -90,11 +89,12 @@ def register(app: AsyncApp, deps: SlackDeps) -> None:
             team = body.get("team_id") or ""
             pid = await deps.identities.resolve(client, team, event["user"])
             if pid is None:
-                from bot.slack.blocks import home_view
+                from bot.slack.blocks import as_dict, home_view
 
-                view = home_view([], intro=await deps.unknown_text(), actions=[]).to_dict()
+                view = as_dict(home_view([], intro=await deps.unknown_text(), actions=[]))
                 await client.views_publish(user_id=event["user"], view=view)
                 return
-            await publish_home(client, deps.engine, deps.settings, user_id=event["user"], person_id=pid)
+            await publish_home(client, deps.engine, deps.settings, user_id=event["user"], person_id=pid,
+                               runner=deps.run)
         except Exception:  # noqa: BLE001
             log.exception("app_home_opened failed")

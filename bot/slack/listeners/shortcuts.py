@@ -5,7 +5,6 @@ Both open the avvik modal; the message shortcut pre-fills «Hva skjedde?» with 
 
 from __future__ import annotations
 
-import asyncio
 import logging
 from typing import Any
 
@@ -13,7 +12,7 @@ from slack_bolt.async_app import AsyncApp
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.slack.app import SlackDeps
-from bot.slack.blocks import form_view, notice_view, unescape
+from bot.slack.blocks import as_dict, form_view, notice_view, unescape
 from models.messages import Reply
 
 log = logging.getLogger("trad.slack")
@@ -29,8 +28,8 @@ def register(app: AsyncApp, deps: SlackDeps) -> None:
         if pid is None:
             view = notice_view("Tråd", Reply(text=await deps.unknown_text()))
         else:
-            view = form_view(await asyncio.to_thread(deps.conversation.open_avvik_form, pid, description))
-        await client.views_open(trigger_id=body["trigger_id"], view=view.to_dict())
+            view = form_view(await deps.run(deps.conversation.open_avvik_form, pid, description))
+        await client.views_open(trigger_id=body["trigger_id"], view=as_dict(view))
 
     @app.shortcut(GLOBAL_CALLBACK)
     async def global_shortcut(ack: Any, body: dict, client: AsyncWebClient) -> None:
