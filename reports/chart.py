@@ -16,8 +16,13 @@ PALETTE = ["#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F
 HATCHES = ["", "//", "..", "xx", "\\\\", "oo", "--", "++"]
 
 
-def render_chart_png(summary: Summary, *, width_in: float = 8.0, height_in: float = 4.2, dpi: int = 100) -> bytes:
-    """Stacked bars of new avvik per month, one colour (and hatch, for print) per sector."""
+def render_chart_png(summary: Summary, *, width_in: float = 8.0, height_in: float = 4.2, dpi: int = 100,
+                     colors: int | None = None) -> bytes:
+    """Stacked bars of new avvik per month, one colour (and hatch, for print) per sector.
+
+    `colors` reduces the PNG to a palette of that many colours (Pillow, which ships with
+    matplotlib): the Teams variant must fit inside a 40 KB activity as a data URI.
+    """
     import matplotlib
 
     matplotlib.use("Agg")
@@ -50,9 +55,21 @@ def render_chart_png(summary: Summary, *, width_in: float = 8.0, height_in: floa
         fig.tight_layout()
         buf = io.BytesIO()
         fig.savefig(buf, format="png", metadata={"Software": None})
-        return buf.getvalue()
+        return _quantize(buf.getvalue(), colors) if colors else buf.getvalue()
     finally:
         plt.close(fig)
+
+
+def _quantize(png: bytes, colors: int) -> bytes:
+    """The same picture as an optimised palette PNG (a few KB instead of tens); unchanged without Pillow."""
+    try:
+        from PIL import Image
+    except ImportError:  # pragma: no cover - Pillow is a matplotlib dependency
+        return png
+    img = Image.open(io.BytesIO(png)).convert("RGB").quantize(colors=colors, method=Image.Quantize.MEDIANCUT)
+    out = io.BytesIO()
+    img.save(out, format="PNG", optimize=True)
+    return out.getvalue() if out.tell() < len(png) else png
 
 
 def chart_alt_text(summary: Summary) -> str:

@@ -80,7 +80,7 @@ def enqueue_summary(*, session: Session, org_id: int, period_key: str) -> bool:
     slack_blocks = render_slack_blocks(summary) if any(p == "slack" for p, _ in todo) else None
     teams_card = None
     if any(p == "teams" for p, _ in todo):
-        small = render_chart_png(summary, width_in=6.4, height_in=3.4, dpi=72)
+        small = render_chart_png(summary, width_in=8.0, height_in=4.2, dpi=72, colors=32)
         teams_card = render_teams_card(summary, small)
     added = False
     for platform, target in todo:

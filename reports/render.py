@@ -171,7 +171,7 @@ def render_slack_blocks(summary: Summary) -> list[dict]:
     return blocks
 
 
-def render_teams_card(summary: Summary, chart_png: bytes | None = None, *, max_bytes: int = 38_000) -> dict:
+def render_teams_card(summary: Summary, chart_png: bytes | None = None, *, max_bytes: int = 34_000) -> dict:
     """An Adaptive Card 1.5; the chart is embedded as a data URI only while the card stays under Teams' 40 KB."""
     img = f"data:image/png;base64,{base64.b64encode(chart_png).decode()}" if chart_png else None
     from reports.chart import chart_alt_text

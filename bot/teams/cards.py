@@ -111,6 +111,9 @@ def reply_activities(reply: Reply, *, tz: str = "Europe/Oslo") -> list[dict]:
     """One or more message activities for a Reply, each under the 40 KB limit."""
     if reply.form is not None:
         return [message_activity(form_card(reply.form, tz=tz), summary=reply.form.title)]
+    rich = reply.rich.get("teams_card") if reply.rich else None
+    if rich:
+        return rich_card_activities(rich, summary=_summary(reply))
     head: list[dict] = []
     if reply.title:
         head.append(_text(reply.title, size="Medium", weight="Bolder"))
@@ -139,6 +142,25 @@ def reply_activities(reply: Reply, *, tz: str = "Europe/Oslo") -> list[dict]:
     cards.append(_card(body))
     if actions:
         cards[-1]["actions"] = actions
+    return [message_activity(c, summary) for c in cards]
+
+
+def rich_card_activities(card: dict, *, summary: str = "") -> list[dict]:
+    """A ready-made card (e.g. the periodic summary's, already escaped), split by its body
+    elements into several cards when one activity would exceed Teams' 40 KB limit."""
+    if _size(message_activity(card, summary)) <= MAX_ACTIVITY_BYTES:
+        return [message_activity(card, summary)]
+    shell = {k: v for k, v in card.items() if k not in ("body", "actions")}
+    cards: list[dict] = []
+    body: list[dict] = []
+    for block in card.get("body", []):
+        if body and _size(message_activity({**shell, "body": [*body, block]}, summary)) > MAX_ACTIVITY_BYTES:
+            cards.append({**shell, "body": body})
+            body = []
+        body.append(block)
+    cards.append({**shell, "body": body or [_text("–")]})
+    if card.get("actions"):
+        cards[-1]["actions"] = card["actions"]
     return [message_activity(c, summary) for c in cards]
 
 
