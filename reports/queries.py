@@ -17,7 +17,7 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Integer, and_, case, cast, func, literal, or_, select
+from sqlalchemy import String, and_, case, cast, func, literal, or_, select, text, union_all
 from sqlmodel import Session
 
 from models.periods import Period, local_date, parse_period
@@ -141,16 +141,57 @@ def _sector_map_subquery(org_id: int) -> Any:
 
 def avvik_status_by_unit(session: Session, org_id: int, cur: tuple[datetime, datetime],
                          prev: tuple[datetime, datetime]) -> list[tuple[int, int, int, int, int, int, int]]:
-    """Per unit: new, closed, open at end for this period and the previous one, in one scan."""
+    """Per unit: new, closed, open at end for this period and the previous one, in one statement.
+
+    Four index range scans instead of one scan of every avvik reported before the period's
+    end: reported in either period (created index), closed in either period and closed after
+    the previous period's end (closed index), and never closed (`closed_at IS NULL`, an
+    equality on the same index). Open at an instant t = reported before t and not closed by t.
+    """
     (s, e), (ps, pe) = cur, prev
-    open_at = lambda end: and_(A.c.created_at < end, or_(A.c.closed_at.is_(None), A.c.closed_at >= end))  # noqa: E731
-    q = (select(A.c.unit_id,
-                _count_if(_between(A.c.created_at, s, e)), _count_if(_between(A.c.closed_at, s, e)), _count_if(open_at(e)),
-                _count_if(_between(A.c.created_at, ps, pe)), _count_if(_between(A.c.closed_at, ps, pe)),
-                _count_if(open_at(pe)))
-         .where(A.c.org_id == org_id, A.c.created_at < e)
-         .group_by(A.c.unit_id))
+    lo = min(ps, s)
+    z = literal(0)
+    flag = lambda cond: case((cond, 1), else_=0)  # noqa: E731
+    branches = [
+        select(A.c.unit_id, flag(A.c.created_at >= s).label("nc"), z.label("cc"), z.label("oc"),
+               flag(A.c.created_at < pe).label("np"), z.label("cp"), z.label("op"))
+        .where(A.c.org_id == org_id, A.c.created_at >= lo, A.c.created_at < e),
+        select(A.c.unit_id, z, flag(A.c.closed_at >= s), z, z, flag(A.c.closed_at < pe), z)
+        .where(A.c.org_id == org_id, A.c.closed_at >= lo, A.c.closed_at < e),
+        select(A.c.unit_id, z, z, flag(A.c.created_at < e), z, z, flag(A.c.created_at < pe))
+        .where(A.c.org_id == org_id, A.c.closed_at.is_(None)),
+        select(A.c.unit_id, z, z, flag(and_(A.c.closed_at >= e, A.c.created_at < e)), z, z,
+               flag(and_(A.c.closed_at >= pe, A.c.created_at < pe)))
+        .where(A.c.org_id == org_id, A.c.closed_at >= min(pe, e)),
+    ]
+    u = union_all(*branches).subquery("x")
+    q = select(u.c.unit_id, *(func.sum(u.c[k]) for k in ("nc", "cc", "oc", "np", "cp", "op"))).group_by(u.c.unit_id)
     return [tuple(int(x or 0) for x in r) for r in session.execute(q).all()]  # type: ignore[misc]
+
+
+def avvik_new_aggregates(session: Session, org_id: int, start: datetime, end: datetime
+                         ) -> tuple[list[tuple[int, str, int]], list[tuple[str, str, int]]]:
+    """Avvik reported in [start, end): counts per (unit, category) and per (status, risk band), one statement.
+
+    Both halves read the covering created index; the (category, unit) grouping order keeps
+    SQLite from walking the unit index instead. Category, status and risk totals are sums of
+    these few aggregate rows.
+    """
+    band = risk_band_expr()
+    q = union_all(
+        select(literal("u").label("k"), A.c.category.label("a"), cast(A.c.unit_id, String).label("b"),
+               func.count().label("n"))
+        .where(A.c.org_id == org_id, _between(A.c.created_at, start, end)).group_by(A.c.category, A.c.unit_id),
+        select(literal("s"), A.c.status, band, func.count())
+        .where(A.c.org_id == org_id, _between(A.c.created_at, start, end)).group_by(A.c.status, band),
+    )
+    by_unit, by_status_band = [], []
+    for k, x, y, n in session.execute(q).all():
+        if k == "u":
+            by_unit.append((int(y), x, int(n)))
+        else:
+            by_status_band.append((x, y, int(n)))
+    return by_unit, by_status_band
 
 
 def avvik_new_by(session: Session, org_id: int, start: datetime, end: datetime, *keys: Any) -> list[tuple]:
@@ -166,49 +207,61 @@ def _duration_days(dialect: str) -> Any:
     return func.julianday(A.c.closed_at) - func.julianday(A.c.created_at)
 
 
-def median_days_to_close(session: Session, org_id: int, start: datetime, end: datetime,
-                         by_sector: bool) -> dict[int | None, float]:
-    """Median days from report to close for avvik closed in [start, end); per sector or overall.
+MEDIAN_ALL, MEDIAN_PREV = -1, -2  # group ids of the overall medians beside the sector ids
 
-    PostgreSQL: percentile_cont(0.5). SQLite has no ordered-set aggregates: the middle one or
-    two rows of each group picked with ROW_NUMBER/COUNT window functions, then averaged.
+
+def medians_days_to_close(session: Session, org_id: int, cur: tuple[datetime, datetime],
+                          prev: tuple[datetime, datetime]) -> dict[int, float]:
+    """Median days from report to close of the avvik closed in a period: per sector and overall
+    for this period, overall for the previous one — one statement, one range scan.
+
+    Keys: sector ids, MEDIAN_ALL, MEDIAN_PREV. PostgreSQL: percentile_cont(0.5). SQLite has no
+    ordered-set aggregates: the middle one or two rows of each group (ROW_NUMBER/COUNT windows),
+    averaged. The unit→sector map (a hundred rows) is materialised once, not re-derived per avvik.
     """
+    (s, e), (ps, pe) = cur, prev
     dialect = session.get_bind().dialect.name
-    dur = _duration_days(dialect)
-    where = and_(A.c.org_id == org_id, _between(A.c.closed_at, start, end))
-    if by_sector:
-        us = _sector_map_subquery(org_id)
-        frm = A.join(us, us.c.unit_id == A.c.unit_id)
-        group = us.c.sector_id
-    else:
-        frm = A
-        group = literal(0)
-    if dialect == "postgresql":
-        q = (select(group.label("g"), func.percentile_cont(0.5).within_group(dur))
-             .select_from(frm).where(where))
-        q = q.group_by(group) if by_sector else q
-        rows = session.execute(q).all()
-    else:
-        d = (select(group.label("g"), dur.label("d"),
-                    func.row_number().over(partition_by=group, order_by=dur).label("rn"),
-                    func.count().over(partition_by=group).label("n"))
-             .select_from(frm).where(where)).subquery("d")
-        q = (select(d.c.g, func.avg(d.c.d))
-             .where(d.c.rn.in_([cast((d.c.n + 1) / 2, Integer), cast((d.c.n + 2) / 2, Integer)]))
-             .group_by(d.c.g))
-        rows = session.execute(q).all()
-    return {(r[0] if by_sector else None): round(float(r[1]), 1) for r in rows if r[1] is not None}
+    sql = _MEDIAN_SQL[dialect if dialect == "postgresql" else "sqlite"]
+    rows = session.execute(sql, {"org": org_id, "s": s, "e": e, "ps": ps, "pe": pe,
+                                 "lo": min(s, ps), "hi": max(e, pe)}).all()
+    return {int(r[0]): round(float(r[1]), 1) for r in rows if r[1] is not None}
+
+
+_UNIT_SECTOR = ("SELECT u.id AS uid, sec.id AS sid FROM unit u JOIN unit sec ON sec.parent_id IS NULL "
+                "AND sec.org_id = u.org_id AND u.id_path LIKE sec.id_path || '%%' WHERE u.org_id = :org")
+_MEDIAN_GROUPS = (
+    "g AS (SELECT us.sid AS g, d.d FROM us JOIN d ON us.uid = d.unit_id WHERE d.cur = 1"
+    " UNION ALL SELECT -1, d FROM d WHERE cur = 1 UNION ALL SELECT -2, d FROM d WHERE prv = 1)")
+_MEDIAN_SQL = {
+    "sqlite": text(
+        f"WITH us AS MATERIALIZED ({_UNIT_SECTOR.replace('%%', '%')}),"
+        " d AS MATERIALIZED (SELECT unit_id, CASE WHEN closed_at >= :s AND closed_at < :e THEN 1 ELSE 0 END AS cur,"
+        " CASE WHEN closed_at >= :ps AND closed_at < :pe THEN 1 ELSE 0 END AS prv,"
+        " julianday(closed_at) - julianday(created_at) AS d FROM avvik"
+        " WHERE org_id = :org AND closed_at >= :lo AND closed_at < :hi),"
+        f" {_MEDIAN_GROUPS}"
+        " SELECT g, AVG(d) FROM (SELECT g, d, ROW_NUMBER() OVER (PARTITION BY g ORDER BY d) AS rn,"
+        " COUNT(*) OVER (PARTITION BY g) AS n FROM g) AS r WHERE rn IN ((n + 1) / 2, (n + 2) / 2) GROUP BY g"),
+    "postgresql": text(
+        f"WITH us AS MATERIALIZED ({_UNIT_SECTOR.replace('%%', '%')}),"
+        " d AS MATERIALIZED (SELECT unit_id, CASE WHEN closed_at >= :s AND closed_at < :e THEN 1 ELSE 0 END AS cur,"
+        " CASE WHEN closed_at >= :ps AND closed_at < :pe THEN 1 ELSE 0 END AS prv,"
+        " extract(epoch FROM closed_at - created_at) / 86400.0 AS d FROM avvik"
+        " WHERE org_id = :org AND closed_at >= :lo AND closed_at < :hi),"
+        f" {_MEDIAN_GROUPS}"
+        " SELECT g, percentile_cont(0.5) WITHIN GROUP (ORDER BY d) FROM g GROUP BY g"),
+}
 
 
 def avvik_per_month_by_unit(session: Session, org_id: int, months: list[Period],
-                            tz_name: str) -> list[tuple]:
-    """New avvik per unit for each month, one CASE column per month, one scan."""
+                            tz_name: str) -> list[tuple[int, int, int]]:
+    """New avvik per (month index, unit) over consecutive months: one range scan of the created index."""
     bounds = [m.bounds_utc(tz_name) for m in months]
-    cols = [_count_if(_between(A.c.created_at, b[0], b[1])) for b in bounds]
-    q = (select(A.c.unit_id, *cols)
+    bucket = case(*((A.c.created_at < b[1], literal(i)) for i, b in enumerate(bounds)), else_=literal(-1)).label("m")
+    q = (select(bucket, A.c.unit_id, func.count())
          .where(A.c.org_id == org_id, _between(A.c.created_at, bounds[0][0], bounds[-1][1]))
-         .group_by(A.c.unit_id))
-    return [tuple(r) for r in session.execute(q).all()]
+         .group_by(bucket, A.c.unit_id))
+    return [(int(r[0]), int(r[1]), int(r[2])) for r in session.execute(q).all()]
 
 
 def chart_months(period: Period) -> list[Period]:
@@ -227,13 +280,20 @@ def chart_months(period: Period) -> list[Period]:
 # --------------------------------------------------------------------------- checklists
 
 def checklist_answered_by_unit(session: Session, org_id: int, keys: list[str]) -> list[tuple[int, int, int]]:
-    """Per unit: answers to active items in active templates' runs for these period keys, and how many «nei»."""
-    active_items = (select(ITEM.c.id).select_from(ITEM.join(TPL, TPL.c.id == ITEM.c.template_id))
-                    .where(ITEM.c.org_id == org_id, ITEM.c.active.is_(True), TPL.c.active.is_(True)))
-    q = (select(RUN.c.unit_id, func.count(ANS.c.id), _count_if(ANS.c.answer == "nei"))
-         .select_from(RUN.join(ANS, ANS.c.run_id == RUN.c.id))
-         .where(RUN.c.org_id == org_id, RUN.c.period.in_(keys), ANS.c.item_id.in_(active_items))
-         .group_by(RUN.c.unit_id))
+    """Per unit: answers to active items in active templates' runs for these period keys, and how many «nei».
+
+    Counted per (unit, item) first — a sequential read of each run's answers in the covering
+    (run_id, item_id, answer) index — then only those few aggregate rows are joined to the items.
+    """
+    per_item = (select(RUN.c.unit_id, ANS.c.item_id, func.count().label("n"),
+                       _count_if(ANS.c.answer == "nei").label("nei"))
+                .select_from(RUN.join(ANS, ANS.c.run_id == RUN.c.id))
+                .where(RUN.c.org_id == org_id, RUN.c.period.in_(keys))
+                .group_by(RUN.c.unit_id, ANS.c.item_id)).subquery("x")
+    q = (select(per_item.c.unit_id, func.sum(per_item.c.n), func.sum(per_item.c.nei))
+         .select_from(per_item.join(ITEM, ITEM.c.id == per_item.c.item_id).join(TPL, TPL.c.id == ITEM.c.template_id))
+         .where(ITEM.c.org_id == org_id, ITEM.c.active.is_(True), TPL.c.active.is_(True))
+         .group_by(per_item.c.unit_id))
     return [(int(r[0]), int(r[1]), int(r[2] or 0)) for r in session.execute(q).all()]
 
 
@@ -347,10 +407,12 @@ def build_summary(*, session: Session, org_id: int, period: Period | str, tz_nam
 
     # avvik by unit, and the sector/organisation totals they add up to
     status_rows = avvik_status_by_unit(session, org_id, (start, end), (pstart, pend))
-    cat_rows = avvik_new_by(session, org_id, start, end, A.c.unit_id, A.c.category)
+    cat_rows, status_band_rows = avvik_new_aggregates(session, org_id, start, end)
     unit_cats: dict[int, dict[str, int]] = {}
+    by_category = {code: 0 for code in AVVIK_CATEGORIES}
     for uid, cat, n in cat_rows:
-        unit_cats.setdefault(uid, {})[cat] = int(n)
+        unit_cats.setdefault(uid, {})[cat] = n
+        by_category[cat] = by_category.get(cat, 0) + n
     totals, prev = Totals(), Totals()
     sectors: dict[int, SectorAvvik] = {}
     sector_cats: dict[int, dict[str, int]] = {}
@@ -373,25 +435,20 @@ def build_summary(*, session: Session, org_id: int, period: Period | str, tz_nam
         if new or closed or open_end:
             by_unit.append(UnitAvvik(unit_id=uid, unit=name, sector=sname, new=new, closed=closed,
                                      open_at_end=open_end, categories=suppress_row(unit_cats.get(uid, {}))))
-    medians = median_days_to_close(session, org_id, start, end, by_sector=True)
-    totals.median_days_to_close = median_days_to_close(session, org_id, start, end, by_sector=False).get(None)
-    prev.median_days_to_close = median_days_to_close(session, org_id, pstart, pend, by_sector=False).get(None)
+    medians = medians_days_to_close(session, org_id, (start, end), (pstart, pend))
+    totals.median_days_to_close = medians.get(MEDIAN_ALL)
+    prev.median_days_to_close = medians.get(MEDIAN_PREV)
     for sid, sec in sectors.items():
         sec.median_days_to_close = medians.get(sid)
         sec.categories = suppress_row(sector_cats.get(sid, {}))
     by_sector = sorted((s for s in sectors.values() if s.new or s.closed or s.open_at_end), key=lambda s: s.sector)
     by_unit.sort(key=lambda u: (u.sector, u.unit))
 
-    by_category = {code: 0 for code in AVVIK_CATEGORIES}
-    for cat, n in avvik_new_by(session, org_id, start, end, A.c.category):
-        by_category[cat] = int(n)
-    band = risk_band_expr()
     by_risk = {b: 0 for b in RISK_BANDS}
-    for b, n in avvik_new_by(session, org_id, start, end, band):
-        by_risk[b] = int(n)
     by_status = {code: 0 for code in AVVIK_STATUSES}
-    for st, n in avvik_new_by(session, org_id, start, end, A.c.status):
-        by_status[st] = int(n)
+    for st, b, n in status_band_rows:
+        by_risk[b] = by_risk.get(b, 0) + n
+        by_status[st] = by_status.get(st, 0) + n
 
     trend = Trend(previous_key=prev_period.key, previous_label=prev_period.label, previous=prev,
                   new_change=totals.new - prev.new, closed_change=totals.closed - prev.closed,
@@ -429,11 +486,9 @@ def build_summary(*, session: Session, org_id: int, period: Period | str, tz_nam
     # chart series: new avvik per month per sector
     months = chart_months(period)
     series: dict[str, list[int]] = {}
-    for row in avvik_per_month_by_unit(session, org_id, months, tz_name):
-        _name, _sid, sname = unit_info(row[0])
-        vals = series.setdefault(sname, [0] * len(months))
-        for i, v in enumerate(row[1:]):
-            vals[i] += int(v or 0)
+    for i, uid, n in avvik_per_month_by_unit(session, org_id, months, tz_name):
+        _name, _sid, sname = unit_info(uid)
+        series.setdefault(sname, [0] * len(months))[i] += n
 
     return Summary(
         org_id=org_id, org_name=org.name if org else "", period_key=period.key, period_kind=period.kind,
