@@ -11,7 +11,9 @@ if TYPE_CHECKING:
 
 
 def mount(app: FastAPI, settings: Settings) -> None:
-    """Add the web routes: the anonymous varsling pages and the recipients' case view."""
+    """Add the web routes: the anonymous varsling pages, the recipients' case view and the staff pages."""
+    from forms.staff import mount as mount_staff
     from forms.varsling.web import mount as mount_varsling
 
     mount_varsling(app, settings)
+    mount_staff(app, settings)

@@ -1,0 +1,25 @@
+"""Staff web pages (sign-in link, Mine saker, avvik form, leader view, checklist, oppdrag) for people without chat."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from fastapi import FastAPI
+
+    from models.settings import Settings
+
+
+def mount(app: FastAPI, settings: Settings) -> None:
+    """Add the staff routes and their stylesheet. The CSRF/form-token secret is SECRET_KEY (or var/secret_key)."""
+    from pathlib import Path
+
+    from fastapi.staticfiles import StaticFiles
+
+    from forms.staff.pages import router
+    from forms.varsling.security import load_secret
+
+    app.state.staff_secret = load_secret(settings)
+    app.mount("/static/staff", StaticFiles(directory=str(Path(__file__).resolve().parent / "static")),
+              name="staff-static")
+    app.include_router(router)

@@ -1,0 +1,162 @@
+"""Plumbing for the staff pages: templates, security headers, the signed-in person, CSRF.
+
+Why a route class for headers: every staff response (pages, redirects, errors) must carry
+`Cache-Control: no-store` and a script-free CSP, and a class on the router cannot be
+forgotten on a new route the way a per-handler call can.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+from collections.abc import Callable, Coroutine, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+from fastapi import Request
+from fastapi.responses import Response
+from fastapi.routing import APIRoute
+from fastapi.templating import Jinja2Templates
+from sqlalchemy.engine import Engine
+from sqlmodel import Session
+
+from models.access import Actor
+from models.db import get_engine, read_scope, session_scope
+from models.errors import DomainError
+from models.services import org as org_svc
+from models.services import web_auth
+from models.settings import Settings
+
+FORMS_DIR = Path(__file__).resolve().parent.parent
+templates = Jinja2Templates(directory=str(FORMS_DIR / "templates"))
+COOKIE = "trad_web"
+
+CSP = ("default-src 'none'; style-src 'self'; img-src 'self' data:; form-action 'self'; "
+       "frame-ancestors 'none'; base-uri 'none'")
+HEADERS = {
+    "cache-control": "no-store",
+    "pragma": "no-cache",
+    # no-referrer: the sign-in page URL carries the one-time token; it must not leak onwards.
+    "referrer-policy": "no-referrer",
+    "content-security-policy": CSP,
+    "x-content-type-options": "nosniff",
+    "x-frame-options": "DENY",
+    "cross-origin-opener-policy": "same-origin",
+}
+
+
+class StaffRoute(APIRoute):
+    """Adds the security headers to every response of the staff router."""
+
+    def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
+        inner = super().get_route_handler()
+
+        async def handler(request: Request) -> Response:
+            response = await inner(request)
+            for k, v in HEADERS.items():
+                response.headers[k] = v
+            return response
+
+        return handler
+
+
+@dataclass(frozen=True)
+class Me:
+    """The signed-in person for one request."""
+
+    person_id: int
+    actor: Actor
+    cookie: str
+    csrf: str
+
+    @property
+    def is_leader(self) -> bool:
+        return self.actor.is_leader
+
+
+@contextmanager
+def reading(engine: Engine) -> Iterator[Session]:
+    """A read-only session whose loaded rows stay usable after it ends (read_scope rolls back, which expires them)."""
+    with read_scope(engine) as s:
+        try:
+            yield s
+        finally:
+            s.expunge_all()
+
+
+def settings_of(request: Request) -> Settings:
+    return request.app.state.settings
+
+
+def engine_of(request: Request) -> Engine:
+    return get_engine(settings_of(request).database_url)
+
+
+def secret_of(request: Request) -> bytes:
+    return request.app.state.staff_secret
+
+
+def csrf_for(request: Request, cookie: str) -> str:
+    """The CSRF token bound to this session: an HMAC of the cookie under the server secret."""
+    return hmac.new(secret_of(request), f"staff-csrf|{cookie}".encode(), hashlib.sha256).hexdigest()[:40]
+
+
+def current(request: Request) -> Me | None:
+    """Who is signed in (sync; call from a thread). Slides the session expiry forward."""
+    cookie = request.cookies.get(COOKIE, "")
+    if not cookie:
+        return None
+    with session_scope(engine_of(request)) as s:
+        pid = web_auth.session_person(s, cookie)
+        if pid is None:
+            return None
+        try:
+            actor = org_svc.load_actor(s, person_id=pid)
+        except DomainError:
+            return None
+    return Me(person_id=pid, actor=actor, cookie=cookie, csrf=csrf_for(request, cookie))
+
+
+def csrf_ok(request: Request, me: Me | None, form: dict[str, str]) -> bool:
+    return me is not None and hmac.compare_digest(str(form.get("csrf") or ""), me.csrf)
+
+
+def same_origin(request: Request) -> bool:
+    """Refuse cross-site POSTs by their Origin header when the browser sends one (defence in depth)."""
+    origin = request.headers.get("origin")
+    if not origin or origin == "null":
+        return origin is None
+    allowed = {_origin(settings_of(request).public_base_url), _origin(str(request.base_url))}
+    return _origin(origin) in allowed
+
+
+def _origin(url: str) -> str:
+    p = urlsplit(url)
+    return f"{p.scheme}://{p.netloc}".lower()
+
+
+def secure_cookie(request: Request) -> bool:
+    return settings_of(request).public_base_url.startswith("https")
+
+
+def set_session_cookie(request: Request, response: Response, cookie: str) -> None:
+    response.set_cookie(COOKIE, cookie, max_age=int(web_auth.SESSION_TTL.total_seconds()), path="/", httponly=True,
+                        samesite="strict", secure=secure_cookie(request))
+
+
+def render(request: Request, name: str, context: dict[str, Any], status_code: int = 200) -> Response:
+    me: Me | None = context.get("me")
+    base = {"me": me, "csrf": me.csrf if me else "", "errors": {}, "notice": None, "values": {}}
+    base.update(context)
+    return templates.TemplateResponse(request, f"staff/{name}", base, status_code=status_code)
+
+
+def safe_next(path: str | None) -> str:
+    """Only local paths after sign-in: no open redirects."""
+    p = (path or "").strip()
+    if not p.startswith("/") or p.startswith("//") or "\\" in p or len(p) > 300:
+        return "/"
+    return p
