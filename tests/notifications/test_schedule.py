@@ -114,3 +114,25 @@ def test_frozen_clock_through_2026_each_leader_one_nudge_per_month(engine, sessi
     assert months == {f"2026-{m:02d}" for m in range(3, 12)}
     leaders = {p for p, _m in per}
     assert all(per[(p, m)] == 1 for p in leaders for m in months)
+
+
+def test_runtime_starts_and_stops_scheduler_and_worker(db_url, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    import asyncio
+    from types import SimpleNamespace
+
+    from notifications import runtime
+
+    monkeypatch.setenv("SCHEDULER_ENABLED", "true")
+    monkeypatch.setenv("OUTBOX_WORKER_ENABLED", "true")
+    settings = Settings()
+    state = SimpleNamespace()
+
+    async def go() -> None:
+        await runtime.start(settings, state)
+        assert {j.id for j in state.trad_scheduler.get_jobs()} == {"monthly_nudge", "deadline_reminders", "summaries"}
+        assert not state.trad_worker.done()
+        await asyncio.sleep(0.05)
+        await runtime.stop(state)
+        assert state.trad_scheduler is None and state.trad_worker is None
+
+    asyncio.run(go())
