@@ -46,7 +46,7 @@ def run_console(email: str, *, stdin: TextIO | None = None, stdout: TextIO | Non
                 conversation: Conversation | None = None) -> int:
     from models.db import session_scope
     from models.services import identity
-    from notifications.console import read_inbox
+    from notifications.console import read_inbox, read_position, save_position
 
     inp, out = stdin or sys.stdin, stdout or sys.stdout
     conv = conversation or Conversation()
@@ -60,7 +60,12 @@ def run_console(email: str, *, stdin: TextIO | None = None, stdout: TextIO | Non
         return 1
     print("Tråd i terminalen. Skriv «hjelp» for hva jeg kan, Ctrl+D for å avslutte.", file=out)
     actions: list[Action] = []
-    _, seen = read_inbox(user.user_id)
+    news, seen = read_inbox(user.user_id, since=read_position(user.user_id))
+    if news:
+        print(f"Du har {len(news)} ny{'e' if len(news) > 1 else ''} melding{'er' if len(news) > 1 else ''}:", file=out)
+        for r in news:
+            print("📬 " + render_text(r, actions), file=out)
+    save_position(user.user_id, seen)
     interactive = inp.isatty()
     while True:
         if interactive:
@@ -85,4 +90,5 @@ def run_console(email: str, *, stdin: TextIO | None = None, stdout: TextIO | Non
         news, seen = read_inbox(user.user_id, since=seen)
         for r in news:
             print("📬 " + render_text(r, actions), file=out)
+        save_position(user.user_id, seen)
         out.flush()

@@ -34,6 +34,31 @@ class ConsoleAdapter:
         return {"console": dedupe_key}
 
 
+def _positions_path() -> Path:
+    return inbox_path().with_suffix(".read.json")
+
+
+def read_position(email: str) -> int:
+    """Where this person stopped reading, so a new terminal session shows what came meanwhile."""
+    try:
+        return int(json.loads(_positions_path().read_text(encoding="utf-8")).get(email.lower(), 0))
+    except (OSError, ValueError):
+        return 0
+
+
+def save_position(email: str, position: int) -> None:
+    path = _positions_path()
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        data = {}
+    data[email.lower()] = position
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_suffix(".tmp")
+    tmp.write_text(json.dumps(data), encoding="utf-8")
+    tmp.replace(path)
+
+
 def read_inbox(email: str, *, since: int = 0) -> tuple[list[Reply], int]:
     """Messages for `email` after line `since`; returns them and the new position."""
     path = inbox_path()

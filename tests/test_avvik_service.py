@@ -31,6 +31,13 @@ def test_report_tells_reporter_and_unit_leader(session, org):
     assert [a["action_id"] for a in leader_msg.payload["actions"]] == ["avvik.take", "avvik.add_tiltak", "avvik.close"]
 
 
+def test_leader_reporting_in_own_unit_is_handled_by_the_leader_above(session, org):
+    a = svc.report_avvik(session=session, reporter_id=org.people["leder"], data=_input())
+    told = {m.recipient_person_id for m in session.exec(select(OutboxMessage).where(OutboxMessage.kind == "avvik_new"))}
+    assert told == {org.people["kommunalsjef"]}
+    assert svc.get_avvik(session=session, actor_id=org.people["kommunalsjef"], avvik_id=a.id).id == a.id
+
+
 def test_numbers_are_sequential_per_org(session, org):
     nums = [svc.report_avvik(session=session, reporter_id=org.people["ansatt"], data=_input()).number for _ in range(3)]
     assert nums == [1, 2, 3]

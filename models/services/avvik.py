@@ -138,9 +138,7 @@ def report_avvik(*, session: Session, reporter_id: int, data: AvvikInput, source
     outbox.enqueue(session, org_id=avvik.org_id, dedupe_key=f"avvik:{avvik.id}:receipt", kind="avvik_receipt",
                    recipient_person_id=reporter_id, payload=notices.receipt_to_reporter(avvik, unit))
     reporter = session.get(Person, reporter_id)
-    for leader in org.leaders_for_unit(session, unit_id=unit.id):  # type: ignore[arg-type]
-        if leader.id == reporter_id:
-            continue
+    for leader in org.leaders_for_unit(session, unit_id=unit.id, exclude=reporter_id):  # type: ignore[arg-type]
         outbox.enqueue(session, org_id=avvik.org_id, dedupe_key=f"avvik:{avvik.id}:leader:{leader.id}",
                        kind="avvik_new", recipient_person_id=leader.id,
                        payload=notices.new_avvik_to_leader(avvik, unit, reporter.name if reporter else "–"))

@@ -98,8 +98,12 @@ def find_person_by_email(session: Session, *, email: str, org_id: int | None = N
     return person
 
 
-def leaders_for_unit(session: Session, *, unit_id: int) -> list[Person]:
-    """The nearest leaders: the unit's own leder, else the leader of the closest unit above."""
+def leaders_for_unit(session: Session, *, unit_id: int, exclude: int | None = None) -> list[Person]:
+    """The nearest leaders: the unit's own leder, else the leader of the closest unit above.
+
+    `exclude` skips a person (the reporter): a leader reporting in their own unit is
+    handled by the leader above them, not by themselves.
+    """
     for unit in ancestors(session, unit_id):
         people = session.exec(
             select(Person)
@@ -107,8 +111,9 @@ def leaders_for_unit(session: Session, *, unit_id: int) -> list[Person]:
             .where(PersonRole.unit_id == unit.id, PersonRole.role.in_(LINE_ROLES), Person.active == True)  # type: ignore[attr-defined]  # noqa: E712
             .order_by(Person.id)
         ).all()
+        people = [p for p in people if p.id != exclude]
         if people:
-            return list(people)
+            return people
     return list(
         session.exec(
             select(Person)
