@@ -253,7 +253,7 @@ def _render_form(request: Request, me: Me, form: Form, *, action: str, title: st
     general = [m for k, m in errs.items() if k not in field_names]
     return render(request, "form.html", {
         "me": me, "title": title, "form": form, "action": action, "values": vals,
-        "errors": {k: v for k, v in errs.items() if k in field_names}, "general": general, "intro": intro,
+        "errors": {f.name: errs[f.name] for f in form.fields if f.name in errs}, "general": general, "intro": intro,
         "back": back, "nonce": nonce}, status_code=status)
 
 
@@ -287,9 +287,15 @@ async def avvik_create(request: Request) -> Response:
         values = _form_values(form, data)
         errors = _required_errors(form, values)
         try:
-            if errors:
+            # Collect every field's problem at once: required fields, the shared parser, the domain's checks.
+            parsed = None
+            try:
+                parsed = conv_forms.parse_avvik_form(values, now=_now(), tz=settings.tz_name)
+                avvik_svc.validate_avvik_input(parsed)
+            except ValidationFailed as exc:
+                errors = {**exc.errors, **errors}
+            if errors or parsed is None:
                 raise ValidationFailed(errors)
-            parsed = conv_forms.parse_avvik_form(values, now=_now(), tz=settings.tz_name)
             with session_scope(engine_of(request)) as s:
                 # Same parser and use case as the chat; the nonce makes a double click one avvik.
                 a = avvik_svc.report_avvik(session=s, reporter_id=me.person_id, data=parsed, source="web",
