@@ -184,9 +184,11 @@ def build_pg(drv, scale: float, seed: int) -> dict:
 # --------------------------------------------------------------------------- raw SQL, the baseline
 
 def raw_summary(raw, dialect: str, period: Period, tz: str = "Europe/Oslo") -> list:
-    """The same aggregates as build_summary, hand-written, through the bare DB-API cursor."""
+    """The same aggregates as build_summary, hand-written, through the bare DB-API cursor:
+    the same nine statements, results left as raw rows (no summary objects built)."""
     ph = "%s" if dialect == "postgresql" else "?"
     pct = "%%" if dialect == "postgresql" else "%"
+    tv = "true" if dialect == "postgresql" else "1"
     dt = lambda d: fmt_dt(d, dialect)  # noqa: E731
     s, e = (dt(x) for x in period.bounds_utc(tz))
     prev = period.previous()
@@ -198,47 +200,48 @@ def raw_summary(raw, dialect: str, period: Period, tz: str = "Europe/Oslo") -> l
         cur.execute(sql.replace("?", ph), params)
         out.append(cur.fetchall())
 
-    q(f"SELECT u.id, u.name, s.id, s.name FROM unit u JOIN unit s ON s.parent_id IS NULL AND s.org_id = u.org_id "
-      f"AND u.id_path LIKE s.id_path || '{pct}' WHERE u.org_id = ?", 1)
-    q("SELECT unit_id, SUM(CASE WHEN created_at >= ? AND created_at < ? THEN 1 ELSE 0 END),"
-      " SUM(CASE WHEN closed_at >= ? AND closed_at < ? THEN 1 ELSE 0 END),"
-      " SUM(CASE WHEN created_at < ? AND (closed_at IS NULL OR closed_at >= ?) THEN 1 ELSE 0 END),"
-      " SUM(CASE WHEN created_at >= ? AND created_at < ? THEN 1 ELSE 0 END),"
-      " SUM(CASE WHEN closed_at >= ? AND closed_at < ? THEN 1 ELSE 0 END),"
-      " SUM(CASE WHEN created_at < ? AND (closed_at IS NULL OR closed_at >= ?) THEN 1 ELSE 0 END)"
-      " FROM avvik WHERE org_id = ? AND created_at < ? GROUP BY unit_id",
-      s, e, s, e, e, e, ps, pe, ps, pe, pe, pe, 1, e)
-    q("SELECT unit_id, category, COUNT(*) FROM avvik WHERE org_id = ? AND created_at >= ? AND created_at < ? "
-      "GROUP BY unit_id, category", 1, s, e)
-    q("SELECT category, COUNT(*) FROM avvik WHERE org_id = ? AND created_at >= ? AND created_at < ? GROUP BY category", 1, s, e)
-    q("SELECT CASE WHEN risk <= 4 THEN 'Lav' WHEN risk <= 9 THEN 'Middels' WHEN risk <= 16 THEN 'Høy' ELSE 'Kritisk' END b,"
-      " COUNT(*) FROM avvik WHERE org_id = ? AND created_at >= ? AND created_at < ? GROUP BY b", 1, s, e)
-    q("SELECT status, COUNT(*) FROM avvik WHERE org_id = ? AND created_at >= ? AND created_at < ? GROUP BY status", 1, s, e)
-    sector_join = (f"JOIN (SELECT u.id uid, s.id sid FROM unit u JOIN unit s ON s.parent_id IS NULL AND s.org_id = u.org_id "
-                   f"AND u.id_path LIKE s.id_path || '{pct}' WHERE u.org_id = 1) us ON us.uid = a.unit_id")
-    for grouped, (a, b) in ((True, (s, e)), (False, (s, e)), (False, (ps, pe))):
-        g = "us.sid" if grouped else "0"
-        frm = f"avvik a {sector_join}" if grouped else "avvik a"
-        if dialect == "postgresql":
-            q(f"SELECT {g}, percentile_cont(0.5) WITHIN GROUP (ORDER BY extract(epoch FROM a.closed_at - a.created_at) / 86400.0)"
-              f" FROM {frm} WHERE a.org_id = ? AND a.closed_at >= ? AND a.closed_at < ? GROUP BY 1", 1, a, b)
-        else:
-            q(f"SELECT g, AVG(d) FROM (SELECT {g} g, julianday(a.closed_at) - julianday(a.created_at) d,"
-              f" ROW_NUMBER() OVER (PARTITION BY {g} ORDER BY julianday(a.closed_at) - julianday(a.created_at)) rn,"
-              f" COUNT(*) OVER (PARTITION BY {g}) n FROM {frm} WHERE a.org_id = ? AND a.closed_at >= ? AND a.closed_at < ?)"
-              " WHERE rn IN ((n + 1) / 2, (n + 2) / 2) GROUP BY g", 1, a, b)
+    us = (f"SELECT u.id uid, sec.id sid FROM unit u JOIN unit sec ON sec.parent_id IS NULL AND sec.org_id = u.org_id "
+          f"AND u.id_path LIKE sec.id_path || '{pct}' WHERE u.org_id = ?")
+    q(f"SELECT u.id, u.name, sec.id, sec.name FROM unit u JOIN unit sec ON sec.parent_id IS NULL AND sec.org_id = u.org_id "
+      f"AND u.id_path LIKE sec.id_path || '{pct}' WHERE u.org_id = ?", 1)
+    # status per unit: four range scans (pe == s for consecutive periods)
+    q("SELECT unit_id, SUM(nc), SUM(cc), SUM(oc), SUM(np), SUM(cp), SUM(op) FROM ("
+      " SELECT unit_id, CASE WHEN created_at >= ? THEN 1 ELSE 0 END nc, 0 cc, 0 oc,"
+      "  CASE WHEN created_at < ? THEN 1 ELSE 0 END np, 0 cp, 0 op FROM avvik WHERE org_id = ? AND created_at >= ? AND created_at < ?"
+      " UNION ALL SELECT unit_id, 0, CASE WHEN closed_at >= ? THEN 1 ELSE 0 END, 0, 0, CASE WHEN closed_at < ? THEN 1 ELSE 0 END, 0"
+      "  FROM avvik WHERE org_id = ? AND closed_at >= ? AND closed_at < ?"
+      " UNION ALL SELECT unit_id, 0, 0, CASE WHEN created_at < ? THEN 1 ELSE 0 END, 0, 0, CASE WHEN created_at < ? THEN 1 ELSE 0 END"
+      "  FROM avvik WHERE org_id = ? AND closed_at IS NULL"
+      " UNION ALL SELECT unit_id, 0, 0, CASE WHEN closed_at >= ? AND created_at < ? THEN 1 ELSE 0 END, 0, 0,"
+      "  CASE WHEN closed_at >= ? AND created_at < ? THEN 1 ELSE 0 END FROM avvik WHERE org_id = ? AND closed_at >= ?"
+      ") x GROUP BY unit_id",
+      s, pe, 1, ps, e, s, pe, 1, ps, e, e, pe, 1, e, e, pe, pe, 1, pe)
+    q("SELECT 'u', category, CAST(unit_id AS VARCHAR), COUNT(*) FROM avvik WHERE org_id = ? AND created_at >= ? AND created_at < ?"
+      " GROUP BY category, unit_id UNION ALL"
+      " SELECT 's', status, CASE WHEN risk <= 4 THEN 'Lav' WHEN risk <= 9 THEN 'Middels' WHEN risk <= 16 THEN 'Høy' ELSE 'Kritisk' END,"
+      " COUNT(*) FROM avvik WHERE org_id = ? AND created_at >= ? AND created_at < ? GROUP BY 2, 3", 1, s, e, 1, s, e)
+    dur = ("extract(epoch FROM closed_at - created_at) / 86400.0" if dialect == "postgresql"
+           else "julianday(closed_at) - julianday(created_at)")
+    groups = ("g AS (SELECT us.sid AS g, d.d FROM us JOIN d ON us.uid = d.unit_id WHERE d.cur = 1"
+              " UNION ALL SELECT -1, d FROM d WHERE cur = 1 UNION ALL SELECT -2, d FROM d WHERE prv = 1)")
+    med = ("SELECT g, percentile_cont(0.5) WITHIN GROUP (ORDER BY d) FROM g GROUP BY g" if dialect == "postgresql" else
+           "SELECT g, AVG(d) FROM (SELECT g, d, ROW_NUMBER() OVER (PARTITION BY g ORDER BY d) AS rn,"
+           " COUNT(*) OVER (PARTITION BY g) AS n FROM g) AS r WHERE rn IN ((n + 1) / 2, (n + 2) / 2) GROUP BY g")
+    q(f"WITH us AS MATERIALIZED ({us}), d AS MATERIALIZED (SELECT unit_id,"
+      " CASE WHEN closed_at >= ? AND closed_at < ? THEN 1 ELSE 0 END AS cur,"
+      f" CASE WHEN closed_at >= ? AND closed_at < ? THEN 1 ELSE 0 END AS prv, {dur} AS d FROM avvik"
+      f" WHERE org_id = ? AND closed_at >= ? AND closed_at < ?), {groups} {med}", 1, s, e, ps, pe, 1, ps, e)
     from reports.queries import chart_months, checklist_keys
 
     keys = checklist_keys(period)
-    q("SELECT t.recurrence, COUNT(i.id) FROM checklist_template t JOIN checklist_item i ON i.template_id = t.id "
-      "WHERE t.org_id = ? AND t.active AND i.active GROUP BY t.recurrence".replace(" AND t.active AND i.active",
-      " AND t.active = true AND i.active = true" if dialect == "postgresql" else " AND t.active = 1 AND i.active = 1"), 1)
+    q(f"SELECT t.recurrence, COUNT(i.id) FROM checklist_template t JOIN checklist_item i ON i.template_id = t.id "
+      f"WHERE t.org_id = ? AND t.active = {tv} AND i.active = {tv} GROUP BY t.recurrence", 1)
     q("SELECT DISTINCT unit_id FROM person_role WHERE org_id = ? AND role = 'leder' AND unit_id IS NOT NULL", 1)
-    tv = "true" if dialect == "postgresql" else "1"
-    q(f"SELECT r.unit_id, COUNT(a.id), SUM(CASE WHEN a.answer = 'nei' THEN 1 ELSE 0 END) FROM checklist_run r "
-      f"JOIN checklist_answer a ON a.run_id = r.id WHERE r.org_id = ? AND r.period IN ({', '.join('?' * len(keys))}) "
-      f"AND a.item_id IN (SELECT i.id FROM checklist_item i JOIN checklist_template t ON t.id = i.template_id "
-      f"WHERE i.org_id = ? AND i.active = {tv} AND t.active = {tv}) GROUP BY r.unit_id", 1, *keys, 1)
+    q(f"SELECT x.unit_id, SUM(x.n), SUM(x.nei) FROM (SELECT r.unit_id, a.item_id, COUNT(*) n,"
+      f" SUM(CASE WHEN a.answer = 'nei' THEN 1 ELSE 0 END) nei FROM checklist_run r JOIN checklist_answer a ON a.run_id = r.id"
+      f" WHERE r.org_id = ? AND r.period IN ({', '.join('?' * len(keys))}) GROUP BY r.unit_id, a.item_id) x"
+      f" JOIN checklist_item i ON i.id = x.item_id JOIN checklist_template t ON t.id = i.template_id"
+      f" WHERE i.org_id = ? AND i.active = {tv} AND t.active = {tv} GROUP BY x.unit_id", 1, *keys, 1)
     today = min(NOW.date(), period.end_date() - timedelta(days=1))
     stale = dt(datetime.combine(today - timedelta(days=45), datetime.min.time(), tzinfo=UTC))
     dparam = today if dialect == "postgresql" else today.isoformat()
@@ -249,10 +252,9 @@ def raw_summary(raw, dialect: str, period: Period, tz: str = "Europe/Oslo") -> l
       "WHEN COALESCE(last_status_at, created_at) < ? THEN 'gul' ELSE 'gronn' END l, COUNT(*) "
       "FROM oppdrag WHERE org_id = ? GROUP BY category, status, l", dparam, d30, stale, 1)
     months = [m.bounds_utc(tz) for m in chart_months(period)]
-    cols = ", ".join("SUM(CASE WHEN created_at >= ? AND created_at < ? THEN 1 ELSE 0 END)" for _ in months)
-    params = [x for b in months for x in (dt(b[0]), dt(b[1]))]
-    q(f"SELECT unit_id, {cols} FROM avvik WHERE org_id = ? AND created_at >= ? AND created_at < ? GROUP BY unit_id",
-      *params, 1, dt(months[0][0]), dt(months[-1][1]))
+    bucket = "CASE " + " ".join(f"WHEN created_at < ? THEN {i}" for i in range(len(months))) + " ELSE -1 END"
+    q(f"SELECT {bucket} AS m, unit_id, COUNT(*) FROM avvik WHERE org_id = ? AND created_at >= ? AND created_at < ?"
+      f" GROUP BY 1, unit_id", *[dt(b[1]) for b in months], 1, dt(months[0][0]), dt(months[-1][1]))
     raw.rollback()
     return out
 
