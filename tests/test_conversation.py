@@ -151,3 +151,23 @@ def test_leader_buttons_take_and_close(session, org, conv):
 
     with pytest.raises(PermissionDenied):
         FakeChannel(conv, org.people["ansatt"]).press("avvik.take", str(b.id))
+
+
+def test_acting_on_a_nudge_updates_it_in_place(session, org, conv):
+    from tests.test_avvik_service import _input
+    from models.services import avvik as svc
+    from models.services.nudges import nudge_key, run_nudges
+    from models.tables import OutboxMessage
+
+    a = svc.report_avvik(session=session, reporter_id=org.people["ansatt"], data=_input())
+    run_nudges(session=session, period="2026-11", now=datetime(2026, 11, 23, 8, tzinfo=UTC))
+    key = nudge_key("2026-11", org.people["leder"])
+    original = session.exec(select(OutboxMessage).where(OutboxMessage.dedupe_key == key)).one()
+    assert any(i["title"].startswith(f"AV-{a.number}") for i in original.payload["items"])
+    FakeChannel(conv, org.people["leder"]).press("avvik.take", str(a.id))
+    updates = session.exec(select(OutboxMessage).where(OutboxMessage.update_of_key == key)).all()
+    assert len(updates) == 1 and updates[0].recipient_person_id == org.people["leder"]
+    # the refreshed nudge no longer offers «Ta saken» for the taken avvik
+    actions = [act["action_id"] for item in updates[0].payload["items"] for act in item["actions"]
+               if act["value"] == str(a.id)]
+    assert "avvik.take" not in actions

@@ -23,13 +23,16 @@ from bot.conversation.parsing import SKIP_WORDS, match_choice, normalise, parse_
 from models.errors import DomainError, ValidationFailed
 from models.messages import Fact, Form, FormField, Reply
 from models.services import avvik as avvik_svc
-from models.services import checklists, dialogs, oppdrag, org
+from models.services import checklists, dialogs, nudges, oppdrag, org
 from models.settings import Settings, get_settings
 from models.tables import Person, Unit
 from models.vocabulary import CHECK_ANSWERS, OPPDRAG_STATUSES, ROLES
 
 log = logging.getLogger("trad.conversation")
 MAX_INPUT = 4000
+# Buttons and forms that settle an item of a leader's monthly nudge: the nudge is then updated in place.
+ACTS_ON_NUDGE = frozenset({"avvik.take", "avvik.close", "avvik.add_tiltak", "check.ja", "check.nei",
+                           "check.ikke_relevant", "oppdrag.update", "tiltak.done"})
 
 
 class Conversation:
@@ -166,7 +169,10 @@ class Conversation:
                 if ia.supports_forms:
                     return [Reply(form=form)]
                 return self._start_form(s, ia.user, ia.person_id, form)
-            return self._action_now(s, ia)
+            replies = self._action_now(s, ia)
+            if ia.action_id in ACTS_ON_NUDGE:
+                self._refresh_nudge(s, ia.person_id)
+            return replies
 
     def _action_form(self, s: Session, ia: Interaction) -> Form | None:
         pid, v = ia.person_id, ia.value
@@ -218,7 +224,19 @@ class Conversation:
     def submit_form(self, ia: Interaction) -> list[Reply]:
         """Submit a form; raises ValidationFailed with field names as in the Form."""
         with self._session() as s:
-            return self._submit(s, ia.person_id, ia.action_id, ia.values, ia.context, idempotency_key=ia.value or None)
+            replies = self._submit(s, ia.person_id, ia.action_id, ia.values, ia.context,
+                                   idempotency_key=ia.value or None)
+            if ia.action_id in ACTS_ON_NUDGE:
+                self._refresh_nudge(s, ia.person_id)
+            return replies
+
+    def _refresh_nudge(self, s: Session, person_id: int) -> None:
+        """The leader acted: update this month's nudge in place. Never undoes the action."""
+        try:
+            nudges.refresh_nudge(session=s, person_id=person_id, now=self.now(), tz=self.settings.tz_name)
+        except Exception:  # noqa: BLE001
+            s.rollback()
+            log.exception("refreshing the nudge failed")
 
     def _submit(self, s: Session, pid: int, form_id: str, values: dict[str, str], ctx: dict[str, str],
                 *, idempotency_key: str | None = None) -> list[Reply]:
@@ -289,6 +307,8 @@ class Conversation:
                     dialogs.save_dialog(session=s, **_key(user), name="form", step=first, data={**data, "values": values})
                     return [Reply(text=e.errors[form.fields[first].name]), _prompt(form, first, values)]
                 dialogs.clear_dialog(session=s, **_key(user))
+                if form.form_id in ACTS_ON_NUDGE:
+                    self._refresh_nudge(s, pid)
                 return replies
             return [Reply(text="Skriv «send» for å lagre, «tilbake» for å endre, eller «avbryt».")]
         field = form.fields[step]
