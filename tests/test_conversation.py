@@ -122,8 +122,8 @@ def test_bad_input_gets_a_helpful_answer(session, org, conv, text):
 
 def test_employee_does_not_see_other_units_avvik_by_number(session, org, conv):
     FakeChannel(conv, org.people["ansatt2"], "U2")  # Solvang
-    from tests.test_avvik_service import _input
     from models.services import avvik as svc
+    from tests.test_avvik_service import _input
 
     a = svc.report_avvik(session=session, reporter_id=org.people["ansatt2"], data=_input())
     out = FakeChannel(conv, org.people["ansatt"]).say(f"av-{a.number}")
@@ -133,8 +133,8 @@ def test_employee_does_not_see_other_units_avvik_by_number(session, org, conv):
 
 
 def test_leader_buttons_take_and_close(session, org, conv):
-    from tests.test_avvik_service import _input
     from models.services import avvik as svc
+    from tests.test_avvik_service import _input
 
     a = svc.report_avvik(session=session, reporter_id=org.people["ansatt"], data=_input())
     chat = FakeChannel(conv, org.people["leder"])
@@ -154,10 +154,10 @@ def test_leader_buttons_take_and_close(session, org, conv):
 
 
 def test_acting_on_a_nudge_updates_it_in_place(session, org, conv):
-    from tests.test_avvik_service import _input
     from models.services import avvik as svc
     from models.services.nudges import nudge_key, run_nudges
     from models.tables import OutboxMessage
+    from tests.test_avvik_service import _input
 
     a = svc.report_avvik(session=session, reporter_id=org.people["ansatt"], data=_input())
     run_nudges(session=session, period="2026-11", now=datetime(2026, 11, 23, 8, tzinfo=UTC))
