@@ -75,6 +75,14 @@ class Settings(BaseSettings):
     varsling_entra_tenant_id: str | None = Field(default=None, alias="VARSLING_ENTRA_TENANT_ID")
     varsling_entra_authority: str | None = Field(default=None, alias="VARSLING_ENTRA_AUTHORITY")
 
+    # E-mail (notifications/email.py): sign-in links and notices for people without chat.
+    smtp_host: str | None = Field(default=None, alias="SMTP_HOST")
+    smtp_port: int = Field(default=587, alias="SMTP_PORT")
+    smtp_username: str | None = Field(default=None, alias="SMTP_USERNAME")
+    smtp_password: str | None = Field(default=None, alias="SMTP_PASSWORD")
+    smtp_from: str | None = Field(default=None, alias="SMTP_FROM")
+    smtp_starttls: bool = Field(default=True, alias="SMTP_STARTTLS")
+
     # Scheduling
     scheduler_enabled: bool = Field(default=True, alias="SCHEDULER_ENABLED")
     outbox_worker_enabled: bool = Field(default=True, alias="OUTBOX_WORKER_ENABLED")
@@ -97,7 +105,7 @@ class Settings(BaseSettings):
     @model_validator(mode="after")
     def _refuse_placeholders(self) -> Settings:
         for name in ("slack_bot_token", "slack_signing_secret", "slack_app_token", "teams_app_password", "secret_key",
-                     "varsling_entra_client_secret"):
+                     "varsling_entra_client_secret", "smtp_password"):
             if _is_placeholder(getattr(self, name)):
                 alias = type(self).model_fields[name].alias
                 raise SettingsError(f"{alias} has a placeholder value; set a real secret or remove it")
@@ -135,6 +143,10 @@ class Settings(BaseSettings):
     def varsling_entra_enabled(self) -> bool:
         return bool(self.varsling_entra_client_id and self.varsling_entra_client_secret
                     and (self.varsling_entra_tenant_id or self.varsling_entra_authority))
+
+    @property
+    def email_enabled(self) -> bool:
+        return bool(self.smtp_host and self.smtp_from)
 
     @property
     def is_sqlite(self) -> bool:

@@ -272,6 +272,9 @@ async def _candidates(engine: Engine, adapters: dict[str, Adapter], row: Claimed
                                  workspace=str(found.get("workspace") or ""), user_id=str(found["user_id"]),
                                  conversation_ref=found.get("conversation_ref"))
             yield name, _recipient(person, ident, row.target)
+    if "email" in wanted and "email" not in tried and person.email:
+        # No chat account reached: e-mail, when this deployment has SMTP configured.
+        yield "email", _recipient(person, None, row.target)
     if "console" in wanted and set(adapters) == {"console"} and "console" not in tried:
         yield "console", _recipient(person, None, row.target)
 
@@ -399,7 +402,8 @@ async def run_worker(engine: Engine, adapters: dict[str, Adapter], stop: asyncio
 
 
 def adapters_from_settings(settings: Any) -> dict[str, Adapter]:
-    """The adapters this deployment has: Slack and/or Teams when configured, else the console (demo).
+    """The adapters this deployment has: Slack and/or Teams when configured, else the console (demo);
+    plus e-mail when SMTP_HOST and SMTP_FROM are set.
 
     Platform modules expose `build_adapter(settings) -> Adapter | None`; a `SlackAdapter` /
     `TeamsAdapter` class taking the settings is accepted too.
@@ -432,4 +436,10 @@ def adapters_from_settings(settings: Any) -> dict[str, Adapter]:
         from notifications.console import ConsoleAdapter
 
         adapters["console"] = ConsoleAdapter()
+    if getattr(settings, "email_enabled", False):  # the fallback for people without chat
+        from notifications.email import build_adapter as build_email
+
+        email = build_email(settings)
+        if email is not None:
+            adapters["email"] = email
     return adapters

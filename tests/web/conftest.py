@@ -84,3 +84,9 @@ def sign_in(client, web: Web, key: str) -> str:  # type: ignore[no-untyped-def]
     home = client.get("/")
     assert home.status_code == 200
     return CSRF.search(home.text).group(1)  # type: ignore[union-attr]
+
+
+@pytest.fixture(autouse=True)
+def _no_smtp_from_the_shell(monkeypatch: pytest.MonkeyPatch) -> None:
+    for name in ("SMTP_HOST", "SMTP_PORT", "SMTP_USERNAME", "SMTP_PASSWORD", "SMTP_FROM", "SMTP_STARTTLS"):
+        monkeypatch.delenv(name, raising=False)
