@@ -10,7 +10,10 @@ import click
 
 
 def register(group: click.Group) -> None:
+    from forms.staff.cli import web
+
     group.add_command(varsling)
+    group.add_command(web)
 
 
 @click.group(help="Anonym varsling: nøkler, varslingsrutine, oppbevaring og frister.")
