@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import time
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -16,6 +17,7 @@ from urllib.parse import quote
 
 import pytest
 from sqlalchemy import create_engine, text
+from sqlalchemy.exc import OperationalError
 from sqlmodel import Session
 
 DEFAULT_PG = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
@@ -94,8 +96,18 @@ def _truncate_pg(url: str) -> None:
     import_all_tables()
     eng = create_engine(url)
     names = ", ".join(f'"{t.name}"' for t in SQLModel.metadata.sorted_tables)
-    with eng.begin() as conn:
-        conn.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
+    # A previous test's background work (a server thread finishing a request) may still
+    # hold a lock for a moment: wait briefly and retry rather than deadlock the suite.
+    for attempt in range(20):
+        try:
+            with eng.begin() as conn:
+                conn.execute(text("SET LOCAL lock_timeout = '2s'"))
+                conn.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
+            break
+        except OperationalError:
+            if attempt == 19:
+                raise
+            time.sleep(0.25)
     eng.dispose()
 
 
