@@ -9,6 +9,7 @@ the errors on their fields (4xx); a case the person may not see is a 404.
 
 from __future__ import annotations
 
+import logging
 import secrets
 from datetime import UTC, datetime
 from typing import Any
@@ -45,6 +46,7 @@ from models.tables import Unit
 from models.vocabulary import CHECK_ANSWERS
 
 router = APIRouter(route_class=StaffRoute)
+log = logging.getLogger("trad.web")
 
 OK_MESSAGES = {
     "tatt": "Du har tatt saken. Melderen har fått beskjed.",
@@ -131,9 +133,12 @@ async def login_request(request: Request, background: BackgroundTasks) -> Respon
     engine = engine_of(request)
 
     def send() -> None:
-        with session_scope(engine) as s:
-            web_auth.request_link(session=s, org_id=org_svc.default_org(s).id, email=email,  # type: ignore[arg-type]
-                                  public_base_url=settings.public_base_url)
+        try:
+            with session_scope(engine) as s:
+                web_auth.request_link(session=s, org_id=org_svc.default_org(s).id, email=email,  # type: ignore[arg-type]
+                                      public_base_url=settings.public_base_url)
+        except Exception:  # noqa: BLE001 - the answer is already sent; never log the address
+            log.exception("sending a sign-in link failed")
 
     # After the response: the answer and its timing are the same whether or not the address exists.
     background.add_task(run_in_threadpool, send)
