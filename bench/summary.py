@@ -22,6 +22,7 @@ import uuid
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from urllib.parse import quote
+from zoneinfo import ZoneInfo
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
@@ -29,11 +30,17 @@ from sqlalchemy import create_engine, text  # noqa: E402
 from sqlmodel import Session  # noqa: E402
 
 from models.periods import Period, parse_period  # noqa: E402
+from reports.queries import chart_months, checklist_keys  # noqa: E402  (pure period helpers, no SQL)
 
 CATS = ["hms", "pasient", "infosikkerhet", "rutinebrudd", "lovbrudd", "vold", "materiell", "annet"]
 OPP_STATUSES = ["ikke_startet", "pagar", "forsinket", "fullfort", "avbrutt"]
 YEARS = range(2022, 2027)
 NOW = datetime(2027, 1, 10, 12, tzinfo=UTC)
+
+
+def as_of(period: Period) -> date:
+    """The day the figures are «as of»: the period's last day, or today (NOW, local) if earlier."""
+    return min(NOW.astimezone(ZoneInfo("Europe/Oslo")).date(), period.end_date() - timedelta(days=1))
 
 
 BUILD_VERSION = 3  # bump when the generated data changes, so cached SQLite files are rebuilt
@@ -231,9 +238,9 @@ def raw_summary(raw, dialect: str, period: Period, tz: str = "Europe/Oslo") -> l
       " CASE WHEN closed_at >= ? AND closed_at < ? THEN 1 ELSE 0 END AS cur,"
       f" CASE WHEN closed_at >= ? AND closed_at < ? THEN 1 ELSE 0 END AS prv, {dur} AS d FROM avvik"
       f" WHERE org_id = ? AND closed_at >= ? AND closed_at < ?), {groups} {med}", 1, s, e, ps, pe, 1, ps, e)
-    from reports.queries import chart_months, checklist_keys
 
-    keys = checklist_keys(period)
+
+    keys = [k for k in checklist_keys(period) if parse_period(k).start_date() <= as_of(period)]  # the due ones
     q(f"SELECT t.recurrence, COUNT(i.id) FROM checklist_template t JOIN checklist_item i ON i.template_id = t.id "
       f"WHERE t.org_id = ? AND t.active = {tv} AND i.active = {tv} GROUP BY t.recurrence", 1)
     q("SELECT DISTINCT unit_id FROM person_role WHERE org_id = ? AND role = 'leder' AND unit_id IS NOT NULL", 1)
@@ -242,8 +249,10 @@ def raw_summary(raw, dialect: str, period: Period, tz: str = "Europe/Oslo") -> l
       f" WHERE r.org_id = ? AND r.period IN ({', '.join('?' * len(keys))}) GROUP BY r.unit_id, a.item_id) x"
       f" JOIN checklist_item i ON i.id = x.item_id JOIN checklist_template t ON t.id = i.template_id"
       f" WHERE i.org_id = ? AND i.active = {tv} AND t.active = {tv} GROUP BY x.unit_id", 1, *keys, 1)
-    today = min(NOW.date(), period.end_date() - timedelta(days=1))
-    stale = dt(datetime.combine(today - timedelta(days=45), datetime.min.time(), tzinfo=UTC))
+    # «no update for 45 days» counts local days: the cutoff is local midnight, as a UTC instant
+    stale_day = as_of(period) - timedelta(days=45)
+    today = as_of(period)
+    stale = dt(datetime(stale_day.year, stale_day.month, stale_day.day, tzinfo=ZoneInfo(tz)).astimezone(UTC))
     dparam = today if dialect == "postgresql" else today.isoformat()
     d30 = today + timedelta(days=30) if dialect == "postgresql" else (today + timedelta(days=30)).isoformat()
     q("SELECT category, status, CASE WHEN status = 'avbrutt' THEN 'ingen' WHEN status = 'fullfort' THEN 'gronn' "
@@ -257,6 +266,93 @@ def raw_summary(raw, dialect: str, period: Period, tz: str = "Europe/Oslo") -> l
       f" GROUP BY 1, unit_id", *[dt(b[1]) for b in months], 1, dt(months[0][0]), dt(months[-1][1]))
     raw.rollback()
     return out
+
+
+def raw_figures(out: list, period: Period) -> dict:
+    """The summary's figures derived from the raw rows alone (no reports.queries code), in the
+    shape `summary_figures` gives them, so the two sides can be compared value by value."""
+    from reports.summary import suppress_row
+
+    units_rows, status, new_aggs, med, per_rec, leaders, answered, opp, chart = out
+    units = {r[0]: (r[1], r[2], r[3]) for r in units_rows}
+    fig: dict = {}
+    tot = [sum(int(r[i] or 0) for r in status) for i in range(1, 7)]
+    fig["totals"] = tot
+    fig["by_unit"] = {r[0]: (int(r[1] or 0), int(r[2] or 0), int(r[3] or 0)) for r in status
+                      if int(r[1] or 0) or int(r[2] or 0) or int(r[3] or 0)}
+    unit_cats: dict = {}
+    by_cat: dict = {}
+    by_risk: dict = {}
+    by_status: dict = {}
+    for k, a, b, n in new_aggs:
+        if k == "u":
+            unit_cats.setdefault(int(b), {})[a] = int(n)
+            by_cat[a] = by_cat.get(a, 0) + int(n)
+        else:
+            by_risk[b] = by_risk.get(b, 0) + int(n)
+            by_status[a] = by_status.get(a, 0) + int(n)
+    fig["unit_categories"] = {uid: suppress_row(unit_cats.get(uid, {})) for uid in fig["by_unit"]}
+    fig["by_category"], fig["by_risk"], fig["by_status"] = by_cat, by_risk, by_status
+    fig["medians"] = {int(g): round(float(m), 1) for g, m in med if m is not None}
+    kinds = [parse_period(k).kind for k in checklist_keys(period) if parse_period(k).start_date() <= as_of(period)]
+    rec = {r[0]: int(r[1]) for r in per_rec}
+    due = sum(rec.get(k, 0) for k in kinds)
+    ans = {r[0]: (int(r[1]), int(r[2] or 0)) for r in answered}
+    expected = {r[0] for r in leaders} | set(ans)
+    fig["checklists"] = {uid: (due, *ans.get(uid, (0, 0))) for uid in expected}
+    fig["checklist_totals"] = (due * len(expected), sum(min(ans.get(u, (0, 0))[0], due) for u in expected))
+    oc: dict = {}
+    lights = {"gronn": 0, "gul": 0, "rod": 0, "ingen": 0}
+    for cat, st, light, n in opp:
+        t = oc.setdefault(cat, [0, {}, {}])
+        t[0] += int(n)
+        t[1][st] = t[1].get(st, 0) + int(n)
+        t[2][light] = t[2].get(light, 0) + int(n)
+        lights[light] += int(n)
+    fig["oppdrag"] = {c: (t[0], t[1], t[2]) for c, t in oc.items()}
+    fig["oppdrag_lights"] = lights
+    series: dict = {}
+    for i, uid, n in chart:
+        series.setdefault(units[uid][2], [0] * 12)[int(i)] += int(n)
+    fig["series"] = series
+    return fig
+
+
+def summary_figures(s) -> dict:
+    """The same figures read off a `Summary` (zero categories dropped: the summary lists every code)."""
+    nz = lambda d: {k: v for k, v in d.items() if v}  # noqa: E731
+    med = {sec.sector_id: sec.median_days_to_close for sec in s.by_sector if sec.median_days_to_close is not None}
+    if s.totals.median_days_to_close is not None:
+        med[-1] = s.totals.median_days_to_close
+    if s.trend.previous.median_days_to_close is not None:
+        med[-2] = s.trend.previous.median_days_to_close
+    p = s.trend.previous
+    return {
+        "totals": [s.totals.new, s.totals.closed, s.totals.open_at_end, p.new, p.closed, p.open_at_end],
+        "by_unit": {u.unit_id: (u.new, u.closed, u.open_at_end) for u in s.by_unit},
+        "unit_categories": {u.unit_id: u.categories for u in s.by_unit},
+        "by_category": nz(s.by_category), "by_risk": nz(s.by_risk), "by_status": nz(s.by_status),
+        "medians": med,
+        "checklists": {c.unit_id: (c.due, c.answered, c.nei) for c in s.checklists},
+        "checklist_totals": (s.checklist_due, s.checklist_answered),
+        "oppdrag": {o.category: (o.total, o.by_status, o.by_light) for o in s.oppdrag},
+        "oppdrag_lights": s.oppdrag_lights,
+        "series": s.series.sectors,
+    }
+
+
+def check_same(dialect: str, key: str, summary, raw_rows: list, period: Period) -> list[str]:
+    """Fail loudly unless the baseline computed exactly the figures build_summary reports."""
+    a, b = summary_figures(summary), raw_figures(raw_rows, period)
+    bad = [k for k in a if a[k] != b[k]]
+    if bad:
+        for k in bad:
+            print(f"MISMATCH {dialect} {key} {k}:\n  build_summary: {a[k]!r}\n  raw SQL:       {b[k]!r}", file=sys.stderr)
+        raise SystemExit(f"{dialect} {key}: the raw-SQL baseline and build_summary disagree on {', '.join(bad)}")
+    t = a["totals"]
+    return [f"{key}: same figures on both sides — new {t[0]}, closed {t[1]}, open at end {t[2]}, "
+            f"{len(a['by_unit'])} units, {len(a['medians'])} medians, checklist answered/due "
+            f"{a['checklist_totals'][1]}/{a['checklist_totals'][0]}, {sum(o[0] for o in a['oppdrag'].values())} oppdrag"]
 
 
 def timed(fn, repeat: int) -> float:
@@ -302,6 +398,7 @@ def run_backend(dialect: str, url: str, sizes: dict, how: str, repeat: int) -> l
     drv = raw.driver_connection
     lines = [f"### {dialect}: {sizes['people']} people, {sizes['avvik']} avvik, {sizes['answers']} checklist answers "
              f"({how})", "", "| summary | build_summary (ms) | raw SQL (ms) | ratio |", "|---|---:|---:|---:|"]
+    checks: list[str] = []
     for key in ("2026-11", "2026"):
         period = parse_period(key)
 
@@ -313,6 +410,11 @@ def run_backend(dialect: str, url: str, sizes: dict, how: str, repeat: int) -> l
         ms_orm = timed(orm, repeat)
         ms_raw = timed(lambda: raw_summary(drv, dialect, period), repeat)  # noqa: B023
         lines.append(f"| {period.kind} {key} | {ms_orm:.1f} | {ms_raw:.1f} | {ms_orm / ms_raw:.2f}× |")
+        # after timing: the baseline must have computed the very figures build_summary reports
+        with Session(engine.execution_options(trad_readonly=True)) as s:
+            summary = queries.build_summary(session=s, org_id=1, period=period, now=NOW)
+        checks += check_same(dialect, key, summary, raw_summary(drv, dialect, period), period)
+    lines += [""] + checks
     raw.close()
     engine.dispose()
     return lines
