@@ -123,25 +123,28 @@ def report_avvik(*, session: Session, reporter_id: int, data: AvvikInput, source
         risk=risk_score(clean.probability, clean.consequence), immediate_action=clean.immediate_action,
         status="meldt", source=source, idempotency_key=key,
     )
-    try:
-        with session.begin_nested():  # a concurrent resubmission loses the race on the unique key
-            session.add(avvik)
-            session.flush()
-    except IntegrityError:
-        existing = _by_idempotency_key(session, actor.org_id, key) if key else None
-        if existing is None:
-            raise
-        return existing
+    if key:
+        try:
+            with session.begin_nested():  # a concurrent resubmission loses the race on the unique key
+                session.add(avvik)
+                session.flush()
+        except IntegrityError:
+            existing = _by_idempotency_key(session, actor.org_id, key)
+            if existing is None:
+                raise
+            return existing
+    else:
+        session.add(avvik)
+        session.flush()
     _event(session, avvik, actor_id=reporter_id, kind="reported", to_status="meldt")
     audit.record(session, org_id=avvik.org_id, actor_id=reporter_id, action="avvik.reported", entity="avvik",
                  entity_id=avvik.id)
     outbox.enqueue(session, org_id=avvik.org_id, dedupe_key=f"avvik:{avvik.id}:receipt", kind="avvik_receipt",
                    recipient_person_id=reporter_id, payload=notices.receipt_to_reporter(avvik, unit))
-    reporter = session.get(Person, reporter_id)
     for leader in org.leaders_for_unit(session, unit_id=unit.id, exclude=reporter_id):  # type: ignore[arg-type]
         outbox.enqueue(session, org_id=avvik.org_id, dedupe_key=f"avvik:{avvik.id}:leader:{leader.id}",
                        kind="avvik_new", recipient_person_id=leader.id,
-                       payload=notices.new_avvik_to_leader(avvik, unit, reporter.name if reporter else "–"))
+                       payload=notices.new_avvik_to_leader(avvik, unit, actor.name))
     return avvik
 
 

@@ -102,23 +102,27 @@ def leaders_for_unit(session: Session, *, unit_id: int, exclude: int | None = No
     """The nearest leaders: the unit's own leder, else the leader of the closest unit above.
 
     `exclude` skips a person (the reporter): a leader reporting in their own unit is
-    handled by the leader above them, not by themselves.
+    handled by the leader above them, not by themselves. One query for the whole line.
     """
-    for unit in ancestors(session, unit_id):
-        people = session.exec(
-            select(Person)
-            .join(PersonRole, PersonRole.person_id == Person.id)
-            .where(PersonRole.unit_id == unit.id, PersonRole.role.in_(LINE_ROLES), Person.active == True)  # type: ignore[attr-defined]  # noqa: E712
-            .order_by(Person.id)
-        ).all()
-        people = [p for p in people if p.id != exclude]
+    unit = session.get(Unit, unit_id)
+    if unit is None:
+        return []
+    line = [int(x) for x in unit.id_path.strip("/").split("/") if x]  # top … unit
+    rows = session.exec(
+        select(Person, PersonRole.unit_id)
+        .join(PersonRole, PersonRole.person_id == Person.id)
+        .where(PersonRole.unit_id.in_(line), PersonRole.role.in_(LINE_ROLES), Person.active == True)  # type: ignore[union-attr, attr-defined]  # noqa: E712
+        .order_by(Person.id)
+    ).all()
+    for uid in reversed(line):
+        people = list({p.id: p for p, led in rows if led == uid and p.id != exclude}.values())
         if people:
             return people
     return list(
         session.exec(
             select(Person)
             .join(PersonRole, PersonRole.person_id == Person.id)
-            .where(Person.org_id == session.get(Unit, unit_id).org_id, PersonRole.role == "kommunedirektør")  # type: ignore[union-attr]
+            .where(Person.org_id == unit.org_id, PersonRole.role == "kommunedirektør", Person.active == True)  # noqa: E712
         ).all()
     )
 

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 from datetime import datetime
+from functools import lru_cache
 
 from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.sql.dml import Insert
 from sqlmodel import Session
 
 from models.messages import Reply
@@ -21,14 +23,20 @@ def enqueue(session: Session, *, dedupe_key: str, kind: str, payload: Reply | di
     enqueue the same nudge leave exactly one row, with no exception to handle.
     """
     data = payload.model_dump(mode="json") if isinstance(payload, Reply) else payload
+    now = utcnow()
     values = dict(
         org_id=org_id, dedupe_key=dedupe_key, kind=kind, platform=platform, recipient_person_id=recipient_person_id,
-        target=target, payload=data, status="pending", attempts=0, next_attempt_at=not_before or utcnow(),
-        created_at=utcnow(), update_of_key=update_of_key,
+        target=target, payload=data, status="pending", attempts=0, next_attempt_at=not_before or now,
+        created_at=now, update_of_key=update_of_key,
     )
-    dialect = session.get_bind().dialect.name
-    table = OutboxMessage.__table__  # type: ignore[attr-defined]
-    ins = (postgresql.insert(table) if dialect == "postgresql" else sqlite.insert(table)).values(**values)
     # RETURNING, not rowcount: psycopg reports rowcount 1 for a skipped ON CONFLICT DO NOTHING row.
-    result = session.execute(ins.on_conflict_do_nothing(index_elements=["dedupe_key"]).returning(table.c.id))
+    result = session.execute(_insert_statement(session.get_bind().dialect.name), values)
     return result.first() is not None
+
+
+@lru_cache(maxsize=4)
+def _insert_statement(dialect: str) -> Insert:
+    """Built once per dialect and executed with parameters, so SQLAlchemy compiles it once."""
+    table = OutboxMessage.__table__  # type: ignore[attr-defined]
+    ins = postgresql.insert(table) if dialect == "postgresql" else sqlite.insert(table)
+    return ins.on_conflict_do_nothing(index_elements=["dedupe_key"]).returning(table.c.id)
