@@ -138,9 +138,11 @@ def throughput(url: str, data: dict, *, n_report: int = 1000, n_list: int = 1000
     for i in range(n_list):
         unit, leader = leaders[i % len(leaders)]
         with raw.connect() as c:
-            c.execute(text("SELECT * FROM avvik WHERE org_id=:o AND unit_id IN (:u) AND status IN "
+            # what list_unit_avvik needs: the leader's roles, then the unit's open avvik
+            c.execute(text("SELECT role, unit_id FROM person_role WHERE person_id = :p"), {"p": leader}).all()
+            c.execute(text("SELECT * FROM avvik WHERE unit_id IN (:u) AND status IN "
                            "('meldt','under_behandling','tiltak_iverksatt') ORDER BY created_at LIMIT 100"),
-                      {"o": data["org_id"], "u": unit}).all()
+                      {"u": unit}).all()
     t_list_raw = time.perf_counter() - t0
     eng.dispose()
     return {"report_per_s": _rate(n_report, t_report), "report_raw_per_s": _rate(n_report, t_report_raw),
@@ -174,7 +176,11 @@ def _writer(url: str, role: str, rate: float, duration: float, data: dict, q: mp
                 if role == "scheduler":
                     outbox.enqueue(session=s, dedupe_key=f"bench:{uuid.uuid4().hex}", kind="nudge",
                                    payload={"text": "x"}, org_id=data["org_id"])
-                    s.execute(text("UPDATE outbox SET status='delivered' WHERE id = (SELECT min(id) FROM outbox WHERE status='pending')"))
+                    # claim the next due row the way the outbox worker does (on its index), mark it delivered
+                    row = s.execute(text("SELECT id FROM outbox WHERE status='pending' AND next_attempt_at <= :now "
+                                         "ORDER BY next_attempt_at LIMIT 1"), {"now": datetime.now(UTC).isoformat(" ")}).first()
+                    if row is not None:
+                        s.execute(text("UPDATE outbox SET status='delivered' WHERE id = :id"), {"id": row[0]})
                     s.commit()
                 else:
                     svc.report_avvik(session=s, reporter_id=rng.choice(data["pids"][100:]), data=inp)
