@@ -283,3 +283,28 @@ def test_oppdrag_update_with_validation(web, client):  # type: ignore[no-untyped
     assert 'name="progress"' not in other.get("/oppdrag/12").text
     assert other.post("/oppdrag/12", data={"csrf": other_csrf, "progress": "90"}).status_code == 403
     assert other.get("/oppdrag/99999").status_code == 404
+
+
+def test_leader_view_lists_overdue_tiltak_and_oppdrag_needing_update(web, client):  # type: ignore[no-untyped-def]
+    from datetime import date
+
+    from models.tables import Tiltak
+
+    sign_in(client, web, "ansatt")
+    number = _report(client, web, description="Nødutgang blokkert av stoler")
+    with Session(web.engine()) as s:
+        a = s.exec(select(Avvik).where(Avvik.number == number)).one()
+        s.add(Tiltak(org_id=a.org_id, avvik_id=a.id, description="Flytt <stolene>", owner_id=web.org.people["ansatt"],
+                     deadline=date(2020, 1, 31)))
+        s.commit()
+    lc = _client(web)
+    sign_in(lc, web, "leder")
+    page = lc.get("/leder").text
+    overdue = page.split('id="overdue-title"', 1)[1].split('id="check-title"', 1)[0]
+    assert "Flytt &lt;stolene&gt;" in overdue and f"AV-{number}" in overdue and "31.01.2020" in overdue
+    # Another unit's leader does not see this tiltak, but sees the oppdrag delegated to their unit, never updated.
+    other = _client(web)
+    sign_in(other, web, "leder2")
+    page2 = other.get("/leder").text
+    assert "Flytt &lt;stolene&gt;" not in page2
+    assert "13: Vernerunde i alle enheter" in page2.split('id="opp-title"', 1)[1]
