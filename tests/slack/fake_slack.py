@@ -176,9 +176,11 @@ class FakeSlack:
             meta = a.get("metadata")
             if isinstance(meta, str):
                 meta = json.loads(meta)
-            self.posted.setdefault(str(a.get("channel")), []).insert(0, {"ts": ts, "text": a.get("text"),
-                                                                         "metadata": meta})
-            return {**ok, "channel": a.get("channel"), "ts": ts, "message": {"text": a.get("text"), "ts": ts}}
+            channel = str(a.get("channel"))
+            if channel.startswith(("U", "W")):  # like Slack: a user id posts into the app's DM with them
+                channel = "D" + channel
+            self.posted.setdefault(channel, []).insert(0, {"ts": ts, "text": a.get("text"), "metadata": meta})
+            return {**ok, "channel": channel, "ts": ts, "message": {"text": a.get("text"), "ts": ts}}
         if method == "conversations.history":
             return {**ok, "messages": self.posted.get(str(a.get("channel")), [])[: int(a.get("limit") or 100)]}
         if method == "chat.update":

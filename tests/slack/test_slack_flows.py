@@ -374,7 +374,8 @@ async def test_submitted_avvik_ends_in_dms_to_reporter_and_leader(slack: SlackDr
     posts = [c for c in slack.fake.of("chat.postMessage") if not c.args.get("channel", "").startswith("C")]
     delivered = {}
     for p in posts:
-        delivered.setdefault(p.args["channel"], []).append(p)
+        ch = p.args["channel"]  # a DM is posted to the user id; Slack files it under the DM channel
+        delivered.setdefault("D" + ch if ch.startswith("U") else ch, []).append(p)
     assert set(delivered) == {"D" + slack.uid["ansatt"], "D" + slack.uid["leder"]}
     assert sum(len(v) for v in delivered.values()) == 3  # 2 delivered + the one that got the 429
     leader = json.dumps(delivered["D" + slack.uid["leder"]][-1].args, ensure_ascii=False)
