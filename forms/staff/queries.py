@@ -22,7 +22,6 @@ from models.tables import Avvik, AvvikEvent, Oppdrag, OppdragUnit, Person, Tilta
 from models.vocabulary import (
     AVVIK_CATEGORIES,
     AVVIK_STATUSES,
-    OPEN_AVVIK_STATUSES,
     OPPDRAG_STATUSES,
     TRAFFIC_LIGHTS,
 )
@@ -116,16 +115,11 @@ class OverdueTiltak:
 def overdue_tiltak(s: Session, actor: Actor, *, now: datetime) -> list[OverdueTiltak]:
     """Open tiltak past their deadline in the units this leader manages (whole organisation when org-wide)."""
     today = local_date(now)
-    q = (select(Tiltak, Avvik.number).join(Avvik, Avvik.id == Tiltak.avvik_id)
-         .where(Tiltak.done_at == None, Tiltak.deadline < today, Avvik.org_id == actor.org_id,  # noqa: E711
-                Avvik.status.in_(OPEN_AVVIK_STATUSES))  # type: ignore[attr-defined]
-         .order_by(Tiltak.deadline).limit(200))
-    if not actor.org_wide:
-        q = q.where(Avvik.unit_id.in_(actor.managed_unit_ids or {-1}))  # type: ignore[attr-defined]
-    rows = s.exec(q).all()
+    q = avvik_svc.overdue_tiltak_query(actor, today, include_owned=False)
+    rows = s.exec(q.order_by(Tiltak.deadline, Tiltak.id).limit(200)).all()
     owners = _names(s, {t.owner_id for t, _ in rows}, Person)
-    return [OverdueTiltak(tiltak=t, avvik_number=n, owner_name=owners.get(t.owner_id, "–"),
-                          days_over=(today - t.deadline).days) for t, n in rows]
+    return [OverdueTiltak(tiltak=t, avvik_number=a.number, owner_name=owners.get(t.owner_id, "–"),
+                          days_over=(today - t.deadline).days) for t, a in rows]
 
 
 @dataclass

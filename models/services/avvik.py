@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 
-from sqlalchemy import func, or_
+from sqlalchemy import Select, func, or_, true
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
@@ -357,6 +357,20 @@ def history(*, session: Session, actor_id: int, avvik_id: int) -> list[AvvikEven
 def list_tiltak(*, session: Session, actor_id: int, avvik_id: int) -> list[Tiltak]:
     get_avvik(session=session, actor_id=actor_id, avvik_id=avvik_id)
     return list(session.exec(select(Tiltak).where(Tiltak.avvik_id == avvik_id).order_by(Tiltak.id)).all())
+
+
+def overdue_tiltak_query(actor: Actor, today: date, *, include_owned: bool = True) -> Select:  # type: ignore[type-arg]
+    """The rule for «tiltak past deadline that this person should see»: (Tiltak, Avvik) rows.
+
+    Open tiltak whose deadline has passed, on open avvik in the units the person manages
+    (the whole organisation when org-wide) and, with `include_owned`, tiltak they own.
+    Callers add ordering and limits; the nudge and the leader's web page share this rule.
+    """
+    managed = true() if actor.org_wide else Avvik.unit_id.in_(actor.managed_unit_ids or {-1})  # type: ignore[attr-defined]
+    who = or_(managed, Tiltak.owner_id == actor.person_id) if include_owned else managed
+    return (select(Tiltak, Avvik).join(Avvik, Avvik.id == Tiltak.avvik_id)
+            .where(Tiltak.org_id == actor.org_id, Tiltak.done_at.is_(None), Tiltak.deadline < today,  # type: ignore[union-attr]
+                   Avvik.status.in_(OPEN_AVVIK_STATUSES), who))  # type: ignore[attr-defined]
 
 
 def status_label(status: str) -> str:

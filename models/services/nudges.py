@@ -12,7 +12,7 @@ import uuid
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
-from sqlalchemy import func, or_, true
+from sqlalchemy import func, true
 from sqlmodel import Session, select
 
 from models.access import Actor
@@ -20,6 +20,7 @@ from models.errors import ValidationFailed
 from models.messages import Action, Fact, Item, Reply
 from models.periods import Period, local_date, parse_period
 from models.risk import severity
+from models.services import avvik as avvik_svc
 from models.services import checklists, org, outbox
 from models.services import oppdrag as oppdrag_svc
 from models.services._tx import writes
@@ -105,9 +106,7 @@ def due_for_leader(*, session: Session, person_id: int, now: datetime | None = N
         ))
 
     # Tiltak past deadline: on avvik in their units, or owned by them.
-    tq = (select(Tiltak, Avvik).join(Avvik, Avvik.id == Tiltak.avvik_id)
-          .where(Tiltak.org_id == actor.org_id, Tiltak.done_at.is_(None), Tiltak.deadline < today,  # type: ignore[union-attr]
-                 or_(_managed_filter(actor, Avvik.unit_id), Tiltak.owner_id == person_id)))
+    tq = avvik_svc.overdue_tiltak_query(actor, today)
     due.counts["tiltak"] = session.exec(select(func.count()).select_from(tq.subquery())).one()
     for t, a in session.exec(tq.order_by(Tiltak.deadline, Tiltak.id).limit(SECTION_LIMIT)).all():
         late = (today - t.deadline).days
