@@ -90,6 +90,7 @@ class Settings(BaseSettings):
     nudge_schedule: str = Field(default="first-weekday 09:00", alias="NUDGE_SCHEDULE")
     deadline_reminder_schedule: str = Field(default="0 8 * * mon", alias="DEADLINE_REMINDER_SCHEDULE")
     summary_schedule: str = Field(default="first-weekday 08:00", alias="SUMMARY_SCHEDULE")
+    housekeeping_schedule: str = Field(default="30 4 * * *", alias="HOUSEKEEPING_SCHEDULE")
     scheduler_misfire_hours: float = Field(default=6.0, alias="SCHEDULER_MISFIRE_HOURS")
     nudge_roles: str = Field(default="leder,kommunalsjef,kommunedirektør", alias="NUDGE_ROLES")
     nudge_all_clear: bool = Field(default=False, alias="NUDGE_ALL_CLEAR")

@@ -108,3 +108,41 @@ def summaries(now: datetime | None = None, *, engine: Any = None, settings: Any 
                 if enqueue_summary(session=s, org_id=org_id, period_key=p.key):
                     posted += 1
     return {"posted": posted}
+
+
+def housekeeping(now: datetime | None = None, *, engine: Any = None, settings: Any = None) -> dict[str, int]:
+    """Daily: expired sign-in links and sessions, old inbound-event ids, and varsling cases past retention.
+
+    Varsling cases are deleted automatically only once exported for the archive; an admin
+    decides about the rest with `trad varsling retention`.
+    """
+    from models.services.inbound import prune_events
+
+    settings = settings or get_settings()
+    now = now or utcnow()
+    out = {"web": 0, "inbound": 0, "varsling": 0}
+    with session_scope(engine or get_engine()) as s:
+        out["inbound"] = prune_events(session=s)
+    web_purge = _find_service_in("models.services.web_auth", "purge_expired")
+    if web_purge is not None:
+        with session_scope(engine or get_engine()) as s:
+            out["web"] = int(web_purge(session=s, now=now) or 0)
+    retention = _find_service_in("models.services.varsling_retention", "purge_expired")
+    days = getattr(settings, "varsling_retention_days", None)
+    if retention is not None and days:
+        from models.periods import local_date
+
+        with session_scope(engine or get_engine()) as s:
+            out["varsling"] = len(retention(session=s, today=local_date(now, settings.tz_name), retention_days=days,
+                                            only_exported=True))
+    log.info("housekeeping: %s", out)
+    return out
+
+
+def _find_service_in(module: str, name: str) -> Callable[..., Any] | None:
+    try:
+        mod = importlib.import_module(module)
+    except ModuleNotFoundError:
+        return None
+    fn = getattr(mod, name, None)
+    return fn if callable(fn) else None

@@ -134,9 +134,9 @@ def add_jobs(scheduler: BaseScheduler, settings: Any, *, now: datetime | None = 
     grace = int(settings.scheduler_misfire_hours * 3600)
     now = now or datetime.now(ZoneInfo(tz))
     funcs = jobs or {"monthly_nudge": jobmod.monthly_nudge, "deadline_reminders": jobmod.deadline_reminders,
-                     "summaries": jobmod.summaries}
+                     "summaries": jobmod.summaries, "housekeeping": jobmod.housekeeping}
     schedules = {"monthly_nudge": settings.nudge_schedule, "deadline_reminders": settings.deadline_reminder_schedule,
-                 "summaries": settings.summary_schedule}
+                 "summaries": settings.summary_schedule, "housekeeping": settings.housekeeping_schedule}
     added = []
     for job_id, func in funcs.items():
         trigger = parse_schedule(schedules[job_id], tz)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from sqlalchemy import delete
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
@@ -59,7 +60,5 @@ def finish_event(*, session: Session, platform: str, event_id: str, ok: bool = T
 
 @writes
 def prune_events(*, session: Session, older_than: timedelta = timedelta(days=2)) -> int:
-    rows = session.exec(select(InboundEvent).where(InboundEvent.received_at < utcnow() - older_than)).all()
-    for r in rows:
-        session.delete(r)
-    return len(rows)
+    result = session.execute(delete(InboundEvent).where(InboundEvent.received_at < utcnow() - older_than))  # type: ignore[arg-type]
+    return int(result.rowcount or 0)
