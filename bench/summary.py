@@ -6,7 +6,7 @@ written as raw SQL and run through the bare DB-API cursor, in the same run.
 
     .venv/bin/python bench/summary.py [--scale 1.0] [--db sqlite|postgresql|both] [--repeat 7]
 
-Figures are medians of --repeat runs after one warm-up. Varsling is left out of both
+Figures are medians of --repeat runs after one warm-up, the two sides alternating. Varsling is left out of both
 sides (another feature's table; empty here).
 """
 
@@ -355,14 +355,18 @@ def check_same(dialect: str, key: str, summary, raw_rows: list, period: Period) 
             f"{a['checklist_totals'][1]}/{a['checklist_totals'][0]}, {sum(o[0] for o in a['oppdrag'].values())} oppdrag"]
 
 
-def timed(fn, repeat: int) -> float:
-    fn()
-    times = []
+def timed_pair(a, b, repeat: int) -> tuple[float, float]:
+    """Median ms of `a` and of `b`, run alternately (a, b, a, b, …) after one warm-up each, so both
+    sides see the same load on a shared machine (run one after the other, a burst of other
+    work during either side skews the ratio)."""
+    a(), b()
+    ta, tb = [], []
     for _ in range(repeat):
-        t0 = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - t0)
-    return statistics.median(times) * 1000
+        for fn, times in ((a, ta), (b, tb)):
+            t0 = time.perf_counter()
+            fn()
+            times.append(time.perf_counter() - t0)
+    return statistics.median(ta) * 1000, statistics.median(tb) * 1000
 
 
 def prepare_sqlite(scale: float, seed: int, cache_dir: Path) -> tuple[str, dict, str]:
@@ -407,8 +411,7 @@ def run_backend(dialect: str, url: str, sizes: dict, how: str, repeat: int) -> l
                 queries.build_summary(session=s, org_id=1, period=period, now=NOW)
                 s.rollback()
 
-        ms_orm = timed(orm, repeat)
-        ms_raw = timed(lambda: raw_summary(drv, dialect, period), repeat)  # noqa: B023
+        ms_orm, ms_raw = timed_pair(orm, lambda: raw_summary(drv, dialect, period), repeat)  # noqa: B023
         lines.append(f"| {period.kind} {key} | {ms_orm:.1f} | {ms_raw:.1f} | {ms_orm / ms_raw:.2f}× |")
         # after timing: the baseline must have computed the very figures build_summary reports
         with Session(engine.execution_options(trad_readonly=True)) as s:
