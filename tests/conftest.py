@@ -207,3 +207,16 @@ def org(session: Session):  # type: ignore[no-untyped-def]
     from tests.factories import make_test_org
 
     return make_test_org(session)
+
+
+@pytest.fixture(scope="module")
+def browser():  # type: ignore[no-untyped-def]
+    """Headless Chromium for one test module (pages get their own contexts).
+
+    Module scope, not session: playwright's sync API keeps an event loop running while the
+    browser lives, and later tests that call asyncio.run would find it.
+    """
+    from tests.live import chromium
+
+    with chromium() as b:
+        yield b

@@ -7,10 +7,6 @@ client address was written anywhere.
 from __future__ import annotations
 
 import logging
-import shutil
-import socket
-import threading
-import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -18,8 +14,7 @@ from pathlib import Path
 import pytest
 from sqlmodel import Session
 
-REPO = Path(__file__).resolve().parents[2]
-AXE = REPO / "var" / "node" / "node_modules" / "axe-core" / "axe.min.js"
+from tests.live import free_port, module_database, serve_in_thread
 
 
 class _Capture(logging.Handler):
@@ -50,37 +45,19 @@ class Server:
         return "\n".join(self.logs.lines)
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @pytest.fixture(scope="module")
 def server(backend: str, request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
-    import uvicorn
-
     from bot.main import create_app
     from models.db import get_engine, reset_engines
     from models.settings import Settings
-    from tests.conftest import _truncate_pg
     from tests.factories import make_test_org
     from tests.varsling.helpers import give_keys
 
-    tmp = tmp_path_factory.mktemp("varsling-web")
-    db_path = None
-    if backend == "sqlite":
-        db_path = tmp / "trad.db"
-        shutil.copy(request.getfixturevalue("_sqlite_template"), db_path)
-        url = f"sqlite:///{db_path}"
-    else:
-        url = request.getfixturevalue("_pg_schema_url")
-        _truncate_pg(url)
-    reset_engines()
+    url, db_path = module_database(backend, request, tmp_path_factory, "varsling-web")
     with Session(get_engine(url), expire_on_commit=False) as s:
         org = make_test_org(s)
         give_keys(s, org, "mottaker", "leder", "leder2")
-    port = _free_port()
+    port = free_port()
     secret = "test-" + "k" * 40
     settings = Settings(DATABASE_URL=url, PUBLIC_BASE_URL=f"http://127.0.0.1:{port}", SECRET_KEY=secret,
                         SCHEDULER_ENABLED=False, OUTBOX_WORKER_ENABLED=False, TRAD_ORG="testkommune",
@@ -91,22 +68,12 @@ def server(backend: str, request: pytest.FixtureRequest, tmp_path_factory: pytes
     old_level = root.level
     root.addHandler(capture)
     root.setLevel(logging.DEBUG)
-    config = uvicorn.Config(app, host="127.0.0.1", port=port, access_log=False, log_config=None,
-                            proxy_headers=False, server_header=False, log_level="debug", lifespan="on")
-    srv = uvicorn.Server(config)
-    thread = threading.Thread(target=srv.run, daemon=True)
-    thread.start()
-    for _ in range(200):
-        if srv.started:
-            break
-        time.sleep(0.025)
-    assert srv.started, "uvicorn did not start"
     try:
-        yield Server(base=f"http://127.0.0.1:{port}", port=port, db_url=url, db_path=db_path, org=org, logs=capture,
-                     app=app, secret=secret)
+        # debug logging on purpose: the no-trace test proves nothing identifying is logged even then
+        with serve_in_thread(app, port, log_level="debug"):
+            yield Server(base=f"http://127.0.0.1:{port}", port=port, db_url=url, db_path=db_path, org=org,
+                         logs=capture, app=app, secret=secret)
     finally:
-        srv.should_exit = True
-        thread.join(timeout=10)
         root.removeHandler(capture)
         root.setLevel(old_level)
         reset_engines()

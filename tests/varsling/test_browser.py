@@ -2,31 +2,14 @@
 
 from __future__ import annotations
 
-import json
 import re
 
 import pytest
 from playwright.sync_api import expect
 
-from tests.varsling.conftest import AXE
+from tests.live import assert_accessible as _assert_accessible
 
 pytestmark = pytest.mark.browser
-
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--no-first-run"]
-
-
-@pytest.fixture(scope="module")
-def browser():  # type: ignore[no-untyped-def]
-    from playwright.sync_api import sync_playwright
-
-    if not AXE.exists():
-        pytest.fail(f"axe-core is missing at {AXE}: run `make browser`")
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
-        yield b
-        b.close()
-
 
 @pytest.fixture
 def page(browser):  # type: ignore[no-untyped-def]
@@ -35,18 +18,6 @@ def page(browser):  # type: ignore[no-untyped-def]
     pg = ctx.new_page()
     yield pg
     ctx.close()
-
-
-def _axe(page) -> list[dict]:  # type: ignore[no-untyped-def]
-    page.add_script_tag(content=AXE.read_text(encoding="utf-8"))
-    result = page.evaluate("""async () => await axe.run(document, {runOnly: {type: 'tag',
-        values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'best-practice']}})""")
-    return [{"id": v["id"], "help": v["help"], "nodes": [n["target"] for n in v["nodes"]]} for v in result["violations"]]
-
-
-def _assert_accessible(page, where: str) -> None:  # type: ignore[no-untyped-def]
-    violations = _axe(page)
-    assert violations == [], f"{where}: " + json.dumps(violations, ensure_ascii=False, indent=1)
 
 
 def test_person_sends_varsel_and_follows_up_all_pages_accessible(server, page, limiter_reset):  # type: ignore[no-untyped-def]

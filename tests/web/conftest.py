@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-import shutil
 from collections.abc import Iterator
 from dataclasses import dataclass
 from urllib.parse import parse_qs, urlparse
@@ -31,18 +30,11 @@ class Web:
 
 
 def make_db(backend: str, request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory):  # type: ignore[no-untyped-def]
-    from models.db import get_engine, reset_engines
-    from tests.conftest import _truncate_pg
+    from models.db import get_engine
     from tests.factories import make_test_org
+    from tests.live import module_database
 
-    if backend == "sqlite":
-        db_path = tmp_path_factory.mktemp("staff-web") / "trad.db"
-        shutil.copy(request.getfixturevalue("_sqlite_template"), db_path)
-        url = f"sqlite:///{db_path}"
-    else:
-        url = request.getfixturevalue("_pg_schema_url")
-        _truncate_pg(url)
-    reset_engines()
+    url, _ = module_database(backend, request, tmp_path_factory, "staff-web")
     with Session(get_engine(url), expire_on_commit=False) as s:
         org = make_test_org(s)
     return url, org

@@ -5,28 +5,19 @@ axe-core runs on every page and must find 0 violations. The pages run no script 
 
 from __future__ import annotations
 
-import json
-import socket
-import threading
-import time
 from collections.abc import Iterator
 from dataclasses import dataclass
-from pathlib import Path
 
 import pytest
 from playwright.sync_api import expect
 from sqlmodel import Session, select
 
 from models.tables import OutboxMessage
+from tests.live import assert_accessible as _assert_accessible
+from tests.live import free_port, serve_in_thread
 from tests.web.conftest import make_db, settings_for
 
 pytestmark = pytest.mark.browser
-
-REPO = Path(__file__).resolve().parents[2]
-AXE = REPO / "var" / "node" / "node_modules" / "axe-core" / "axe.min.js"
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--no-first-run"]
-
 
 @dataclass
 class Live:
@@ -35,59 +26,20 @@ class Live:
     org: object
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @pytest.fixture(scope="module")
 def live(backend: str, request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Live]:
-    import uvicorn
-
     from bot.main import create_app
     from models.db import reset_engines
 
     url, org = make_db(backend, request, tmp_path_factory)
-    port = _free_port()
+    port = free_port()
     base = f"http://127.0.0.1:{port}"
     app = create_app(settings_for(url, base=base))
-    srv = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, access_log=False, log_config=None,
-                                        lifespan="on", log_level="warning"))
-    thread = threading.Thread(target=srv.run, daemon=True)
-    thread.start()
-    for _ in range(400):
-        if srv.started:
-            break
-        time.sleep(0.025)
-    assert srv.started, "uvicorn did not start"
     try:
-        yield Live(base=base, url=url, org=org)
+        with serve_in_thread(app, port):
+            yield Live(base=base, url=url, org=org)
     finally:
-        srv.should_exit = True
-        thread.join(timeout=10)
         reset_engines()
-
-
-@pytest.fixture(scope="module")
-def browser():  # type: ignore[no-untyped-def]
-    from playwright.sync_api import sync_playwright
-
-    if not AXE.exists():
-        pytest.fail(f"axe-core is missing at {AXE}: run `make browser`")
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
-        yield b
-        b.close()
-
-
-def _assert_accessible(page, where: str) -> None:  # type: ignore[no-untyped-def]
-    page.add_script_tag(content=AXE.read_text(encoding="utf-8"))
-    result = page.evaluate("""async () => await axe.run(document, {runOnly: {type: 'tag',
-        values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'best-practice']}})""")
-    violations = [{"id": v["id"], "help": v["help"], "nodes": [n["target"] for n in v["nodes"]]}
-                  for v in result["violations"]]
-    assert violations == [], f"{where}: " + json.dumps(violations, ensure_ascii=False, indent=1)
 
 
 def _link_from_outbox(live: Live, key: str) -> str:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import socket
 import ssl
 from collections.abc import Iterator
 from email import message_from_bytes, policy
@@ -19,6 +18,7 @@ from models.tables import ChatIdentity, OutboxMessage
 from notifications.base import PermanentFailure, Recipient, RetryLater, Unreachable
 from notifications.email import EmailAdapter, render_html, render_text
 from notifications.outbox_worker import Pacer, adapters_from_settings, deliver_due
+from tests.live import free_port
 from tests.notifications.helpers import LookupAdapter
 
 
@@ -43,18 +43,12 @@ class Inbox:
         return message_from_bytes(self.messages[i][1], policy=policy.default)
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @pytest.fixture(scope="module")
 def smtp() -> Iterator[tuple[Inbox, int]]:
     from aiosmtpd.controller import Controller
 
     inbox = Inbox()
-    port = _free_port()
+    port = free_port()
     ctl = Controller(inbox, hostname="127.0.0.1", port=port)
     ctl.start()
     yield inbox, port
@@ -82,7 +76,7 @@ def smtp_tls() -> Iterator[tuple[Inbox, int, ssl.SSLContext]]:
             inbox.logins.append(data.login.decode())
         return AuthResult(success=ok)
 
-    port = _free_port()
+    port = free_port()
     ctl = Controller(inbox, hostname="127.0.0.1", port=port, tls_context=server_ctx, require_starttls=True,
                      auth_required=True, authenticator=auth)
     ctl.start()
@@ -147,7 +141,7 @@ def test_refused_address_is_unreachable_and_a_dead_server_is_retried(smtp) -> No
         asyncio.run(_adapter(port).deliver(recipient=_recipient("no-address"), reply=Reply(text="Hei"),
                                            previous_ref=None, dedupe_key="k2"))
     with pytest.raises(RetryLater):
-        asyncio.run(_adapter(_free_port()).deliver(recipient=_recipient(), reply=Reply(text="Hei"),
+        asyncio.run(_adapter(free_port()).deliver(recipient=_recipient(), reply=Reply(text="Hei"),
                                                    previous_ref=None, dedupe_key="k3"))
 
 

@@ -1,0 +1,99 @@
+"""Shared pieces for tests that run a real server or a real browser.
+
+A clean database for a module-scoped server, uvicorn in a thread on 127.0.0.1, and the
+axe-core accessibility check used on every page a person would see.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import socket
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[1]
+AXE = REPO / "var" / "node" / "node_modules" / "axe-core" / "axe.min.js"
+CHROMIUM = "/usr/bin/chromium"
+# Without the background-networking flags Chromium keeps dialling Google on a closed network.
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                 "--disable-component-update", "--no-first-run"]
+AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "best-practice"]
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def module_database(backend: str, request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory,
+                    name: str) -> tuple[str, Path | None]:
+    """A clean, migrated database for a module-scoped server: (url, SQLite file or None)."""
+    from models.db import reset_engines
+    from tests.conftest import _truncate_pg
+
+    if backend == "sqlite":
+        db_path = tmp_path_factory.mktemp(name) / "trad.db"
+        shutil.copy(request.getfixturevalue("_sqlite_template"), db_path)
+        url, path = f"sqlite:///{db_path}", db_path
+    else:
+        url, path = request.getfixturevalue("_pg_schema_url"), None
+        _truncate_pg(url)
+    reset_engines()
+    return url, path
+
+
+@contextmanager
+def serve_in_thread(app: Any, port: int, *, log_level: str = "warning") -> Iterator[None]:
+    """uvicorn serving `app` on 127.0.0.1:port in a daemon thread, as `trad serve` runs it (no access log)."""
+    import uvicorn
+
+    config = uvicorn.Config(app, host="127.0.0.1", port=port, access_log=False, log_config=None,
+                            proxy_headers=False, server_header=False, log_level=log_level, lifespan="on")
+    server = uvicorn.Server(config)
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    for _ in range(400):
+        if server.started:
+            break
+        time.sleep(0.025)
+    assert server.started, "uvicorn did not start"
+    try:
+        yield
+    finally:
+        server.should_exit = True
+        thread.join(timeout=10)
+
+
+@contextmanager
+def chromium() -> Iterator[Any]:
+    """Debian's Chromium, headless, through playwright (which never downloads a browser here)."""
+    from playwright.sync_api import sync_playwright
+
+    if not AXE.exists():
+        pytest.fail(f"axe-core is missing at {AXE}: run `make browser`")
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        try:
+            yield browser
+        finally:
+            browser.close()
+
+
+def axe_violations(page: Any) -> list[dict]:
+    """Run axe-core on the page (the test context must bypass the page's CSP to inject it)."""
+    page.add_script_tag(content=AXE.read_text(encoding="utf-8"))
+    result = page.evaluate("async (tags) => await axe.run(document, {runOnly: {type: 'tag', values: tags}})", AXE_TAGS)
+    return [{"id": v["id"], "help": v["help"], "nodes": [n["target"] for n in v["nodes"]]} for v in result["violations"]]
+
+
+def assert_accessible(page: Any, where: str) -> None:
+    violations = axe_violations(page)
+    assert violations == [], f"{where}: " + json.dumps(violations, ensure_ascii=False, indent=1)
