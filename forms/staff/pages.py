@@ -11,10 +11,11 @@ from __future__ import annotations
 
 import logging
 import secrets
+from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import APIRouter, BackgroundTasks, Request
+from fastapi import APIRouter, BackgroundTasks, Depends, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import RedirectResponse, Response
 
@@ -24,6 +25,7 @@ from bot.conversation.engine import Conversation
 from forms.staff import queries as q
 from forms.staff.web import (
     COOKIE,
+    Halt,
     Me,
     StaffRoute,
     csrf_ok,
@@ -93,6 +95,26 @@ def _forbidden(request: Request, me: Me | None) -> Response:
 async def _form_data(request: Request) -> dict[str, str]:
     form = await request.form()
     return {k: str(v) for k, v in form.items() if isinstance(v, str)}
+
+
+@dataclass(frozen=True)
+class SignedPost:
+    me: Me
+    data: dict[str, str]
+
+
+async def signed_in_post(request: Request) -> SignedPost:
+    """A POST from a signed-in person whose form carries this session's CSRF token; otherwise answer now."""
+    data = await _form_data(request)
+    me = await run_in_threadpool(current, request)
+    if me is None:
+        raise Halt(_to_login(request))
+    if not csrf_ok_(request, me, data):
+        raise Halt(_forbidden(request, me))
+    return SignedPost(me=me, data=data)
+
+
+PostDep = Annotated[SignedPost, Depends(signed_in_post)]
 
 
 def _ok(request: Request) -> str | None:
@@ -278,13 +300,8 @@ def avvik_new(request: Request) -> Response:
 
 
 @router.post("/avvik/ny")
-async def avvik_create(request: Request) -> Response:
-    data = await _form_data(request)
-    me = await run_in_threadpool(current, request)
-    if me is None:
-        return _to_login(request)
-    if not csrf_ok_(request, me, data):
-        return _forbidden(request, me)
+async def avvik_create(request: Request, post: PostDep) -> Response:
+    me, data = post.me, post.data
     nonce = data.get("nonce", "")[:64] or secrets.token_urlsafe(16)
     settings = settings_of(request)
 
@@ -356,13 +373,8 @@ def avvik_detail(request: Request, number: str) -> Response:
 
 
 @router.post("/avvik/{number}/ta")
-async def avvik_take(request: Request, number: str) -> Response:
-    data = await _form_data(request)
-    me = await run_in_threadpool(current, request)
-    if me is None:
-        return _to_login(request)
-    if not csrf_ok_(request, me, data):
-        return _forbidden(request, me)
+async def avvik_take(request: Request, number: str, post: PostDep) -> Response:
+    me = post.me
 
     def do() -> Response:
         try:
@@ -378,12 +390,9 @@ async def avvik_take(request: Request, number: str) -> Response:
 
 
 @router.post("/tiltak/{tiltak_id}/utfort")
-async def tiltak_done(request: Request, tiltak_id: str) -> Response:
-    data = await _form_data(request)
-    me = await run_in_threadpool(current, request)
-    if me is None:
-        return _to_login(request)
-    if not csrf_ok_(request, me, data) or not tiltak_id.isdigit():
+async def tiltak_done(request: Request, tiltak_id: str, post: PostDep) -> Response:
+    me, data = post.me, post.data
+    if not tiltak_id.isdigit():
         return _forbidden(request, me)
     back = data.get("avvik", "")
 
@@ -437,13 +446,8 @@ def avvik_form_page(request: Request, number: str, which: str) -> Response:
 
 
 @router.post("/avvik/{number}/{which}")
-async def avvik_form_submit(request: Request, number: str, which: str) -> Response:
-    data = await _form_data(request)
-    me = await run_in_threadpool(current, request)
-    if me is None:
-        return _to_login(request)
-    if not csrf_ok_(request, me, data):
-        return _forbidden(request, me)
+async def avvik_form_submit(request: Request, number: str, which: str, post: PostDep) -> Response:
+    me, data = post.me, post.data
     if which not in AVVIK_FORMS:
         return _problem(request, me, NotFound("Fant ikke siden."))
 
@@ -516,13 +520,8 @@ def checklist(request: Request) -> Response:
 
 
 @router.post("/sjekkliste")
-async def checklist_answer(request: Request) -> Response:
-    data = await _form_data(request)
-    me = await run_in_threadpool(current, request)
-    if me is None:
-        return _to_login(request)
-    if not csrf_ok_(request, me, data):
-        return _forbidden(request, me)
+async def checklist_answer(request: Request, post: PostDep) -> Response:
+    me, data = post.me, post.data
     answer = data.get("answer", "")
     if answer not in ("ja", "ikke_relevant") or not data.get("unit_id", "").isdigit() \
             or not data.get("item_id", "").isdigit():
@@ -628,13 +627,8 @@ def oppdrag_detail(request: Request, number: str) -> Response:
 
 
 @router.post("/oppdrag/{number}")
-async def oppdrag_update(request: Request, number: str) -> Response:
-    data = await _form_data(request)
-    me = await run_in_threadpool(current, request)
-    if me is None:
-        return _to_login(request)
-    if not csrf_ok_(request, me, data):
-        return _forbidden(request, me)
+async def oppdrag_update(request: Request, number: str, post: PostDep) -> Response:
+    me, data = post.me, post.data
 
     def do() -> Response:
         if not number.isdigit():

@@ -49,14 +49,25 @@ HEADERS = {
 }
 
 
+class Halt(Exception):  # noqa: N818 - a control-flow signal, not an error
+    """Raised by a dependency to answer the request with `response` instead of running the route."""
+
+    def __init__(self, response: Response) -> None:
+        super().__init__("halt")
+        self.response = response
+
+
 class StaffRoute(APIRoute):
-    """Adds the security headers to every response of the staff router."""
+    """Adds the security headers to every response of the staff router, and answers a `Halt`."""
 
     def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
         inner = super().get_route_handler()
 
         async def handler(request: Request) -> Response:
-            response = await inner(request)
+            try:
+                response = await inner(request)
+            except Halt as halt:
+                response = halt.response
             for k, v in HEADERS.items():
                 response.headers[k] = v
             return response
