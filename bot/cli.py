@@ -62,8 +62,8 @@ def serve(host: str, port: int, workers: int, banner: bool) -> None:
         click.echo(
             "\n  Tråd kjører på " + base + "\n"
             f"  • Anonymt varslingsskjema:  {base}/varsling\n"
-            f"  • Skjema for avvik:         {base}/avvik/ny\n"
-            f"  • Ledervisning:             {base}/leder\n"
+            f"  • For ansatte uten chat:    {base}/logg-inn  (Mine saker, {base}/avvik/ny, ledervisning {base}/leder)\n"
+            "      innloggingslenke i demoen: .venv/bin/trad web link --as leder.aurvoll@oyer.kommune.no\n"
             f"  • Helsesjekk:               {base}/healthz\n"
             "  • Snakk med boten i terminalen (i et nytt vindu):\n"
             "      .venv/bin/trad chat --as ansatt1@oyer.kommune.no     (ansatt)\n"
