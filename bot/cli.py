@@ -80,9 +80,8 @@ def serve(host: str, port: int, workers: int, banner: bool) -> None:
 @click.option("--if-empty", is_flag=True, help="Bare hvis databasen ikke har noen kommune ennå.")
 @click.option("--seed", default=2026, show_default=True, type=int)
 def demo(if_empty: bool, seed: int) -> None:
-    from models.demo import seed_demo
-
     from models.db import session_scope
+    from models.demo import seed_demo
 
     settings = load_settings()
     with session_scope() as s:
@@ -101,10 +100,9 @@ def org() -> None:
 @click.option("--org", "org_slug", default=None, help="Kommunens kortnavn (standard: TRAD_ORG).")
 @click.option("--org-name", default=None, help="Navn på kommunen hvis den opprettes nå.")
 def org_import(csv_file: Path, prune: bool, org_slug: str | None, org_name: str | None) -> None:
-    from models.services.org_import import import_people
-
     from models.db import session_scope
     from models.errors import DomainError
+    from models.services.org_import import import_people
 
     settings = load_settings()
     if not csv_file.exists():
