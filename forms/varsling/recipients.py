@@ -9,6 +9,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
+import logging
 import time
 from typing import Any
 
@@ -16,6 +17,7 @@ from fastapi import APIRouter, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 
+from forms.varsling import entra
 from forms.varsling.web import render
 from models.db import get_engine, session_scope
 from models.errors import DomainError, ValidationFailed
@@ -26,6 +28,7 @@ from models.services import varsling_keys as keys
 from models.services import varsling_retention as retention
 from models.settings import Settings
 
+logger = logging.getLogger(__name__)
 router = APIRouter(prefix="/varsling/mottak")
 COOKIE = "trad_mottak"
 FLOW_COOKIE = "trad_entra_flow"
@@ -228,18 +231,17 @@ async def recover(request: Request) -> Response:
 
 
 # ---------------------------------------------------------------- Entra ID (msal authorization-code flow)
+# The flow (state, nonce, PKCE verifier) is kept in a signed, HttpOnly cookie bound to this browser,
+# SameSite=Lax because Strict would not be sent on the top-level return from Microsoft. It is spent
+# once: its state is recorded as used before the code is redeemed (keys.spend_entra_flow).
 
-def _entra_app(settings: Settings):  # type: ignore[no-untyped-def]
-    import msal
-
-    authority = settings.varsling_entra_authority or f"https://login.microsoftonline.com/{settings.varsling_entra_tenant_id}"
-    return msal.ConfidentialClientApplication(settings.varsling_entra_client_id,
-                                              client_credential=settings.varsling_entra_client_secret,
-                                              authority=authority)
+FLOW_TTL = 600
+FLOW_KEYS = ("state", "nonce", "code_verifier", "redirect_uri", "scope", "claims_challenge")
 
 
 def _sign_flow(request: Request, flow: dict) -> str:
-    body = json.dumps({"flow": flow, "exp": int(time.time()) + 600}, separators=(",", ":"))
+    body = json.dumps({"flow": {k: flow.get(k) for k in FLOW_KEYS}, "exp": int(time.time()) + FLOW_TTL},
+                      separators=(",", ":"))
     sig = hmac.new(request.app.state.varsling_secret, b"entra|" + body.encode(), hashlib.sha256).hexdigest()
     return f"{sig}.{body}"
 
@@ -250,8 +252,19 @@ def _read_flow(request: Request) -> dict | None:
     good = hmac.new(request.app.state.varsling_secret, b"entra|" + body.encode(), hashlib.sha256).hexdigest()
     if not body or not hmac.compare_digest(sig, good):
         return None
-    data = json.loads(body)
-    return data["flow"] if data.get("exp", 0) >= time.time() else None
+    try:
+        data = json.loads(body)
+    except ValueError:
+        return None
+    flow = data.get("flow") if isinstance(data, dict) and data.get("exp", 0) >= time.time() else None
+    return flow if isinstance(flow, dict) and flow.get("state") else None
+
+
+def _entra_failed(request: Request, status: int, message: str) -> Response:
+    resp = _page(request, "info", "Innloggingen feilet" if status != 403 else "Ikke tillatt", status=status,
+                 paragraphs=[message], entra_retry=True)
+    resp.delete_cookie(FLOW_COOKIE, path=PATH)
+    return resp
 
 
 @router.get("/entra")
@@ -259,14 +272,18 @@ async def entra_start(request: Request) -> Response:
     settings = _settings(request)
     if not settings.varsling_entra_enabled:
         return _page(request, "info", "Ikke satt opp", status=404,
-                     paragraphs=["Innlogging med Microsoft er ikke satt opp. Bruk lenken fra Tråd i chat."])
-    redirect_uri = settings.public_base_url.rstrip("/") + PATH + "/entra/svar"
-    flow = await run_in_threadpool(lambda: _entra_app(settings).initiate_auth_code_flow(
-        scopes=["User.Read"], redirect_uri=redirect_uri))
-    resp = RedirectResponse(flow["auth_uri"], status_code=303)
-    # Lax, not Strict: the browser must send it on the top-level return from login.microsoftonline.com.
-    resp.set_cookie(FLOW_COOKIE, _sign_flow(request, flow), max_age=600, path=PATH, httponly=True, samesite="lax",
-                    secure=settings.public_base_url.startswith("https"))
+                     paragraphs=["Innlogging med Microsoft er ikke satt opp for varslingssakene. "
+                                 "Bruk innloggingslenken fra Tråd i chat."])
+    try:
+        flow = await run_in_threadpool(entra.start, settings)
+    except Exception:  # noqa: BLE001 - authority unreachable or misconfigured: say so, don't 500
+        logger.exception("Entra sign-in could not start")
+        return _page(request, "info", "Innloggingen feilet", status=503,
+                     paragraphs=["Microsoft-innloggingen svarer ikke nå. Prøv igjen senere, "
+                                 "eller bruk innloggingslenken fra Tråd i chat."])
+    resp = RedirectResponse(flow["auth_uri"], status_code=302)
+    resp.set_cookie(FLOW_COOKIE, _sign_flow(request, flow), max_age=FLOW_TTL, path=PATH, httponly=True,
+                    samesite="lax", secure=settings.public_base_url.startswith("https"))
     return resp
 
 
@@ -275,26 +292,47 @@ async def entra_return(request: Request) -> Response:
     settings = _settings(request)
     flow = _read_flow(request)
     if not settings.varsling_entra_enabled or flow is None:
-        return _page(request, "info", "Innloggingen feilet", status=400,
-                     paragraphs=["Innloggingen var utløpt eller ugyldig. Prøv igjen."])
-    result = await run_in_threadpool(lambda: _entra_app(settings).acquire_token_by_auth_code_flow(
-        flow, dict(request.query_params)))
-    claims = result.get("id_token_claims") or {}
-    email = claims.get("email") or claims.get("preferred_username") or ""
+        # No attempt of this browser to attribute: nothing is audited (anyone can call this URL).
+        return _entra_failed(request, 400, "Innloggingen var utløpt eller ugyldig. Prøv igjen.")
+    query = dict(request.query_params)
 
-    def do() -> str:
+    def refuse(reason: str) -> None:
         with session_scope(get_engine(settings.database_url)) as s:
-            person = org_svc.find_person_by_email(s, email=email, org_id=org_svc.default_org(s).id)
-            return keys.open_session_for_person(session=s, person_id=person.id, via="entra")  # type: ignore[arg-type]
+            keys.record_entra_refusal(s, org_id=org_svc.default_org(s).id, reason=reason)
 
-    if "error" in result or not email:
-        return _page(request, "info", "Innloggingen feilet", status=401, paragraphs=["Microsoft avviste innloggingen."])
+    if not hmac.compare_digest(str(query.get("state") or ""), str(flow["state"])):
+        await run_in_threadpool(refuse, "state")
+        return _entra_failed(request, 400, "Innloggingen var utløpt eller ugyldig. Prøv igjen.")
+
+    def spend() -> bool:
+        with session_scope(get_engine(settings.database_url)) as s:
+            return keys.spend_entra_flow(session=s, state=str(flow["state"]))
+
+    if not await run_in_threadpool(spend):
+        await run_in_threadpool(refuse, "replay")
+        return _entra_failed(request, 400, "Denne innloggingen er allerede brukt. Start på nytt.")
+    if query.get("error"):
+        await run_in_threadpool(refuse, "authority_error")
+        return _entra_failed(request, 401, "Microsoft avviste innloggingen.")
     try:
-        cookie = await run_in_threadpool(do)
+        claims = await run_in_threadpool(entra.finish, settings, flow, query)
+    except entra.EntraRefused as exc:
+        await run_in_threadpool(refuse, exc.reason)
+        return _entra_failed(request, 401, "Microsoft-innloggingen kunne ikke bekreftes. Prøv igjen.")
+
+    def sign_in() -> str:
+        with session_scope(get_engine(settings.database_url)) as s:
+            return keys.sign_in_with_entra(session=s, org_id=org_svc.default_org(s).id, claims=claims,  # type: ignore[arg-type]
+                                           tenant_id=entra.tenant(settings))
+
+    try:
+        cookie = await run_in_threadpool(sign_in)
     except DomainError as exc:
-        return _page(request, "info", "Ikke tillatt", status=403, paragraphs=[exc.message])
-    # A page, not a redirect: a SameSite=Strict cookie set during a cross-site navigation is sent from the next click.
-    resp = _page(request, "info", "Du er logget inn", paragraphs=["Du er logget inn."], signed_in=False)
+        return _entra_failed(request, 403, exc.message)
+    # A page, not a redirect: a SameSite=Strict cookie set during a cross-site navigation is only sent
+    # from the next same-site click.
+    resp = _page(request, "info", "Du er logget inn", paragraphs=["Du er logget inn med Microsoft."],
+                 next_link=PATH)
     _set_cookie(request, resp, cookie)
     resp.delete_cookie(FLOW_COOKIE, path=PATH)
     return resp

@@ -245,3 +245,76 @@ def send_login_link(*, session: Session, org_id: int, email: str, public_base_ur
                                  actions=[Action(label="Logg inn", action_id="varsling.login", url=link)]),
                    org_id=org_id, recipient_person_id=person.id, platform="auto")
     return True
+
+
+# ---------------------------------------------------------------- Entra ID sign-in
+
+ENTRA_FLOW_PLATFORM = "varsling.entra"
+
+
+def spend_entra_flow(*, session: Session, state: str) -> bool:
+    """Mark one Entra sign-in attempt (by a hash of its random `state`) as used; False if it already was.
+
+    Kept in the database, not in memory, so a replayed callback is refused by every worker and
+    after a restart. Only a hash of the random state is stored (no person); housekeeping prunes it.
+    """
+    from models.services import inbound
+    from models.services import varsling_crypto as vc_
+
+    key = vc_.token_hash(state)
+    if not inbound.claim_event(session=session, platform=ENTRA_FLOW_PLATFORM, event_id=key):
+        return False
+    # "done" at once: a spent flow is never retried, not even after the stale-claim timeout.
+    inbound.finish_event(session=session, platform=ENTRA_FLOW_PLATFORM, event_id=key)
+    return True
+
+
+def record_entra_refusal(session: Session, *, org_id: int | None, reason: str, person_id: int | None = None,
+                         tenant: str | None = None) -> None:
+    """Audit a refused Entra sign-in and commit it, so the entry survives the refusal that follows.
+
+    No e-mail address or name is written: only why, and the person if one matched.
+    """
+    detail: dict[str, str] = {"via": "entra", "reason": reason}
+    if tenant:
+        detail["tid"] = tenant[:64]
+    audit.record(session, org_id=org_id, actor_id=person_id, action="varsling.sign_in_refused", entity="person",
+                 entity_id=person_id, detail=detail)
+    session.commit()
+
+
+def sign_in_with_entra(*, session: Session, org_id: int, claims: dict, tenant_id: str) -> str:
+    """Open a session for the recipient an Entra ID token names; refuse (and audit) anyone else.
+
+    `claims` must come from an id token whose signature, audience, issuer and times the edge
+    has verified. The rules here: the token's `tid` is the configured tenant, and its
+    `preferred_username`, `email` or `upn` is (case-insensitively) the e-mail of an active
+    person in this organisation who is a varslingsmottaker. Returns the session cookie value.
+    """
+    from sqlalchemy import func as sa_func
+
+    tid = str(claims.get("tid") or "")
+    if not tenant_id or tid.lower() != tenant_id.lower():
+        record_entra_refusal(session, org_id=org_id, reason="tenant", tenant=tid)
+        raise PermissionDenied("Microsoft-kontoen din tilhører en annen organisasjon. Logg inn med kommunens konto.")
+    emails = {str(claims.get(k) or "").strip().lower() for k in ("preferred_username", "email", "upn")} - {""}
+    person = None
+    if emails:
+        person = session.exec(select(Person).where(
+            Person.org_id == org_id, Person.active == True,  # noqa: E712
+            sa_func.lower(Person.email).in_(sorted(emails))).order_by(Person.id)).first()
+    if person is None:
+        record_entra_refusal(session, org_id=org_id, reason="unknown", tenant=tid)
+        raise PermissionDenied("Vi finner ingen varslingsmottaker med denne Microsoft-kontoen. "
+                               "Bruk innloggingslenken fra Tråd i chat, eller kontakt Tråd-administratoren.")
+    if not is_recipient(session, person.id):  # type: ignore[arg-type]
+        record_entra_refusal(session, org_id=org_id, reason="not_recipient", person_id=person.id, tenant=tid)
+        raise PermissionDenied("Du er ikke varslingsmottaker, og har derfor ikke tilgang til varslingssakene.")
+    cookie = _new_session(session, person.id, utcnow())  # type: ignore[arg-type]
+    detail = {"via": "entra"}
+    if claims.get("oid"):
+        detail["oid"] = str(claims["oid"])[:64]
+    audit.record(session, org_id=org_id, actor_id=person.id, action="varsling.signed_in", entity="person",
+                 entity_id=person.id, detail=detail)
+    session.commit()
+    return cookie
