@@ -8,6 +8,7 @@ authority's redirect back with code and state, the callback, then the case list.
 from __future__ import annotations
 
 import re
+import ssl
 from collections.abc import Iterator
 from urllib.parse import parse_qs, urlsplit
 
@@ -72,7 +73,7 @@ def _begin(client: TestClient, entra: FakeEntra, login: Login | None) -> tuple[h
     assert "trad_entra_flow=" in flow_cookie and "HttpOnly" in flow_cookie
     assert "samesite=lax" in flow_cookie.lower() and "Path=/varsling/mottak" in flow_cookie
     entra.state.next_login = login
-    back = httpx.get(auth_uri, verify=entra.ca_file, follow_redirects=False)
+    back = httpx.get(auth_uri, verify=ssl.create_default_context(cafile=entra.ca_file), follow_redirects=False)
     return back, query
 
 
