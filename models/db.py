@@ -77,12 +77,15 @@ def reset_engines() -> None:
 
 @contextmanager
 def read_scope(engine: Engine | None = None) -> Iterator[Session]:
-    """A read-only unit of work: never takes SQLite's write lock, always rolls back."""
+    """A read-only unit of work: never takes SQLite's write lock, and never commits.
+
+    Ends with close(), which rolls the database transaction back but, unlike rollback(),
+    leaves the loaded objects readable (detached), so callers may use them after the block.
+    """
     session = Session((engine or get_engine()).execution_options(trad_readonly=True), expire_on_commit=False)
     try:
         yield session
     finally:
-        session.rollback()
         session.close()
 
 

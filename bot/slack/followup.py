@@ -15,11 +15,11 @@ import logging
 from dataclasses import dataclass
 
 from slack_sdk.web.async_client import AsyncWebClient
-from sqlmodel import Session
 
 from bot.slack.app import SlackDeps
 from bot.slack.blocks import message_payloads
 from models import notices
+from models.db import read_scope
 from models.messages import Reply
 from models.services import avvik as avvik_svc
 from models.services import org
@@ -39,7 +39,7 @@ class AvvikView:
 
 
 def _avvik_view(deps: SlackDeps, actor_id: int, avvik_id: int) -> AvvikView:
-    with Session(deps.engine) as s:
+    with read_scope(deps.engine) as s:
         a = avvik_svc.get_avvik(session=s, actor_id=actor_id, avvik_id=avvik_id)
         unit = s.get(Unit, a.unit_id)
         reporter = s.get(Person, a.reporter_id)
@@ -49,7 +49,7 @@ def _avvik_view(deps: SlackDeps, actor_id: int, avvik_id: int) -> AvvikView:
 
 
 def _unit_leaders(deps: SlackDeps, unit_id: int | None, actor_id: int) -> set[int]:
-    with Session(deps.engine) as s:
+    with read_scope(deps.engine) as s:
         unit_id = unit_id or org.load_actor(s, person_id=actor_id).unit_id
         return {p.id for p in org.leaders_for_unit(s, unit_id=unit_id)} if unit_id else set()  # type: ignore[misc]
 

@@ -21,6 +21,7 @@ from sqlmodel import Session, select
 from bot.conversation import views
 from bot.slack.blocks import as_dict, home_view
 from bot.slack.identity import slack_error
+from models.db import read_scope
 from models.messages import Action, Item
 from models.services import avvik as avvik_svc
 from models.services import checklists, oppdrag, org
@@ -40,7 +41,7 @@ def _unit_names(s: Session, ids: set[int]) -> dict[int, str]:
 def build_home(engine: Engine, settings: Settings, person_id: int, now: datetime | None = None) -> dict:
     """The App Home view (as a dict) for one person."""
     now = now or datetime.now(UTC)
-    with Session(engine) as s:
+    with read_scope(engine) as s:
         actor = org.load_actor(s, person_id=person_id)
         mine = avvik_svc.list_my_avvik(session=s, person_id=person_id, limit=MAX_ITEMS)
         is_leader = bool(actor.led_unit_ids)

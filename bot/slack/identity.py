@@ -17,6 +17,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
+from models.db import read_scope
 from models.errors import DomainError
 from models.services import identity
 
@@ -41,7 +42,7 @@ class IdentityResolver:
         return None
 
     def _lookup(self, team_id: str, user_id: str) -> int | None:
-        with Session(self.engine) as s:
+        with read_scope(self.engine) as s:
             return identity.person_for_identity(session=s, platform=PLATFORM, workspace=team_id, user_id=user_id)
 
     def _link(self, team_id: str, user_id: str, email: str | None) -> int | None:
@@ -86,7 +87,7 @@ class IdentityResolver:
 
     def slack_users_for(self, person_id: int) -> list[tuple[str, str]]:
         """(team, user) pairs of a person's linked Slack accounts, to refresh their App Home."""
-        with Session(self.engine) as s:
+        with read_scope(self.engine) as s:
             rows = identity.identities_for_person(session=s, person_id=person_id)
             return [(r.workspace, r.user_id) for r in rows if r.platform == PLATFORM]
 
@@ -94,7 +95,7 @@ class IdentityResolver:
         """Whom an unknown user should contact: the organisation's Tråd administrators."""
         from models.tables import Person, PersonRole
 
-        with Session(self.engine) as s:
+        with read_scope(self.engine) as s:
             return list(s.exec(select(Person.name).join(PersonRole, PersonRole.person_id == Person.id)
                                .where(PersonRole.role == "admin", Person.active == True)  # noqa: E712
                                .order_by(Person.name).limit(3)).all())

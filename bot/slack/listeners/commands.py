@@ -11,11 +11,11 @@ from typing import Any
 
 from slack_bolt.async_app import AsyncApp
 from slack_sdk.web.async_client import AsyncWebClient
-from sqlmodel import Session
 
 from bot.conversation import views
 from bot.slack.app import SlackDeps, send_replies
 from bot.slack.blocks import as_dict, form_view
+from models.db import read_scope
 from models.errors import DomainError
 from models.messages import Reply
 from models.services import checklists, oppdrag, org
@@ -44,13 +44,13 @@ def register(app: AsyncApp, deps: SlackDeps) -> None:
             await _sorry(respond)
 
     def _checklist(pid: int) -> Reply:
-        with Session(deps.engine) as s:
+        with read_scope(deps.engine) as s:
             actor = org.load_actor(s, person_id=pid)
             due = checklists.list_due_checklists(session=s, actor_id=pid, now=deps.conversation.now())
             return views.checklist_reply(due, is_leader=bool(actor.led_unit_ids))
 
     def _oppdrag(pid: int) -> Reply:
-        with Session(deps.engine) as s:
+        with read_scope(deps.engine) as s:
             return views.oppdrag_list(oppdrag.list_my_oppdrag(session=s, person_id=pid))
 
     async def _listing(command: dict, client: AsyncWebClient, respond: Any, build: Any) -> None:
@@ -86,7 +86,7 @@ def register(app: AsyncApp, deps: SlackDeps) -> None:
             pid = await deps.identities.known(command.get("team_id", ""), command["user_id"])
 
             def guidance() -> Reply:
-                with Session(deps.engine) as s:
+                with read_scope(deps.engine) as s:
                     return deps.conversation.varsle_guidance(s, pid, detected=bool((command.get("text") or "").strip()))
 
             reply = await deps.run(guidance)

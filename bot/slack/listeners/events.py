@@ -18,6 +18,7 @@ from bot.conversation.intents import WHISTLE_WORDS
 from bot.conversation.parsing import normalise
 from bot.slack.app import SlackDeps, send_replies
 from bot.slack.home import publish_home
+from models.db import read_scope
 from models.messages import Reply
 from models.services import inbound
 
@@ -34,7 +35,7 @@ def looks_like_varsling(text: str) -> bool:
 
 
 def _guidance(deps: SlackDeps, pid: int) -> Reply:
-    with Session(deps.engine) as s:
+    with read_scope(deps.engine) as s:
         reply = deps.conversation.varsle_guidance(s, pid, detected=True)
     return reply.model_copy(update={"text": f"{reply.text} {VARSLING_HINT}"})
 
