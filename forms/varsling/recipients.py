@@ -11,6 +11,7 @@ import hmac
 import json
 import logging
 import time
+from collections.abc import Callable
 from typing import Any
 
 from fastapi import APIRouter, Request
@@ -154,6 +155,26 @@ async def logout(request: Request) -> Response:
     return resp
 
 
+async def _key_action(request: Request, work: Callable[[], Any], *, template: str, title: str,
+                      rename: dict[str, str] | None = None) -> Any:
+    """Run a recipient's key operation off the event loop; a bad field re-shows `template`, any other refusal
+    the info page. Returns the work's result, or the page to answer with."""
+    try:
+        return await run_in_threadpool(work)
+    except ValidationFailed as exc:
+        errors = {(rename or {}).get(k, k): v for k, v in exc.errors.items()}
+        return _page(request, template, title, status=422, errors=errors, signed_in=True)
+    except DomainError as exc:
+        return _page(request, "info", "Ikke tillatt", status=exc.http_status, paragraphs=[exc.message])
+
+
+def _signed_in_person(s: Any, cookie: str) -> int:
+    row = keys.session_person(s, cookie)
+    if row is None:
+        raise keys.PermissionDenied("Du er ikke logget inn.")
+    return row.person_id
+
+
 @router.post("/nokkel", response_class=HTMLResponse)
 async def create_key(request: Request) -> Response:
     form = await _checked_form(request)
@@ -164,20 +185,14 @@ async def create_key(request: Request) -> Response:
 
     def do() -> str:
         with session_scope(get_engine(settings.database_url)) as s:
-            row = keys.session_person(s, cookie)
-            if row is None:
-                raise keys.PermissionDenied("Du er ikke logget inn.")
-            recovery = keys.create_key(session=s, person_id=row.person_id, passphrase=str(form.get("passphrase") or ""),
-                                       repeat=str(form.get("repeat") or ""))
+            recovery = keys.create_key(session=s, person_id=_signed_in_person(s, cookie),
+                                       passphrase=str(form.get("passphrase") or ""), repeat=str(form.get("repeat") or ""))
             keys.unlock_session(session=s, cookie=cookie, passphrase=str(form.get("passphrase") or ""))
             return recovery
 
-    try:
-        recovery = await run_in_threadpool(do)
-    except ValidationFailed as exc:
-        return _page(request, "setup", "Lag nøkkelen din", status=422, errors=exc.errors, signed_in=True)
-    except DomainError as exc:
-        return _page(request, "info", "Ikke tillatt", status=exc.http_status, paragraphs=[exc.message])
+    recovery = await _key_action(request, do, template="setup", title="Lag nøkkelen din")
+    if isinstance(recovery, Response):
+        return recovery
     return _page(request, "recovery", "Gjenopprettingsnøkkel", recovery=recovery, signed_in=True)
 
 
@@ -192,13 +207,8 @@ async def unlock(request: Request) -> Response:
         with session_scope(get_engine(settings.database_url)) as s:
             keys.unlock_session(session=s, cookie=request.cookies[COOKIE], passphrase=str(form.get("passphrase") or ""))
 
-    try:
-        await run_in_threadpool(do)
-    except ValidationFailed as exc:
-        return _page(request, "unlock", "Lås opp nøkkelen din", status=422, errors=exc.errors, signed_in=True)
-    except DomainError as exc:
-        return _page(request, "info", "Ikke tillatt", status=exc.http_status, paragraphs=[exc.message])
-    return RedirectResponse(PATH, status_code=303)
+    refused = await _key_action(request, do, template="unlock", title="Lås opp nøkkelen din")
+    return refused if isinstance(refused, Response) else RedirectResponse(PATH, status_code=303)
 
 
 @router.post("/gjenopprett", response_class=HTMLResponse)
@@ -211,22 +221,16 @@ async def recover(request: Request) -> Response:
 
     def do() -> str:
         with session_scope(get_engine(settings.database_url)) as s:
-            row = keys.session_person(s, cookie)
-            if row is None:
-                raise keys.PermissionDenied("Du er ikke logget inn.")
             new = str(form.get("new_passphrase") or "")
-            rec = keys.recover(session=s, person_id=row.person_id, recovery=str(form.get("recovery") or ""),
-                               passphrase=new)
+            rec = keys.recover(session=s, person_id=_signed_in_person(s, cookie),
+                               recovery=str(form.get("recovery") or ""), passphrase=new)
             keys.unlock_session(session=s, cookie=cookie, passphrase=new)
             return rec
 
-    try:
-        recovery = await run_in_threadpool(do)
-    except ValidationFailed as exc:
-        errors = {("new_passphrase" if k == "passphrase" else k): v for k, v in exc.errors.items()}
-        return _page(request, "unlock", "Lås opp nøkkelen din", status=422, errors=errors, signed_in=True)
-    except DomainError as exc:
-        return _page(request, "info", "Ikke tillatt", status=exc.http_status, paragraphs=[exc.message])
+    recovery = await _key_action(request, do, template="unlock", title="Lås opp nøkkelen din",
+                                 rename={"passphrase": "new_passphrase"})
+    if isinstance(recovery, Response):
+        return recovery
     return _page(request, "recovery", "Ny gjenopprettingsnøkkel", recovery=recovery, signed_in=True)
 
 
