@@ -27,6 +27,32 @@ CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-backg
 AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "best-practice"]
 
 
+class LoopbackHTTPS:
+    """An HTTPS server on 127.0.0.1 in a thread, with a throwaway CA (trustme) for clients to trust.
+
+    The fakes of Microsoft's services run on it, because msal and the Bot Framework
+    connector accept only https: tests point REQUESTS_CA_BUNDLE / SSL_CERT_FILE at `ca_file`.
+    """
+
+    def __init__(self, handler: type, tmp_dir: str, name: str = "ca") -> None:
+        import ssl
+        from http.server import ThreadingHTTPServer
+
+        import trustme
+
+        self.ca = trustme.CA()
+        cert = self.ca.issue_cert("127.0.0.1", "localhost")
+        self.ca_file = f"{tmp_dir}/{name}.pem"
+        self.ca.cert_pem.write_to_path(self.ca_file)
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+        ctx = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+        cert.configure_cert(ctx)
+        self.server.socket = ctx.wrap_socket(self.server.socket, server_side=True)
+        self.base = f"https://127.0.0.1:{self.server.server_address[1]}"
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+        self.thread.start()
+
+
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))

@@ -10,18 +10,18 @@ from __future__ import annotations
 
 import base64
 import json
-import ssl
 import threading
 import time
 import uuid
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from urllib.parse import unquote, urlsplit
 
 import jwt
-import trustme
 from cryptography.hazmat.primitives.asymmetric import rsa
 from jwt.algorithms import RSAAlgorithm
+
+from tests.live import LoopbackHTTPS
 
 APP_ID = "11111111-2222-3333-4444-555555555555"
 APP_PASSWORD = "test-app-password-not-a-secret"
@@ -161,20 +161,11 @@ class _Handler(BaseHTTPRequestHandler):
 
 class FakeMicrosoft:
     def __init__(self, tmp_dir: str) -> None:
-        self.ca = trustme.CA()
-        cert = self.ca.issue_cert("127.0.0.1", "localhost")
-        self.ca_file = f"{tmp_dir}/ca.pem"
-        self.ca.cert_pem.write_to_path(self.ca_file)
         self.state = State(keys=[new_key("key-1")])
-        handler = type("H", (_Handler,), {"state": self.state})
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
-        ctx = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
-        cert.configure_cert(ctx)
-        self.server.socket = ctx.wrap_socket(self.server.socket, server_side=True)
-        self.base = f"https://127.0.0.1:{self.server.server_address[1]}"
+        https = LoopbackHTTPS(type("H", (_Handler,), {"state": self.state}), tmp_dir, "ca")
+        self.ca, self.ca_file, self.server, self.thread = https.ca, https.ca_file, https.server, https.thread
+        self.base = https.base
         self.state.base = self.base
-        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
-        self.thread.start()
 
     @property
     def service_url(self) -> str:

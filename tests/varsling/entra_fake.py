@@ -14,16 +14,15 @@ import base64
 import hashlib
 import json
 import secrets
-import ssl
 import threading
 import time
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from urllib.parse import parse_qs, urlencode, urlsplit
 
 import jwt
-import trustme
 
+from tests.live import LoopbackHTTPS
 from tests.teams.fakes import SigningKey, new_key
 
 CLIENT_ID = "99999999-8888-7777-6666-555555555555"
@@ -145,20 +144,11 @@ class _Handler(BaseHTTPRequestHandler):
 
 class FakeEntra:
     def __init__(self, tmp_dir: str) -> None:
-        self.ca = trustme.CA()
-        cert = self.ca.issue_cert("127.0.0.1", "localhost")
-        self.ca_file = f"{tmp_dir}/entra-ca.pem"
-        self.ca.cert_pem.write_to_path(self.ca_file)
         self.state = State()
-        handler = type("H", (_Handler,), {"state": self.state})
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
-        ctx = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
-        cert.configure_cert(ctx)
-        self.server.socket = ctx.wrap_socket(self.server.socket, server_side=True)
-        self.base = f"https://127.0.0.1:{self.server.server_address[1]}"
+        https = LoopbackHTTPS(type("H", (_Handler,), {"state": self.state}), tmp_dir, "entra-ca")
+        self.ca, self.ca_file, self.server, self.thread = https.ca, https.ca_file, https.server, https.thread
+        self.base = https.base
         self.state.base = self.base
-        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
-        self.thread.start()
 
     @property
     def authority(self) -> str:
