@@ -7,15 +7,28 @@ BEGIN IMMEDIATE for every transaction so a read-then-write never upgrades a lock
 
 from __future__ import annotations
 
+import contextlib
+import sqlite3
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from sqlalchemy import event
+from sqlalchemy import event, exc
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, create_engine
 
 BUSY_TIMEOUT_MS = 30_000
+_WRITE_LOCK_KEY = "trad_sqlite_write_lock"
+_write_locks: dict[str, threading.Lock] = {}
+_write_locks_guard = threading.Lock()
+
+
+def _write_lock_for(path: str) -> threading.Lock:
+    """One lock per database file, shared by every engine on it in this process."""
+    key = str(Path(path).resolve())
+    with _write_locks_guard:
+        return _write_locks.setdefault(key, threading.Lock())
 
 
 def make_engine(url: str, *, pool_size: int = 4, echo: bool = False) -> Engine:
@@ -28,12 +41,12 @@ def make_engine(url: str, *, pool_size: int = 4, echo: bool = False) -> Engine:
             echo=echo,
             connect_args={"check_same_thread": False, "timeout": BUSY_TIMEOUT_MS / 1000, "isolation_level": None},
         )
-        _tune_sqlite(engine)
+        _tune_sqlite(engine, _write_lock_for(path) if path and path != ":memory:" else None)
         return engine
     return create_engine(url, echo=echo, pool_size=pool_size, max_overflow=pool_size, pool_pre_ping=True)
 
 
-def _tune_sqlite(engine: Engine) -> None:
+def _tune_sqlite(engine: Engine, write_lock: threading.Lock | None) -> None:
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_conn, _record):  # type: ignore[no-untyped-def]
         cur = dbapi_conn.cursor()
@@ -51,8 +64,49 @@ def _tune_sqlite(engine: Engine) -> None:
         # Read-only scopes stay deferred so readers never wait for writers (WAL).
         if conn.get_execution_options().get("trad_readonly"):
             conn.exec_driver_sql("BEGIN")
-        else:
+            return
+        # Writers in this process queue on a lock first. SQLite's busy handler polls
+        # with sleeps of 1, 2, 5 … 100 ms, so a thread that finds the database locked
+        # for 1 ms can sleep 25 ms or more; the lock hands over the moment the other
+        # writer commits. Other processes (a second worker, `trad scheduler`) still
+        # meet the busy timeout, as before.
+        if write_lock is not None:
+            if not write_lock.acquire(timeout=BUSY_TIMEOUT_MS / 1000):
+                # The same error SQLite's own busy timeout gives, so callers see one kind.
+                raise exc.OperationalError("BEGIN IMMEDIATE", None, sqlite3.OperationalError(
+                    "database is locked (waited for another writer in this process)"))
+            conn.info[_WRITE_LOCK_KEY] = write_lock
+        try:
             conn.exec_driver_sql("BEGIN IMMEDIATE")
+        except BaseException:
+            _release_write_lock(conn)
+            raise
+
+    if write_lock is not None:
+        @event.listens_for(engine, "commit")
+        def _on_commit(conn):  # type: ignore[no-untyped-def]
+            # Commit here, then hand the lock on; SQLAlchemy's own commit that follows
+            # finds no open transaction and does nothing (pysqlite, isolation_level=None).
+            if _WRITE_LOCK_KEY in conn.info:
+                try:
+                    conn.connection.dbapi_connection.commit()
+                finally:
+                    _release_write_lock(conn)
+
+        @event.listens_for(engine, "rollback")
+        def _on_rollback(conn):  # type: ignore[no-untyped-def]
+            if _WRITE_LOCK_KEY in conn.info:
+                try:
+                    with contextlib.suppress(Exception):  # SQLAlchemy's own rollback follows and reports it
+                        conn.connection.dbapi_connection.rollback()
+                finally:
+                    _release_write_lock(conn)
+
+
+def _release_write_lock(conn) -> None:  # type: ignore[no-untyped-def]
+    lock = conn.info.pop(_WRITE_LOCK_KEY, None)
+    if lock is not None:
+        lock.release()
 
 
 _engines: dict[str, Engine] = {}
