@@ -73,6 +73,12 @@ def test_leader_lists_unit_and_units_below(session, org):
     assert len(svc.list_unit_avvik(session=session, actor_id=org.people["kommunalsjef"])) == 2
     with pytest.raises(PermissionDenied):
         svc.list_unit_avvik(session=session, actor_id=org.people["ansatt"])
+    # the count follows the same rule, and is refused the same way
+    assert svc.count_unit_avvik(session=session, actor_id=org.people["leder"]) == 1
+    assert svc.count_unit_avvik(session=session, actor_id=org.people["kommunalsjef"]) == 2
+    assert len(svc.list_unit_avvik(session=session, actor_id=org.people["kommunalsjef"], limit=1)) == 1
+    with pytest.raises(PermissionDenied):
+        svc.count_unit_avvik(session=session, actor_id=org.people["ansatt"])
 
 
 def test_full_lifecycle_and_reporter_is_told(session, org):

@@ -330,8 +330,18 @@ def list_my_avvik(*, session: Session, person_id: int, include_closed: bool = Fa
 
 def list_unit_avvik(*, session: Session, actor_id: int, unit_id: int | None = None, only_open: bool = True,
                     limit: int = 100) -> list[Avvik]:
-    """A leader's view: their units and every unit below. Others get PermissionDenied."""
-    actor = org.load_actor(session, person_id=actor_id)
+    """A leader's view: their units and every unit below, oldest first. Others get PermissionDenied."""
+    q = _unit_avvik_query(session, org.load_actor(session, person_id=actor_id), unit_id, only_open)
+    return list(session.exec(q.order_by(Avvik.created_at.asc()).limit(limit)).all())  # type: ignore[attr-defined]
+
+
+def count_unit_avvik(*, session: Session, actor_id: int, unit_id: int | None = None, only_open: bool = True) -> int:
+    """How many avvik `list_unit_avvik` would list without its limit (same rule, same refusals)."""
+    q = _unit_avvik_query(session, org.load_actor(session, person_id=actor_id), unit_id, only_open)
+    return int(session.exec(select(func.count()).select_from(q.subquery())).one())
+
+
+def _unit_avvik_query(session: Session, actor: Actor, unit_id: int | None, only_open: bool) -> Select:  # type: ignore[type-arg]
     if not actor.is_leader:
         raise PermissionDenied("Bare ledere kan se avvik for en hel enhet.")
     # Filter on units alone when we have them: they already pin the organisation, and an
@@ -346,7 +356,7 @@ def list_unit_avvik(*, session: Session, actor_id: int, unit_id: int | None = No
         q = select(Avvik).where(Avvik.org_id == actor.org_id)
     if only_open:
         q = q.where(Avvik.status.in_(OPEN_AVVIK_STATUSES))  # type: ignore[attr-defined]
-    return list(session.exec(q.order_by(Avvik.created_at.asc()).limit(limit)).all())  # type: ignore[attr-defined]
+    return q
 
 
 def history(*, session: Session, actor_id: int, avvik_id: int) -> list[AvvikEvent]:

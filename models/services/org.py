@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
-from sqlalchemy import func, or_, update
+from functools import lru_cache
+
+from sqlalchemy import bindparam, func, or_, update
+from sqlalchemy.sql import Select, Update
 from sqlmodel import Session, select
 
 from models.access import LINE_ROLES, ORG_WIDE_ROLES, Actor
@@ -28,15 +31,21 @@ def default_org(session: Session) -> Organisation:
     return org
 
 
+@lru_cache(maxsize=1)
+def _bump_counter() -> Update:
+    """Built once: a Core UPDATE … RETURNING, so neither statement building nor the ORM's
+    bulk-update bookkeeping (which has nothing to synchronise here) runs per call."""
+    return (
+        update(Counter.__table__)  # type: ignore[attr-defined]
+        .where(Counter.__table__.c.org_id == bindparam("b_org_id"), Counter.__table__.c.name == bindparam("b_name"))  # type: ignore[attr-defined]
+        .values(value=Counter.__table__.c.value + 1)  # type: ignore[attr-defined]
+        .returning(Counter.__table__.c.value)  # type: ignore[attr-defined]
+    )
+
+
 def next_number(session: Session, *, org_id: int, name: str) -> int:
     """Next value of a per-organisation sequence, safe under concurrent writers."""
-    stmt = (
-        update(Counter)
-        .where(Counter.org_id == org_id, Counter.name == name)
-        .values(value=Counter.value + 1)
-        .returning(Counter.value)
-    )
-    value = session.execute(stmt).scalar()
+    value = session.connection().execute(_bump_counter(), {"b_org_id": org_id, "b_name": name}).scalar()
     if value is None:
         session.add(Counter(org_id=org_id, name=name, value=1))
         session.flush()
@@ -108,12 +117,7 @@ def leaders_for_unit(session: Session, *, unit_id: int, exclude: int | None = No
     if unit is None:
         return []
     line = [int(x) for x in unit.id_path.strip("/").split("/") if x]  # top … unit
-    rows = session.exec(
-        select(Person, PersonRole.unit_id)
-        .join(PersonRole, PersonRole.person_id == Person.id)
-        .where(PersonRole.unit_id.in_(line), PersonRole.role.in_(LINE_ROLES), Person.active == True)  # type: ignore[union-attr, attr-defined]  # noqa: E712
-        .order_by(Person.id)
-    ).all()
+    rows = session.exec(_line_leaders(), params={"line": line}).all()  # type: ignore[call-overload]
     for uid in reversed(line):
         people = list({p.id: p for p, led in rows if led == uid and p.id != exclude}.values())
         if people:
@@ -124,6 +128,19 @@ def leaders_for_unit(session: Session, *, unit_id: int, exclude: int | None = No
             .join(PersonRole, PersonRole.person_id == Person.id)
             .where(Person.org_id == unit.org_id, PersonRole.role == "kommunedirektør", Person.active == True)  # noqa: E712
         ).all()
+    )
+
+
+@lru_cache(maxsize=1)
+def _line_leaders() -> Select:  # type: ignore[type-arg]
+    """(Person, unit led) for every active line leader of the units in :line. Built once: it
+    runs for every avvik reported, and building the statement cost as much as running it."""
+    return (
+        select(Person, PersonRole.unit_id)
+        .join(PersonRole, PersonRole.person_id == Person.id)
+        .where(PersonRole.unit_id.in_(bindparam("line", expanding=True)),  # type: ignore[union-attr]
+               PersonRole.role.in_(LINE_ROLES), Person.active == True)  # type: ignore[attr-defined]  # noqa: E712
+        .order_by(Person.id)
     )
 
 
