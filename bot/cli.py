@@ -72,7 +72,7 @@ def serve(host: str, port: int, workers: int, banner: bool) -> None:
         )
     del settings
     # No access log: the anonymous varsling path must leave no client address anywhere.
-    uvicorn.run("bot.main:create_app", factory=True, host=host, port=port, workers=workers, access_log=False,
+    uvicorn.run("bot.main:serve_app", factory=True, host=host, port=port, workers=workers, access_log=False,
                 proxy_headers=False, server_header=False, log_level="info")
 
 

@@ -58,3 +58,30 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     bot.slack.mount(app, settings)
     bot.teams.mount(app, settings)
     return app
+
+
+def serve_app() -> FastAPI:
+    """The app as `trad serve` runs it: `create_app` plus the serving process's GC policy.
+
+    Kept apart from `create_app`, which tests call many times in one process.
+    """
+    app = create_app()
+    inner = app.router.lifespan_context
+
+    @asynccontextmanager
+    async def lifespan(a: FastAPI) -> AsyncIterator[None]:
+        import asyncio
+
+        from bot import gc_policy
+
+        async with inner(a):
+            log.debug("gc: %d objects frozen at start", gc_policy.freeze_now(collect=True))
+            timers = gc_policy.schedule_freezes(asyncio.get_running_loop())
+            try:
+                yield
+            finally:
+                for t in timers:
+                    t.cancel()
+
+    app.router.lifespan_context = lifespan
+    return app

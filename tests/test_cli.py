@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import json
 import os
 import subprocess
 import sys
@@ -125,3 +126,34 @@ def test_migrate_command(db_url):
     assert "oppdatert" in run("migrate").output
     assert Path  # migrations are idempotent: running twice is fine
     assert "oppdatert" in run("migrate").output
+
+
+def test_serve_starts_and_answers(tmp_path):
+    """`trad serve` as the README runs it: the serving app (with its GC policy) starts and answers."""
+    import socket
+    import time
+    import urllib.request
+
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "TEAMS_"))}
+    env["DATABASE_URL"] = f"sqlite:///{tmp_path / 'serve.db'}"
+    env["SCHEDULER_ENABLED"] = "false"
+    subprocess.run([sys.executable, "-m", "bot.cli", "migrate"], check=True, env=env, timeout=120, capture_output=True)
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    proc = subprocess.Popen([sys.executable, "-m", "bot.cli", "serve", "--port", str(port)], env=env,
+                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    try:
+        body = None
+        deadline = time.monotonic() + 60
+        while body is None and time.monotonic() < deadline and proc.poll() is None:
+            try:
+                with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=2) as r:
+                    body = json.loads(r.read())
+            except OSError:
+                time.sleep(0.2)
+        assert body is not None and body["status"] == "ok", proc.stdout.read() if proc.poll() is not None else ""
+    finally:
+        proc.terminate()
+        out, _ = proc.communicate(timeout=30)
+    assert "Traceback" not in out
