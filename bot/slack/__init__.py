@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -85,6 +86,10 @@ def _share_http_session(app: FastAPI, bolt: Any) -> None:
             async with inner(a) as state:
                 yield state
         finally:
+            # answers still on their way after an ack (a receipt, a modal update) get a few
+            # seconds to finish before the session they use is closed
+            if bolt.trad.tasks:
+                await asyncio.wait(set(bolt.trad.tasks), timeout=10)
             bolt.client.session = None
             bolt.trad.http = None
             await session.close()

@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable
 from datetime import UTC, datetime
+from typing import NamedTuple
 
 from slack_sdk.models.basic_objects import JsonObject
 from slack_sdk.models.blocks import (
@@ -305,7 +306,16 @@ def field_errors(form_fields: list[str], errors: dict[str, str]) -> dict[str, st
 
 
 # ---------------------------------------------------------------- App Home
-def home_view(sections: list[tuple[str, list[Item], str]], *, intro: str, actions: list[Action]) -> View:
+class HomeSection(NamedTuple):
+    title: str
+    items: list[Item]
+    empty: str
+    total: int | None = None  # how many there are when `items` is only the first of them
+    more_url: str | None = None  # where to see them all (our own web page, never user text)
+
+
+def home_view(sections: list[HomeSection] | list[tuple[str, list[Item], str]], *, intro: str,
+              actions: list[Action]) -> View:
     """The App Home: a header, quick actions, then one section per list, capped at 100 blocks."""
     used: dict[str, int] = {}
     blocks: list[Block] = [HeaderBlock(text=plain("Tråd", HEADER_TEXT)), SectionBlock(text=mrkdwn(esc(intro)))]
@@ -313,7 +323,8 @@ def home_view(sections: list[tuple[str, list[Item], str]], *, intro: str, action
         blocks.append(ActionsBlock(elements=_buttons(actions, used)))
     budget = VIEW_BLOCKS - len(blocks) - 3 * len(sections)
     per_section = max(1, budget // max(1, len(sections)))
-    for title, items, empty in sections:
+    for section in sections:
+        title, items, empty, total, more_url = HomeSection(*section)
         blocks.append(DividerBlock())
         blocks.append(HeaderBlock(text=plain(title, HEADER_TEXT)))
         if not items:
@@ -330,6 +341,8 @@ def home_view(sections: list[tuple[str, list[Item], str]], *, intro: str, action
             blocks.extend(group)
             room -= len(group)
             shown += 1
-        if shown < len(items):
-            blocks.append(ContextBlock(elements=[mrkdwn(f"… og {len(items) - shown} til.")]))
+        rest = max(total or 0, len(items)) - shown
+        if rest > 0:
+            more = f" <{more_url}|Se alle>" if more_url else ""
+            blocks.append(ContextBlock(elements=[mrkdwn(f"… og {rest} til.{more}")]))
     return View(type="home", blocks=blocks[:VIEW_BLOCKS])

@@ -48,12 +48,6 @@ def _avvik_view(deps: SlackDeps, actor_id: int, avvik_id: int) -> AvvikView:
         return AvvikView(leader_message=msg, people={a.reporter_id, *(p.id for p in leaders)})  # type: ignore[misc]
 
 
-def _unit_leaders(deps: SlackDeps, unit_id: int | None, actor_id: int) -> set[int]:
-    with read_scope(deps.engine) as s:
-        unit_id = unit_id or org.load_actor(s, person_id=actor_id).unit_id
-        return {p.id for p in org.leaders_for_unit(s, unit_id=unit_id)} if unit_id else set()  # type: ignore[misc]
-
-
 def _header(blocks: list[dict]) -> str:
     for b in blocks:
         if b.get("type") == "header":
@@ -120,14 +114,6 @@ async def after_avvik_change(deps: SlackDeps, client: AsyncWebClient, *, actor_i
         await client.chat_update(channel=channel, ts=ts, text=new["text"], blocks=new["blocks"])
     except Exception as e:  # noqa: BLE001 - an old or deleted message: the status DM still tells the story
         log.info("chat.update of the avvik message failed: %r", e)
-
-
-def after_new_avvik(deps: SlackDeps, client: AsyncWebClient, *, unit_id: int | None, actor_id: int) -> None:
-    """A new avvik shows in the unit leaders' App Homes («Åpne avvik i enhetene dine»); unit None = the actor's."""
-    async def run() -> None:
-        refresh_people(deps, client, await deps.run(_unit_leaders, deps, unit_id, actor_id) - {actor_id})
-
-    deps.background(run(), "leaders' App Homes after a new avvik")
 
 
 def message_ref(body: dict) -> tuple[str | None, str | None]:

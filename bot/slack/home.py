@@ -19,7 +19,7 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
 from bot.conversation import views
-from bot.slack.blocks import as_dict, home_view
+from bot.slack.blocks import HomeSection, as_dict, home_view
 from bot.slack.identity import slack_error
 from models.db import read_scope
 from models.messages import Action, Item
@@ -45,7 +45,9 @@ def build_home(engine: Engine, settings: Settings, person_id: int, now: datetime
         actor = org.load_actor(s, person_id=person_id)
         mine = avvik_svc.list_my_avvik(session=s, person_id=person_id, limit=MAX_ITEMS)
         is_leader = bool(actor.led_unit_ids)
-        unit_avvik = avvik_svc.list_unit_avvik(session=s, actor_id=person_id) if is_leader else []
+        unit_avvik = avvik_svc.list_unit_avvik(session=s, actor_id=person_id, limit=MAX_ITEMS) if is_leader else []
+        unit_total = (avvik_svc.count_unit_avvik(session=s, actor_id=person_id)
+                      if len(unit_avvik) == MAX_ITEMS else len(unit_avvik))
         due = [d for d in checklists.list_due_checklists(session=s, actor_id=person_id, now=now)
                if d.answer is None] if is_leader else []
         stale = [o for o in oppdrag.list_my_oppdrag(session=s, person_id=person_id) if oppdrag.needs_update(o, now)]
@@ -53,17 +55,17 @@ def build_home(engine: Engine, settings: Settings, person_id: int, now: datetime
 
     waiting: list[Item] = [views.check_item(d) for d in due[:MAX_ITEMS]]
     waiting += [views.oppdrag_item(o) for o in stale[:MAX_ITEMS]]
-    sections: list[tuple[str, list[Item], str]] = [
-        ("Mine åpne avvik", [views.avvik_item(a, unit_name=names.get(a.unit_id)) for a in mine],
-         "Du har ingen åpne avvik."),
-        ("Venter på deg", waiting, "Ingenting venter på deg nå. 👍"),
+    sections: list[HomeSection] = [
+        HomeSection("Mine åpne avvik", [views.avvik_item(a, unit_name=names.get(a.unit_id)) for a in mine],
+                    "Du har ingen åpne avvik."),
+        HomeSection("Venter på deg", waiting, "Ingenting venter på deg nå. 👍"),
     ]
     if is_leader:
-        oldest_first = sorted(unit_avvik, key=lambda a: a.created_at)
-        sections.append(("Åpne avvik i enhetene dine (eldste først)",
-                         [views.avvik_item(a, unit_name=names.get(a.unit_id), for_leader=True)
-                          for a in oldest_first[:MAX_ITEMS]],
-                         "Ingen åpne avvik i enhetene dine."))
+        sections.append(HomeSection(
+            f"Åpne avvik i enhetene dine ({unit_total}, eldste først)" if unit_total else "Åpne avvik i enhetene dine",
+            [views.avvik_item(a, unit_name=names.get(a.unit_id), for_leader=True) for a in unit_avvik],
+            "Ingen åpne avvik i enhetene dine.", total=unit_total,
+            more_url=settings.public_base_url.rstrip("/") + "/leder"))
     varsling_url = settings.public_base_url.rstrip("/") + "/varsling"
     actions = [Action(label="Meld avvik", action_id="avvik.open_form", style="primary"),
                Action(label="Varsle anonymt", action_id="varsle.open", url=varsling_url)]

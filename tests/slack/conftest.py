@@ -82,11 +82,14 @@ class SlackDriver:
         headers = {"X-Slack-Retry-Num": str(retry), "X-Slack-Retry-Reason": "http_timeout"} if retry else {}
         return await self.post(self.event_body(ev, event_id=event_id), "application/json", headers)
 
-    async def command(self, who: str, command: str, text: str = "") -> httpx.Response:
+    def command_payload(self, who: str, command: str, text: str = "") -> dict[str, str]:
         uid = self.uid.get(who, who)
-        form = {"token": "x", "team_id": self.team, "team_domain": "test", "channel_id": "C1", "channel_name": "general",
+        return {"token": "x", "team_id": self.team, "team_domain": "test", "channel_id": "C1", "channel_name": "general",
                 "user_id": uid, "user_name": who, "command": command, "text": text, "api_app_id": "A1",
                 "response_url": f"{self.fake.base}/respond/{next(_ids)}", "trigger_id": f"trig-{next(_ids)}"}
+
+    async def command(self, who: str, command: str, text: str = "") -> httpx.Response:
+        form = self.command_payload(who, command, text)
         return await self.post(urlencode(form).encode(), "application/x-www-form-urlencoded")
 
     async def interactive(self, payload: dict) -> httpx.Response:
@@ -116,7 +119,10 @@ class SlackDriver:
         return await self.interactive(payload)
 
     async def submit(self, who: str, view: dict, values: dict[str, str], *, view_id: str | None = None) -> httpx.Response:
-        """Submit a modal as Slack would: state values shaped by each input's element type."""
+        return await self.interactive(self.submission_payload(who, view, values, view_id=view_id))
+
+    def submission_payload(self, who: str, view: dict, values: dict[str, str], *, view_id: str | None = None) -> dict:
+        """A modal submission as Slack sends it: state values shaped by each input's element type."""
         state: dict[str, dict] = {}
         for block in view.get("blocks", []):
             if block.get("type") != "input":
@@ -137,9 +143,8 @@ class SlackDriver:
                 v["value"] = raw
             state[name] = {el["action_id"]: v}
         full = {**view, "id": view_id or view.get("id") or f"V{next(_ids):06d}", "state": {"values": state}}
-        payload = {"type": "view_submission", "team": {"id": self.team}, "user": self._user(who), "api_app_id": "A1",
-                   "trigger_id": f"trig-{next(_ids)}", "view": full}
-        return await self.interactive(payload)
+        return {"type": "view_submission", "team": {"id": self.team}, "user": self._user(who), "api_app_id": "A1",
+                "trigger_id": f"trig-{next(_ids)}", "view": full}
 
 
 @pytest.fixture

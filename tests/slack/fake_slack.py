@@ -33,6 +33,9 @@ class FakeSlack:
         self.users: dict[str, str] = {}  # slack user id -> e-mail
         self.posted: dict[str, list[dict]] = {}  # channel -> messages (for conversations.history)
         self._failures: dict[str, list[tuple[int, dict, dict]]] = {}
+        self._held: dict[str, threading.Event] = {}
+        self.sockets: list[web.WebSocketResponse] = []  # Socket Mode connections from the app
+        self.socket_acks: list[dict] = []  # what the app sent back over them (envelope acks)
         self._ts = itertools.count(1)
         self._lock = threading.Lock()
         self.port = 0
@@ -54,6 +57,10 @@ class FakeSlack:
             self.posted.clear()
             self._failures.clear()
             self.users.clear()
+            self.socket_acks.clear()
+            for gate in self._held.values():
+                gate.set()
+            self._held.clear()
 
     def fail(self, method: str, *, status: int = 200, error: str = "ratelimited", headers: dict | None = None,
              times: int = 1, body: dict | None = None) -> None:
@@ -62,6 +69,11 @@ class FakeSlack:
             for _ in range(times):
                 self._failures.setdefault(method, []).append(
                     (status, body if body is not None else {"ok": False, "error": error}, headers or {}))
+
+    def hold(self, method: str) -> threading.Event:
+        """Keep every call of `method` unanswered until the returned event is set."""
+        with self._lock:
+            return self._held.setdefault(method, threading.Event())
 
     def of(self, method: str) -> list[Call]:
         with self._lock:
@@ -88,6 +100,7 @@ class FakeSlack:
             app.router.add_get("/api/{method}", self._api)
             app.router.add_post("/upload/{file_id}", self._upload)
             app.router.add_post("/respond/{rid}", self._respond)
+            app.router.add_get("/socket", self._socket)
             self._runner = web.AppRunner(app, access_log=None)
             self._loop.run_until_complete(self._runner.setup())
             site = web.TCPSite(self._runner, "127.0.0.1", 0)
@@ -125,6 +138,31 @@ class FakeSlack:
                     pass
         return args
 
+    async def _socket(self, request: web.Request) -> web.WebSocketResponse:
+        """Socket Mode, as Slack runs it: say hello, then read the app's envelope acks."""
+        ws = web.WebSocketResponse()
+        await ws.prepare(request)
+        self.sockets.append(ws)
+        await ws.send_json({"type": "hello", "num_connections": 1, "connection_info": {"app_id": "A1"},
+                            "debug_info": {"host": "fake-slack"}})
+        try:
+            async for msg in ws:
+                if msg.type == web.WSMsgType.TEXT:
+                    with self._lock:
+                        self.socket_acks.append(json.loads(msg.data))
+        finally:
+            self.sockets.remove(ws)
+        return ws
+
+    def push(self, envelope_type: str, payload: dict, *, envelope_id: str,
+             accepts_response_payload: bool = False) -> None:
+        """Send one envelope to every connected Socket Mode client."""
+        env = {"envelope_id": envelope_id, "type": envelope_type, "payload": payload,
+               "accepts_response_payload": accepts_response_payload, "retry_attempt": 0, "retry_reason": ""}
+        assert self._loop is not None and self.sockets, "no Socket Mode connection"
+        for ws in list(self.sockets):
+            asyncio.run_coroutine_threadsafe(ws.send_json(env), self._loop).result(5)
+
     async def _upload(self, request: web.Request) -> web.Response:
         data = await request.read()
         with self._lock:
@@ -144,6 +182,9 @@ class FakeSlack:
             self.calls.append(Call(method, args, dict(request.headers)))
             queued = self._failures.get(method)
             failure = queued.pop(0) if queued else None
+            gate = self._held.get(method)
+        while gate is not None and not gate.is_set():
+            await asyncio.sleep(0.01)
         if failure is not None:
             status, body, headers = failure
             if status >= 500:
@@ -168,6 +209,8 @@ class FakeSlack:
                 if em.lower() == email:
                     return {**ok, "user": {"id": uid, "team_id": self.team_id, "profile": {"email": em}}}
             return {"ok": False, "error": "users_not_found"}
+        if method == "apps.connections.open":
+            return {**ok, "url": f"ws://127.0.0.1:{self.port}/socket"}
         if method == "conversations.open":
             users = str(a.get("users", ""))
             return {**ok, "channel": {"id": "D" + users.split(",")[0]}}

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import threading
 import time
 
 import pytest
@@ -346,6 +347,26 @@ async def test_app_home_shows_own_and_unit_avvik(slack: SlackDriver) -> None:
     assert mine and "Mine åpne avvik" in json.dumps(view_of(mine[-1]), ensure_ascii=False)
 
 
+async def test_leaders_app_home_shows_the_oldest_open_avvik_and_how_many_there_are(slack: SlackDriver, engine) -> None:
+    from datetime import UTC, datetime, timedelta
+
+    from models.services import avvik as svc
+
+    with Session(engine) as s:
+        for i in range(17):
+            svc.report_avvik(session=s, reporter_id=slack.org.people["ansatt"], data=svc.AvvikInput(
+                category="hms", description=f"Sak nummer {i:02d} i rekken", probability=2, consequence=2,
+                occurred_at=datetime.now(UTC) - timedelta(hours=1)))
+    body = slack.event_body({"type": "app_home_opened", "user": slack.uid["leder"], "tab": "home", "channel": "D1"})
+    assert (await slack.post(body, "application/json")).status_code == 200
+    pubs = await slack.fake.wait_for("views.publish", pred=lambda c: c.args.get("user_id") == slack.uid["leder"])
+    home = json.dumps(view_of(pubs[-1]), ensure_ascii=False)
+    assert "Åpne avvik i enhetene dine (17, eldste først)" in home
+    shown = [i for i in range(17) if f"Sak nummer {i:02d}" in home]
+    assert shown == list(range(len(shown))) and 10 <= len(shown) < 17  # the oldest, as many as fit
+    assert f"… og {17 - len(shown)} til. <https://trad.example.no/leder|Se alle>" in home
+
+
 # ---------------------------------------------------------------- through the outbox worker
 async def test_submitted_avvik_ends_in_dms_to_reporter_and_leader(slack: SlackDriver, engine) -> None:
     from models.settings import get_settings
@@ -381,3 +402,59 @@ async def test_submitted_avvik_ends_in_dms_to_reporter_and_leader(slack: SlackDr
     # the leader, found by e-mail, now has an identity and a refreshed App Home
     pubs = await slack.fake.wait_for("views.publish", pred=lambda c: c.args.get("user_id") == slack.uid["leder"])
     assert pubs
+
+
+async def test_slack_gets_its_answer_before_the_slow_part_is_done(slack: SlackDriver) -> None:
+    """Bolt answers when a listener returns, so every listener must hand its slow part on.
+
+    Here the slow part waits for `users.info`, held unanswered by the fake: Slack must still get
+    its 200 for the command, the shortcut, the button and the DM, and the work finishes later.
+    """
+    gate = slack.fake.hold("users.info")
+    try:
+        sent = await asyncio.wait_for(asyncio.gather(
+            slack.command("ansatt", "/avvik"),
+            slack.shortcut("ansatt2", "avvik_global"),
+            slack.button("leder", "oppdrag.update", "12"),
+            slack.dm("helseansatt", "hjelp"),
+        ), timeout=20)
+        assert [r.status_code for r in sent] == [200, 200, 200, 200]
+        assert len(await slack.fake.wait_for("users.info", 4)) == 4
+        assert not slack.fake.of("views.open") and not slack.fake.of("chat.postMessage")
+    finally:
+        gate.set()
+    assert len(await slack.fake.wait_for("views.open", 3)) == 3
+    assert await slack.fake.wait_for("chat.postMessage", pred=lambda c: c.args.get("channel") == "D" + slack.uid["helseansatt"])
+
+
+async def test_an_error_after_the_save_still_shows_the_saved_report(slack: SlackDriver, engine,
+                                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+    """Work after the ack fails: the person still sees their case number, and the avvik is kept."""
+    deps = slack.app.state.slack_app.trad
+
+    def broken(*_a: object, **_k: object) -> None:
+        raise RuntimeError("App Home refresh exploded")
+
+    view = await open_avvik_modal(slack)
+    monkeypatch.setattr(deps, "refresh_home", broken)
+    r = await slack.submit("ansatt", view, avvik_values(view, description="Strømbrudd i kjøkkenet"), view_id="VERR1")
+    assert r.status_code == 200 and r.json()["response_action"] == "update"
+    assert "AV-1" in json.dumps(r.json(), ensure_ascii=False)
+    assert count(engine, Avvik) == 1
+    # a command whose modal cannot be opened: Slack got its 200, the person gets an apology
+    slack.fake.fail("views.open", status=500)
+    r = await slack.command("ansatt", "/avvik")
+    assert r.status_code == 200
+    sorry = await slack.fake.wait_for("respond", pred=lambda c: "Beklager" in str(c.args.get("text")))
+    assert sorry
+
+
+async def test_an_answer_on_its_way_is_delivered_when_the_server_stops(slack: SlackDriver) -> None:
+    """Stopping the server (a deploy) waits for answers already acked, instead of dropping them."""
+    gate = slack.fake.hold("users.info")
+    async with slack.app.router.lifespan_context(slack.app):
+        r = await slack.dm("helseansatt", "hjelp")
+        assert r.status_code == 200
+        assert await slack.fake.wait_for("users.info")
+        threading.Timer(0.5, gate.set).start()  # Slack answers while the server is shutting down
+    assert slack.fake.of("chat.postMessage"), "the acked DM got no answer: it was dropped at shutdown"

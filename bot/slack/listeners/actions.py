@@ -29,6 +29,9 @@ def register(app: AsyncApp, deps: SlackDeps) -> None:
     @app.action(HANDLED)
     async def on_button(ack: Any, body: dict, action: dict, client: AsyncWebClient) -> None:
         await ack()
+        deps.background(_press(body, action, client), f"button {action.get('action_id')}")
+
+    async def _press(body: dict, action: dict, client: AsyncWebClient) -> None:
         user_id = body["user"]["id"]
         respond = deps.responder(body.get("response_url"))
         try:

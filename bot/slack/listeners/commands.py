@@ -1,6 +1,6 @@
 """Slash commands: /avvik, /sjekkliste, /oppdrag, /varsle.
 
-Each acks at once (Slack's 3-second rule) and does the slow part after the ack;
+Each acks and returns at once (Slack's 3-second rule); the slow part runs in the background;
 answers are ephemeral through `respond` so they work in any channel.
 """
 
@@ -33,6 +33,9 @@ def register(app: AsyncApp, deps: SlackDeps) -> None:
     @app.command("/avvik")
     async def avvik_command(ack: Any, command: dict, client: AsyncWebClient, respond: Any) -> None:
         await ack()
+        deps.background(_open_avvik(command, client, respond), "/avvik")
+
+    async def _open_avvik(command: dict, client: AsyncWebClient, respond: Any) -> None:
         try:
             pid = await _person(client, command, respond)
             if pid is None:
@@ -71,17 +74,20 @@ def register(app: AsyncApp, deps: SlackDeps) -> None:
     @app.command("/sjekkliste")
     async def sjekkliste_command(ack: Any, command: dict, client: AsyncWebClient, respond: Any) -> None:
         await ack()
-        await _listing(command, client, respond, _checklist)
+        deps.background(_listing(command, client, respond, _checklist), "/sjekkliste")
 
     @app.command("/oppdrag")
     async def oppdrag_command(ack: Any, command: dict, client: AsyncWebClient, respond: Any) -> None:
         await ack()
-        await _listing(command, client, respond, _oppdrag)
+        deps.background(_listing(command, client, respond, _oppdrag), "/oppdrag")
 
     @app.command("/varsle")
     async def varsle_command(ack: Any, command: dict, respond: Any) -> None:
         """Guidance only. Nothing from this command is stored: not the text, not even a new identity link."""
         await ack()
+        deps.background(_guide(command, respond), "/varsle")
+
+    async def _guide(command: dict, respond: Any) -> None:
         try:
             pid = await deps.identities.known(command.get("team_id", ""), command["user_id"])
 

@@ -1,6 +1,7 @@
 """Events: DMs to the bot (`message.im`) and the App Home (`app_home_opened`).
 
-Bolt acks events itself before these run. Slack retries an event it thinks failed
+Bolt acks an event when its listener returns; the listeners return at once and do
+the work in the background. Slack retries an event it thinks failed
 (`X-Slack-Retry-Num`, same `event_id`); `claim_event` lets exactly one delivery through,
 but lets a retry in when the first attempt failed, so nothing is lost or doubled.
 """
@@ -53,6 +54,9 @@ def register(app: AsyncApp, deps: SlackDeps) -> None:
     async def on_message(body: dict, event: dict, client: AsyncWebClient) -> None:
         if event.get("channel_type") != "im" or event.get("bot_id") or event.get("subtype"):
             return  # edits, joins, our own and other bots' messages
+        deps.background(_on_dm(body, event, client), "DM")
+
+    async def _on_dm(body: dict, event: dict, client: AsyncWebClient) -> None:
         event_id = body.get("event_id") or f"{event.get('channel')}:{event.get('ts')}"
         if not await deps.run(claim, event_id):
             return  # a retry of a delivery that is done or still being handled
@@ -86,6 +90,9 @@ def register(app: AsyncApp, deps: SlackDeps) -> None:
     async def on_home(body: dict, event: dict, client: AsyncWebClient) -> None:
         if event.get("tab") not in (None, "home"):
             return
+        deps.background(_open_home(body, event, client), "App Home opened")
+
+    async def _open_home(body: dict, event: dict, client: AsyncWebClient) -> None:
         try:
             team = body.get("team_id") or ""
             pid = await deps.identities.resolve(client, team, event["user"])

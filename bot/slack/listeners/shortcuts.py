@@ -34,16 +34,10 @@ def register(app: AsyncApp, deps: SlackDeps) -> None:
     @app.shortcut(GLOBAL_CALLBACK)
     async def global_shortcut(ack: Any, body: dict, client: AsyncWebClient) -> None:
         await ack()
-        try:
-            await open_form(body, client, "")
-        except Exception:  # noqa: BLE001 - after ack(): log, never re-raise
-            log.exception("global shortcut failed")
+        deps.background(open_form(body, client, ""), "global shortcut")
 
     @app.shortcut(MESSAGE_CALLBACK)
     async def message_shortcut(ack: Any, body: dict, client: AsyncWebClient) -> None:
         await ack()
-        try:
-            text = unescape((body.get("message") or {}).get("text") or "")
-            await open_form(body, client, text)
-        except Exception:  # noqa: BLE001
-            log.exception("message shortcut failed")
+        text = unescape((body.get("message") or {}).get("text") or "")
+        deps.background(open_form(body, client, text), "message shortcut")

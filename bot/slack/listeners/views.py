@@ -18,7 +18,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 from bot.conversation.channel import Interaction
 from bot.slack.app import SlackDeps
 from bot.slack.blocks import as_dict, field_errors, form_values, notice_view
-from bot.slack.followup import AVVIK_ACTIONS, MSG_CHANNEL, MSG_TS, after_avvik_change, after_new_avvik
+from bot.slack.followup import AVVIK_ACTIONS, MSG_CHANNEL, MSG_TS, after_avvik_change
 from models.errors import DomainError, ValidationFailed
 
 log = logging.getLogger("trad.slack")
@@ -68,12 +68,12 @@ def _make_submit(deps: SlackDeps) -> Any:
             acked = True
             await ack(response_action="update", view=as_dict(notice_view(TITLES.get(form_id, "Lagret"), replies[0])))
             deps.refresh_home(client, user_id, pid)
-            if form_id in ("avvik.report", "check.nei"):
-                unit = ia.values.get("unit_id", "") if form_id == "avvik.report" else ia.context.get("unit_id", "")
-                after_new_avvik(deps, client, unit_id=int(unit) if unit.isdigit() else None, actor_id=pid)
-            elif form_id in AVVIK_ACTIONS and ia.context.get("avvik_id", "").isdigit():
-                await after_avvik_change(deps, client, actor_id=pid, avvik_id=int(ia.context["avvik_id"]),
-                                         channel=ctx.get(MSG_CHANNEL), ts=ctx.get(MSG_TS))
+            # A new avvik reaches the unit's leaders as a DM through the outbox, and delivering
+            # that DM refreshes their App Home (notifications.slack), so nothing more is done here.
+            if form_id in AVVIK_ACTIONS and ia.context.get("avvik_id", "").isdigit():
+                deps.background(after_avvik_change(deps, client, actor_id=pid, avvik_id=int(ia.context["avvik_id"]),
+                                                   channel=ctx.get(MSG_CHANNEL), ts=ctx.get(MSG_TS)),
+                                "after an avvik change")
         except Exception:  # noqa: BLE001 - never let Bolt see an error (it could reset the ack)
             log.exception("view submission %s failed", view.get("callback_id"))
             if not acked:
