@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -88,8 +87,7 @@ def _share_http_session(app: FastAPI, bolt: Any) -> None:
         finally:
             # answers still on their way after an ack (a receipt, a modal update) get a few
             # seconds to finish before the session they use is closed
-            if bolt.trad.tasks:
-                await asyncio.wait(set(bolt.trad.tasks), timeout=10)
+            await bolt.trad.drain()
             bolt.client.session = None
             bolt.trad.http = None
             await session.close()

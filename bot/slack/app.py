@@ -61,6 +61,7 @@ class SlackDeps:
     conversation: Conversation
     identities: IdentityResolver
     tasks: set[asyncio.Task] = field(default_factory=set)
+    optional_tasks: set[asyncio.Task] = field(default_factory=set)
     home_interval: float = 2.0
     executor: ThreadPoolExecutor = field(default_factory=lambda: ThreadPoolExecutor(
         max_workers=default_workers(), thread_name_prefix="trad-slack"))
@@ -90,8 +91,12 @@ class SlackDeps:
     def user(self, team_id: str, user_id: str) -> ChannelUser:
         return ChannelUser(platform="slack", workspace=team_id or "-", user_id=user_id)
 
-    def background(self, coro: Awaitable[Any], what: str) -> None:
-        """Run work after the ack; errors are logged (never reach Bolt, which could reset the ack)."""
+    def background(self, coro: Awaitable[Any], what: str, *, drain: bool = True) -> None:
+        """Run work after the ack; errors are logged (never reach Bolt, which could reset the ack).
+
+        `drain=False` marks work that is not worth delaying a shutdown for (an App Home
+        refresh: the home is rebuilt when the person next opens it); it is cancelled instead.
+        """
 
         async def guarded() -> None:
             try:
@@ -100,8 +105,18 @@ class SlackDeps:
                 log.exception("slack background work failed: %s", what)
 
         task = asyncio.ensure_future(guarded())
-        self.tasks.add(task)
-        task.add_done_callback(self.tasks.discard)
+        tasks = self.tasks if drain else self.optional_tasks
+        tasks.add(task)
+        task.add_done_callback(tasks.discard)
+
+    async def drain(self, timeout: float = 10.0) -> None:
+        """At shutdown: let answers already acked finish (up to `timeout`), cancel the rest."""
+        for task in list(self.optional_tasks):
+            task.cancel()
+        if self.tasks:
+            await asyncio.wait(set(self.tasks), timeout=timeout)
+        for task in list(self.tasks) + list(self.optional_tasks):
+            task.cancel()
 
     async def unknown_text(self) -> str:
         return unknown_user_text(await self.run(self.identities.admin_names))
@@ -132,7 +147,7 @@ class SlackDeps:
             finally:
                 self._home_pending.pop(user_id, None)
 
-        self.background(run(), "home refresh")
+        self.background(run(), "home refresh", drain=False)
 
 
 async def send_replies(client: AsyncWebClient, replies: list[Reply], *, user_id: str,
