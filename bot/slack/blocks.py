@@ -59,6 +59,9 @@ def esc(text: object) -> str:
     return str(text).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
+_ATTRIBUTES: dict[type, tuple[str, ...]] = {}
+
+
 def as_dict(obj: object) -> object:
     """The JSON shape of a Block Kit object, like `obj.to_dict()` but without re-validating.
 
@@ -79,7 +82,10 @@ def as_dict(obj: object) -> object:
         return out
     if isinstance(obj, JsonObject):
         result = {}
-        for key in sorted(obj.attributes):
+        keys = _ATTRIBUTES.get(type(obj))
+        if keys is None:  # slack_sdk builds `attributes` with set unions on every access
+            keys = _ATTRIBUTES[type(obj)] = tuple(sorted(obj.attributes))
+        for key in keys:
             value = getattr(obj, key, None)
             if value is None or (hasattr(value, "__len__") and len(value) == 0):
                 continue
