@@ -121,3 +121,22 @@ def test_idempotency_key_returns_first_avvik(session, org):
     a1 = svc.report_avvik(session=session, reporter_id=org.people["ansatt"], data=_input(), idempotency_key="view-1")
     a2 = svc.report_avvik(session=session, reporter_id=org.people["ansatt"], data=_input(), idempotency_key="view-1")
     assert a1.id == a2.id and len(session.exec(select(Avvik)).all()) == 1
+
+
+def test_a_new_leader_can_act_as_soon_as_the_role_is_saved(session, org):
+    """Rights are read once per transaction (for speed) but never outlive it."""
+    from models.tables import PersonRole
+
+    a = svc.report_avvik(session=session, reporter_id=org.people["ansatt"], data=_input())
+    with pytest.raises(NotFound):
+        svc.get_avvik(session=session, actor_id=org.people["ansatt2"], avvik_id=a.id)
+    session.add(PersonRole(org_id=org.org_id, person_id=org.people["ansatt2"], role="leder",
+                           unit_id=org.units["Oppvekst/Aurvoll skole"]))
+    session.commit()
+    assert svc.take_avvik(session=session, actor_id=org.people["ansatt2"], avvik_id=a.id).assignee_id == org.people["ansatt2"]
+    session.delete(session.exec(select(PersonRole).where(PersonRole.person_id == org.people["ansatt2"],
+                                                         PersonRole.role == "leder")).one())
+    session.commit()
+    b = svc.report_avvik(session=session, reporter_id=org.people["ansatt"], data=_input())
+    with pytest.raises(NotFound):
+        svc.get_avvik(session=session, actor_id=org.people["ansatt2"], avvik_id=b.id)

@@ -8,9 +8,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
+from functools import lru_cache
 
 from sqlalchemy import Select, func, or_, true
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.sql import Insert
 from sqlmodel import Session, select
 
 from models import notices
@@ -86,8 +88,15 @@ def validate_avvik_input(data: AvvikInput, *, now: datetime | None = None) -> Av
 
 def _event(session: Session, avvik: Avvik, *, actor_id: int | None, kind: str, to_status: str | None = None,
            from_status: str | None = None, comment: str | None = None) -> None:
-    session.add(AvvikEvent(org_id=avvik.org_id, avvik_id=avvik.id, actor_id=actor_id, kind=kind,  # type: ignore[arg-type]
-                           from_status=from_status, to_status=to_status, comment=comment))
+    # a plain INSERT (see audit.record): the history is read by later requests, not this one
+    session.execute(_event_insert(), {"org_id": avvik.org_id, "avvik_id": avvik.id, "at": utcnow(), "actor_id": actor_id,
+                                      "kind": kind, "from_status": from_status, "to_status": to_status,
+                                      "comment": comment})
+
+
+@lru_cache(maxsize=1)
+def _event_insert() -> Insert:
+    return AvvikEvent.__table__.insert()  # type: ignore[attr-defined]
 
 
 def _notify_reporter(session: Session, avvik: Avvik, *, key: str, what: str, tiltak: Tiltak | None = None) -> None:

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from functools import lru_cache
 
-from sqlalchemy import bindparam, func, or_, update
+from sqlalchemy import bindparam, event, func, or_, update
+from sqlalchemy.orm import Session as OrmSession
 from sqlalchemy.sql import Select, Update
 from sqlmodel import Session, select
 
@@ -72,17 +73,50 @@ def ancestors(session: Session, unit_id: int) -> list[Unit]:
     return [units[i] for i in reversed(ids) if i in units]
 
 
+@lru_cache(maxsize=1)
+def _actor_rows() -> Select:  # type: ignore[type-arg]
+    """The person and each of their roles, as plain columns in one query. Built once: every
+    use case starts here, so it is the most often run query of all."""
+    p, r = Person.__table__.c, PersonRole.__table__.c  # type: ignore[attr-defined]
+    return (
+        select(p.id, p.org_id, p.name, p.email, p.unit_id, p.active, r.role, r.unit_id.label("role_unit_id"))
+        .select_from(Person.__table__.outerjoin(PersonRole.__table__, r.person_id == p.id))  # type: ignore[attr-defined]
+        .where(p.id == bindparam("b_person_id"))
+    )
+
+
+_ACTORS = "trad.actors"
+
+
+@event.listens_for(OrmSession, "after_transaction_end")
+def _forget_actors(session: OrmSession, _transaction: object) -> None:
+    session.info.pop(_ACTORS, None)
+
+
 def load_actor(session: Session, *, person_id: int) -> Actor:
-    person = session.get(Person, person_id)
-    if person is None or not person.active:
+    """Who is acting, with every role and unit they lead, as one transaction sees them.
+
+    Kept for the rest of the transaction (in `session.info`): building the App Home asks
+    five services, each of which checks the same person's rights.
+    """
+    cache: dict[int, Actor] = session.info.setdefault(_ACTORS, {})
+    actor = cache.get(person_id)
+    if actor is None:
+        actor = cache[person_id] = _read_actor(session, person_id)
+    return actor
+
+
+def _read_actor(session: Session, person_id: int) -> Actor:
+    rows = session.execute(_actor_rows(), {"b_person_id": person_id}).all()  # autoflushes, unlike connection()
+    if not rows or not rows[0].active:
         raise UnknownPerson("Du er ikke registrert som aktiv ansatt i Tråd. Kontakt din leder eller Tråd-administratoren.")
-    roles = session.exec(select(PersonRole).where(PersonRole.person_id == person_id)).all()
-    role_names = frozenset({r.role for r in roles} | {"ansatt"})
-    led = frozenset(r.unit_id for r in roles if r.role in LINE_ROLES and r.unit_id is not None)
+    person = rows[0]
+    role_names = frozenset({r.role for r in rows if r.role} | {"ansatt"})
+    led = frozenset(r.role_unit_id for r in rows if r.role in LINE_ROLES and r.role_unit_id is not None)
     org_wide = bool(role_names & set(ORG_WIDE_ROLES))
     managed = frozenset(subtree_ids(session, set(led)))
     return Actor(
-        person_id=person.id,  # type: ignore[arg-type]
+        person_id=person.id,
         org_id=person.org_id,
         name=person.name,
         email=person.email,
