@@ -54,9 +54,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     import bot.teams
     import forms
 
-    forms.mount(app, settings)
+    # The chat platforms first: routes are matched in order, and Slack and Teams wait for an
+    # answer within seconds while the web pages have dozens of routes to try.
     bot.slack.mount(app, settings)
     bot.teams.mount(app, settings)
+    forms.mount(app, settings)
     return app
 
 
