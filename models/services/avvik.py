@@ -112,13 +112,12 @@ def report_avvik(*, session: Session, reporter_id: int, data: AvvikInput, source
     """Register an avvik, tell the reporter and the unit's leader in the same transaction.
 
     `idempotency_key` (e.g. a Slack view id) makes a resubmission return the first avvik.
+    The unique key decides, not a look-up first: a resubmission is rare, and the look-up
+    cost every report a query. A losing resubmission rolls back whole, so it consumes no
+    case number and sends nothing.
     """
     actor = org.load_actor(session, person_id=reporter_id)
     key = idempotency_key[:200] if idempotency_key else None
-    if key:
-        existing = _by_idempotency_key(session, actor.org_id, key)
-        if existing is not None:
-            return existing
     clean = validate_avvik_input(data)
     unit_id = clean.unit_id or actor.unit_id
     unit = session.get(Unit, unit_id) if unit_id else None
@@ -132,19 +131,17 @@ def report_avvik(*, session: Session, reporter_id: int, data: AvvikInput, source
         risk=risk_score(clean.probability, clean.consequence), immediate_action=clean.immediate_action,
         status="meldt", source=source, idempotency_key=key,
     )
-    if key:
-        try:
-            with session.begin_nested():  # a concurrent resubmission loses the race on the unique key
-                session.add(avvik)
-                session.flush()
-        except IntegrityError:
-            existing = _by_idempotency_key(session, actor.org_id, key)
-            if existing is None:
-                raise
-            return existing
-    else:
-        session.add(avvik)
+    session.add(avvik)
+    try:
         session.flush()
+    except IntegrityError:
+        if not key:
+            raise
+        session.rollback()
+        existing = _by_idempotency_key(session, actor.org_id, key)
+        if existing is None:
+            raise
+        return existing
     _event(session, avvik, actor_id=reporter_id, kind="reported", to_status="meldt")
     audit.record(session, org_id=avvik.org_id, actor_id=reporter_id, action="avvik.reported", entity="avvik",
                  entity_id=avvik.id)

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from functools import lru_cache
 
-from sqlalchemy import bindparam, event, func, or_, update
+from sqlalchemy import bindparam, event, func, or_
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session as OrmSession
-from sqlalchemy.sql import Select, Update
+from sqlalchemy.sql import Insert, Select
 from sqlmodel import Session, select
 
 from models.access import LINE_ROLES, ORG_WIDE_ROLES, Actor
@@ -32,26 +33,26 @@ def default_org(session: Session) -> Organisation:
     return org
 
 
-@lru_cache(maxsize=1)
-def _bump_counter() -> Update:
-    """Built once: a Core UPDATE … RETURNING, so neither statement building nor the ORM's
-    bulk-update bookkeeping (which has nothing to synchronise here) runs per call."""
-    return (
-        update(Counter.__table__)  # type: ignore[attr-defined]
-        .where(Counter.__table__.c.org_id == bindparam("b_org_id"), Counter.__table__.c.name == bindparam("b_name"))  # type: ignore[attr-defined]
-        .values(value=Counter.__table__.c.value + 1)  # type: ignore[attr-defined]
-        .returning(Counter.__table__.c.value)  # type: ignore[attr-defined]
-    )
+@lru_cache(maxsize=4)
+def _bump_counter(dialect: str) -> Insert:
+    """Built once per dialect: INSERT … ON CONFLICT DO UPDATE … RETURNING, one statement.
+
+    The first number of a sequence is an insert, every later one an update of the same
+    row; the upsert makes both one atomic step, so two writers asking for the first
+    number at once (a new kommune, a new year of varsel numbers) get 1 and 2, never a
+    duplicate-key error. On PostgreSQL later writers queue on the row lock.
+    """
+    table = Counter.__table__  # type: ignore[attr-defined]
+    ins = (postgresql.insert(table) if dialect == "postgresql" else sqlite.insert(table)).values(
+        org_id=bindparam("b_org_id"), name=bindparam("b_name"), value=1)
+    return ins.on_conflict_do_update(index_elements=["org_id", "name"],
+                                     set_={"value": table.c.value + 1}).returning(table.c.value)
 
 
 def next_number(session: Session, *, org_id: int, name: str) -> int:
     """Next value of a per-organisation sequence, safe under concurrent writers."""
-    value = session.connection().execute(_bump_counter(), {"b_org_id": org_id, "b_name": name}).scalar()
-    if value is None:
-        session.add(Counter(org_id=org_id, name=name, value=1))
-        session.flush()
-        return 1
-    return int(value)
+    stmt = _bump_counter(session.get_bind().dialect.name)
+    return int(session.connection().execute(stmt, {"b_org_id": org_id, "b_name": name}).scalar_one())
 
 
 def subtree_ids(session: Session, unit_ids: set[int]) -> set[int]:

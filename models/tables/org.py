@@ -62,8 +62,8 @@ class PersonRole(SQLModel, table=True):
 class Counter(SQLModel, table=True):
     """Per-organisation sequences (avvik numbers, oppdrag numbers, varsel numbers).
 
-    Incremented with UPDATE … RETURNING so concurrent writers on PostgreSQL
-    serialise on the row lock and never hand out one number twice.
+    Taken with one INSERT … ON CONFLICT DO UPDATE … RETURNING (services.org.next_number),
+    so concurrent writers serialise on the row and never hand out one number twice.
     """
 
     __tablename__ = "counter"
