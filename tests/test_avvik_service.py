@@ -128,27 +128,17 @@ def test_idempotency_key_returns_first_avvik(session, org):
 
 def test_a_double_click_from_two_servers_at_once_gives_one_avvik(engine, session, org):
     """Two requests with the same modal submission race (a Slack retry on another worker)."""
-    import threading
-
+    from tests.concurrency import at_once
     from tests.conftest import AutoEndSession
 
     session.commit()
-    barrier, got, errors = threading.Barrier(2), [], []
 
-    def submit() -> None:
-        try:
-            with AutoEndSession(engine, expire_on_commit=False) as s:
-                barrier.wait(5)
-                got.append(svc.report_avvik(session=s, reporter_id=org.people["ansatt"], data=_input(),
-                                            idempotency_key="view-race").number)
-        except Exception as e:  # noqa: BLE001
-            errors.append(e)
+    def submit() -> int:
+        with AutoEndSession(engine, expire_on_commit=False) as s:
+            return svc.report_avvik(session=s, reporter_id=org.people["ansatt"], data=_input(),
+                                    idempotency_key="view-race").number
 
-    threads = [threading.Thread(target=submit) for _ in range(2)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(20)
+    got, errors = at_once(submit)
     assert not errors and got == [1, 1]
     assert len(session.exec(select(Avvik)).all()) == 1
     assert len(session.exec(select(OutboxMessage)).all()) == 2

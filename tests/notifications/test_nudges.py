@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import threading
 from datetime import timedelta
 
 from sqlmodel import Session, select
@@ -13,6 +12,7 @@ from models.services import nudges
 from models.services.avvik import AvvikInput
 from models.tables import OutboxMessage
 from models.tables._common import utcnow
+from tests.concurrency import at_once
 
 PERIOD = "2026-11"
 
@@ -113,22 +113,12 @@ def test_acting_on_a_nudge_enqueues_an_in_place_update(session, org) -> None:
 
 def test_two_schedulers_enqueue_concurrently_and_each_leader_gets_one(engine, session, org) -> None:
     _report(session, org)
-    barrier = threading.Barrier(2)
-    errors: list[BaseException] = []
 
     def scheduler() -> None:
-        try:
-            with Session(engine) as s:
-                barrier.wait()
-                nudges.run_nudges(session=s, period=PERIOD)
-        except BaseException as exc:  # noqa: BLE001
-            errors.append(exc)
+        with Session(engine) as s:
+            nudges.run_nudges(session=s, period=PERIOD)
 
-    threads = [threading.Thread(target=scheduler) for _ in range(2)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
+    _, errors = at_once(scheduler)
     assert errors == []
     rows = _nudge_rows(session)
     people = [r.recipient_person_id for r in rows]
