@@ -38,6 +38,7 @@ test: $(STAMP) browser
 
 lint: $(STAMP)
 	@$(VENV)/bin/ruff check .
+	@$(VENV)/bin/mypy
 
 bench: $(STAMP)
 	@$(PY) bench/domain.py

@@ -14,6 +14,7 @@ from fastapi.responses import JSONResponse
 from sqlalchemy import text
 
 from models.errors import DomainError
+from bot.wiring import Wiring
 from models.settings import Settings, get_settings
 
 log = logging.getLogger("trad")
@@ -34,6 +35,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     app = FastAPI(title="Tråd", version="0.1.0", lifespan=lifespan, docs_url=None, redoc_url=None)
     app.state.settings = settings
+    wiring = build_wiring(settings)
+    app.state.wiring = wiring
 
     @app.get("/healthz")
     def healthz() -> dict[str, object]:
@@ -56,10 +59,19 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     # The chat platforms first: routes are matched in order, and Slack and Teams wait for an
     # answer within seconds while the web pages have dozens of routes to try.
-    bot.slack.mount(app, settings)
-    bot.teams.mount(app, settings)
-    forms.mount(app, settings)
+    bot.slack.mount(app, wiring)
+    bot.teams.mount(app, wiring)
+    forms.mount(app, wiring)
     return app
+
+
+def build_wiring(settings: Settings) -> Wiring:
+    """The one place that builds the engine and the conversation for this process."""
+    from bot.conversation.engine import Conversation
+    from models.db import get_engine
+
+    engine = get_engine(settings.database_url)
+    return Wiring(settings=settings, engine=engine, conversation=Conversation(engine=engine, settings=settings))
 
 
 def serve_app() -> FastAPI:

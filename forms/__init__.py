@@ -7,13 +7,13 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     from fastapi import FastAPI
 
-    from models.settings import Settings
+    from bot.wiring import Wiring
 
 
-def mount(app: FastAPI, settings: Settings) -> None:
+def mount(app: FastAPI, wiring: Wiring) -> None:
     """Add the web routes: the anonymous varsling pages, the recipients' case view and the staff pages."""
     from forms.staff import mount as mount_staff
     from forms.varsling.web import mount as mount_varsling
 
-    mount_varsling(app, settings)
-    mount_staff(app, settings)
+    mount_varsling(app, wiring.settings)
+    mount_staff(app, wiring.settings)

@@ -12,17 +12,18 @@ from fastapi import Request
 if TYPE_CHECKING:
     from fastapi import FastAPI
 
-    from models.settings import Settings
+    from bot.wiring import Wiring
 
 log = logging.getLogger("trad.slack")
 
 
-def mount(app: FastAPI, settings: Settings) -> None:
+def mount(app: FastAPI, wiring: Wiring) -> None:
     """Add POST /slack/events when Slack is configured, and Socket Mode when SLACK_APP_TOKEN is set.
 
     Bolt's async FastAPI handler verifies every request's signature (401 otherwise)
     and never blocks the event loop. The Bolt app is kept on `app.state.slack_app`.
     """
+    settings = wiring.settings
     if not settings.slack_enabled:
         return
     _shorten_gil_switch()
@@ -30,7 +31,7 @@ def mount(app: FastAPI, settings: Settings) -> None:
 
     from bot.slack.app import build_slack_app
 
-    bolt = build_slack_app(settings)
+    bolt = build_slack_app(settings, engine=wiring.engine, conversation=wiring.conversation)
     handler = AsyncSlackRequestHandler(bolt)
     app.state.slack_app = bolt
     _share_http_session(app, bolt)

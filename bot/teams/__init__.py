@@ -17,14 +17,15 @@ from fastapi.responses import JSONResponse, Response
 if TYPE_CHECKING:
     from fastapi import FastAPI
 
-    from models.settings import Settings
+    from bot.wiring import Wiring
 
 log = logging.getLogger("trad.teams")
 MAX_BODY_BYTES = 512 * 1024
 
 
-def mount(app: FastAPI, settings: Settings) -> None:
+def mount(app: FastAPI, wiring: Wiring) -> None:
     """Add POST /api/messages when Teams is configured."""
+    settings = wiring.settings
     if not settings.teams_enabled:
         return None
     from bot.teams.auth import AuthError, BotFrameworkAuth
@@ -33,7 +34,7 @@ def mount(app: FastAPI, settings: Settings) -> None:
 
     auth = BotFrameworkAuth(app_id=settings.teams_app_id or "", tenant_id=settings.teams_tenant_id or "",
                             metadata_url=settings.teams_openid_metadata_url)
-    bot = TeamsBot(settings, get_connector(settings))
+    bot = TeamsBot(settings, get_connector(settings), wiring.conversation)
     app.state.teams_auth = auth
     app.state.teams_bot = bot
 
