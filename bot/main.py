@@ -13,8 +13,8 @@ from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
 from sqlalchemy import text
 
-from models.errors import DomainError
 from bot.wiring import Wiring
+from models.errors import DomainError
 from models.settings import Settings, get_settings
 
 log = logging.getLogger("trad")
