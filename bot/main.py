@@ -69,9 +69,11 @@ def build_wiring(settings: Settings) -> Wiring:
     """The one place that builds the engine and the conversation for this process."""
     from bot.conversation.engine import Conversation
     from models.db import get_engine
+    from models.uow import UnitOfWork
 
     engine = get_engine(settings.database_url)
-    return Wiring(settings=settings, engine=engine, conversation=Conversation(engine=engine, settings=settings))
+    return Wiring(settings=settings, engine=engine, uow=UnitOfWork(engine),
+                  conversation=Conversation(engine=engine, settings=settings))
 
 
 def serve_app() -> FastAPI:

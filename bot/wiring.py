@@ -14,12 +14,14 @@ if TYPE_CHECKING:
 
     from bot.conversation.engine import Conversation
     from models.settings import Settings
+    from models.uow import UnitOfWork
 
 
 @dataclass(frozen=True)
 class Wiring:
     settings: Settings
     engine: Engine
+    uow: UnitOfWork
     conversation: Conversation
     # platform name -> delivery adapter (notifications.base.Adapter); filled by the root
     adapters: dict[str, Any] = field(default_factory=dict)
