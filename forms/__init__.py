@@ -11,9 +11,14 @@ if TYPE_CHECKING:
 
 
 def mount(app: FastAPI, wiring: Wiring) -> None:
-    """Add the web routes: the anonymous varsling pages, the recipients' case view and the staff pages."""
+    """Add the web routes: the anonymous varsling pages, the recipients' case view and the staff pages.
+
+    The wiring is kept on `app.state` for the routes' dependencies (`forms.deps`).
+    """
+    from forms.deps import keep_wiring
     from forms.staff import mount as mount_staff
     from forms.varsling.web import mount as mount_varsling
 
+    keep_wiring(app, wiring)
     mount_varsling(app, wiring.settings)
     mount_staff(app, wiring.settings)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
@@ -12,14 +13,13 @@ if TYPE_CHECKING:
 
 def mount(app: FastAPI, settings: Settings) -> None:
     """Add the staff routes and their stylesheet. The CSRF/form-token secret is SECRET_KEY (or var/secret_key)."""
-    from pathlib import Path
-
     from fastapi.staticfiles import StaticFiles
 
-    from forms.staff.pages import router
+    from forms.staff import avvik_pages, leader_pages, oppdrag_pages, signin
     from forms.varsling.security import load_secret
 
     app.state.staff_secret = load_secret(settings)
     app.mount("/static/staff", StaticFiles(directory=str(Path(__file__).resolve().parent / "static")),
               name="staff-static")
-    app.include_router(router)
+    for module in (signin, avvik_pages, leader_pages, oppdrag_pages):
+        app.include_router(module.router)

@@ -9,29 +9,22 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-from collections.abc import Callable, Coroutine, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable, Coroutine, Mapping
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
 from fastapi import Request
 from fastapi.responses import Response
 from fastapi.routing import APIRoute
-from fastapi.templating import Jinja2Templates
-from sqlalchemy.engine import Engine
-from sqlmodel import Session
 
+from forms.templating import render as render_page
+from forms.deps import settings_of, uow_of
 from models.access import Actor
-from models.db import get_engine, read_scope, session_scope
 from models.errors import DomainError
 from models.services import org as org_svc
 from models.services import web_auth
-from models.settings import Settings
 
-FORMS_DIR = Path(__file__).resolve().parent.parent
-templates = Jinja2Templates(directory=str(FORMS_DIR / "templates"))
 COOKIE = "trad_web"
 
 CSP = ("default-src 'none'; style-src 'self'; img-src 'self' data:; form-action 'self'; "
@@ -89,26 +82,9 @@ class Me:
         return self.actor.is_leader
 
 
-@contextmanager
-def reading(engine: Engine) -> Iterator[Session]:
-    """A read-only session whose loaded rows stay usable after it ends (read_scope rolls back, which expires them)."""
-    with read_scope(engine) as s:
-        try:
-            yield s
-        finally:
-            s.expunge_all()
-
-
-def settings_of(request: Request) -> Settings:
-    return request.app.state.settings
-
-
-def engine_of(request: Request) -> Engine:
-    return get_engine(settings_of(request).database_url)
-
-
 def secret_of(request: Request) -> bytes:
-    return request.app.state.staff_secret
+    secret: bytes = request.app.state.staff_secret
+    return secret
 
 
 def csrf_for(request: Request, cookie: str) -> str:
@@ -121,12 +97,13 @@ def current(request: Request) -> Me | None:
     cookie = request.cookies.get(COOKIE, "")
     if not cookie:
         return None
-    with session_scope(engine_of(request)) as s:
-        pid = web_auth.session_person(s, cookie)
+    # A write transaction: session_person slides the expiry forward (and commits that itself).
+    with uow_of(request).write() as tx:
+        pid = web_auth.session_person(tx, cookie)
         if pid is None:
             return None
         try:
-            actor = org_svc.load_actor(s, person_id=pid)
+            actor = org_svc.load_actor(tx, person_id=pid)
         except DomainError:
             return None
     return Me(person_id=pid, actor=actor, cookie=cookie, csrf=csrf_for(request, cookie))
@@ -163,11 +140,12 @@ def set_session_cookie(request: Request, response: Response, cookie: str) -> Non
                         samesite="strict", secure=secure_cookie(request))
 
 
-def render(request: Request, name: str, context: dict[str, Any], status_code: int = 200) -> Response:
+def render(request: Request, name: str, context: Mapping[str, Any], status_code: int = 200) -> Response:
+    """A staff page: the layout's defaults (signed-in person, CSRF token, no errors) under `context`."""
     me: Me | None = context.get("me")
-    base = {"me": me, "csrf": me.csrf if me else "", "errors": {}, "notice": None, "values": {}}
+    base: dict[str, Any] = {"me": me, "csrf": me.csrf if me else "", "errors": {}, "notice": None, "values": {}}
     base.update(context)
-    return templates.TemplateResponse(request, f"staff/{name}", base, status_code=status_code)
+    return render_page(request, f"staff/{name}", base, status_code=status_code)
 
 
 def safe_next(path: str | None) -> str:
