@@ -18,8 +18,8 @@ from fastapi import Request
 from fastapi.responses import Response
 from fastapi.routing import APIRoute
 
-from forms.templating import render as render_page
 from forms.deps import settings_of, uow_of
+from forms.templating import render as render_page
 from models.access import Actor
 from models.errors import DomainError
 from models.services import org as org_svc

@@ -8,28 +8,26 @@ from typing import Any
 
 from fastapi import APIRouter, Request
 from fastapi.concurrency import run_in_threadpool
-from fastapi.responses import HTMLResponse
+from fastapi.responses import HTMLResponse, Response
 
+from forms.deps import settings_of, uow_of
+from forms.templating import render
 from forms.varsling import i18n
 from forms.varsling.security import BadToken, check_token, make_token
-from forms.varsling.web import render
-from models.db import get_engine, session_scope
-from models.errors import DomainError, ValidationFailed
-from models.services import org as org_svc
+from models.errors import ValidationFailed
 from models.services import varsling_cases as cases
-from models.settings import Settings
+from models.services import varsling_web
+from models.services.org_ref import default_org_id
+from models.uow import UnitOfWork
 
 router = APIRouter()
 SUBMIT = "varsling-submit"
 FOLLOW = "varsling-follow"
 
 
-def _settings(request: Request) -> Settings:
-    return request.app.state.settings
-
-
 def _secret(request: Request) -> bytes:
-    return request.app.state.varsling_secret
+    secret: bytes = request.app.state.varsling_secret
+    return secret
 
 
 def _base(request: Request, lang: str, title: str, org_name: str = "") -> dict[str, Any]:
@@ -40,19 +38,15 @@ def _base(request: Request, lang: str, title: str, org_name: str = "") -> dict[s
 
 def _form_context(request: Request, lang: str, *, values: dict[str, Any], errors: dict[str, str] | None = None,
                   notice: str | None = None, selected: set[int] | None = None) -> dict[str, Any]:
-    settings = _settings(request)
+    settings = settings_of(request)
     t = i18n.translator(lang)
     unit_id = int(values["unit"]) if str(values.get("unit") or "").isdigit() else None
-    with session_scope(get_engine(settings.database_url)) as s:
-        org = org_svc.default_org(s)
-        rutine = cases.current_rutine(s, org_id=org.id)  # type: ignore[arg-type]
-        plan = cases.plan_recipients(s, org_id=org.id, unit_id=unit_id,  # type: ignore[arg-type]
-                                     concerns_director=bool(values.get("concerns_director")))
-        units = [(u.id, u.path) for u in cases.units_for_form(s, org_id=org.id)]  # type: ignore[arg-type]
-        ctx = _base(request, lang, t("form_title"), org.name)
-        version = rutine.version
-    ctx.update(values=values, errors=errors or {}, notice=notice, plan=plan, selected=selected,
-               units=[{"id": i, "path": p} for i, p in units], rutine_version=version,
+    with uow_of(request).write() as tx:
+        choices = varsling_web.form_choices(session=tx, unit_id=unit_id,
+                                            concerns_director=bool(values.get("concerns_director")))
+    ctx = _base(request, lang, t("form_title"), choices.org.name)
+    ctx.update(values=values, errors=errors or {}, notice=notice, plan=choices.plan, selected=selected,
+               units=[{"id": i, "path": p} for i, p in choices.units], rutine_version=choices.rutine_version,
                limits=cases.LIMITS, alternative=settings.varsling_alternative_contact,
                token=make_token(_secret(request), SUBMIT), shown=_shown_key(values))
     return ctx
@@ -64,13 +58,13 @@ def _shown_key(values: dict[str, Any]) -> str:
 
 
 @router.get("/varsling", response_class=HTMLResponse)
-def form_page(request: Request, lang: str | None = None):  # type: ignore[no-untyped-def]
+def form_page(request: Request, lang: str | None = None) -> Response:
     lang = i18n.pick_lang(lang)
     return render(request, "varsling/form.html", _form_context(request, lang, values={}))
 
 
 @router.post("/varsling", response_class=HTMLResponse)
-async def submit(request: Request):  # type: ignore[no-untyped-def]
+async def submit(request: Request) -> Response:
     form = await request.form()
     lang = i18n.pick_lang(str(form.get("lang") or request.query_params.get("lang") or "nb"))
     t = i18n.translator(lang)
@@ -106,12 +100,11 @@ async def submit(request: Request):  # type: ignore[no-untyped-def]
 
 
 def _submit(request: Request, values: dict[str, Any], selected: set[int], nonce: str, exp: int) -> cases.Submitted:
-    settings = _settings(request)
+    settings = settings_of(request)
     today = cases.local_today(settings.tz_name)
-    with session_scope(get_engine(settings.database_url)) as s:
-        org = org_svc.default_org(s)
+    with uow_of(request).write() as tx:
         return cases.submit_varsel(
-            session=s, org_id=org.id, what=values["what"], where_when=values["where_when"],  # type: ignore[arg-type]
+            session=tx, org_id=default_org_id(tx), what=values["what"], where_when=values["where_when"],
             unit_id=int(values["unit"]) if values["unit"].isdigit() else None,
             concerns_director=values["concerns_director"], name=values["name"], contact=values["contact"],
             selected_ids=selected, form_nonce=nonce, nonce_expires_on=date.fromtimestamp(exp), today=today,
@@ -121,7 +114,7 @@ def _submit(request: Request, values: dict[str, Any], selected: set[int], nonce:
 
 # ---------------------------------------------------------------- follow-up with the receipt
 
-def _follow_login(request: Request, lang: str, *, errors: dict[str, str] | None = None, status: int = 200):  # type: ignore[no-untyped-def]
+def _follow_login(request: Request, lang: str, *, errors: dict[str, str] | None = None, status: int = 200) -> Response:
     t = i18n.translator(lang)
     ctx = _base(request, lang, t("follow_title"))
     ctx.update(errors=errors or {}, token=make_token(_secret(request), FOLLOW))
@@ -129,12 +122,12 @@ def _follow_login(request: Request, lang: str, *, errors: dict[str, str] | None 
 
 
 @router.get("/varsling/oppfolging", response_class=HTMLResponse)
-def follow_page(request: Request, lang: str | None = None):  # type: ignore[no-untyped-def]
+def follow_page(request: Request, lang: str | None = None) -> Response:
     return _follow_login(request, i18n.pick_lang(lang))
 
 
 @router.post("/varsling/oppfolging", response_class=HTMLResponse)
-async def follow(request: Request):  # type: ignore[no-untyped-def]
+async def follow(request: Request) -> Response:
     form = await request.form()
     lang = i18n.pick_lang(str(form.get("lang") or request.query_params.get("lang") or "nb"))
     t = i18n.translator(lang)
@@ -149,16 +142,16 @@ async def follow(request: Request):  # type: ignore[no-untyped-def]
         return _follow_login(request, lang, errors={"code": t("too_many")}, status=429)
     code = str(form.get("code") or "")
     message = str(form.get("message") or "")
-    settings = _settings(request)
+    settings = settings_of(request)
+    uow = uow_of(request)
 
     def work() -> cases.ReporterView:
-        with session_scope(get_engine(settings.database_url)) as s:
-            org = org_svc.default_org(s)
-            if form.get("action") == "reply":
-                return cases.reporter_reply(session=s, org_id=org.id, receipt=code, text=message,  # type: ignore[arg-type]
-                                            today=cases.local_today(settings.tz_name),
-                                            public_base_url=settings.public_base_url)
-            return cases.reporter_view(s, org_id=org.id, receipt=code)  # type: ignore[arg-type]
+        if form.get("action") != "reply":
+            return _view_only(uow, code)
+        with uow.write() as tx:
+            return cases.reporter_reply(session=tx, org_id=default_org_id(tx), receipt=code, text=message,
+                                        today=cases.local_today(settings.tz_name),
+                                        public_base_url=settings.public_base_url)
 
     try:
         view = await run_in_threadpool(work)
@@ -168,19 +161,20 @@ async def follow(request: Request):  # type: ignore[no-untyped-def]
         return _follow_login(request, lang, errors={"code": t("bad_code")}, status=404)
     except ValidationFailed as exc:
         errors = {k: (t("err_closed") if v == "closed" else i18n.error_text(lang, v)) for k, v in exc.errors.items()}
-        view = await run_in_threadpool(lambda: _view_only(settings, code))
+        view = await run_in_threadpool(_view_only, uow, code)
         return _case_page(request, lang, view, code, errors=errors, message=message, status=422)
     notice = t("reply_sent") if form.get("action") == "reply" else None
     return _case_page(request, lang, view, code, notice=notice)
 
 
-def _view_only(settings: Settings, code: str) -> cases.ReporterView:
-    with session_scope(get_engine(settings.database_url)) as s:
-        return cases.reporter_view(s, org_id=org_svc.default_org(s).id, receipt=code)  # type: ignore[arg-type]
+def _view_only(uow: UnitOfWork, code: str) -> cases.ReporterView:
+    with uow.read() as tx:
+        return cases.reporter_view(tx, org_id=default_org_id(tx), receipt=code)
 
 
-def _case_page(request: Request, lang: str, view: cases.ReporterView, code: str, *, errors: dict[str, str] | None = None,  # type: ignore[no-untyped-def]
-               notice: str | None = None, message: str = "", status: int = 200):
+def _case_page(request: Request, lang: str, view: cases.ReporterView, code: str, *,
+               errors: dict[str, str] | None = None, notice: str | None = None, message: str = "",
+               status: int = 200) -> Response:
     t = i18n.translator(lang)
     ctx = _base(request, lang, f"{t('case')} {view.ref}")
     ctx.update(v=view, code=cases.vc.format_receipt(cases.vc.normalise_receipt(code) or ""), errors=errors or {},
@@ -191,30 +185,22 @@ def _case_page(request: Request, lang: str, view: cases.ReporterView, code: str,
 # ---------------------------------------------------------------- static pages
 
 @router.get("/varsling/rutine", response_class=HTMLResponse)
-def rutine_page(request: Request, lang: str | None = None):  # type: ignore[no-untyped-def]
+def rutine_page(request: Request, lang: str | None = None) -> Response:
     lang = i18n.pick_lang(lang)
     t = i18n.translator(lang)
-    settings = _settings(request)
-    with session_scope(get_engine(settings.database_url)) as s:
-        org = org_svc.default_org(s)
-        r = cases.current_rutine(s, org_id=org.id)  # type: ignore[arg-type]
-        text, version, created = r.text, r.version, r.created_at
-    ctx = _base(request, lang, t("rutine_title"), org.name)
-    ctx.update(subtitle=f"{t('rutine_version', v=version)} ({created:%d.%m.%Y})",
-               paragraphs=[p.strip() for p in text.split("\n\n") if p.strip()])
+    with uow_of(request).write() as tx:
+        r = varsling_web.rutine_text(session=tx)
+    ctx = _base(request, lang, t("rutine_title"), r.org_name)
+    ctx.update(subtitle=f"{t('rutine_version', v=r.version)} ({r.created_at:%d.%m.%Y})",
+               paragraphs=[p.strip() for p in r.text.split("\n\n") if p.strip()])
     return render(request, "varsling/page.html", ctx)
 
 
 @router.get("/varsling/tilgjengelighet", response_class=HTMLResponse)
-def a11y_page(request: Request, lang: str | None = None):  # type: ignore[no-untyped-def]
+def a11y_page(request: Request, lang: str | None = None) -> Response:
     lang = i18n.pick_lang(lang)
     t = i18n.translator(lang)
     ctx = _base(request, lang, t("a11y_title"))
     ctx.update(paragraphs=[t("a11y_body")])
     return render(request, "varsling/page.html", ctx)
 
-
-def domain_error_page(request: Request, exc: DomainError) -> HTMLResponse:
-    ctx = _base(request, "nb", "Feil")
-    ctx.update(paragraphs=[exc.message])
-    return render(request, "varsling/page.html", ctx, status_code=exc.http_status)
