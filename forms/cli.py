@@ -5,8 +5,23 @@ from __future__ import annotations
 import sys
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
+
+if TYPE_CHECKING:
+    from models.settings import Settings
+    from models.uow import UnitOfWork
+
+
+def _open() -> tuple[Settings, UnitOfWork]:
+    """The command's settings and a unit of work on their database (this module only builds the engine)."""
+    from bot.cli import load_settings
+    from models.db import get_engine
+    from models.uow import UnitOfWork
+
+    settings = load_settings()
+    return settings, UnitOfWork(get_engine(settings.database_url))
 
 
 def register(group: click.Group) -> None:
@@ -24,20 +39,19 @@ def varsling() -> None:
 @varsling.command("keys", help="Lag nøkkelparet til en varslingsmottaker (passordfrasen skrives inn skjult).")
 @click.option("--email", required=True, help="E-postadressen til varslingsmottakeren.")
 def keys_cmd(email: str) -> None:
-    from bot.cli import load_settings
-    from models.db import session_scope
-    from models.errors import DomainError
-    from models.services import org as org_svc
+    from models.errors import DomainError, ValidationFailed
     from models.services import varsling_keys as keys
+    from models.services.org_ref import person_by_email
 
-    load_settings()
+    _, uow = _open()
     passphrase = click.prompt("Passordfrase (minst 12 tegn)", hide_input=True, confirmation_prompt=True)
     try:
-        with session_scope() as s:
-            person = org_svc.find_person_by_email(s, email=email)
-            recovery = keys.create_key(session=s, person_id=person.id, passphrase=passphrase)  # type: ignore[arg-type]
+        with uow.write() as tx:
+            person = person_by_email(tx, email=email)
+            recovery = keys.create_key(session=tx, person_id=person.id, passphrase=passphrase)
     except DomainError as exc:
-        click.echo(getattr(exc, "errors", None) and "; ".join(exc.errors.values()) or exc.message, err=True)  # type: ignore[attr-defined]
+        errors = exc.errors if isinstance(exc, ValidationFailed) else None
+        click.echo(errors and "; ".join(errors.values()) or exc.message, err=True)
         sys.exit(1)
     click.echo("Nøkkelen er laget. Gjenopprettingsnøkkel (vises bare nå – skriv den ned og lås den inne):")
     click.echo(f"  {recovery}")
@@ -46,14 +60,12 @@ def keys_cmd(email: str) -> None:
 @varsling.command("login-link", help="Send en engangslenke for innlogging til en varslingsmottaker i chat.")
 @click.option("--email", required=True)
 def login_link(email: str) -> None:
-    from bot.cli import load_settings
-    from models.db import session_scope
-    from models.services import org as org_svc
     from models.services import varsling_keys as keys
+    from models.services.org_ref import default_org_id
 
-    settings = load_settings()
-    with session_scope() as s:
-        sent = keys.send_login_link(session=s, org_id=org_svc.default_org(s).id, email=email,  # type: ignore[arg-type]
+    settings, uow = _open()
+    with uow.write() as tx:
+        sent = keys.send_login_link(session=tx, org_id=default_org_id(tx), email=email,
                                     public_base_url=settings.public_base_url)
     click.echo("Lenken er lagt i utboksen." if sent else "Fant ingen varslingsmottaker med den e-postadressen.")
     sys.exit(0 if sent else 1)
@@ -62,14 +74,12 @@ def login_link(email: str) -> None:
 @varsling.command("rutine", help="Publiser en ny versjon av varslingsrutinen fra en tekstfil.")
 @click.argument("text_file", type=click.Path(dir_okay=False, exists=True, path_type=Path))
 def rutine(text_file: Path) -> None:
-    from bot.cli import load_settings
-    from models.db import session_scope
-    from models.services import org as org_svc
     from models.services import varsling_cases as cases
+    from models.services.org_ref import default_org_id
 
-    load_settings()
-    with session_scope() as s:
-        version = cases.set_rutine(session=s, org_id=org_svc.default_org(s).id,  # type: ignore[arg-type]
+    _, uow = _open()
+    with uow.write() as tx:
+        version = cases.set_rutine(session=tx, org_id=default_org_id(tx),
                                    text=text_file.read_text(encoding="utf-8"), actor_id=None)
     click.echo(f"Varslingsrutinen er publisert som versjon {version}.")
 
@@ -78,31 +88,27 @@ def rutine(text_file: Path) -> None:
 @click.option("--dry-run", is_flag=True, help="Bare vis hvilke saker som ville blitt slettet.")
 @click.option("--only-exported", is_flag=True, help="Slett bare saker som er eksportert til arkivet.")
 def retention_cmd(dry_run: bool, only_exported: bool) -> None:
-    from bot.cli import load_settings
-    from models.db import session_scope
     from models.services import varsling_cases as cases
     from models.services import varsling_retention as retention
 
-    settings = load_settings()
+    settings, uow = _open()
     today = cases.local_today(settings.tz_name)
-    with session_scope() as s:
+    with uow.write() as tx:
         if dry_run:
             refs = [f"{v.ref}{'' if v.exported_on else ' (ikke eksportert)'}"
-                    for v in retention.expired_cases(s, today=today, retention_days=settings.varsling_retention_days)]
+                    for v in retention.expired_cases(tx, today=today, retention_days=settings.varsling_retention_days)]
             click.echo("Ville slettet: " + (", ".join(refs) or "ingen"))
             return
-        gone = retention.purge_expired(session=s, today=today, retention_days=settings.varsling_retention_days,
+        gone = retention.purge_expired(session=tx, today=today, retention_days=settings.varsling_retention_days,
                                        only_exported=only_exported)
     click.echo("Slettet: " + (", ".join(gone) or "ingen"))
 
 
 @varsling.command("reminders", help="Send påminnelser om passerte frister og eskaler til reserven (idempotent).")
 def reminders() -> None:
-    from bot.cli import load_settings
-    from models.db import session_scope
     from models.services.varsling_casework import send_varsling_deadline_reminders
 
-    load_settings()
-    with session_scope() as s:
-        n = send_varsling_deadline_reminders(session=s, now=datetime.now(UTC))
+    _, uow = _open()
+    with uow.write() as tx:
+        n = send_varsling_deadline_reminders(session=tx, now=datetime.now(UTC))
     click.echo(f"{n} påminnelser lagt i utboksen.")

@@ -16,17 +16,18 @@ def web() -> None:
 @click.option("--as", "email", required=True, help="E-postadressen til personen som skal logge inn.")
 def link_cmd(email: str) -> None:
     from bot.cli import load_settings
-    from models.db import session_scope
+    from models.db import get_engine
     from models.errors import DomainError
-    from models.services import org as org_svc
     from models.services import web_auth
+    from models.services.org_ref import default_org_id, person_by_email
+    from models.uow import UnitOfWork
 
     settings = load_settings()
     try:
-        with session_scope() as s:
-            person = org_svc.find_person_by_email(s, email=email, org_id=org_svc.default_org(s).id)
-            url = web_auth.issue_link(session=s, person_id=person.id,  # type: ignore[arg-type]
-                                      public_base_url=settings.public_base_url)
+        # This command only builds the engine; the use cases do the rest.
+        with UnitOfWork(get_engine(settings.database_url)).write() as tx:
+            person = person_by_email(tx, email=email, org_id=default_org_id(tx))
+            url = web_auth.issue_link(session=tx, person_id=person.id, public_base_url=settings.public_base_url)
     except DomainError as exc:
         click.echo(exc.message, err=True)
         sys.exit(1)

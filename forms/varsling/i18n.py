@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Protocol
+
 LANGS = ("nb", "nn", "en")
 LANG_NAMES = {"nb": "Bokmål", "nn": "Nynorsk", "en": "English"}
 
@@ -139,7 +141,13 @@ def pick_lang(value: str | None) -> str:
     return value if value in LANGS else "nb"
 
 
-def translator(lang: str):  # type: ignore[no-untyped-def]
+class Translate(Protocol):
+    def __call__(self, key: str, **kw: object) -> str: ...
+
+
+def translator(lang: str) -> Translate:
+    """The page's `t(key, **values)`: the text in `lang`, else bokmål, else the key itself."""
+
     def t(key: str, **kw: object) -> str:
         entry = _T.get(key)
         if entry is None:

@@ -28,3 +28,16 @@ def default_org_ref(session: Session) -> OrgRef:
 
 def default_org_id(session: Session) -> int:
     return default_org_ref(session).id
+
+
+@dataclass(frozen=True)
+class PersonRef:
+    id: int
+    name: str
+
+
+def person_by_email(session: Session, *, email: str, org_id: int | None = None) -> PersonRef:
+    """The active person with this e-mail (in `org_id` when given); UnknownPerson otherwise."""
+    person = org_svc.find_person_by_email(session, email=email, org_id=org_id)
+    assert person.id is not None
+    return PersonRef(id=person.id, name=person.name)
