@@ -61,11 +61,11 @@ def keys_cmd(email: str) -> None:
 @click.option("--email", required=True)
 def login_link(email: str) -> None:
     from models.services import varsling_keys as keys
-    from models.services.org_ref import default_org_id
+    from models.services.org_ref import org_id
 
     settings, uow = _open()
     with uow.write() as tx:
-        sent = keys.send_login_link(session=tx, org_id=default_org_id(tx), email=email,
+        sent = keys.send_login_link(session=tx, org_id=org_id(tx, slug=settings.org_slug), email=email,
                                     public_base_url=settings.public_base_url)
     click.echo("Lenken er lagt i utboksen." if sent else "Fant ingen varslingsmottaker med den e-postadressen.")
     sys.exit(0 if sent else 1)
@@ -75,11 +75,11 @@ def login_link(email: str) -> None:
 @click.argument("text_file", type=click.Path(dir_okay=False, exists=True, path_type=Path))
 def rutine(text_file: Path) -> None:
     from models.services import varsling_cases as cases
-    from models.services.org_ref import default_org_id
+    from models.services.org_ref import org_id
 
-    _, uow = _open()
+    settings, uow = _open()
     with uow.write() as tx:
-        version = cases.set_rutine(session=tx, org_id=default_org_id(tx),
+        version = cases.set_rutine(session=tx, org_id=org_id(tx, slug=settings.org_slug),
                                    text=text_file.read_text(encoding="utf-8"), actor_id=None)
     click.echo(f"Varslingsrutinen er publisert som versjon {version}.")
 

@@ -19,14 +19,14 @@ def link_cmd(email: str) -> None:
     from models.db import get_engine
     from models.errors import DomainError
     from models.services import web_auth
-    from models.services.org_ref import default_org_id, person_by_email
+    from models.services.org_ref import org_id, person_by_email
     from models.uow import UnitOfWork
 
     settings = load_settings()
     try:
         # This command only builds the engine; the use cases do the rest.
         with UnitOfWork(get_engine(settings.database_url)).write() as tx:
-            person = person_by_email(tx, email=email, org_id=default_org_id(tx))
+            person = person_by_email(tx, email=email, org_id=org_id(tx, slug=settings.org_slug))
             url = web_auth.issue_link(session=tx, person_id=person.id, public_base_url=settings.public_base_url)
     except DomainError as exc:
         click.echo(exc.message, err=True)

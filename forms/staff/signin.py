@@ -23,7 +23,7 @@ from forms.staff.web import (
 from forms.varsling.security import BadToken, check_token, make_token
 from models.errors import DomainError
 from models.services import web_auth
-from models.services.org_ref import default_org_id
+from models.services.org_ref import org_id
 
 router = APIRouter(route_class=StaffRoute)
 log = logging.getLogger("trad.web")
@@ -65,7 +65,7 @@ async def login_request(request: Request, background: BackgroundTasks, uow: UowD
     def send() -> None:
         try:
             with uow.write() as tx:
-                web_auth.request_link(session=tx, org_id=default_org_id(tx), email=email,
+                web_auth.request_link(session=tx, org_id=org_id(tx, slug=settings.org_slug), email=email,
                                       public_base_url=settings.public_base_url)
         except Exception:  # noqa: BLE001 - the answer is already sent; never log the address
             log.exception("sending a sign-in link failed")

@@ -23,7 +23,7 @@ from forms.varsling import entra
 from forms.varsling.mottak_web import PATH, page, secret_of, set_cookie
 from models.errors import DomainError
 from models.services import varsling_keys as keys
-from models.services.org_ref import default_org_id
+from models.services.org_ref import org_id
 from models.settings import Settings
 from models.uow import UnitOfWork
 
@@ -82,10 +82,10 @@ async def entra_start(request: Request, settings: SettingsDep) -> Response:
     return resp
 
 
-def _refuse(uow: UnitOfWork, reason: str) -> None:
+def _refuse(uow: UnitOfWork, settings: Settings, reason: str) -> None:
     """Audit a refused attempt (record_entra_refusal commits it)."""
     with uow.write() as tx:
-        keys.record_entra_refusal(tx, org_id=default_org_id(tx), reason=reason)
+        keys.record_entra_refusal(tx, org_id=org_id(tx, slug=settings.org_slug), reason=reason)
 
 
 def _spend(uow: UnitOfWork, state: str) -> bool:
@@ -95,7 +95,7 @@ def _spend(uow: UnitOfWork, state: str) -> bool:
 
 def _sign_in(uow: UnitOfWork, settings: Settings, claims: dict[str, Any]) -> str:
     with uow.write() as tx:
-        return keys.sign_in_with_entra(session=tx, org_id=default_org_id(tx), claims=claims,
+        return keys.sign_in_with_entra(session=tx, org_id=org_id(tx, slug=settings.org_slug), claims=claims,
                                        tenant_id=entra.tenant(settings))
 
 
@@ -104,18 +104,18 @@ async def _verified_claims(request: Request, uow: UnitOfWork, settings: Settings
     """The id token's claims for this returning flow, or the refusal page (each refusal audited)."""
     query = dict(request.query_params)
     if not hmac.compare_digest(str(query.get("state") or ""), str(flow["state"])):
-        await run_in_threadpool(_refuse, uow, "state")
+        await run_in_threadpool(_refuse, uow, settings, "state")
         return _entra_failed(request, 400, EXPIRED)
     if not await run_in_threadpool(_spend, uow, str(flow["state"])):
-        await run_in_threadpool(_refuse, uow, "replay")
+        await run_in_threadpool(_refuse, uow, settings, "replay")
         return _entra_failed(request, 400, "Denne innloggingen er allerede brukt. Start på nytt.")
     if query.get("error"):
-        await run_in_threadpool(_refuse, uow, "authority_error")
+        await run_in_threadpool(_refuse, uow, settings, "authority_error")
         return _entra_failed(request, 401, "Microsoft avviste innloggingen.")
     try:
         claims: dict[str, Any] = await run_in_threadpool(entra.finish, settings, flow, query)
     except entra.EntraRefused as exc:
-        await run_in_threadpool(_refuse, uow, exc.reason)
+        await run_in_threadpool(_refuse, uow, settings, exc.reason)
         return _entra_failed(request, 401, "Microsoft-innloggingen kunne ikke bekreftes. Prøv igjen.")
     return claims
 

@@ -15,7 +15,7 @@ from models.errors import DomainError, ValidationFailed
 from models.services import varsling_cases as cases
 from models.services import varsling_keys as keys
 from models.services import varsling_web
-from models.services.org_ref import default_org_id
+from models.services.org_ref import org_id
 
 router = APIRouter(prefix=PATH)
 T = TypeVar("T")
@@ -42,7 +42,7 @@ async def request_link(request: Request, uow: UowDep, settings: SettingsDep) -> 
 
     def send() -> None:
         with uow.write() as tx:
-            keys.send_login_link(session=tx, org_id=default_org_id(tx), email=str(form.get("email") or ""),
+            keys.send_login_link(session=tx, org_id=org_id(tx, slug=settings.org_slug), email=str(form.get("email") or ""),
                                  public_base_url=settings.public_base_url)
 
     await run_in_threadpool(send)

@@ -17,7 +17,7 @@ from forms.varsling.security import BadToken, check_token, make_token
 from models.errors import ValidationFailed
 from models.services import varsling_cases as cases
 from models.services import varsling_web
-from models.services.org_ref import default_org_id
+from models.services.org_ref import org_id
 from models.uow import UnitOfWork
 
 router = APIRouter()
@@ -42,7 +42,7 @@ def _form_context(request: Request, lang: str, *, values: dict[str, Any], errors
     t = i18n.translator(lang)
     unit_id = int(values["unit"]) if str(values.get("unit") or "").isdigit() else None
     with uow_of(request).write() as tx:
-        choices = varsling_web.form_choices(session=tx, unit_id=unit_id,
+        choices = varsling_web.form_choices(session=tx, org_slug=settings.org_slug, unit_id=unit_id,
                                             concerns_director=bool(values.get("concerns_director")))
     ctx = _base(request, lang, t("form_title"), choices.org.name)
     ctx.update(values=values, errors=errors or {}, notice=notice, plan=choices.plan, selected=selected,
@@ -104,7 +104,7 @@ def _submit(request: Request, values: dict[str, Any], selected: set[int], nonce:
     today = cases.local_today(settings.tz_name)
     with uow_of(request).write() as tx:
         return cases.submit_varsel(
-            session=tx, org_id=default_org_id(tx), what=values["what"], where_when=values["where_when"],
+            session=tx, org_id=org_id(tx, slug=settings.org_slug), what=values["what"], where_when=values["where_when"],
             unit_id=int(values["unit"]) if values["unit"].isdigit() else None,
             concerns_director=values["concerns_director"], name=values["name"], contact=values["contact"],
             selected_ids=selected, form_nonce=nonce, nonce_expires_on=date.fromtimestamp(exp), today=today,
@@ -147,9 +147,9 @@ async def follow(request: Request) -> Response:
 
     def work() -> cases.ReporterView:
         if form.get("action") != "reply":
-            return _view_only(uow, code)
+            return _view_only(uow, settings.org_slug, code)
         with uow.write() as tx:
-            return cases.reporter_reply(session=tx, org_id=default_org_id(tx), receipt=code, text=message,
+            return cases.reporter_reply(session=tx, org_id=org_id(tx, slug=settings.org_slug), receipt=code, text=message,
                                         today=cases.local_today(settings.tz_name),
                                         public_base_url=settings.public_base_url)
 
@@ -161,15 +161,15 @@ async def follow(request: Request) -> Response:
         return _follow_login(request, lang, errors={"code": t("bad_code")}, status=404)
     except ValidationFailed as exc:
         errors = {k: (t("err_closed") if v == "closed" else i18n.error_text(lang, v)) for k, v in exc.errors.items()}
-        view = await run_in_threadpool(_view_only, uow, code)
+        view = await run_in_threadpool(_view_only, uow, settings.org_slug, code)
         return _case_page(request, lang, view, code, errors=errors, message=message, status=422)
     notice = t("reply_sent") if form.get("action") == "reply" else None
     return _case_page(request, lang, view, code, notice=notice)
 
 
-def _view_only(uow: UnitOfWork, code: str) -> cases.ReporterView:
+def _view_only(uow: UnitOfWork, slug: str, code: str) -> cases.ReporterView:
     with uow.read() as tx:
-        return cases.reporter_view(tx, org_id=default_org_id(tx), receipt=code)
+        return cases.reporter_view(tx, org_id=org_id(tx, slug=slug), receipt=code)
 
 
 def _case_page(request: Request, lang: str, view: cases.ReporterView, code: str, *,
@@ -189,7 +189,7 @@ def rutine_page(request: Request, lang: str | None = None) -> Response:
     lang = i18n.pick_lang(lang)
     t = i18n.translator(lang)
     with uow_of(request).write() as tx:
-        r = varsling_web.rutine_text(session=tx)
+        r = varsling_web.rutine_text(session=tx, org_slug=settings_of(request).org_slug)
     ctx = _base(request, lang, t("rutine_title"), r.org_name)
     ctx.update(subtitle=f"{t('rutine_version', v=r.version)} ({r.created_at:%d.%m.%Y})",
                paragraphs=[p.strip() for p in r.text.split("\n\n") if p.strip()])

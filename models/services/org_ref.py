@@ -1,16 +1,19 @@
 """The organisation a request serves, as a plain typed value for the edges.
 
-Why: `org.default_org` returns the table row, whose `id` is typed optional; every edge then
-needed a `type: ignore` to pass it on. This gives them an `int` (and the name) once.
+Why: `org.default_org` returns the table row (whose `id` is typed optional, so every edge
+needed a `type: ignore`) and looks TRAD_ORG up in the process environment itself. Here the
+caller passes the slug from the settings the composition root wired, and gets an `int`.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlmodel import Session
+from sqlmodel import Session, col, select
 
+from models.errors import NotFound
 from models.services import org as org_svc
+from models.tables import Organisation
 
 
 @dataclass(frozen=True)
@@ -19,15 +22,17 @@ class OrgRef:
     name: str
 
 
-def default_org_ref(session: Session) -> OrgRef:
-    """The organisation served by default (TRAD_ORG, else the first one); NotFound when there is none."""
-    org = org_svc.default_org(session)
-    assert org.id is not None  # a stored row
+def org_ref(session: Session, *, slug: str) -> OrgRef:
+    """The organisation `slug` names (TRAD_ORG), else the first one; NotFound when there is none."""
+    org = session.exec(select(Organisation).where(Organisation.slug == slug)).first() \
+        or session.exec(select(Organisation).order_by(col(Organisation.id))).first()
+    if org is None or org.id is None:
+        raise NotFound("Databasen har ingen kommune ennå. Kjør «trad demo» eller «trad org import».")
     return OrgRef(id=org.id, name=org.name)
 
 
-def default_org_id(session: Session) -> int:
-    return default_org_ref(session).id
+def org_id(session: Session, *, slug: str) -> int:
+    return org_ref(session, slug=slug).id
 
 
 @dataclass(frozen=True)

@@ -19,7 +19,7 @@ from models.services import varsling_cases as cases
 from models.services import varsling_casework as work
 from models.services import varsling_keys as keys
 from models.services._tx import writes
-from models.services.org_ref import OrgRef, default_org_ref
+from models.services.org_ref import OrgRef, org_ref
 from models.tables.varsling import Varsel
 
 
@@ -73,9 +73,9 @@ class FormChoices:
 
 
 @writes
-def form_choices(*, session: Session, unit_id: int | None, concerns_director: bool) -> FormChoices:
+def form_choices(*, session: Session, org_slug: str, unit_id: int | None, concerns_director: bool) -> FormChoices:
     """What the anonymous form offers: the units, who would receive it, and the rutine's version."""
-    org = default_org_ref(session)
+    org = org_ref(session, slug=org_slug)
     rutine = cases.current_rutine(session, org_id=org.id)
     plan = cases.plan_recipients(session, org_id=org.id, unit_id=unit_id, concerns_director=concerns_director)
     units = [(u.id, u.path) for u in cases.units_for_form(session, org_id=org.id) if u.id is not None]
@@ -91,8 +91,8 @@ class RutineText:
 
 
 @writes
-def rutine_text(*, session: Session) -> RutineText:
-    org = default_org_ref(session)
+def rutine_text(*, session: Session, org_slug: str) -> RutineText:
+    org = org_ref(session, slug=org_slug)
     r = cases.current_rutine(session, org_id=org.id)
     return RutineText(org_name=org.name, text=r.text, version=r.version, created_at=r.created_at)
 
