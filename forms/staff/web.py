@@ -1,4 +1,4 @@
-"""Plumbing for the staff pages: templates, security headers, the signed-in person, CSRF.
+"""Plumbing for the staff pages: security headers, the signed-in person, CSRF, the page layout.
 
 Why a route class for headers: every staff response (pages, redirects, errors) must carry
 `Cache-Control: no-store` and a script-free CSP, and a class on the router cannot be
