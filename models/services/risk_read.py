@@ -106,7 +106,8 @@ def matrix_for_units(session: Session, *, org_id: int, unit_ids: set[int] | None
     return RiskMatrix(cells=tuple(tuple(r) for r in grid), after=after)
 
 
-def scope_units(session: Session, actor: Actor, unit_id: int | None) -> set[int] | None:
+def scope_units(session: Session, actor: Actor, unit_id: int | None,
+                denied: str = "Bare ledere kan se risikobildet for en enhet.") -> set[int] | None:
     """The units an actor reads: a unit (a sector is a unit too) and all below, or all they manage.
 
     None means the whole kommune (org-wide roles only). Employees without a line role get
@@ -119,7 +120,7 @@ def scope_units(session: Session, actor: Actor, unit_id: int | None) -> set[int]
     if actor.org_wide:
         return None
     if not actor.is_leader:
-        raise PermissionDenied("Bare ledere kan se risikobildet for en enhet.")
+        raise PermissionDenied(denied)
     return set(actor.managed_unit_ids)
 
 
