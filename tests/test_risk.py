@@ -10,9 +10,8 @@ from sqlmodel import select
 from models.errors import NotFound, PermissionDenied, ValidationFailed
 from models.messages import Reply
 from models.services import avvik as avvik_svc
-from models.services import escalation
+from models.services import escalation, risk_read
 from models.services import risk as svc
-from models.services import risk_read
 from models.tables import AuditEntry, OutboxMessage, Risk, RiskEscalation
 
 SOON = date.today() + timedelta(days=60)
