@@ -170,3 +170,20 @@ def test_top_risks_with_tiltak_and_linked_avvik(session, org):
     top = risk_read.top_risks(session=session, actor_id=org.people["kommunalsjef"], limit=1)
     assert [(v.title, v.risk_before, len(v.tiltak), v.linked_avvik) for v in top] == [("Høy risiko", 12, 1, (a.number,))]
     assert [v.id for v in risk_read.top_risks(session=session, actor_id=org.people["leder"])] == [high.id, low.id]
+
+
+def test_thresholds_from_settings_and_configure(monkeypatch, session, org):
+    from models.settings import Settings
+
+    monkeypatch.setenv("RISK_ESCALATE_SECTOR", "8")
+    monkeypatch.setenv("RISK_ESCALATE_TOP", "12")
+    t = escalation.Thresholds.from_settings(Settings())
+    assert t == escalation.Thresholds(sector=8, top=12)
+    assert escalation.Thresholds.from_settings(Settings(_env_file=None)) == t  # the environment decides
+    escalation.configure(t)
+    try:
+        svc.add_risk(session=session, actor_id=org.people["leder"], data=_input())  # 9: sector only
+        assert _escalations(session) == {(org.people["kommunalsjef"], "risk_escalation")}
+    finally:
+        escalation.configure(escalation.Thresholds())
+    assert escalation.current() == escalation.Thresholds(15, 20)

@@ -26,7 +26,7 @@ class Tilsyn(SQLModel, table=True):
 
 class TilsynFinding(SQLModel, table=True):
     __tablename__ = "tilsyn_finding"
-    __table_args__ = (Index("ix_tilsyn_finding_due", "org_id", "status", "deadline"),)
+    __table_args__ = (Index("ix_tilsyn_finding_due", "status", "deadline"),)
     id: int | None = Field(default=None, primary_key=True)
     org_id: int = Field(foreign_key="organisation.id")
     tilsyn_id: int = Field(foreign_key="tilsyn.id", index=True)

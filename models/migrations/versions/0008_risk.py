@@ -90,9 +90,10 @@ def upgrade() -> None:
     sa.UniqueConstraint('org_id', 'number', name='uq_risk_org_number')
     )
     with op.batch_alter_table('risk', schema=None) as batch_op:
-        batch_op.create_index('ix_risk_org_review', ['org_id', 'status', 'review_date'], unique=False)
+        batch_op.create_index('ix_risk_org_top', ['org_id', 'status', 'risk_before'], unique=False)
+        batch_op.create_index('ix_risk_review_due', ['status', 'review_date'], unique=False)
         batch_op.create_index(batch_op.f('ix_risk_owner_id'), ['owner_id'], unique=False)
-        batch_op.create_index('ix_risk_unit_status', ['unit_id', 'status', 'risk_before'], unique=False)
+        batch_op.create_index('ix_risk_unit_matrix', ['unit_id', 'status', 'probability_before', 'consequence_before', 'probability_after', 'consequence_after'], unique=False)
 
     op.create_table('risk_escalation',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -186,7 +187,7 @@ def upgrade() -> None:
     sa.PrimaryKeyConstraint('id')
     )
     with op.batch_alter_table('tilsyn_finding', schema=None) as batch_op:
-        batch_op.create_index('ix_tilsyn_finding_due', ['org_id', 'status', 'deadline'], unique=False)
+        batch_op.create_index('ix_tilsyn_finding_due', ['status', 'deadline'], unique=False)
         batch_op.create_index(batch_op.f('ix_tilsyn_finding_owner_id'), ['owner_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_tilsyn_finding_tilsyn_id'), ['tilsyn_id'], unique=False)
 
@@ -221,9 +222,10 @@ def downgrade() -> None:
 
     op.drop_table('risk_escalation')
     with op.batch_alter_table('risk', schema=None) as batch_op:
-        batch_op.drop_index('ix_risk_unit_status')
+        batch_op.drop_index('ix_risk_unit_matrix')
         batch_op.drop_index(batch_op.f('ix_risk_owner_id'))
-        batch_op.drop_index('ix_risk_org_review')
+        batch_op.drop_index('ix_risk_review_due')
+        batch_op.drop_index('ix_risk_org_top')
 
     op.drop_table('risk')
     with op.batch_alter_table('calendar_feed_token', schema=None) as batch_op:
