@@ -187,3 +187,30 @@ def test_thresholds_from_settings_and_configure(monkeypatch, session, org):
     finally:
         escalation.configure(escalation.Thresholds())
     assert escalation.current() == escalation.Thresholds(15, 20)
+
+
+def test_read_side_query_count_does_not_grow_with_the_risks(session, org, engine):
+    from sqlalchemy import event
+
+    statements: list[str] = []
+
+    def count(*_args):
+        statements.append("x")
+
+    def reads(n_risks: int) -> int:
+        for _ in range(n_risks):
+            r = svc.add_risk(session=session, actor_id=org.people["leder"], data=_input())
+            svc.add_risk_tiltak(session=session, actor_id=org.people["leder"], risk_id=r.id, description="Tiltak",
+                                deadline=SOON)
+        session.commit()  # a new transaction: the actor is read again, as in a new request
+        statements.clear()
+        event.listen(engine, "before_cursor_execute", count)
+        try:
+            top = risk_read.top_risks(session=session, actor_id=org.people["kommunalsjef"], limit=50)
+            risk_read.risk_matrix(session=session, actor_id=org.people["kommunalsjef"])
+        finally:
+            event.remove(engine, "before_cursor_execute", count)
+        assert all(len(v.tiltak) == 1 for v in top)
+        return len(statements)
+
+    assert reads(2) == reads(10)
