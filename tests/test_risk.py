@@ -214,3 +214,31 @@ def test_read_side_query_count_does_not_grow_with_the_risks(session, org, engine
         return len(statements)
 
     assert reads(2) == reads(10)
+
+
+def test_thresholds_out_of_order_are_refused():
+    with pytest.raises(ValueError, match="RISK_ESCALATE_TOP"):
+        escalation.Thresholds(sector=20, top=15)
+
+
+def test_two_writers_escalating_at_once_send_once(engine, session, org):
+    """Two workers escalate the same avvik in the same instant: one row and one message per recipient."""
+    from models.tables import Avvik
+    from tests.concurrency import at_once
+    from tests.conftest import AutoEndSession
+
+    a = avvik_svc.report_avvik(session=session, reporter_id=org.people["ansatt"], data=avvik_svc.AvvikInput(
+        category="hms", description="Brann i søppelrom", occurred_at=datetime.now(UTC) - timedelta(hours=1),
+        probability=4, consequence=5))
+    session.commit()
+
+    def escalate() -> int:
+        with AutoEndSession(engine, expire_on_commit=False) as s:
+            n = escalation.escalate_avvik(s, s.get(Avvik, a.id))
+            s.commit()
+            return n
+
+    got, errors = at_once(escalate)
+    assert not errors and sorted(got) in ([0, 2], [1, 1])
+    assert len(session.exec(select(RiskEscalation)).all()) == 2
+    assert len(session.exec(select(OutboxMessage).where(OutboxMessage.kind == "risk_escalation")).all()) == 2

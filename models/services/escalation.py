@@ -34,6 +34,11 @@ class Thresholds:
     sector: int = 15
     top: int = 20
 
+    def __post_init__(self) -> None:
+        # Refused at start-up (the root builds this from the settings), not discovered on the first serious risk.
+        if not 1 <= self.sector <= self.top <= 25:
+            raise ValueError("RISK_ESCALATE_SECTOR and RISK_ESCALATE_TOP must satisfy 1 ≤ sector ≤ top ≤ 25")
+
     @classmethod
     def from_settings(cls, settings: Any) -> Thresholds:
         return cls(sector=settings.risk_escalate_sector, top=settings.risk_escalate_top)
