@@ -151,7 +151,7 @@ def responsible_people(session: Session, activity: ArshjulActivity) -> list[int]
             q = q.where(col(PersonRole.unit_id).in_(org.subtree_ids(session, {activity.unit_id}) or {-1}))
         else:
             q = q.where(col(Person.unit_id).in_(org.subtree_ids(session, {activity.unit_id}) or {-1}))
-    return sorted(set(session.exec(q).all()))  # type: ignore[arg-type]
+    return sorted({pid for pid in session.exec(q).all() if pid is not None})
 
 
 def is_responsible(session: Session, actor: Actor, activity: ArshjulActivity) -> bool:

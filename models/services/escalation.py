@@ -81,8 +81,8 @@ def _role_holders(session: Session, *, org_id: int, role: str, unit_ids: list[in
     q = (select(Person.id).join(PersonRole, col(PersonRole.person_id) == col(Person.id))
          .where(PersonRole.org_id == org_id, PersonRole.role == role, Person.active == True))  # noqa: E712
     if unit_ids is not None:
-        q = q.where(PersonRole.unit_id.in_(unit_ids or [-1]))  # type: ignore[union-attr]
-    return sorted(set(session.exec(q).all()))  # type: ignore[arg-type]
+        q = q.where(col(PersonRole.unit_id).in_(unit_ids or [-1]))
+    return sorted({pid for pid in session.exec(q).all() if pid is not None})
 
 
 def escalate_risk(session: Session, risk: Risk, *, thresholds: Thresholds | None = None) -> int:
@@ -176,7 +176,7 @@ def my_escalations(*, session: Session, actor_id: int, only_open: bool = True, l
     """What was escalated to me, newest first (for the home page and «mine varsler»)."""
     q = select(RiskEscalation).where(RiskEscalation.recipient_id == actor_id)
     if only_open:
-        q = q.where(RiskEscalation.acknowledged_at.is_(None))  # type: ignore[union-attr]
-    rows = session.exec(q.order_by(RiskEscalation.sent_at.desc()).limit(limit)).all()  # type: ignore[attr-defined]
+        q = q.where(col(RiskEscalation.acknowledged_at).is_(None))
+    rows = session.exec(q.order_by(col(RiskEscalation.sent_at).desc()).limit(limit)).all()
     return [EscalationView(id=r.id, subject=r.subject, subject_id=r.subject_id, level=r.level, score=r.score,  # type: ignore[arg-type]
                            sent_at=r.sent_at, acknowledged_at=r.acknowledged_at) for r in rows]
