@@ -103,6 +103,12 @@ class Settings(BaseSettings):
     teams_rate_per_second: float = Field(default=50.0, alias="TEAMS_RATE_PER_SECOND")
     teams_conversation_rate_per_second: float = Field(default=7.0, alias="TEAMS_CONVERSATION_RATE_PER_SECOND")
 
+    # Risk escalation (issue 11): a risk or avvik scoring at least this goes to the sector's kommunalsjef / the top.
+    risk_escalate_sector: int = Field(default=15, ge=1, le=25, alias="RISK_ESCALATE_SECTOR")
+    risk_escalate_top: int = Field(default=20, ge=1, le=25, alias="RISK_ESCALATE_TOP")
+    # Daily: risk reviews due, tilsyn finding deadlines, årshjul activities at their lead time (each sent once).
+    governance_reminder_schedule: str = Field(default="15 7 * * *", alias="GOVERNANCE_REMINDER_SCHEDULE")
+
     @model_validator(mode="after")
     def _refuse_placeholders(self) -> Settings:
         for name in ("slack_bot_token", "slack_signing_secret", "slack_app_token", "teams_app_password", "secret_key",

@@ -1,14 +1,19 @@
 """All SQLModel tables. Importing this package registers every table on SQLModel.metadata."""
 
+from models.tables.arshjul import ArshjulActivity, CalendarFeedToken
 from models.tables.audit import AuditEntry
 from models.tables.avvik import Avvik, AvvikEvent, Tiltak
 from models.tables.internkontroll import ChecklistAnswer, ChecklistItem, ChecklistRun, ChecklistTemplate
 from models.tables.messaging import ChatIdentity, DialogState, InboundEvent, OutboxMessage
 from models.tables.oppdrag import Oppdrag, OppdragUnit, OppdragUpdate
 from models.tables.org import Counter, Organisation, Person, PersonRole, Unit
+from models.tables.risk import Risk, RiskAvvikLink, RiskEscalation, RiskTiltak
+from models.tables.tilsyn import Tilsyn, TilsynFinding
 
 __all__ = [
     "AuditEntry", "Avvik", "AvvikEvent", "ChatIdentity", "ChecklistAnswer", "ChecklistItem", "ChecklistRun",
     "ChecklistTemplate", "Counter", "DialogState", "InboundEvent", "Oppdrag", "OppdragUnit", "OppdragUpdate",
     "Organisation", "OutboxMessage", "Person", "PersonRole", "Tiltak", "Unit",
+    "ArshjulActivity", "CalendarFeedToken", "Risk", "RiskAvvikLink", "RiskEscalation", "RiskTiltak", "Tilsyn",
+    "TilsynFinding",
 ]
