@@ -12,19 +12,21 @@ used in queries: a type checker sees `Avvik.status.in_(...)` as a method of `str
   passing its `None` on as a foreign key would be a bug, so it raises instead.
 - `table_of(Model)`: the Core `Table`, for the plain INSERT / UPDATE / upserts that hot
   paths use instead of the unit of work.
+- `rows_affected(result)`: how many rows an UPDATE or DELETE run by `session.execute` touched.
+  (DML goes through `execute`, not `exec`: `exec` is for queries that return rows.)
 - `SelectOf[Model]` / `SelectRows[A, B]`: names for what `select(...)` returns, for
   functions that build a query and let the caller order, limit or count it.
 """
 
 from __future__ import annotations
 
-from typing import Protocol, TypeAlias, TypeVar
+from typing import Any, Protocol, TypeAlias, TypeVar
 
-from sqlalchemy import Table, inspect
+from sqlalchemy import CursorResult, Result, Table, inspect
 from sqlmodel import SQLModel, col
 from sqlmodel.sql.expression import Select, SelectOfScalar
 
-__all__ = ["SelectOf", "SelectRows", "col", "pk", "table_of"]
+__all__ = ["SelectOf", "SelectRows", "col", "pk", "rows_affected", "table_of"]
 
 T = TypeVar("T")
 
@@ -53,3 +55,10 @@ def table_of(model: type[SQLModel]) -> Table:
     if not isinstance(table, Table):
         raise TypeError(f"{model.__name__} is not mapped to a single table")
     return table
+
+
+def rows_affected(result: Result[Any]) -> int:
+    """The row count of an UPDATE or DELETE (what `session.execute` returns for one is a cursor result)."""
+    if not isinstance(result, CursorResult):
+        raise TypeError("rows_affected() needs the result of an UPDATE or DELETE")
+    return int(result.rowcount or 0)
