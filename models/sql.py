@@ -13,7 +13,8 @@ used in queries: a type checker sees `Avvik.status.in_(...)` as a method of `str
 - `table_of(Model)`: the Core `Table`, for the plain INSERT / UPDATE / upserts that hot
   paths use instead of the unit of work.
 - `rows_affected(result)`: how many rows an UPDATE or DELETE run by `session.execute` touched.
-  (DML goes through `execute`, not `exec`: `exec` is for queries that return rows.)
+  (DML goes through `execute`, not `exec`: `exec` is for queries that return rows, and
+  the tests' session ends its read transaction after each `exec`.)
 - `SelectOf[Model]` / `SelectRows[A, B]`: names for what `select(...)` returns, for
   functions that build a query and let the caller order, limit or count it.
 """
