@@ -1,4 +1,6 @@
-"""Anonymous varsling, the reporter's side: the rutine, who receives, conflict of interest, submission.
+"""Anonymous varsling, the reporter's side: who receives, conflict of interest, submission, follow-up.
+
+The rutine itself lives in `varsling_rutine` (its names are re-exported here).
 
 Every rule lives here, not in the web routes: the routes only translate forms and codes.
 Field problems are raised as `ValidationFailed` whose `.errors` values are stable codes
