@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import random
 import unicodedata
+from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 
 from sqlmodel import Session, select
@@ -17,6 +18,7 @@ from sqlmodel import Session, select
 from models.periods import period_of
 from models.risk import risk_score
 from models.services import org as org_svc
+from models.sql import pk
 from models.tables import (
     Avvik,
     AvvikEvent,
@@ -104,6 +106,40 @@ def _slug(text: str) -> str:
     return "".join(c if c.isalnum() else "." for c in t).strip(".").replace("..", ".")
 
 
+@dataclass
+class _Demo:
+    """What the seeding steps share: the session, the one random source (so the same seed gives
+    the same data), and the units and people made so far."""
+
+    session: Session
+    rng: random.Random
+    now: datetime
+    oid: int
+    units: dict[str, int] = field(default_factory=dict)  # unit or sector name -> id
+    sector_of: dict[str, str] = field(default_factory=dict)  # unit name -> sector name
+    emails: set[str] = field(default_factory=set)
+    sector_heads: dict[str, Person] = field(default_factory=dict)
+    leaders: dict[str, Person] = field(default_factory=dict)
+    staff: dict[str, list[Person]] = field(default_factory=dict)
+
+    def person(self, name: str, unit_id: int, email: str | None = None) -> Person:
+        if email is None:
+            base = _slug(name)
+            email, n = f"{base}@{DOMAIN}", 2
+            while email in self.emails:
+                email, n = f"{base}{n}@{DOMAIN}", n + 1
+        self.emails.add(email)
+        p = Person(org_id=self.oid, email=email, name=name, unit_id=unit_id, created_at=self.now - timedelta(days=400))
+        self.session.add(p)
+        return p
+
+    def random_name(self) -> str:
+        return f"{self.rng.choice(FIRST)} {self.rng.choice(LAST)}"
+
+    def role(self, p: Person, r: str, unit_id: int | None = None) -> None:
+        self.session.add(PersonRole(org_id=self.oid, person_id=pk(p), role=r, unit_id=unit_id))
+
+
 def seed_demo(*, session: Session, seed: int = 2026, if_empty: bool = False, now: datetime | None = None,
               tz: str = "Europe/Oslo", history_days: int = 365) -> str:
     """Seed Øyer kommune. With if_empty, do nothing when an organisation already exists."""
@@ -118,91 +154,90 @@ def seed_demo(*, session: Session, seed: int = 2026, if_empty: bool = False, now
     org = Organisation(slug="oyer", name="Øyer kommune (demo)")
     session.add(org)
     session.flush()
-    oid: int = org.id  # type: ignore[assignment]
-    top = org_svc.ensure_unit_path(session, org_id=oid, path="Kommunedirektøren")
-    top.kind = "top"
-    units: dict[str, int] = {}
-    sector_of: dict[str, str] = {}
-    for sector, names in SECTORS.items():
-        for name in names:
-            u = org_svc.ensure_unit_path(session, org_id=oid, path=f"{sector}/{name}")
-            units[name] = u.id  # type: ignore[assignment]
-            sector_of[name] = sector
-        units[sector] = org_svc.unit_by_path(session, org_id=oid, path=sector).id  # type: ignore[union-attr]
-    used: set[str] = set()
-
-    def person(name: str, unit_id: int, email: str | None = None) -> Person:
-        if email is None:
-            base = _slug(name)
-            email, n = f"{base}@{DOMAIN}", 2
-            while email in used:
-                email, n = f"{base}{n}@{DOMAIN}", n + 1
-        used.add(email)
-        p = Person(org_id=oid, email=email, name=name, unit_id=unit_id, created_at=now - timedelta(days=400))
-        session.add(p)
-        return p
-
-    def name() -> str:
-        return f"{rng.choice(FIRST)} {rng.choice(LAST)}"
-
-    def role(p: Person, r: str, unit_id: int | None = None) -> None:
-        session.add(PersonRole(org_id=oid, person_id=p.id, role=r, unit_id=unit_id))  # type: ignore[arg-type]
-
-    top_id: int = top.id  # type: ignore[assignment]
-    direktor = person("Randi Kommunedirektør", top_id, f"kommunedirektor@{DOMAIN}")
-    admin = person("Tore Tråd-admin", top_id, f"admin@{DOMAIN}")
-    hr = person("Hanne HR-sjef", top_id, f"hr.sjef@{DOMAIN}")
+    demo = _Demo(session=session, rng=rng, now=now, oid=pk(org))
+    top_id = _seed_units(demo)
+    direktor = _seed_people(demo, top_id)
+    _seed_checklist(demo, tz)
+    n_avvik = _seed_avvik_history(demo, history_days)
+    session.add(Counter(org_id=demo.oid, name="avvik", value=n_avvik))
+    _seed_oppdrag(demo, direktor)
+    session.add(Counter(org_id=demo.oid, name="oppdrag", value=len(OPPDRAG)))
     session.flush()
-    role(direktor, "kommunedirektør")
-    role(admin, "admin")
-    role(hr, "varslingsmottaker")
-    sector_heads: dict[str, Person] = {}
+    return (f"Demo lagt inn: {org.name} med {len(demo.units) - len(SECTORS)} enheter i {len(SECTORS)} sektorer, "
+            f"{len(demo.emails)} ansatte, {n_avvik} avvik siste år, {len(OPPDRAG)} oppdrag og Alvers sjekkliste. "
+            f"Prøv: trad chat --as leder.aurvoll@{DOMAIN}")
+
+
+def _seed_units(demo: _Demo) -> int:
+    """The unit tree under the kommunedirektør; returns the top unit's id."""
+    top = org_svc.ensure_unit_path(demo.session, org_id=demo.oid, path="Kommunedirektøren")
+    top.kind = "top"
+    for sector, unit_names in SECTORS.items():
+        for unit_name in unit_names:
+            u = org_svc.ensure_unit_path(demo.session, org_id=demo.oid, path=f"{sector}/{unit_name}")
+            demo.units[unit_name] = pk(u)
+            demo.sector_of[unit_name] = sector
+        sector_unit = org_svc.unit_by_path(demo.session, org_id=demo.oid, path=sector)
+        assert sector_unit is not None  # made along the way by ensure_unit_path
+        demo.units[sector] = pk(sector_unit)
+    return pk(top)
+
+
+def _seed_people(demo: _Demo, top_id: int) -> Person:
+    """Every role: the kommunedirektør (returned), admin, kommunalsjefer, leaders, staff, varslingsmottakere."""
+    session = demo.session
+    direktor = demo.person("Randi Kommunedirektør", top_id, f"kommunedirektor@{DOMAIN}")
+    admin = demo.person("Tore Tråd-admin", top_id, f"admin@{DOMAIN}")
+    hr = demo.person("Hanne HR-sjef", top_id, f"hr.sjef@{DOMAIN}")
+    session.flush()
+    demo.role(direktor, "kommunedirektør")
+    demo.role(admin, "admin")
+    demo.role(hr, "varslingsmottaker")
     for sector in SECTORS:
-        p = person(f"{name()} (kommunalsjef)".replace(" (kommunalsjef)", ""), units[sector],
-                   f"kommunalsjef.{_slug(sector).split('.')[0]}@{DOMAIN}")
+        p = demo.person(demo.random_name(), demo.units[sector], f"kommunalsjef.{_slug(sector).split('.')[0]}@{DOMAIN}")
         session.flush()
-        role(p, "kommunalsjef", units[sector])
-        sector_heads[sector] = p
-    leaders: dict[str, Person] = {}
-    staff: dict[str, list[Person]] = {}
+        demo.role(p, "kommunalsjef", demo.units[sector])
+        demo.sector_heads[sector] = p
     counter = 0
     for unit_name, size in UNIT_SIZE.items():
         short = _slug(unit_name).split(".")[0]
-        leader = person(name(), units[unit_name], f"leder.{short}@{DOMAIN}")
+        leader = demo.person(demo.random_name(), demo.units[unit_name], f"leder.{short}@{DOMAIN}")
         session.flush()
-        role(leader, "leder", units[unit_name])
-        leaders[unit_name] = leader
-        staff[unit_name] = []
+        demo.role(leader, "leder", demo.units[unit_name])
+        demo.leaders[unit_name] = leader
+        demo.staff[unit_name] = []
         for _ in range(size - 1):
             counter += 1
-            p = person(name(), units[unit_name], f"ansatt{counter}@{DOMAIN}")
-            staff[unit_name].append(p)
+            demo.staff[unit_name].append(demo.person(demo.random_name(), demo.units[unit_name],
+                                                     f"ansatt{counter}@{DOMAIN}"))
     session.flush()
-    verneombud = staff["Tekniske tjenester"][0]
-    role(verneombud, "varslingsmottaker")
-    ext = person("Advokat Aasen (ekstern)", top_id, f"advokat.varsling@{DOMAIN}")
+    demo.role(demo.staff["Tekniske tjenester"][0], "varslingsmottaker")  # the verneombud
+    ext = demo.person("Advokat Aasen (ekstern)", top_id, f"advokat.varsling@{DOMAIN}")
     session.flush()
-    role(ext, "varslingsmottaker")
+    demo.role(ext, "varslingsmottaker")
+    return direktor
 
-    # Internkontroll: Alver kommune's common checklist, answered per tertial.
+
+def _seed_checklist(demo: _Demo, tz: str) -> None:
+    """Internkontroll: Alver kommune's common checklist, answered per tertial."""
+    session, rng, now, oid = demo.session, demo.rng, demo.now, demo.oid
     tpl = ChecklistTemplate(org_id=oid, name="Felles sjekkliste for leiarar (Alver)", recurrence="tertial")
     session.add(tpl)
     session.flush()
     items = []
     for i, (purpose, typ, text) in enumerate(CHECKLIST):
-        it = ChecklistItem(org_id=oid, template_id=tpl.id, purpose=purpose, type=typ, text=text, position=i)  # type: ignore[arg-type]
+        it = ChecklistItem(org_id=oid, template_id=pk(tpl), purpose=purpose, type=typ, text=text, position=i)
         session.add(it)
         items.append(it)
     session.flush()
     current = period_of(now, "tertial", tz)
-    periods = [current.previous().previous(), current.previous(), current]
-    for per in periods:
+    for per in [current.previous().previous(), current.previous(), current]:
         start, end = per.bounds_utc(tz)
-        for unit_name, leader in leaders.items():
+        for unit_name, leader in demo.leaders.items():
             share = 0.45 if per == current else 0.95
             if rng.random() > 0.9 and per != current:
                 continue  # some units never answered that tertial
-            run = ChecklistRun(org_id=oid, template_id=tpl.id, unit_id=units[unit_name], period=per.key,  # type: ignore[arg-type]
+            run = ChecklistRun(org_id=oid, template_id=pk(tpl), unit_id=demo.units[unit_name], period=per.key,
                                created_at=max(start, min(now, end) - timedelta(days=20)))
             session.add(run)
             session.flush()
@@ -211,72 +246,89 @@ def seed_demo(*, session: Session, seed: int = 2026, if_empty: bool = False, now
                     continue
                 ans = rng.choices(["ja", "nei", "ikke_relevant"], weights=[80, 12, 8])[0]
                 at = min(now - timedelta(hours=1), start + (min(now, end) - start) * rng.random())
-                session.add(ChecklistAnswer(org_id=oid, run_id=run.id, item_id=it.id, answer=ans,  # type: ignore[arg-type]
+                session.add(ChecklistAnswer(org_id=oid, run_id=pk(run), item_id=pk(it), answer=ans,
                                             comment="Planlagt neste måned" if ans == "nei" else None,
                                             answered_by_id=leader.id, answered_at=at))
 
-    # A year of avvik history with tiltak and status events.
-    n_avvik = 0
+
+def _seed_avvik_history(demo: _Demo, history_days: int) -> int:
+    """A year of avvik history with tiltak and status events; returns how many avvik."""
     all_units = list(UNIT_SIZE)
     weights = [UNIT_SIZE[u] for u in all_units]
-    for _ in range(int(1.3 * history_days)):
-        unit_name = rng.choices(all_units, weights=weights)[0]
-        category = rng.choice(SECTOR_CATEGORIES[sector_of[unit_name]])
-        title, desc = rng.choice(AVVIK_TEXTS[category])
-        age = rng.random() ** 1.2 * history_days
-        created = now - timedelta(days=age, minutes=rng.randint(0, 600))
-        p, c = rng.randint(1, 5), rng.choices([1, 2, 3, 4, 5], weights=[20, 35, 25, 15, 5])[0]
-        reporter = rng.choice(staff[unit_name])
-        leader = leaders[unit_name]
-        n_avvik += 1
-        if age > 60:
-            status = rng.choices(["lukket", "tiltak_iverksatt", "under_behandling"], weights=[88, 8, 4])[0]
-        elif age > 14:
-            status = rng.choices(["lukket", "tiltak_iverksatt", "under_behandling", "meldt"], weights=[55, 25, 12, 8])[0]
-        else:
-            status = rng.choices(["meldt", "under_behandling", "tiltak_iverksatt", "lukket"], weights=[45, 25, 15, 15])[0]
-        closed_at = created + timedelta(days=rng.uniform(2, min(45, max(2.5, age * 0.9)))) if status == "lukket" else None
-        if closed_at and closed_at > now:
-            closed_at = now - timedelta(hours=1)
-        a = Avvik(org_id=oid, number=n_avvik, category=category, unit_id=units[unit_name], reporter_id=reporter.id,
-                  assignee_id=leader.id if status != "meldt" else None, title=title, description=desc,
-                  occurred_at=created - timedelta(hours=rng.randint(0, 20)), location=unit_name,
-                  probability=p, consequence=c, risk=risk_score(p, c), status=status, source="chat",
-                  immediate_action="Situasjonen ble håndtert på stedet." if rng.random() < 0.6 else "",
-                  conclusion="Tiltak gjennomført og rutinen er gjennomgått med personalet." if closed_at else None,
-                  effect_evaluation="Ingen nye hendelser etter tiltaket." if closed_at else None,
-                  created_at=created, updated_at=closed_at or created, closed_at=closed_at)
-        session.add(a)
-        session.flush()
-        session.add(AvvikEvent(org_id=oid, avvik_id=a.id, at=created, actor_id=reporter.id, kind="reported",  # type: ignore[arg-type]
-                               to_status="meldt"))
-        if status != "meldt":
-            session.add(AvvikEvent(org_id=oid, avvik_id=a.id, at=created + timedelta(hours=20), actor_id=leader.id,  # type: ignore[arg-type]
-                                   kind="taken", from_status="meldt", to_status="under_behandling"))
-        if status in ("tiltak_iverksatt", "lukket"):
-            deadline = (created + timedelta(days=rng.randint(7, 40))).date()
-            done = closed_at - timedelta(hours=2) if closed_at else None
-            session.add(Tiltak(org_id=oid, avvik_id=a.id, description="Gjennomgå rutinen med alle ansatte på personalmøte",  # type: ignore[arg-type]
-                               owner_id=leader.id, deadline=deadline, created_by_id=leader.id,  # type: ignore[arg-type]
-                               created_at=created + timedelta(days=1), done_at=done))
-            session.add(AvvikEvent(org_id=oid, avvik_id=a.id, at=created + timedelta(days=1), actor_id=leader.id,  # type: ignore[arg-type]
-                                   kind="tiltak", from_status="under_behandling", to_status="tiltak_iverksatt"))
-        if closed_at:
-            session.add(AvvikEvent(org_id=oid, avvik_id=a.id, at=closed_at, actor_id=leader.id, kind="closed",  # type: ignore[arg-type]
-                                   from_status="tiltak_iverksatt", to_status="lukket", comment=a.conclusion))
-    session.add(Counter(org_id=oid, name="avvik", value=n_avvik))
+    n_avvik = int(1.3 * history_days)
+    for number in range(1, n_avvik + 1):
+        unit_name = demo.rng.choices(all_units, weights=weights)[0]
+        avvik = _random_avvik(demo, number, unit_name, history_days)
+        _avvik_events(demo, avvik, demo.leaders[unit_name])
+    return n_avvik
 
-    # Oppdrag from the oppdragsbrev, across Alver's categories, with delegation and history.
+
+def _random_avvik(demo: _Demo, number: int, unit_name: str, history_days: int) -> Avvik:
+    """One plausible avvik in the unit, stored; older ones are more often closed."""
+    rng, now = demo.rng, demo.now
+    category = rng.choice(SECTOR_CATEGORIES[demo.sector_of[unit_name]])
+    title, desc = rng.choice(AVVIK_TEXTS[category])
+    age = rng.random() ** 1.2 * history_days
+    created = now - timedelta(days=age, minutes=rng.randint(0, 600))
+    prob, cons = rng.randint(1, 5), rng.choices([1, 2, 3, 4, 5], weights=[20, 35, 25, 15, 5])[0]
+    reporter = rng.choice(demo.staff[unit_name])
+    leader = demo.leaders[unit_name]
+    if age > 60:
+        status = rng.choices(["lukket", "tiltak_iverksatt", "under_behandling"], weights=[88, 8, 4])[0]
+    elif age > 14:
+        status = rng.choices(["lukket", "tiltak_iverksatt", "under_behandling", "meldt"], weights=[55, 25, 12, 8])[0]
+    else:
+        status = rng.choices(["meldt", "under_behandling", "tiltak_iverksatt", "lukket"], weights=[45, 25, 15, 15])[0]
+    closed_at = created + timedelta(days=rng.uniform(2, min(45, max(2.5, age * 0.9)))) if status == "lukket" else None
+    if closed_at and closed_at > now:
+        closed_at = now - timedelta(hours=1)
+    a = Avvik(org_id=demo.oid, number=number, category=category, unit_id=demo.units[unit_name],
+              reporter_id=reporter.id, assignee_id=leader.id if status != "meldt" else None, title=title,
+              description=desc, occurred_at=created - timedelta(hours=rng.randint(0, 20)), location=unit_name,
+              probability=prob, consequence=cons, risk=risk_score(prob, cons), status=status, source="chat",
+              immediate_action="Situasjonen ble håndtert på stedet." if rng.random() < 0.6 else "",
+              conclusion="Tiltak gjennomført og rutinen er gjennomgått med personalet." if closed_at else None,
+              effect_evaluation="Ingen nye hendelser etter tiltaket." if closed_at else None,
+              created_at=created, updated_at=closed_at or created, closed_at=closed_at)
+    demo.session.add(a)
+    demo.session.flush()
+    return a
+
+
+def _avvik_events(demo: _Demo, a: Avvik, leader: Person) -> None:
+    """The status history (and the tiltak) that got the avvik to its status."""
+    session, oid, avvik_id, created, closed_at = demo.session, demo.oid, pk(a), a.created_at, a.closed_at
+    session.add(AvvikEvent(org_id=oid, avvik_id=avvik_id, at=created, actor_id=a.reporter_id, kind="reported",
+                           to_status="meldt"))
+    if a.status != "meldt":
+        session.add(AvvikEvent(org_id=oid, avvik_id=avvik_id, at=created + timedelta(hours=20), actor_id=leader.id,
+                               kind="taken", from_status="meldt", to_status="under_behandling"))
+    if a.status in ("tiltak_iverksatt", "lukket"):
+        deadline = (created + timedelta(days=demo.rng.randint(7, 40))).date()
+        done = closed_at - timedelta(hours=2) if closed_at else None
+        session.add(Tiltak(org_id=oid, avvik_id=avvik_id, description="Gjennomgå rutinen med alle ansatte på personalmøte",
+                           owner_id=pk(leader), deadline=deadline, created_by_id=leader.id,
+                           created_at=created + timedelta(days=1), done_at=done))
+        session.add(AvvikEvent(org_id=oid, avvik_id=avvik_id, at=created + timedelta(days=1), actor_id=leader.id,
+                               kind="tiltak", from_status="under_behandling", to_status="tiltak_iverksatt"))
+    if closed_at:
+        session.add(AvvikEvent(org_id=oid, avvik_id=avvik_id, at=closed_at, actor_id=leader.id, kind="closed",
+                               from_status="tiltak_iverksatt", to_status="lukket", comment=a.conclusion))
+
+
+def _seed_oppdrag(demo: _Demo, direktor: Person) -> None:
+    """Oppdrag from the oppdragsbrev, across Alver's categories, with delegation and history."""
     from models.vocabulary import OPPDRAG_CATEGORIES
 
+    session, rng, now = demo.session, demo.rng, demo.now
     year_start = datetime(now.year, 1, 15, 9, tzinfo=UTC)
     parent_id = None
     for n, (title, cat, sector, delegated, status, progress) in enumerate(OPPDRAG, start=1):
-        owner = sector_heads[sector] if sector else direktor
+        owner = demo.sector_heads[sector] if sector else direktor
         if len(delegated) == 1:
-            owner = leaders[delegated[0]]
+            owner = demo.leaders[delegated[0]]
         last = now - timedelta(days=rng.choice([3, 10, 40, 70]))
-        o = Oppdrag(org_id=oid, number=n, title=title, category=OPPDRAG_CATEGORIES[cat], owner_id=owner.id,  # type: ignore[arg-type]
+        o = Oppdrag(org_id=demo.oid, number=n, title=title, category=OPPDRAG_CATEGORIES[cat], owner_id=pk(owner),
                     deadline=date(now.year, 12, 31) if n % 3 else date(now.year, rng.choice([6, 9, 11]), 30),
                     status=status, progress=progress, created_at=year_start, updated_at=last,
                     last_status_at=last if status != "ikke_startet" else None,
@@ -287,13 +339,7 @@ def seed_demo(*, session: Session, seed: int = 2026, if_empty: bool = False, now
         if n == 9:
             parent_id = o.id
         for d in delegated:
-            session.add(OppdragUnit(oppdrag_id=o.id, unit_id=units[d]))  # type: ignore[arg-type]
+            session.add(OppdragUnit(oppdrag_id=pk(o), unit_id=demo.units[d]))
         if status != "ikke_startet":
-            session.add(OppdragUpdate(org_id=oid, oppdrag_id=o.id, at=last, actor_id=owner.id, status=status,  # type: ignore[arg-type]
+            session.add(OppdragUpdate(org_id=demo.oid, oppdrag_id=pk(o), at=last, actor_id=owner.id, status=status,
                                       progress=progress, comment="Statusoppdatering fra oppdragseier."))
-    session.add(Counter(org_id=oid, name="oppdrag", value=len(OPPDRAG)))
-    session.flush()
-    total = len(used)
-    return (f"Demo lagt inn: {org.name} med {len(units) - len(SECTORS)} enheter i {len(SECTORS)} sektorer, "
-            f"{total} ansatte, {n_avvik} avvik siste år, {len(OPPDRAG)} oppdrag og Alvers sjekkliste. "
-            f"Prøv: trad chat --as leder.aurvoll@{DOMAIN}")

@@ -8,6 +8,7 @@ from datetime import date
 from sqlmodel import Session
 
 from models.services import org as org_svc
+from models.sql import pk
 from models.tables import (
     ChecklistItem,
     ChecklistTemplate,
@@ -29,7 +30,7 @@ class TestOrg:
     oppdrag: dict[str, int] = field(default_factory=dict)
 
 
-PEOPLE = [
+PEOPLE: list[tuple[str, str, str, list[tuple[str, str | None]]]] = [
     # key, name, unit path, roles (role, led-unit path or None)
     ("ansatt", "Kari Ansatt", "Oppvekst/Aurvoll skole", []),
     ("ansatt2", "Per Kollega", "Oppvekst/Solvang skole", []),
@@ -48,22 +49,24 @@ def make_test_org(session: Session, *, slug: str = "testkommune") -> TestOrg:
     org = Organisation(slug=slug, name="Testkommune")
     session.add(org)
     session.flush()
-    t = TestOrg(org_id=org.id)  # type: ignore[arg-type]
+    t = TestOrg(org_id=pk(org))
     for path in ("Oppvekst/Aurvoll skole", "Oppvekst/Solvang skole", "Helse og omsorg/Hjemmebaserte tjenester",
                  "Helse og omsorg/Institusjonstjenester"):
         u = org_svc.ensure_unit_path(session, org_id=t.org_id, path=path)
-        t.units[path] = u.id  # type: ignore[assignment]
+        t.units[path] = pk(u)
     for path in ("Oppvekst", "Helse og omsorg"):
-        t.units[path] = org_svc.unit_by_path(session, org_id=t.org_id, path=path).id  # type: ignore[union-attr]
+        sector = org_svc.unit_by_path(session, org_id=t.org_id, path=path)
+        assert sector is not None
+        t.units[path] = pk(sector)
     for key, name, unit, roles in PEOPLE:
         email = f"{key}@{slug}.no"
         p = Person(org_id=t.org_id, email=email, name=name, unit_id=t.units[unit])
         session.add(p)
         session.flush()
-        t.people[key] = p.id  # type: ignore[assignment]
+        t.people[key] = pk(p)
         t.emails[key] = email
         for role, led in roles:
-            session.add(PersonRole(org_id=t.org_id, person_id=p.id, role=role, unit_id=t.units[led] if led else None))  # type: ignore[arg-type]
+            session.add(PersonRole(org_id=t.org_id, person_id=pk(p), role=role, unit_id=t.units[led] if led else None))
     tpl = ChecklistTemplate(org_id=t.org_id, name="Felles sjekkliste for leiarar", recurrence="tertial")
     session.add(tpl)
     session.flush()
@@ -71,10 +74,10 @@ def make_test_org(session: Session, *, slug: str = "testkommune") -> TestOrg:
         ("Leiardialog", "Leiardialog", "Er det gjennomført leiarsamtale med underordna leiar?"),
         ("HMS", "HMS", "Er vernerunde gjennomført?"),
     ]):
-        item = ChecklistItem(org_id=t.org_id, template_id=tpl.id, purpose=purpose, type=typ, text=text, position=i)  # type: ignore[arg-type]
+        item = ChecklistItem(org_id=t.org_id, template_id=pk(tpl), purpose=purpose, type=typ, text=text, position=i)
         session.add(item)
         session.flush()
-        t.items.append(item.id)  # type: ignore[arg-type]
+        t.items.append(pk(item))
     for n, (key, title, owner, unit) in enumerate([
         ("skolebibliotek", "Utrede felles skolebibliotek", "leder", "Oppvekst/Aurvoll skole"),
         ("vernerunde", "Vernerunde i alle enheter", "kommunalsjef", "Oppvekst/Solvang skole"),
@@ -83,7 +86,7 @@ def make_test_org(session: Session, *, slug: str = "testkommune") -> TestOrg:
                     owner_id=t.people[owner], deadline=date(2027, 6, 30))
         session.add(o)
         session.flush()
-        session.add(OppdragUnit(oppdrag_id=o.id, unit_id=t.units[unit]))  # type: ignore[arg-type]
-        t.oppdrag[key] = o.id  # type: ignore[assignment]
+        session.add(OppdragUnit(oppdrag_id=pk(o), unit_id=t.units[unit]))
+        t.oppdrag[key] = pk(o)
     session.commit()
     return t

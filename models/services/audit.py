@@ -8,13 +8,14 @@ from typing import Any
 from sqlalchemy.sql import Insert
 from sqlmodel import Session
 
+from models.sql import table_of
 from models.tables import AuditEntry
 from models.tables._common import utcnow
 
 
 @lru_cache(maxsize=1)
 def _insert() -> Insert:
-    return AuditEntry.__table__.insert()  # type: ignore[attr-defined]
+    return table_of(AuditEntry).insert()
 
 
 def record(session: Session, *, org_id: int | None, actor_id: int | None, action: str, entity: str,

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from functools import lru_cache
 
-from sqlalchemy import Select, func, or_, true
+from sqlalchemy import func, or_, true
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.sql import Insert
 from sqlmodel import Session, select
@@ -21,6 +21,7 @@ from models.errors import InvalidTransition, NotFound, PermissionDenied, Validat
 from models.risk import risk_score
 from models.services import audit, org, outbox
 from models.services._tx import writes
+from models.sql import SelectOf, SelectRows, col, pk, table_of
 from models.tables import Avvik, AvvikEvent, Person, Tiltak, Unit
 from models.tables._common import utcnow
 from models.vocabulary import AVVIK_CATEGORIES, AVVIK_STATUSES, OPEN_AVVIK_STATUSES
@@ -96,7 +97,7 @@ def _event(session: Session, avvik: Avvik, *, actor_id: int | None, kind: str, t
 
 @lru_cache(maxsize=1)
 def _event_insert() -> Insert:
-    return AvvikEvent.__table__.insert()  # type: ignore[attr-defined]
+    return table_of(AvvikEvent).insert()
 
 
 def _notify_reporter(session: Session, avvik: Avvik, *, key: str, what: str, tiltak: Tiltak | None = None) -> None:
@@ -125,7 +126,7 @@ def report_avvik(*, session: Session, reporter_id: int, data: AvvikInput, source
         raise ValidationFailed({"unit_id": "Velg en enhet i din kommune."})
     avvik = Avvik(
         org_id=actor.org_id, number=org.next_number(session, org_id=actor.org_id, name="avvik"),
-        category=clean.category, unit_id=unit.id, reporter_id=reporter_id, title=clean.title or "",  # type: ignore[arg-type]
+        category=clean.category, unit_id=pk(unit), reporter_id=reporter_id, title=clean.title or "",
         description=clean.description, occurred_at=clean.occurred_at, location=clean.location,
         probability=clean.probability, consequence=clean.consequence,
         risk=risk_score(clean.probability, clean.consequence), immediate_action=clean.immediate_action,
@@ -147,7 +148,7 @@ def report_avvik(*, session: Session, reporter_id: int, data: AvvikInput, source
                  entity_id=avvik.id)
     outbox.enqueue(session, org_id=avvik.org_id, dedupe_key=f"avvik:{avvik.id}:receipt", kind="avvik_receipt",
                    recipient_person_id=reporter_id, payload=notices.receipt_to_reporter(avvik, unit))
-    for leader in org.leaders_for_unit(session, unit_id=unit.id, exclude=reporter_id):  # type: ignore[arg-type]
+    for leader in org.leaders_for_unit(session, unit_id=pk(unit), exclude=reporter_id):
         outbox.enqueue(session, org_id=avvik.org_id, dedupe_key=f"avvik:{avvik.id}:leader:{leader.id}",
                        kind="avvik_new", recipient_person_id=leader.id,
                        payload=notices.new_avvik_to_leader(avvik, unit, actor.name))
@@ -232,7 +233,8 @@ def add_tiltak(*, session: Session, actor_id: int, avvik_id: int, description: s
         raise InvalidTransition("Avviket er lukket. Gjenåpne det før du legger til tiltak.")
     if errors:
         raise ValidationFailed(errors)
-    tiltak = Tiltak(org_id=avvik.org_id, avvik_id=avvik.id, description=text, owner_id=owner.id,  # type: ignore[arg-type, union-attr]
+    assert owner is not None  # no error, so the owner was found
+    tiltak = Tiltak(org_id=avvik.org_id, avvik_id=pk(avvik), description=text, owner_id=pk(owner),
                     deadline=deadline, created_by_id=actor_id)
     session.add(tiltak)
     previous = avvik.status
@@ -246,9 +248,9 @@ def add_tiltak(*, session: Session, actor_id: int, avvik_id: int, description: s
     audit.record(session, org_id=avvik.org_id, actor_id=actor_id, action="avvik.tiltak_added", entity="avvik",
                  entity_id=avvik.id, detail={"tiltak_id": tiltak.id})
     _notify_reporter(session, avvik, key=f"tiltak:{tiltak.id}", what="Ditt avvik førte til tiltak", tiltak=tiltak)
-    if owner.id != actor_id:  # type: ignore[union-attr]
+    if owner.id != actor_id:
         outbox.enqueue(session, org_id=avvik.org_id, dedupe_key=f"tiltak:{tiltak.id}:owner", kind="tiltak_owner",
-                       recipient_person_id=owner.id, payload=notices.tiltak_to_owner(avvik, tiltak))  # type: ignore[union-attr]
+                       recipient_person_id=owner.id, payload=notices.tiltak_to_owner(avvik, tiltak))
     return tiltak
 
 
@@ -327,18 +329,18 @@ def reopen_avvik(*, session: Session, actor_id: int, avvik_id: int, reason: str)
 def list_my_avvik(*, session: Session, person_id: int, include_closed: bool = False, limit: int = 50) -> list[Avvik]:
     """Avvik I reported, handle, or own a tiltak in."""
     owned = select(Tiltak.avvik_id).where(Tiltak.owner_id == person_id)
-    q = select(Avvik).where(or_(Avvik.reporter_id == person_id, Avvik.assignee_id == person_id,
-                                Avvik.id.in_(owned)))  # type: ignore[union-attr]
+    q = select(Avvik).where(or_(col(Avvik.reporter_id) == person_id, col(Avvik.assignee_id) == person_id,
+                                col(Avvik.id).in_(owned)))
     if not include_closed:
-        q = q.where(Avvik.status.in_(OPEN_AVVIK_STATUSES))  # type: ignore[attr-defined]
-    return list(session.exec(q.order_by(Avvik.created_at.desc()).limit(limit)).all())  # type: ignore[attr-defined]
+        q = q.where(col(Avvik.status).in_(OPEN_AVVIK_STATUSES))
+    return list(session.exec(q.order_by(col(Avvik.created_at).desc()).limit(limit)).all())
 
 
 def list_unit_avvik(*, session: Session, actor_id: int, unit_id: int | None = None, only_open: bool = True,
                     limit: int = 100) -> list[Avvik]:
     """A leader's view: their units and every unit below, oldest first. Others get PermissionDenied."""
     q = _unit_avvik_query(session, org.load_actor(session, person_id=actor_id), unit_id, only_open)
-    return list(session.exec(q.order_by(Avvik.created_at.asc()).limit(limit)).all())  # type: ignore[attr-defined]
+    return list(session.exec(q.order_by(col(Avvik.created_at).asc()).limit(limit)).all())
 
 
 def count_unit_avvik(*, session: Session, actor_id: int, unit_id: int | None = None, only_open: bool = True) -> int:
@@ -347,7 +349,7 @@ def count_unit_avvik(*, session: Session, actor_id: int, unit_id: int | None = N
     return int(session.exec(select(func.count()).select_from(q.subquery())).one())
 
 
-def _unit_avvik_query(session: Session, actor: Actor, unit_id: int | None, only_open: bool) -> Select:  # type: ignore[type-arg]
+def _unit_avvik_query(session: Session, actor: Actor, unit_id: int | None, only_open: bool) -> SelectOf[Avvik]:
     if not actor.is_leader:
         raise PermissionDenied("Bare ledere kan se avvik for en hel enhet.")
     # Filter on units alone when we have them: they already pin the organisation, and an
@@ -355,38 +357,38 @@ def _unit_avvik_query(session: Session, actor: Actor, unit_id: int | None, only_
     if unit_id is not None:
         if not actor.manages(unit_id):
             raise PermissionDenied("Du er ikke leder for denne enheten.")
-        q = select(Avvik).where(Avvik.unit_id.in_(org.subtree_ids(session, {unit_id})))  # type: ignore[attr-defined]
+        q = select(Avvik).where(col(Avvik.unit_id).in_(org.subtree_ids(session, {unit_id})))
     elif not actor.org_wide:
-        q = select(Avvik).where(Avvik.unit_id.in_(actor.managed_unit_ids))  # type: ignore[attr-defined]
+        q = select(Avvik).where(col(Avvik.unit_id).in_(actor.managed_unit_ids))
     else:
         q = select(Avvik).where(Avvik.org_id == actor.org_id)
     if only_open:
-        q = q.where(Avvik.status.in_(OPEN_AVVIK_STATUSES))  # type: ignore[attr-defined]
+        q = q.where(col(Avvik.status).in_(OPEN_AVVIK_STATUSES))
     return q
 
 
 def history(*, session: Session, actor_id: int, avvik_id: int) -> list[AvvikEvent]:
     get_avvik(session=session, actor_id=actor_id, avvik_id=avvik_id)
-    return list(session.exec(select(AvvikEvent).where(AvvikEvent.avvik_id == avvik_id).order_by(AvvikEvent.id)).all())
+    return list(session.exec(select(AvvikEvent).where(AvvikEvent.avvik_id == avvik_id).order_by(col(AvvikEvent.id))).all())
 
 
 def list_tiltak(*, session: Session, actor_id: int, avvik_id: int) -> list[Tiltak]:
     get_avvik(session=session, actor_id=actor_id, avvik_id=avvik_id)
-    return list(session.exec(select(Tiltak).where(Tiltak.avvik_id == avvik_id).order_by(Tiltak.id)).all())
+    return list(session.exec(select(Tiltak).where(Tiltak.avvik_id == avvik_id).order_by(col(Tiltak.id))).all())
 
 
-def overdue_tiltak_query(actor: Actor, today: date, *, include_owned: bool = True) -> Select:  # type: ignore[type-arg]
+def overdue_tiltak_query(actor: Actor, today: date, *, include_owned: bool = True) -> SelectRows[Tiltak, Avvik]:
     """The rule for «tiltak past deadline that this person should see»: (Tiltak, Avvik) rows.
 
     Open tiltak whose deadline has passed, on open avvik in the units the person manages
     (the whole organisation when org-wide) and, with `include_owned`, tiltak they own.
     Callers add ordering and limits; the nudge and the leader's web page share this rule.
     """
-    managed = true() if actor.org_wide else Avvik.unit_id.in_(actor.managed_unit_ids or {-1})  # type: ignore[attr-defined]
-    who = or_(managed, Tiltak.owner_id == actor.person_id) if include_owned else managed
-    return (select(Tiltak, Avvik).join(Avvik, Avvik.id == Tiltak.avvik_id)
-            .where(Tiltak.org_id == actor.org_id, Tiltak.done_at.is_(None), Tiltak.deadline < today,  # type: ignore[union-attr]
-                   Avvik.status.in_(OPEN_AVVIK_STATUSES), who))  # type: ignore[attr-defined]
+    managed = true() if actor.org_wide else col(Avvik.unit_id).in_(actor.managed_unit_ids or {-1})
+    who = or_(managed, col(Tiltak.owner_id) == actor.person_id) if include_owned else managed
+    return (select(Tiltak, Avvik).join(Avvik, col(Avvik.id) == Tiltak.avvik_id)
+            .where(Tiltak.org_id == actor.org_id, col(Tiltak.done_at).is_(None), Tiltak.deadline < today,
+                   col(Avvik.status).in_(OPEN_AVVIK_STATUSES), who))
 
 
 def status_label(status: str) -> str:

@@ -15,6 +15,7 @@ from models.errors import NotFound, PermissionDenied, ValidationFailed
 from models.periods import Period, period_of
 from models.services import audit, org
 from models.services._tx import writes
+from models.sql import col, pk
 from models.tables import ChecklistAnswer, ChecklistItem, ChecklistRun, ChecklistTemplate, Unit
 from models.tables._common import utcnow
 from models.vocabulary import CHECK_ANSWERS
@@ -45,7 +46,7 @@ def list_checklist(*, session: Session, actor_id: int, now: datetime | None = No
     actor = org.load_actor(session, person_id=actor_id)
     if not actor.led_unit_ids:
         return []
-    units = session.exec(select(Unit).where(Unit.id.in_(actor.led_unit_ids)).order_by(Unit.path)).all()  # type: ignore[union-attr]
+    units = session.exec(select(Unit).where(col(Unit.id).in_(actor.led_unit_ids)).order_by(col(Unit.path))).all()
     templates = session.exec(select(ChecklistTemplate).where(ChecklistTemplate.org_id == actor.org_id,
                                                              ChecklistTemplate.active == True)).all()  # noqa: E712
     out: list[DueItem] = []
@@ -53,20 +54,20 @@ def list_checklist(*, session: Session, actor_id: int, now: datetime | None = No
         period = current_period(tpl, now).key
         items = session.exec(select(ChecklistItem).where(ChecklistItem.template_id == tpl.id,
                                                          ChecklistItem.active == True)  # noqa: E712
-                             .order_by(ChecklistItem.position, ChecklistItem.id)).all()
+                             .order_by(col(ChecklistItem.position), col(ChecklistItem.id))).all()
         for unit in units:
             run = session.exec(select(ChecklistRun).where(ChecklistRun.template_id == tpl.id,
                                                           ChecklistRun.unit_id == unit.id,
                                                           ChecklistRun.period == period)).first()
-            answers = {}
+            answers: dict[int, ChecklistAnswer] = {}
             if run is not None:
                 answers = {a.item_id: a for a in session.exec(select(ChecklistAnswer).where(ChecklistAnswer.run_id == run.id))}
             for item in items:
-                a = answers.get(item.id)
+                a = answers.get(pk(item))
                 if a is not None and not include_answered:
                     continue
-                out.append(DueItem(unit_id=unit.id, unit_name=unit.name, template_id=tpl.id, template_name=tpl.name,  # type: ignore[arg-type]
-                                   period=period, item_id=item.id, purpose=item.purpose, type=item.type,  # type: ignore[arg-type]
+                out.append(DueItem(unit_id=pk(unit), unit_name=unit.name, template_id=pk(tpl), template_name=tpl.name,
+                                   period=period, item_id=pk(item), purpose=item.purpose, type=item.type,
                                    text=item.text, answer=a.answer if a else None, comment=a.comment if a else None))
     return out
 
@@ -104,13 +105,13 @@ def answer_check_item(*, session: Session, actor_id: int, unit_id: int, item_id:
     run = session.exec(select(ChecklistRun).where(ChecklistRun.template_id == tpl.id, ChecklistRun.unit_id == unit_id,
                                                   ChecklistRun.period == period)).first()
     if run is None:
-        run = ChecklistRun(org_id=actor.org_id, template_id=tpl.id, unit_id=unit_id, period=period)  # type: ignore[arg-type]
+        run = ChecklistRun(org_id=actor.org_id, template_id=pk(tpl), unit_id=unit_id, period=period)
         session.add(run)
         session.flush()
     row = session.exec(select(ChecklistAnswer).where(ChecklistAnswer.run_id == run.id,
                                                      ChecklistAnswer.item_id == item_id)).first()
     if row is None:
-        row = ChecklistAnswer(org_id=actor.org_id, run_id=run.id, item_id=item_id, answer=answer)  # type: ignore[arg-type]
+        row = ChecklistAnswer(org_id=actor.org_id, run_id=pk(run), item_id=item_id, answer=answer)
     row.answer = answer
     row.comment = text or None
     row.answered_by_id = actor_id
@@ -123,7 +124,7 @@ def answer_check_item(*, session: Session, actor_id: int, unit_id: int, item_id:
 
         category = "hms" if "hms" in (item.purpose + item.type).lower() else "rutinebrudd"
         # report_avvik commits: the answer and the avvik land together in this transaction.
-        avvik = report_avvik.__wrapped__(  # type: ignore[attr-defined]
+        avvik = report_avvik.__wrapped__(
             session=session, reporter_id=actor_id, source="checklist",
             data=AvvikInput(category=category, title=f"Sjekkpunkt besvart «nei»: {item.text}"[:200],
                             description=text, occurred_at=utcnow(), probability=2, consequence=2, unit_id=unit_id),

@@ -7,6 +7,7 @@ from sqlmodel import Session, select
 from models.errors import UnknownPerson
 from models.services import org
 from models.services._tx import writes
+from models.sql import col, pk
 from models.tables import ChatIdentity, Person
 from models.tables._common import utcnow
 
@@ -44,7 +45,7 @@ def link_identity(*, session: Session, platform: str, workspace: str, user_id: s
         ident.conversation_ref = conversation_ref
     ident.updated_at = utcnow()
     session.add(ident)
-    return person.id  # type: ignore[return-value]
+    return pk(person)
 
 
 @writes
@@ -57,8 +58,8 @@ def save_conversation_ref(*, session: Session, platform: str, workspace: str, us
     ident = find_identity(session=session, platform=platform, workspace=workspace, user_id=user_id)
     if ident is None:
         if org_id is None:
-            org_id = org.default_org(session).id
-        ident = ChatIdentity(org_id=org_id, platform=platform, workspace=workspace, user_id=user_id)  # type: ignore[arg-type]
+            org_id = pk(org.default_org(session))
+        ident = ChatIdentity(org_id=org_id, platform=platform, workspace=workspace, user_id=user_id)
     ident.conversation_ref = conversation_ref
     if email:
         ident.email = email.strip().lower()
@@ -80,4 +81,4 @@ def retire_identity(*, session: Session, platform: str, workspace: str, user_id:
 def identities_for_person(*, session: Session, person_id: int) -> list[ChatIdentity]:
     return list(session.exec(select(ChatIdentity).where(ChatIdentity.person_id == person_id,
                                                         ChatIdentity.active == True)  # noqa: E712
-                             .order_by(ChatIdentity.updated_at.desc())).all())  # type: ignore[attr-defined]
+                             .order_by(col(ChatIdentity.updated_at).desc())).all())

@@ -14,6 +14,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
 from models.services._tx import writes
+from models.sql import col, rows_affected, table_of
 from models.tables import InboundEvent
 from models.tables._common import utcnow
 
@@ -25,7 +26,7 @@ def claim_event(*, session: Session, platform: str, event_id: str) -> bool:
     """True when this delivery should be processed now."""
     now = utcnow()
     dialect = session.get_bind().dialect.name
-    table = InboundEvent.__table__  # type: ignore[attr-defined]
+    table = table_of(InboundEvent)
     ins = (postgresql.insert(table) if dialect == "postgresql" else sqlite.insert(table)).values(
         platform=platform, event_id=event_id, status="processing", received_at=now, updated_at=now)
     try:
@@ -60,5 +61,5 @@ def finish_event(*, session: Session, platform: str, event_id: str, ok: bool = T
 
 @writes
 def prune_events(*, session: Session, older_than: timedelta = timedelta(days=2)) -> int:
-    result = session.execute(delete(InboundEvent).where(InboundEvent.received_at < utcnow() - older_than))  # type: ignore[arg-type]
-    return int(result.rowcount or 0)
+    result = session.execute(delete(InboundEvent).where(col(InboundEvent.received_at) < utcnow() - older_than))
+    return rows_affected(result)

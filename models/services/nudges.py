@@ -12,7 +12,8 @@ import uuid
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
-from sqlalchemy import func, true
+from sqlalchemy import ColumnElement, func, true
+from sqlalchemy.orm import Mapped
 from sqlmodel import Session, select
 
 from models.access import Actor
@@ -24,7 +25,8 @@ from models.services import avvik as avvik_svc
 from models.services import checklists, org, outbox
 from models.services import oppdrag as oppdrag_svc
 from models.services._tx import writes
-from models.tables import Avvik, OutboxMessage, Person, PersonRole, Tiltak, Unit
+from models.sql import col
+from models.tables import Avvik, OutboxMessage, Person, PersonRole, Tiltak
 from models.tables._common import utcnow
 from models.vocabulary import AVVIK_STATUSES, OPEN_AVVIK_STATUSES
 
@@ -64,16 +66,11 @@ class Due:
         return sum(self.counts.values())
 
 
-def _managed_filter(actor: Actor, column):  # type: ignore[no-untyped-def]
+def _managed_filter(actor: Actor, unit_id: Mapped[int]) -> ColumnElement[bool]:
+    """The rows in the units this actor manages (everything when org-wide); `unit_id` is the row's column."""
     if actor.org_wide:
         return true()
-    return column.in_(actor.managed_unit_ids or {-1})
-
-
-def _unit_names(session: Session, ids: set[int]) -> dict[int, str]:
-    if not ids:
-        return {}
-    return {u.id: u.name for u in session.exec(select(Unit).where(Unit.id.in_(ids))).all()}  # type: ignore[union-attr, misc]
+    return unit_id.in_(actor.managed_unit_ids or {-1})
 
 
 def due_for_leader(*, session: Session, person_id: int, now: datetime | None = None,
@@ -83,20 +80,29 @@ def due_for_leader(*, session: Session, person_id: int, now: datetime | None = N
     today = local_date(now, tz)
     actor = org.load_actor(session, person_id=person_id)
     due = Due(person_id=person_id, name=actor.name, email=actor.email, org_id=actor.org_id)
+    due.counts["avvik"], due.avvik = _open_avvik(session, actor, today, tz)
+    due.counts["tiltak"], due.tiltak = _overdue_tiltak(session, actor, today)
+    due.counts["sjekkpunkt"], due.checks = _unanswered_checks(session, person_id, now)
+    due.counts["oppdrag"], due.oppdrag = _stale_oppdrag(session, person_id, now, today)
+    return due
 
-    # Open avvik in the units they manage, worst and oldest first.
-    q = select(Avvik).where(Avvik.org_id == actor.org_id, Avvik.status.in_(OPEN_AVVIK_STATUSES),  # type: ignore[attr-defined]
-                            _managed_filter(actor, Avvik.unit_id))
-    due.counts["avvik"] = session.exec(select(func.count()).select_from(q.subquery())).one()
-    rows = session.exec(q.order_by(Avvik.risk.desc(), Avvik.created_at, Avvik.id).limit(SECTION_LIMIT)).all()  # type: ignore[attr-defined]
-    names = _unit_names(session, {a.unit_id for a in rows})
+
+def _open_avvik(session: Session, actor: Actor, today: date, tz: str) -> tuple[int, list[Item]]:
+    """Open avvik in the units they manage, worst and oldest first: (how many, the first few)."""
+    q = select(Avvik).where(Avvik.org_id == actor.org_id, col(Avvik.status).in_(OPEN_AVVIK_STATUSES),
+                            _managed_filter(actor, col(Avvik.unit_id)))
+    count = session.exec(select(func.count()).select_from(q.subquery())).one()
+    rows = session.exec(q.order_by(col(Avvik.risk).desc(), col(Avvik.created_at), col(Avvik.id))
+                        .limit(SECTION_LIMIT)).all()
+    names = org.unit_names(session, {a.unit_id for a in rows})
+    items = []
     for a in rows:
         age = max(0, (today - local_date(a.created_at, tz)).days)
         actions = []
         if a.status == "meldt":
             actions.append(Action(label="Ta saken", action_id="avvik.take", value=str(a.id), style="primary"))
         actions.append(Action(label="Lukk", action_id="avvik.close", value=str(a.id), style="danger"))
-        due.avvik.append(Item(
+        items.append(Item(
             title=f"AV-{a.number} {a.title}",
             text=f"Åpen i {age} {'dag' if age == 1 else 'dager'}",
             facts=[Fact(label="Risiko", value=f"{a.risk} ({severity(a.risk)})"),
@@ -104,43 +110,53 @@ def due_for_leader(*, session: Session, person_id: int, now: datetime | None = N
                    Fact(label="Status", value=AVVIK_STATUSES.get(a.status, a.status))],
             actions=actions,
         ))
+    return count, items
 
-    # Tiltak past deadline: on avvik in their units, or owned by them.
+
+def _overdue_tiltak(session: Session, actor: Actor, today: date) -> tuple[int, list[Item]]:
+    """Tiltak past deadline: on avvik in their units, or owned by them."""
     tq = avvik_svc.overdue_tiltak_query(actor, today)
-    due.counts["tiltak"] = session.exec(select(func.count()).select_from(tq.subquery())).one()
-    for t, a in session.exec(tq.order_by(Tiltak.deadline, Tiltak.id).limit(SECTION_LIMIT)).all():
+    count = session.exec(select(func.count()).select_from(tq.subquery())).one()
+    items = []
+    for t, a in session.exec(tq.order_by(col(Tiltak.deadline), col(Tiltak.id)).limit(SECTION_LIMIT)).all():
         late = (today - t.deadline).days
-        due.tiltak.append(Item(
+        items.append(Item(
             title=f"Tiltak i AV-{a.number}: {t.description[:150]}",
             text=f"Fristen var {t.deadline:%d.%m.%Y} ({late} {'dag' if late == 1 else 'dager'} siden)",
             actions=[Action(label="Marker som utført", action_id="tiltak.done", value=str(t.id), style="primary")],
         ))
+    return count, items
 
-    # Check items not answered this period, for the units they lead directly.
+
+def _unanswered_checks(session: Session, person_id: int, now: datetime) -> tuple[int, list[Item]]:
+    """Check items not answered this period, for the units they lead directly."""
     checks = checklists.list_due_checklists(session=session, actor_id=person_id, now=now)
-    due.counts["sjekkpunkt"] = len(checks)
+    items = []
     for c in checks[:SECTION_LIMIT]:
         v = f"{c.unit_id}:{c.item_id}"
-        due.checks.append(Item(
+        items.append(Item(
             title=c.text, text=f"{c.unit_name} · {c.template_name} · {c.period}",
             actions=[Action(label="Ja", action_id="check.ja", value=v, style="primary"),
                      Action(label="Nei", action_id="check.nei", value=v, style="danger"),
                      Action(label="Ikke relevant", action_id="check.ikke_relevant", value=v)],
         ))
+    return len(checks), items
 
-    # Oppdrag with no status update this month, or past deadline.
+
+def _stale_oppdrag(session: Session, person_id: int, now: datetime, today: date) -> tuple[int, list[Item]]:
+    """Oppdrag with no status update this month, or past deadline."""
     stale = [o for o in oppdrag_svc.list_my_oppdrag(session=session, person_id=person_id)
              if oppdrag_svc.needs_update(o, now)]
-    due.counts["oppdrag"] = len(stale)
+    items = []
     for o in stale[:SECTION_LIMIT]:
         why = ("fristen er passert" if o.deadline and o.deadline < today
                else "ingen statusoppdatering denne måneden")
-        due.oppdrag.append(Item(
+        items.append(Item(
             title=f"Oppdrag {o.number}: {o.title}",
             text=f"{o.progress} % – {why}" + (f" (frist {o.deadline:%d.%m.%Y})" if o.deadline else ""),
             actions=[Action(label="Oppdater oppdrag", action_id="oppdrag.update", value=str(o.number), style="primary")],
         ))
-    return due
+    return len(stale), items
 
 
 def compose(due: Due, period: Period, *, refreshed: bool = False) -> Reply:
@@ -177,11 +193,11 @@ def compose(due: Due, period: Period, *, refreshed: bool = False) -> Reply:
 
 
 def leader_ids(session: Session, *, org_id: int | None = None, roles: tuple[str, ...] = DEFAULT_ROLES) -> list[int]:
-    q = (select(Person.id).join(PersonRole, PersonRole.person_id == Person.id)
-         .where(PersonRole.role.in_(roles), Person.active == True))  # type: ignore[attr-defined]  # noqa: E712
+    q = (select(col(Person.id)).join(PersonRole, col(PersonRole.person_id) == Person.id)
+         .where(col(PersonRole.role).in_(roles), Person.active == True))  # noqa: E712
     if org_id is not None:
         q = q.where(Person.org_id == org_id)
-    return sorted(set(session.exec(q).all()))  # type: ignore[arg-type]
+    return sorted({pid for pid in session.exec(q).all() if pid is not None})
 
 
 @dataclass
@@ -274,9 +290,9 @@ def send_tiltak_deadline_reminders(*, session: Session, now: datetime | None = N
     now = now or utcnow()
     today = local_date(now, tz)
     week = iso_week_key(today)
-    rows = session.exec(select(Tiltak, Avvik).join(Avvik, Avvik.id == Tiltak.avvik_id)
-                        .where(Tiltak.done_at.is_(None), Tiltak.deadline < today)  # type: ignore[union-attr]
-                        .order_by(Tiltak.owner_id, Tiltak.deadline, Tiltak.id)).all()
+    rows = session.exec(select(Tiltak, Avvik).join(Avvik, col(Avvik.id) == Tiltak.avvik_id)
+                        .where(col(Tiltak.done_at).is_(None), Tiltak.deadline < today)
+                        .order_by(col(Tiltak.owner_id), col(Tiltak.deadline), col(Tiltak.id))).all()
     by_owner: dict[int, list[tuple[Tiltak, Avvik]]] = {}
     for t, a in rows:
         by_owner.setdefault(t.owner_id, []).append((t, a))

@@ -12,6 +12,7 @@ from models.errors import NotFound, PermissionDenied, ValidationFailed
 from models.periods import local_date
 from models.services import audit, org
 from models.services._tx import writes
+from models.sql import col, pk
 from models.tables import Oppdrag, OppdragUnit, OppdragUpdate
 from models.tables._common import utcnow
 from models.vocabulary import CLOSED_OPPDRAG_STATUSES, OPPDRAG_STATUSES
@@ -41,12 +42,12 @@ def traffic_light(oppdrag: Oppdrag, today: date | None = None) -> str | None:
 def list_my_oppdrag(*, session: Session, person_id: int, include_closed: bool = False) -> list[Oppdrag]:
     """Oppdrag I own, and those delegated to units I lead."""
     actor = org.load_actor(session, person_id=person_id)
-    delegated = select(OppdragUnit.oppdrag_id).where(OppdragUnit.unit_id.in_(actor.led_unit_ids or {-1}))  # type: ignore[attr-defined]
+    delegated = select(OppdragUnit.oppdrag_id).where(col(OppdragUnit.unit_id).in_(actor.led_unit_ids or {-1}))
     q = select(Oppdrag).where(Oppdrag.org_id == actor.org_id,
-                              or_(Oppdrag.owner_id == person_id, Oppdrag.id.in_(delegated)))  # type: ignore[union-attr]
+                              or_(col(Oppdrag.owner_id) == person_id, col(Oppdrag.id).in_(delegated)))
     if not include_closed:
-        q = q.where(Oppdrag.status.notin_(CLOSED_OPPDRAG_STATUSES))  # type: ignore[attr-defined]
-    return list(session.exec(q.order_by(Oppdrag.number)).all())
+        q = q.where(col(Oppdrag.status).notin_(CLOSED_OPPDRAG_STATUSES))
+    return list(session.exec(q.order_by(col(Oppdrag.number))).all())
 
 
 def get_oppdrag(*, session: Session, actor_id: int, number: int) -> Oppdrag:
@@ -69,7 +70,7 @@ def update_oppdrag(*, session: Session, actor_id: int, number: int, status: str 
     if oppdrag is None:
         raise NotFound(f"Fant ikke oppdrag {number}. Skriv «mine oppdrag» for å se numrene dine.")
     if not can_update_oppdrag(actor, org_id=oppdrag.org_id, owner_id=oppdrag.owner_id,
-                              delegated_unit_ids=_delegated_units(session, oppdrag.id)):  # type: ignore[arg-type]
+                              delegated_unit_ids=_delegated_units(session, pk(oppdrag))):
         raise PermissionDenied(f"Du er ikke eier av oppdrag {number} og kan ikke oppdatere det.")
     errors: dict[str, str] = {}
     if status is not None and status not in OPPDRAG_STATUSES:
@@ -98,7 +99,7 @@ def update_oppdrag(*, session: Session, actor_id: int, number: int, status: str 
     oppdrag.updated_at = now
     oppdrag.last_status_at = now
     session.add(oppdrag)
-    session.add(OppdragUpdate(org_id=oppdrag.org_id, oppdrag_id=oppdrag.id, actor_id=actor_id,  # type: ignore[arg-type]
+    session.add(OppdragUpdate(org_id=oppdrag.org_id, oppdrag_id=pk(oppdrag), actor_id=actor_id,
                               status=oppdrag.status, progress=oppdrag.progress, comment=text or None))
     audit.record(session, org_id=oppdrag.org_id, actor_id=actor_id, action="oppdrag.updated", entity="oppdrag",
                  entity_id=oppdrag.id, detail={"status": oppdrag.status, "progress": oppdrag.progress})
@@ -107,7 +108,7 @@ def update_oppdrag(*, session: Session, actor_id: int, number: int, status: str 
 
 def oppdrag_history(*, session: Session, oppdrag_id: int) -> list[OppdragUpdate]:
     return list(session.exec(select(OppdragUpdate).where(OppdragUpdate.oppdrag_id == oppdrag_id)
-                             .order_by(OppdragUpdate.id)).all())
+                             .order_by(col(OppdragUpdate.id))).all())
 
 
 def needs_update(oppdrag: Oppdrag, now: datetime) -> bool:

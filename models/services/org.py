@@ -3,15 +3,18 @@
 from __future__ import annotations
 
 from functools import lru_cache
+from typing import Any
 
-from sqlalchemy import bindparam, event, func, or_
+from sqlalchemy import Select, bindparam, event, func, or_
+from sqlalchemy import select as core_select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session as OrmSession
-from sqlalchemy.sql import Insert, Select
+from sqlalchemy.sql import Insert
 from sqlmodel import Session, select
 
 from models.access import LINE_ROLES, ORG_WIDE_ROLES, Actor
 from models.errors import NotFound, UnknownPerson
+from models.sql import SelectRows, col, pk, table_of
 from models.tables import Counter, Organisation, Person, PersonRole, Unit
 
 
@@ -27,7 +30,7 @@ def default_org(session: Session) -> Organisation:
 
     org = session.exec(select(Organisation).where(Organisation.slug == get_settings().org_slug)).first()
     if org is None:
-        org = session.exec(select(Organisation).order_by(Organisation.id)).first()
+        org = session.exec(select(Organisation).order_by(col(Organisation.id))).first()
     if org is None:
         raise NotFound("Databasen har ingen kommune ennå. Kjør «trad demo» eller «trad org import».")
     return org
@@ -42,7 +45,7 @@ def _bump_counter(dialect: str) -> Insert:
     number at once (a new kommune, a new year of varsel numbers) get 1 and 2, never a
     duplicate-key error. On PostgreSQL later writers queue on the row lock.
     """
-    table = Counter.__table__  # type: ignore[attr-defined]
+    table = table_of(Counter)
     ins = (postgresql.insert(table) if dialect == "postgresql" else sqlite.insert(table)).values(
         org_id=bindparam("b_org_id"), name=bindparam("b_name"), value=1)
     return ins.on_conflict_do_update(index_elements=["org_id", "name"],
@@ -59,9 +62,9 @@ def subtree_ids(session: Session, unit_ids: set[int]) -> set[int]:
     """The units given and every unit below them."""
     if not unit_ids:
         return set()
-    paths = session.exec(select(Unit.id_path).where(Unit.id.in_(unit_ids))).all()  # type: ignore[union-attr]
-    conds = [Unit.id_path.startswith(p) for p in paths]  # type: ignore[union-attr]
-    return set(session.exec(select(Unit.id).where(or_(*conds))).all())  # type: ignore[arg-type]
+    paths = session.exec(select(Unit.id_path).where(col(Unit.id).in_(unit_ids))).all()
+    conds = [col(Unit.id_path).startswith(p) for p in paths]
+    return {uid for uid in session.exec(select(col(Unit.id)).where(or_(*conds))).all() if uid is not None}
 
 
 def ancestors(session: Session, unit_id: int) -> list[Unit]:
@@ -70,18 +73,19 @@ def ancestors(session: Session, unit_id: int) -> list[Unit]:
     if unit is None:
         return []
     ids = [int(x) for x in unit.id_path.strip("/").split("/") if x]
-    units = {u.id: u for u in session.exec(select(Unit).where(Unit.id.in_(ids))).all()}  # type: ignore[union-attr]
+    units = {u.id: u for u in session.exec(select(Unit).where(col(Unit.id).in_(ids))).all()}
     return [units[i] for i in reversed(ids) if i in units]
 
 
 @lru_cache(maxsize=1)
-def _actor_rows() -> Select:  # type: ignore[type-arg]
+def _actor_rows() -> Select[*tuple[Any, ...]]:
     """The person and each of their roles, as plain columns in one query. Built once: every
     use case starts here, so it is the most often run query of all."""
-    p, r = Person.__table__.c, PersonRole.__table__.c  # type: ignore[attr-defined]
+    person, role = table_of(Person), table_of(PersonRole)
+    p, r = person.c, role.c
     return (
-        select(p.id, p.org_id, p.name, p.email, p.unit_id, p.active, r.role, r.unit_id.label("role_unit_id"))
-        .select_from(Person.__table__.outerjoin(PersonRole.__table__, r.person_id == p.id))  # type: ignore[attr-defined]
+        core_select(p.id, p.org_id, p.name, p.email, p.unit_id, p.active, r.role, r.unit_id.label("role_unit_id"))
+        .select_from(person.outerjoin(role, r.person_id == p.id))
         .where(p.id == bindparam("b_person_id"))
     )
 
@@ -133,7 +137,7 @@ def find_person_by_email(session: Session, *, email: str, org_id: int | None = N
     q = select(Person).where(func.lower(Person.email) == email.strip().lower(), Person.active == True)  # noqa: E712
     if org_id is not None:
         q = q.where(Person.org_id == org_id)
-    person = session.exec(q.order_by(Person.id)).first()
+    person = session.exec(q.order_by(col(Person.id))).first()
     if person is None:
         raise UnknownPerson(
             "Jeg finner deg ikke blant de ansatte i Tråd. Be din leder eller Tråd-administratoren "
@@ -152,7 +156,7 @@ def leaders_for_unit(session: Session, *, unit_id: int, exclude: int | None = No
     if unit is None:
         return []
     line = [int(x) for x in unit.id_path.strip("/").split("/") if x]  # top … unit
-    rows = session.exec(_line_leaders(), params={"line": line}).all()  # type: ignore[call-overload]
+    rows = session.exec(_line_leaders(), params={"line": line}).all()
     for uid in reversed(line):
         people = list({p.id: p for p, led in rows if led == uid and p.id != exclude}.values())
         if people:
@@ -160,27 +164,41 @@ def leaders_for_unit(session: Session, *, unit_id: int, exclude: int | None = No
     return list(
         session.exec(
             select(Person)
-            .join(PersonRole, PersonRole.person_id == Person.id)
+            .join(PersonRole, col(PersonRole.person_id) == Person.id)
             .where(Person.org_id == unit.org_id, PersonRole.role == "kommunedirektør", Person.active == True)  # noqa: E712
         ).all()
     )
 
 
 @lru_cache(maxsize=1)
-def _line_leaders() -> Select:  # type: ignore[type-arg]
+def _line_leaders() -> SelectRows[Person, int | None]:
     """(Person, unit led) for every active line leader of the units in :line. Built once: it
     runs for every avvik reported, and building the statement cost as much as running it."""
     return (
         select(Person, PersonRole.unit_id)
-        .join(PersonRole, PersonRole.person_id == Person.id)
-        .where(PersonRole.unit_id.in_(bindparam("line", expanding=True)),  # type: ignore[union-attr]
-               PersonRole.role.in_(LINE_ROLES), Person.active == True)  # type: ignore[attr-defined]  # noqa: E712
-        .order_by(Person.id)
+        .join(PersonRole, col(PersonRole.person_id) == Person.id)
+        .where(col(PersonRole.unit_id).in_(bindparam("line", expanding=True)),
+               col(PersonRole.role).in_(LINE_ROLES), Person.active == True)  # noqa: E712
+        .order_by(col(Person.id))
     )
 
 
+def unit_names(session: Session, ids: set[int]) -> dict[int, str]:
+    """Unit id → name for a list of rows, in one query rather than one look-up per row."""
+    if not ids:
+        return {}
+    return {pk(u): u.name for u in session.exec(select(Unit).where(col(Unit.id).in_(ids))).all()}
+
+
+def person_names(session: Session, ids: set[int]) -> dict[int, str]:
+    """Person id → name for a list of rows, in one query rather than one look-up per row."""
+    if not ids:
+        return {}
+    return {pk(p): p.name for p in session.exec(select(Person).where(col(Person.id).in_(ids))).all()}
+
+
 def list_units(session: Session, *, org_id: int) -> list[Unit]:
-    return list(session.exec(select(Unit).where(Unit.org_id == org_id, Unit.active == True).order_by(Unit.path)).all())  # noqa: E712
+    return list(session.exec(select(Unit).where(Unit.org_id == org_id, Unit.active == True).order_by(col(Unit.path))).all())  # noqa: E712
 
 
 def unit_by_path(session: Session, *, org_id: int, path: str) -> Unit | None:

@@ -17,6 +17,7 @@ from sqlmodel import Session, select
 from models.errors import ImportFailed
 from models.services import audit, org
 from models.services._tx import writes
+from models.sql import pk
 from models.tables import Organisation, Person, PersonRole
 from models.tables._common import utcnow
 from models.vocabulary import ROLES
@@ -51,18 +52,22 @@ class ImportReport:
                 f"{self.deactivated} deaktivert, {self.units_created} nye enheter.")
 
 
+def _decode(data: bytes | str) -> str:
+    """The file as text: UTF-8 (with or without BOM), else Windows-1252, which Excel in Norway often saves."""
+    if not isinstance(data, bytes):
+        return data
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        try:
+            return data.decode("cp1252")
+        except UnicodeDecodeError:
+            raise ImportFailed([(1, "fila er ikke tekst i UTF-8 eller Windows-1252")]) from None
+
+
 def parse_csv(data: bytes | str) -> list[Row]:
     """Read and check every row; raise ImportFailed listing all problems."""
-    if isinstance(data, bytes):
-        try:
-            text = data.decode("utf-8-sig")
-        except UnicodeDecodeError:
-            try:
-                text = data.decode("cp1252")
-            except UnicodeDecodeError:
-                raise ImportFailed([(1, "fila er ikke tekst i UTF-8 eller Windows-1252")]) from None
-    else:
-        text = data
+    text = _decode(data)
     if not text.strip():
         raise ImportFailed([(1, "fila er tom")])
     first_line = text.lstrip().split("\n", 1)[0]
@@ -147,7 +152,7 @@ def import_people(*, session: Session, data: bytes | str, org_slug: str, org_nam
                 session.delete(role_row)
                 changed = True
         for role, unit_id in want - set(have):
-            session.add(PersonRole(org_id=oid, person_id=person.id, role=role, unit_id=unit_id))  # type: ignore[arg-type]
+            session.add(PersonRole(org_id=oid, person_id=pk(person), role=role, unit_id=unit_id))
             changed = True
         if changed:
             person.updated_at = utcnow()

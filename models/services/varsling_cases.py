@@ -1,4 +1,6 @@
-"""Anonymous varsling, the reporter's side: the rutine, who receives, conflict of interest, submission.
+"""Anonymous varsling, the reporter's side: who receives, conflict of interest, submission, follow-up.
+
+The rutine itself lives in `varsling_rutine` (its names are re-exported here).
 
 Every rule lives here, not in the web routes: the routes only translate forms and codes.
 Field problems are raised as `ValidationFailed` whose `.errors` values are stable codes
@@ -13,17 +15,20 @@ from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import update
-from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, func, select
 
 from models.access import LINE_ROLES
-from models.errors import DomainError, NotFound, PermissionDenied, ValidationFailed
+from models.errors import DomainError, NotFound, ValidationFailed
 from models.messages import Action, Reply
-from models.services import audit, outbox
 from models.services import org as org_svc
+from models.services import outbox
 from models.services import varsling_crypto as vc
 from models.services import varsling_keys as keys
 from models.services._tx import writes
+from models.services.varsling_rutine import DEFAULT_RUTINE as DEFAULT_RUTINE
+from models.services.varsling_rutine import current_rutine
+from models.services.varsling_rutine import set_rutine as set_rutine
+from models.sql import col, pk, table_of
 from models.tables import OutboxMessage, Person, PersonRole, Unit
 from models.tables._common import utcnow
 from models.tables.varsling import (
@@ -33,7 +38,6 @@ from models.tables.varsling import (
     VarselMessage,
     VarslingFormNonce,
     VarslingOrg,
-    VarslingRutine,
 )
 
 LIMITS = {"what": 10_000, "where_when": 2_000, "name": 200, "contact": 300, "message": 10_000}
@@ -53,24 +57,6 @@ STATUS_LABELS = {
     "lukket": "Avsluttet",
 }
 
-DEFAULT_RUTINE = """Varslingsrutine
-
-1. Hva kan du varsle om?
-Du kan varsle om kritikkverdige forhold i kommunen, for eksempel fare for liv eller helse, fare for klima eller miljø, korrupsjon eller annen økonomisk kriminalitet, myndighetsmisbruk, uforsvarlig arbeidsmiljø og brudd på personopplysningssikkerheten (arbeidsmiljøloven § 2 A-1).
-
-2. Hvordan varsler du?
-Du kan varsle muntlig eller skriftlig til nærmeste leder, verneombud, tillitsvalgt eller til varslingsmottakerne. Dette skjemaet går direkte til varslingsmottakerne, og du kan være anonym.
-
-3. Hva skjer etterpå?
-Mottakerne bekrefter at varselet er mottatt innen 7 dager, undersøker saken innen rimelig tid og gir deg tilbakemelding innen 3 måneder. Du følger saken med kvitteringskoden din.
-
-4. Vern mot gjengjeldelse
-Gjengjeldelse mot en arbeidstaker som varsler, er forbudt (arbeidsmiljøloven § 2 A-4).
-
-5. Når saken gjelder kommunedirektøren eller en mottaker
-Mottakere som leder enheten saken gjelder, eller som står over den i linjen, blir automatisk tatt ut. Gjelder saken kommunedirektøren eller en av mottakerne, kan du bruke den alternative kanalen som står i skjemaet.
-"""
-
 
 def local_today(tz: str) -> date:
     return datetime.now(ZoneInfo(tz)).date()
@@ -86,40 +72,6 @@ def add_months(d: date, months: int) -> date:
 
 def status_label(status: str) -> str:
     return STATUS_LABELS.get(status, status)
-
-
-# ---------------------------------------------------------------- the rutine
-
-def current_rutine(session: Session, *, org_id: int) -> VarslingRutine:
-    """The newest version; the default text (version 1) is seeded the first time it is asked for."""
-    row = session.exec(select(VarslingRutine).where(VarslingRutine.org_id == org_id)
-                       .order_by(VarslingRutine.version.desc())).first()  # type: ignore[attr-defined]
-    if row is not None:
-        return row
-    row = VarslingRutine(org_id=org_id, version=1, text=DEFAULT_RUTINE)
-    try:
-        with session.begin_nested():  # a concurrent first request may seed it at the same moment
-            session.add(row)
-    except IntegrityError:
-        return current_rutine(session, org_id=org_id)
-    return row
-
-
-@writes
-def set_rutine(*, session: Session, org_id: int, text: str, actor_id: int | None) -> int:
-    """Publish a new version of the rutine (admins only; the CLI passes actor_id=None as the operator)."""
-    if actor_id is not None:
-        roles = set(session.exec(select(PersonRole.role).where(PersonRole.person_id == actor_id)).all())
-        if "admin" not in roles:
-            raise PermissionDenied("Bare administratorer kan endre varslingsrutinen.")
-    if not text.strip():
-        raise ValidationFailed({"text": "Rutinen kan ikke være tom."})
-    latest = session.exec(select(func.max(VarslingRutine.version)).where(VarslingRutine.org_id == org_id)).one() or 0
-    version = int(latest) + 1
-    session.add(VarslingRutine(org_id=org_id, version=version, text=text.strip() + "\n", created_by_id=actor_id))
-    audit.record(session, org_id=org_id, actor_id=actor_id, action="varsling.rutine_published",
-                 entity="varsling_rutine", entity_id=None, detail={"version": version})
-    return version
 
 
 # ---------------------------------------------------------------- recipients and conflicts
@@ -145,7 +97,7 @@ class RecipientPlan:
 def _line_units(session: Session, person_id: int) -> tuple[set[int], bool]:
     roles = session.exec(select(PersonRole).where(PersonRole.person_id == person_id)).all()
     led = {r.unit_id for r in roles if r.role in LINE_ROLES and r.unit_id is not None}
-    return led, any(r.role == "kommunedirektør" for r in roles)  # type: ignore[misc]
+    return led, any(r.role == "kommunedirektør" for r in roles)
 
 
 def plan_recipients(session: Session, *, org_id: int, unit_id: int | None, concerns_director: bool) -> RecipientPlan:
@@ -157,12 +109,13 @@ def plan_recipients(session: Session, *, org_id: int, unit_id: int | None, conce
     """
     chain: list[int] = []
     if unit_id is not None:
-        chain = [u.id for u in org_svc.ancestors(session, unit_id)]  # type: ignore[misc]
+        chain = [pk(u) for u in org_svc.ancestors(session, unit_id)]
     plan = RecipientPlan(alternative_route=concerns_director)
     for person in keys.recipients(session, org_id=org_id):
-        if keys.get_key(session, person.id) is None:  # type: ignore[arg-type]
+        person_id = pk(person)
+        if keys.get_key(session, person_id) is None:
             continue
-        led, director = _line_units(session, person.id)  # type: ignore[arg-type]
+        led, director = _line_units(session, person_id)
         reason = None
         if director and (concerns_director or unit_id is not None):
             reason = "is_director"
@@ -170,7 +123,7 @@ def plan_recipients(session: Session, *, org_id: int, unit_id: int | None, conce
             reason = "leads_unit"
         elif chain and led & set(chain[1:]):
             reason = "above_unit"
-        plan.candidates.append(Candidate(person.id, person.name, reason is None, reason))  # type: ignore[arg-type]
+        plan.candidates.append(Candidate(person_id, person.name, reason is None, reason))
     if not plan.eligible:
         plan.alternative_route = True
     return plan
@@ -229,7 +182,7 @@ def consume_form_nonce(session: Session, *, nonce: str, expires_on: date) -> Non
     """Record a form token as used; a second use raises ReplayedForm. Same transaction as the submit."""
     from sqlalchemy.dialects import postgresql, sqlite
 
-    table = VarslingFormNonce.__table__  # type: ignore[attr-defined]
+    table = table_of(VarslingFormNonce)
     dialect = session.get_bind().dialect.name
     ins = (postgresql.insert(table) if dialect == "postgresql" else sqlite.insert(table)).values(
         nonce_hash=vc.token_hash("form:" + nonce), expires_on=expires_on)
@@ -245,21 +198,9 @@ def submit_varsel(*, session: Session, org_id: int, what: str, where_when: str, 
                   form_nonce: str | None, nonce_expires_on: date | None, today: date, ack_days: int = 7,
                   feedback_months: int = 3, backup_email: str | None = None, public_base_url: str = "") -> Submitted:
     """Store an anonymous varsel encrypted, notify the recipients without content, return the receipt."""
-    errors = validate_fields({"what": what, "where_when": where_when, "name": name, "contact": contact})
-    unit_path = None
-    if unit_id is not None:
-        unit = session.get(Unit, unit_id)
-        if unit is None or unit.org_id != org_id:
-            errors["unit"] = "unknown_unit"
-        else:
-            unit_path = unit.path
-    plan = plan_recipients(session, org_id=org_id, unit_id=unit_id if "unit" not in errors else None,
-                           concerns_director=concerns_director)
-    chosen = [c for c in plan.eligible if selected_ids is None or c.person_id in selected_ids]
-    if not chosen:
-        errors["recipients"] = "no_recipient"
-    if errors:
-        raise ValidationFailed(errors, message="; ".join(message_for(c) for c in errors.values()))
+    unit_path, plan, chosen = _check_submission(
+        session, org_id=org_id, fields={"what": what, "where_when": where_when, "name": name, "contact": contact},
+        unit_id=unit_id, concerns_director=concerns_director, selected_ids=selected_ids)
     if form_nonce is not None:
         consume_form_nonce(session, nonce=form_nonce, expires_on=nonce_expires_on or today + timedelta(days=1))
 
@@ -280,27 +221,52 @@ def submit_varsel(*, session: Session, org_id: int, what: str, where_when: str, 
     )
     session.add(varsel)
     session.flush()
-    notify: list[int] = []
-    for c in chosen:
-        pk = keys.get_key(session, c.person_id)
-        assert pk is not None
-        session.add(VarselAccess(varsel_id=varsel.id, person_id=c.person_id, role="mottaker",  # type: ignore[arg-type]
-                                 sealed_key=vc.seal(key, pk.public_key),
-                                 sealed_identity_key=vc.seal(id_key, pk.public_key) if has_identity else None))
-        notify.append(c.person_id)
+    identity_key = id_key if has_identity else None
+    notify = [c.person_id for c in chosen]
+    for pid in notify:
+        _seal_to(session, pk(varsel), pid, role="mottaker", key=key, identity_key=identity_key)
     backup = _backup_person(session, org_id=org_id, email=backup_email)
     if backup is not None and backup not in notify and any(
             c.person_id == backup and c.eligible for c in plan.candidates):
-        pk = keys.get_key(session, backup)
-        assert pk is not None
-        session.add(VarselAccess(varsel_id=varsel.id, person_id=backup, role="backup", active=False,  # type: ignore[arg-type]
-                                 sealed_key=vc.seal(key, pk.public_key),
-                                 sealed_identity_key=vc.seal(id_key, pk.public_key) if has_identity else None))
+        _seal_to(session, pk(varsel), backup, role="backup", key=key, identity_key=identity_key, active=False)
     for pid in notify:
         notify_recipient(session, varsel=varsel, person_id=pid, kind="varsling.new",
                          title=f"Ny varsling mottatt – sak {varsel.ref}", public_base_url=public_base_url,
                          dedupe_key=f"varsling.new:{varsel.id}:{pid}", coarse=True)
-    return Submitted(varsel_id=varsel.id, ref=varsel.ref, receipt=code)  # type: ignore[arg-type]
+    return Submitted(varsel_id=pk(varsel), ref=varsel.ref, receipt=code)
+
+
+def _check_submission(session: Session, *, org_id: int, fields: dict[str, str], unit_id: int | None,
+                      concerns_director: bool, selected_ids: set[int] | None,
+                      ) -> tuple[str | None, RecipientPlan, list[Candidate]]:
+    """Every problem with a submission at once: (the unit's path, the plan, the recipients chosen)."""
+    errors = validate_fields(fields)
+    unit_path = None
+    if unit_id is not None:
+        unit = session.get(Unit, unit_id)
+        if unit is None or unit.org_id != org_id:
+            errors["unit"] = "unknown_unit"
+        else:
+            unit_path = unit.path
+    plan = plan_recipients(session, org_id=org_id, unit_id=unit_id if "unit" not in errors else None,
+                           concerns_director=concerns_director)
+    chosen = [c for c in plan.eligible if selected_ids is None or c.person_id in selected_ids]
+    if not chosen:
+        errors["recipients"] = "no_recipient"
+    if errors:
+        raise ValidationFailed(errors, message="; ".join(message_for(c) for c in errors.values()))
+    return unit_path, plan, chosen
+
+
+def _seal_to(session: Session, varsel_id: int, person_id: int, *, role: str, key: bytes,
+             identity_key: bytes | None, active: bool = True) -> None:
+    """Give one recipient access: the case key (and the identity key, if any) sealed to their public key."""
+    recipient_key = keys.get_key(session, person_id)
+    assert recipient_key is not None  # only recipients with a key are ever candidates
+    session.add(VarselAccess(varsel_id=varsel_id, person_id=person_id, role=role, active=active,
+                             sealed_key=vc.seal(key, recipient_key.public_key),
+                             sealed_identity_key=(vc.seal(identity_key, recipient_key.public_key)
+                                                  if identity_key is not None else None)))
 
 
 def _backup_person(session: Session, *, org_id: int, email: str | None) -> int | None:
@@ -308,9 +274,12 @@ def _backup_person(session: Session, *, org_id: int, email: str | None) -> int |
         return None
     person = session.exec(select(Person).where(Person.org_id == org_id, func.lower(Person.email) == email.lower(),
                                                Person.active == True)).first()  # noqa: E712
-    if person is None or not keys.is_recipient(session, person.id) or keys.get_key(session, person.id) is None:  # type: ignore[arg-type]
+    if person is None:
         return None
-    return person.id
+    person_id = pk(person)
+    if not keys.is_recipient(session, person_id) or keys.get_key(session, person_id) is None:
+        return None
+    return person_id
 
 
 def notify_recipient(session: Session, *, varsel: Varsel, person_id: int, kind: str, title: str,
@@ -331,7 +300,7 @@ def notify_recipient(session: Session, *, varsel: Varsel, person_id: int, kind: 
                            recipient_person_id=person_id, platform="auto", not_before=not_before)
     if coarse and added:
         midnight = datetime.combine(varsel.received_on, datetime.min.time()).replace(tzinfo=utcnow().tzinfo)
-        session.execute(update(OutboxMessage).where(OutboxMessage.dedupe_key == dedupe_key)  # type: ignore[arg-type]
+        session.execute(update(OutboxMessage).where(col(OutboxMessage.dedupe_key) == dedupe_key)
                         .values(created_at=midnight))
     return added
 
@@ -379,7 +348,7 @@ def reporter_view(session: Session, *, org_id: int, receipt: str) -> ReporterVie
 def _reporter_view(session: Session, varsel: Varsel, key: bytes) -> ReporterView:
     content = vc.decrypt_json(key, varsel.content)
     msgs = session.exec(select(VarselMessage).where(VarselMessage.varsel_id == varsel.id)
-                        .order_by(VarselMessage.id)).all()
+                        .order_by(col(VarselMessage.id))).all()
     return ReporterView(
         ref=varsel.ref, status=varsel.status, received_on=varsel.received_on, ack_due=varsel.ack_due,
         acknowledged_on=varsel.acknowledged_on, feedback_due=varsel.feedback_due, feedback_on=varsel.feedback_on,
@@ -398,7 +367,7 @@ def reporter_reply(*, session: Session, org_id: int, receipt: str, text: str, to
     varsel, key = _open_by_receipt(session, org_id=org_id, receipt=receipt)
     if varsel.status == "lukket":
         raise ValidationFailed({"message": "closed"}, message="Saken er avsluttet. Send et nytt varsel om det er noe mer.")
-    session.add(VarselMessage(varsel_id=varsel.id, sender="varsler", sent_on=today,  # type: ignore[arg-type]
+    session.add(VarselMessage(varsel_id=pk(varsel), sender="varsler", sent_on=today,
                               body=vc.encrypt(key, text.encode("utf-8"))))
     session.flush()
     count = session.exec(select(func.count()).select_from(VarselMessage).where(VarselMessage.varsel_id == varsel.id)).one()

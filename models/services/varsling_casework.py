@@ -17,8 +17,9 @@ from models.errors import InvalidTransition, PermissionDenied, ValidationFailed
 from models.services import audit
 from models.services import varsling_crypto as vc
 from models.services._tx import writes
+from models.services.org import person_names
 from models.services.varsling_cases import get_varsel, message_for, notify_recipient, validate_fields
-from models.tables import Person
+from models.sql import col
 from models.tables.varsling import Varsel, VarselAccess, VarselMessage
 
 # action -> (allowed from, new status)
@@ -70,24 +71,18 @@ def _key(access: VarselAccess, sk: PrivateKey) -> bytes:
 def cases_for(session: Session, *, person_id: int) -> list[Varsel]:
     """The cases this recipient may open (metadata only: no key needed to list them)."""
     return list(session.exec(
-        select(Varsel).join(VarselAccess, VarselAccess.varsel_id == Varsel.id)
+        select(Varsel).join(VarselAccess, col(VarselAccess.varsel_id) == Varsel.id)
         .where(VarselAccess.person_id == person_id, VarselAccess.active == True)  # noqa: E712
-        .order_by(Varsel.year.desc(), Varsel.number.desc())).all())  # type: ignore[attr-defined]
-
-
-def _names(session: Session, ids: set[int]) -> dict[int, str]:
-    if not ids:
-        return {}
-    return {p.id: p.name for p in session.exec(select(Person).where(Person.id.in_(ids))).all()}  # type: ignore[union-attr,misc]
+        .order_by(col(Varsel.year).desc(), col(Varsel.number).desc())).all())
 
 
 def _case_view(session: Session, varsel: Varsel, key: bytes) -> CaseView:
     content = vc.decrypt_json(key, varsel.content)
     msgs = session.exec(select(VarselMessage).where(VarselMessage.varsel_id == varsel.id)
-                        .order_by(VarselMessage.id)).all()
+                        .order_by(col(VarselMessage.id))).all()
     accesses = session.exec(select(VarselAccess).where(VarselAccess.varsel_id == varsel.id,
                                                        VarselAccess.active == True)).all()  # noqa: E712
-    names = _names(session, {m.author_id for m in msgs if m.author_id} | {a.person_id for a in accesses})
+    names = person_names(session, {m.author_id for m in msgs if m.author_id} | {a.person_id for a in accesses})
     return CaseView(
         varsel=varsel, what=content["what"], where_when=content["where_when"], unit=content.get("unit"),
         concerns_director=bool(content.get("concerns_director")), has_identity=varsel.identity is not None,

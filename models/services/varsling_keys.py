@@ -18,6 +18,7 @@ from models.errors import NotFound, PermissionDenied, ValidationFailed
 from models.services import audit
 from models.services import varsling_crypto as vc
 from models.services._tx import writes
+from models.sql import col, pk
 from models.tables import Person, PersonRole
 from models.tables._common import utcnow
 from models.tables.varsling import RecipientKey, RecipientLoginToken, RecipientSession
@@ -36,9 +37,9 @@ def is_recipient(session: Session, person_id: int) -> bool:
 def recipients(session: Session, *, org_id: int) -> list[Person]:
     """Active varslingsmottakere of the organisation, by name."""
     return list(session.exec(
-        select(Person).join(PersonRole, PersonRole.person_id == Person.id)
+        select(Person).join(PersonRole, col(PersonRole.person_id) == Person.id)
         .where(PersonRole.role == RECIPIENT_ROLE, Person.org_id == org_id, Person.active == True)  # noqa: E712
-        .distinct().order_by(Person.name, Person.id)).all())
+        .distinct().order_by(col(Person.name), col(Person.id))).all())
 
 
 def get_key(session: Session, person_id: int) -> RecipientKey | None:
@@ -235,9 +236,9 @@ def send_login_link(*, session: Session, org_id: int, email: str, public_base_ur
 
     person = session.exec(select(Person).where(Person.org_id == org_id, Person.active == True,  # noqa: E712
                                                sa_func.lower(Person.email) == (email or "").strip().lower())).first()
-    if person is None or not is_recipient(session, person.id):  # type: ignore[arg-type]
+    if person is None or not is_recipient(session, pk(person)):
         return False
-    token = new_login_token(session, person_id=person.id)  # type: ignore[arg-type]
+    token = new_login_token(session, person_id=pk(person))
     link = f"{public_base_url.rstrip('/')}/varsling/mottak/inn?t={token}"
     outbox.enqueue(session, dedupe_key=f"varsling.login:{person.id}:{vc.token_hash(token)[:16]}", kind="varsling.login",
                    payload=Reply(title="Innlogging til varslingssakene",
@@ -302,15 +303,15 @@ def sign_in_with_entra(*, session: Session, org_id: int, claims: dict, tenant_id
     if emails:
         person = session.exec(select(Person).where(
             Person.org_id == org_id, Person.active == True,  # noqa: E712
-            sa_func.lower(Person.email).in_(sorted(emails))).order_by(Person.id)).first()
+            sa_func.lower(Person.email).in_(sorted(emails))).order_by(col(Person.id))).first()
     if person is None:
         record_entra_refusal(session, org_id=org_id, reason="unknown", tenant=tid)
         raise PermissionDenied("Vi finner ingen varslingsmottaker med denne Microsoft-kontoen. "
                                "Bruk innloggingslenken fra Tråd i chat, eller kontakt Tråd-administratoren.")
-    if not is_recipient(session, person.id):  # type: ignore[arg-type]
+    if not is_recipient(session, pk(person)):
         record_entra_refusal(session, org_id=org_id, reason="not_recipient", person_id=person.id, tenant=tid)
         raise PermissionDenied("Du er ikke varslingsmottaker, og har derfor ikke tilgang til varslingssakene.")
-    cookie = _new_session(session, person.id, utcnow())  # type: ignore[arg-type]
+    cookie = _new_session(session, pk(person), utcnow())
     detail = {"via": "entra"}
     if claims.get("oid"):
         detail["oid"] = str(claims["oid"])[:64]

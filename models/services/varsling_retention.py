@@ -21,6 +21,7 @@ from models.services import audit
 from models.services._tx import writes
 from models.services.varsling_cases import status_label
 from models.services.varsling_casework import CHECKLIST, _access, _case_view, _key
+from models.sql import col
 from models.tables.varsling import Varsel, VarselAccess, VarselMessage
 
 SMALL = "færre enn 5"
@@ -65,8 +66,8 @@ def export_json(data: dict[str, Any]) -> str:
 
 def expired_cases(session: Session, *, today: date, retention_days: int) -> list[Varsel]:
     cutoff = today - timedelta(days=retention_days)
-    return list(session.exec(select(Varsel).where(Varsel.status == "lukket", Varsel.closed_on != None,  # noqa: E711
-                                                  Varsel.closed_on <= cutoff).order_by(Varsel.id)).all())  # type: ignore[operator]
+    return list(session.exec(select(Varsel).where(Varsel.status == "lukket", col(Varsel.closed_on).is_not(None),
+                                                  col(Varsel.closed_on) <= cutoff).order_by(col(Varsel.id))).all())
 
 
 @writes
@@ -85,8 +86,8 @@ def purge_expired(*, session: Session, today: date, retention_days: int, only_ex
 
 def delete_case(session: Session, v: Varsel) -> None:
     """Remove every row of one case, keys first (crypto-shredding), in the caller's transaction."""
-    session.execute(delete(VarselAccess).where(VarselAccess.varsel_id == v.id))  # type: ignore[arg-type]
-    session.execute(delete(VarselMessage).where(VarselMessage.varsel_id == v.id))  # type: ignore[arg-type]
+    session.execute(delete(VarselAccess).where(col(VarselAccess.varsel_id) == v.id))
+    session.execute(delete(VarselMessage).where(col(VarselMessage.varsel_id) == v.id))
     audit.record(session, org_id=v.org_id, actor_id=None, action="varsling.deleted", entity="varsel",
                  entity_id=v.id, detail={"sak": v.ref})
     session.delete(v)
@@ -107,10 +108,11 @@ def varsling_counts(*, session: Session, org_id: int, start: date, end: date) ->
         return int(session.exec(select(func.count()).select_from(Varsel).where(Varsel.org_id == org_id, *conds)).one())
 
     received = count(Varsel.received_on >= start, Varsel.received_on < end)
-    closed = count(Varsel.closed_on != None, Varsel.closed_on >= start, Varsel.closed_on < end)  # type: ignore[operator]  # noqa: E711
-    open_at_end = count(Varsel.received_on < end, (Varsel.closed_on == None) | (Varsel.closed_on >= end))  # type: ignore[operator]  # noqa: E711
+    closed_on = col(Varsel.closed_on)
+    closed = count(closed_on.is_not(None), closed_on >= start, closed_on < end)
+    open_at_end = count(Varsel.received_on < end, closed_on.is_(None) | (closed_on >= end))
     overdue = count(Varsel.received_on < end, Varsel.status != "lukket",
-                    ((Varsel.acknowledged_on == None) & (Varsel.ack_due < end))  # noqa: E711
-                    | ((Varsel.feedback_on == None) & (Varsel.feedback_due < end)))  # noqa: E711
+                    (col(Varsel.acknowledged_on).is_(None) & (col(Varsel.ack_due) < end))
+                    | (col(Varsel.feedback_on).is_(None) & (col(Varsel.feedback_due) < end)))
     return {"mottatt": _shown(received), "avsluttet": _shown(closed), "apne": _shown(open_at_end),
             "frist_oversittet": _shown(overdue)}

@@ -24,6 +24,7 @@ from models.errors import PermissionDenied
 from models.messages import Action, Reply
 from models.services import audit, outbox
 from models.services._tx import writes
+from models.sql import col, pk, rows_affected, table_of
 from models.tables import Person
 from models.tables._common import utcnow
 from models.tables.web_auth import WebLoginToken, WebSession
@@ -50,12 +51,12 @@ def _find_person(session: Session, *, org_id: int, email: str) -> Person | None:
     if not email or len(email) > 320:
         return None
     return session.exec(select(Person).where(Person.org_id == org_id, Person.active == True,  # noqa: E712
-                                             func.lower(Person.email) == email).order_by(Person.id)).first()
+                                             func.lower(Person.email) == email).order_by(col(Person.id))).first()
 
 
 def _new_token(session: Session, person: Person, now: datetime) -> str:
     token = secrets.token_urlsafe(32)
-    session.add(WebLoginToken(org_id=person.org_id, person_id=person.id, token_hash=token_hash(token),  # type: ignore[arg-type]
+    session.add(WebLoginToken(org_id=person.org_id, person_id=pk(person), token_hash=token_hash(token),
                               created_at=now, expires_at=now + LINK_TTL))
     session.flush()
     return token
@@ -82,7 +83,7 @@ def request_link(*, session: Session, org_id: int, email: str, public_base_url: 
     person = _find_person(session, org_id=org_id, email=email)
     if person is None:
         return False
-    if recent_links(session, person_id=person.id, now=now) >= MAX_LINKS_PER_WINDOW:  # type: ignore[arg-type]
+    if recent_links(session, person_id=pk(person), now=now) >= MAX_LINKS_PER_WINDOW:
         return False
     token = _new_token(session, person, now)
     outbox.enqueue(
@@ -122,7 +123,7 @@ def redeem_link(*, session: Session, token: str, now: datetime | None = None) ->
     The single UPDATE with RETURNING is what makes the link single-use under concurrency.
     """
     now = now or utcnow()
-    table = WebLoginToken.__table__  # type: ignore[attr-defined]
+    table = table_of(WebLoginToken)
     row = session.execute(
         update(table)
         .where(table.c.token_hash == token_hash(token), table.c.used_at.is_(None), table.c.expires_at > now)
@@ -162,13 +163,13 @@ def session_person(session: Session, cookie: str | None, *, now: datetime | None
 
 @writes
 def end_session(*, session: Session, cookie: str) -> None:
-    session.execute(delete(WebSession).where(WebSession.token_hash == token_hash(cookie)))  # type: ignore[arg-type]
+    session.execute(delete(WebSession).where(col(WebSession.token_hash) == token_hash(cookie)))
 
 
 @writes
 def purge_expired(*, session: Session, now: datetime | None = None) -> int:
     """Delete spent/expired links and sessions (a housekeeping job; nothing depends on it for safety)."""
     now = now or utcnow()
-    a = session.execute(delete(WebSession).where(WebSession.expires_at < now))  # type: ignore[arg-type]
-    b = session.execute(delete(WebLoginToken).where(WebLoginToken.expires_at < now - RATE_WINDOW))  # type: ignore[arg-type]
-    return int((a.rowcount or 0) + (b.rowcount or 0))
+    a = session.execute(delete(WebSession).where(col(WebSession.expires_at) < now))
+    b = session.execute(delete(WebLoginToken).where(col(WebLoginToken.expires_at) < now - RATE_WINDOW))
+    return rows_affected(a) + rows_affected(b)
