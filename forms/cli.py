@@ -24,16 +24,16 @@ def varsling() -> None:
 @varsling.command("keys", help="Lag nøkkelparet til en varslingsmottaker (passordfrasen skrives inn skjult).")
 @click.option("--email", required=True, help="E-postadressen til varslingsmottakeren.")
 def keys_cmd(email: str) -> None:
-    from bot.cli import load_settings
-    from models.db import session_scope
+    from bot.main import load_settings
+    from models.db import get_engine, session_scope
     from models.errors import DomainError
     from models.services import org as org_svc
     from models.services import varsling_keys as keys
 
-    load_settings()
+    settings = load_settings()
     passphrase = click.prompt("Passordfrase (minst 12 tegn)", hide_input=True, confirmation_prompt=True)
     try:
-        with session_scope() as s:
+        with session_scope(get_engine(settings.database_url)) as s:
             person = org_svc.find_person_by_email(s, email=email)
             recovery = keys.create_key(session=s, person_id=person.id, passphrase=passphrase)  # type: ignore[arg-type]
     except DomainError as exc:
@@ -46,13 +46,13 @@ def keys_cmd(email: str) -> None:
 @varsling.command("login-link", help="Send en engangslenke for innlogging til en varslingsmottaker i chat.")
 @click.option("--email", required=True)
 def login_link(email: str) -> None:
-    from bot.cli import load_settings
-    from models.db import session_scope
+    from bot.main import load_settings
+    from models.db import get_engine, session_scope
     from models.services import org as org_svc
     from models.services import varsling_keys as keys
 
     settings = load_settings()
-    with session_scope() as s:
+    with session_scope(get_engine(settings.database_url)) as s:
         sent = keys.send_login_link(session=s, org_id=org_svc.default_org(s).id, email=email,  # type: ignore[arg-type]
                                     public_base_url=settings.public_base_url)
     click.echo("Lenken er lagt i utboksen." if sent else "Fant ingen varslingsmottaker med den e-postadressen.")
@@ -62,13 +62,13 @@ def login_link(email: str) -> None:
 @varsling.command("rutine", help="Publiser en ny versjon av varslingsrutinen fra en tekstfil.")
 @click.argument("text_file", type=click.Path(dir_okay=False, exists=True, path_type=Path))
 def rutine(text_file: Path) -> None:
-    from bot.cli import load_settings
-    from models.db import session_scope
+    from bot.main import load_settings
+    from models.db import get_engine, session_scope
     from models.services import org as org_svc
     from models.services import varsling_cases as cases
 
-    load_settings()
-    with session_scope() as s:
+    settings = load_settings()
+    with session_scope(get_engine(settings.database_url)) as s:
         version = cases.set_rutine(session=s, org_id=org_svc.default_org(s).id,  # type: ignore[arg-type]
                                    text=text_file.read_text(encoding="utf-8"), actor_id=None)
     click.echo(f"Varslingsrutinen er publisert som versjon {version}.")
@@ -78,14 +78,14 @@ def rutine(text_file: Path) -> None:
 @click.option("--dry-run", is_flag=True, help="Bare vis hvilke saker som ville blitt slettet.")
 @click.option("--only-exported", is_flag=True, help="Slett bare saker som er eksportert til arkivet.")
 def retention_cmd(dry_run: bool, only_exported: bool) -> None:
-    from bot.cli import load_settings
-    from models.db import session_scope
+    from bot.main import load_settings
+    from models.db import get_engine, session_scope
     from models.services import varsling_cases as cases
     from models.services import varsling_retention as retention
 
     settings = load_settings()
     today = cases.local_today(settings.tz_name)
-    with session_scope() as s:
+    with session_scope(get_engine(settings.database_url)) as s:
         if dry_run:
             refs = [f"{v.ref}{'' if v.exported_on else ' (ikke eksportert)'}"
                     for v in retention.expired_cases(s, today=today, retention_days=settings.varsling_retention_days)]
@@ -98,11 +98,11 @@ def retention_cmd(dry_run: bool, only_exported: bool) -> None:
 
 @varsling.command("reminders", help="Send påminnelser om passerte frister og eskaler til reserven (idempotent).")
 def reminders() -> None:
-    from bot.cli import load_settings
-    from models.db import session_scope
+    from bot.main import load_settings
+    from models.db import get_engine, session_scope
     from models.services.varsling_casework import send_varsling_deadline_reminders
 
-    load_settings()
-    with session_scope() as s:
+    settings = load_settings()
+    with session_scope(get_engine(settings.database_url)) as s:
         n = send_varsling_deadline_reminders(session=s, now=datetime.now(UTC))
     click.echo(f"{n} påminnelser lagt i utboksen.")

@@ -15,15 +15,15 @@ def web() -> None:
 @web.command("link", help="Skriv ut en engangslenke for innlogging (gjelder i 15 minutter).")
 @click.option("--as", "email", required=True, help="E-postadressen til personen som skal logge inn.")
 def link_cmd(email: str) -> None:
-    from bot.cli import load_settings
-    from models.db import session_scope
+    from bot.main import load_settings
+    from models.db import get_engine, session_scope
     from models.errors import DomainError
     from models.services import org as org_svc
     from models.services import web_auth
 
     settings = load_settings()
     try:
-        with session_scope() as s:
+        with session_scope(get_engine(settings.database_url)) as s:
             person = org_svc.find_person_by_email(s, email=email, org_id=org_svc.default_org(s).id)
             url = web_auth.issue_link(session=s, person_id=person.id,  # type: ignore[arg-type]
                                       public_base_url=settings.public_base_url)

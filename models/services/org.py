@@ -8,7 +8,7 @@ from sqlalchemy import bindparam, event, func, or_
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session as OrmSession
 from sqlalchemy.sql import Insert, Select
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from models.access import LINE_ROLES, ORG_WIDE_ROLES, Actor
 from models.errors import NotFound, UnknownPerson
@@ -205,3 +205,8 @@ def ensure_unit_path(session: Session, *, org_id: int, path: str) -> Unit:
         parent = unit
     assert parent is not None
     return parent
+
+
+def org_ids(session: Session) -> list[int]:
+    """Every kommune's id, for jobs that run once per kommune (nudges, summaries)."""
+    return [i for i in session.exec(select(Organisation.id).order_by(col(Organisation.id))).all() if i is not None]
