@@ -53,7 +53,7 @@ def login_link(email: str) -> None:
 
     settings = load_settings()
     with session_scope(get_engine(settings.database_url)) as s:
-        sent = keys.send_login_link(session=s, org_id=org_svc.default_org(s).id, email=email,  # type: ignore[arg-type]
+        sent = keys.send_login_link(session=s, org_id=org_svc.default_org(s, slug=settings.org_slug).id, email=email,  # type: ignore[arg-type]
                                     public_base_url=settings.public_base_url)
     click.echo("Lenken er lagt i utboksen." if sent else "Fant ingen varslingsmottaker med den e-postadressen.")
     sys.exit(0 if sent else 1)
@@ -69,7 +69,7 @@ def rutine(text_file: Path) -> None:
 
     settings = load_settings()
     with session_scope(get_engine(settings.database_url)) as s:
-        version = cases.set_rutine(session=s, org_id=org_svc.default_org(s).id,  # type: ignore[arg-type]
+        version = cases.set_rutine(session=s, org_id=org_svc.default_org(s, slug=settings.org_slug).id,  # type: ignore[arg-type]
                                    text=text_file.read_text(encoding="utf-8"), actor_id=None)
     click.echo(f"Varslingsrutinen er publisert som versjon {version}.")
 
@@ -104,5 +104,7 @@ def reminders() -> None:
 
     settings = load_settings()
     with session_scope(get_engine(settings.database_url)) as s:
-        n = send_varsling_deadline_reminders(session=s, now=datetime.now(UTC))
+        n = send_varsling_deadline_reminders(session=s, now=datetime.now(UTC), tz=settings.tz_name,
+                                             public_base_url=settings.public_base_url,
+                                             escalate_after_days=settings.varsling_escalate_after_days)
     click.echo(f"{n} påminnelser lagt i utboksen.")

@@ -59,7 +59,9 @@ def deadline_reminders(now: datetime | None = None, *, engine: Engine, settings:
     with uow.write() as tx:
         out["tiltak"] = nudges.send_tiltak_deadline_reminders(session=tx, now=now, tz=settings.tz_name)
     with uow.write() as tx:
-        out["varsling"] = int(varsling_casework.send_varsling_deadline_reminders(session=tx, now=now) or 0)
+        out["varsling"] = int(varsling_casework.send_varsling_deadline_reminders(
+            session=tx, now=now, tz=settings.tz_name, public_base_url=settings.public_base_url,
+            escalate_after_days=settings.varsling_escalate_after_days) or 0)
     log.info("deadline reminders: %s", out)
     return out
 

@@ -24,7 +24,7 @@ def link_cmd(email: str) -> None:
     settings = load_settings()
     try:
         with session_scope(get_engine(settings.database_url)) as s:
-            person = org_svc.find_person_by_email(s, email=email, org_id=org_svc.default_org(s).id)
+            person = org_svc.find_person_by_email(s, email=email, org_id=org_svc.default_org(s, slug=settings.org_slug).id)
             url = web_auth.issue_link(session=s, person_id=person.id,  # type: ignore[arg-type]
                                       public_base_url=settings.public_base_url)
     except DomainError as exc:

@@ -158,7 +158,7 @@ async def login_request(request: Request, background: BackgroundTasks) -> Respon
     def send() -> None:
         try:
             with session_scope(engine) as s:
-                web_auth.request_link(session=s, org_id=org_svc.default_org(s).id, email=email,  # type: ignore[arg-type]
+                web_auth.request_link(session=s, org_id=org_svc.default_org(s, slug=settings.org_slug).id, email=email,  # type: ignore[arg-type]
                                       public_base_url=settings.public_base_url)
         except Exception:  # noqa: BLE001 - the answer is already sent; never log the address
             log.exception("sending a sign-in link failed")

@@ -103,7 +103,7 @@ async def request_link(request: Request) -> Response:
 
     def send() -> None:
         with session_scope(get_engine(settings.database_url)) as s:
-            keys.send_login_link(session=s, org_id=org_svc.default_org(s).id, email=str(form.get("email") or ""),  # type: ignore[arg-type]
+            keys.send_login_link(session=s, org_id=org_svc.default_org(s, slug=settings.org_slug).id, email=str(form.get("email") or ""),  # type: ignore[arg-type]
                                  public_base_url=settings.public_base_url)
 
     await run_in_threadpool(send)
@@ -302,7 +302,7 @@ async def entra_return(request: Request) -> Response:
 
     def refuse(reason: str) -> None:
         with session_scope(get_engine(settings.database_url)) as s:
-            keys.record_entra_refusal(s, org_id=org_svc.default_org(s).id, reason=reason)
+            keys.record_entra_refusal(s, org_id=org_svc.default_org(s, slug=settings.org_slug).id, reason=reason)
 
     if not hmac.compare_digest(str(query.get("state") or ""), str(flow["state"])):
         await run_in_threadpool(refuse, "state")
@@ -326,7 +326,7 @@ async def entra_return(request: Request) -> Response:
 
     def sign_in() -> str:
         with session_scope(get_engine(settings.database_url)) as s:
-            return keys.sign_in_with_entra(session=s, org_id=org_svc.default_org(s).id, claims=claims,  # type: ignore[arg-type]
+            return keys.sign_in_with_entra(session=s, org_id=org_svc.default_org(s, slug=settings.org_slug).id, claims=claims,  # type: ignore[arg-type]
                                            tenant_id=entra.tenant(settings))
 
     try:

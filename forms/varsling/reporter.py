@@ -44,7 +44,7 @@ def _form_context(request: Request, lang: str, *, values: dict[str, Any], errors
     t = i18n.translator(lang)
     unit_id = int(values["unit"]) if str(values.get("unit") or "").isdigit() else None
     with session_scope(get_engine(settings.database_url)) as s:
-        org = org_svc.default_org(s)
+        org = org_svc.default_org(s, slug=settings.org_slug)
         rutine = cases.current_rutine(s, org_id=org.id)  # type: ignore[arg-type]
         plan = cases.plan_recipients(s, org_id=org.id, unit_id=unit_id,  # type: ignore[arg-type]
                                      concerns_director=bool(values.get("concerns_director")))
@@ -109,7 +109,7 @@ def _submit(request: Request, values: dict[str, Any], selected: set[int], nonce:
     settings = _settings(request)
     today = cases.local_today(settings.tz_name)
     with session_scope(get_engine(settings.database_url)) as s:
-        org = org_svc.default_org(s)
+        org = org_svc.default_org(s, slug=settings.org_slug)
         return cases.submit_varsel(
             session=s, org_id=org.id, what=values["what"], where_when=values["where_when"],  # type: ignore[arg-type]
             unit_id=int(values["unit"]) if values["unit"].isdigit() else None,
@@ -153,7 +153,7 @@ async def follow(request: Request):  # type: ignore[no-untyped-def]
 
     def work() -> cases.ReporterView:
         with session_scope(get_engine(settings.database_url)) as s:
-            org = org_svc.default_org(s)
+            org = org_svc.default_org(s, slug=settings.org_slug)
             if form.get("action") == "reply":
                 return cases.reporter_reply(session=s, org_id=org.id, receipt=code, text=message,  # type: ignore[arg-type]
                                             today=cases.local_today(settings.tz_name),
@@ -176,7 +176,7 @@ async def follow(request: Request):  # type: ignore[no-untyped-def]
 
 def _view_only(settings: Settings, code: str) -> cases.ReporterView:
     with session_scope(get_engine(settings.database_url)) as s:
-        return cases.reporter_view(s, org_id=org_svc.default_org(s).id, receipt=code)  # type: ignore[arg-type]
+        return cases.reporter_view(s, org_id=org_svc.default_org(s, slug=settings.org_slug).id, receipt=code)  # type: ignore[arg-type]
 
 
 def _case_page(request: Request, lang: str, view: cases.ReporterView, code: str, *, errors: dict[str, str] | None = None,  # type: ignore[no-untyped-def]
@@ -196,7 +196,7 @@ def rutine_page(request: Request, lang: str | None = None):  # type: ignore[no-u
     t = i18n.translator(lang)
     settings = _settings(request)
     with session_scope(get_engine(settings.database_url)) as s:
-        org = org_svc.default_org(s)
+        org = org_svc.default_org(s, slug=settings.org_slug)
         r = cases.current_rutine(s, org_id=org.id)  # type: ignore[arg-type]
         text, version, created = r.text, r.version, r.created_at
     ctx = _base(request, lang, t("rutine_title"), org.name)

@@ -22,10 +22,9 @@ def get_org(session: Session, *, slug: str) -> Organisation:
     return org
 
 
-def default_org(session: Session) -> Organisation:
-    from models.settings import get_settings
-
-    org = session.exec(select(Organisation).where(Organisation.slug == get_settings().org_slug)).first()
+def default_org(session: Session, *, slug: str) -> Organisation:
+    """The kommune this deployment serves: the one with `slug` (TRAD_ORG, passed in by the caller), else the first."""
+    org = session.exec(select(Organisation).where(Organisation.slug == slug)).first()
     if org is None:
         org = session.exec(select(Organisation).order_by(Organisation.id)).first()
     if org is None:
