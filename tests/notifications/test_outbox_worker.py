@@ -95,6 +95,23 @@ def test_unreachable_leader_is_listed_by_trad_outbox(engine, session, org) -> No
     assert "unreachable 1" in out and org.emails["leder"] in out and "test:1" in out
 
 
+def test_trad_deliver_once_puts_demo_messages_in_the_configured_console_inbox(engine, session, org, tmp_path,
+                                                                            monkeypatch) -> None:
+    """Without Slack or Teams, `trad deliver --once` delivers to the console inbox at TRAD_CONSOLE_INBOX."""
+    from bot.cli import main
+    from notifications.console import ConsoleInbox
+
+    inbox = tmp_path / "elsewhere" / "inbox.jsonl"
+    monkeypatch.setenv("TRAD_CONSOLE_INBOX", str(inbox))
+    get_settings.cache_clear()
+    _enqueue(session, org, "leder")
+    r = CliRunner().invoke(main, ["deliver", "--once"])
+    assert r.exit_code == 0 and "Behandlet 1 meldinger." in r.output
+    assert _row(session).status == "delivered"
+    got, _ = ConsoleInbox(inbox).read(org.emails["leder"])
+    assert [m.text for m in got] == ["Hei"]
+
+
 def test_adapter_unreachable_falls_back_to_next_platform(engine, session, org) -> None:
     _identity(session, org, "leder", platform="slack")
     _identity(session, org, "leder", platform="teams")  # most recently updated: tried first
