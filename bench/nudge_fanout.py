@@ -185,9 +185,9 @@ def run_sender(args: argparse.Namespace) -> None:
     os.environ["DATABASE_URL"] = args.db
     from slack_sdk.web.async_client import AsyncWebClient
 
+    from bot.slack.delivery import SlackAdapter
     from models.db import get_engine
     from notifications.outbox_worker import Limit, Pacer, deliver_due
-    from notifications.slack import SlackAdapter
 
     if args.schedule:  # act as a scheduler too: run the monthly nudge job first
         from models.db import session_scope

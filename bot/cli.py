@@ -1,37 +1,24 @@
-"""The `trad` command: serve, migrate, demo, org import, chat — and the commands features register.
+"""The `trad` command: serve, migrate, demo, org import, chat — and each package's subcommands.
 
-Feature packages add commands without editing this file: any of the modules in
-`EXTENSIONS` that exists and has `register(group)` is called at start-up.
+Each subcommand group lives beside its package (`notifications/cli.py`, `reports/cli.py`,
+`forms/cli.py`, `bot/teams/cli.py`) and is registered here by name: a new group is one
+more line in `_register`. Settings and the engine come from the composition root (`bot.main`).
 """
 
 from __future__ import annotations
 
-import importlib
 import sys
 from pathlib import Path
 
 import click
-from pydantic import ValidationError
 
-from models.settings import Settings, SettingsError, get_settings
+import forms.cli
+import notifications.cli
+import reports.cli
+from bot.main import build_engine, build_wiring, load_settings
+from bot.teams import cli as teams_cli
 
-EXTENSIONS = ("notifications.cli", "reports.cli", "bot.teams.cli", "bot.slack.cli", "forms.cli")
-
-
-def load_settings() -> Settings:
-    """Settings, or one clear line naming the bad setting and exit code 2."""
-    try:
-        return get_settings()
-    except (ValidationError, SettingsError) as exc:
-        if isinstance(exc, ValidationError):
-            msg = exc.errors()[0].get("msg", str(exc)).removeprefix("Value error, ")
-            loc = exc.errors()[0].get("loc") or ()
-            if loc and loc[0] not in msg:
-                msg = f"{loc[0]}: {msg}"
-        else:
-            msg = str(exc)
-        click.echo(f"Tråd kan ikke starte: {msg}", err=True)
-        sys.exit(2)
+__all__ = ["load_settings", "main"]
 
 
 @click.group(help="Tråd – avvik, varsling, internkontroll og oppdrag i Slack og Teams.")
@@ -84,7 +71,7 @@ def demo(if_empty: bool, seed: int) -> None:
     from models.demo import seed_demo
 
     settings = load_settings()
-    with session_scope() as s:
+    with session_scope(build_engine(settings)) as s:
         result = seed_demo(session=s, seed=seed, if_empty=if_empty, tz=settings.tz_name)
     click.echo(result)
 
@@ -110,7 +97,7 @@ def org_import(csv_file: Path, prune: bool, org_slug: str | None, org_name: str 
         sys.exit(2)
     try:
         raw = csv_file.read_bytes()
-        with session_scope() as s:
+        with session_scope(build_engine(settings)) as s:
             report = import_people(session=s, data=raw, org_slug=org_slug or settings.org_slug,
                                    org_name=org_name, prune=prune)
     except DomainError as exc:
@@ -123,25 +110,19 @@ def org_import(csv_file: Path, prune: bool, org_slug: str | None, org_name: str 
 @click.option("--as", "email", required=True, help="E-postadressen til personen du er.")
 def chat(email: str) -> None:
     from bot.console import run_console
+    from notifications.console import ConsoleInbox
 
-    load_settings()
-    sys.exit(run_console(email))
-
-
-def _register_extensions() -> None:
-    for name in EXTENSIONS:
-        try:
-            mod = importlib.import_module(name)
-        except ModuleNotFoundError as exc:
-            if exc.name and name.startswith(exc.name):
-                continue
-            raise
-        register = getattr(mod, "register", None)
-        if register is not None:
-            register(main)
+    settings = load_settings()
+    wiring = build_wiring(settings)
+    sys.exit(run_console(email, conversation=wiring.conversation, inbox=ConsoleInbox(settings.console_inbox)))
 
 
-_register_extensions()
+def _register(group: click.Group) -> None:
+    for module in (notifications.cli, reports.cli, teams_cli, forms.cli):
+        module.register(group)
+
+
+_register(main)
 
 if __name__ == "__main__":
     main()

@@ -13,6 +13,7 @@ from bot.conversation.channel import ChannelUser, IncomingMessage, Interaction
 from bot.conversation.engine import Conversation
 from models.errors import DomainError
 from models.messages import Action, Reply
+from notifications.console import ConsoleInbox
 
 
 def render_text(reply: Reply, actions: list[Action]) -> str:
@@ -43,16 +44,17 @@ def render_text(reply: Reply, actions: list[Action]) -> str:
 
 
 def run_console(email: str, *, stdin: TextIO | None = None, stdout: TextIO | None = None,
-                conversation: Conversation | None = None) -> int:
+                conversation: Conversation | None = None, inbox: ConsoleInbox | None = None) -> int:
     from models.db import session_scope
     from models.services import identity
-    from notifications.console import read_inbox, read_position, save_position
 
     inp, out = stdin or sys.stdin, stdout or sys.stdout
     conv = conversation or Conversation()
+    inbox = inbox or ConsoleInbox(conv.settings.console_inbox)
+    read_inbox, read_position, save_position = inbox.read, inbox.read_position, inbox.save_position
     user = ChannelUser(platform="console", workspace="local", user_id=email.strip().lower())
     try:
-        with session_scope() as s:
+        with session_scope(conv.engine) as s:
             person_id = identity.link_identity(session=s, platform="console", workspace="local",
                                                user_id=user.user_id, email=email)
     except DomainError as exc:

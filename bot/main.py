@@ -1,13 +1,16 @@
-"""Composition root: builds the FastAPI app and mounts every edge that is configured.
-
-Each edge exposes `mount(app, settings)`; nothing here knows a platform's details.
+"""Composition root: builds the settings, the engine, the conversation, the delivery adapters and
+the scheduled jobs, and passes them in: to every edge's `mount(app, wiring)`, to the background
+runtime (outbox worker, scheduler) and to the `trad` commands, which build through the same
+functions. Nothing below this module looks any of them up on its own.
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import AsyncIterator
+import sys
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
+from typing import TYPE_CHECKING, Any
 
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
@@ -15,9 +18,34 @@ from sqlalchemy import text
 
 from bot.wiring import Wiring
 from models.errors import DomainError
-from models.settings import Settings, get_settings
+from models.settings import Settings, SettingsError, get_settings
+
+if TYPE_CHECKING:
+    from sqlalchemy.engine import Engine
+
+    from notifications.base import Adapter
+    from notifications.outbox_worker import Delivery
 
 log = logging.getLogger("trad")
+
+
+def load_settings() -> Settings:
+    """Settings for a `trad` command, or one clear line naming the bad setting and exit code 2."""
+    import click
+    from pydantic import ValidationError
+
+    try:
+        return get_settings()
+    except (ValidationError, SettingsError) as exc:
+        if isinstance(exc, ValidationError):
+            msg = exc.errors()[0].get("msg", str(exc)).removeprefix("Value error, ")
+            loc = exc.errors()[0].get("loc") or ()
+            if loc and str(loc[0]) not in msg:
+                msg = f"{loc[0]}: {msg}"
+        else:
+            msg = str(exc)
+        click.echo(f"Tråd kan ikke starte: {msg}", err=True)
+        sys.exit(2)
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -27,7 +55,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         from notifications import runtime
 
-        await runtime.start(settings, app.state)
+        await runtime.start(settings, app.state, delivery=build_delivery(settings, wiring.engine, wiring.adapters),
+                            jobs=build_jobs(settings, wiring.engine))
         try:
             yield
         finally:
@@ -40,9 +69,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     @app.get("/healthz")
     def healthz() -> dict[str, object]:
-        from models.db import get_engine
-
-        with get_engine(settings.database_url).connect() as conn:
+        with wiring.engine.connect() as conn:
             conn.execute(text("SELECT 1"))
         return {"status": "ok", "slack": settings.slack_enabled, "teams": settings.teams_enabled}
 
@@ -65,8 +92,21 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     return app
 
 
+def build_engine(settings: Settings) -> Engine:
+    """The process's engine (one per database URL, so every part shares its pool)."""
+    from models.db import get_engine
+
+    return get_engine(settings.database_url)
+
+
 def build_wiring(settings: Settings) -> Wiring:
-    """The one place that builds the engine and the conversation for this process."""
+    """The one place that builds the engine, the conversation and the delivery adapters for this process."""
+    wiring = _core_wiring(settings)
+    wiring.adapters.update(build_adapters(settings, wiring.engine))
+    return wiring
+
+
+def _core_wiring(settings: Settings) -> Wiring:
     from bot.conversation.engine import Conversation
     from models.db import get_engine
     from models.uow import UnitOfWork
@@ -74,6 +114,50 @@ def build_wiring(settings: Settings) -> Wiring:
     engine = get_engine(settings.database_url)
     return Wiring(settings=settings, engine=engine, uow=UnitOfWork(engine),
                   conversation=Conversation(engine=engine, settings=settings))
+
+
+def build_adapters(settings: Settings, engine: Engine) -> dict[str, Adapter]:
+    """The delivery adapters this deployment has: Slack and/or Teams when configured, else the
+    console (demo); plus e-mail, the fallback for people without chat, when SMTP_HOST and SMTP_FROM are set."""
+    adapters: dict[str, Adapter] = {}
+    if settings.slack_enabled:
+        from bot.slack.delivery import build_adapter as build_slack
+
+        slack = build_slack(settings, engine)
+        if slack is not None:
+            adapters["slack"] = slack
+    if settings.teams_enabled:
+        from bot.teams.delivery import TeamsAdapter
+
+        adapters["teams"] = TeamsAdapter(settings, engine=engine)
+    if not adapters:
+        from notifications.console import ConsoleAdapter, ConsoleInbox
+
+        adapters["console"] = ConsoleAdapter(ConsoleInbox(settings.console_inbox))
+    if settings.email_enabled:
+        from notifications.email import EmailAdapter
+
+        adapters["email"] = EmailAdapter.from_settings(settings)
+    return adapters
+
+
+def build_delivery(settings: Settings, engine: Engine, adapters: dict[str, Adapter], *,
+                   lease_s: float | None = None) -> Delivery:
+    """The outbox worker's set-up: one pacer per process, so every round shares the platforms' budget."""
+    from notifications.outbox_worker import Delivery
+    from notifications.pacing import Pacer, limits_from_settings
+
+    return Delivery(engine=engine, adapters=adapters, pacer=Pacer(limits_from_settings(settings)),
+                    poll_s=settings.outbox_poll_seconds,
+                    lease_s=settings.outbox_lease_seconds if lease_s is None else lease_s,
+                    max_attempts=settings.outbox_max_attempts)
+
+
+def build_jobs(settings: Settings, engine: Engine) -> dict[str, Callable[[], Any]]:
+    """The scheduled jobs (nudges, deadline reminders, summaries, housekeeping) bound to this process."""
+    from notifications.jobs import bind_jobs
+
+    return dict(bind_jobs(engine, settings))
 
 
 def serve_app() -> FastAPI:

@@ -7,7 +7,7 @@ what they need from it; nothing below the root calls `get_settings()` or `get_en
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from sqlalchemy.engine import Engine
@@ -15,6 +15,7 @@ if TYPE_CHECKING:
     from bot.conversation.engine import Conversation
     from models.settings import Settings
     from models.uow import UnitOfWork
+    from notifications.base import Adapter
 
 
 @dataclass(frozen=True)
@@ -23,5 +24,5 @@ class Wiring:
     engine: Engine
     uow: UnitOfWork
     conversation: Conversation
-    # platform name -> delivery adapter (notifications.base.Adapter); filled by the root
-    adapters: dict[str, Any] = field(default_factory=dict)
+    # platform name -> delivery adapter (`bot.main.build_adapters`); the outbox worker sends through them
+    adapters: dict[str, Adapter] = field(default_factory=dict)

@@ -108,7 +108,9 @@ def retention_cmd(dry_run: bool, only_exported: bool) -> None:
 def reminders() -> None:
     from models.services.varsling_casework import send_varsling_deadline_reminders
 
-    _, uow = _open()
+    settings, uow = _open()
     with uow.write() as tx:
-        n = send_varsling_deadline_reminders(session=tx, now=datetime.now(UTC))
+        n = send_varsling_deadline_reminders(session=tx, now=datetime.now(UTC), tz=settings.tz_name,
+                                             public_base_url=settings.public_base_url,
+                                             escalate_after_days=settings.varsling_escalate_after_days)
     click.echo(f"{n} påminnelser lagt i utboksen.")

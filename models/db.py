@@ -15,7 +15,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from sqlalchemy import event, exc
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import Connection, Engine
 from sqlmodel import Session, create_engine
 
 BUSY_TIMEOUT_MS = 30_000
@@ -48,7 +48,7 @@ def make_engine(url: str, *, pool_size: int = 4, echo: bool = False) -> Engine:
 
 def _tune_sqlite(engine: Engine, write_lock: threading.Lock | None) -> None:
     @event.listens_for(engine, "connect")
-    def _on_connect(dbapi_conn, _record):  # type: ignore[no-untyped-def]
+    def _on_connect(dbapi_conn: sqlite3.Connection, _record: object) -> None:
         cur = dbapi_conn.cursor()
         cur.execute("PRAGMA journal_mode=WAL")
         cur.execute("PRAGMA synchronous=NORMAL")
@@ -57,7 +57,7 @@ def _tune_sqlite(engine: Engine, write_lock: threading.Lock | None) -> None:
         cur.close()
 
     @event.listens_for(engine, "begin")
-    def _on_begin(conn):  # type: ignore[no-untyped-def]
+    def _on_begin(conn: Connection) -> None:
         # pysqlite's own transaction handling is off (isolation_level=None); we
         # open every writing transaction as IMMEDIATE so writers queue on the busy
         # timeout instead of failing when a deferred read lock cannot be upgraded.
@@ -84,26 +84,30 @@ def _tune_sqlite(engine: Engine, write_lock: threading.Lock | None) -> None:
 
     if write_lock is not None:
         @event.listens_for(engine, "commit")
-        def _on_commit(conn):  # type: ignore[no-untyped-def]
+        def _on_commit(conn: Connection) -> None:
             # Commit here, then hand the lock on; SQLAlchemy's own commit that follows
             # finds no open transaction and does nothing (pysqlite, isolation_level=None).
             if _WRITE_LOCK_KEY in conn.info:
                 try:
-                    conn.connection.dbapi_connection.commit()
+                    dbapi = conn.connection.dbapi_connection
+                    if dbapi is not None:
+                        dbapi.commit()
                 finally:
                     _release_write_lock(conn)
 
         @event.listens_for(engine, "rollback")
-        def _on_rollback(conn):  # type: ignore[no-untyped-def]
+        def _on_rollback(conn: Connection) -> None:
             if _WRITE_LOCK_KEY in conn.info:
                 try:
+                    dbapi = conn.connection.dbapi_connection
                     with contextlib.suppress(Exception):  # SQLAlchemy's own rollback follows and reports it
-                        conn.connection.dbapi_connection.rollback()
+                        if dbapi is not None:
+                            dbapi.rollback()
                 finally:
                     _release_write_lock(conn)
 
 
-def _release_write_lock(conn) -> None:  # type: ignore[no-untyped-def]
+def _release_write_lock(conn: Connection) -> None:
     lock = conn.info.pop(_WRITE_LOCK_KEY, None)
     if lock is not None:
         lock.release()
@@ -112,12 +116,11 @@ def _release_write_lock(conn) -> None:  # type: ignore[no-untyped-def]
 _engines: dict[str, Engine] = {}
 
 
-def get_engine(url: str | None = None) -> Engine:
-    """One engine per URL per process, so pools are shared by everything in it."""
-    if url is None:
-        from models.settings import get_settings
+def get_engine(url: str) -> Engine:
+    """One engine per URL per process, so pools are shared by everything in it.
 
-        url = get_settings().database_url
+    Called by the composition root (`bot.main.build_engine`) and the `cli.py` modules, with the settings' URL.
+    """
     if url not in _engines:
         _engines[url] = make_engine(url)
     return _engines[url]
@@ -130,13 +133,13 @@ def reset_engines() -> None:
 
 
 @contextmanager
-def read_scope(engine: Engine | None = None) -> Iterator[Session]:
+def read_scope(engine: Engine) -> Iterator[Session]:
     """A read-only unit of work: never takes SQLite's write lock, and never commits.
 
     Ends with close(), which rolls the database transaction back but, unlike rollback(),
     leaves the loaded objects readable (detached), so callers may use them after the block.
     """
-    session = Session((engine or get_engine()).execution_options(trad_readonly=True), expire_on_commit=False)
+    session = Session(engine.execution_options(trad_readonly=True), expire_on_commit=False)
     try:
         yield session
     finally:
@@ -144,9 +147,9 @@ def read_scope(engine: Engine | None = None) -> Iterator[Session]:
 
 
 @contextmanager
-def session_scope(engine: Engine | None = None) -> Iterator[Session]:
+def session_scope(engine: Engine) -> Iterator[Session]:
     """A unit of work: commit when the block ends normally, roll back otherwise."""
-    session = Session(engine or get_engine(), expire_on_commit=False)
+    session = Session(engine, expire_on_commit=False)
     try:
         yield session
         session.commit()

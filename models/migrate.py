@@ -6,8 +6,6 @@ the foundation revision, and every branch is applied.
 
 from __future__ import annotations
 
-import importlib
-import pkgutil
 from pathlib import Path
 
 from alembic import command
@@ -15,32 +13,28 @@ from alembic.config import Config
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 
-# Packages whose modules may define extra tables (each feature keeps its tables beside its code).
-TABLE_PACKAGES = ("models.tables",)
-
 
 def import_all_tables() -> None:
-    for name in TABLE_PACKAGES:
-        pkg = importlib.import_module(name)
-        for mod in pkgutil.iter_modules(pkg.__path__):
-            importlib.import_module(f"{name}.{mod.name}")
+    """Register every table on SQLModel.metadata, so autogenerate and `create_all` see them all.
+
+    A new table module is one more import here (the package's `__init__` holds the core tables).
+    """
+    import models.tables  # noqa: F401
+    import models.tables.varsling  # noqa: F401
+    import models.tables.web_auth  # noqa: F401
 
 
-def alembic_config(url: str | None = None) -> Config:
+def alembic_config(url: str) -> Config:
+    """Alembic's configuration for our migrations; the URL is handed to env.py (the caller has the settings)."""
     cfg = Config()
     cfg.set_main_option("script_location", str(MIGRATIONS))
     cfg.set_main_option("path_separator", "os")
-    if url:
-        cfg.attributes["url"] = url
+    cfg.attributes["url"] = url
     return cfg
 
 
-def upgrade(url: str | None = None) -> None:
+def upgrade(url: str) -> None:
     command.upgrade(alembic_config(url), "heads")
-    if url is None:
-        from models.settings import get_settings
-
-        url = get_settings().database_url
     if url.startswith("sqlite"):
         # Keep the planner's statistics current so it picks the right index as data grows.
         from models.db import make_engine

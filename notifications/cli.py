@@ -9,14 +9,14 @@ import signal
 import sys
 
 import click
-from sqlalchemy import func
-from sqlmodel import select
+
+from models.settings import Settings
 
 STATUSES = ("pending", "sending", "delivered", "failed", "unreachable")
 
 
-def _settings():  # type: ignore[no-untyped-def]
-    from bot.cli import load_settings
+def _settings() -> Settings:
+    from bot.main import load_settings
 
     return load_settings()
 
@@ -34,14 +34,15 @@ def register(group: click.Group) -> None:
 @click.option("--org", "org_slug", default=None, help="Kortnavn på kommunen (standard: alle).")
 @click.option("--all-clear/--no-all-clear", default=None, help="Send «alt er à jour» til ledere uten noe som venter.")
 def nudge(period: str, dry_run: bool, org_slug: str | None, all_clear: bool | None) -> None:
-    from models.db import get_engine, session_scope
+    from bot.main import build_engine
     from models.errors import ValidationFailed
     from models.services import org as org_svc
     from models.services.nudges import run_nudges
+    from models.uow import UnitOfWork
 
     settings = _settings()
     roles = tuple(r.strip() for r in settings.nudge_roles.split(",") if r.strip())
-    with session_scope(get_engine(settings.database_url)) as s:
+    with UnitOfWork(build_engine(settings)).write() as s:
         org_id = org_svc.get_org(s, slug=org_slug).id if org_slug else None
         try:
             r = run_nudges(session=s, period=period, org_id=org_id, dry_run=dry_run, roles=roles,
@@ -65,33 +66,29 @@ def nudge(period: str, dry_run: bool, org_slug: str | None, all_clear: bool | No
 @click.option("--limit", default=20, show_default=True, type=click.IntRange(1, 1000))
 @click.option("--json", "as_json", is_flag=True)
 def outbox_cmd(statuses: tuple[str, ...], limit: int, as_json: bool) -> None:
-    from models.db import get_engine, read_scope
-    from models.tables import OutboxMessage, Person
+    from bot.main import build_engine
+    from models.services import outbox_status
+    from models.uow import UnitOfWork
 
     settings = _settings()
     wanted = list(statuses) or ["pending", "sending", "failed", "unreachable", "delivered"]
-    with read_scope(get_engine(settings.database_url)) as s:
-        counts = dict(s.exec(select(OutboxMessage.status, func.count()).group_by(OutboxMessage.status)).all())  # type: ignore[arg-type]
-        rows = []
-        for status in wanted:  # problems first, then the most recent deliveries
-            rows += s.exec(select(OutboxMessage, Person.name, Person.email)
-                           .join(Person, Person.id == OutboxMessage.recipient_person_id, isouter=True)  # type: ignore[arg-type]
-                           .where(OutboxMessage.status == status)
-                           .order_by(OutboxMessage.id.desc()).limit(limit)).all()  # type: ignore[union-attr]
-        if as_json:
-            click.echo(json.dumps({"counts": counts, "rows": [
-                {"id": m.id, "key": m.dedupe_key, "kind": m.kind, "status": m.status, "platform": m.platform,
-                 "to": email or m.target, "attempts": m.attempts, "last_error": m.last_error,
-                 "next_attempt_at": m.next_attempt_at.isoformat() if m.next_attempt_at else None}
-                for m, _name, email in rows]}, ensure_ascii=False, indent=2))
-            return
-        click.echo("Utboksen: " + ", ".join(f"{st} {counts.get(st, 0)}" for st in STATUSES))
-        for m, name, email in rows:
-            who = f"{name} <{email}>" if name else (m.target or "–")
-            line = f"  #{m.id} {m.status:<11} {m.kind:<16} {who}  ({m.dedupe_key}, forsøk {m.attempts}, {m.platform})"
-            if m.status in ("pending", "failed", "unreachable") and m.last_error:
-                line += f"\n      {m.last_error[:200]}"
-            click.echo(line)
+    with UnitOfWork(build_engine(settings)).read() as tx:
+        counts = outbox_status.status_counts(session=tx)
+        rows = outbox_status.latest(session=tx, statuses=wanted, limit=limit)
+    if as_json:
+        click.echo(json.dumps({"counts": counts, "rows": [
+            {"id": m.id, "key": m.dedupe_key, "kind": m.kind, "status": m.status, "platform": m.platform,
+             "to": m.person_email or m.target, "attempts": m.attempts, "last_error": m.last_error,
+             "next_attempt_at": m.next_attempt_at.isoformat() if m.next_attempt_at else None}
+            for m in rows]}, ensure_ascii=False, indent=2))
+        return
+    click.echo("Utboksen: " + ", ".join(f"{st} {counts.get(st, 0)}" for st in STATUSES))
+    for m in rows:
+        who = f"{m.person_name} <{m.person_email}>" if m.person_name else (m.target or "–")
+        line = f"  #{m.id} {m.status:<11} {m.kind:<16} {who}  ({m.dedupe_key}, forsøk {m.attempts}, {m.platform})"
+        if m.status in ("pending", "failed", "unreachable") and m.last_error:
+            line += f"\n      {m.last_error[:200]}"
+        click.echo(line)
 
 
 def _install_stop(stop: asyncio.Event) -> None:
@@ -105,32 +102,21 @@ def _install_stop(stop: asyncio.Event) -> None:
 @click.option("--once", is_flag=True, help="Lever det som er forfalt nå, og avslutt når køen er tom.")
 @click.option("--lease", type=float, default=None, help="Sekunder før en «sending»-rad fra en krasjet prosess tas opp igjen.")
 def deliver(once: bool, lease: float | None) -> None:
-    from models.db import get_engine
-    from notifications.outbox_worker import (
-        Pacer,
-        adapters_from_settings,
-        deliver_due,
-        limits_from_settings,
-        run_worker,
-    )
+    from bot.main import build_adapters, build_delivery, build_engine
 
     settings = _settings()
-    engine = get_engine(settings.database_url)
-    adapters = adapters_from_settings(settings)
-    pacer = Pacer(limits_from_settings(settings))
-    lease_s = settings.outbox_lease_seconds if lease is None else lease
-    click.echo(f"Leverer via: {', '.join(adapters)}", err=True)
+    engine = build_engine(settings)
+    delivery = build_delivery(settings, engine, build_adapters(settings, engine), lease_s=lease)
+    click.echo(f"Leverer via: {', '.join(delivery.adapters)}", err=True)
 
     async def main() -> None:
         if once:
-            total = 0
-            while n := await deliver_due(engine, adapters, limit=50, pacer=pacer, lease_s=lease_s):
-                total += n
+            total = await delivery.drain()
             click.echo(f"Behandlet {total} meldinger.", err=True)
             return
         stop = asyncio.Event()
         _install_stop(stop)
-        await run_worker(engine, adapters, stop, poll_s=settings.outbox_poll_seconds, pacer=pacer, lease_s=lease_s)
+        await delivery.run(stop)
 
     asyncio.run(main())
 
@@ -139,15 +125,15 @@ def deliver(once: bool, lease: float | None) -> None:
 @click.option("--deliver/--no-deliver", "with_worker", default=True, show_default=True,
               help="Lever også utboksen i denne prosessen.")
 def scheduler_cmd(with_worker: bool) -> None:
-    from models.db import get_engine
-    from notifications.outbox_worker import Pacer, adapters_from_settings, limits_from_settings, run_worker
+    from bot.main import build_adapters, build_delivery, build_engine, build_jobs
     from notifications.scheduler import build_scheduler
 
     settings = _settings()
+    engine = build_engine(settings)
 
     async def main() -> None:
         try:
-            scheduler = build_scheduler(settings)
+            scheduler = build_scheduler(settings, jobs=build_jobs(settings, engine))
         except ValueError as exc:
             click.echo(f"Tråd kan ikke starte planleggeren: {exc}", err=True)
             sys.exit(2)
@@ -157,9 +143,7 @@ def scheduler_cmd(with_worker: bool) -> None:
         stop = asyncio.Event()
         _install_stop(stop)
         if with_worker:
-            await run_worker(get_engine(settings.database_url), adapters_from_settings(settings), stop,
-                             poll_s=settings.outbox_poll_seconds, pacer=Pacer(limits_from_settings(settings)),
-                             lease_s=settings.outbox_lease_seconds)
+            await build_delivery(settings, engine, build_adapters(settings, engine)).run(stop)
         else:
             await stop.wait()
         scheduler.shutdown(wait=False)

@@ -4,44 +4,46 @@ Jobs are plain synchronous functions: APScheduler's AsyncIOScheduler runs them i
 thread so the database work never blocks the server's event loop. Because every
 message has a unique dedupe key, a job that runs twice (two schedulers, a catch-up
 after a restart) enqueues nothing new the second time.
+
+Every job takes the engine and the settings from the composition root (`bot.main.build_jobs`
+binds them), and reaches the database only through use cases in `models.services` and `reports`.
 """
 
 from __future__ import annotations
 
-import importlib
 import logging
-import pkgutil
 from collections.abc import Callable
-from datetime import datetime
-from typing import Any
+from datetime import UTC, datetime
+from functools import partial
+from typing import TYPE_CHECKING
 
-from sqlmodel import select
+from models.periods import Period, local_date, period_of
+from models.services import inbound, nudges, org, varsling_casework, varsling_retention, web_auth
+from models.settings import Settings
+from models.uow import UnitOfWork
+from reports.posting import enqueue_summary
 
-from models.db import get_engine, session_scope
-from models.periods import Period, period_of
-from models.settings import get_settings
-from models.tables import Organisation
-from models.tables._common import utcnow
+if TYPE_CHECKING:
+    from sqlalchemy.engine import Engine
 
 log = logging.getLogger("trad.jobs")
 
+Job = Callable[[], dict[str, int]]
 
-def _roles(settings: Any) -> tuple[str, ...]:
+
+def _roles(settings: Settings) -> tuple[str, ...]:
     return tuple(r.strip() for r in settings.nudge_roles.split(",") if r.strip())
 
 
-def monthly_nudge(now: datetime | None = None, *, engine: Any = None, settings: Any = None) -> dict[str, int]:
+def monthly_nudge(now: datetime | None = None, *, engine: Engine, settings: Settings) -> dict[str, int]:
     """Enqueue this month's nudge for every leader in every organisation."""
-    from models.services.nudges import run_nudges
-
-    settings = settings or get_settings()
-    now = now or utcnow()
+    now = now or datetime.now(UTC)
     period = period_of(now, "month", settings.tz_name).key
     totals = {"leaders": 0, "enqueued": 0, "already_there": 0}
-    with session_scope(engine or get_engine()) as s:
-        for org_id in s.exec(select(Organisation.id)).all():
-            r = run_nudges(session=s, period=period, org_id=org_id, now=now, all_clear=settings.nudge_all_clear,
-                           roles=_roles(settings), tz=settings.tz_name)
+    with UnitOfWork(engine).write() as tx:
+        for org_id in org.org_ids(tx):
+            r = nudges.run_nudges(session=tx, period=period, org_id=org_id, now=now, all_clear=settings.nudge_all_clear,
+                                  roles=_roles(settings), tz=settings.tz_name)
             totals["leaders"] += r.leaders
             totals["enqueued"] += r.enqueued
             totals["already_there"] += r.already_there
@@ -49,34 +51,17 @@ def monthly_nudge(now: datetime | None = None, *, engine: Any = None, settings: 
     return totals
 
 
-def _find_service(name: str) -> Callable[..., Any] | None:
-    """A use case another feature may provide somewhere in models.services (imported defensively)."""
-    import models.services as pkg
-
-    for info in pkgutil.iter_modules(pkg.__path__):
-        try:
-            mod = importlib.import_module(f"models.services.{info.name}")
-        except Exception:  # noqa: BLE001, S112  - a broken sibling module must not stop the reminders
-            continue
-        fn = getattr(mod, name, None)
-        if callable(fn):
-            return fn
-    return None
-
-
-def deadline_reminders(now: datetime | None = None, *, engine: Any = None, settings: Any = None) -> dict[str, int]:
-    """Weekly: tiltak past deadline to their owners, and varsling deadlines (if that feature is installed)."""
-    from models.services.nudges import send_tiltak_deadline_reminders
-
-    settings = settings or get_settings()
-    now = now or utcnow()
+def deadline_reminders(now: datetime | None = None, *, engine: Engine, settings: Settings) -> dict[str, int]:
+    """Weekly: tiltak past deadline to their owners, and varsling deadlines to the recipients."""
+    now = now or datetime.now(UTC)
+    uow = UnitOfWork(engine)
     out = {"tiltak": 0, "varsling": 0}
-    with session_scope(engine or get_engine()) as s:
-        out["tiltak"] = send_tiltak_deadline_reminders(session=s, now=now, tz=settings.tz_name)
-    varsling = _find_service("send_varsling_deadline_reminders")
-    if varsling is not None:
-        with session_scope(engine or get_engine()) as s:
-            out["varsling"] = int(varsling(session=s, now=now) or 0)
+    with uow.write() as tx:
+        out["tiltak"] = nudges.send_tiltak_deadline_reminders(session=tx, now=now, tz=settings.tz_name)
+    with uow.write() as tx:
+        out["varsling"] = int(varsling_casework.send_varsling_deadline_reminders(
+            session=tx, now=now, tz=settings.tz_name, public_base_url=settings.public_base_url,
+            escalate_after_days=settings.varsling_escalate_after_days) or 0)
     log.info("deadline reminders: %s", out)
     return out
 
@@ -92,57 +77,46 @@ def due_summary_periods(now: datetime, tz: str = "Europe/Oslo") -> list[Period]:
     return out
 
 
-def summaries(now: datetime | None = None, *, engine: Any = None, settings: Any = None) -> dict[str, int]:
+def summaries(now: datetime | None = None, *, engine: Engine, settings: Settings) -> dict[str, int]:
     """Post the month / tertial / year summaries to the leadership channel (reports.posting)."""
-    settings = settings or get_settings()
-    now = now or utcnow()
-    try:
-        from reports.posting import enqueue_summary  # type: ignore[import-not-found]
-    except ImportError:
-        log.info("reports.posting is not installed: no summaries to post")
-        return {"posted": 0}
+    now = now or datetime.now(UTC)
     posted = 0
-    with session_scope(engine or get_engine()) as s:
-        for org_id in s.exec(select(Organisation.id)).all():
+    with UnitOfWork(engine).write() as tx:
+        for org_id in org.org_ids(tx):
             for p in due_summary_periods(now, settings.tz_name):
-                if enqueue_summary(session=s, org_id=org_id, period_key=p.key):
+                if enqueue_summary(session=tx, org_id=org_id, period_key=p.key):
                     posted += 1
     return {"posted": posted}
 
 
-def housekeeping(now: datetime | None = None, *, engine: Any = None, settings: Any = None) -> dict[str, int]:
+def housekeeping(now: datetime | None = None, *, engine: Engine, settings: Settings) -> dict[str, int]:
     """Daily: expired sign-in links and sessions, old inbound-event ids, and varsling cases past retention.
 
     Varsling cases are deleted automatically only once exported for the archive; an admin
     decides about the rest with `trad varsling retention`.
     """
-    from models.services.inbound import prune_events
-
-    settings = settings or get_settings()
-    now = now or utcnow()
+    now = now or datetime.now(UTC)
+    uow = UnitOfWork(engine)
     out = {"web": 0, "inbound": 0, "varsling": 0}
-    with session_scope(engine or get_engine()) as s:
-        out["inbound"] = prune_events(session=s)
-    web_purge = _find_service_in("models.services.web_auth", "purge_expired")
-    if web_purge is not None:
-        with session_scope(engine or get_engine()) as s:
-            out["web"] = int(web_purge(session=s, now=now) or 0)
-    retention = _find_service_in("models.services.varsling_retention", "purge_expired")
-    days = getattr(settings, "varsling_retention_days", None)
-    if retention is not None and days:
-        from models.periods import local_date
-
-        with session_scope(engine or get_engine()) as s:
-            out["varsling"] = len(retention(session=s, today=local_date(now, settings.tz_name), retention_days=days,
-                                            only_exported=True))
+    with uow.write() as tx:
+        out["inbound"] = inbound.prune_events(session=tx)
+    with uow.write() as tx:
+        out["web"] = int(web_auth.purge_expired(session=tx, now=now) or 0)
+    if settings.varsling_retention_days:
+        with uow.write() as tx:
+            out["varsling"] = len(varsling_retention.purge_expired(
+                session=tx, today=local_date(now, settings.tz_name), retention_days=settings.varsling_retention_days,
+                only_exported=True))
     log.info("housekeeping: %s", out)
     return out
 
 
-def _find_service_in(module: str, name: str) -> Callable[..., Any] | None:
-    try:
-        mod = importlib.import_module(module)
-    except ModuleNotFoundError:
-        return None
-    fn = getattr(mod, name, None)
-    return fn if callable(fn) else None
+JOBS: dict[str, Callable[..., dict[str, int]]] = {
+    "monthly_nudge": monthly_nudge, "deadline_reminders": deadline_reminders,
+    "summaries": summaries, "housekeeping": housekeeping,
+}
+
+
+def bind_jobs(engine: Engine, settings: Settings) -> dict[str, Job]:
+    """Every scheduled job with this process's engine and settings bound, ready for the scheduler."""
+    return {name: partial(fn, engine=engine, settings=settings) for name, fn in JOBS.items()}

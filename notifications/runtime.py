@@ -1,10 +1,11 @@
 """Background work started with the server: the outbox worker and the scheduler.
 
-The server calls `start` and `stop` from its lifespan. With several server workers,
-set SCHEDULER_ENABLED=false (and usually OUTBOX_WORKER_ENABLED=false) on the server and
-run `trad scheduler` once: an APScheduler 3.x scheduler per worker would run every job
-once per worker (harmless thanks to the dedupe keys, but wasteful), and one delivering
-process keeps the pace under Slack's workspace limit.
+The server calls `start` and `stop` from its lifespan, with the delivery and the jobs the
+composition root built (`bot.main`). With several server workers, set
+SCHEDULER_ENABLED=false (and usually OUTBOX_WORKER_ENABLED=false) on the server and run
+`trad scheduler` once: an APScheduler 3.x scheduler per worker would run every job once per
+worker (harmless thanks to the dedupe keys, but wasteful), and one delivering process keeps
+the pace under Slack's workspace limit.
 """
 
 from __future__ import annotations
@@ -12,39 +13,30 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from models.settings import Settings
+from notifications.outbox_worker import Delivery
 
 log = logging.getLogger("trad.runtime")
 
 
-async def start(settings: Settings, app_state: Any) -> None:
-    from models.db import get_engine
-
+async def start(settings: Settings, app_state: Any, *, delivery: Delivery,
+                jobs: Mapping[str, Callable[[], Any]]) -> None:
+    """Start what the settings enable: the outbox worker (`delivery`) and the scheduler (`jobs`)."""
     app_state.trad_scheduler = None
     app_state.trad_worker = None
     app_state.trad_worker_stop = None
     if settings.outbox_worker_enabled:
-        from notifications.outbox_worker import (
-            Pacer,
-            adapters_from_settings,
-            limits_from_settings,
-            run_worker,
-        )
-
         stop = asyncio.Event()
-        adapters = adapters_from_settings(settings)
         app_state.trad_worker_stop = stop
-        app_state.trad_worker = asyncio.create_task(
-            run_worker(get_engine(settings.database_url), adapters, stop, poll_s=settings.outbox_poll_seconds,
-                       pacer=Pacer(limits_from_settings(settings)), lease_s=settings.outbox_lease_seconds),
-            name="trad-outbox-worker")
-        log.info("outbox worker started (%s)", ", ".join(adapters))
+        app_state.trad_worker = asyncio.create_task(delivery.run(stop), name="trad-outbox-worker")
+        log.info("outbox worker started (%s)", ", ".join(delivery.adapters))
     if settings.scheduler_enabled:
         from notifications.scheduler import build_scheduler
 
-        scheduler = build_scheduler(settings)
+        scheduler = build_scheduler(settings, jobs=jobs)
         scheduler.start()
         app_state.trad_scheduler = scheduler
         log.info("scheduler started: %s", [(j.id, str(j.trigger)) for j in scheduler.get_jobs()])

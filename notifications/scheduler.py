@@ -14,7 +14,7 @@ Why these rules:
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from datetime import date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -22,6 +22,8 @@ from zoneinfo import ZoneInfo
 from apscheduler.schedulers.base import BaseScheduler
 from apscheduler.triggers.base import BaseTrigger
 from apscheduler.triggers.cron import CronTrigger
+
+from models.settings import Settings
 
 FORBIDDEN_HOUR = 2  # 02:00–02:59 local happens twice or never on DST change days
 
@@ -125,21 +127,22 @@ def catch_up_time(trigger: BaseTrigger, now: datetime, grace_s: float) -> dateti
 JOB_DEFAULTS = {"coalesce": True, "max_instances": 1}
 
 
-def add_jobs(scheduler: BaseScheduler, settings: Any, *, now: datetime | None = None,
-             jobs: dict[str, Callable[[], Any]] | None = None) -> list[str]:
-    """Register the nudge, deadline-reminder and summary jobs with grace, coalescing and catch-up."""
-    from notifications import jobs as jobmod
+SCHEDULES = {"monthly_nudge": "nudge_schedule", "deadline_reminders": "deadline_reminder_schedule",
+             "summaries": "summary_schedule", "housekeeping": "housekeeping_schedule"}  # job id -> Settings field
 
+
+def add_jobs(scheduler: BaseScheduler, settings: Settings, *, jobs: Mapping[str, Callable[[], Any]],
+             now: datetime | None = None) -> list[str]:
+    """Register the given jobs (the root's `bot.main.build_jobs`) with grace, coalescing and catch-up.
+
+    Each job id is scheduled by its setting in `SCHEDULES` (NUDGE_SCHEDULE …).
+    """
     tz = settings.tz_name
     grace = int(settings.scheduler_misfire_hours * 3600)
     now = now or datetime.now(ZoneInfo(tz))
-    funcs = jobs or {"monthly_nudge": jobmod.monthly_nudge, "deadline_reminders": jobmod.deadline_reminders,
-                     "summaries": jobmod.summaries, "housekeeping": jobmod.housekeeping}
-    schedules = {"monthly_nudge": settings.nudge_schedule, "deadline_reminders": settings.deadline_reminder_schedule,
-                 "summaries": settings.summary_schedule, "housekeeping": settings.housekeeping_schedule}
     added = []
-    for job_id, func in funcs.items():
-        trigger = parse_schedule(schedules[job_id], tz)
+    for job_id, func in jobs.items():
+        trigger = parse_schedule(getattr(settings, SCHEDULES[job_id]), tz)
         extra: dict[str, Any] = {}
         first = catch_up_time(trigger, now, grace)
         if first is not None:
@@ -150,11 +153,12 @@ def add_jobs(scheduler: BaseScheduler, settings: Any, *, now: datetime | None = 
     return added
 
 
-def build_scheduler(settings: Any, **kwargs: Any) -> BaseScheduler:
-    """An AsyncIOScheduler in the municipality's time zone with the Tråd jobs added (not started)."""
+def build_scheduler(settings: Settings, *, jobs: Mapping[str, Callable[[], Any]],
+                    now: datetime | None = None) -> BaseScheduler:
+    """An AsyncIOScheduler in the municipality's time zone with the given jobs added (not started)."""
     from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
     scheduler = AsyncIOScheduler(timezone=ZoneInfo(settings.tz_name),
                                  job_defaults={**JOB_DEFAULTS, "misfire_grace_time": int(settings.scheduler_misfire_hours * 3600)})
-    add_jobs(scheduler, settings, **kwargs)
+    add_jobs(scheduler, settings, jobs=jobs, now=now)
     return scheduler

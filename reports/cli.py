@@ -20,8 +20,8 @@ def register(group: click.Group) -> None:
               help="Skriv til fil i stedet for skjermen.")
 @click.option("--org", "org_slug", default=None, help="Kommunens kortnavn (standard: TRAD_ORG).")
 def summary(period_key: str, fmt: str, post: bool, output: Path | None, org_slug: str | None) -> None:
-    from bot.cli import load_settings
-    from models.db import read_scope, session_scope
+    from bot.main import load_settings
+    from models.db import get_engine, read_scope, session_scope
     from models.errors import DomainError
     from models.periods import parse_period
     from models.services import org as org_svc
@@ -36,8 +36,8 @@ def summary(period_key: str, fmt: str, post: bool, output: Path | None, org_slug
         if post:
             from reports.posting import enqueue_summary, summary_targets
 
-            with session_scope() as s:
-                org = org_svc.get_org(s, slug=org_slug) if org_slug else org_svc.default_org(s)
+            with session_scope(get_engine(settings.database_url)) as s:
+                org = org_svc.get_org(s, slug=org_slug) if org_slug else org_svc.default_org(s, slug=settings.org_slug)
                 added = enqueue_summary(session=s, org_id=org.id, period_key=period.key)  # type: ignore[arg-type]
             where = ", ".join(f"{p}:{t}" for p, t in summary_targets(settings)) or "ingen kanal"
             click.echo(f"Sammendraget for {period.label} er lagt i utboksen ({where})." if added else
@@ -46,8 +46,8 @@ def summary(period_key: str, fmt: str, post: bool, output: Path | None, org_slug
         from reports.queries import build_summary
         from reports.render import render_csv, render_html, render_json, render_text
 
-        with read_scope() as s:
-            org = org_svc.get_org(s, slug=org_slug) if org_slug else org_svc.default_org(s)
+        with read_scope(get_engine(settings.database_url)) as s:
+            org = org_svc.get_org(s, slug=org_slug) if org_slug else org_svc.default_org(s, slug=settings.org_slug)
             result = build_summary(session=s, org_id=org.id, period=period, tz_name=settings.tz_name)  # type: ignore[arg-type]
         if fmt == "html":
             from reports.chart import render_chart_png

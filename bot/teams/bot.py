@@ -296,7 +296,7 @@ class TeamsBot:
                 log.info("member lookup at install failed: %s", exc)
         try:
             await self._run(identity.save_conversation_ref, platform=PLATFORM, workspace=ctx.tenant, user_id=key,
-                            conversation_ref=ref, email=email)
+                            conversation_ref=ref, email=email, org_slug=self.settings.org_slug)
         except DomainError as exc:  # e.g. no organisation yet
             log.warning("could not store the Teams installation: %s", exc.message)
             return None

@@ -18,7 +18,7 @@ def register(group: click.Group) -> None:
                   type=click.Path(dir_okay=False, path_type=Path))
     @click.option("--version", "version", default="1.0.0", show_default=True, help="Versjonen i manifestet.")
     def package(out: Path, version: str) -> None:
-        from bot.cli import load_settings
+        from bot.main import load_settings
         from bot.teams import package as pkg
 
         settings = load_settings()

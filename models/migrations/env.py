@@ -1,11 +1,10 @@
-"""Alembic environment: the metadata is SQLModel's, the URL comes from the caller or the settings."""
+"""Alembic environment: the metadata is SQLModel's, the URL comes from the caller (`models.migrate`)."""
 
 from alembic import context
 from sqlmodel import SQLModel
 
-import models.tables  # noqa: F401  (registers the foundation tables)
-from models.migrate import import_all_tables
 from models.db import make_engine
+from models.migrate import import_all_tables
 
 import_all_tables()
 config = context.config
@@ -15,10 +14,8 @@ target_metadata = SQLModel.metadata
 def _url() -> str:
     url = config.attributes.get("url") or config.get_main_option("sqlalchemy.url")
     if not url:
-        from models.settings import get_settings
-
-        url = get_settings().database_url
-    return url
+        raise RuntimeError("no database URL: run migrations through models.migrate.upgrade(url) or `trad migrate`")
+    return str(url)
 
 
 def run_migrations_offline() -> None:

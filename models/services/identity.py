@@ -50,15 +50,17 @@ def link_identity(*, session: Session, platform: str, workspace: str, user_id: s
 
 @writes
 def save_conversation_ref(*, session: Session, platform: str, workspace: str, user_id: str,
-                          conversation_ref: dict, org_id: int | None = None, email: str | None = None) -> None:
+                          conversation_ref: dict, org_id: int | None = None, email: str | None = None,
+                          org_slug: str = "") -> None:
     """Store how to reach an account proactively (e.g. Teams install), even before we know who it is.
 
-    `email`, when the platform told us, lets a later lookup by e-mail find this reference.
+    `email`, when the platform told us, lets a later lookup by e-mail find this reference. A new
+    account belongs to `org_id`, else to the kommune `org_slug` (TRAD_ORG), else to the first.
     """
     ident = find_identity(session=session, platform=platform, workspace=workspace, user_id=user_id)
     if ident is None:
         if org_id is None:
-            org_id = pk(org.default_org(session))
+            org_id = pk(org.default_org(session, slug=org_slug))
         ident = ChatIdentity(org_id=org_id, platform=platform, workspace=workspace, user_id=user_id)
     ident.conversation_ref = conversation_ref
     if email:

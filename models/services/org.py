@@ -25,10 +25,9 @@ def get_org(session: Session, *, slug: str) -> Organisation:
     return org
 
 
-def default_org(session: Session) -> Organisation:
-    from models.settings import get_settings
-
-    org = session.exec(select(Organisation).where(Organisation.slug == get_settings().org_slug)).first()
+def default_org(session: Session, *, slug: str) -> Organisation:
+    """The kommune this deployment serves: the one with `slug` (TRAD_ORG, passed in by the caller), else the first."""
+    org = session.exec(select(Organisation).where(Organisation.slug == slug)).first()
     if org is None:
         org = session.exec(select(Organisation).order_by(col(Organisation.id))).first()
     if org is None:
@@ -223,3 +222,8 @@ def ensure_unit_path(session: Session, *, org_id: int, path: str) -> Unit:
         parent = unit
     assert parent is not None
     return parent
+
+
+def org_ids(session: Session) -> list[int]:
+    """Every kommune's id, for jobs that run once per kommune (nudges, summaries)."""
+    return [i for i in session.exec(select(Organisation.id).order_by(col(Organisation.id))).all() if i is not None]

@@ -168,17 +168,16 @@ def set_checklist(*, session: Session, person_id: int, varsel_id: int, checked: 
 # ---------------------------------------------------------------- deadlines
 
 @writes
-def send_varsling_deadline_reminders(*, session: Session, now: datetime) -> int:
+def send_varsling_deadline_reminders(*, session: Session, now: datetime, tz: str, public_base_url: str,
+                                     escalate_after_days: int) -> int:
     """Remind recipients of overdue deadlines; after a grace period escalate to the configured backup.
 
     Idempotent: every message has a dedupe key per (case, deadline, recipient), so running
     this daily or twice in a row enqueues each reminder once. Returns the number enqueued.
+    The caller passes TZ_NAME, PUBLIC_BASE_URL and VARSLING_ESCALATE_AFTER_DAYS from its settings.
     """
-    from models.settings import get_settings
-
-    settings = get_settings()
-    today = now.astimezone(ZoneInfo(settings.tz_name)).date()
-    base = settings.public_base_url
+    today = now.astimezone(ZoneInfo(tz)).date()
+    base = public_base_url
     sent = 0
     open_cases = session.exec(select(Varsel).where(Varsel.status != "lukket")).all()
     for v in open_cases:
@@ -195,7 +194,7 @@ def send_varsling_deadline_reminders(*, session: Session, now: datetime) -> int:
                     title=f"Frist passert – sak {v.ref}", public_base_url=base,
                     dedupe_key=f"varsling.remind:{v.id}:{which}:{a.person_id}",
                     text=f"Fristen for å {label} var {due:%d.%m.%Y}. Logg inn og følg opp saken.")
-            if (today - due).days > settings.varsling_escalate_after_days:
+            if (today - due).days > escalate_after_days:
                 for a in accesses:
                     if a.role != "backup":
                         continue

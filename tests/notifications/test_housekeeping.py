@@ -23,7 +23,7 @@ def test_housekeeping_removes_only_what_has_expired(engine, session, org):
     web_auth.issue_link(session=session, person_id=org.people["ansatt"], public_base_url="http://x",
                         now=now - timedelta(days=2))
     web_auth.issue_link(session=session, person_id=org.people["leder"], public_base_url="http://x", now=now)
-    out = housekeeping(now, engine=engine)
+    out = housekeeping(now, engine=engine, settings=get_settings())
     assert out["inbound"] == 1 and out["web"] >= 1
     assert [e.event_id for e in session.exec(select(InboundEvent)).all()] == ["Ev-new"]
     assert [t.person_id for t in session.exec(select(WebLoginToken)).all()] == [org.people["leder"]]
@@ -31,8 +31,10 @@ def test_housekeeping_removes_only_what_has_expired(engine, session, org):
     assert inbound.claim_event(session=session, platform="slack", event_id="Ev-old")
 
 
-def test_housekeeping_is_scheduled_daily_outside_the_dst_hour():
-    scheduler = build_scheduler(get_settings())
+def test_housekeeping_is_scheduled_daily_outside_the_dst_hour(engine):
+    from bot.main import build_jobs
+
+    scheduler = build_scheduler(get_settings(), jobs=build_jobs(get_settings(), engine))
     job = scheduler.get_job("housekeeping")
     start = datetime(2026, 10, 20, tzinfo=UTC)
     times = list(fire_times(job.trigger, start, start + timedelta(days=10)))

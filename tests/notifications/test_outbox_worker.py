@@ -11,6 +11,7 @@ from sqlmodel import select
 
 from models.messages import Reply
 from models.services import outbox
+from models.settings import get_settings
 from models.tables import ChatIdentity, OutboxMessage
 from models.tables._common import utcnow
 from notifications.base import PermanentFailure, RetryLater, Unreachable
@@ -94,6 +95,23 @@ def test_unreachable_leader_is_listed_by_trad_outbox(engine, session, org) -> No
     assert "unreachable 1" in out and org.emails["leder"] in out and "test:1" in out
 
 
+def test_trad_deliver_once_puts_demo_messages_in_the_configured_console_inbox(engine, session, org, tmp_path,
+                                                                            monkeypatch) -> None:
+    """Without Slack or Teams, `trad deliver --once` delivers to the console inbox at TRAD_CONSOLE_INBOX."""
+    from bot.cli import main
+    from notifications.console import ConsoleInbox
+
+    inbox = tmp_path / "elsewhere" / "inbox.jsonl"
+    monkeypatch.setenv("TRAD_CONSOLE_INBOX", str(inbox))
+    get_settings.cache_clear()
+    _enqueue(session, org, "leder")
+    r = CliRunner().invoke(main, ["deliver", "--once"])
+    assert r.exit_code == 0 and "Behandlet 1 meldinger." in r.output
+    assert _row(session).status == "delivered"
+    got, _ = ConsoleInbox(inbox).read(org.emails["leder"])
+    assert [m.text for m in got] == ["Hei"]
+
+
 def test_adapter_unreachable_falls_back_to_next_platform(engine, session, org) -> None:
     _identity(session, org, "leder", platform="slack")
     _identity(session, org, "leder", platform="teams")  # most recently updated: tried first
@@ -116,12 +134,13 @@ def test_leader_found_by_email_gets_message_and_identity_is_stored(engine, sessi
 
 
 def test_demo_mode_delivers_to_console_inbox(engine, session, org) -> None:
-    from notifications.console import ConsoleAdapter, read_inbox
+    from notifications.console import ConsoleAdapter, ConsoleInbox
 
     _enqueue(session, org, "leder")
-    run(engine, {"console": ConsoleAdapter()})
+    inbox = ConsoleInbox(get_settings().console_inbox)
+    run(engine, {"console": ConsoleAdapter(inbox)})
     assert _row(session).status == "delivered"
-    got, _ = read_inbox(org.emails["leder"])
+    got, _ = inbox.read(org.emails["leder"])
     assert [r.text for r in got] == ["Hei"]
 
 
@@ -218,10 +237,14 @@ def test_two_workers_at_once_deliver_every_row_exactly_once(engine, session, org
 
 
 def test_candidates_without_prefetch_read_person_and_identities(engine, session, org) -> None:
-    """The fallback reads (used when a row was not prefetched) return usable, detached rows."""
-    from notifications.outbox_worker import _identities, _person
+    """The fallback reads (used when a row was not prefetched) return values usable after the transaction."""
+    from models.services.outbox_recipients import addressee, identities_of
+    from models.uow import UnitOfWork
 
     _identity(session, org, "leder")
-    p = _person(engine, org.people["leder"])
-    idents = _identities(engine, org.people["leder"], {"slack"})
-    assert p.email == org.emails["leder"] and [i.user_id for i in idents] == ["U-leder"]
+    _identity(session, org, "leder", platform="teams", user_id="29:leder")
+    with UnitOfWork(engine).read() as tx:
+        p = addressee(session=tx, person_id=org.people["leder"])
+        idents = identities_of(session=tx, person_ids=[org.people["leder"]], platforms={"slack"})
+    assert p is not None and p.email == org.emails["leder"]
+    assert [i.user_id for i in idents[org.people["leder"]]] == ["U-leder"]

@@ -127,8 +127,13 @@ def test_runtime_starts_and_stops_scheduler_and_worker(db_url, monkeypatch) -> N
     settings = Settings()
     state = SimpleNamespace()
 
+    from bot.main import build_adapters, build_delivery, build_engine, build_jobs
+
+    engine = build_engine(settings)
+    delivery = build_delivery(settings, engine, build_adapters(settings, engine))
+
     async def go() -> None:
-        await runtime.start(settings, state)
+        await runtime.start(settings, state, delivery=delivery, jobs=build_jobs(settings, engine))
         assert {j.id for j in state.trad_scheduler.get_jobs()} == {"monthly_nudge", "deadline_reminders", "summaries",
                                                                "housekeeping"}
         assert not state.trad_worker.done()

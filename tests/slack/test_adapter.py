@@ -9,9 +9,9 @@ import socket
 import pytest
 from slack_sdk.web.async_client import AsyncWebClient
 
+from bot.slack.delivery import SlackAdapter
 from models.messages import Action, Fact, Reply
 from notifications.base import PermanentFailure, Recipient, RetryLater, Unreachable
-from notifications.slack import SlackAdapter
 from tests.slack.fake_slack import FakeSlack
 
 pytestmark = pytest.mark.anyio

@@ -100,9 +100,9 @@ async def test_reporters_app_home_is_refreshed_when_the_leader_acts(slack: Slack
 
 async def test_a_new_avvik_refreshes_the_unit_leaders_home(slack: SlackDriver, engine) -> None:
     """The leader's App Home shows the new avvik once the DM about it is delivered (by the outbox)."""
+    from bot.slack.delivery import build_adapter
     from models.settings import get_settings
     from notifications.outbox_worker import Pacer, deliver_due
-    from notifications.slack import build_adapter
 
     await slack.dm("leder", "hjelp")  # the leader has used Tråd in Slack, so their account is linked
     await slack.fake.wait_for("chat.postMessage")
@@ -110,7 +110,7 @@ async def test_a_new_avvik_refreshes_the_unit_leaders_home(slack: SlackDriver, e
     slack.fake.calls.clear()
     view = await open_avvik_modal(slack)
     await submit_avvik(slack, view, avvik_values(view, description="Lekkasje i kjelleren"))
-    await deliver_due(engine, {"slack": build_adapter(get_settings())}, pacer=Pacer({}))
+    await deliver_due(engine, {"slack": build_adapter(get_settings(), engine)}, pacer=Pacer({}))
     pubs = await slack.fake.wait_for("views.publish", pred=lambda c: c.args.get("user_id") == slack.uid["leder"]
                                      and "Lekkasje" in json.dumps(c.args, ensure_ascii=False))
     assert pubs, "the leader's App Home did not show the new avvik"

@@ -369,13 +369,13 @@ async def test_leaders_app_home_shows_the_oldest_open_avvik_and_how_many_there_a
 
 # ---------------------------------------------------------------- through the outbox worker
 async def test_submitted_avvik_ends_in_dms_to_reporter_and_leader(slack: SlackDriver, engine) -> None:
+    from bot.slack.delivery import build_adapter
     from models.settings import get_settings
     from notifications.outbox_worker import Pacer, deliver_due
-    from notifications.slack import build_adapter
 
     view = await open_avvik_modal(slack)
     await submit_avvik(slack, view, avvik_values(view, description="Heis <!channel> står fast"))
-    adapter = build_adapter(get_settings())
+    adapter = build_adapter(get_settings(), engine)
     slack.fake.fail("chat.postMessage", status=429, headers={"Retry-After": "0"})  # one 429: delayed, not lost
     await deliver_due(engine, {"slack": adapter}, pacer=Pacer({}))
     with Session(engine) as s:

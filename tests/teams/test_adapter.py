@@ -7,12 +7,12 @@ import asyncio
 import pytest
 from sqlmodel import select
 
+from bot.teams.delivery import ConversationPacer, TeamsAdapter
 from models.messages import Item, Reply
 from models.services import identity
 from models.services.outbox import enqueue
 from models.tables import ChatIdentity, OutboxMessage
 from notifications.base import Recipient, RetryLater, Unreachable
-from notifications.teams import ConversationPacer, TeamsAdapter
 from tests.teams.fakes import TENANT
 
 
@@ -121,8 +121,8 @@ def test_pacer_keeps_seven_per_second_per_conversation(monkeypatch):
         slept.append(d)
         clock["t"] += d
 
-    monkeypatch.setattr("notifications.teams.time.monotonic", lambda: clock["t"])
-    monkeypatch.setattr("notifications.teams.asyncio.sleep", fake_sleep)
+    monkeypatch.setattr("bot.teams.delivery.time.monotonic", lambda: clock["t"])
+    monkeypatch.setattr("bot.teams.delivery.asyncio.sleep", fake_sleep)
     pacer = ConversationPacer()
 
     async def go() -> None:

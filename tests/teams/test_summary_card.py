@@ -9,11 +9,11 @@ import json
 import pytest
 from sqlmodel import select
 
+from bot.teams.delivery import TeamsAdapter
 from models.messages import Reply
 from models.settings import get_settings
 from models.tables import OutboxMessage
 from notifications.base import Recipient
-from notifications.teams import TeamsAdapter
 from reports.posting import enqueue_summary
 from tests.reports.dataset import build_dataset
 from tests.teams.fakes import TENANT

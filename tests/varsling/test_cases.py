@@ -127,6 +127,13 @@ def test_case_work_transitions_and_checklist(session, org):  # type: ignore[no-u
     assert rv.status == "lukket" and rv.ack_due == date(2026, 3, 9) and rv.feedback_due == date(2026, 6, 2)
 
 
+def _deadlines() -> dict:
+    from models.settings import get_settings
+
+    st = get_settings()
+    return {"tz": st.tz_name, "public_base_url": st.public_base_url, "escalate_after_days": st.varsling_escalate_after_days}
+
+
 def test_reminders_idempotent_then_escalate_to_backup(session, org, monkeypatch):  # type: ignore[no-untyped-def]
     give_keys(session, org, "mottaker", "admin")
     monkeypatch.setenv("VARSLING_BACKUP_EMAIL", org.emails["admin"])
@@ -134,14 +141,14 @@ def test_reminders_idempotent_then_escalate_to_backup(session, org, monkeypatch)
     backup = session.exec(select(VarselAccess).where(VarselAccess.person_id == org.people["admin"])).one()
     assert backup.role == "backup" and not backup.active
     before = len(session.exec(select(OutboxMessage)).all())
-    assert work.send_varsling_deadline_reminders(session=session, now=datetime(2026, 3, 5, 9, tzinfo=UTC)) == 0
-    n = work.send_varsling_deadline_reminders(session=session, now=datetime(2026, 3, 10, 9, tzinfo=UTC))
+    assert work.send_varsling_deadline_reminders(session=session, now=datetime(2026, 3, 5, 9, tzinfo=UTC), **_deadlines()) == 0
+    n = work.send_varsling_deadline_reminders(session=session, now=datetime(2026, 3, 10, 9, tzinfo=UTC), **_deadlines())
     assert n == 1
-    assert work.send_varsling_deadline_reminders(session=session, now=datetime(2026, 3, 11, 9, tzinfo=UTC)) == 0
+    assert work.send_varsling_deadline_reminders(session=session, now=datetime(2026, 3, 11, 9, tzinfo=UTC), **_deadlines()) == 0
     admin_sk = keys.unlock(session, person_id=org.people["admin"], passphrase=PASSPHRASE)
     with pytest.raises(PermissionDenied):
         work.open_case(session=session, person_id=org.people["admin"], varsel_id=sub.varsel_id, sk=admin_sk)
-    n = work.send_varsling_deadline_reminders(session=session, now=datetime(2026, 3, 20, 9, tzinfo=UTC))
+    n = work.send_varsling_deadline_reminders(session=session, now=datetime(2026, 3, 20, 9, tzinfo=UTC), **_deadlines())
     assert n == 1  # the escalation to the backup (the reminder to mottaker was already sent)
     view = work.open_case(session=session, person_id=org.people["admin"], varsel_id=sub.varsel_id, sk=admin_sk)
     assert view.what == "Noe kritikkverdig"

@@ -11,13 +11,14 @@ from urllib.parse import urlparse
 import pytest
 from sqlmodel import select
 
+from bot.main import build_adapters
 from models.messages import Action, Fact, Item, Reply
 from models.services import outbox, web_auth
 from models.settings import Settings
 from models.tables import ChatIdentity, OutboxMessage
 from notifications.base import PermanentFailure, Recipient, RetryLater, Unreachable
 from notifications.email import EmailAdapter, render_html, render_text
-from notifications.outbox_worker import Pacer, adapters_from_settings, deliver_due
+from notifications.outbox_worker import Pacer, deliver_due
 from tests.live import free_port
 from tests.notifications.helpers import LookupAdapter
 
@@ -159,8 +160,8 @@ def test_starttls_and_login(smtp_tls) -> None:  # type: ignore[no-untyped-def]
 
 def test_settings_wire_the_adapter_and_refuse_a_placeholder_password() -> None:
     base = dict(SCHEDULER_ENABLED=False, OUTBOX_WORKER_ENABLED=False)
-    assert set(adapters_from_settings(Settings(**base))) == {"console"}
-    with_mail = adapters_from_settings(Settings(SMTP_HOST="127.0.0.1", SMTP_FROM="trad@kommune.example", **base))
+    assert set(build_adapters(Settings(**base), engine=None)) == {"console"}  # type: ignore[arg-type]
+    with_mail = build_adapters(Settings(SMTP_HOST="127.0.0.1", SMTP_FROM="trad@kommune.example", **base), engine=None)  # type: ignore[arg-type]
     assert set(with_mail) == {"console", "email"} and with_mail["email"].port == 587
     from models.settings import SettingsError
 

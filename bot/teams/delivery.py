@@ -13,14 +13,14 @@ import asyncio
 import logging
 import time
 from collections import defaultdict, deque
-
-from sqlalchemy.engine import Engine
-from sqlmodel import select
+from typing import Any
 
 from bot.teams import cards
 from bot.teams.connector import Connector, ConnectorError, HostNotAllowed, get_connector
 from models.messages import Reply
-from models.settings import Settings, get_settings
+from models.services.outbox_recipients import stored_conversation
+from models.settings import Settings
+from models.uow import UnitOfWork
 from notifications.base import PermanentFailure, Recipient, RetryLater, Unreachable
 
 log = logging.getLogger("trad.notifications.teams")
@@ -61,39 +61,19 @@ class ConversationPacer:
 class TeamsAdapter:
     platform = PLATFORM
 
-    def __init__(self, settings: Settings | None = None, *, connector: Connector | None = None,
-                 engine: Engine | None = None, pacer: ConversationPacer | None = None) -> None:
-        self.settings = settings or get_settings()
+    def __init__(self, settings: Settings, *, engine: Any, connector: Connector | None = None,
+                 pacer: ConversationPacer | None = None) -> None:
+        """`engine` is the process's engine from the composition root; stored references are read through it."""
+        self.settings = settings
         self.connector = connector or get_connector(self.settings)
-        self._engine = engine
+        self.uow = UnitOfWork(engine)
         self.pacer = pacer or ConversationPacer()
-
-    @property
-    def engine(self) -> Engine:
-        if self._engine is None:
-            from models.db import get_engine
-
-            self._engine = get_engine(self.settings.database_url)
-        return self._engine
 
     # ------------------------------------------------------------------ lookups
     def _stored_ref(self, *, user_id: str | None = None, email: str | None = None) -> dict | None:
-        from models.db import read_scope
-        from models.tables import ChatIdentity
-
-        with read_scope(self.engine) as s:
-            q = select(ChatIdentity).where(ChatIdentity.platform == PLATFORM, ChatIdentity.active == True)  # noqa: E712
-            if user_id is not None:
-                q = q.where(ChatIdentity.user_id == user_id)
-            if email is not None:
-                q = q.where(ChatIdentity.email == email.strip().lower())
-            if self.settings.teams_tenant_id:
-                q = q.where(ChatIdentity.workspace == self.settings.teams_tenant_id)
-            for ident in s.exec(q.order_by(ChatIdentity.updated_at.desc())).all():  # type: ignore[attr-defined]
-                if ident.conversation_ref:
-                    return {"user_id": ident.user_id, "workspace": ident.workspace,
-                            "conversation_ref": dict(ident.conversation_ref)}
-        return None
+        with self.uow.read() as tx:
+            return stored_conversation(session=tx, platform=PLATFORM, workspace=self.settings.teams_tenant_id,
+                                       user_id=user_id, email=email)
 
     async def find_user(self, *, email: str) -> dict | None:
         """A stored installation reference for this e-mail (Teams cannot look people up by e-mail)."""

@@ -20,6 +20,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.slack.blocks import message_payloads
 from models.messages import Reply
+from models.settings import Settings
 from notifications.base import PermanentFailure, Recipient, RetryLater, Unreachable
 
 log = logging.getLogger("trad.slack.delivery")
@@ -149,15 +150,16 @@ class SlackAdapter:
         return None
 
 
-def build_adapter(settings: Any) -> SlackAdapter | None:
-    """The adapter for this deployment; it also refreshes the recipient's App Home after each DM."""
+def build_adapter(settings: Settings, engine: Any) -> SlackAdapter | None:
+    """The adapter for this deployment; it also refreshes the recipient's App Home after each DM.
+
+    `engine` is the process's engine from the composition root, passed on to the App Home.
+    """
     if not settings.slack_enabled:
         return None
     from bot.slack.home import publish_home
-    from models.db import get_engine
 
     client = AsyncWebClient(token=settings.slack_bot_token, base_url=settings.slack_api_url)
-    engine = get_engine(settings.database_url)
 
     async def refresh(user_id: str, person_id: int | None) -> None:
         if person_id is not None:

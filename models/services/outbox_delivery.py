@@ -1,0 +1,152 @@
+"""The delivery side of the outbox: claiming due rows and recording how each send went.
+
+The worker (`notifications.outbox_worker`) decides what to send where; it reads and
+changes outbox rows only through these use cases, so the rules of a row's life
+(`pending` → `sending` → `delivered` / `failed` / `unreachable`, the lease, the
+attempt count) live in the domain and the worker imports no ORM.
+
+Every state change after the claim is guarded by `status == "sending"`: a row that
+another worker reclaimed after our lease ran out is not overwritten by our late answer.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import and_, or_, update
+from sqlmodel import Session, col, select
+
+from models.services._tx import writes
+from models.services.outbox_recipients import Addressee, Identity, addressees, identities_of
+from models.tables import OutboxMessage
+
+MAX_ERROR = 2000  # characters of an error kept on the row
+
+
+@dataclass
+class Claimed:
+    """A row this worker now owns (`sending`), with its recipient prefetched."""
+
+    id: int
+    dedupe_key: str
+    kind: str
+    platform: str
+    org_id: int | None
+    recipient_person_id: int | None
+    target: str | None
+    payload: dict
+    attempts: int
+    update_of_key: str | None
+    reclaimed: bool
+    person: Addressee | None = None
+    identities: list[Identity] | None = None  # active, most recently updated first
+
+
+@dataclass(frozen=True)
+class Original:
+    """The message an update refers to: how far it got, and whether a newer update replaces this one."""
+
+    status: str  # "missing" when no row has the key
+    external_ref: dict | None
+    platform: str | None
+    superseded: bool
+
+
+def _due(platforms: set[str], now: datetime, lease_s: float) -> Any:
+    stale = now - timedelta(seconds=lease_s)
+    return (select(OutboxMessage)
+            .where(or_(and_(col(OutboxMessage.status) == "pending", col(OutboxMessage.next_attempt_at) <= now),
+                       and_(col(OutboxMessage.status) == "sending", col(OutboxMessage.claimed_at) < stale)),
+                   col(OutboxMessage.platform).in_(platforms | {"auto"}))
+            .order_by(col(OutboxMessage.next_attempt_at), col(OutboxMessage.id)))
+
+
+@writes
+def claim_due(*, session: Session, platforms: set[str], limit: int, now: datetime, lease_s: float) -> list[Claimed]:
+    """Mark up to `limit` due rows `sending` and return them. Safe under concurrent workers.
+
+    PostgreSQL: FOR UPDATE SKIP LOCKED; SQLite: BEGIN IMMEDIATE serialises claimers. A row
+    left `sending` longer than the lease (a crashed worker) is due again, marked `reclaimed`.
+    """
+    q = _due(platforms, now, lease_s).limit(limit)
+    if session.get_bind().dialect.name == "postgresql":
+        q = q.with_for_update(skip_locked=True)
+    out = []
+    for r in session.exec(q).all():
+        assert r.id is not None
+        out.append(Claimed(id=r.id, dedupe_key=r.dedupe_key, kind=r.kind, platform=r.platform, org_id=r.org_id,
+                           recipient_person_id=r.recipient_person_id, target=r.target, payload=dict(r.payload),
+                           attempts=r.attempts + 1, update_of_key=r.update_of_key, reclaimed=r.status == "sending"))
+        r.status = "sending"
+        r.claimed_at = now
+        r.attempts += 1
+        session.add(r)
+    # Prefetch recipients and their chat identities in two queries for the whole batch,
+    # so sending needs no further reads (SQLite serialises writers; fewer round trips).
+    pids = {c.recipient_person_id for c in out if c.recipient_person_id}
+    if pids:
+        people = addressees(session=session, person_ids=pids)
+        idents = identities_of(session=session, person_ids=pids)
+        for c in out:
+            if c.recipient_person_id:
+                c.person = people.get(c.recipient_person_id)
+                c.identities = idents.get(c.recipient_person_id, [])
+    return out
+
+
+def _finish(session: Session, row_id: int, **values: Any) -> None:
+    if isinstance(values.get("last_error"), str):
+        values["last_error"] = values["last_error"][:MAX_ERROR]
+    session.execute(update(OutboxMessage)
+                    .where(col(OutboxMessage.id) == row_id, col(OutboxMessage.status) == "sending")
+                    .values(**values))
+
+
+@writes
+def mark_delivered(*, session: Session, row_id: int, at: datetime, platform: str, external_ref: dict) -> None:
+    """Sent: keep the platform's reference so later updates can edit the message in place."""
+    _finish(session, row_id, status="delivered", delivered_at=at, external_ref=external_ref, platform=platform,
+            last_error=None)
+
+
+@writes
+def mark_superseded(*, session: Session, row_id: int, at: datetime) -> None:
+    """An update that a newer update of the same message replaces: done without sending."""
+    _finish(session, row_id, status="delivered", delivered_at=at, last_error="superseded by a newer update")
+
+
+@writes
+def reschedule(*, session: Session, row_id: int, at: datetime, error: str | None = None,
+               attempts: int | None = None) -> None:
+    """Back to `pending`, due at `at`. `error` is kept for `trad outbox`; `attempts` resets the
+    count (an update that only waited for its original gives its attempt back)."""
+    values: dict[str, Any] = {"status": "pending", "next_attempt_at": at}
+    if error is not None:
+        values["last_error"] = error
+    if attempts is not None:
+        values["attempts"] = attempts
+    _finish(session, row_id, **values)
+
+
+@writes
+def mark_failed(*, session: Session, row_id: int, error: str) -> None:
+    """Given up after the last attempt."""
+    _finish(session, row_id, status="failed", last_error=error)
+
+
+@writes
+def mark_unreachable(*, session: Session, row_id: int, error: str) -> None:
+    """No platform could reach the recipient."""
+    _finish(session, row_id, status="unreachable", last_error=error)
+
+
+def original_of(*, session: Session, update_of_key: str, row_id: int) -> Original:
+    """The state of the message that the update `row_id` refers to."""
+    orig = session.exec(select(OutboxMessage).where(OutboxMessage.dedupe_key == update_of_key)).first()
+    newer = session.exec(select(OutboxMessage.id).where(OutboxMessage.update_of_key == update_of_key,
+                                                        col(OutboxMessage.id) > row_id).limit(1)).first()
+    if orig is None:
+        return Original("missing", None, None, newer is not None)
+    return Original(orig.status, orig.external_ref, orig.platform, newer is not None)

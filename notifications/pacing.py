@@ -1,0 +1,78 @@
+"""Pacing: keep sends under each platform's rate limits, so 429s stay rare.
+
+Slack allows ~300 messages/min per workspace and about one per second per channel;
+Teams 7/s per conversation and ~50/s per tenant. The pace is per process: run one
+delivering process per workspace (see docs/nudges.md). The composition root builds one
+`Pacer` per process from the settings and hands it to the worker.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from dataclasses import dataclass
+
+from models.settings import Settings
+
+
+@dataclass(frozen=True)
+class Limit:
+    """Sends per second for the whole platform (workspace/tenant), and the minimum gap per channel."""
+
+    rate_per_s: float | None = None
+    channel_interval_s: float | None = None
+
+
+class Pacer:
+    """Reserves send slots so paced sending stays under a platform's rate limits.
+
+    Slot reservation needs no lock: the event loop runs `reserve` without interruption.
+    `headroom` (< 1) sends slightly slower than the limit so clock jitter between us and
+    the platform does not turn into 429s.
+    """
+
+    def __init__(self, limits: dict[str, Limit] | None = None, *, headroom: float = 0.95) -> None:
+        self.limits = limits or {}
+        self.headroom = headroom
+        self._next_global: dict[str, float] = {}
+        self._next_channel: dict[tuple[str, str], float] = {}
+
+    def reserve(self, platform: str, channel: str | None, now: float | None = None) -> float:
+        """Book the next slot for (platform, channel) and return how long to wait for it."""
+        now = time.monotonic() if now is None else now
+        limit = self.limits.get(platform)
+        if limit is None:
+            return 0.0
+        slot = now
+        ckey = (platform, channel or "")
+        if limit.channel_interval_s and channel:
+            slot = max(slot, self._next_channel.get(ckey, now))
+        if limit.rate_per_s:
+            slot = max(slot, self._next_global.get(platform, now))
+            self._next_global[platform] = slot + 1.0 / (limit.rate_per_s * self.headroom)
+        if limit.channel_interval_s and channel:
+            self._next_channel[ckey] = slot + limit.channel_interval_s / self.headroom
+            if len(self._next_channel) > 50_000:  # forget channels whose slot has passed
+                self._next_channel = {k: v for k, v in self._next_channel.items() if v > now}
+        return max(0.0, slot - now)
+
+    def hold_channel(self, platform: str, channel: str | None, seconds: float) -> None:
+        """After a 429 for a channel, keep its next send at least `seconds` away."""
+        if channel:
+            key = (platform, channel)
+            self._next_channel[key] = max(self._next_channel.get(key, 0.0), time.monotonic() + seconds)
+
+    async def wait(self, platform: str, channel: str | None) -> None:
+        delay = self.reserve(platform, channel)
+        if delay > 0:
+            await asyncio.sleep(delay)
+
+
+def limits_from_settings(settings: Settings) -> dict[str, Limit]:
+    """The configured limits (SLACK_RATE_PER_MINUTE, TEAMS_RATE_PER_SECOND …) as `Limit`s."""
+    return {
+        "slack": Limit(rate_per_s=settings.slack_rate_per_minute / 60.0,
+                       channel_interval_s=settings.slack_channel_interval_seconds),
+        "teams": Limit(rate_per_s=settings.teams_rate_per_second,
+                       channel_interval_s=1.0 / settings.teams_conversation_rate_per_second),
+    }
