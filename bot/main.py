@@ -109,8 +109,10 @@ def build_wiring(settings: Settings) -> Wiring:
 def _core_wiring(settings: Settings) -> Wiring:
     from bot.conversation.engine import Conversation
     from models.db import get_engine
+    from models.services import escalation
     from models.uow import UnitOfWork
 
+    escalation.configure(escalation.Thresholds.from_settings(settings))
     engine = get_engine(settings.database_url)
     return Wiring(settings=settings, engine=engine, uow=UnitOfWork(engine),
                   conversation=Conversation(engine=engine, settings=settings))

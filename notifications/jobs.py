@@ -111,9 +111,19 @@ def housekeeping(now: datetime | None = None, *, engine: Engine, settings: Setti
     return out
 
 
+def governance_reminders(now: datetime | None = None, *, engine: Engine, settings: Settings) -> dict[str, int]:
+    """Daily: risk reviews due, tilsyn finding deadlines and årshjul activities at their lead time, once each."""
+    from models.services.governance_reminders import send_all
+
+    with UnitOfWork(engine).write() as tx:
+        out = send_all(session=tx, now=now or datetime.now(UTC), tz=settings.tz_name)
+    log.info("governance reminders: %s", out)
+    return out
+
+
 JOBS: dict[str, Callable[..., dict[str, int]]] = {
     "monthly_nudge": monthly_nudge, "deadline_reminders": deadline_reminders,
-    "summaries": summaries, "housekeeping": housekeeping,
+    "summaries": summaries, "housekeeping": housekeeping, "governance_reminders": governance_reminders,
 }
 
 

@@ -19,7 +19,7 @@ from models import notices
 from models.access import Actor, can_manage_avvik, can_view_avvik
 from models.errors import InvalidTransition, NotFound, PermissionDenied, ValidationFailed
 from models.risk import risk_score
-from models.services import audit, org, outbox
+from models.services import audit, escalation, org, outbox
 from models.services._tx import writes
 from models.sql import SelectOf, SelectRows, col, pk, table_of
 from models.tables import Avvik, AvvikEvent, Person, Tiltak, Unit
@@ -152,6 +152,7 @@ def report_avvik(*, session: Session, reporter_id: int, data: AvvikInput, source
         outbox.enqueue(session, org_id=avvik.org_id, dedupe_key=f"avvik:{avvik.id}:leader:{leader.id}",
                        kind="avvik_new", recipient_person_id=leader.id,
                        payload=notices.new_avvik_to_leader(avvik, unit, actor.name))
+    escalation.escalate_avvik(session, avvik, unit=unit)
     return avvik
 
 
