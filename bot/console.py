@@ -42,18 +42,25 @@ def render_text(reply: Reply, actions: list[Action]) -> str:
     return "\n".join(out)
 
 
+def _root_conversation() -> Conversation:
+    """`trad chat` is an entry point of its own: it asks the composition root for the conversation."""
+    from bot.main import build_wiring
+    from models.settings import get_settings
+
+    return build_wiring(get_settings()).conversation
+
+
 def run_console(email: str, *, stdin: TextIO | None = None, stdout: TextIO | None = None,
                 conversation: Conversation | None = None) -> int:
-    from models.db import session_scope
     from models.services import identity
     from notifications.console import read_inbox, read_position, save_position
 
     inp, out = stdin or sys.stdin, stdout or sys.stdout
-    conv = conversation or Conversation()
+    conv = conversation or _root_conversation()
     user = ChannelUser(platform="console", workspace="local", user_id=email.strip().lower())
     try:
-        with session_scope() as s:
-            person_id = identity.link_identity(session=s, platform="console", workspace="local",
+        with conv.uow.write() as tx:
+            person_id = identity.link_identity(session=tx, platform="console", workspace="local",
                                                user_id=user.user_id, email=email)
     except DomainError as exc:
         print(exc.message, file=out)

@@ -73,7 +73,7 @@ def build_wiring(settings: Settings) -> Wiring:
 
     engine = get_engine(settings.database_url)
     return Wiring(settings=settings, engine=engine, uow=UnitOfWork(engine),
-                  conversation=Conversation(engine=engine, settings=settings))
+                  conversation=Conversation(settings=settings, uow=UnitOfWork(engine)))
 
 
 def serve_app() -> FastAPI:

@@ -32,7 +32,10 @@ class FakeChannel:
 
 @pytest.fixture
 def conv(engine):
-    return Conversation(engine=engine, now=lambda: datetime(2026, 11, 23, 12, 0, tzinfo=UTC))
+    from models.settings import get_settings
+    from models.uow import UnitOfWork
+
+    return Conversation(settings=get_settings(), uow=UnitOfWork(engine), now=lambda: datetime(2026, 11, 23, 12, 0, tzinfo=UTC))
 
 
 def test_meld_avvik_guided_dialog_with_back_and_validation(session, org, conv):

@@ -68,7 +68,8 @@ def _now() -> datetime:
 
 
 def _conv(request: Request) -> Conversation:
-    return Conversation(engine=engine_of(request), settings=settings_of(request))
+    conversation: Conversation = request.app.state.wiring.conversation
+    return conversation
 
 
 def _user(me: Me) -> ChannelUser:

@@ -15,8 +15,8 @@ from slack_bolt.async_app import AsyncApp
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.conversation.channel import Interaction
-from bot.slack.app import SlackDeps, send_replies
 from bot.slack.blocks import as_dict, base_action_id, form_view
+from bot.slack.deps import SlackDeps, send_replies
 from bot.slack.followup import AVVIK_ACTIONS, MSG_CHANNEL, MSG_TS, after_avvik_change, message_ref
 from models.errors import DomainError
 from models.messages import Reply

@@ -11,8 +11,8 @@ from typing import Any
 from slack_bolt.async_app import AsyncApp
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bot.slack.app import SlackDeps
 from bot.slack.blocks import as_dict, form_view, notice_view, unescape
+from bot.slack.deps import SlackDeps
 from models.messages import Reply
 
 log = logging.getLogger("trad.slack")

@@ -16,8 +16,8 @@ from slack_bolt.async_app import AsyncApp
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.conversation.channel import Interaction
-from bot.slack.app import SlackDeps
 from bot.slack.blocks import as_dict, field_errors, form_values, notice_view
+from bot.slack.deps import SlackDeps
 from bot.slack.followup import AVVIK_ACTIONS, MSG_CHANNEL, MSG_TS, after_avvik_change
 from models.errors import DomainError, ValidationFailed
 
