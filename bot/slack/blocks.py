@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable
 from datetime import UTC, datetime
+from typing import Any
 
 from slack_sdk.models.basic_objects import JsonObject
 from slack_sdk.models.blocks import (
@@ -92,6 +93,13 @@ def as_dict(obj: object) -> object:
             result[key] = as_dict(value)
         return result
     return obj
+
+
+def view_dict(view: View) -> dict[str, Any]:
+    """`as_dict` of a whole modal or home view, which is always a JSON object."""
+    out = as_dict(view)
+    assert isinstance(out, dict)
+    return out
 
 
 def unescape(text: str) -> str:

@@ -16,7 +16,7 @@ from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.conversation.home import HomeView
-from bot.slack.blocks import as_dict, home_view
+from bot.slack.blocks import home_view, view_dict
 from bot.slack.identity import slack_error
 
 if TYPE_CHECKING:
@@ -28,9 +28,7 @@ log = logging.getLogger("trad.slack")
 
 def render_home(view: HomeView) -> dict[str, Any]:
     """The App Home view (as a dict) for `views.publish`."""
-    rendered = as_dict(home_view(view.sections, intro=view.intro, actions=view.actions))
-    assert isinstance(rendered, dict)
-    return rendered
+    return view_dict(home_view(view.sections, intro=view.intro, actions=view.actions))
 
 
 def build_home(conversation: Conversation, person_id: int) -> dict[str, Any]:

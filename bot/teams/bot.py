@@ -124,13 +124,14 @@ class TeamsBot:
         if not await self._run(inbound.claim_event, platform=PLATFORM, event_id=ctx.event_id):
             log.info("activity %s already handled: skipped", ctx.event_id)
             return invoke_message("Dette er allerede registrert.") if is_invoke else None
+        result: dict | None = None
         try:
             if kind == "message":
-                result = await self._on_message(ctx)
+                await self._on_message(ctx)
             elif is_invoke:
                 result = await self._on_invoke(ctx)
             else:
-                result = await self._on_install(ctx)
+                await self._on_install(ctx)
         except BaseException:
             await self._run(inbound.finish_event, platform=PLATFORM, event_id=ctx.event_id, ok=False)
             raise
@@ -191,7 +192,7 @@ class TeamsBot:
         if ctx.activity.get("name") != "adaptiveCard/action":
             return {"statusCode": 200, "type": "application/vnd.microsoft.activity.message", "value": ""}
         action = (ctx.activity.get("value") or {}).get("action") or {}
-        data = action.get("data") if isinstance(action.get("data"), dict) else {}
+        data: dict = action["data"] if isinstance(action.get("data"), dict) else {}
         if not isinstance(data.get("trad"), dict):
             return invoke_message("Den knappen kjenner jeg ikke igjen.")
         replace, extra = await self._on_card_action(ctx, data)

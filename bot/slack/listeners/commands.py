@@ -13,7 +13,7 @@ from typing import Any
 from slack_bolt.async_app import AsyncApp
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bot.slack.blocks import as_dict, form_view
+from bot.slack.blocks import form_view, view_dict
 from bot.slack.deps import SlackDeps, send_replies
 
 log = logging.getLogger("trad.slack")
@@ -54,7 +54,7 @@ async def _open_avvik(deps: SlackDeps, command: dict, client: AsyncWebClient, re
         if pid is None:
             return
         form = await deps.run(deps.conversation.open_avvik_form, pid, (command.get("text") or "").strip())
-        await client.views_open(trigger_id=command["trigger_id"], view=as_dict(form_view(form)))
+        await client.views_open(trigger_id=command["trigger_id"], view=view_dict(form_view(form)))
     except Exception:  # noqa: BLE001 - after ack(): log, tell the user, never re-raise
         log.exception("/avvik failed")
         await _sorry(respond)

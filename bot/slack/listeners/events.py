@@ -15,7 +15,7 @@ from slack_bolt.async_app import AsyncApp
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.conversation.channel import IncomingMessage
-from bot.slack.blocks import as_dict, home_view
+from bot.slack.blocks import home_view, view_dict
 from bot.slack.deps import SlackDeps, send_replies
 from bot.slack.home import publish_home
 from models.messages import Reply
@@ -80,7 +80,7 @@ async def _open_home(deps: SlackDeps, body: dict, event: dict, client: AsyncWebC
         team = body.get("team_id") or ""
         pid = await deps.identities.resolve(client, team, event["user"])
         if pid is None:
-            view = as_dict(home_view([], intro=await deps.unknown_text(), actions=[]))
+            view = view_dict(home_view([], intro=await deps.unknown_text(), actions=[]))
             await client.views_publish(user_id=event["user"], view=view)
             return
         await publish_home(client, deps.conversation, user_id=event["user"], person_id=pid, runner=deps.run)
