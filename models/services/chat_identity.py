@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from models.messages import Reply
 from models.services import identity, outbox
@@ -43,7 +43,7 @@ def accounts_of(*, session: Session, person_id: int, platform: str) -> list[tupl
 
 def admin_names(*, session: Session, limit: int = 3) -> list[str]:
     """Whom an unknown user should contact: the Tråd administrators."""
-    return list(session.exec(select(Person.name).join(PersonRole, PersonRole.person_id == Person.id)
+    return list(session.exec(select(Person.name).join(PersonRole, col(PersonRole.person_id) == col(Person.id))
                              .where(PersonRole.role == "admin", Person.active == True)  # noqa: E712
                              .order_by(Person.name).limit(limit)).all())
 

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Protocol
 
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from models import notices
 from models.messages import Action, Fact, Reply
@@ -120,7 +120,7 @@ class AvvikFollowup:
 def unit_names(session: Session, ids: set[int]) -> dict[int, str]:
     if not ids:
         return {}
-    rows = session.exec(select(Unit.id, Unit.name).where(Unit.id.in_(ids))).all()  # type: ignore[union-attr]
+    rows = session.exec(select(Unit.id, Unit.name).where(col(Unit.id).in_(ids))).all()
     return {int(uid): name for uid, name in rows if uid is not None}
 
 
@@ -181,7 +181,7 @@ def tiltak_owner_options(*, session: Session, actor_id: int, org_id: int, unit_i
     """Who may own a tiltak: active people in the avvik's unit and below (the actor always among them)."""
     units = org.subtree_ids(session, {unit_id}) | {unit_id}
     people = session.exec(select(Person.id, Person.name).where(
-        Person.org_id == org_id, Person.active == True, Person.unit_id.in_(units))  # type: ignore[union-attr]  # noqa: E712
+        Person.org_id == org_id, Person.active == True, col(Person.unit_id).in_(units))  # noqa: E712
         .order_by(Person.name).limit(MAX_OWNER_OPTIONS)).all()
     options = [(str(pid), name) for pid, name in people]
     if str(actor_id) not in {o[0] for o in options}:
