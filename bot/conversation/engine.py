@@ -17,7 +17,7 @@ from datetime import UTC, datetime
 from rapidfuzz import fuzz, process
 
 from bot.conversation import forms, views
-from bot.conversation.channel import ChannelUser, IncomingMessage, Interaction
+from bot.conversation.channel import IncomingMessage, Interaction
 from bot.conversation.guided import GuidedDialog, key
 from bot.conversation.home import MAX_ITEMS, HomeView, build_home_view
 from bot.conversation.intents import Intent, looks_like_varsling, parse
@@ -303,4 +303,4 @@ def _pair(value: str) -> tuple[int, int]:
     return int(a), int(b)
 
 
-__all__ = ["Conversation", "ChannelUser", "ROLES"]
+__all__ = ["Conversation", "ROLES"]
