@@ -43,19 +43,18 @@ def render_text(reply: Reply, actions: list[Action]) -> str:
     return "\n".join(out)
 
 
-def run_console(email: str, *, stdin: TextIO | None = None, stdout: TextIO | None = None,
-                conversation: Conversation | None = None, inbox: ConsoleInbox | None = None) -> int:
-    from models.db import session_scope
+def run_console(email: str, *, conversation: Conversation, stdin: TextIO | None = None,
+                stdout: TextIO | None = None, inbox: ConsoleInbox | None = None) -> int:
     from models.services import identity
 
     inp, out = stdin or sys.stdin, stdout or sys.stdout
-    conv = conversation or Conversation()
+    conv = conversation
     inbox = inbox or ConsoleInbox(conv.settings.console_inbox)
     read_inbox, read_position, save_position = inbox.read, inbox.read_position, inbox.save_position
     user = ChannelUser(platform="console", workspace="local", user_id=email.strip().lower())
     try:
-        with session_scope(conv.engine) as s:
-            person_id = identity.link_identity(session=s, platform="console", workspace="local",
+        with conv.uow.write() as tx:
+            person_id = identity.link_identity(session=tx, platform="console", workspace="local",
                                                user_id=user.user_id, email=email)
     except DomainError as exc:
         print(exc.message, file=out)

@@ -102,7 +102,7 @@ def build_engine(settings: Settings) -> Engine:
 def build_wiring(settings: Settings) -> Wiring:
     """The one place that builds the engine, the conversation and the delivery adapters for this process."""
     wiring = _core_wiring(settings)
-    wiring.adapters.update(build_adapters(settings, wiring.engine))
+    wiring.adapters.update(build_adapters(wiring))
     return wiring
 
 
@@ -114,18 +114,19 @@ def _core_wiring(settings: Settings) -> Wiring:
 
     escalation.configure(escalation.Thresholds.from_settings(settings))
     engine = get_engine(settings.database_url)
-    return Wiring(settings=settings, engine=engine, uow=UnitOfWork(engine),
-                  conversation=Conversation(engine=engine, settings=settings))
+    uow = UnitOfWork(engine)
+    return Wiring(settings=settings, engine=engine, uow=uow, conversation=Conversation(settings=settings, uow=uow))
 
 
-def build_adapters(settings: Settings, engine: Engine) -> dict[str, Adapter]:
+def build_adapters(wiring: Wiring) -> dict[str, Adapter]:
     """The delivery adapters this deployment has: Slack and/or Teams when configured, else the
     console (demo); plus e-mail, the fallback for people without chat, when SMTP_HOST and SMTP_FROM are set."""
+    settings, engine = wiring.settings, wiring.engine
     adapters: dict[str, Adapter] = {}
     if settings.slack_enabled:
         from bot.slack.delivery import build_adapter as build_slack
 
-        slack = build_slack(settings, engine)
+        slack = build_slack(settings, wiring.conversation)
         if slack is not None:
             adapters["slack"] = slack
     if settings.teams_enabled:

@@ -104,6 +104,10 @@ class Settings(BaseSettings):
     slack_channel_interval_seconds: float = Field(default=1.0, alias="SLACK_CHANNEL_INTERVAL_SECONDS")
     teams_rate_per_second: float = Field(default=50.0, alias="TEAMS_RATE_PER_SECOND")
     teams_conversation_rate_per_second: float = Field(default=7.0, alias="TEAMS_CONVERSATION_RATE_PER_SECOND")
+    # Slack edge tuning (docs/slack.md): threads for database work after the ack (unset: min(4, cores + 1)),
+    # and the GIL switch interval in ms that lets the event loop ack sooner (0 keeps Python's default)
+    slack_worker_threads: int | None = Field(default=None, ge=1, alias="SLACK_WORKER_THREADS")
+    slack_gil_switch_ms: float = Field(default=0.5, ge=0, alias="SLACK_GIL_SWITCH_MS")
 
     # Risk escalation (issue 11): a risk or avvik scoring at least this goes to the sector's kommunalsjef / the top.
     risk_escalate_sector: int = Field(default=15, ge=1, le=25, alias="RISK_ESCALATE_SECTOR")

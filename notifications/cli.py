@@ -102,11 +102,11 @@ def _install_stop(stop: asyncio.Event) -> None:
 @click.option("--once", is_flag=True, help="Lever det som er forfalt nå, og avslutt når køen er tom.")
 @click.option("--lease", type=float, default=None, help="Sekunder før en «sending»-rad fra en krasjet prosess tas opp igjen.")
 def deliver(once: bool, lease: float | None) -> None:
-    from bot.main import build_adapters, build_delivery, build_engine
+    from bot.main import build_delivery, build_wiring
 
     settings = _settings()
-    engine = build_engine(settings)
-    delivery = build_delivery(settings, engine, build_adapters(settings, engine), lease_s=lease)
+    wiring = build_wiring(settings)
+    delivery = build_delivery(settings, wiring.engine, wiring.adapters, lease_s=lease)
     click.echo(f"Leverer via: {', '.join(delivery.adapters)}", err=True)
 
     async def main() -> None:
@@ -125,7 +125,7 @@ def deliver(once: bool, lease: float | None) -> None:
 @click.option("--deliver/--no-deliver", "with_worker", default=True, show_default=True,
               help="Lever også utboksen i denne prosessen.")
 def scheduler_cmd(with_worker: bool) -> None:
-    from bot.main import build_adapters, build_delivery, build_engine, build_jobs
+    from bot.main import build_delivery, build_engine, build_jobs, build_wiring
     from notifications.scheduler import build_scheduler
 
     settings = _settings()
@@ -143,7 +143,7 @@ def scheduler_cmd(with_worker: bool) -> None:
         stop = asyncio.Event()
         _install_stop(stop)
         if with_worker:
-            await build_delivery(settings, engine, build_adapters(settings, engine)).run(stop)
+            await build_delivery(settings, engine, build_wiring(settings).adapters).run(stop)
         else:
             await stop.wait()
         scheduler.shutdown(wait=False)

@@ -105,14 +105,17 @@ def test_semicolon_csv_from_excel(db_url, session, tmp_path):
 def test_terminal_chat_reports_avvik(db_url, session, monkeypatch):
     run("demo")
     from bot.console import run_console
+    from bot.main import build_wiring
+    from models.settings import get_settings
 
+    conversation = build_wiring(get_settings()).conversation
     script = "meld avvik\n1\nsamme\nDør til lager stod åpen\nnå\n-\n2\n2\n-\nsend\nmine avvik\n"
     out = io.StringIO()
-    assert run_console("ansatt1@oyer.kommune.no", stdin=io.StringIO(script), stdout=out) == 0
+    assert run_console("ansatt1@oyer.kommune.no", conversation=conversation, stdin=io.StringIO(script), stdout=out) == 0
     text = out.getvalue()
     assert "Takk! Avviket er registrert som AV-" in text and "Dør til lager stod åpen" in text
     out2 = io.StringIO()
-    assert run_console("nobody@nowhere.no", stdin=io.StringIO("hjelp\n"), stdout=out2) == 1
+    assert run_console("nobody@nowhere.no", conversation=conversation, stdin=io.StringIO("hjelp\n"), stdout=out2) == 1
     assert "finner deg ikke" in out2.getvalue()
 
 

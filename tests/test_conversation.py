@@ -32,7 +32,10 @@ class FakeChannel:
 
 @pytest.fixture
 def conv(engine):
-    return Conversation(engine=engine, now=lambda: datetime(2026, 11, 23, 12, 0, tzinfo=UTC))
+    from models.settings import get_settings
+    from models.uow import UnitOfWork
+
+    return Conversation(settings=get_settings(), uow=UnitOfWork(engine), now=lambda: datetime(2026, 11, 23, 12, 0, tzinfo=UTC))
 
 
 def test_meld_avvik_guided_dialog_with_back_and_validation(session, org, conv):
@@ -171,3 +174,30 @@ def test_acting_on_a_nudge_updates_it_in_place(session, org, conv):
     actions = [act["action_id"] for item in updates[0].payload["items"] for act in item["actions"]
                if act["value"] == str(a.id)]
     assert "avvik.take" not in actions
+
+
+def test_varsle_names_each_recipient_once(session, org, conv):
+    """A recipient holding the role twice (e.g. also for a unit) is named once in the guidance."""
+    from models.tables import PersonRole
+
+    vera = org.people["mottaker"]
+    session.add(PersonRole(org_id=org.org_id, person_id=vera, role="varslingsmottaker",
+                           unit_id=org.units["Oppvekst/Aurvoll skole"]))
+    session.commit()
+    out = FakeChannel(conv, org.people["ansatt"]).say("varsle")
+    assert out.count("Vera Varsel") == 1
+
+
+def test_whistle_words_in_a_guided_dialog_get_guidance_and_are_not_stored(session, org, conv):
+    """Also in the middle of «meld avvik» (terminal, Slack DM): the text is not kept, the dialog waits."""
+    import json
+
+    chat = FakeChannel(conv, org.people["ansatt"])
+    chat.say("meld avvik")
+    chat.say("1")
+    chat.say("samme")
+    out = chat.say("Lederen min trakasserer en kollega")
+    assert "/varsling" in out and "ikke lagret" in out
+    state = session.exec(select(DialogState)).one()
+    assert state.step == 2 and "trakasserer" not in json.dumps(state.data, ensure_ascii=False)
+    assert "5/8" not in out

@@ -7,20 +7,21 @@ channels as a guided dialog: one definition, one parser, the same field names, s
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import date, datetime
 
 from bot.conversation.parsing import parse_date, parse_local_datetime
 from models.errors import ValidationFailed
 from models.messages import Form, FormField
 from models.services.avvik import AvvikInput
-from models.tables import Avvik, Oppdrag, Unit
+from models.services.listings import AvvikRef, OppdragRef, UnitRef
 from models.vocabulary import AVVIK_CATEGORIES, CONSEQUENCE_LABELS, OPPDRAG_STATUSES, PROBABILITY_LABELS
 
 SCALE_P = [(str(k), f"{k} – {v}") for k, v in PROBABILITY_LABELS.items()]
 SCALE_K = [(str(k), f"{k} – {v}") for k, v in CONSEQUENCE_LABELS.items()]
 
 
-def avvik_form(*, units: list[Unit], default_unit_id: int | None, description: str = "") -> Form:
+def avvik_form(*, units: Sequence[UnitRef], default_unit_id: int | None, description: str = "") -> Form:
     return Form(
         form_id="avvik.report", title="Meld avvik", submit_label="Send avvik",
         fields=[
@@ -55,17 +56,17 @@ def parse_avvik_form(values: dict[str, str], *, now: datetime | None = None, tz:
     unit_raw = (values.get("unit_id") or "").strip()
     if unit_raw and not unit_raw.isdigit():
         errors["unit_id"] = "Velg en enhet fra listen."
-    if errors:
+    if errors or occurred is None:
         raise ValidationFailed(errors)
     return AvvikInput(
         category=(values.get("category") or "").strip(), description=values.get("description") or "",
-        occurred_at=occurred, probability=nums["probability"], consequence=nums["consequence"],  # type: ignore[arg-type]
+        occurred_at=occurred, probability=nums["probability"], consequence=nums["consequence"],
         unit_id=int(unit_raw) if unit_raw else None, location=values.get("location") or "",
         immediate_action=values.get("immediate_action") or "",
     )
 
 
-def tiltak_form(avvik: Avvik, people: list[tuple[str, str]], default_owner: int) -> Form:
+def tiltak_form(avvik: AvvikRef, people: list[tuple[str, str]], default_owner: int) -> Form:
     return Form(
         form_id="avvik.add_tiltak", title="Legg til tiltak", submit_label="Lagre tiltak",
         context={"avvik_id": str(avvik.id)},
@@ -84,7 +85,7 @@ def parse_deadline(values: dict[str, str], now: datetime | None = None) -> date:
     return d
 
 
-def close_form(avvik: Avvik) -> Form:
+def close_form(avvik: AvvikRef) -> Form:
     return Form(
         form_id="avvik.close", title="Lukk avvik", submit_label="Lukk avviket", context={"avvik_id": str(avvik.id)},
         fields=[
@@ -95,7 +96,7 @@ def close_form(avvik: Avvik) -> Form:
     )
 
 
-def reopen_form(avvik: Avvik) -> Form:
+def reopen_form(avvik: AvvikRef) -> Form:
     return Form(form_id="avvik.reopen", title="Gjenåpne avvik", submit_label="Gjenåpne",
                 context={"avvik_id": str(avvik.id)},
                 fields=[FormField(name="reason", label="Hvorfor gjenåpnes avviket?", kind="textarea", max_length=3000)])
@@ -108,7 +109,7 @@ def check_comment_form(*, unit_id: int, item_id: int, item_text: str) -> Form:
                                   max_length=3000)])
 
 
-def oppdrag_form(oppdrag: Oppdrag) -> Form:
+def oppdrag_form(oppdrag: OppdragRef) -> Form:
     return Form(
         form_id="oppdrag.update", title="Oppdater oppdrag", submit_label="Lagre", context={"number": str(oppdrag.number)},
         fields=[

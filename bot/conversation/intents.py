@@ -20,6 +20,19 @@ class Intent:
     name: str
     args: dict[str, object] = field(default_factory=dict)
 
+    @property
+    def number(self) -> int:
+        """The case or oppdrag number the sentence names (the parser only sets it from digits)."""
+        return int(str(self.args["number"]))
+
+    def text_arg(self, name: str) -> str | None:
+        value = self.args.get(name)
+        return None if value is None else str(value)
+
+    def int_arg(self, name: str) -> int | None:
+        value = self.args.get(name)
+        return None if value is None else int(str(value))
+
 
 PHRASES: dict[str, list[str]] = {
     "help": ["hjelp", "help", "hjelpe", "hjelp meg", "hva kan du", "kva kan du", "hva kan du gjøre", "meny",
@@ -46,6 +59,14 @@ PHRASES: dict[str, list[str]] = {
 # Words that suggest whistleblowing: we answer with guidance and store nothing.
 WHISTLE_WORDS = ("trakasser", "mobb", "korrups", "underslag", "misleghet", "mislighet", "kritikkverdig",
                  "gjengjeld", "seksuell", "bestikk", "utroskap", "svindel", "varsl", "juks med", "trusler fra leder")
+
+
+
+def looks_like_varsling(text: str) -> bool:
+    """Whistleblowing-looking text is never handed on (and so never stored): guidance only."""
+    t = normalise(text)
+    return any(w in t for w in WHISTLE_WORDS)
+
 
 STATUS_WORDS: list[tuple[tuple[str, ...], str]] = [
     (("ferdig", "fullført", "fullfort", "fullfør", "ferdigstilt", "gjennomført", "levert", "utført", "gjort",

@@ -4,12 +4,10 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from models import notices
 from models.messages import Action, Fact, Item, Reply
 from models.risk import severity
 from models.services.checklists import DueItem
-from models.services.oppdrag import traffic_light
-from models.tables import Avvik, Oppdrag
+from models.services.listings import AvvikDetail, AvvikLine, OppdragLine
 from models.vocabulary import AVVIK_STATUSES, CHECK_ANSWERS, OPPDRAG_STATUSES, TRAFFIC_EMOJI, TRAFFIC_LIGHTS
 
 HELP_TEXT = (
@@ -34,26 +32,31 @@ def age_text(created: datetime, now: datetime | None = None) -> str:
     return "i dag" if days < 1 else f"{days} d"
 
 
-def avvik_item(a: Avvik, *, unit_name: str | None = None, for_leader: bool = False) -> Item:
+def avvik_item(a: AvvikLine, *, for_leader: bool = False) -> Item:
     facts = [Fact(label="Status", value=AVVIK_STATUSES.get(a.status, a.status)),
              Fact(label="Risiko", value=f"{a.risk} ({severity(a.risk)})"),
              Fact(label="Alder", value=age_text(a.created_at))]
-    if unit_name:
-        facts.insert(1, Fact(label="Enhet", value=unit_name))
-    return Item(title=f"{notices.avvik_ref(a)} {a.title}", facts=facts,
-                actions=notices.leader_actions(a) if for_leader else [])
+    if a.unit_name:
+        facts.insert(1, Fact(label="Enhet", value=a.unit_name))
+    return Item(title=f"{a.ref} {a.title}", facts=facts, actions=list(a.leader_actions) if for_leader else [])
 
 
-def avvik_list(avvik: list[Avvik], *, title: str, empty: str, unit_names: dict[int, str] | None = None,
-               for_leader: bool = False) -> Reply:
+def avvik_list(avvik: list[AvvikLine], *, title: str, empty: str, for_leader: bool = False) -> Reply:
     if not avvik:
         return Reply(text=empty)
-    names = unit_names or {}
-    return Reply(title=title, items=[avvik_item(a, unit_name=names.get(a.unit_id), for_leader=for_leader) for a in avvik])
+    return Reply(title=title, items=[avvik_item(a, for_leader=for_leader) for a in avvik])
 
 
-def oppdrag_item(o: Oppdrag) -> Item:
-    light = traffic_light(o)
+def avvik_detail(d: AvvikDetail) -> Reply:
+    facts = list(d.facts)
+    for t in d.tiltak:
+        facts.append(Fact(label="Tiltak", value=f"{t.description} (frist {t.deadline:%d.%m.%Y}"
+                                                f"{', utført' if t.done else ''})"))
+    return Reply(title=f"{d.ref} {d.title}", text=d.description, facts=facts, actions=list(d.actions))
+
+
+def oppdrag_item(o: OppdragLine) -> Item:
+    light = o.light
     facts = [Fact(label="Status", value=OPPDRAG_STATUSES.get(o.status, o.status)),
              Fact(label="Framdrift", value=f"{o.progress} %"),
              Fact(label="Trafikklys", value=f"{TRAFFIC_EMOJI[light]} {TRAFFIC_LIGHTS.get(light or '', 'Ingen')}")]
@@ -63,7 +66,7 @@ def oppdrag_item(o: Oppdrag) -> Item:
                 actions=[Action(label="Oppdater", action_id="oppdrag.update", value=str(o.number), style="primary")])
 
 
-def oppdrag_list(items: list[Oppdrag]) -> Reply:
+def oppdrag_list(items: list[OppdragLine]) -> Reply:
     if not items:
         return Reply(text="Du har ingen åpne oppdrag.")
     return Reply(title="Dine oppdrag", items=[oppdrag_item(o) for o in items],
@@ -86,6 +89,10 @@ def checklist_reply(due: list[DueItem], *, is_leader: bool) -> Reply:
         return Reply(text="Alt er à jour: ingen sjekkpunkter venter denne perioden. 👍")
     return Reply(title=f"Sjekkpunkter som venter ({len(due)})", items=[check_item(d) for d in due],
                  text="Svar ja, nei eller ikke relevant. «Nei» ber om en kommentar og blir et avvik.")
+
+
+VARSLING_HINT = ("Jeg har ikke lagret det du skrev. Gjelder det et vanlig avvik, bruk /avvik eller "
+                 "«meld avvik» i stedet.")
 
 
 def varsle_reply(form_url: str, recipients: list[str], *, detected: bool = False) -> Reply:

@@ -26,12 +26,12 @@ def mount(app: FastAPI, wiring: Wiring) -> None:
     settings = wiring.settings
     if not settings.slack_enabled:
         return
-    _shorten_gil_switch()
+    _shorten_gil_switch(settings.slack_gil_switch_ms)
     from slack_bolt.adapter.fastapi.async_handler import AsyncSlackRequestHandler
 
     from bot.slack.app import build_slack_app
 
-    bolt = build_slack_app(settings, engine=wiring.engine, conversation=wiring.conversation)
+    bolt = build_slack_app(settings, uow=wiring.uow, conversation=wiring.conversation)
     handler = AsyncSlackRequestHandler(bolt)
     app.state.slack_app = bolt
     _share_http_session(app, bolt)
@@ -44,7 +44,7 @@ def mount(app: FastAPI, wiring: Wiring) -> None:
         _add_socket_mode(app, bolt, settings.slack_app_token)
 
 
-def _shorten_gil_switch() -> None:
+def _shorten_gil_switch(ms: float) -> None:
     """Let the event loop get the GIL back sooner from busy worker threads.
 
     Acks are sent from the event loop; database work after the ack runs in threads. A
@@ -53,13 +53,8 @@ def _shorten_gil_switch() -> None:
     that wait, not the work, dominated the ack time. 0.5 ms costs a little throughput
     in the threads. `SLACK_GIL_SWITCH_MS` overrides (0 leaves Python's default).
     """
-    import os
     import sys
 
-    try:
-        ms = float(os.environ.get("SLACK_GIL_SWITCH_MS", "0.5"))
-    except ValueError:
-        ms = 0.5
     if ms > 0:
         sys.setswitchinterval(min(sys.getswitchinterval(), ms / 1000))
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable
 from datetime import UTC, datetime
-from typing import NamedTuple
+from typing import Any
 
 from slack_sdk.models.basic_objects import JsonObject
 from slack_sdk.models.blocks import (
@@ -34,6 +34,7 @@ from slack_sdk.models.blocks import (
 )
 from slack_sdk.models.views import View
 
+from bot.conversation.home import HomeSection
 from models.messages import Action, Fact, Form, FormField, Item, Reply
 
 MESSAGE_BLOCKS = 50
@@ -74,7 +75,7 @@ def as_dict(obj: object) -> object:
     if isinstance(obj, (list, tuple)):
         return [as_dict(v) for v in obj]
     if isinstance(obj, Option):
-        out: dict = {"text": as_dict(obj._text or PlainTextObject.from_str(obj.label)), "value": obj.value}  # type: ignore[arg-type]
+        out: dict = {"text": as_dict(obj._text or PlainTextObject.from_str(obj.label or "")), "value": obj.value}
         if obj._block_description:
             out["description"] = as_dict(obj._block_description)
         if obj.url:
@@ -92,6 +93,13 @@ def as_dict(obj: object) -> object:
             result[key] = as_dict(value)
         return result
     return obj
+
+
+def view_dict(view: View) -> dict[str, Any]:
+    """`as_dict` of a whole modal or home view, which is always a JSON object."""
+    out = as_dict(view)
+    assert isinstance(out, dict)
+    return out
 
 
 def unescape(text: str) -> str:
@@ -233,7 +241,8 @@ def _select(field: FormField) -> StaticSelectElement:
                                placeholder=plain("Velg …", 150))
 
 
-def _element(field: FormField, now: datetime | None = None):  # type: ignore[no-untyped-def]
+def _element(field: FormField, now: datetime | None = None) -> (
+        StaticSelectElement | DatePickerElement | DateTimePickerElement | PlainTextInputElement):
     if field.kind == "select":
         return _select(field)
     if field.kind == "date":
@@ -305,21 +314,13 @@ def field_errors(form_fields: list[str], errors: dict[str, str]) -> dict[str, st
     aliases = {"title": "description", "form": None, "value": None}
     for key, msg in errors.items():
         target = key if key in form_fields else aliases.get(key)
-        if target not in form_fields:
+        if target is None or target not in form_fields:
             target = form_fields[0] if form_fields else key
-        out[target] = cut((out[target] + " " if target in out else "") + msg, 2000)  # type: ignore[index]
+        out[target] = cut((out[target] + " " if target in out else "") + msg, 2000)
     return out
 
 
 # ---------------------------------------------------------------- App Home
-class HomeSection(NamedTuple):
-    title: str
-    items: list[Item]
-    empty: str
-    total: int | None = None  # how many there are when `items` is only the first of them
-    more_url: str | None = None  # where to see them all (our own web page, never user text)
-
-
 def home_view(sections: list[HomeSection] | list[tuple[str, list[Item], str]], *, intro: str,
               actions: list[Action]) -> View:
     """The App Home: a header, quick actions, then one section per list, capped at 100 blocks."""

@@ -12,7 +12,7 @@ from __future__ import annotations
 import base64
 import logging
 from collections.abc import Awaitable, Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import aiohttp
 from slack_sdk.errors import SlackApiError
@@ -22,6 +22,9 @@ from bot.slack.blocks import message_payloads
 from models.messages import Reply
 from models.settings import Settings
 from notifications.base import PermanentFailure, Recipient, RetryLater, Unreachable
+
+if TYPE_CHECKING:
+    from bot.conversation.engine import Conversation
 
 log = logging.getLogger("trad.slack.delivery")
 METADATA_EVENT = "trad_outbox"
@@ -150,11 +153,9 @@ class SlackAdapter:
         return None
 
 
-def build_adapter(settings: Settings, engine: Any) -> SlackAdapter | None:
-    """The adapter for this deployment; it also refreshes the recipient's App Home after each DM.
-
-    `engine` is the process's engine from the composition root, passed on to the App Home.
-    """
+def build_adapter(settings: Settings, conversation: Conversation) -> SlackAdapter | None:
+    """The adapter for this deployment; it also refreshes the recipient's App Home after each DM
+    (built by the process's conversation, which the composition root passes in)."""
     if not settings.slack_enabled:
         return None
     from bot.slack.home import publish_home
@@ -163,6 +164,6 @@ def build_adapter(settings: Settings, engine: Any) -> SlackAdapter | None:
 
     async def refresh(user_id: str, person_id: int | None) -> None:
         if person_id is not None:
-            await publish_home(client, engine, settings, user_id=user_id, person_id=person_id)
+            await publish_home(client, conversation, user_id=user_id, person_id=person_id)
 
     return SlackAdapter(client, on_delivered=refresh)

@@ -1,5 +1,8 @@
 """What happens after a change made in Slack: the leader's message and other people's App Homes.
 
+The conversation says what the leader's message reads now and who is concerned
+(`Conversation.avvik_followup`, a neutral `Reply`); this module renders that in Slack:
+
 - A leader who presses «Ta saken» (or closes the avvik through the «Lukk» modal) in the DM
   about a new avvik sees that message change in place (`chat.update`): the new status and
   only the buttons that still apply, so nobody presses «Ta saken» twice.
@@ -12,40 +15,19 @@ All of it runs after the ack and never raises: it is presentation, the change is
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
 
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bot.slack.app import SlackDeps
 from bot.slack.blocks import message_payloads
-from models import notices
-from models.db import read_scope
+from bot.slack.deps import SlackDeps
 from models.messages import Reply
-from models.services import avvik as avvik_svc
-from models.services import org
-from models.tables import Person, Unit
+from models.services.listings import AvvikFollowup
 
 log = logging.getLogger("trad.slack")
 AVVIK_ACTIONS = {"avvik.take", "avvik.add_tiltak", "avvik.close", "avvik.reopen"}
 NEW_AVVIK_PREFIX = "Nytt avvik "  # notices.new_avvik_to_leader's title
 MSG_CHANNEL = "slack_channel"  # kept in a modal's private_metadata to update the message the button was in
 MSG_TS = "slack_ts"
-
-
-@dataclass
-class AvvikView:
-    leader_message: Reply
-    people: set[int]  # reporter and the unit's leaders
-
-
-def _avvik_view(deps: SlackDeps, actor_id: int, avvik_id: int) -> AvvikView:
-    with read_scope(deps.engine) as s:
-        a = avvik_svc.get_avvik(session=s, actor_id=actor_id, avvik_id=avvik_id)
-        unit = s.get(Unit, a.unit_id)
-        reporter = s.get(Person, a.reporter_id)
-        leaders = org.leaders_for_unit(s, unit_id=a.unit_id)
-        msg = notices.new_avvik_to_leader(a, unit, reporter.name if reporter else "–")
-        return AvvikView(leader_message=msg, people={a.reporter_id, *(p.id for p in leaders)})  # type: ignore[misc]
 
 
 def _header(blocks: list[dict]) -> str:
@@ -55,7 +37,7 @@ def _header(blocks: list[dict]) -> str:
     return ""
 
 
-def patched_blocks(blocks: list[dict], block_id: str, view: AvvikView) -> list[dict] | None:
+def patched_blocks(blocks: list[dict], block_id: str, view: AvvikFollowup) -> list[dict] | None:
     """The message with the new state of the avvik, or None to leave it as it is.
 
     The DM about a new avvik is rebuilt whole (status fact and buttons). Elsewhere (a list
@@ -79,7 +61,7 @@ def patched_blocks(blocks: list[dict], block_id: str, view: AvvikView) -> list[d
     return out if hit else None
 
 
-def refresh_people(deps: SlackDeps, client: AsyncWebClient, people: set[int]) -> None:
+def refresh_people(deps: SlackDeps, client: AsyncWebClient, people: frozenset[int]) -> None:
     """Refresh the App Home of each person's linked Slack accounts (soon, coalesced)."""
 
     async def run() -> None:
@@ -96,7 +78,7 @@ async def after_avvik_change(deps: SlackDeps, client: AsyncWebClient, *, actor_i
                              block_id: str = "") -> None:
     """After the actor changed an avvik: update the message the button was in, refresh the homes concerned."""
     try:
-        view = await deps.run(_avvik_view, deps, actor_id, avvik_id)
+        view = await deps.run(deps.conversation.avvik_followup, actor_id, avvik_id)
     except Exception:  # noqa: BLE001 - e.g. the actor may no longer see it; nothing to show then
         log.info("avvik %s not shown after a change", avvik_id, exc_info=True)
         return

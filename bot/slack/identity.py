@@ -14,12 +14,10 @@ from typing import Any
 
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
-from sqlalchemy.engine import Engine
-from sqlmodel import Session, select
 
-from models.db import read_scope
 from models.errors import DomainError
-from models.services import identity
+from models.services import chat_identity, identity
+from models.uow import UnitOfWork
 
 log = logging.getLogger("trad.slack")
 PLATFORM = "slack"
@@ -27,8 +25,8 @@ CACHE_SECONDS = 120.0
 
 
 class IdentityResolver:
-    def __init__(self, engine: Engine) -> None:
-        self.engine = engine
+    def __init__(self, uow: UnitOfWork) -> None:
+        self.uow = uow
         self._cache: dict[tuple[str, str], tuple[int, float]] = {}
         self.runner: Callable[..., Awaitable[Any]] | None = None  # the edge's bounded pool; asyncio's default otherwise
 
@@ -42,13 +40,13 @@ class IdentityResolver:
         return None
 
     def _lookup(self, team_id: str, user_id: str) -> int | None:
-        with read_scope(self.engine) as s:
-            return identity.person_for_identity(session=s, platform=PLATFORM, workspace=team_id, user_id=user_id)
+        with self.uow.read() as tx:
+            return identity.person_for_identity(session=tx, platform=PLATFORM, workspace=team_id, user_id=user_id)
 
     def _link(self, team_id: str, user_id: str, email: str | None) -> int | None:
-        with Session(self.engine) as s:
+        with self.uow.write() as tx:
             try:
-                return identity.link_identity(session=s, platform=PLATFORM, workspace=team_id, user_id=user_id,
+                return identity.link_identity(session=tx, platform=PLATFORM, workspace=team_id, user_id=user_id,
                                               email=email, conversation_ref={"user_id": user_id})
             except DomainError:
                 return None
@@ -87,18 +85,13 @@ class IdentityResolver:
 
     def slack_users_for(self, person_id: int) -> list[tuple[str, str]]:
         """(team, user) pairs of a person's linked Slack accounts, to refresh their App Home."""
-        with read_scope(self.engine) as s:
-            rows = identity.identities_for_person(session=s, person_id=person_id)
-            return [(r.workspace, r.user_id) for r in rows if r.platform == PLATFORM]
+        with self.uow.read() as tx:
+            return chat_identity.accounts_of(session=tx, person_id=person_id, platform=PLATFORM)
 
     def admin_names(self) -> list[str]:
         """Whom an unknown user should contact: the organisation's Tråd administrators."""
-        from models.tables import Person, PersonRole
-
-        with read_scope(self.engine) as s:
-            return list(s.exec(select(Person.name).join(PersonRole, PersonRole.person_id == Person.id)
-                               .where(PersonRole.role == "admin", Person.active == True)  # noqa: E712
-                               .order_by(Person.name).limit(3)).all())
+        with self.uow.read() as tx:
+            return chat_identity.admin_names(session=tx)
 
 
 def slack_error(e: SlackApiError) -> str:

@@ -34,7 +34,7 @@ def mount(app: FastAPI, wiring: Wiring) -> None:
 
     auth = BotFrameworkAuth(app_id=settings.teams_app_id or "", tenant_id=settings.teams_tenant_id or "",
                             metadata_url=settings.teams_openid_metadata_url)
-    bot = TeamsBot(settings, get_connector(settings), wiring.conversation)
+    bot = TeamsBot(settings, get_connector(settings), wiring.conversation, wiring.uow)
     app.state.teams_auth = auth
     app.state.teams_bot = bot
 

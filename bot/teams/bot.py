@@ -16,14 +16,24 @@ import logging
 import re
 from typing import Any
 
+from bot.conversation import views
 from bot.conversation.channel import ChannelUser, IncomingMessage, Interaction
 from bot.conversation.engine import Conversation
-from bot.teams import cards
 from bot.teams.auth import activity_tenant
+from bot.teams.cards import (
+    form_card,
+    form_values,
+    message_activity,
+    replies_card,
+    reply_activities,
+    text_card,
+)
 from bot.teams.connector import Connector, ConnectorError
 from models.errors import DomainError, UnknownPerson, ValidationFailed
 from models.messages import Form, Reply
+from models.services import chat_identity, identity, inbound
 from models.settings import Settings
+from models.uow import UnitOfWork
 
 log = logging.getLogger("trad.teams")
 
@@ -86,27 +96,16 @@ class _Ctx:
 
 
 class TeamsBot:
-    def __init__(self, settings: Settings, connector: Connector, conversation: Conversation | None = None) -> None:
+    def __init__(self, settings: Settings, connector: Connector, conversation: Conversation, uow: UnitOfWork) -> None:
         self.settings = settings
         self.connector = connector
-        self._conversation = conversation
+        self.conversation = conversation
+        self.uow = uow
 
-    @property
-    def conversation(self) -> Conversation:
-        if self._conversation is None:
-            self._conversation = Conversation(settings=self.settings)
-        return self._conversation
-
-    @property
-    def engine(self) -> Any:
-        return self.conversation.engine
-
-    # ------------------------------------------------------------------ db helpers (run in threads)
+    # ------------------------------------------------------------------ use cases (run in threads)
     def _db(self, fn: Any, **kwargs: Any) -> Any:
-        from sqlmodel import Session
-
-        with Session(self.engine, expire_on_commit=False) as s:
-            return fn(session=s, **kwargs)
+        with self.uow.write() as tx:
+            return fn(session=tx, **kwargs)
 
     async def _run(self, fn: Any, **kwargs: Any) -> Any:
         return await asyncio.to_thread(self._db, fn, **kwargs)
@@ -114,8 +113,6 @@ class TeamsBot:
     # ------------------------------------------------------------------ entry
     async def on_activity(self, activity: dict) -> dict | None:
         """Handle one validated activity. Returns the body of an invoke response, if any."""
-        from models.services import inbound
-
         tenant = activity_tenant(activity) or ""
         ctx = _Ctx(activity, tenant)
         kind = activity.get("type")
@@ -127,13 +124,14 @@ class TeamsBot:
         if not await self._run(inbound.claim_event, platform=PLATFORM, event_id=ctx.event_id):
             log.info("activity %s already handled: skipped", ctx.event_id)
             return invoke_message("Dette er allerede registrert.") if is_invoke else None
+        result: dict | None = None
         try:
             if kind == "message":
-                result = await self._on_message(ctx)
+                await self._on_message(ctx)
             elif is_invoke:
                 result = await self._on_invoke(ctx)
             else:
-                result = await self._on_install(ctx)
+                await self._on_install(ctx)
         except BaseException:
             await self._run(inbound.finish_event, platform=PLATFORM, event_id=ctx.event_id, ok=False)
             raise
@@ -143,14 +141,12 @@ class TeamsBot:
     # ------------------------------------------------------------------ identity
     async def _person(self, ctx: _Ctx) -> int | str:
         """The person id, or a polite Norwegian message when we cannot tell who this is."""
-        from models.services import identity
-
         pid = await self._run(identity.person_for_identity, platform=PLATFORM, workspace=ctx.tenant,
                               user_id=ctx.user_id)
         ref = conversation_ref(ctx.activity, ctx.tenant) if ctx.personal else None
         if pid is not None:
             if ref is not None:
-                ident = await self._run(identity.find_identity, platform=PLATFORM, workspace=ctx.tenant,
+                ident = await self._run(chat_identity.account, platform=PLATFORM, workspace=ctx.tenant,
                                         user_id=ctx.user_id)
                 if ident is not None and (ident.conversation_ref or {}).get("conversationId") != ref["conversationId"]:
                     await self._run(identity.save_conversation_ref, platform=PLATFORM, workspace=ctx.tenant,
@@ -175,10 +171,10 @@ class TeamsBot:
             replace, extra = await self._on_card_action(ctx, value)
             reply_to = ctx.activity.get("replyToId")
             if replace is not None:
-                if reply_to and await self._update(ctx, reply_to, cards.message_activity(replace)):
+                if reply_to and await self._update(ctx, reply_to, message_activity(replace)):
                     pass
                 else:
-                    await self._send(ctx, cards.message_activity(replace))
+                    await self._send(ctx, message_activity(replace))
             await self._send_replies(ctx, extra)
             return None
         who = await self._person(ctx)
@@ -196,7 +192,7 @@ class TeamsBot:
         if ctx.activity.get("name") != "adaptiveCard/action":
             return {"statusCode": 200, "type": "application/vnd.microsoft.activity.message", "value": ""}
         action = (ctx.activity.get("value") or {}).get("action") or {}
-        data = action.get("data") if isinstance(action.get("data"), dict) else {}
+        data: dict = action["data"] if isinstance(action.get("data"), dict) else {}
         if not isinstance(data.get("trad"), dict):
             return invoke_message("Den knappen kjenner jeg ikke igjen.")
         replace, extra = await self._on_card_action(ctx, data)
@@ -215,7 +211,7 @@ class TeamsBot:
         trad = data["trad"]
         a, v = str(trad.get("a") or ""), str(trad.get("v") or "")
         if a == "form.cancel":
-            return cards.text_card("Avbrutt. Ingenting er lagret."), []
+            return text_card("Avbrutt. Ingenting er lagret."), []
         who = await self._person(ctx)
         if isinstance(who, str):
             return None, [Reply(text=who)]
@@ -226,7 +222,7 @@ class TeamsBot:
             except ValueError:
                 form_ctx = {}
             form_ctx = {str(k): str(val) for k, val in form_ctx.items()} if isinstance(form_ctx, dict) else {}
-            values = cards.form_values(None, data)
+            values = form_values(None, data)
             nonce = str(trad.get("n") or "")[:64]
             ia = Interaction(user=ctx.user, person_id=who, action_id=v, value=nonce, values=values, context=form_ctx)
             try:
@@ -235,13 +231,13 @@ class TeamsBot:
                 form = await asyncio.to_thread(self._rebuild_form, who, ctx, v, form_ctx, values)
                 if form is None:
                     return None, [Reply(text=exc.message)]
-                return cards.form_card(form, values=values, errors=exc.errors, nonce=nonce,
+                return form_card(form, values=values, errors=exc.errors, nonce=nonce,
                                        tz=self.settings.tz_name), []
             except DomainError as exc:
                 return None, [Reply(text=exc.message)]
             if not replies:
-                return cards.text_card("Lagret."), []
-            return cards.replies_card(replies[:1], tz=self.settings.tz_name), replies[1:]
+                return text_card("Lagret."), []
+            return replies_card(replies[:1], tz=self.settings.tz_name), replies[1:]
         ia = Interaction(user=ctx.user, person_id=who, action_id=a, value=v, supports_forms=True)
         try:
             replies = await asyncio.to_thread(conv.handle_action, ia)
@@ -269,8 +265,6 @@ class TeamsBot:
 
     # ------------------------------------------------------------------ install / uninstall
     async def _on_install(self, ctx: _Ctx) -> None:
-        from models.services import identity
-
         act = ctx.activity
         bot_id = (act.get("recipient") or {}).get("id")
         if act.get("type") == "installationUpdate":
@@ -307,8 +301,6 @@ class TeamsBot:
             except UnknownPerson:
                 pass
         if ctx.personal:
-            from bot.conversation import views
-
             await self._send_replies(ctx, [views.help_reply()])
         return None
 
@@ -343,7 +335,7 @@ class TeamsBot:
                 ref = await self._personal_ref(ctx)
                 if ref:
                     target_conv, target_url = ref.get("conversationId"), ref.get("serviceUrl")
-            for j, activity in enumerate(cards.reply_activities(reply, tz=self.settings.tz_name)):
+            for j, activity in enumerate(reply_activities(reply, tz=self.settings.tz_name)):
                 try:
                     await self._send(ctx, activity, conversation_id=target_conv, service_url=target_url)
                 except ConnectorError as exc:
@@ -354,23 +346,15 @@ class TeamsBot:
                     break
 
     async def _personal_ref(self, ctx: _Ctx) -> dict | None:
-        from models.services import identity
-
-        ident = await self._run(identity.find_identity, platform=PLATFORM, workspace=ctx.tenant, user_id=ctx.user_id)
+        ident = await self._run(chat_identity.account, platform=PLATFORM, workspace=ctx.tenant, user_id=ctx.user_id)
         return ident.conversation_ref if ident is not None and ident.active else None
 
     async def _to_outbox(self, ctx: _Ctx, reply: Reply, part: str, person_id: int | None) -> None:
         """Teams is busy: let the outbox worker deliver this reply with back-off."""
-        from models.services import outbox
-
-        def _enqueue(*, session: Any) -> None:
-            outbox.enqueue(session, dedupe_key=f"teams:reply:{ctx.event_id}:{part}", kind="teams.reply",
-                           payload=reply, recipient_person_id=person_id, platform=PLATFORM,
-                           target=None if person_id else ctx.conversation_id)
-            session.commit()
-
         log.info("reply for %s goes to the outbox", ctx.event_id)
-        await self._run(_enqueue)
+        await self._run(chat_identity.queue_reply, dedupe_key=f"teams:reply:{ctx.event_id}:{part}", kind="teams.reply",
+                        payload=reply, recipient_person_id=person_id, platform=PLATFORM,
+                        target=None if person_id else ctx.conversation_id)
 
 
 def _is_plain(reply: Reply) -> bool:

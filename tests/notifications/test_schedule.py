@@ -127,10 +127,11 @@ def test_runtime_starts_and_stops_scheduler_and_worker(db_url, monkeypatch) -> N
     settings = Settings()
     state = SimpleNamespace()
 
-    from bot.main import build_adapters, build_delivery, build_engine, build_jobs
+    from bot.main import build_delivery, build_jobs, build_wiring
 
-    engine = build_engine(settings)
-    delivery = build_delivery(settings, engine, build_adapters(settings, engine))
+    wiring = build_wiring(settings)
+    engine = wiring.engine
+    delivery = build_delivery(settings, engine, wiring.adapters)
 
     async def go() -> None:
         await runtime.start(settings, state, delivery=delivery, jobs=build_jobs(settings, engine))

@@ -110,7 +110,7 @@ async def test_a_new_avvik_refreshes_the_unit_leaders_home(slack: SlackDriver, e
     slack.fake.calls.clear()
     view = await open_avvik_modal(slack)
     await submit_avvik(slack, view, avvik_values(view, description="Lekkasje i kjelleren"))
-    await deliver_due(engine, {"slack": build_adapter(get_settings(), engine)}, pacer=Pacer({}))
+    await deliver_due(engine, {"slack": build_adapter(get_settings(), slack.app.state.wiring.conversation)}, pacer=Pacer({}))
     pubs = await slack.fake.wait_for("views.publish", pred=lambda c: c.args.get("user_id") == slack.uid["leder"]
                                      and "Lekkasje" in json.dumps(c.args, ensure_ascii=False))
     assert pubs, "the leader's App Home did not show the new avvik"

@@ -375,7 +375,7 @@ async def test_submitted_avvik_ends_in_dms_to_reporter_and_leader(slack: SlackDr
 
     view = await open_avvik_modal(slack)
     await submit_avvik(slack, view, avvik_values(view, description="Heis <!channel> står fast"))
-    adapter = build_adapter(get_settings(), engine)
+    adapter = build_adapter(get_settings(), slack.app.state.wiring.conversation)
     slack.fake.fail("chat.postMessage", status=429, headers={"Retry-After": "0"})  # one 429: delayed, not lost
     await deliver_due(engine, {"slack": adapter}, pacer=Pacer({}))
     with Session(engine) as s:

@@ -11,7 +11,7 @@ from urllib.parse import urlparse
 import pytest
 from sqlmodel import select
 
-from bot.main import build_adapters
+from bot.main import build_wiring
 from models.messages import Action, Fact, Item, Reply
 from models.services import outbox, web_auth
 from models.settings import Settings
@@ -160,8 +160,8 @@ def test_starttls_and_login(smtp_tls) -> None:  # type: ignore[no-untyped-def]
 
 def test_settings_wire_the_adapter_and_refuse_a_placeholder_password() -> None:
     base = dict(SCHEDULER_ENABLED=False, OUTBOX_WORKER_ENABLED=False)
-    assert set(build_adapters(Settings(**base), engine=None)) == {"console"}  # type: ignore[arg-type]
-    with_mail = build_adapters(Settings(SMTP_HOST="127.0.0.1", SMTP_FROM="trad@kommune.example", **base), engine=None)  # type: ignore[arg-type]
+    assert set(build_wiring(Settings(**base)).adapters) == {"console"}
+    with_mail = build_wiring(Settings(SMTP_HOST="127.0.0.1", SMTP_FROM="trad@kommune.example", **base)).adapters
     assert set(with_mail) == {"console", "email"} and with_mail["email"].port == 587
     from models.settings import SettingsError
 

@@ -15,8 +15,8 @@ from slack_bolt.async_app import AsyncApp
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.conversation.channel import Interaction
-from bot.slack.app import SlackDeps, send_replies
-from bot.slack.blocks import as_dict, base_action_id, form_view
+from bot.slack.blocks import base_action_id, form_view, view_dict
+from bot.slack.deps import SlackDeps, send_replies
 from bot.slack.followup import AVVIK_ACTIONS, MSG_CHANNEL, MSG_TS, after_avvik_change, message_ref
 from models.errors import DomainError
 from models.messages import Reply
@@ -54,7 +54,7 @@ def register(app: AsyncApp, deps: SlackDeps) -> None:
                 form = forms[0]
                 if channel and ts and ia.action_id in AVVIK_ACTIONS:  # to update this message after the modal
                     form = form.model_copy(update={"context": {**form.context, MSG_CHANNEL: channel, MSG_TS: ts}})
-                await client.views_open(trigger_id=body["trigger_id"], view=as_dict(form_view(form)))
+                await client.views_open(trigger_id=body["trigger_id"], view=view_dict(form_view(form)))
             rest = [r for r in replies if r.form is None]
             if rest:
                 await send_replies(client, rest, user_id=user_id, respond=respond)

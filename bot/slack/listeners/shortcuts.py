@@ -11,8 +11,8 @@ from typing import Any
 from slack_bolt.async_app import AsyncApp
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bot.slack.app import SlackDeps
-from bot.slack.blocks import as_dict, form_view, notice_view, unescape
+from bot.slack.blocks import form_view, notice_view, unescape, view_dict
+from bot.slack.deps import SlackDeps
 from models.messages import Reply
 
 log = logging.getLogger("trad.slack")
@@ -29,7 +29,7 @@ def register(app: AsyncApp, deps: SlackDeps) -> None:
             view = notice_view("Tråd", Reply(text=await deps.unknown_text()))
         else:
             view = form_view(await deps.run(deps.conversation.open_avvik_form, pid, description))
-        await client.views_open(trigger_id=body["trigger_id"], view=as_dict(view))
+        await client.views_open(trigger_id=body["trigger_id"], view=view_dict(view))
 
     @app.shortcut(GLOBAL_CALLBACK)
     async def global_shortcut(ack: Any, body: dict, client: AsyncWebClient) -> None:

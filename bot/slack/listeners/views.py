@@ -16,8 +16,8 @@ from slack_bolt.async_app import AsyncApp
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.conversation.channel import Interaction
-from bot.slack.app import SlackDeps
-from bot.slack.blocks import as_dict, field_errors, form_values, notice_view
+from bot.slack.blocks import field_errors, form_values, notice_view, view_dict
+from bot.slack.deps import SlackDeps
 from bot.slack.followup import AVVIK_ACTIONS, MSG_CHANNEL, MSG_TS, after_avvik_change
 from models.errors import DomainError, ValidationFailed
 
@@ -66,7 +66,7 @@ def _make_submit(deps: SlackDeps) -> Any:
                 await ack(response_action="errors", errors=field_errors(blocks, {"form": e.message}))
                 return
             acked = True
-            await ack(response_action="update", view=as_dict(notice_view(TITLES.get(form_id, "Lagret"), replies[0])))
+            await ack(response_action="update", view=view_dict(notice_view(TITLES.get(form_id, "Lagret"), replies[0])))
             deps.refresh_home(client, user_id, pid)
             # A new avvik reaches the unit's leaders as a DM through the outbox, and delivering
             # that DM refreshes their App Home (notifications.slack), so nothing more is done here.
