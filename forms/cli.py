@@ -16,7 +16,7 @@ if TYPE_CHECKING:
 
 def _open() -> tuple[Settings, UnitOfWork]:
     """The command's settings and a unit of work on their database (this module only builds the engine)."""
-    from bot.cli import load_settings
+    from bot.main import load_settings
     from models.db import get_engine
     from models.uow import UnitOfWork
 

@@ -15,7 +15,7 @@ def web() -> None:
 @web.command("link", help="Skriv ut en engangslenke for innlogging (gjelder i 15 minutter).")
 @click.option("--as", "email", required=True, help="E-postadressen til personen som skal logge inn.")
 def link_cmd(email: str) -> None:
-    from bot.cli import load_settings
+    from bot.main import load_settings
     from models.db import get_engine
     from models.errors import DomainError
     from models.services import web_auth

@@ -68,9 +68,9 @@ async def submit(request: Request) -> Response:
     form = await request.form()
     lang = i18n.pick_lang(str(form.get("lang") or request.query_params.get("lang") or "nb"))
     t = i18n.translator(lang)
-    values = {k: str(form.get(k) or "") for k in ("what", "where_when", "unit", "name", "contact")}
+    values: dict[str, Any] = {k: str(form.get(k) or "") for k in ("what", "where_when", "unit", "name", "contact")}
     values["concerns_director"] = bool(form.get("concerns_director"))
-    selected = {int(x) for x in form.getlist("recipient") if str(x).isdigit()}
+    selected = {int(str(x)) for x in form.getlist("recipient") if str(x).isdigit()}
     if form.get("action") != "send":
         return await run_in_threadpool(render, request, "varsling/form.html",
                                        await run_in_threadpool(_form_context, request, lang, values=values,

@@ -11,11 +11,10 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
-from typing import NamedTuple, cast
+from typing import NamedTuple
 from zoneinfo import ZoneInfo
 
 from sqlmodel import Session, col, select
-from sqlmodel.sql.expression import Select as TypedSelect
 
 from models.access import Actor, can_update_oppdrag
 from models.errors import NotFound
@@ -311,8 +310,7 @@ class LeaderView:
 def _overdue_tiltak(s: Session, actor: Actor, *, now: datetime) -> list[OverdueTiltak]:
     """Open tiltak past their deadline in the units this leader manages (whole organisation when org-wide)."""
     today = local_date(now)
-    # The shared rule is built as a plain SQLAlchemy select; say what its rows are for sqlmodel's exec.
-    q = cast("TypedSelect[Tiltak, Avvik]", avvik_svc.overdue_tiltak_query(actor, today, include_owned=False))
+    q = avvik_svc.overdue_tiltak_query(actor, today, include_owned=False)
     rows = s.exec(q.order_by(col(Tiltak.deadline), col(Tiltak.id)).limit(200)).all()
     owners = _names(s, {t.owner_id for t, _ in rows})
     return [OverdueTiltak(tiltak=_tiltak_line(t), avvik_number=a.number, owner_name=owners.get(t.owner_id, "–"),
