@@ -6,9 +6,19 @@ from models.tables.internkontroll import ChecklistAnswer, ChecklistItem, Checkli
 from models.tables.messaging import ChatIdentity, DialogState, InboundEvent, OutboxMessage
 from models.tables.oppdrag import Oppdrag, OppdragUnit, OppdragUpdate
 from models.tables.org import Counter, Organisation, Person, PersonRole, Unit
+from models.tables.plan import (
+    Goal,
+    Indicator,
+    IndicatorTarget,
+    IndicatorUnit,
+    IndicatorValue,
+    IndicatorValueRevision,
+    Perspective,
+)
 
 __all__ = [
     "AuditEntry", "Avvik", "AvvikEvent", "ChatIdentity", "ChecklistAnswer", "ChecklistItem", "ChecklistRun",
     "ChecklistTemplate", "Counter", "DialogState", "InboundEvent", "Oppdrag", "OppdragUnit", "OppdragUpdate",
     "Organisation", "OutboxMessage", "Person", "PersonRole", "Tiltak", "Unit",
+    "Goal", "Indicator", "IndicatorTarget", "IndicatorUnit", "IndicatorValue", "IndicatorValueRevision", "Perspective",
 ]
