@@ -3,7 +3,7 @@
 Revision ID: 0007_plan
 Revises: 0006_web_auth
 """
-from typing import Sequence, Union
+from collections.abc import Sequence
 
 from alembic import op
 import sqlalchemy as sa
@@ -11,9 +11,9 @@ import sqlmodel
 
 
 revision: str = '0007_plan'
-down_revision: Union[str, Sequence[str], None] = '0006_web_auth'
-branch_labels: Union[str, Sequence[str], None] = None
-depends_on: Union[str, Sequence[str], None] = None
+down_revision: str | Sequence[str] | None = '0006_web_auth'
+branch_labels: str | Sequence[str] | None = None
+depends_on: str | Sequence[str] | None = None
 
 
 def upgrade() -> None:
