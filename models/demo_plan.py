@@ -12,7 +12,7 @@ import io
 import random
 from datetime import datetime
 
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from models.periods import Period, local_date
 from models.services import plan as plan_svc
@@ -96,7 +96,7 @@ def values_csv(units: list[tuple[str, int]], year: int, today: Period, rng: rand
 
 
 def _admin_id(session: Session, org_id: int) -> int | None:
-    row = session.exec(select(Person.id).join(PersonRole, PersonRole.person_id == Person.id)
+    row = session.exec(select(Person.id).join(PersonRole, col(PersonRole.person_id) == Person.id)
                        .where(Person.org_id == org_id, PersonRole.role == "admin")).first()
     return int(row) if row is not None else None
 
@@ -108,7 +108,7 @@ def seed_demo_plan(session: Session, org_id: int, *, seed: int = 2026, now: date
     actor = _admin_id(session, org_id)
     plan_import.import_plan(session=session, org_id=org_id, data=plan_csv(today.year), actor_id=actor)
     leaves = plan_svc.leaf_unit_ids(session, org_id=org_id)
-    units = [(u.path, int(u.id)) for u in session.exec(select(Unit).where(Unit.org_id == org_id)).all()  # type: ignore[arg-type]
+    units = [(u.path, int(u.id or 0)) for u in session.exec(select(Unit).where(Unit.org_id == org_id)).all()
              if u.id in leaves]
     month = Period("month", today.year, today.month)
     report = plan_import.import_values(session=session, org_id=org_id, data=values_csv(units, today.year, month, rng),
