@@ -10,6 +10,7 @@ import sys
 from pathlib import Path
 
 import click
+from sqlmodel import Session
 
 from models.indicator_rules import LIGHT_SYMBOLS, format_value
 from models.services.styringskort import Card, card_json
@@ -30,10 +31,10 @@ def _read(path: Path) -> bytes:
     return path.read_bytes()
 
 
-def _org_id(session: object, org_slug: str | None) -> int:
+def _org_id(session: Session, org_slug: str | None) -> int:
     from models.services import org as org_svc
 
-    organisation = org_svc.get_org(session, slug=org_slug) if org_slug else org_svc.default_org(session)  # type: ignore[arg-type]
+    organisation = org_svc.get_org(session, slug=org_slug) if org_slug else org_svc.default_org(session)
     return int(organisation.id or 0)
 
 

@@ -25,6 +25,7 @@ from models.indicator_rules import (
 )
 from models.periods import Period, local_date, parse_period
 from models.services import audit, org
+from models.services._pk import pk
 from models.services._tx import writes
 from models.tables import (
     Indicator,
@@ -139,12 +140,12 @@ def store_value(session: Session, *, ind: Indicator, unit_id: int, period: Perio
     """Write the value; a correction first keeps the old one as a revision. True when it corrected."""
     now = utcnow()
     if existing is None:
-        session.add(IndicatorValue(org_id=ind.org_id, indicator_id=ind.id, unit_id=unit_id, period=period.key,  # type: ignore[arg-type]
+        session.add(IndicatorValue(org_id=ind.org_id, indicator_id=pk(ind), unit_id=unit_id, period=period.key,
                                    value=value, comment=comment, entered_by_id=actor_id, entered_at=now))
         return False
     if existing.value == value and existing.comment == comment:
         return False
-    session.add(IndicatorValueRevision(org_id=ind.org_id, value_id=existing.id, value=existing.value,  # type: ignore[arg-type]
+    session.add(IndicatorValueRevision(org_id=ind.org_id, value_id=pk(existing), value=existing.value,
                                        comment=existing.comment, entered_by_id=existing.entered_by_id,
                                        entered_at=existing.entered_at, replaced_by_id=actor_id, replaced_at=now))
     existing.value, existing.comment, existing.entered_by_id, existing.entered_at = value, comment, actor_id, now
@@ -168,7 +169,7 @@ def _value_at(session: Session, ind: Indicator, unit_id: int, key: str) -> Indic
 
 
 def _pick_unit(session: Session, actor: Actor, ind: Indicator, unit_id: int | None) -> Unit:
-    reporting = reporting_unit_ids(session, ind.id)  # type: ignore[arg-type]
+    reporting = reporting_unit_ids(session, pk(ind))
     if unit_id is None:
         mine = sorted(reporting & actor.led_unit_ids)
         if len(mine) != 1:
@@ -190,20 +191,20 @@ def record_value(*, session: Session, actor_id: int, indicator: str, period: str
     actor = org.load_actor(session, person_id=actor_id)
     ind = find_indicator(session, org_id=actor.org_id, name=indicator)
     unit = _pick_unit(session, actor, ind, unit_id)
-    if not can_enter(actor, org_id=ind.org_id, unit_id=unit.id):  # type: ignore[arg-type]
+    if not can_enter(actor, org_id=ind.org_id, unit_id=pk(unit)):
         raise PermissionDenied(f"Bare lederen for {unit.name} kan registrere verdier for enheten.")
     per, number = check_entry(ind, period, value, local_date(now or utcnow()))
     text = (comment or "").replace("\x00", "").strip() or None
     if text and len(text) > MAX_COMMENT:
         raise ValidationFailed({"comment": f"Kommentaren kan være høyst {MAX_COMMENT} tegn."})
-    existing = _value_at(session, ind, unit.id, per.key)  # type: ignore[arg-type]
-    corrected = store_value(session, ind=ind, unit_id=unit.id, period=per, value=number, comment=text,  # type: ignore[arg-type]
+    existing = _value_at(session, ind, pk(unit), per.key)
+    corrected = store_value(session, ind=ind, unit_id=pk(unit), period=per, value=number, comment=text,
                             actor_id=actor_id, existing=existing)
     audit.record(session, org_id=ind.org_id, actor_id=actor_id,
                  action="indicator_value.corrected" if corrected else "indicator_value.recorded",
                  entity="indicator", entity_id=ind.id, detail={"unit_id": unit.id, "period": per.key})
-    target, red = target_for(session, indicator_id=ind.id, year=per.year)  # type: ignore[arg-type]
-    prev = _value_at(session, ind, unit.id, per.previous().key)  # type: ignore[arg-type]
+    target, red = target_for(session, indicator_id=pk(ind), year=per.year)
+    prev = _value_at(session, ind, pk(unit), per.previous().key)
     previous = prev.value if prev else None
     return ValueReceipt(indicator=ind.name, unit=unit.name, period=per.key, period_label=per.label, measure=ind.measure,
                         value=number, target=target, red_limit=red, light=traffic_light(number, target, red, ind.direction),
@@ -249,6 +250,6 @@ def due_indicators(*, session: Session, actor_id: int, period: Period) -> list[D
     values = {(v.indicator_id, v.unit_id, v.period): v.value for v in session.exec(
         select(IndicatorValue).where(IndicatorValue.org_id == actor.org_id, col(IndicatorValue.period).in_(keys),
                                      col(IndicatorValue.unit_id).in_(actor.led_unit_ids)))} if keys else {}
-    return [DueItem(indicator_id=ind.id, indicator=ind.name, measure=ind.measure, frequency=ind.frequency,  # type: ignore[arg-type]
+    return [DueItem(indicator_id=pk(ind), indicator=ind.name, measure=ind.measure, frequency=ind.frequency,
                     unit_id=uid, unit=uname, period=per.key, period_label=per.label,
-                    value=values.get((ind.id, uid, per.key))) for ind, uid, uname, per in due]  # type: ignore[arg-type]
+                    value=values.get((pk(ind), uid, per.key))) for ind, uid, uname, per in due]

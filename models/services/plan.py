@@ -13,6 +13,7 @@ from sqlmodel import Session, col, select
 from models.access import can_update_oppdrag
 from models.errors import NotFound, PermissionDenied
 from models.services import audit, org
+from models.services._pk import pk
 from models.services._tx import writes
 from models.tables import (
     Goal,
@@ -107,13 +108,13 @@ def upsert_indicator(session: Session, *, org_id: int, spec: IndicatorSpec, posi
     """Create or update the indicator named `spec.name`, its goal, its units and its target for
     `spec.year`. Does not commit: callers (an import) keep many rows in one transaction."""
     perspective = _perspective(session, org_id, spec.perspective)
-    goal = _goal(session, org_id, perspective.id, spec.goal)  # type: ignore[arg-type]
+    goal = _goal(session, org_id, pk(perspective), spec.goal)
     ind = session.exec(select(Indicator).where(Indicator.org_id == org_id, Indicator.name == spec.name)).first()
     created = ind is None
     if ind is None:
-        ind = Indicator(org_id=org_id, goal_id=goal.id, name=spec.name, measure=spec.measure,  # type: ignore[arg-type]
+        ind = Indicator(org_id=org_id, goal_id=pk(goal), name=spec.name, measure=spec.measure,
                         direction=spec.direction, frequency=spec.frequency)
-    ind.goal_id, ind.measure, ind.direction = goal.id, spec.measure, spec.direction  # type: ignore[assignment]
+    ind.goal_id, ind.measure, ind.direction = pk(goal), spec.measure, spec.direction
     ind.frequency, ind.rollup, ind.position, ind.active = spec.frequency, spec.rollup, position, True
     session.add(ind)
     session.flush()
@@ -122,11 +123,11 @@ def upsert_indicator(session: Session, *, org_id: int, spec: IndicatorSpec, posi
         if unit_id not in spec.unit_ids:
             session.delete(link)
     for unit_id in set(spec.unit_ids) - set(have):
-        session.add(IndicatorUnit(indicator_id=ind.id, unit_id=unit_id, org_id=org_id))  # type: ignore[arg-type]
+        session.add(IndicatorUnit(indicator_id=pk(ind), unit_id=unit_id, org_id=org_id))
     target = session.exec(select(IndicatorTarget).where(IndicatorTarget.indicator_id == ind.id,
                                                         IndicatorTarget.year == spec.year)).first()
     if target is None:
-        target = IndicatorTarget(org_id=org_id, indicator_id=ind.id, year=spec.year, target=spec.target)  # type: ignore[arg-type]
+        target = IndicatorTarget(org_id=org_id, indicator_id=pk(ind), year=spec.year, target=spec.target)
     target.target, target.red_limit = spec.target, spec.red_limit
     session.add(target)
     session.flush()
@@ -135,15 +136,15 @@ def upsert_indicator(session: Session, *, org_id: int, spec: IndicatorSpec, posi
 
 def list_goals(*, session: Session, org_id: int) -> list[GoalInfo]:
     """Every goal with its perspective and indicators, in plan order (mål before their delmål)."""
-    persp = {p.id: p for p in ensure_perspectives(session, org_id=org_id)}
+    persp = {pk(p): p for p in ensure_perspectives(session, org_id=org_id)}
     goals = session.exec(select(Goal).where(Goal.org_id == org_id).order_by(col(Goal.id))).all()
     names: dict[int, list[str]] = {}
     for goal_id, name in session.exec(select(Indicator.goal_id, Indicator.name)
                                       .where(Indicator.org_id == org_id, Indicator.active == True)  # noqa: E712
                                       .order_by(col(Indicator.position))):
         names.setdefault(goal_id, []).append(name)
-    return [GoalInfo(id=g.id, title=g.title, perspective=persp[g.perspective_id].name,  # type: ignore[arg-type]
-                     parent_id=g.parent_id, indicator_names=tuple(names.get(g.id, [])))  # type: ignore[arg-type]
+    return [GoalInfo(id=pk(g), title=g.title, perspective=persp[g.perspective_id].name,
+                     parent_id=g.parent_id, indicator_names=tuple(names.get(pk(g), [])))
             for g in goals]
 
 

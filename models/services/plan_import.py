@@ -103,11 +103,11 @@ def _plan_row(raw: dict[str, str], units: dict[str, int], leaves: list[int], yea
         errs.append(f"rød grense «{raw['red_limit'][:20]}» er ikke et tall")
     if target is not None and red is not None and direction and (red > target if direction == "hoy" else red < target):
         errs.append("rød grense må ligge under målverdien når høy er bra, og over når lav er bra")
-    if errs:
+    if errs or direction is None or frequency is None or rollup is None or target is None:
         return None, errs
     return IndicatorSpec(perspective=raw["perspective"], goal=goal, name=" ".join(raw["indicator"].split()),
-                         measure=measure, direction=direction, frequency=frequency, rollup=rollup,  # type: ignore[arg-type]
-                         unit_ids=tuple(dict.fromkeys(unit_ids)), year=year, target=target, red_limit=red), []  # type: ignore[arg-type]
+                         measure=measure, direction=direction, frequency=frequency, rollup=rollup,
+                         unit_ids=tuple(dict.fromkeys(unit_ids)), year=year, target=target, red_limit=red), []
 
 
 def parse_plan(session: Session, *, org_id: int, data: bytes | str, year: int) -> list[IndicatorSpec]:

@@ -113,7 +113,7 @@ def _scope_units(org_id: int, scope: Scope) -> Any:
 def _indicators(session: Session, org_id: int, scope: Scope, year: int) -> list[Any]:
     """Query 1: the indicators reported in the scope, with goal, perspective and the year's target."""
     i, g, p, t, iu = _c(Indicator), _c(Goal), _c(Perspective), _c(IndicatorTarget), _c(IndicatorUnit)
-    t2 = IndicatorTarget.__table__.alias("t2")  # type: ignore[attr-defined]
+    t2 = _tab(IndicatorTarget).alias("t2")
     best_year = func.coalesce(
         select(func.max(t2.c.year)).where(t2.c.indicator_id == i.id, t2.c.year <= year).scalar_subquery(),
         select(func.min(t2.c.year)).where(t2.c.indicator_id == i.id).scalar_subquery())
