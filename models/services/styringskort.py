@@ -8,9 +8,10 @@ period's year, then the values of the card's periods aggregated per indicator an
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import and_, func, or_, select
+from sqlalchemy import and_, bindparam, func, or_, select
 from sqlmodel import Session
 
 from models.errors import NotFound, PermissionDenied
@@ -104,47 +105,66 @@ def resolve_scope(session: Session, *, org_id: int, unit: str | None = None, sec
     return Scope(kind="unit" if unit else "sector", name=found.path, unit_id=found.id, id_path=found.id_path)
 
 
-def _scope_units(org_id: int, scope: Scope) -> Any:
+def _scope_units(subtree: bool) -> Any:
+    """The scope's unit ids: the units under :b_prefix (an id_path), or every unit of the kommune."""
     u = _c(Unit)
-    q = select(u.id).where(u.org_id == org_id)
-    return q.where(u.id_path.startswith(scope.id_path)) if scope.id_path else q
+    q = select(u.id).where(u.org_id == bindparam("b_org"))
+    return q.where(u.id_path.startswith(bindparam("b_prefix"))) if subtree else q
 
 
-def _indicators(session: Session, org_id: int, scope: Scope, year: int) -> list[Any]:
-    """Query 1: the indicators reported in the scope, with goal, perspective and the year's target."""
+@lru_cache(maxsize=2)
+def _indicators_stmt(subtree: bool) -> Any:
+    """Built once per shape (building cost more than running it at demo scale); params b_org, b_year, b_prefix."""
     i, g, p, t, iu = _c(Indicator), _c(Goal), _c(Perspective), _c(IndicatorTarget), _c(IndicatorUnit)
     t2 = _tab(IndicatorTarget).alias("t2")
     best_year = func.coalesce(
-        select(func.max(t2.c.year)).where(t2.c.indicator_id == i.id, t2.c.year <= year).scalar_subquery(),
+        select(func.max(t2.c.year)).where(t2.c.indicator_id == i.id, t2.c.year <= bindparam("b_year")).scalar_subquery(),
         select(func.min(t2.c.year)).where(t2.c.indicator_id == i.id).scalar_subquery())
-    units = (select(func.count()).where(iu.indicator_id == i.id, iu.unit_id.in_(_scope_units(org_id, scope)))
-             .scalar_subquery())
-    q = (select(i.id, i.name, i.measure, i.direction, i.frequency, i.rollup, g.id.label("goal_id"), g.title,
-                p.name.label("perspective"), t.target, t.red_limit, units.label("units"))
-         .join_from(_tab(Indicator), _tab(Goal), g.id == i.goal_id)
-         .join(_tab(Perspective), p.id == g.perspective_id)
-         .outerjoin(_tab(IndicatorTarget), and_(t.indicator_id == i.id, t.year == best_year))
-         .where(i.org_id == org_id, i.active.is_(True), units > 0)
-         .order_by(p.position, p.id, i.position, i.id))
-    return list(session.execute(q).all())
+    in_scope = select(func.count()).where(iu.indicator_id == i.id)
+    units = (in_scope.where(iu.unit_id.in_(_scope_units(True))) if subtree else in_scope).scalar_subquery()
+    return (select(i.id, i.name, i.measure, i.direction, i.frequency, i.rollup, g.id.label("goal_id"), g.title,
+                   p.name.label("perspective"), t.target, t.red_limit, units.label("units"))
+            .join_from(_tab(Indicator), _tab(Goal), g.id == i.goal_id)
+            .join(_tab(Perspective), p.id == g.perspective_id)
+            .outerjoin(_tab(IndicatorTarget), and_(t.indicator_id == i.id, t.year == best_year))
+            .where(i.org_id == bindparam("b_org"), i.active.is_(True), units > 0)
+            .order_by(p.position, p.id, i.position, i.id))
 
 
-def _aggregates(session: Session, org_id: int, scope: Scope, keys: set[str], weighted: bool) -> dict[tuple[int, str], Any]:
-    """Query 2: per indicator and period, the sum, mean and staff-weighted sum of the scope's values."""
+@lru_cache(maxsize=4)
+def _aggregates_stmt(subtree: bool, weighted: bool) -> Any:
+    """Per indicator and period: sum, mean, count and staff-weighted sum; params b_org, b_keys, b_prefix."""
     v, person = _c(IndicatorValue), _c(Person)
     q = select(v.indicator_id, v.period, func.sum(v.value).label("total"), func.avg(v.value).label("mean"),
                func.count().label("n"))
     if weighted:
-        staff = (select(person.unit_id, func.count().label("n")).where(person.org_id == org_id, person.active.is_(True))
+        staff = (select(person.unit_id, func.count().label("n"))
+                 .where(person.org_id == bindparam("b_org"), person.active.is_(True))
                  .group_by(person.unit_id).subquery())
         weight = func.coalesce(staff.c.n, 0)
         q = q.add_columns(func.sum(v.value * weight).label("wsum"), func.sum(weight).label("wn"))
         q = q.outerjoin(staff, staff.c.unit_id == v.unit_id)
-    q = q.where(v.org_id == org_id, v.period.in_(keys))
-    if scope.id_path:
-        q = q.where(v.unit_id.in_(_scope_units(org_id, scope)))
-    q = q.group_by(v.indicator_id, v.period)
-    return {(r.indicator_id, r.period): r for r in session.execute(q).all()}
+    q = q.where(v.org_id == bindparam("b_org"), v.period.in_(bindparam("b_keys", expanding=True)))
+    if subtree:
+        q = q.where(v.unit_id.in_(_scope_units(True)))
+    return q.group_by(v.indicator_id, v.period)
+
+
+def _params(org_id: int, scope: Scope, **more: Any) -> dict[str, Any]:
+    return {"b_org": org_id, **({"b_prefix": scope.id_path} if scope.id_path else {}), **more}
+
+
+def _indicators(session: Session, org_id: int, scope: Scope, year: int) -> list[Any]:
+    """Query 1: the indicators reported in the scope, with goal, perspective and the year's target."""
+    stmt = _indicators_stmt(bool(scope.id_path))
+    return list(session.execute(stmt, _params(org_id, scope, b_year=year)).all())
+
+
+def _aggregates(session: Session, org_id: int, scope: Scope, keys: set[str], weighted: bool) -> dict[tuple[int, str], Any]:
+    """Query 2: the scope's values of the card's periods, aggregated per indicator and period."""
+    stmt = _aggregates_stmt(bool(scope.id_path), weighted)
+    rows = session.execute(stmt, _params(org_id, scope, b_keys=sorted(keys))).all()
+    return {(r.indicator_id, r.period): r for r in rows}
 
 
 def _rolled(row: Any, rollup: str) -> float | None:
