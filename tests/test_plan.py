@@ -107,9 +107,13 @@ def test_invalid_checkins_say_why_and_store_nothing(session, planned, kw, field,
 def test_only_the_units_leaders_and_admins_enter_values(session, planned):
     aurvoll = planned.units["Oppvekst/Aurvoll skole"]
     for who in ("leder2", "kommunalsjef", "direktor", "ansatt"):
-        with pytest.raises((PermissionDenied, ValidationFailed)):
+        with pytest.raises(PermissionDenied) as e:
             _record(session, planned, who=who, unit_id=aurvoll)
+        assert e.value.message == "Bare lederen for Aurvoll skole kan registrere verdier for enheten."
+    with pytest.raises(PermissionDenied):
+        _record(session, planned, who="ansatt")  # no unit given, and leads none
     assert session.exec(select(IndicatorValue)).all() == []
+    assert session.exec(select(AuditEntry).where(AuditEntry.entity == "indicator")).all() == []
     assert _record(session, planned, who="admin", unit_id=aurvoll).unit == "Aurvoll skole"
 
 

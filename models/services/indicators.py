@@ -172,6 +172,8 @@ def _pick_unit(session: Session, actor: Actor, ind: Indicator, unit_id: int | No
     reporting = reporting_unit_ids(session, pk(ind))
     if unit_id is None:
         mine = sorted(reporting & actor.led_unit_ids)
+        if not mine and "admin" not in actor.roles:
+            raise PermissionDenied(f"Bare lederne for enhetene som rapporterer «{ind.name}», kan registrere verdier.")
         if len(mine) != 1:
             hint = "Du leder ingen enhet som rapporterer den." if not mine else "Du leder flere enheter som rapporterer den."
             raise ValidationFailed({"unit": f"Si hvilken enhet verdien for «{ind.name}» gjelder. {hint}"})
