@@ -15,7 +15,14 @@ from sqlmodel import select
 
 from models.errors import ImportFailed
 from models.services.plan_import import import_plan, import_values
-from models.tables import Indicator, IndicatorTarget, IndicatorUnit, IndicatorValue, IndicatorValueRevision
+from models.tables import (
+    Goal,
+    Indicator,
+    IndicatorTarget,
+    IndicatorUnit,
+    IndicatorValue,
+    IndicatorValueRevision,
+)
 from reports.plan_cli import register
 
 NOW = datetime(2026, 12, 4, 12, tzinfo=UTC)
@@ -38,6 +45,7 @@ def test_plan_import_creates_then_updates_in_place(session, org):
     naerv = session.exec(select(Indicator).where(Indicator.name == "Nærvær")).one()
     assert (naerv.measure, naerv.direction, naerv.frequency) == ("%", "hoy", "month")
     assert len(session.exec(select(Indicator)).all()) == 2
+    assert sorted(g.title for g in session.exec(select(Goal))) == ["Attraktiv arbeidsgiver", "Høyt nærvær", "Sunn økonomi"]
     target = session.exec(select(IndicatorTarget).where(IndicatorTarget.indicator_id == naerv.id)).one()
     assert (target.target, target.red_limit) == (94, 91)
     units = session.exec(select(IndicatorUnit).where(IndicatorUnit.indicator_id == naerv.id)).all()
