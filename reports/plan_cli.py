@@ -8,12 +8,14 @@ from __future__ import annotations
 import json
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
-from sqlmodel import Session
 
-from models.indicator_rules import LIGHT_SYMBOLS, format_value
-from models.services.styringskort import Card, card_json
+if TYPE_CHECKING:  # the domain loads when a command runs, not when `trad` starts
+    from sqlmodel import Session
+
+    from models.services.styringskort import Card
 
 TREND_ARROWS = {"opp": "↑", "ned": "↓", "uendret": "→", None: " "}
 
@@ -92,6 +94,8 @@ def indikator_import_cmd(file: Path, org_slug: str | None) -> None:
 
 def render_text(card: Card) -> str:
     """A plain-text card: trafikklys as symbol and word, value against target, trend arrow."""
+    from models.indicator_rules import LIGHT_SYMBOLS, format_value
+
     head = {"unit": "Enhet", "sector": "Sektor", "kommune": "Kommune"}[card.scope.kind]
     lines = [f"Styringskort – {head.lower()} {card.scope.name}, {card.period.label}"]
     if not card.rows:
@@ -135,4 +139,4 @@ def styringskort(unit_path: str | None, sector: str | None, kommune: bool, perio
     except DomainError as exc:
         click.echo(getattr(exc, "errors", {}).get("period") or exc.message, err=True)
         sys.exit(1)
-    click.echo(json.dumps(card_json(card), ensure_ascii=False, indent=2) if fmt == "json" else render_text(card))
+    click.echo(json.dumps(sk.card_json(card), ensure_ascii=False, indent=2) if fmt == "json" else render_text(card))
