@@ -15,6 +15,7 @@ import click
 import forms.cli
 import notifications.cli
 import reports.cli
+import reports.plan_cli
 from bot.main import build_engine, build_wiring, load_settings
 from bot.teams import cli as teams_cli
 
@@ -118,7 +119,7 @@ def chat(email: str) -> None:
 
 
 def _register(group: click.Group) -> None:
-    for module in (notifications.cli, reports.cli, teams_cli, forms.cli):
+    for module in (notifications.cli, reports.cli, reports.plan_cli, teams_cli, forms.cli):
         module.register(group)
 
 

@@ -15,6 +15,7 @@ from datetime import UTC, date, datetime, timedelta
 
 from sqlmodel import Session, select
 
+from models.demo_plan import seed_demo_plan
 from models.periods import period_of
 from models.risk import risk_score
 from models.services import org as org_svc
@@ -163,9 +164,10 @@ def seed_demo(*, session: Session, seed: int = 2026, if_empty: bool = False, now
     _seed_oppdrag(demo, direktor)
     session.add(Counter(org_id=demo.oid, name="oppdrag", value=len(OPPDRAG)))
     session.flush()
+    plan_note = seed_demo_plan(session, demo.oid, seed=seed, now=now)
     return (f"Demo lagt inn: {org.name} med {len(demo.units) - len(SECTORS)} enheter i {len(SECTORS)} sektorer, "
             f"{len(demo.emails)} ansatte, {n_avvik} avvik siste år, {len(OPPDRAG)} oppdrag og Alvers sjekkliste. "
-            f"Prøv: trad chat --as leder.aurvoll@{DOMAIN}")
+            f"{plan_note} Prøv: trad chat --as leder.aurvoll@{DOMAIN}")
 
 
 def _seed_units(demo: _Demo) -> int:

@@ -7,6 +7,15 @@ from models.tables.internkontroll import ChecklistAnswer, ChecklistItem, Checkli
 from models.tables.messaging import ChatIdentity, DialogState, InboundEvent, OutboxMessage
 from models.tables.oppdrag import Oppdrag, OppdragUnit, OppdragUpdate
 from models.tables.org import Counter, Organisation, Person, PersonRole, Unit
+from models.tables.plan import (
+    Goal,
+    Indicator,
+    IndicatorTarget,
+    IndicatorUnit,
+    IndicatorValue,
+    IndicatorValueRevision,
+    Perspective,
+)
 from models.tables.risk import Risk, RiskAvvikLink, RiskEscalation, RiskTiltak
 from models.tables.tilsyn import Tilsyn, TilsynFinding
 
@@ -16,4 +25,5 @@ __all__ = [
     "Organisation", "OutboxMessage", "Person", "PersonRole", "Tiltak", "Unit",
     "ArshjulActivity", "CalendarFeedToken", "Risk", "RiskAvvikLink", "RiskEscalation", "RiskTiltak", "Tilsyn",
     "TilsynFinding",
+    "Goal", "Indicator", "IndicatorTarget", "IndicatorUnit", "IndicatorValue", "IndicatorValueRevision", "Perspective",
 ]

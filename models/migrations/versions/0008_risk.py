@@ -12,7 +12,7 @@ import sqlmodel
 
 
 revision: str = '0008_risk'
-down_revision: str | Sequence[str] | None = '0006_web_auth'
+down_revision: str | Sequence[str] | None = '0007_plan'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -1,0 +1,142 @@
+"""`trad plan import`, `trad indikator import` and `trad styringskort`: the plan from the terminal.
+
+Registered on the `trad` group by `register(group)`, like the other command modules.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import click
+
+if TYPE_CHECKING:  # the domain loads when a command runs, not when `trad` starts
+    from sqlmodel import Session
+
+    from models.services.styringskort import Card
+
+TREND_ARROWS = {"opp": "↑", "ned": "↓", "uendret": "→", None: " "}
+
+
+def register(group: click.Group) -> None:
+    group.add_command(plan)
+    group.add_command(indikator)
+    group.add_command(styringskort)
+
+
+def _read(path: Path) -> bytes:
+    if not path.exists():
+        click.echo(f"Fant ikke fila {path}.", err=True)
+        sys.exit(2)
+    return path.read_bytes()
+
+
+def _org_id(session: Session, org_slug: str) -> int:
+    from models.services import org as org_svc
+    from models.sql import pk
+
+    return pk(org_svc.get_org(session, slug=org_slug))
+
+
+@click.group(help="Planen: perspektiver, mål og styringsindikatorer.")
+def plan() -> None:
+    pass
+
+
+@plan.command("import", help="Importer planen fra CSV eller .xlsx med kolonnene "
+                             "perspective,goal,indicator,measure,direction,frequency,units,target,red_limit.")
+@click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--org", "org_slug", default=None, help="Kommunens kortnavn (standard: TRAD_ORG).")
+@click.option("--year", type=click.IntRange(2000, 2100), default=None, help="Året målverdiene gjelder (standard: i år).")
+def plan_import_cmd(file: Path, org_slug: str | None, year: int | None) -> None:
+    from bot.main import build_engine, load_settings
+    from models.db import session_scope
+    from models.errors import DomainError
+    from models.services.plan_import import import_plan
+
+    settings = load_settings()
+    raw = _read(file)
+    try:
+        with session_scope(build_engine(settings)) as s:
+            report = import_plan(session=s, org_id=_org_id(s, org_slug or settings.org_slug), data=raw, year=year)
+    except DomainError as exc:
+        click.echo(exc.message, err=True)
+        sys.exit(1)
+    click.echo(report)
+
+
+@click.group(help="Styringsindikatorer: verdier per enhet og periode.")
+def indikator() -> None:
+    pass
+
+
+@indikator.command("import", help="Importer verdier fra CSV eller .xlsx med kolonnene indicator,unit,period,value,comment.")
+@click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--org", "org_slug", default=None, help="Kommunens kortnavn (standard: TRAD_ORG).")
+def indikator_import_cmd(file: Path, org_slug: str | None) -> None:
+    from bot.main import build_engine, load_settings
+    from models.db import session_scope
+    from models.errors import DomainError
+    from models.services.plan_import import import_values
+
+    settings = load_settings()
+    raw = _read(file)
+    try:
+        with session_scope(build_engine(settings)) as s:
+            report = import_values(session=s, org_id=_org_id(s, org_slug or settings.org_slug), data=raw)
+    except DomainError as exc:
+        click.echo(exc.message, err=True)
+        sys.exit(1)
+    click.echo(report)
+
+
+def render_text(card: Card) -> str:
+    """A plain-text card: trafikklys as symbol and word, value against target, trend arrow."""
+    from models.indicator_rules import LIGHT_SYMBOLS, format_value
+
+    head = {"unit": "Enhet", "sector": "Sektor", "kommune": "Kommune"}[card.scope.kind]
+    lines = [f"Styringskort – {head.lower()} {card.scope.name}, {card.period.label}"]
+    if not card.rows:
+        lines.append("Ingen styringsindikatorer er knyttet til dette styringskortet ennå.")
+    perspective = None
+    for r in card.rows:
+        if r.perspective != perspective:
+            perspective = r.perspective
+            lines.append(f"\n{perspective}")
+        lines.append(f"  {LIGHT_SYMBOLS[r.light]} {r.light.value:<6} {r.name}: {format_value(r.value, r.measure)} "
+                     f"(mål {format_value(r.target, r.measure)}) {TREND_ARROWS[r.trend]} "
+                     f"forrige {format_value(r.previous, r.measure)}")
+    return "\n".join(lines)
+
+
+@click.command(help="Vis styringskortet for en enhet, en sektor eller hele kommunen.")
+@click.option("--unit", "unit_path", default=None, help="Enhetens sti, f.eks. «Oppvekst/Aurvoll skole».")
+@click.option("--sector", default=None, help="Sektorens navn, f.eks. «Oppvekst».")
+@click.option("--kommune", is_flag=True, help="Hele kommunen.")
+@click.option("--period", "period_key", required=True, help="2026-11 (måned), 2026-T3 (tertial) eller 2026 (år).")
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
+@click.option("--org", "org_slug", default=None, help="Kommunens kortnavn (standard: TRAD_ORG).")
+def styringskort(unit_path: str | None, sector: str | None, kommune: bool, period_key: str, fmt: str,
+                 org_slug: str | None) -> None:
+    from bot.main import build_engine, load_settings
+    from models.db import read_scope
+    from models.errors import DomainError
+    from models.periods import parse_period
+    from models.services import styringskort as sk
+
+    settings = load_settings()
+    if sum(bool(x) for x in (unit_path, sector, kommune)) != 1:
+        click.echo("Velg nøyaktig én av --unit, --sector og --kommune.", err=True)
+        sys.exit(2)
+    try:
+        period = parse_period(period_key)
+        with read_scope(build_engine(settings)) as s:
+            oid = _org_id(s, org_slug or settings.org_slug)
+            scope = sk.resolve_scope(s, org_id=oid, unit=unit_path, sector=sector, kommune=kommune)
+            card = sk.styringskort(session=s, org_id=oid, scope=scope, period=period)
+    except DomainError as exc:
+        click.echo(getattr(exc, "errors", {}).get("period") or exc.message, err=True)
+        sys.exit(1)
+    click.echo(json.dumps(sk.card_json(card), ensure_ascii=False, indent=2) if fmt == "json" else render_text(card))
