@@ -97,7 +97,7 @@ def summaries(now: datetime | None = None, *, engine: Any = None, settings: Any 
     settings = settings or get_settings()
     now = now or utcnow()
     try:
-        from reports.posting import enqueue_summary  # type: ignore[import-not-found]
+        from reports.posting import enqueue_summary, summary_targets  # type: ignore[import-not-found]
     except ImportError:
         log.info("reports.posting is not installed: no summaries to post")
         return {"posted": 0}
@@ -105,7 +105,8 @@ def summaries(now: datetime | None = None, *, engine: Any = None, settings: Any 
     with session_scope(engine or get_engine()) as s:
         for org_id in s.exec(select(Organisation.id)).all():
             for p in due_summary_periods(now, settings.tz_name):
-                if enqueue_summary(session=s, org_id=org_id, period_key=p.key):
+                if enqueue_summary(session=s, org_id=org_id, period_key=p.key, targets=summary_targets(settings),
+                                   tz_name=settings.tz_name):
                     posted += 1
     return {"posted": posted}
 

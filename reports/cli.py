@@ -36,10 +36,12 @@ def summary(period_key: str, fmt: str, post: bool, output: Path | None, org_slug
         if post:
             from reports.posting import enqueue_summary, summary_targets
 
+            targets = summary_targets(settings)
             with session_scope() as s:
                 org = org_svc.get_org(s, slug=org_slug) if org_slug else org_svc.default_org(s)
-                added = enqueue_summary(session=s, org_id=org.id, period_key=period.key)  # type: ignore[arg-type]
-            where = ", ".join(f"{p}:{t}" for p, t in summary_targets(settings)) or "ingen kanal"
+                added = enqueue_summary(session=s, org_id=org.id, period_key=period.key,  # type: ignore[arg-type]
+                                        targets=targets, tz_name=settings.tz_name)
+            where = ", ".join(f"{p}:{t}" for p, t in targets) or "ingen kanal"
             click.echo(f"Sammendraget for {period.label} er lagt i utboksen ({where})." if added else
                        f"Sammendraget for {period.label} var allerede lagt i utboksen ({where}); ingenting nytt.")
             return
