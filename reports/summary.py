@@ -84,11 +84,15 @@ class AvvikCounts(BaseModel):
     median_days_to_close: float | None = None
 
 
-class PreviousAvvik(AvvikCounts):
+class PreviousAvvik(BaseModel):
     """The same figures for the previous period of the same kind."""
 
     period_key: str
     period_label: str
+    new: int = 0
+    closed: int = 0
+    open_at_end: int = 0
+    median_days_to_close: float | None = None
 
 
 class AvvikChange(BaseModel):

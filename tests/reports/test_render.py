@@ -88,3 +88,30 @@ def test_json_has_one_section_per_subject_with_named_figures(summary):
     found = list(cells(js))
     assert found and all(isinstance(c["count"], int) != bool(c["suppressed"]) for c in found)
     assert "færre enn 5" not in json.dumps(js, ensure_ascii=False)  # no strings in number fields
+
+
+def test_docs_describe_every_field_of_the_json():
+    """docs/summaries.md is the schema people read: a field added to the summary must be described there."""
+    import re
+    import typing
+    from pathlib import Path
+
+    from pydantic import BaseModel
+
+    from reports.summary import Summary
+
+    doc = (Path(__file__).resolve().parents[2] / "docs" / "summaries.md").read_text(encoding="utf-8")
+    schema = doc.split("## The JSON")[1].split("\n## ")[0]
+    seen: set[type] = set()
+
+    def fields(model: type[BaseModel]):
+        for name, info in model.model_fields.items():
+            yield name
+            for t in [info.annotation, *typing.get_args(info.annotation)]:
+                for inner in [t, *typing.get_args(t)]:
+                    if isinstance(inner, type) and issubclass(inner, BaseModel) and inner not in seen:
+                        seen.add(inner)
+                        yield from fields(inner)
+
+    missing = {f for f in fields(Summary) if not re.search(rf"\b{f}\b", schema)}
+    assert not missing
