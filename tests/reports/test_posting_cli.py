@@ -116,3 +116,18 @@ def test_cli_post_once(cli, session):
     again = cli("--period", "2026-11", "--post")
     assert "allerede" in again.output
     assert len(_rows(session)) == 1
+
+
+def test_the_scheduler_job_posts_with_the_settings_it_is_given(session, data, engine, monkeypatch):
+    """notifications.jobs.summaries passes its settings' channels and time zone down (nothing below reads them)."""
+    from datetime import UTC, datetime
+
+    from notifications import jobs
+
+    monkeypatch.setenv("SLACK_LEADERSHIP_CHANNEL", "C0LEDELSE")
+    get_settings.cache_clear()
+    settings = get_settings()
+    monkeypatch.delenv("SLACK_LEADERSHIP_CHANNEL")
+    get_settings.cache_clear()  # a later get_settings() would find no channel: only the passed settings have it
+    assert jobs.summaries(datetime(2026, 12, 1, 8, tzinfo=UTC), engine=engine, settings=settings) == {"posted": 1}
+    assert [(r.dedupe_key, r.target) for r in _rows(session)] == [(f"summary:2026-11:slack:org{data.org_id}", "C0LEDELSE")]
