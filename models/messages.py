@@ -69,4 +69,5 @@ class Reply(BaseModel):
     image_alt: str | None = None
     rich: dict[str, Any] = Field(default_factory=dict, description=(
         "a platform's own rendering, used instead of the generic one where present: "
-        "'slack_blocks' (list of Block Kit blocks), 'teams_card' (an Adaptive Card); already escaped"))
+        "'slack_blocks' (list of Block Kit blocks), 'teams_card' (an Adaptive Card); already escaped; "
+        "or neutral data a platform renders its own way: 'summary' (reports.summary.Summary as JSON)"))

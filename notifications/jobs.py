@@ -21,7 +21,7 @@ from models.periods import Period, local_date, period_of
 from models.services import inbound, nudges, org, varsling_casework, varsling_retention, web_auth
 from models.settings import Settings
 from models.uow import UnitOfWork
-from reports.posting import enqueue_summary
+from reports.posting import enqueue_summary, summary_targets
 
 if TYPE_CHECKING:
     from sqlalchemy.engine import Engine
@@ -84,7 +84,8 @@ def summaries(now: datetime | None = None, *, engine: Engine, settings: Settings
     with UnitOfWork(engine).write() as tx:
         for org_id in org.org_ids(tx):
             for p in due_summary_periods(now, settings.tz_name):
-                if enqueue_summary(session=tx, org_id=org_id, period_key=p.key):
+                if enqueue_summary(session=tx, org_id=org_id, period_key=p.key, targets=summary_targets(settings),
+                                   tz_name=settings.tz_name):
                     posted += 1
     return {"posted": posted}
 

@@ -29,7 +29,7 @@ def render_chart_png(summary: Summary, *, width_in: float = 8.0, height_in: floa
     from matplotlib import pyplot as plt
     from matplotlib.ticker import MaxNLocator
 
-    s = summary.series
+    s = summary.avvik.per_month
     fig, ax = plt.subplots(figsize=(width_in, height_in), dpi=dpi)
     try:
         bottom = [0] * len(s.months)
@@ -74,6 +74,7 @@ def _quantize(png: bytes, colors: int) -> bytes:
 
 def chart_alt_text(summary: Summary) -> str:
     """A text alternative for screen readers: the monthly totals."""
-    totals = [sum(col) for col in zip(*summary.series.sectors.values(), strict=True)] or [0] * len(summary.series.labels)
-    pairs = ", ".join(f"{lbl}: {n}" for lbl, n in zip(summary.series.labels, totals, strict=True))
+    series = summary.avvik.per_month
+    totals = [sum(col) for col in zip(*series.sectors.values(), strict=True)] or [0] * len(series.labels)
+    pairs = ", ".join(f"{lbl}: {n}" for lbl, n in zip(series.labels, totals, strict=True))
     return f"Stolpediagram over nye avvik per måned per sektor. Totalt per måned: {pairs}."

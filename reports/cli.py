@@ -25,6 +25,7 @@ def summary(period_key: str, fmt: str, post: bool, output: Path | None, org_slug
     from models.errors import DomainError
     from models.periods import parse_period
     from models.services import org as org_svc
+    from models.sql import pk
 
     settings = load_settings()
     try:
@@ -36,10 +37,12 @@ def summary(period_key: str, fmt: str, post: bool, output: Path | None, org_slug
         if post:
             from reports.posting import enqueue_summary, summary_targets
 
+            targets = summary_targets(settings)
             with session_scope(get_engine(settings.database_url)) as s:
                 org = org_svc.get_org(s, slug=org_slug) if org_slug else org_svc.default_org(s, slug=settings.org_slug)
-                added = enqueue_summary(session=s, org_id=org.id, period_key=period.key)  # type: ignore[arg-type]
-            where = ", ".join(f"{p}:{t}" for p, t in summary_targets(settings)) or "ingen kanal"
+                added = enqueue_summary(session=s, org_id=pk(org), period_key=period.key,
+                                        targets=targets, tz_name=settings.tz_name)
+            where = ", ".join(f"{p}:{t}" for p, t in targets) or "ingen kanal"
             click.echo(f"Sammendraget for {period.label} er lagt i utboksen ({where})." if added else
                        f"Sammendraget for {period.label} var allerede lagt i utboksen ({where}); ingenting nytt.")
             return

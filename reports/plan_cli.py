@@ -33,11 +33,11 @@ def _read(path: Path) -> bytes:
     return path.read_bytes()
 
 
-def _org_id(session: Session, org_slug: str) -> int:
+def _org_id(session: Session, org_slug: str | None, default_slug: str) -> int:
     from models.services import org as org_svc
     from models.sql import pk
 
-    return pk(org_svc.get_org(session, slug=org_slug))
+    return pk(org_svc.get_org(session, slug=org_slug) if org_slug else org_svc.default_org(session, slug=default_slug))
 
 
 @click.group(help="Planen: perspektiver, mål og styringsindikatorer.")
@@ -60,7 +60,7 @@ def plan_import_cmd(file: Path, org_slug: str | None, year: int | None) -> None:
     raw = _read(file)
     try:
         with session_scope(build_engine(settings)) as s:
-            report = import_plan(session=s, org_id=_org_id(s, org_slug or settings.org_slug), data=raw, year=year)
+            report = import_plan(session=s, org_id=_org_id(s, org_slug, settings.org_slug), data=raw, year=year)
     except DomainError as exc:
         click.echo(exc.message, err=True)
         sys.exit(1)
@@ -85,7 +85,7 @@ def indikator_import_cmd(file: Path, org_slug: str | None) -> None:
     raw = _read(file)
     try:
         with session_scope(build_engine(settings)) as s:
-            report = import_values(session=s, org_id=_org_id(s, org_slug or settings.org_slug), data=raw)
+            report = import_values(session=s, org_id=_org_id(s, org_slug, settings.org_slug), data=raw)
     except DomainError as exc:
         click.echo(exc.message, err=True)
         sys.exit(1)
@@ -133,7 +133,7 @@ def styringskort(unit_path: str | None, sector: str | None, kommune: bool, perio
     try:
         period = parse_period(period_key)
         with read_scope(build_engine(settings)) as s:
-            oid = _org_id(s, org_slug or settings.org_slug)
+            oid = _org_id(s, org_slug, settings.org_slug)
             scope = sk.resolve_scope(s, org_id=oid, unit=unit_path, sector=sector, kommune=kommune)
             card = sk.styringskort(session=s, org_id=oid, scope=scope, period=period)
     except DomainError as exc:

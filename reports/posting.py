@@ -1,9 +1,13 @@
 """Posting a period's summary to the leadership channel(s), exactly once per period and channel.
 
-The scheduler calls `enqueue_summary(session=, org_id=, period_key=)`; `trad summary --post`
-calls it too. Nothing is sent here: the summary goes into the outbox with a unique dedupe
-key (`summary:<period>:<platform>:org<id>`), so a second call, a restarted scheduler or two
+The scheduler calls `enqueue_summary(session=, org_id=, period_key=, targets=, tz_name=)`;
+`trad summary --post` calls it too, both with `summary_targets(settings)`. Nothing is sent
+here: the summary goes into the outbox with a unique dedupe key
+(`summary:<period>:<platform>:org<id>`), so a second call, a restarted scheduler or two
 schedulers at once leave one message per channel, and the outbox worker owns delivery.
+
+The payload is neutral: the `Reply` every adapter understands, with the typed summary's JSON
+in `rich["summary"]`, from which each platform renders its own card at delivery.
 """
 
 from __future__ import annotations
@@ -11,14 +15,18 @@ from __future__ import annotations
 import base64
 import logging
 
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from models.messages import Reply
 from models.periods import parse_period
 from models.services._tx import writes
 from models.services.outbox import enqueue
-from models.settings import Settings, get_settings
+from models.settings import Settings
 from models.tables import OutboxMessage
+from reports.chart import render_chart_png
+from reports.queries import build_summary
+from reports.render import to_reply
+from reports.summary import Summary
 
 log = logging.getLogger("trad.reports")
 
@@ -41,50 +49,29 @@ def dedupe_key(period_key: str, platform: str, org_id: int) -> str:
     return f"summary:{period_key}:{platform}:org{org_id}"
 
 
-def build_payload(reply: Reply, *, platform: str, slack_blocks: list[dict] | None, teams_card: dict | None) -> dict:
-    """The Reply (what every adapter understands) with the platform's own rendering in `rich`.
-
-    An adapter that knows the rich layout posts it; any other still delivers the figures
-    and the chart from the generic fields.
-    """
-    rich: dict = {}
-    if platform == "slack" and slack_blocks is not None:
-        rich["slack_blocks"] = slack_blocks
-    if platform == "teams" and teams_card is not None:
-        rich["teams_card"] = teams_card
-    return reply.model_copy(update={"rich": rich}).model_dump(mode="json")
+def build_payload(reply: Reply, summary: Summary) -> dict:
+    """The Reply with the summary's figures beside it, for the platforms that render their own card."""
+    return reply.model_copy(update={"rich": {"summary": summary.model_dump(mode="json")}}).model_dump(mode="json")
 
 
 @writes
-def enqueue_summary(*, session: Session, org_id: int, period_key: str) -> bool:
-    """Build the period's summary and enqueue it for each leadership channel. True if anything was added."""
-    from reports.chart import render_chart_png
-    from reports.queries import build_summary
-    from reports.render import render_slack_blocks, render_teams_card, to_reply
-
-    settings = get_settings()
+def enqueue_summary(*, session: Session, org_id: int, period_key: str, targets: list[tuple[str, str]],
+                    tz_name: str) -> bool:
+    """Build the period's summary and enqueue it for each (platform, target). True if anything was added."""
     period = parse_period(period_key)
-    targets = summary_targets(settings)
     keys = {p: dedupe_key(period.key, p, org_id) for p, _t in targets}
     if not targets:
         log.info("no leadership channel configured; summary %s not posted", period.key)
         return False
     existing = set(session.exec(select(OutboxMessage.dedupe_key)
-                                .where(OutboxMessage.dedupe_key.in_(list(keys.values())))).all())  # type: ignore[attr-defined]
+                                .where(col(OutboxMessage.dedupe_key).in_(list(keys.values())))).all())
     todo = [(p, t) for p, t in targets if keys[p] not in existing]
     if not todo:
         return False
-    summary = build_summary(session=session, org_id=org_id, period=period, tz_name=settings.tz_name)
-    chart = render_chart_png(summary)
-    reply = to_reply(summary, chart)
-    slack_blocks = render_slack_blocks(summary) if any(p == "slack" for p, _ in todo) else None
-    teams_card = None
-    if any(p == "teams" for p, _ in todo):
-        small = render_chart_png(summary, width_in=8.0, height_in=4.2, dpi=72, colors=32)
-        teams_card = render_teams_card(summary, small)
+    summary = build_summary(session=session, org_id=org_id, period=period, tz_name=tz_name)
+    payload = build_payload(to_reply(summary, render_chart_png(summary)), summary)
     added = False
     for platform, target in todo:
-        payload = build_payload(reply, platform=platform, slack_blocks=slack_blocks, teams_card=teams_card)
         added |= enqueue(session, dedupe_key=keys[platform], kind="summary", payload=payload, org_id=org_id,
                          target=target, platform=platform)
     return added

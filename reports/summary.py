@@ -1,41 +1,68 @@
 """The typed result of a periodic summary, and the small-cell suppression rules it obeys.
 
-Why a separate module: renderers, the CLI, posting and tests all depend on the shape,
-and none of them should need to import the SQL in `reports.queries` to know it.
+Why a separate module: renderers, the CLI, posting, the platform cards and tests all depend
+on the shape, and none of them should need to import the SQL to know it.
 
-Suppressed figures are stored as the string «færre enn 5» *instead of* the number, so a
+One section per subject (`avvik`, `internkontroll`, `oppdrag`, `varsling`), each with named
+figures; the JSON export is `Summary.model_dump_json()` and docs/summaries.md is its schema.
+A suppressed cell holds no number at all (`count: null`) and says why (`suppressed`), so a
 JSON export or a renderer can never leak the value it hides.
 """
 
 from __future__ import annotations
 
 from datetime import date, datetime
+from functools import cache
+from typing import Literal
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 
-SUPPRESSED = "færre enn 5"
-HIDDEN = "skjult"  # secondary suppression: hidden so a suppressed cell cannot be derived from the row total
+SuppressionReason = Literal["fewer_than_5", "secondary"]
+
+#: How each reason is shown to people, in every format.
+SUPPRESSION_LABELS: dict[str, str] = {"fewer_than_5": "færre enn 5", "secondary": "skjult"}
 
 #: Categories where a count of 1–4 in a unit or sector could point at a person (a patient, a
 #: colleague who was threatened, someone who broke a rule). Shown as «færre enn 5» there.
 SENSITIVE_CATEGORIES: tuple[str, ...] = ("vold", "pasient", "lovbrudd", "infosikkerhet")
 
-Count = int | str
-
 RISK_BANDS: tuple[str, ...] = ("Lav", "Middels", "Høy", "Kritisk")
 
 
-def suppress_small(value: int, *, include_zero: bool = False) -> Count:
+class Cell(BaseModel):
+    """A count that may be suppressed: then `count` is None and `suppressed` gives the reason."""
+
+    model_config = ConfigDict(frozen=True)
+
+    count: int | None
+    suppressed: SuppressionReason | None = None
+
+    def shown(self) -> str:
+        """The cell as people see it: the number, or «færre enn 5» / «skjult»."""
+        return SUPPRESSION_LABELS[self.suppressed] if self.suppressed else str(self.count)
+
+
+SUPPRESSED = Cell(count=None, suppressed="fewer_than_5")
+HIDDEN = Cell(count=None, suppressed="secondary")  # hidden so a suppressed cell cannot be derived from the row total
+
+
+@cache
+def counted(n: int) -> Cell:
+    """An unsuppressed cell; cells are frozen, so one instance per value is shared."""
+    return Cell(count=n)
+
+
+def suppress_small(value: int, *, include_zero: bool = False) -> Cell:
     """1–4 becomes «færre enn 5»; with include_zero also 0 (varsling: even «none» is not said)."""
     if value < 5 and (value > 0 or include_zero):
         return SUPPRESSED
-    return value
+    return counted(value)
 
 
-def suppress_row(cells: dict[str, int], sensitive: tuple[str, ...] = SENSITIVE_CATEGORIES) -> dict[str, Count]:
+def suppress_row(cells: dict[str, int], sensitive: tuple[str, ...] = SENSITIVE_CATEGORIES) -> dict[str, Cell]:
     """Primary suppression of small sensitive cells, then secondary suppression of the
     smallest other non-zero cell, so the row total does not give the hidden value away."""
-    out: dict[str, Count] = dict(cells)
+    out = {k: counted(v) for k, v in cells.items()}
     primary = [k for k, v in cells.items() if k in sensitive and 0 < v < 5]
     for k in primary:
         out[k] = SUPPRESSED
@@ -46,33 +73,35 @@ def suppress_row(cells: dict[str, int], sensitive: tuple[str, ...] = SENSITIVE_C
     return out
 
 
-class Totals(BaseModel):
+# --------------------------------------------------------------------------- avvik
+
+class AvvikCounts(BaseModel):
+    """Avvik reported in, closed in, and still open at the end of one period."""
+
     new: int = 0
     closed: int = 0
     open_at_end: int = 0
     median_days_to_close: float | None = None
 
 
-class Trend(BaseModel):
-    """Change against the previous period of the same kind (positive = more than last time)."""
+class PreviousAvvik(BaseModel):
+    """The same figures for the previous period of the same kind."""
 
-    previous_key: str
-    previous_label: str
-    previous: Totals
-    new_change: int
-    closed_change: int
-    open_change: int
-    new_change_pct: float | None = None
+    period_key: str
+    period_label: str
+    new: int = 0
+    closed: int = 0
+    open_at_end: int = 0
+    median_days_to_close: float | None = None
 
 
-class UnitAvvik(BaseModel):
-    unit_id: int
-    unit: str
-    sector: str
+class AvvikChange(BaseModel):
+    """This period minus the previous one (positive = more than last time)."""
+
     new: int
     closed: int
     open_at_end: int
-    categories: dict[str, Count] = Field(default_factory=dict, description="new in period per category code")
+    new_pct: float | None = None
 
 
 class SectorAvvik(BaseModel):
@@ -82,8 +111,40 @@ class SectorAvvik(BaseModel):
     closed: int
     open_at_end: int
     median_days_to_close: float | None = None
-    categories: dict[str, Count] = Field(default_factory=dict)
+    categories: dict[str, Cell] = Field(default_factory=dict, description="new in period per category code")
 
+
+class UnitAvvik(BaseModel):
+    unit_id: int
+    unit: str
+    sector: str
+    new: int
+    closed: int
+    open_at_end: int
+    categories: dict[str, Cell] = Field(default_factory=dict, description="new in period per category code")
+
+
+class MonthSeries(BaseModel):
+    """New avvik per month per sector, for the chart."""
+
+    months: list[str]
+    labels: list[str]
+    sectors: dict[str, list[int]]
+
+
+class AvvikSection(BaseModel):
+    period: AvvikCounts
+    previous: PreviousAvvik
+    change: AvvikChange
+    by_sector: list[SectorAvvik]
+    by_unit: list[UnitAvvik]
+    by_category: dict[str, int] = Field(description="new in period per category code")
+    by_risk: dict[str, int] = Field(description="new in period per risk band")
+    by_status: dict[str, int] = Field(description="current status of the avvik reported in the period")
+    per_month: MonthSeries
+
+
+# --------------------------------------------------------------------------- internkontroll
 
 class ChecklistCompletion(BaseModel):
     unit_id: int
@@ -95,20 +156,48 @@ class ChecklistCompletion(BaseModel):
     completion_pct: float | None
 
 
+class InternkontrollSection(BaseModel):
+    checklist_keys: list[str] = Field(description="the checklist run periods inside the summary period")
+    due: int
+    answered: int
+    completion_pct: float | None
+    by_unit: list[ChecklistCompletion]
+
+
+# --------------------------------------------------------------------------- oppdrag
+
+class TrafficLights(BaseModel):
+    gronn: int = 0
+    gul: int = 0
+    rod: int = 0
+    ingen: int = 0
+
+
 class OppdragCategory(BaseModel):
     category: str
     total: int
     by_status: dict[str, int] = Field(default_factory=dict, description="status code → count")
-    by_light: dict[str, int] = Field(default_factory=dict, description="gronn | gul | rod | ingen → count")
+    by_light: dict[str, int] = Field(default_factory=dict, description="gronn | gul | rod | ingen → count, if any")
 
 
-class MonthSeries(BaseModel):
-    """New avvik per month per sector, for the chart."""
+class OppdragSection(BaseModel):
+    total: int
+    by_light: TrafficLights
+    by_category: list[OppdragCategory]
 
-    months: list[str]
-    labels: list[str]
-    sectors: dict[str, list[int]]
 
+# --------------------------------------------------------------------------- varsling
+
+class VarslingSection(BaseModel):
+    """Counts only; every count under 5, zero included, is suppressed."""
+
+    received: Cell
+    closed: Cell
+    open_at_end: Cell
+    overdue: Cell
+
+
+# --------------------------------------------------------------------------- the summary
 
 class Summary(BaseModel):
     org_id: int
@@ -120,20 +209,7 @@ class Summary(BaseModel):
     end_utc: datetime
     as_of: date
     generated_at: datetime
-    totals: Totals
-    trend: Trend
-    by_sector: list[SectorAvvik]
-    by_unit: list[UnitAvvik]
-    by_category: dict[str, int]
-    by_risk: dict[str, int]
-    by_status: dict[str, int] = Field(description="current status of the avvik reported in the period")
-    checklist_keys: list[str]
-    checklists: list[ChecklistCompletion]
-    checklist_due: int
-    checklist_answered: int
-    checklist_completion_pct: float | None
-    oppdrag: list[OppdragCategory]
-    oppdrag_lights: dict[str, int]
-    oppdrag_total: int
-    varsling: dict[str, str] | None = Field(default=None, description="counts only, already suppressed")
-    series: MonthSeries
+    avvik: AvvikSection
+    internkontroll: InternkontrollSection
+    oppdrag: OppdragSection
+    varsling: VarslingSection | None = Field(default=None, description="None when the figures are not available")

@@ -19,6 +19,7 @@ from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.slack.blocks import message_payloads
+from bot.slack.summary import reply_summary_blocks
 from models.messages import Reply
 from models.settings import Settings
 from notifications.base import PermanentFailure, Recipient, RetryLater, Unreachable
@@ -98,7 +99,7 @@ class SlackAdapter:
     async def deliver(self, *, recipient: Recipient, reply: Reply, previous_ref: dict | None, dedupe_key: str) -> dict:
         metadata = {"event_type": METADATA_EVENT, "event_payload": {"key": dedupe_key[:200]}}
         parts = message_payloads(reply)
-        rich = reply.rich.get("slack_blocks")
+        rich = reply.rich.get("slack_blocks") or reply_summary_blocks(reply)
         if rich:  # the summary's own layout (already escaped), in messages of at most 50 blocks
             parts = [{"text": reply.title or parts[0]["text"], "blocks": rich[i:i + 50]} for i in range(0, len(rich), 50)]
         if previous_ref and previous_ref.get("channel") and previous_ref.get("ts"):

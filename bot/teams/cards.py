@@ -14,6 +14,7 @@ import uuid
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
+from bot.teams.summary import reply_summary_card
 from models.messages import Action, Fact, Form, FormField, Item, Reply
 
 CARD_CONTENT_TYPE = "application/vnd.microsoft.card.adaptive"
@@ -111,7 +112,7 @@ def reply_activities(reply: Reply, *, tz: str = "Europe/Oslo") -> list[dict]:
     """One or more message activities for a Reply, each under the 40 KB limit."""
     if reply.form is not None:
         return [message_activity(form_card(reply.form, tz=tz), summary=reply.form.title)]
-    rich = reply.rich.get("teams_card") if reply.rich else None
+    rich = (reply.rich.get("teams_card") or reply_summary_card(reply)) if reply.rich else None
     if rich:
         return rich_card_activities(rich, summary=_summary(reply))
     head: list[dict] = []

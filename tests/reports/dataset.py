@@ -11,6 +11,7 @@ from zoneinfo import ZoneInfo
 from sqlmodel import Session
 
 from models.tables import Avvik, ChecklistAnswer, ChecklistItem, ChecklistRun, ChecklistTemplate, Oppdrag
+from reports.summary import Summary
 from tests.factories import TestOrg
 
 OSLO = ZoneInfo("Europe/Oslo")
@@ -106,3 +107,19 @@ def build_dataset(session: Session, t: TestOrg) -> None:
                             status=status, progress=progress, deadline=deadline, last_status_at=last,
                             created_at=local(2026, 1, 5)))
     session.commit()
+
+
+EVIL = "Kultur <&> *fet* _x_"
+
+
+def evil_summary(session: Session, t: TestOrg) -> Summary:
+    """The November summary of the dataset plus a sector and unit whose names try markup in every format."""
+    from models.services import org as org_svc
+    from reports.queries import build_summary
+
+    build_dataset(session, t)
+    unit = org_svc.ensure_unit_path(session, org_id=t.org_id, path=f"{EVIL}/Bibliotek <script>")
+    t.units["evil"] = unit.id
+    add_avvik(session, t, unit="evil", category="annet", risk=2, created=local(2026, 11, 12), title="<img src=x>")
+    session.commit()
+    return build_summary(session=session, org_id=t.org_id, period="2026-11", now=NOW)

@@ -13,7 +13,8 @@ from sqlmodel import select
 from models.messages import Reply
 from models.settings import get_settings
 from models.tables import OutboxMessage
-from reports.posting import enqueue_summary
+from reports.posting import enqueue_summary, summary_targets
+from reports.summary import Summary
 from tests.reports.dataset import build_dataset
 
 
@@ -28,9 +29,16 @@ def _rows(session):
     return session.exec(select(OutboxMessage).order_by(OutboxMessage.id)).all()
 
 
+def _post(session, org_id, period_key):
+    """As the scheduler does: the targets and time zone from the settings of the moment."""
+    settings = get_settings()
+    return enqueue_summary(session=session, org_id=org_id, period_key=period_key,
+                           targets=summary_targets(settings), tz_name=settings.tz_name)
+
+
 def test_demo_mode_posts_to_console_once(session, data):
-    assert enqueue_summary(session=session, org_id=data.org_id, period_key="2026-11") is True
-    assert enqueue_summary(session=session, org_id=data.org_id, period_key="2026-11") is False
+    assert _post(session, data.org_id, "2026-11") is True
+    assert _post(session, data.org_id, "2026-11") is False
     rows = _rows(session)
     assert len(rows) == 1
     row = rows[0]
@@ -46,26 +54,28 @@ def test_slack_and_teams_channels_each_once(session, data, monkeypatch):
     monkeypatch.setenv("SLACK_LEADERSHIP_CHANNEL", "C0LEDELSE")
     monkeypatch.setenv("TEAMS_LEADERSHIP_CONVERSATION", "19:ledelse@thread.tacv2")
     get_settings.cache_clear()
-    assert enqueue_summary(session=session, org_id=data.org_id, period_key="2026-T3") is True
-    assert enqueue_summary(session=session, org_id=data.org_id, period_key="2026-t3") is False
-    assert enqueue_summary(session=session, org_id=data.org_id, period_key="2026-11") is True
+    assert _post(session, data.org_id, "2026-T3") is True
+    assert _post(session, data.org_id, "2026-t3") is False
+    assert _post(session, data.org_id, "2026-11") is True
     rows = _rows(session)
     assert sorted(r.dedupe_key for r in rows) == sorted(
         f"summary:{p}:{pl}:org{data.org_id}" for p in ("2026-T3", "2026-11") for pl in ("slack", "teams"))
     slack = next(r for r in rows if r.platform == "slack")
-    assert slack.target == "C0LEDELSE" and 0 < len(slack.payload["rich"]["slack_blocks"]) <= 50
     teams = next(r for r in rows if r.platform == "teams")
-    assert teams.target == "19:ledelse@thread.tacv2" and teams.payload["rich"]["teams_card"]["version"] == "1.5"
-    assert "slack_blocks" not in teams.payload["rich"] and "teams_card" not in slack.payload["rich"]
+    assert slack.target == "C0LEDELSE" and teams.target == "19:ledelse@thread.tacv2"
+    # one neutral payload: the Reply and the typed summary; each platform renders its own card at delivery
+    assert slack.payload == teams.payload and set(slack.payload["rich"]) == {"summary"}
+    summary = Summary.model_validate(slack.payload["rich"]["summary"])
+    assert summary.period_key in ("2026-T3", "2026-11") and summary.org_id == data.org_id
 
 
 def test_a_second_channel_added_later_gets_the_summary_too(session, data, monkeypatch):
     monkeypatch.setenv("SLACK_LEADERSHIP_CHANNEL", "C0LEDELSE")
     get_settings.cache_clear()
-    assert enqueue_summary(session=session, org_id=data.org_id, period_key="2026-11") is True
+    assert _post(session, data.org_id, "2026-11") is True
     monkeypatch.setenv("TEAMS_LEADERSHIP_CONVERSATION", "19:ledelse@thread.tacv2")
     get_settings.cache_clear()
-    assert enqueue_summary(session=session, org_id=data.org_id, period_key="2026-11") is True
+    assert _post(session, data.org_id, "2026-11") is True
     assert sorted(r.platform for r in _rows(session)) == ["slack", "teams"]
 
 
@@ -84,7 +94,8 @@ def test_cli_formats(cli, tmp_path):
     assert text.exit_code == 0 and "Tråd-sammendrag november 2026 – Testkommune" in text.output
     assert "Nye avvik:" in text.output and "5 (+3 mot oktober 2026)" in text.output
     js = json.loads(cli("--period", "2026-11", "--format", "json").output)
-    assert js["totals"] == {"new": 5, "closed": 3, "open_at_end": 4, "median_days_to_close": 3.0}
+    assert js["avvik"]["period"] == {"new": 5, "closed": 3, "open_at_end": 4, "median_days_to_close": 3.0}
+    assert js["avvik"]["previous"]["new"] == 2 and js["varsling"]["received"]["count"] is None
     assert js["period_key"] == "2026-11"
     rows = list(csv.reader(io.StringIO(cli("--period", "2026-T3", "--format", "csv").output)))
     assert ["avvik_totalt", "2026-T3", "nye", "9"] in rows
@@ -105,3 +116,18 @@ def test_cli_post_once(cli, session):
     again = cli("--period", "2026-11", "--post")
     assert "allerede" in again.output
     assert len(_rows(session)) == 1
+
+
+def test_the_scheduler_job_posts_with_the_settings_it_is_given(session, data, engine, monkeypatch):
+    """notifications.jobs.summaries passes its settings' channels and time zone down (nothing below reads them)."""
+    from datetime import UTC, datetime
+
+    from notifications import jobs
+
+    monkeypatch.setenv("SLACK_LEADERSHIP_CHANNEL", "C0LEDELSE")
+    get_settings.cache_clear()
+    settings = get_settings()
+    monkeypatch.delenv("SLACK_LEADERSHIP_CHANNEL")
+    get_settings.cache_clear()  # a later get_settings() would find no channel: only the passed settings have it
+    assert jobs.summaries(datetime(2026, 12, 1, 8, tzinfo=UTC), engine=engine, settings=settings) == {"posted": 1}
+    assert [(r.dedupe_key, r.target) for r in _rows(session)] == [(f"summary:2026-11:slack:org{data.org_id}", "C0LEDELSE")]

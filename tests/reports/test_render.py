@@ -1,4 +1,4 @@
-"""Renderers: Slack blocks valid and ≤ 50, Adaptive Card 1.5 shape, HTML and CSV carry the figures and escape names."""
+"""Neutral renderers: HTML and CSV carry the figures and escape names; text, JSON and the neutral Reply."""
 
 from __future__ import annotations
 
@@ -8,34 +8,15 @@ import io
 import json
 
 import pytest
-from slack_sdk.models.blocks import Block
 
-from models.services import org as org_svc
 from reports.chart import render_chart_png
-from reports.queries import build_summary
-from reports.render import (
-    card_md,
-    render_csv,
-    render_html,
-    render_slack_blocks,
-    render_teams_card,
-    render_text,
-    to_reply,
-)
-from reports.summary import SectorAvvik
-from tests.reports.dataset import NOW, add_avvik, build_dataset, local
-
-EVIL = "Kultur <&> *fet* _x_"
+from reports.render import render_csv, render_html, render_json, render_text, to_reply
+from tests.reports.dataset import EVIL, evil_summary
 
 
 @pytest.fixture
 def summary(session, org):
-    build_dataset(session, org)
-    unit = org_svc.ensure_unit_path(session, org_id=org.org_id, path=f"{EVIL}/Bibliotek <script>")
-    org.units["evil"] = unit.id
-    add_avvik(session, org, unit="evil", category="annet", risk=2, created=local(2026, 11, 12), title="<img src=x>")
-    session.commit()
-    return build_summary(session=session, org_id=org.org_id, period="2026-11", now=NOW)
+    return evil_summary(session, org)
 
 
 @pytest.fixture(scope="module")
@@ -47,49 +28,6 @@ def _chart(summary, cache):
     if "png" not in cache:
         cache["png"] = render_chart_png(summary)
     return cache["png"]
-
-
-def test_slack_blocks_are_valid_and_escaped(summary):
-    blocks = render_slack_blocks(summary)
-    assert 0 < len(blocks) <= 50
-    for b in Block.parse_all(blocks):
-        b.validate_json()
-    text = json.dumps(blocks, ensure_ascii=False)
-    assert "Kultur &lt;&amp;&gt; *fet* _x_" in text and "<&>" not in text
-    assert all(b.get("text", {}).get("verbatim", True) for b in blocks if b["type"] == "section")
-    fields = {f["text"].split("\n")[0]: f["text"].split("\n")[1] for f in blocks[2]["fields"]}
-    assert fields["*Nye avvik*"] == "6 (+4 mot oktober 2026)"
-    assert fields["*Median tid til lukking*"] == "3,0 dager (før: 10,0 dager)"
-    assert "<img" not in text  # no user-written avvik text in a summary
-
-
-def test_slack_blocks_stay_within_50_for_a_large_municipality(summary):
-    many = [SectorAvvik(sector_id=i, sector=f"Sektor {i}", new=i, closed=0, open_at_end=i) for i in range(200)]
-    big = summary.model_copy(update={"by_sector": many, "checklists": summary.checklists * 100})
-    blocks = render_slack_blocks(big)
-    assert len(blocks) <= 50
-    for b in Block.parse_all(blocks):
-        b.validate_json()
-    assert any("… og 175 sektorer til" in (b.get("text") or {}).get("text", "") for b in blocks)
-    assert all(len((b.get("text") or {}).get("text", "")) <= 3000 for b in blocks)
-
-
-def test_teams_card_shape_and_escaping(summary):
-    small = render_chart_png(summary, width_in=6.4, height_in=3.4, dpi=72)
-    card = render_teams_card(summary, small)
-    assert card["type"] == "AdaptiveCard" and card["version"] == "1.5"
-    assert len(json.dumps(card).encode()) < 40_000
-    kinds = {el["type"] for el in card["body"]}
-    assert kinds <= {"TextBlock", "FactSet", "Image"} and "Image" in kinds
-    img = next(el for el in card["body"] if el["type"] == "Image")
-    assert img["url"].startswith("data:image/png;base64,") and img["altText"]
-    for fs in (el for el in card["body"] if el["type"] == "FactSet"):
-        assert all(isinstance(f["title"], str) and isinstance(f["value"], str) for f in fs["facts"])
-    facts = [f for el in card["body"] if el["type"] == "FactSet" for f in el["facts"]]
-    assert {"title": card_md(EVIL), "value": "1 nye, 0 lukket, 1 åpne, median –"} in facts
-    assert card_md(EVIL) == "Kultur <&\\> \\*fet\\* \\_x\\_"
-    # a chart too big for Teams' 40 KB is left out of the card (the adapter sends it as an image)
-    assert all(el["type"] != "Image" for el in render_teams_card(summary, b"x" * 60_000)["body"])
 
 
 def test_html_page_has_figures_chart_and_escapes(summary, chart_cache):
@@ -125,3 +63,55 @@ def test_text_and_reply(summary, chart_cache):
     assert reply.facts[0].label == "Nye avvik" and reply.facts[0].value.startswith("6 ")
     assert base64.b64decode(reply.image_png_b64) == png and "nov 26: 6" in reply.image_alt
     assert any(i.title == "Avvik per sektor: Oppvekst" for i in reply.items)
+
+
+def test_json_has_one_section_per_subject_with_named_figures(summary):
+    js = json.loads(render_json(summary))
+    assert {"avvik", "internkontroll", "oppdrag", "varsling"} <= set(js)
+    assert js["period_key"] == "2026-11" and "totals" not in js
+    assert js["avvik"]["period"] == {"new": 6, "closed": 3, "open_at_end": 5, "median_days_to_close": 3.0}
+    assert js["avvik"]["previous"]["period_key"] == "2026-10" and js["avvik"]["change"]["new"] == 4
+    assert js["internkontroll"]["answered"] == 1 and js["internkontroll"]["due"] == 3
+    assert js["oppdrag"]["by_light"] == {"gronn": 2, "gul": 2, "rod": 2, "ingen": 1} and js["oppdrag"]["total"] == 7
+    assert js["varsling"]["received"] == {"count": None, "suppressed": "fewer_than_5"}
+
+    def cells(node):
+        if isinstance(node, dict):
+            if set(node) == {"count", "suppressed"}:
+                yield node
+            for v in node.values():
+                yield from cells(v)
+        elif isinstance(node, list):
+            for v in node:
+                yield from cells(v)
+
+    found = list(cells(js))
+    assert found and all(isinstance(c["count"], int) != bool(c["suppressed"]) for c in found)
+    assert "færre enn 5" not in json.dumps(js, ensure_ascii=False)  # no strings in number fields
+
+
+def test_docs_describe_every_field_of_the_json():
+    """docs/summaries.md is the schema people read: a field added to the summary must be described there."""
+    import re
+    import typing
+    from pathlib import Path
+
+    from pydantic import BaseModel
+
+    from reports.summary import Summary
+
+    doc = (Path(__file__).resolve().parents[2] / "docs" / "summaries.md").read_text(encoding="utf-8")
+    schema = doc.split("## The JSON")[1].split("\n## ")[0]
+    seen: set[type] = set()
+
+    def fields(model: type[BaseModel]):
+        for name, info in model.model_fields.items():
+            yield name
+            for t in [info.annotation, *typing.get_args(info.annotation)]:
+                for inner in [t, *typing.get_args(t)]:
+                    if isinstance(inner, type) and issubclass(inner, BaseModel) and inner not in seen:
+                        seen.add(inner)
+                        yield from fields(inner)
+
+    missing = {f for f in fields(Summary) if not re.search(rf"\b{f}\b", schema)}
+    assert not missing

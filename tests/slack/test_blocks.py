@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import json
 
+import pytest
 from slack_sdk.models.blocks import Block
 from slack_sdk.models.views import View
 
 from bot.slack import blocks as bk
+from bot.slack.summary import summary_blocks
 from models.messages import Action, Fact, Form, FormField, Item, Reply
 
 
@@ -154,3 +156,72 @@ def test_fast_serialisation_equals_slack_sdk_to_dict() -> None:
                           actions=[Action(label="Meld avvik", action_id="avvik.open_form")])]
     for v in views:
         assert bk.as_dict(v) == v.to_dict()
+
+
+# ---------------------------------------------------------------------------- the periodic summary
+
+@pytest.fixture
+def summary(session, org):  # type: ignore[no-untyped-def]
+    from tests.reports.dataset import evil_summary
+
+    return evil_summary(session, org)
+
+
+def test_summary_blocks_are_valid_and_escaped(summary) -> None:  # type: ignore[no-untyped-def]
+    from tests.reports.dataset import EVIL
+
+    blocks = summary_blocks(summary)
+    _validate_message(blocks)
+    text = json.dumps(blocks, ensure_ascii=False)
+    assert "Kultur &lt;&amp;&gt; *fet* _x_" in text and EVIL not in text
+    assert all(b.get("text", {}).get("verbatim", True) for b in blocks if b["type"] == "section")
+    fields = {f["text"].split("\n")[0]: f["text"].split("\n")[1] for f in blocks[2]["fields"]}
+    assert fields["*Nye avvik*"] == "6 (+4 mot oktober 2026)"
+    assert fields["*Median tid til lukking*"] == "3,0 dager (før: 10,0 dager)"
+    assert "<img" not in text  # no user-written avvik text in a summary
+    assert any(b.get("text", {}).get("text", "").startswith("*Varsling* (bare antall)\nMottatt: færre enn 5")
+               for b in blocks)
+
+
+def test_summary_blocks_stay_within_50_for_a_large_municipality(summary) -> None:  # type: ignore[no-untyped-def]
+    from reports.summary import SectorAvvik
+
+    many = [SectorAvvik(sector_id=i, sector=f"Sektor {i}", new=i, closed=0, open_at_end=i) for i in range(200)]
+    ik = summary.internkontroll
+    big = summary.model_copy(update={"avvik": summary.avvik.model_copy(update={"by_sector": many}),
+                                     "internkontroll": ik.model_copy(update={"by_unit": ik.by_unit * 100})})
+    blocks = summary_blocks(big)
+    _validate_message(blocks)
+    assert any("… og 175 sektorer til" in (b.get("text") or {}).get("text", "") for b in blocks)
+    assert any("… og 275 enheter til" in (b.get("text") or {}).get("text", "") for b in blocks)
+    assert all(len((b.get("text") or {}).get("text", "")) <= 3000 for b in blocks)
+
+
+@pytest.mark.anyio
+async def test_posted_summary_is_rendered_from_its_figures_at_delivery(session, org, fake_slack) -> None:  # type: ignore[no-untyped-def]
+    """The outbox row carries the typed summary, not Block Kit; the Slack adapter renders and posts it."""
+    from notifications.slack import SlackAdapter
+    from slack_sdk.web.async_client import AsyncWebClient
+    from sqlmodel import select
+
+    from models.tables import OutboxMessage
+    from notifications.base import Recipient
+    from reports.posting import enqueue_summary
+    from reports.summary import Summary
+    from tests.reports.dataset import build_dataset
+
+    build_dataset(session, org)
+    assert enqueue_summary(session=session, org_id=org.org_id, period_key="2026-11", targets=[("slack", "C0LEDELSE")],
+                           tz_name="Europe/Oslo")
+    row = session.exec(select(OutboxMessage)).one()
+    assert set(row.payload["rich"]) == {"summary"} and row.dedupe_key == f"summary:2026-11:slack:org{org.org_id}"
+    reply = Reply.model_validate(row.payload)
+    adapter = SlackAdapter(AsyncWebClient(token="xoxb-test", base_url=fake_slack.api_url))
+    recipient = Recipient(person_id=None, email=None, name=None, user_id=None, workspace="T0TEST",
+                          conversation_ref=None, target="C0LEDELSE")
+    await adapter.deliver(recipient=recipient, reply=reply, previous_ref=None, dedupe_key=row.dedupe_key)
+    post = fake_slack.of("chat.postMessage")[0].args
+    assert post["channel"] == "C0LEDELSE" and post["text"] == "Tråd-sammendrag november 2026"
+    blocks = post["blocks"] if isinstance(post["blocks"], list) else json.loads(post["blocks"])
+    assert blocks == summary_blocks(Summary.model_validate(row.payload["rich"]["summary"]))
+    assert fake_slack.of("files.getUploadURLExternal")  # and the chart as a file

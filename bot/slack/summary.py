@@ -1,0 +1,96 @@
+"""The periodic summary as Block Kit, for the leadership channel.
+
+The outbox carries the typed summary's JSON (`Reply.rich["summary"]`), not a Slack format:
+this module renders it at delivery. Every name people typed (units, sectors, the
+organisation) goes through `esc` (& < >) in text objects marked `verbatim`, so nothing in a
+summary can mention or link. At most 50 blocks; the chart goes as a file upload.
+"""
+
+from __future__ import annotations
+
+from slack_sdk.models.blocks import (
+    Block,
+    ContextBlock,
+    DividerBlock,
+    HeaderBlock,
+    MarkdownTextObject,
+    PlainTextObject,
+    SectionBlock,
+)
+
+from bot.slack.blocks import MESSAGE_BLOCKS, esc
+from models.messages import Reply
+from reports.render import MAX_LINES, days, pct, view
+from reports.summary import Summary
+
+SECTION_TEXT = 2900  # Slack allows 3,000 characters in a section's text
+
+
+def _cut(text: str, limit: int = SECTION_TEXT) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def _md(text: str) -> MarkdownTextObject:
+    return MarkdownTextObject(text=text, verbatim=True)
+
+
+def _section(text: str) -> SectionBlock:
+    return SectionBlock(text=_md(_cut(text.strip())))
+
+
+def _list(head: str, lines: list[str], empty: str, more: str | None = None) -> str:
+    return "\n".join([head, *(lines or [empty]), *([more] if more else [])])
+
+
+def _sectors(summary: Summary) -> str:
+    sectors = summary.avvik.by_sector
+    lines = [f"• {esc(x.sector)}: {x.new} nye, {x.closed} lukket, {x.open_at_end} åpne, "
+             f"median {days(x.median_days_to_close)}" for x in sectors[:MAX_LINES]]
+    more = (f"… og {len(sectors) - MAX_LINES} sektorer til (se HTML-rapporten)"
+            if len(sectors) > MAX_LINES else None)
+    return _list("*Avvik per sektor*", lines, "Ingen avvik i perioden.", more)
+
+
+def _checklists(summary: Summary) -> str:
+    ik = summary.internkontroll
+    lines = [f"• {esc(c.unit)}: {c.answered} av {c.due} ({pct(c.completion_pct)})"
+             + (f", {c.nei} «nei»" if c.nei else "") for c in ik.by_unit[:MAX_LINES]]
+    more = (f"… og {len(ik.by_unit) - MAX_LINES} enheter til (se HTML-rapporten)"
+            if len(ik.by_unit) > MAX_LINES else None)
+    head = f"*Internkontroll: sjekklister besvart per enhet* ({', '.join(ik.checklist_keys)})"
+    return _list(head, lines, "Ingen sjekklister i perioden.", more)
+
+
+def summary_blocks(summary: Summary) -> list[dict]:
+    """Block Kit blocks for the leadership channel (≤ 50 blocks)."""
+    v = view(summary)
+    blocks: list[Block] = [
+        HeaderBlock(text=PlainTextObject(text=_cut(v["title"], 150), emoji=True)),
+        ContextBlock(elements=[_md(f"{esc(v['org'])} · endring mot {summary.avvik.previous.period_label} i parentes")]),
+        SectionBlock(fields=[_md(f"*{label}*\n{esc(value)}") for label, value in v["key_facts"]]),
+        DividerBlock(),
+        _section(_sectors(summary)),
+        _section(_list("*Nye avvik per kategori*", [f"• {esc(label)}: {n}" for label, n in v["categories"]],
+                       "Ingen nye avvik.")),
+        SectionBlock(text=_md("\n".join(["*Nye avvik per risiko*", *(f"• {label}: {n}" for label, n in v["risk"])]))),
+        DividerBlock(),
+        _section(_checklists(summary)),
+    ]
+    if summary.oppdrag.total:
+        lights = " · ".join(f"{e} {label}: {n}" for e, label, n in v["lights"])
+        rows = [f"• {esc(o['category'])}: {o['total']} ({esc(o['statuses'])})" for o in v["oppdrag_rows"][:MAX_LINES]]
+        blocks.append(_section("\n".join([f"*Oppdrag* – {lights}", *rows])))
+    if v["varsling"] is not None:
+        figures = "\n".join(esc(f"{k}: {val}") for k, val in v["varsling"]) or "Ingen tall."
+        blocks.append(SectionBlock(text=_md(_cut(f"*Varsling* (bare antall)\n{figures}"))))
+    blocks.append(ContextBlock(elements=[_md(
+        f"Tall fra Tråd per {summary.as_of.strftime('%d.%m.%Y')}. Små tall i sensitive kategorier og all "
+        "varsling under 5 vises som «færre enn 5». Diagrammet er vedlagt.")]))
+    out = [b.to_dict() for b in blocks]
+    return out if len(out) <= MESSAGE_BLOCKS else [*out[: MESSAGE_BLOCKS - 1], out[-1]]
+
+
+def reply_summary_blocks(reply: Reply) -> list[dict] | None:
+    """The summary blocks of an outbox Reply that carries a summary (`rich["summary"]`), else None."""
+    data = reply.rich.get("summary")
+    return summary_blocks(Summary.model_validate(data)) if data else None

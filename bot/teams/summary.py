@@ -1,0 +1,99 @@
+"""The periodic summary as an Adaptive Card 1.5, for the leadership conversation.
+
+The outbox carries the typed summary's JSON (`Reply.rich["summary"]`), not a Teams format:
+this module renders it at delivery, with a small palette chart drawn from the same figures
+and embedded as a data URI only while the card stays under Teams' 40 KB. Every name people
+typed is escaped for the card's markdown.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from typing import Any
+
+from models.messages import Reply
+from reports.chart import chart_alt_text, render_chart_png
+from reports.render import MAX_LINES, chart_data_uri, days, pct, view
+from reports.summary import Summary
+
+SCHEMA = "http://adaptivecards.io/schemas/adaptive-card.json"
+MAX_CARD_BYTES = 34_000
+
+_CARD_SPECIAL = re.compile(r"([\\`*_~\[\]()#>|!+\-{}])")
+
+Element = dict[str, Any]
+
+
+def card_md(value: object) -> str:
+    """Adaptive Card markdown: backslash-escape every character markdown gives a meaning."""
+    return _CARD_SPECIAL.sub(r"\\\1", str(value))
+
+
+def _text(text: str, **extra: Any) -> Element:
+    return {"type": "TextBlock", "text": text, "wrap": True, **extra}
+
+
+def _heading(text: str, **extra: Any) -> Element:
+    return _text(text, weight="Bolder", **extra)
+
+
+def _facts(pairs: list[tuple[str, str]]) -> Element:
+    return {"type": "FactSet", "facts": [{"title": t, "value": v} for t, v in pairs]}
+
+
+def _body(summary: Summary, chart: str | None, chart_alt: str) -> list[Element]:
+    v = view(summary)
+    a, ik = summary.avvik, summary.internkontroll
+    body = [
+        _text(card_md(v["title"]), size="Large", weight="Bolder", style="heading"),
+        _text(f"{card_md(v['org'])} · endring mot {a.previous.period_label} i parentes", isSubtle=True,
+              spacing="None"),
+        _facts([(card_md(label), card_md(value)) for label, value in v["key_facts"]]),
+    ]
+    if chart:
+        body.append({"type": "Image", "url": chart, "altText": chart_alt, "size": "Stretch"})
+    body += [
+        _heading("Avvik per sektor", separator=True),
+        _facts([(card_md(x.sector), card_md(f"{x.new} nye, {x.closed} lukket, {x.open_at_end} åpne, "
+                                            f"median {days(x.median_days_to_close)}")) for x in a.by_sector]),
+        _heading("Nye avvik per kategori og risiko"),
+        _facts([(card_md(label), str(n)) for label, n in v["categories"] + v["risk"]]),
+        _heading(card_md(f"Sjekklister besvart per enhet ({', '.join(ik.checklist_keys)})")),
+        _facts([(card_md(c.unit), card_md(f"{c.answered} av {c.due} ({pct(c.completion_pct)})"))
+                for c in ik.by_unit[:MAX_LINES]]),
+        _heading("Oppdrag etter trafikklys"),
+        _facts([(f"{e} {label}", str(n)) for e, label, n in v["lights"]]),
+    ]
+    if v["varsling"] is not None:
+        body += [_heading("Varsling (bare antall)"), _facts([(card_md(k), card_md(val)) for k, val in v["varsling"]])]
+    body.append(_text(card_md(f"Tall fra Tråd per {summary.as_of.strftime('%d.%m.%Y')}. Små tall i sensitive "
+                              "kategorier og all varsling under 5 vises som «færre enn 5»."),
+                      isSubtle=True, size="Small"))
+    return body
+
+
+def summary_card(summary: Summary, chart_png: bytes | None = None, *, max_bytes: int = MAX_CARD_BYTES) -> Element:
+    """An Adaptive Card 1.5; the chart is embedded only while the card stays under `max_bytes`."""
+    def card(chart: str | None, alt: str) -> Element:
+        return {"type": "AdaptiveCard", "$schema": SCHEMA, "version": "1.5", "msteams": {"width": "Full"},
+                "body": _body(summary, chart, alt)}
+
+    img = chart_data_uri(chart_png)
+    out = card(img, chart_alt_text(summary))
+    if img and len(json.dumps(out)) > max_bytes:
+        out = card(None, "")
+    return out
+
+
+def reply_summary_card(reply: Reply) -> Element | None:
+    """The summary card of an outbox Reply that carries a summary (`rich["summary"]`), else None.
+
+    The chart is drawn here, smaller than the PNG the Reply carries (72 dpi, 32 colours),
+    so it fits in the card.
+    """
+    data = reply.rich.get("summary")
+    if not data:
+        return None
+    summary = Summary.model_validate(data)
+    return summary_card(summary, render_chart_png(summary, width_in=8.0, height_in=4.2, dpi=72, colors=32))

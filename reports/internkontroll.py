@@ -1,0 +1,107 @@
+"""The internkontroll section of a summary: checklist answers against the items due, per unit.
+
+Due = active items × the checklist periods inside the summary that have started, for every
+unit with a leder (the checklists are the leader's to answer) and any unit that has answered.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from functools import cache
+from typing import Any
+
+from sqlalchemy import bindparam, func, select
+from sqlmodel import Session
+
+from models.periods import Period, parse_period
+from reports.context import SummaryContext
+from reports.sql import ANS, ITEM, ROLE, RUN, TPL, conn, count_if, param
+from reports.summary import ChecklistCompletion, InternkontrollSection
+
+
+def checklist_keys(period: Period) -> list[str]:
+    """The checklist run periods that fall inside a summary period (months, tertials, the year)."""
+    months = period.months()
+    keys = [m.key for m in months]
+    tertials = sorted({(m.index - 1) // 4 + 1 for m in months})
+    if period.kind in ("tertial", "year"):
+        keys += [Period("tertial", period.year, t).key for t in tertials]
+    if period.kind == "year":
+        keys.append(Period("year", period.year, 1).key)
+    return keys
+
+
+def _key_started(key: str, as_of: date) -> bool:
+    return parse_period(key).start_date() <= as_of
+
+
+@cache
+def _checklist_answered_stmt() -> Any:
+    per_item = (select(RUN.c.unit_id, ANS.c.item_id, func.count().label("n"),
+                       count_if(ANS.c.answer == "nei").label("nei"))
+                .select_from(RUN.join(ANS, ANS.c.run_id == RUN.c.id))
+                .where(RUN.c.org_id == param("org"), RUN.c.period.in_(bindparam("keys", expanding=True)))
+                .group_by(RUN.c.unit_id, ANS.c.item_id)).subquery("x")
+    return (select(per_item.c.unit_id, func.sum(per_item.c.n), func.sum(per_item.c.nei))
+            .select_from(per_item.join(ITEM, ITEM.c.id == per_item.c.item_id).join(TPL, TPL.c.id == ITEM.c.template_id))
+            .where(ITEM.c.org_id == param("org"), ITEM.c.active.is_(True), TPL.c.active.is_(True))
+            .group_by(per_item.c.unit_id))
+
+
+@cache
+def _items_per_recurrence_stmt() -> Any:
+    return (select(TPL.c.recurrence, func.count(ITEM.c.id))
+            .select_from(TPL.join(ITEM, ITEM.c.template_id == TPL.c.id))
+            .where(TPL.c.org_id == param("org"), TPL.c.active.is_(True), ITEM.c.active.is_(True))
+            .group_by(TPL.c.recurrence))
+
+
+@cache
+def _units_expected_stmt() -> Any:
+    return select(ROLE.c.unit_id).where(ROLE.c.org_id == param("org"), ROLE.c.role == "leder",
+                                        ROLE.c.unit_id.is_not(None)).distinct()
+
+
+def checklist_answered_by_unit(session: Session, org_id: int, keys: list[str]) -> list[tuple[int, int, int]]:
+    """Per unit: answers to active items in active templates' runs for these period keys, and how many «nei».
+
+    Counted per (unit, item) first — a sequential read of each run's answers in the covering
+    (run_id, item_id, answer) index — then only those few aggregate rows are joined to the items.
+    """
+    rows = conn(session).execute(_checklist_answered_stmt(), {"org": org_id, "keys": list(keys)}).all()
+    return [(r[0], int(r[1]), int(r[2] or 0)) for r in rows]
+
+
+def checklist_items_per_recurrence(session: Session, org_id: int) -> dict[str, int]:
+    return {r[0]: int(r[1]) for r in conn(session).execute(_items_per_recurrence_stmt(), {"org": org_id}).all()}
+
+
+def units_expected_to_answer(session: Session, org_id: int) -> set[int]:
+    """Units with a leder: the checklists are the leader's to answer."""
+    return {r[0] for r in conn(session).execute(_units_expected_stmt(), {"org": org_id}).all()}
+
+
+def _pct(part: int, whole: int) -> float | None:
+    return round(part * 100.0 / whole, 1) if whole else None
+
+
+def build_internkontroll(ctx: SummaryContext) -> InternkontrollSection:
+    """Answered / due for the runs whose period lies inside this one and has started."""
+    keys = checklist_keys(ctx.period)
+    due_keys = [k for k in keys if _key_started(k, ctx.as_of)]
+    per_rec = checklist_items_per_recurrence(ctx.session, ctx.org_id)
+    due = sum(per_rec.get(parse_period(k).kind, 0) for k in due_keys)
+    answered = ({uid: (n, nei) for uid, n, nei in checklist_answered_by_unit(ctx.session, ctx.org_id, due_keys)}
+                if due_keys else {})
+    by_unit = []
+    for uid in units_expected_to_answer(ctx.session, ctx.org_id) | set(answered):
+        info = ctx.unit(uid)
+        n, nei = answered.get(uid, (0, 0))
+        by_unit.append(ChecklistCompletion.model_construct(
+            unit_id=uid, unit=info.unit, sector=info.sector, due=due, answered=n, nei=nei,
+            completion_pct=_pct(min(n, due), due)))
+    by_unit.sort(key=lambda c: (c.sector, c.unit))
+    total_due = due * len(by_unit)
+    total_answered = sum(min(c.answered, due) for c in by_unit)
+    return InternkontrollSection.model_construct(checklist_keys=keys, due=total_due, answered=total_answered,
+                                                 completion_pct=_pct(total_answered, total_due), by_unit=by_unit)
