@@ -5,7 +5,7 @@ holding rate/60 messages) and a minimum gap per channel (1 s), and answers a sma
 of calls with 429 (Retry-After) or 500 at random. Everything can be time-scaled (×20 by
 default) so a run finishes in under a minute. Scenarios:
 
-  paced     the real worker + notifications/slack.SlackAdapter, paced: wall time vs N/limit,
+  paced     the real worker + bot/slack/delivery.SlackAdapter, paced: wall time vs N/limit,
             lost, doubled, share of 429s, the sender's peak memory
   unpaced   the same without pacing (for contrast: what the pacer saves)
   crash     kill -9 the sender at ~40 %, restart it: doubles and misses

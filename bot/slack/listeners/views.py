@@ -69,7 +69,7 @@ def _make_submit(deps: SlackDeps) -> Any:
             await ack(response_action="update", view=view_dict(notice_view(TITLES.get(form_id, "Lagret"), replies[0])))
             deps.refresh_home(client, user_id, pid)
             # A new avvik reaches the unit's leaders as a DM through the outbox, and delivering
-            # that DM refreshes their App Home (notifications.slack), so nothing more is done here.
+            # that DM refreshes their App Home (bot.slack.delivery), so nothing more is done here.
             if form_id in AVVIK_ACTIONS and ia.context.get("avvik_id", "").isdigit():
                 deps.background(after_avvik_change(deps, client, actor_id=pid, avvik_id=int(ia.context["avvik_id"]),
                                                    channel=ctx.get(MSG_CHANNEL), ts=ctx.get(MSG_TS)),
