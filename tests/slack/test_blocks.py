@@ -200,10 +200,10 @@ def test_summary_blocks_stay_within_50_for_a_large_municipality(summary) -> None
 @pytest.mark.anyio
 async def test_posted_summary_is_rendered_from_its_figures_at_delivery(session, org, fake_slack) -> None:  # type: ignore[no-untyped-def]
     """The outbox row carries the typed summary, not Block Kit; the Slack adapter renders and posts it."""
-    from bot.slack.delivery import SlackAdapter
     from slack_sdk.web.async_client import AsyncWebClient
     from sqlmodel import select
 
+    from bot.slack.delivery import SlackAdapter
     from models.tables import OutboxMessage
     from notifications.base import Recipient
     from reports.posting import enqueue_summary
