@@ -82,11 +82,11 @@ class Page:
 
 
 def show_form(request: Request, me: Me, form: Form, page: Page, *, values: dict[str, str] | None = None,
-              errors: dict[str, str] | None = None, status: int = 200) -> Response:
+              errors: dict[str, str] | None = None, status: int = 200, notice: str | None = None) -> Response:
     """The form with what was typed; each error on its field, errors of no field in the summary."""
     names = {f.name for f in form.fields}
     errs = errors or {}
     return render(request, "form.html", {
         "me": me, "title": page.title, "intro": page.intro, "action": page.action, "back": page.back, "form": form,
-        "values": values or {}, "errors": {k: v for k, v in errs.items() if k in names},
+        "notice": notice, "values": values or {}, "errors": {k: v for k, v in errs.items() if k in names},
         "general": [v for k, v in errs.items() if k not in names]}, status_code=status)
