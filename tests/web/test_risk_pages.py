@@ -169,3 +169,22 @@ def test_matrix_counts_and_bands_in_words(web, aurvoll_risk):  # type: ignore[no
     assert other.get(f"/risiko/matrise?enhet={web.org.units['Oppvekst/Aurvoll skole']}").status_code == 403
     assert other.get(f"/risiko/matrise.png?enhet={web.org.units['Oppvekst/Aurvoll skole']}").status_code == 403
     assert CSRF.search(other.get("/risiko/matrise").text)  # his own units: allowed, a page with the menu
+
+
+def test_an_avvik_is_linked_and_shown_on_the_risk(web, aurvoll_risk):  # type: ignore[no-untyped-def]
+    from datetime import UTC, datetime
+
+    from models.services import avvik
+
+    with Session(web.engine(), expire_on_commit=False) as s:
+        a = avvik.report_avvik(session=s, reporter_id=web.org.people["ansatt"], data=avvik.AvvikInput(
+            category="hms", description="Vikar var alene med 12 elever", occurred_at=datetime.now(UTC),
+            probability=3, consequence=3, unit_id=web.org.units["Oppvekst/Aurvoll skole"]))
+    other, csrf2 = _as(web, "leder2")
+    r = other.post(f"/risiko/{aurvoll_risk}/avvik", data={"csrf": csrf2, "avvik": f"AV-{a.number}"})
+    assert r.status_code == 404
+    client, csrf = _as(web, "leder")
+    assert f'href="/avvik/{a.number}"' not in client.get(f"/risiko/{aurvoll_risk}").text
+    r = client.post(f"/risiko/{aurvoll_risk}/avvik", data={"csrf": csrf, "avvik": f"av-{a.number}"})
+    assert r.status_code == 200 and "Avviket er koblet til risikoen." in r.text
+    assert f'<a href="/avvik/{a.number}">AV-{a.number}</a>' in r.text
