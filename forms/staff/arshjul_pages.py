@@ -9,9 +9,19 @@ from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse, Response
 
 from forms.deps import SettingsDep, UowDep, uow_of
-from forms.staff.govforms import BAD_DATE, Page, field, notice, parse_date, parse_int, show_form, values_of
-from forms.staff.pageutil import PostDep, now, problem, to_login
-from forms.staff.web import Me, StaffRoute, current, render
+from forms.staff.govforms import (
+    BAD_DATE,
+    MeDep,
+    Page,
+    field,
+    notice,
+    parse_date,
+    parse_int,
+    show_form,
+    values_of,
+)
+from forms.staff.pageutil import PostDep, now, problem
+from forms.staff.web import Me, StaffRoute, render
 from models.errors import DomainError, NotFound, PermissionDenied, ValidationFailed
 from models.governance_terms import ARSHJUL_KINDS, ARSHJUL_ROLES
 from models.messages import Form
@@ -28,10 +38,7 @@ YEARLY = [("ja", "Ja, samme dato hvert år"), ("nei", "Nei, bare denne datoen")]
 
 
 @router.get("/arshjul")
-def year_page(request: Request, uow: UowDep, settings: SettingsDep, ar: str = "") -> Response:
-    me = current(request)
-    if me is None:
-        return to_login(request)
+def year_page(request: Request, me: MeDep, uow: UowDep, settings: SettingsDep, ar: str = "") -> Response:
     this_year = local_date(now(), settings.tz_name).year
     year = int(ar) if ar.isdigit() and len(ar) == 4 and 2000 <= int(ar) <= 2100 else this_year
     with uow.read() as tx:
@@ -96,10 +103,7 @@ def _activity_id(text: str) -> int:
 
 
 @router.get("/arshjul/ny")
-def add_form(request: Request, settings: SettingsDep) -> Response:
-    me = current(request)
-    if me is None:
-        return to_login(request)
+def add_form(request: Request, me: MeDep, settings: SettingsDep) -> Response:
     try:
         form = _form(_admin_units(request, me))
     except DomainError as exc:
@@ -108,10 +112,7 @@ def add_form(request: Request, settings: SettingsDep) -> Response:
 
 
 @router.get("/arshjul/{aid}/endre")
-def edit_form(request: Request, aid: str) -> Response:
-    me = current(request)
-    if me is None:
-        return to_login(request)
+def edit_form(request: Request, me: MeDep, aid: str) -> Response:
     try:
         form = _form(_admin_units(request, me))
         with uow_of(request).read() as tx:

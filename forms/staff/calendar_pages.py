@@ -11,9 +11,9 @@ from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse, Response
 
 from forms.deps import SettingsDep, UowDep
-from forms.staff.govforms import notice
-from forms.staff.pageutil import PostDep, now, problem, to_login
-from forms.staff.web import StaffRoute, current, render
+from forms.staff.govforms import MeDep, notice
+from forms.staff.pageutil import PostDep, now, problem
+from forms.staff.web import StaffRoute, render
 from models.errors import DomainError
 from models.services import calendar_feed
 from models.services import governance_views as gv
@@ -31,10 +31,7 @@ FEED_HEADERS = {
 
 
 @router.get("/kalender")
-def calendar_page(request: Request, uow: UowDep) -> Response:
-    me = current(request)
-    if me is None:
-        return to_login(request)
+def calendar_page(request: Request, me: MeDep, uow: UowDep) -> Response:
     with uow.read() as tx:
         active = gv.has_active_feed(tx, person_id=me.person_id)
     return render(request, "calendar.html", {"me": me, "title": "Mine frister i kalenderen", "active": active,

@@ -9,11 +9,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
+from typing import Annotated
 
-from fastapi import Request
+from fastapi import Depends, Request
 from fastapi.responses import Response
 
-from forms.staff.web import Me, render
+from forms.staff.pageutil import to_login
+from forms.staff.web import Halt, Me, current, render
 from models.messages import Form, FormField
 
 #: The confirmations shown after a redirect (`?ok=`), for these pages.
@@ -34,6 +36,18 @@ NOTICES = {
 BAD_DATE = "Skriv en gyldig dato (dd.mm.åååå)."
 BAD_NUMBER = "Skriv et helt tall."
 SCORES = [(str(n), str(n)) for n in range(1, 6)]
+
+
+def signed_in(request: Request) -> Me:
+    """The signed-in person for a page; anyone else is sent to sign in (and back here afterwards)."""
+    me = current(request)
+    if me is None:
+        raise Halt(to_login(request))
+    return me
+
+
+#: A GET page's signed-in person (POSTs take `PostDep`, which also checks the CSRF token).
+MeDep = Annotated[Me, Depends(signed_in)]
 
 
 def notice(request: Request) -> str | None:

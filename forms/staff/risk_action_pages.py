@@ -12,10 +12,10 @@ from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse, Response
 
 from forms.deps import UowDep, uow_of
-from forms.staff.govforms import BAD_DATE, Page, field, parse_date, parse_int, show_form, values_of
-from forms.staff.pageutil import PostDep, problem, to_login
+from forms.staff.govforms import BAD_DATE, MeDep, Page, field, parse_date, parse_int, show_form, values_of
+from forms.staff.pageutil import PostDep, problem
 from forms.staff.risk_edit_pages import managed_risk
-from forms.staff.web import Me, StaffRoute, current
+from forms.staff.web import Me, StaffRoute
 from models.errors import DomainError, NotFound, ValidationFailed
 from models.messages import Form
 from models.services import governance_views as gv
@@ -94,10 +94,7 @@ def _page(view: RiskView, kind: str) -> Page:
 
 
 @router.get("/risiko/{rid}/{kind}")
-def action_form(request: Request, rid: str, kind: str) -> Response:
-    me = current(request)
-    if me is None:
-        return to_login(request)
+def action_form(request: Request, me: MeDep, rid: str, kind: str) -> Response:
     try:
         if kind not in ACTIONS:
             raise NotFound("Fant ikke siden.")

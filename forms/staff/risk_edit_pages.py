@@ -15,9 +15,19 @@ from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse, Response
 
 from forms.deps import SettingsDep, UowDep, uow_of
-from forms.staff.govforms import BAD_DATE, SCORES, Page, field, parse_date, parse_int, show_form, values_of
-from forms.staff.pageutil import PostDep, now, problem, to_login
-from forms.staff.web import Me, StaffRoute, current
+from forms.staff.govforms import (
+    BAD_DATE,
+    SCORES,
+    MeDep,
+    Page,
+    field,
+    parse_date,
+    parse_int,
+    show_form,
+    values_of,
+)
+from forms.staff.pageutil import PostDep, now, problem
+from forms.staff.web import Me, StaffRoute
 from models.errors import DomainError, NotFound, PermissionDenied, ValidationFailed
 from models.governance_terms import TREATMENTS
 from models.messages import Form
@@ -109,10 +119,7 @@ ADD_PAGE = Page(action="/risiko/ny", title="Ny risiko", back=("/risiko", "Tilbak
 
 
 @router.get("/risiko/ny")
-def add_form(request: Request, settings: SettingsDep) -> Response:
-    me = current(request)
-    if me is None:
-        return to_login(request)
+def add_form(request: Request, me: MeDep, settings: SettingsDep) -> Response:
     try:
         _leader_or_refuse(me)
         units, people = _choices(request, me)
@@ -178,10 +185,7 @@ def _edit_page(v: RiskView) -> Page:
 
 
 @router.get("/risiko/{rid}/endre")
-def edit_form(request: Request, rid: str) -> Response:
-    me = current(request)
-    if me is None:
-        return to_login(request)
+def edit_form(request: Request, me: MeDep, rid: str) -> Response:
     try:
         view = managed_risk(request, me, rid)
         units, people = _choices(request, me)
@@ -215,10 +219,7 @@ def _review_page(v: RiskView) -> Page:
 
 
 @router.get("/risiko/{rid}/gjennomga")
-def review_form(request: Request, rid: str) -> Response:
-    me = current(request)
-    if me is None:
-        return to_login(request)
+def review_form(request: Request, me: MeDep, rid: str) -> Response:
     try:
         view = managed_risk(request, me, rid)
     except DomainError as exc:

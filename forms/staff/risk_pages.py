@@ -11,8 +11,8 @@ from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse, Response
 
 from forms.deps import SettingsDep, UowDep
-from forms.staff.govforms import notice
-from forms.staff.pageutil import PostDep, now, problem, to_login
+from forms.staff.govforms import MeDep, notice
+from forms.staff.pageutil import PostDep, now, problem
 from forms.staff.web import StaffRoute, current, render
 from models.errors import DomainError, NotFound
 from models.periods import local_date
@@ -33,10 +33,7 @@ def unit_param(text: str) -> int | None:
 
 
 @router.get("/risiko")
-def register(request: Request, uow: UowDep, settings: SettingsDep, enhet: str = "") -> Response:
-    me = current(request)
-    if me is None:
-        return to_login(request)
+def register(request: Request, me: MeDep, uow: UowDep, settings: SettingsDep, enhet: str = "") -> Response:
     with uow.read() as tx:
         reg = gv.risk_register(tx, actor_id=me.person_id, unit_id=unit_param(enhet),
                                today=local_date(now(), settings.tz_name))
@@ -51,10 +48,7 @@ def grid_of(matrix: RiskMatrix) -> list[tuple[int, list[tuple[int, int, str, str
 
 
 @router.get("/risiko/matrise")
-def matrix_page(request: Request, uow: UowDep, enhet: str = "", etter: str = "") -> Response:
-    me = current(request)
-    if me is None:
-        return to_login(request)
+def matrix_page(request: Request, me: MeDep, uow: UowDep, enhet: str = "", etter: str = "") -> Response:
     unit_id, after = unit_param(enhet), etter == "1"
     try:
         with uow.read() as tx:
@@ -87,10 +81,7 @@ def matrix_png(request: Request, uow: UowDep, enhet: str = "", etter: str = "") 
 
 
 @router.get("/risiko/{rid}")
-def risk_detail(request: Request, uow: UowDep, rid: str) -> Response:
-    me = current(request)
-    if me is None:
-        return to_login(request)
+def risk_detail(request: Request, me: MeDep, uow: UowDep, rid: str) -> Response:
     if not rid.isdigit() or len(rid) > 9:
         return problem(request, me, NotFound("Fant ikke risikoen."))
     try:

@@ -10,10 +10,10 @@ from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse, Response
 
 from forms.deps import uow_of
-from forms.staff.govforms import BAD_DATE, Page, field, notice, parse_date, show_form, values_of
-from forms.staff.pageutil import PostDep, problem, to_login
+from forms.staff.govforms import BAD_DATE, MeDep, Page, field, notice, parse_date, show_form, values_of
+from forms.staff.pageutil import PostDep, problem
 from forms.staff.tilsyn_pages import NEVER, finding_fields, finding_input
-from forms.staff.web import Me, StaffRoute, current
+from forms.staff.web import Me, StaffRoute
 from models.errors import DomainError, NotFound, ValidationFailed
 from models.governance_terms import FINDING_STATUSES
 from models.messages import Form
@@ -44,10 +44,7 @@ ADD_FORM = Form(form_id="tilsyn.finding", title="Nytt funn", submit_label="Lagre
 
 
 @router.get("/tilsyn/{tid}/funn")
-def add_form(request: Request, tid: str) -> Response:
-    me = current(request)
-    if me is None:
-        return to_login(request)
+def add_form(request: Request, me: MeDep, tid: str) -> Response:
     try:
         head = _head(request, me, tid)
     except DomainError as exc:
@@ -96,10 +93,7 @@ def _finding_edit(request: Request, me: Me, fid: str) -> FindingEdit:
 
 
 @router.get("/tilsyn/funn/{fid}")
-def update_form(request: Request, fid: str) -> Response:
-    me = current(request)
-    if me is None:
-        return to_login(request)
+def update_form(request: Request, me: MeDep, fid: str) -> Response:
     try:
         f = _finding_edit(request, me, fid)
     except DomainError as exc:

@@ -13,10 +13,20 @@ from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse, Response
 
 from forms.deps import UowDep, uow_of
-from forms.staff.govforms import BAD_DATE, Page, field, notice, parse_date, parse_int, show_form, values_of
-from forms.staff.pageutil import PostDep, problem, to_login
+from forms.staff.govforms import (
+    BAD_DATE,
+    MeDep,
+    Page,
+    field,
+    notice,
+    parse_date,
+    parse_int,
+    show_form,
+    values_of,
+)
+from forms.staff.pageutil import PostDep, problem
 from forms.staff.risk_pages import unit_param
-from forms.staff.web import Me, StaffRoute, current, render
+from forms.staff.web import Me, StaffRoute, render
 from models.errors import DomainError, PermissionDenied, ValidationFailed
 from models.governance_terms import FINDING_KINDS, TILSYN_AUTHORITIES
 from models.messages import Form, FormField
@@ -31,10 +41,7 @@ NEVER = date.min  # stands in for an unreadable deadline: the domain refuses it,
 
 
 @router.get("/tilsyn")
-def tilsyn_list(request: Request, uow: UowDep, enhet: str = "", ar: str = "") -> Response:
-    me = current(request)
-    if me is None:
-        return to_login(request)
+def tilsyn_list(request: Request, me: MeDep, uow: UowDep, enhet: str = "", ar: str = "") -> Response:
     year = int(ar) if ar.isdigit() and len(ar) == 4 else None
     unit_id = unit_param(enhet)
     try:
@@ -90,10 +97,7 @@ def _choices(request: Request, me: Me) -> tuple[gv.Choice, ...]:
 
 
 @router.get("/tilsyn/ny")
-def register_form(request: Request) -> Response:
-    me = current(request)
-    if me is None:
-        return to_login(request)
+def register_form(request: Request, me: MeDep) -> Response:
     try:
         units = _choices(request, me)
     except DomainError as exc:

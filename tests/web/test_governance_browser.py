@@ -7,8 +7,6 @@ pages are visited with data on them.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from dataclasses import dataclass
 from datetime import date, timedelta
 from urllib.parse import urlparse
 
@@ -16,35 +14,14 @@ import pytest
 from playwright.sync_api import expect
 from sqlmodel import Session
 
-from tests.live import assert_accessible, free_port, serve_in_thread
-from tests.web.conftest import make_db, settings_for
+from tests.live import assert_accessible
+from tests.web import test_browser
+from tests.web.test_browser import Live
 
 pytestmark = pytest.mark.browser
 
 WIDTHS = (390, 1280)
-
-
-@dataclass
-class Live:
-    base: str
-    url: str
-    org: object
-
-
-@pytest.fixture(scope="module")
-def live(backend: str, request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Live]:
-    from bot.main import create_app
-    from models.db import reset_engines
-
-    url, org = make_db(backend, request, tmp_path_factory)
-    port = free_port()
-    base = f"http://127.0.0.1:{port}"
-    app = create_app(settings_for(url, base=base))
-    try:
-        with serve_in_thread(app, port):
-            yield Live(base=base, url=url, org=org)
-    finally:
-        reset_engines()
+live = test_browser.live  # the same live-server fixture (one server per module)
 
 
 def _sign_in(page, live: Live, key: str) -> None:  # type: ignore[no-untyped-def]

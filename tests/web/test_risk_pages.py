@@ -188,3 +188,10 @@ def test_an_avvik_is_linked_and_shown_on_the_risk(web, aurvoll_risk):  # type: i
     r = client.post(f"/risiko/{aurvoll_risk}/avvik", data={"csrf": csrf, "avvik": f"av-{a.number}"})
     assert r.status_code == 200 and "Avviket er koblet til risikoen." in r.text
     assert f'<a href="/avvik/{a.number}">AV-{a.number}</a>' in r.text
+
+
+@pytest.mark.parametrize("path", ["/risiko", "/risiko/matrise", "/tilsyn", "/arshjul", "/kalender", "/risiko/ny"])
+def test_signed_out_pages_send_to_sign_in(web, path):  # type: ignore[no-untyped-def]
+    r = TestClient(web.app).get(path, follow_redirects=False)  # type: ignore[arg-type]
+    assert r.status_code == 303 and r.headers["location"] == f"/logg-inn?neste={path}"
+    assert r.headers["cache-control"] == "no-store"
