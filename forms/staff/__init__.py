@@ -16,6 +16,7 @@ def mount(app: FastAPI, settings: Settings) -> None:
     from fastapi.staticfiles import StaticFiles
 
     from forms.staff import avvik_pages, leader_pages, oppdrag_pages, signin
+    from forms.staff.governance_routes import GOVERNANCE_ROUTERS
     from forms.varsling.security import load_secret
 
     app.state.staff_secret = load_secret(settings)
@@ -23,3 +24,5 @@ def mount(app: FastAPI, settings: Settings) -> None:
               name="staff-static")
     for module in (signin, avvik_pages, leader_pages, oppdrag_pages):
         app.include_router(module.router)
+    for router in GOVERNANCE_ROUTERS:
+        app.include_router(router)
