@@ -36,10 +36,13 @@ class Item(BaseModel):
     actions: list[Action] = Field(default_factory=list)
 
 
+FieldKind = Literal["text", "textarea", "select", "date", "datetime", "number"]
+
+
 class FormField(BaseModel):
     name: str
     label: str
-    kind: Literal["text", "textarea", "select", "date", "datetime", "number"] = "text"
+    kind: FieldKind = "text"
     options: list[tuple[str, str]] = Field(default_factory=list, description="(value, label)")
     required: bool = True
     initial: str | None = None

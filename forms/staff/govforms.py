@@ -16,7 +16,7 @@ from fastapi.responses import Response
 
 from forms.staff.pageutil import to_login
 from forms.staff.web import Halt, Me, current, render
-from models.messages import Form, FormField
+from models.messages import FieldKind, Form, FormField
 
 #: The confirmations shown after a redirect (`?ok=`), for these pages.
 NOTICES = {
@@ -79,9 +79,9 @@ def values_of(form: Form, data: dict[str, str]) -> dict[str, str]:
     return {f.name: data.get(f.name, "")[:20000] for f in form.fields}
 
 
-def field(name: str, label: str, kind: str = "text", *, required: bool = True,
+def field(name: str, label: str, kind: FieldKind = "text", *, required: bool = True,
           options: list[tuple[str, str]] | None = None, hint: str | None = None, max_length: int | None = None) -> FormField:
-    return FormField(name=name, label=label, kind=kind, required=required, options=options or [],  # type: ignore[arg-type]
+    return FormField(name=name, label=label, kind=kind, required=required, options=options or [],
                      hint=hint, max_length=max_length)
 
 

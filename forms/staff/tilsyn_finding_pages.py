@@ -59,7 +59,8 @@ def add_submit(request: Request, tid: str, post: PostDep) -> Response:
         head = _head(request, me, tid)
     except DomainError as exc:
         return problem(request, me, exc)
-    values, edge = values_of(ADD_FORM, post.data), {}
+    values = values_of(ADD_FORM, post.data)
+    edge: dict[str, str] = {}
     data = finding_input(values, "", edge)
     try:
         try:
