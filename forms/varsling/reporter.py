@@ -13,7 +13,7 @@ from fastapi.responses import HTMLResponse, Response
 from forms.deps import settings_of, uow_of
 from forms.templating import render
 from forms.varsling import i18n
-from forms.varsling.security import BadToken, check_token, make_token
+from forms.varsling.security import BadToken, FailureLimiter, check_token, make_token
 from models.errors import ValidationFailed
 from models.services import varsling_cases as cases
 from models.services import varsling_web
@@ -136,33 +136,38 @@ async def follow(request: Request) -> Response:
     except BadToken as exc:
         return _follow_login(request, lang, errors={"code": t("token_expired" if exc.reason == "expired"
                                                               else "token_invalid")}, status=400)
-    limiter = request.app.state.varsling_limiter
+    limiter: FailureLimiter = request.app.state.varsling_limiter
     rl_key = request.scope.get("state", {}).get("rl_key", "")
-    if limiter.blocked(rl_key):
+    wait = limiter.begin(rl_key)  # counted before the check: parallel requests cannot pass the limit
+    if wait is None:
         return _follow_login(request, lang, errors={"code": t("too_many")}, status=429)
+    if wait:
+        await asyncio.sleep(wait)
     code = str(form.get("code") or "")
     message = str(form.get("message") or "")
     settings = settings_of(request)
     uow = uow_of(request)
 
     def work() -> cases.ReporterView:
-        if form.get("action") != "reply":
-            return _view_only(uow, settings.org_slug, code)
-        with uow.write() as tx:
-            return cases.reporter_reply(session=tx, org_id=org_id(tx, slug=settings.org_slug), receipt=code, text=message,
-                                        today=cases.local_today(settings.tz_name),
-                                        public_base_url=settings.public_base_url)
+        with limiter.checking():
+            if form.get("action") != "reply":
+                return _view_only(uow, settings.org_slug, code)
+            with uow.write() as tx:
+                return cases.reporter_reply(session=tx, org_id=org_id(tx, slug=settings.org_slug), receipt=code,
+                                            text=message, today=cases.local_today(settings.tz_name),
+                                            public_base_url=settings.public_base_url)
 
     try:
         view = await run_in_threadpool(work)
     except cases.UnknownReceipt:
-        failures = limiter.fail(rl_key)
-        await asyncio.sleep(limiter.delay(failures))
+        await asyncio.sleep(limiter.delay(limiter.failures(rl_key)))
         return _follow_login(request, lang, errors={"code": t("bad_code")}, status=404)
     except ValidationFailed as exc:
+        limiter.succeeded(rl_key)
         errors = {k: (t("err_closed") if v == "closed" else i18n.error_text(lang, v)) for k, v in exc.errors.items()}
         view = await run_in_threadpool(_view_only, uow, settings.org_slug, code)
         return _case_page(request, lang, view, code, errors=errors, message=message, status=422)
+    limiter.succeeded(rl_key)
     notice = t("reply_sent") if form.get("action") == "reply" else None
     return _case_page(request, lang, view, code, notice=notice)
 
