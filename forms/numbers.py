@@ -19,3 +19,9 @@ def form_id(value: object) -> int | None:
         return None
     number = int(text)
     return number if 1 <= number <= MAX_ID else None
+
+
+def too_big(value: str) -> bool:
+    """Whether `value` is a decimal number beyond what an INTEGER column holds (other text is left to the domain)."""
+    text = value.strip()
+    return text.isascii() and text.isdigit() and int(text[:12]) > MAX_ID

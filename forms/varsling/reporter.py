@@ -11,6 +11,7 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import HTMLResponse, Response
 
 from forms.deps import settings_of, uow_of
+from forms.numbers import form_id
 from forms.templating import render
 from forms.varsling import i18n
 from forms.varsling.security import BadToken, FailureLimiter, check_token, make_token
@@ -40,7 +41,7 @@ def _form_context(request: Request, lang: str, *, values: dict[str, Any], errors
                   notice: str | None = None, selected: set[int] | None = None) -> dict[str, Any]:
     settings = settings_of(request)
     t = i18n.translator(lang)
-    unit_id = int(values["unit"]) if str(values.get("unit") or "").isdigit() else None
+    unit_id = form_id(values.get("unit"))
     with uow_of(request).write() as tx:
         choices = varsling_web.form_choices(session=tx, org_slug=settings.org_slug, unit_id=unit_id,
                                             concerns_director=bool(values.get("concerns_director")))
@@ -70,7 +71,11 @@ async def submit(request: Request) -> Response:
     t = i18n.translator(lang)
     values = {k: str(form.get(k) or "") for k in ("what", "where_when", "unit", "name", "contact")}
     values["concerns_director"] = bool(form.get("concerns_director"))
-    selected = {int(x) for x in form.getlist("recipient") if str(x).isdigit()}
+    selected = {n for n in map(form_id, form.getlist("recipient")) if n is not None}
+    if values["unit"] and form_id(values["unit"]) is None:  # not a unit of ours, however it is spelt
+        ctx = await run_in_threadpool(_form_context, request, lang, values=values, selected=selected or None,
+                                      errors={"unit": i18n.error_text(lang, "unknown_unit")})
+        return render(request, "varsling/form.html", ctx, status_code=422)
     if form.get("action") != "send":
         return await run_in_threadpool(render, request, "varsling/form.html",
                                        await run_in_threadpool(_form_context, request, lang, values=values,
@@ -105,7 +110,7 @@ def _submit(request: Request, values: dict[str, Any], selected: set[int], nonce:
     with uow_of(request).write() as tx:
         return cases.submit_varsel(
             session=tx, org_id=org_id(tx, slug=settings.org_slug), what=values["what"], where_when=values["where_when"],
-            unit_id=int(values["unit"]) if values["unit"].isdigit() else None,
+            unit_id=form_id(values["unit"]),
             concerns_director=values["concerns_director"], name=values["name"], contact=values["contact"],
             selected_ids=selected, form_nonce=nonce, nonce_expires_on=date.fromtimestamp(exp), today=today,
             ack_days=settings.varsling_ack_days, feedback_months=settings.varsling_feedback_months,

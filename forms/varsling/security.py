@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import logging
 import os
 import secrets
 import threading
@@ -35,6 +36,7 @@ SECURITY_HEADERS = [
 IDENTIFYING = {b"user-agent", b"x-forwarded-for", b"x-real-ip", b"forwarded", b"referer", b"cf-connecting-ip",
                b"true-client-ip", b"x-client-ip", b"sec-ch-ua", b"sec-ch-ua-platform", b"sec-ch-ua-mobile"}
 MAX_BODY = 256 * 1024
+log = logging.getLogger("trad.varsling")
 PREFIX = "/varsling"
 RECIPIENT_PREFIX = "/varsling/mottak"
 
@@ -194,15 +196,26 @@ class PrivacyMiddleware:
                 await _plain(send, 413, "Innsendingen er for stor. Korte ned teksten og prøv igjen.")
                 return
 
+        started = False
+
         async def send_wrapper(message: dict) -> None:
+            nonlocal started
             if message["type"] == "http.response.start":
+                started = True
                 headers = [(k, v) for k, v in message.get("headers", [])
                            if not (anonymous and k.lower() == b"set-cookie")
                            and k.lower() not in {h for h, _ in SECURITY_HEADERS}]
                 message = {**message, "headers": headers + SECURITY_HEADERS}
             await send(message)
 
-        await self.app(scope, receive, send_wrapper)
+        try:
+            await self.app(scope, receive, send_wrapper)
+        except Exception as exc:
+            # Answered here, not by Starlette's outer error handler, so a 500 carries the headers above too.
+            # Only the exception's type is logged: a driver error's text can quote the submitted form.
+            log.error("server error on a varsling page: %s", type(exc).__name__)
+            if not started:
+                await _plain(send, 500, "Noe gikk galt hos oss. Prøv igjen senere.")
 
 
 async def _plain(send: Any, status: int, text: str) -> None:
