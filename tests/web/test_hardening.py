@@ -59,3 +59,23 @@ def test_login_page_keeps_a_same_site_next_path(web):  # type: ignore[no-untyped
         assert r.status_code == 303
         page = c.get(r.headers["location"]).text
         assert 'href="/sjekkliste/nei?enhet=1&amp;punkt=2"' in page
+
+
+def test_staff_sign_in_forms_refuse_a_foreign_origin(web):  # type: ignore[no-untyped-def]
+    from urllib.parse import urlparse
+
+    from sqlmodel import Session
+
+    from models.services import web_auth
+    from tests.web.conftest import TOKEN, token_of
+
+    with Session(web.engine()) as s:
+        link = web_auth.issue_link(session=s, person_id=web.org.people["ansatt"], public_base_url=web.base)
+    evil = {"Origin": "https://evil.example"}
+    with TestClient(web.app) as c:  # type: ignore[arg-type]
+        token = TOKEN.search(c.get("/logg-inn").text).group(1)  # type: ignore[union-attr]
+        assert c.post("/logg-inn", data={"token": token, "email": web.org.emails["ansatt"]}, headers=evil).status_code == 403
+        page = c.get(urlparse(link).path + "?" + urlparse(link).query).text
+        r = c.post("/logg-inn/lenke", data={"t": token_of(link), "token": TOKEN.search(page).group(1)},  # type: ignore[union-attr]
+                   headers=evil, follow_redirects=False)
+        assert r.status_code == 403 and "set-cookie" not in r.headers
