@@ -12,7 +12,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from sqlalchemy import func
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from models.services import varsling_keys as keys
 from models.services._tx import writes
@@ -31,7 +31,7 @@ def lock_person(session: Session, *, org_id: int, email: str) -> int | None:
         return None
     return session.exec(select(Person.id).where(Person.org_id == org_id, Person.active == True,  # noqa: E712
                                                 func.lower(Person.email) == email)
-                        .order_by(Person.id).limit(1).with_for_update()).first()
+                        .order_by(col(Person.id)).limit(1).with_for_update()).first()
 
 
 def recipient_links_recent(session: Session, *, person_id: int, now: datetime) -> int:
