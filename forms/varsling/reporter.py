@@ -154,16 +154,16 @@ async def follow(request: Request) -> Response:
     uow = uow_of(request)
 
     def work() -> cases.ReporterView:
-        with limiter.checking():
-            if form.get("action") != "reply":
-                return _view_only(uow, settings.org_slug, code)
-            with uow.write() as tx:
-                return cases.reporter_reply(session=tx, org_id=org_id(tx, slug=settings.org_slug), receipt=code,
-                                            text=message, today=cases.local_today(settings.tz_name),
-                                            public_base_url=settings.public_base_url)
+        if form.get("action") != "reply":
+            return _view_only(uow, settings.org_slug, code)
+        with uow.write() as tx:
+            return cases.reporter_reply(session=tx, org_id=org_id(tx, slug=settings.org_slug), receipt=code, text=message,
+                                        today=cases.local_today(settings.tz_name),
+                                        public_base_url=settings.public_base_url)
 
     try:
-        view = await run_in_threadpool(work)
+        async with limiter.checking():
+            view = await run_in_threadpool(work)
     except cases.UnknownReceipt:
         await asyncio.sleep(limiter.delay(limiter.failures(rl_key)))
         return _follow_login(request, lang, errors={"code": t("bad_code")}, status=404)

@@ -7,6 +7,7 @@ of the address, under a secret that lives in memory and rotates, is kept for rat
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import hmac
 import logging
@@ -111,7 +112,7 @@ class FailureLimiter:
         self.window, self.per_key, self.global_limit = window, per_key, global_limit
         self.global_delay = global_delay
         self._lock = threading.Lock()
-        self._checks = threading.BoundedSemaphore(checks_at_once)
+        self._checks = asyncio.Semaphore(checks_at_once)
         self.reset()
 
     def reset(self) -> None:
@@ -154,8 +155,9 @@ class FailureLimiter:
         with self._lock:
             return self._counts.get(key, 0)
 
-    def checking(self) -> threading.BoundedSemaphore:
-        """Held while a code is stretched (64 MiB of Argon2id each): a flood queues instead of exhausting memory."""
+    def checking(self) -> asyncio.Semaphore:
+        """Held while a code is stretched (64 MiB of Argon2id each): a flood queues on the event loop,
+        holding neither memory nor a worker thread, instead of exhausting them."""
         return self._checks
 
     base_delay = 0.25
