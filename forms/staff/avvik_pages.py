@@ -11,6 +11,7 @@ from fastapi.responses import RedirectResponse, Response
 from bot.conversation import forms as conv_forms
 from bot.conversation.channel import Interaction
 from forms.deps import ConversationDep, SettingsDep, UowDep, conversation_of, settings_of, uow_of
+from forms.numbers import form_id
 from forms.staff.neutral_forms import FormPage, form_values, render_form, required_errors, submit
 from forms.staff.pageutil import PostDep, forbidden, now, ok_notice, problem, to_login, user_of
 from forms.staff.web import Me, StaffRoute, current, render
@@ -131,9 +132,9 @@ async def avvik_take(request: Request, number: str, post: PostDep) -> Response:
 @router.post("/tiltak/{tiltak_id}/utfort")
 async def tiltak_done(request: Request, tiltak_id: str, post: PostDep) -> Response:
     me, back = post.me, post.data.get("avvik", "")
-    if not tiltak_id.isdigit():
+    if form_id(tiltak_id) is None:
         return forbidden(request, me)
-    done = f"/avvik/{back}?ok=utfort" if back.isdigit() else "/?ok=utfort"
+    done = f"/avvik/{back}?ok=utfort" if form_id(back) is not None else "/?ok=utfort"
     return await run_in_threadpool(_act, request, me, "tiltak.done", tiltak_id, done)
 
 

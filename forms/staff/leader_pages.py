@@ -8,6 +8,7 @@ from fastapi.responses import RedirectResponse, Response
 
 from bot.conversation.channel import Interaction
 from forms.deps import UowDep, conversation_of, uow_of
+from forms.numbers import form_id
 from forms.staff.neutral_forms import FormPage, render_form, submit
 from forms.staff.pageutil import PostDep, now, ok_notice, problem, to_login, user_of
 from forms.staff.web import Me, StaffRoute, current, render
@@ -61,8 +62,8 @@ def _press(request: Request, me: Me, action_id: str, value: str) -> list[Form | 
 async def checklist_answer(request: Request, post: PostDep) -> Response:
     me, data = post.me, post.data
     answer = data.get("answer", "")
-    if answer not in ("ja", "ikke_relevant") or not data.get("unit_id", "").isdigit() \
-            or not data.get("item_id", "").isdigit():
+    if answer not in ("ja", "ikke_relevant") or form_id(data.get("unit_id")) is None \
+            or form_id(data.get("item_id")) is None:
         return render(request, "info.html", {"me": me, "title": "Noe er galt", "paragraphs": [
             "Velg «Ja», «Nei» eller «Ikke relevant» for et sjekkpunkt i listen."]}, status_code=400)
 
@@ -80,7 +81,7 @@ NEI_INTRO = "Et «nei» blir registrert som et avvik for enheten. Beskriv kort h
 
 
 def _nei_form(request: Request, me: Me, unit: str, item: str) -> tuple[Form, FormPage]:
-    if not (unit.isdigit() and item.isdigit()):
+    if form_id(unit) is None or form_id(item) is None:
         raise NotFound("Fant ikke sjekkpunktet.")
     with uow_of(request).read() as tx:
         due = {(i.unit_id, i.item_id) for i in checklists.list_checklist(session=tx, actor_id=me.person_id, now=now())}

@@ -9,13 +9,15 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Annotated
+from urllib.parse import quote
 
 from fastapi import Depends, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import RedirectResponse, Response
 
 from bot.conversation.channel import ChannelUser
-from forms.staff.web import Halt, Me, csrf_ok, current, render, same_origin
+from forms.guards import safe_next, same_origin
+from forms.staff.web import Halt, Me, csrf_ok, current, render
 from models.errors import DomainError
 
 OK_MESSAGES = {
@@ -39,8 +41,8 @@ def user_of(me: Me) -> ChannelUser:
 
 
 def to_login(request: Request) -> Response:
-    path = request.url.path + (f"?{request.url.query}" if request.url.query else "")
-    return RedirectResponse(f"/logg-inn?neste={path}" if path != "/" else "/logg-inn", status_code=303)
+    path = safe_next(request.url.path + (f"?{request.url.query}" if request.url.query else ""))
+    return RedirectResponse(f"/logg-inn?neste={quote(path, safe='/')}" if path != "/" else "/logg-inn", status_code=303)
 
 
 def problem(request: Request, me: Me | None, exc: DomainError) -> Response:

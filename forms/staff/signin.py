@@ -9,14 +9,13 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import RedirectResponse, Response
 
 from forms.deps import SettingsDep, UowDep
+from forms.guards import safe_next, same_origin
 from forms.staff.pageutil import forbidden, form_data
 from forms.staff.web import (
     COOKIE,
     StaffRoute,
     current,
     render,
-    safe_next,
-    same_origin,
     secret_of,
     set_session_cookie,
 )

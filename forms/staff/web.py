@@ -12,7 +12,6 @@ import hmac
 from collections.abc import Callable, Coroutine, Mapping
 from dataclasses import dataclass
 from typing import Any
-from urllib.parse import urlsplit
 
 from fastapi import Request
 from fastapi.responses import Response
@@ -113,24 +112,6 @@ def csrf_ok(request: Request, me: Me | None, form: dict[str, str]) -> bool:
     return me is not None and hmac.compare_digest(str(form.get("csrf") or ""), me.csrf)
 
 
-def same_origin(request: Request) -> bool:
-    """Refuse POSTs whose Origin names another site (defence in depth; the CSRF token is the real check).
-
-    A missing or opaque ("null") Origin is let through to the token check: privacy settings and
-    some browsers send those for honest same-site posts.
-    """
-    origin = request.headers.get("origin")
-    if not origin or origin == "null":
-        return True
-    allowed = {_origin(settings_of(request).public_base_url), _origin(str(request.base_url))}
-    return _origin(origin) in allowed
-
-
-def _origin(url: str) -> str:
-    p = urlsplit(url)
-    return f"{p.scheme}://{p.netloc}".lower()
-
-
 def secure_cookie(request: Request) -> bool:
     return settings_of(request).public_base_url.startswith("https")
 
@@ -146,11 +127,3 @@ def render(request: Request, name: str, context: Mapping[str, Any], status_code:
     base: dict[str, Any] = {"me": me, "csrf": me.csrf if me else "", "errors": {}, "notice": None, "values": {}}
     base.update(context)
     return render_page(request, f"staff/{name}", base, status_code=status_code)
-
-
-def safe_next(path: str | None) -> str:
-    """Only local paths after sign-in: no open redirects."""
-    p = (path or "").strip()
-    if not p.startswith("/") or p.startswith("//") or "\\" in p or len(p) > 300:
-        return "/"
-    return p

@@ -4,14 +4,15 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import date
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Path, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from nacl.public import PrivateKey
 
 from forms.deps import settings_of, uow_of
+from forms.numbers import MAX_ID
 from forms.varsling.mottak_web import COOKIE, PATH, checked_form, forbidden, page
 from models.errors import DomainError, ValidationFailed
 from models.services import varsling_cases as cases
@@ -21,6 +22,8 @@ from models.services import varsling_web
 from models.uow import Tx
 
 router = APIRouter(prefix=PATH)
+# A case id from the URL, range-checked (422) before it reaches an INTEGER column.
+VarselId = Annotated[int, Path(ge=1, le=MAX_ID)]
 # A case action: (transaction, person id, unlocked key, checked form, today) -> whatever the use case returns.
 CaseAction = Callable[[Tx, int, PrivateKey, dict[str, Any], date], object]
 
@@ -44,12 +47,12 @@ def _case_response(request: Request, varsel_id: int, *, identity: bool = False,
 
 
 @router.get("/sak/{varsel_id}", response_class=HTMLResponse)
-def case_page(request: Request, varsel_id: int) -> Response:
+def case_page(request: Request, varsel_id: VarselId) -> Response:
     return _case_response(request, varsel_id)
 
 
 @router.post("/sak/{varsel_id}/identitet", response_class=HTMLResponse)
-async def case_identity(request: Request, varsel_id: int) -> Response:
+async def case_identity(request: Request, varsel_id: VarselId) -> Response:
     if await checked_form(request) is None:
         return forbidden(request)
     return await run_in_threadpool(lambda: _case_response(request, varsel_id, identity=True))
@@ -80,21 +83,21 @@ async def _act(request: Request, varsel_id: int, fn: CaseAction, notice: str) ->
 
 
 @router.post("/sak/{varsel_id}/melding", response_class=HTMLResponse)
-async def case_message(request: Request, varsel_id: int) -> Response:
+async def case_message(request: Request, varsel_id: VarselId) -> Response:
     return await _act(request, varsel_id, lambda s, pid, sk, f, today: work.post_message(
         session=s, person_id=pid, varsel_id=varsel_id, sk=sk, text=str(f.get("message") or ""), today=today),
         "Meldingen er sendt til varsleren.")
 
 
 @router.post("/sak/{varsel_id}/status", response_class=HTMLResponse)
-async def case_status(request: Request, varsel_id: int) -> Response:
+async def case_status(request: Request, varsel_id: VarselId) -> Response:
     return await _act(request, varsel_id, lambda s, pid, sk, f, today: work.advance(
         session=s, person_id=pid, varsel_id=varsel_id, action=str(f.get("action") or ""), today=today),
         "Saken er oppdatert.")
 
 
 @router.post("/sak/{varsel_id}/sjekkliste", response_class=HTMLResponse)
-async def case_checklist(request: Request, varsel_id: int) -> Response:
+async def case_checklist(request: Request, varsel_id: VarselId) -> Response:
     return await _act(request, varsel_id, lambda s, pid, sk, f, today: work.set_checklist(
         session=s, person_id=pid, varsel_id=varsel_id, checked=set(f["_raw"].getlist("checked"))),
         "Sjekklisten er lagret.")
@@ -114,7 +117,7 @@ def _export(request: Request, varsel_id: int) -> dict[str, Any] | Response:
 
 
 @router.get("/sak/{varsel_id}/eksport.json")
-def export_json(request: Request, varsel_id: int) -> Response:
+def export_json(request: Request, varsel_id: VarselId) -> Response:
     data = _export(request, varsel_id)
     if isinstance(data, Response):
         return data
@@ -122,7 +125,7 @@ def export_json(request: Request, varsel_id: int) -> Response:
 
 
 @router.get("/sak/{varsel_id}/eksport.html", response_class=HTMLResponse)
-def export_html(request: Request, varsel_id: int) -> Response:
+def export_html(request: Request, varsel_id: VarselId) -> Response:
     data = _export(request, varsel_id)
     if isinstance(data, Response):
         return data

@@ -10,11 +10,11 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from forms.deps import SettingsDep, UowDep
-from forms.varsling.mottak_web import COOKIE, PATH, checked_form, forbidden, page, set_cookie
+from forms.varsling.mottak_web import COOKIE, PATH, checked_form, forbidden, form_ok, page, set_cookie
 from models.errors import DomainError, ValidationFailed
+from models.services import link_limits, varsling_web
 from models.services import varsling_cases as cases
 from models.services import varsling_keys as keys
-from models.services import varsling_web
 from models.services.org_ref import org_id
 
 router = APIRouter(prefix=PATH)
@@ -39,11 +39,14 @@ def home(request: Request, uow: UowDep, settings: SettingsDep) -> Response:
 @router.post("/lenke", response_class=HTMLResponse)
 async def request_link(request: Request, uow: UowDep, settings: SettingsDep) -> Response:
     form = await request.form()
+    if not form_ok(request, form):
+        return forbidden(request)
 
     def send() -> None:
         with uow.write() as tx:
-            keys.send_login_link(session=tx, org_id=org_id(tx, slug=settings.org_slug), email=str(form.get("email") or ""),
-                                 public_base_url=settings.public_base_url)
+            link_limits.request_recipient_link(session=tx, org_id=org_id(tx, slug=settings.org_slug),
+                                               email=str(form.get("email") or ""),
+                                               public_base_url=settings.public_base_url)
 
     await run_in_threadpool(send)
     return page(request, "info", "Sjekk chatten",
@@ -59,6 +62,8 @@ def redeem_page(request: Request, t: str = "", sak: str = "") -> Response:
 @router.post("/inn")
 async def redeem(request: Request, uow: UowDep, settings: SettingsDep) -> Response:
     form = await request.form()
+    if not form_ok(request, form):  # login CSRF: a foreign page must not sign this browser in
+        return forbidden(request)
 
     def do() -> str:
         with uow.write() as tx:

@@ -8,19 +8,24 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+from collections.abc import Mapping
 from typing import Any
 
 from fastapi import Request
 from fastapi.responses import Response
 
 from forms.deps import settings_of
+from forms.guards import same_origin
 from forms.templating import render
+from forms.varsling.security import BadToken, check_token, make_token
 from models.services import varsling_cases as cases
 from models.services import varsling_casework as work
 from models.services import varsling_keys as keys
 
 COOKIE = "trad_mottak"
 PATH = "/varsling/mottak"
+FORM_PURPOSE = "mottak-signin"
+FORM_TTL = 24 * 3600  # as long as a sign-in link lives: the confirmation page may be left open
 ACTIONS = [("bekreft", "Bekreft mottak"), ("undersok", "Start undersøkelse"),
            ("tilbakemelding", "Tilbakemelding er gitt"), ("lukk", "Avslutt saken")]
 
@@ -39,7 +44,8 @@ def page(request: Request, name: str, title: str, status: int = 200, **ctx: Any)
     cookie = request.cookies.get(COOKIE, "")
     base = {"page": name, "title": title, "errors": {}, "notice": None, "signed_in": bool(ctx.pop("signed_in", False)),
             "csrf": _csrf(request, cookie) if cookie else "", "status_label": cases.status_label,
-            "checklist": work.CHECKLIST, "actions": ACTIONS}
+            "checklist": work.CHECKLIST, "actions": ACTIONS,
+            "form_token": make_token(secret_of(request), FORM_PURPOSE, ttl=FORM_TTL)}
     base.update(ctx)
     return render(request, "varsling/mottak_pages.html", base, status_code=status)
 
@@ -56,6 +62,19 @@ async def checked_form(request: Request) -> dict[str, Any] | None:
     if not cookie or not hmac.compare_digest(str(form.get("csrf") or ""), _csrf(request, cookie)):
         return None
     return {"_raw": form, **{k: form.get(k) for k in form}}
+
+
+def form_ok(request: Request, form: Mapping[str, Any]) -> bool:
+    """A sign-in form posted from this site: same Origin, and the signed token of a page we served.
+
+    Used where there is no session yet (asking for a link, spending one), so the session's
+    CSRF token cannot be; without it a foreign page could sign a browser in as someone else.
+    """
+    try:
+        check_token(secret_of(request), str(form.get("token") or ""), FORM_PURPOSE)
+    except BadToken:
+        return False
+    return same_origin(request)
 
 
 def forbidden(request: Request) -> Response:

@@ -11,9 +11,10 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import HTMLResponse, Response
 
 from forms.deps import settings_of, uow_of
+from forms.numbers import form_id
 from forms.templating import render
 from forms.varsling import i18n
-from forms.varsling.security import BadToken, check_token, make_token
+from forms.varsling.security import BadToken, FailureLimiter, check_token, make_token
 from models.errors import ValidationFailed
 from models.services import varsling_cases as cases
 from models.services import varsling_web
@@ -40,7 +41,7 @@ def _form_context(request: Request, lang: str, *, values: dict[str, Any], errors
                   notice: str | None = None, selected: set[int] | None = None) -> dict[str, Any]:
     settings = settings_of(request)
     t = i18n.translator(lang)
-    unit_id = int(values["unit"]) if str(values.get("unit") or "").isdigit() else None
+    unit_id = form_id(values.get("unit"))
     with uow_of(request).write() as tx:
         choices = varsling_web.form_choices(session=tx, org_slug=settings.org_slug, unit_id=unit_id,
                                             concerns_director=bool(values.get("concerns_director")))
@@ -70,7 +71,11 @@ async def submit(request: Request) -> Response:
     t = i18n.translator(lang)
     values: dict[str, Any] = {k: str(form.get(k) or "") for k in ("what", "where_when", "unit", "name", "contact")}
     values["concerns_director"] = bool(form.get("concerns_director"))
-    selected = {int(str(x)) for x in form.getlist("recipient") if str(x).isdigit()}
+    selected = {n for n in map(form_id, form.getlist("recipient")) if n is not None}
+    if values["unit"] and form_id(values["unit"]) is None:  # not a unit of ours, however it is spelt
+        ctx = await run_in_threadpool(_form_context, request, lang, values=values, selected=selected or None,
+                                      errors={"unit": i18n.error_text(lang, "unknown_unit")})
+        return render(request, "varsling/form.html", ctx, status_code=422)
     if form.get("action") != "send":
         return await run_in_threadpool(render, request, "varsling/form.html",
                                        await run_in_threadpool(_form_context, request, lang, values=values,
@@ -105,7 +110,7 @@ def _submit(request: Request, values: dict[str, Any], selected: set[int], nonce:
     with uow_of(request).write() as tx:
         return cases.submit_varsel(
             session=tx, org_id=org_id(tx, slug=settings.org_slug), what=values["what"], where_when=values["where_when"],
-            unit_id=int(values["unit"]) if values["unit"].isdigit() else None,
+            unit_id=form_id(values["unit"]),
             concerns_director=values["concerns_director"], name=values["name"], contact=values["contact"],
             selected_ids=selected, form_nonce=nonce, nonce_expires_on=date.fromtimestamp(exp), today=today,
             ack_days=settings.varsling_ack_days, feedback_months=settings.varsling_feedback_months,
@@ -136,10 +141,13 @@ async def follow(request: Request) -> Response:
     except BadToken as exc:
         return _follow_login(request, lang, errors={"code": t("token_expired" if exc.reason == "expired"
                                                               else "token_invalid")}, status=400)
-    limiter = request.app.state.varsling_limiter
+    limiter: FailureLimiter = request.app.state.varsling_limiter
     rl_key = request.scope.get("state", {}).get("rl_key", "")
-    if limiter.blocked(rl_key):
+    wait = limiter.begin(rl_key)  # counted before the check: parallel requests cannot pass the limit
+    if wait is None:
         return _follow_login(request, lang, errors={"code": t("too_many")}, status=429)
+    if wait:
+        await asyncio.sleep(wait)
     code = str(form.get("code") or "")
     message = str(form.get("message") or "")
     settings = settings_of(request)
@@ -154,15 +162,17 @@ async def follow(request: Request) -> Response:
                                         public_base_url=settings.public_base_url)
 
     try:
-        view = await run_in_threadpool(work)
+        async with limiter.checking():
+            view = await run_in_threadpool(work)
     except cases.UnknownReceipt:
-        failures = limiter.fail(rl_key)
-        await asyncio.sleep(limiter.delay(failures))
+        await asyncio.sleep(limiter.delay(limiter.failures(rl_key)))
         return _follow_login(request, lang, errors={"code": t("bad_code")}, status=404)
     except ValidationFailed as exc:
+        limiter.succeeded(rl_key)
         errors = {k: (t("err_closed") if v == "closed" else i18n.error_text(lang, v)) for k, v in exc.errors.items()}
         view = await run_in_threadpool(_view_only, uow, settings.org_slug, code)
         return _case_page(request, lang, view, code, errors=errors, message=message, status=422)
+    limiter.succeeded(rl_key)
     notice = t("reply_sent") if form.get("action") == "reply" else None
     return _case_page(request, lang, view, code, notice=notice)
 

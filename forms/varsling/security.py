@@ -7,8 +7,10 @@ of the address, under a secret that lives in memory and rotates, is kept for rat
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import hmac
+import logging
 import os
 import secrets
 import threading
@@ -35,6 +37,7 @@ SECURITY_HEADERS = [
 IDENTIFYING = {b"user-agent", b"x-forwarded-for", b"x-real-ip", b"forwarded", b"referer", b"cf-connecting-ip",
                b"true-client-ip", b"x-client-ip", b"sec-ch-ua", b"sec-ch-ua-platform", b"sec-ch-ua-mobile"}
 MAX_BODY = 256 * 1024
+log = logging.getLogger("trad.varsling")
 PREFIX = "/varsling"
 RECIPIENT_PREFIX = "/varsling/mottak"
 
@@ -91,51 +94,77 @@ def check_token(secret: bytes, token: str | None, purpose: str, now: float | Non
 # ---------------------------------------------------------------- rate limiting
 
 class FailureLimiter:
-    """Counts failed receipt attempts per keyed hash of the address and globally, in a rotating window.
+    """Limits receipt-code attempts so that nobody can try many codes, and nobody can lock the reporter out.
 
-    The HMAC secret is random, lives only in this process, and is replaced every window,
-    so yesterday's keys cannot be linked to an address even by someone holding the server.
+    - Per address: an attempt is *reserved* (counted under a lock) before the code is checked, so
+      parallel requests cannot slip past the limit; a correct code gives its reservation back.
+      At most `per_key` wrong codes per address and window; then that address (only) gets 429.
+    - Globally: no refusal, ever. When more than `global_limit` codes were wrong in the window,
+      every attempt waits `global_delay` seconds first, and at most `checks_at_once` codes are
+      stretched with Argon2id at the same time. An attacker with many addresses is slowed down;
+      the real reporter, from their own address, still gets in.
+    - No address is stored: the per-address key is an HMAC under a random secret that lives only
+      in this process and is replaced every window, so keys cannot be linked to an address later.
     """
 
-    def __init__(self, window: float = 900, per_key: int = 5, global_limit: int = 300) -> None:
+    def __init__(self, window: float = 900, per_key: int = 5, global_limit: int = 300,
+                 global_delay: float = 2.0, checks_at_once: int = 4) -> None:
         self.window, self.per_key, self.global_limit = window, per_key, global_limit
+        self.global_delay = global_delay
         self._lock = threading.Lock()
+        self._checks = asyncio.Semaphore(checks_at_once)
         self.reset()
 
     def reset(self) -> None:
-        with getattr(self, "_lock", threading.Lock()):
-            self._secret = secrets.token_bytes(32)
-            self._started = time.monotonic()
-            self._counts: dict[str, int] = {}
-            self._total = 0
+        with self._lock:
+            self._rotate()
+
+    def _rotate(self) -> None:
+        self._secret = secrets.token_bytes(32)
+        self._started = time.monotonic()
+        self._counts: dict[str, int] = {}
+        self._total = 0
 
     def _maybe_rotate(self) -> None:
         if time.monotonic() - self._started > self.window:
-            self._secret = secrets.token_bytes(32)
-            self._started = time.monotonic()
-            self._counts, self._total = {}, 0
+            self._rotate()
 
     def key(self, address: str) -> str:
         with self._lock:
             self._maybe_rotate()
             return hmac.new(self._secret, address.encode(), hashlib.sha256).hexdigest()[:24]
 
-    def blocked(self, key: str) -> bool:
+    def begin(self, key: str) -> float | None:
+        """Reserve one attempt for `key`: None if this address has none left, else seconds to wait first."""
         with self._lock:
             self._maybe_rotate()
-            return self._counts.get(key, 0) >= self.per_key or self._total >= self.global_limit
-
-    def fail(self, key: str) -> int:
-        with self._lock:
+            if self._counts.get(key, 0) >= self.per_key:
+                return None
             self._counts[key] = self._counts.get(key, 0) + 1
             self._total += 1
-            return self._counts[key]
+            return self.global_delay if self._total > self.global_limit else 0.0
+
+    def succeeded(self, key: str) -> None:
+        """The code was right: give the reservation back, so a reporter can open their case often."""
+        with self._lock:
+            if self._counts.get(key, 0) > 0:
+                self._counts[key] -= 1
+                self._total = max(0, self._total - 1)
+
+    def failures(self, key: str) -> int:
+        with self._lock:
+            return self._counts.get(key, 0)
+
+    def checking(self) -> asyncio.Semaphore:
+        """Held while a code is stretched (64 MiB of Argon2id each): a flood queues on the event loop,
+        holding neither memory nor a worker thread, instead of exhausting them."""
+        return self._checks
 
     base_delay = 0.25
 
     def delay(self, failures: int) -> float:
         """Seconds to wait before answering a failed attempt: 0.25, 0.5, 1, 2, 3…"""
-        return min(self.base_delay * 2 ** (failures - 1), 12 * self.base_delay)
+        return min(self.base_delay * 2 ** (max(failures, 1) - 1), 12 * self.base_delay)
 
 
 # ---------------------------------------------------------------- middleware
@@ -169,15 +198,26 @@ class PrivacyMiddleware:
                 await _plain(send, 413, "Innsendingen er for stor. Korte ned teksten og prøv igjen.")
                 return
 
+        started = False
+
         async def send_wrapper(message: dict) -> None:
+            nonlocal started
             if message["type"] == "http.response.start":
+                started = True
                 headers = [(k, v) for k, v in message.get("headers", [])
                            if not (anonymous and k.lower() == b"set-cookie")
                            and k.lower() not in {h for h, _ in SECURITY_HEADERS}]
                 message = {**message, "headers": headers + SECURITY_HEADERS}
             await send(message)
 
-        await self.app(scope, receive, send_wrapper)
+        try:
+            await self.app(scope, receive, send_wrapper)
+        except Exception as exc:
+            # Answered here, not by Starlette's outer error handler, so a 500 carries the headers above too.
+            # Only the exception's type is logged: a driver error's text can quote the submitted form.
+            log.error("server error on a varsling page: %s", type(exc).__name__)
+            if not started:
+                await _plain(send, 500, "Noe gikk galt hos oss. Prøv igjen senere.")
 
 
 async def _plain(send: Any, status: int, text: str) -> None:

@@ -226,7 +226,8 @@ def test_one_time_link_cannot_be_reused(server):  # type: ignore[no-untyped-def]
         r = c.get(f"{server.base}/varsling/mottak")
         assert "Lås opp" in r.text
     with _client() as c2:
-        r = c2.post(f"{server.base}/varsling/mottak/inn", data={"t": token, "sak": ""})
+        form_token = token_of(c2.get(f"{server.base}/varsling/mottak/inn?t={token}").text)
+        r = c2.post(f"{server.base}/varsling/mottak/inn", data={"t": token, "sak": "", "token": form_token})
         assert r.status_code == 403 and "brukt eller utløpt" in r.text
 
 
@@ -238,7 +239,8 @@ def test_recipient_cookie_is_strict(server, path):  # type: ignore[no-untyped-de
     with session_scope(get_engine(server.db_url)) as s:
         token = keys.issue_login_token(session=s, person_id=server.org.people["leder2"])
     with _client() as c:
-        r = c.post(f"{server.base}/varsling/mottak/inn", data={"t": token, "sak": ""})
+        form_token = token_of(c.get(f"{server.base}/varsling/mottak/inn?t={token}").text)
+        r = c.post(f"{server.base}/varsling/mottak/inn", data={"t": token, "sak": "", "token": form_token})
         sc = r.headers["set-cookie"].lower()
         assert "httponly" in sc and "samesite=strict" in sc and "path=/varsling/mottak" in sc
         assert c.get(server.base + path).status_code == 200

@@ -63,7 +63,8 @@ def sign_in(client: httpx.Client, link: str) -> httpx.Response:
     t = re.search(r'name="t" value="([^"]*)"', page).group(1)  # type: ignore[union-attr]
     sak = re.search(r'name="sak" value="([^"]*)"', page).group(1)  # type: ignore[union-attr]
     base = link.split("/varsling/")[0]
-    return client.post(f"{base}/varsling/mottak/inn", data={"t": html.unescape(t), "sak": sak}, follow_redirects=True)
+    return client.post(f"{base}/varsling/mottak/inn", data={"t": html.unescape(t), "sak": sak, "token": token_of(page)},
+                       follow_redirects=True)
 
 
 def csrf_of(page: str) -> str:
