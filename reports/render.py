@@ -9,13 +9,12 @@ are rendered by each platform (`bot/slack/summary.py`, `bot/teams/summary.py`) f
 from __future__ import annotations
 
 import base64
-import csv
-import io
 from pathlib import Path
 from typing import Any
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 
+from models.csv_safe import csv_row
 from models.messages import Fact, Item, Reply
 from models.vocabulary import (
     AVVIK_CATEGORIES,
@@ -58,17 +57,8 @@ def signed(value: int) -> str:
 
 
 def csvrow(values: list[Any]) -> str:
-    buf = io.StringIO()
-    w = csv.writer(buf, lineterminator="\n")
-    w.writerow([_csv_safe(v) for v in values])
-    return buf.getvalue()
-
-
-def _csv_safe(v: Any) -> Any:
-    """Keep spreadsheet programs from running a cell that starts like a formula."""
-    if isinstance(v, str) and v[:1] in ("=", "+", "-", "@"):
-        return "'" + v
-    return v
+    """One CSV line by the shared OWASP rule (models/csv_safe.py), so every export escapes alike."""
+    return csv_row(values)
 
 
 def _env(autoescape: bool) -> Environment:

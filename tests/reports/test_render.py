@@ -115,3 +115,14 @@ def test_docs_describe_every_field_of_the_json():
 
     missing = {f for f in fields(Summary) if not re.search(rf"\b{f}\b", schema)}
     assert not missing
+
+
+def test_csv_cells_that_start_like_a_formula_are_shown_as_text(summary):
+    """OWASP's rule in the summary CSV: = + - @ tab and carriage return get a leading quote."""
+    from reports.render import csvrow
+
+    for evil in ("=HYPERLINK(\"x\")", "+1", "-2+3", "@SUM(A1)", "\t=1", "\r=1"):
+        [[cell]] = list(csv.reader(io.StringIO(csvrow([evil]))))
+        assert cell == "'" + evil
+    [[number]] = list(csv.reader(io.StringIO(csvrow([-3]))))
+    assert number == "-3"
