@@ -111,7 +111,7 @@ def org_import(csv_file: Path, prune: bool, org_slug: str | None, org_name: str 
 @click.option("--as", "email", required=True, help="E-postadressen til personen du er.")
 def chat(email: str) -> None:
     from bot.console import run_console
-    from notifications.console import ConsoleInbox
+    from bot.console.delivery import ConsoleInbox
 
     settings = load_settings()
     wiring = build_wiring(settings)

@@ -134,7 +134,7 @@ def build_adapters(wiring: Wiring) -> dict[str, Adapter]:
 
         adapters["teams"] = TeamsAdapter(settings, engine=engine)
     if not adapters:
-        from notifications.console import ConsoleAdapter, ConsoleInbox
+        from bot.console.delivery import ConsoleAdapter, ConsoleInbox
 
         adapters["console"] = ConsoleAdapter(ConsoleInbox(settings.console_inbox))
     if settings.email_enabled:

@@ -38,7 +38,7 @@ class Settings(BaseSettings):
     secret_key: str | None = Field(default=None, alias="SECRET_KEY")
     org_slug: str = Field(default="oyer", alias="TRAD_ORG", description="organisation served by default")
     log_level: str = Field(default="INFO", alias="LOG_LEVEL")
-    # Where the demo's console delivery keeps messages for `trad chat` (notifications/console.py).
+    # Where the demo's console delivery keeps messages for `trad chat` (bot/console/delivery.py).
     console_inbox: Path = Field(default=Path("var/console-inbox.jsonl"), alias="TRAD_CONSOLE_INBOX")
 
     # Slack

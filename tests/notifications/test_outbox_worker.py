@@ -99,7 +99,7 @@ def test_trad_deliver_once_puts_demo_messages_in_the_configured_console_inbox(en
                                                                             monkeypatch) -> None:
     """Without Slack or Teams, `trad deliver --once` delivers to the console inbox at TRAD_CONSOLE_INBOX."""
     from bot.cli import main
-    from notifications.console import ConsoleInbox
+    from bot.console.delivery import ConsoleInbox
 
     inbox = tmp_path / "elsewhere" / "inbox.jsonl"
     monkeypatch.setenv("TRAD_CONSOLE_INBOX", str(inbox))
@@ -134,7 +134,7 @@ def test_leader_found_by_email_gets_message_and_identity_is_stored(engine, sessi
 
 
 def test_demo_mode_delivers_to_console_inbox(engine, session, org) -> None:
-    from notifications.console import ConsoleAdapter, ConsoleInbox
+    from bot.console.delivery import ConsoleAdapter, ConsoleInbox
 
     _enqueue(session, org, "leder")
     inbox = ConsoleInbox(get_settings().console_inbox)

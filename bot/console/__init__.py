@@ -9,11 +9,11 @@ from __future__ import annotations
 import sys
 from typing import TextIO
 
+from bot.console.delivery import ConsoleInbox
 from bot.conversation.channel import ChannelUser, IncomingMessage, Interaction
 from bot.conversation.engine import Conversation
 from models.errors import DomainError
 from models.messages import Action, Reply
-from notifications.console import ConsoleInbox
 
 
 def render_text(reply: Reply, actions: list[Action]) -> str:
