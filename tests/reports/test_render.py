@@ -126,3 +126,15 @@ def test_csv_cells_that_start_like_a_formula_are_shown_as_text(summary):
         assert cell == "'" + evil
     [[number]] = list(csv.reader(io.StringIO(csvrow([-3]))))
     assert number == "-3"
+
+
+def test_year_summary_heading_names_its_own_year(session, org, chart_cache):
+    """The year 2026 starts at 2025-12-31 23:00 UTC: the heading must still say 2026, not 2025."""
+    from reports.queries import build_summary
+    from tests.reports.dataset import NOW, build_dataset
+
+    build_dataset(session, org)
+    year = build_summary(session=session, org_id=org.org_id, period="2026", now=NOW)
+    html = render_html(year, _chart(year, chart_cache))
+    sub = html.split('<p class="sub">')[1].split("</p>")[0]
+    assert "· 2026 ·" in sub and "2025" not in sub
