@@ -308,3 +308,9 @@ def test_leader_view_lists_overdue_tiltak_and_oppdrag_needing_update(web, client
     page2 = other.get("/leder").text
     assert "Flytt &lt;stolene&gt;" not in page2
     assert "13: Vernerunde i alle enheter" in page2.split('id="opp-title"', 1)[1]
+
+
+def test_browsers_get_a_favicon(web, client):  # type: ignore[no-untyped-def]
+    r = client.get("/favicon.ico")
+    assert r.status_code == 200 and r.headers["content-type"].startswith("image/svg+xml")
+    assert r.content.startswith(b"<svg")
