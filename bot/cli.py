@@ -45,6 +45,7 @@ def serve(host: str, port: int, workers: int, banner: bool) -> None:
     import uvicorn
 
     settings = load_settings()
+    _refuse_unmigrated(settings.database_url)
     if banner:
         base = f"http://{host}:{port}"
         click.echo(
@@ -62,6 +63,20 @@ def serve(host: str, port: int, workers: int, banner: bool) -> None:
     # No access log: the anonymous varsling path must leave no client address anywhere.
     uvicorn.run("bot.main:serve_app", factory=True, host=host, port=port, workers=workers, access_log=False,
                 proxy_headers=False, server_header=False, log_level="info")
+
+
+def _refuse_unmigrated(url: str) -> None:
+    from models.migrate import pending
+
+    try:
+        missing = pending(url)
+    except Exception as exc:  # noqa: BLE001 - no database at all: the same advice, with the reason
+        click.echo(f"Tråd kan ikke starte: databasen svarer ikke ({type(exc).__name__}). Sjekk DATABASE_URL.", err=True)
+        sys.exit(2)
+    if missing:
+        click.echo(f"Tråd kan ikke starte: databasen er ikke oppdatert. Kjør «trad migrate» først "
+                   f"(mangler {', '.join(missing)}).", err=True)
+        sys.exit(2)
 
 
 @main.command(help="Fyll databasen med demokommunen (Øyer kommune).")

@@ -45,5 +45,34 @@ def upgrade(url: str) -> None:
         engine.dispose()
 
 
+def pending(url: str) -> list[str]:
+    """The migration heads this database has not reached yet (empty when it is current).
+
+    Why: a server started on an unmigrated database otherwise answers with a stream of raw SQL
+    errors from every background job; one line saying «run trad migrate» is what a person needs.
+    """
+    from alembic.runtime.migration import MigrationContext
+    from alembic.script import ScriptDirectory
+
+    from models.db import make_engine
+
+    script = ScriptDirectory.from_config(alembic_config(url))
+    engine = make_engine(url)
+    try:
+        with engine.connect() as conn:
+            current = set(MigrationContext.configure(conn).get_current_heads())
+    finally:
+        engine.dispose()
+    applied = {rev for head in current for rev in _lineage(script, head)}
+    return sorted(h for h in script.get_heads() if h not in applied)
+
+
+def _lineage(script: object, head: str) -> set[str]:
+    from alembic.script import ScriptDirectory
+
+    assert isinstance(script, ScriptDirectory)
+    return {r.revision for r in script.walk_revisions(base="base", head=head)}
+
+
 def revision(message: str, url: str, *, head: str = "0001_foundation@head", rev_id: str | None = None) -> None:
     command.revision(alembic_config(url), message=message, autogenerate=True, head=head, rev_id=rev_id)

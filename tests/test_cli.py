@@ -160,3 +160,18 @@ def test_serve_starts_and_answers(tmp_path):
         proc.terminate()
         out, _ = proc.communicate(timeout=30)
     assert "Traceback" not in out
+
+
+def test_serve_on_an_unmigrated_database_says_run_migrate(monkeypatch, tmp_path):
+    """One line and exit 2, instead of a server whose background jobs log raw SQL errors."""
+    monkeypatch.setenv("DATABASE_URL", f"sqlite:///{tmp_path / 'fresh.db'}")
+    r = CliRunner().invoke(main, ["serve"])
+    assert r.exit_code == 2
+    lines = [ln for ln in r.output.strip().splitlines() if ln]
+    assert len(lines) == 1 and "trad migrate" in lines[0]
+
+
+def test_a_migrated_database_has_nothing_pending(db_url):
+    from models.migrate import pending
+
+    assert pending(db_url) == []
