@@ -11,28 +11,30 @@ import io
 from datetime import datetime
 
 import docx
+from docx.document import Document as DocxDocument
 from docx.enum.table import WD_TABLE_ALIGNMENT
 from docx.enum.text import WD_ALIGN_PARAGRAPH
 from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
 from docx.shared import Inches, Pt
+from docx.table import _Row
 
 from reports.politics.blocks import Document, Facts, Figure, Heading, Para, Table
 
 FIGURE_WIDTH_IN = 6.0
 
 
-def _repeat_header(row: object) -> None:
+def _repeat_header(row: _Row) -> None:
     """Mark a table row as the header repeated on every page (w:tblHeader)."""
-    tr_pr = row._tr.get_or_add_trPr()  # type: ignore[attr-defined]
+    tr_pr = row._tr.get_or_add_trPr()
     el = OxmlElement("w:tblHeader")
     el.set(qn("w:val"), "true")
     tr_pr.append(el)
 
 
-def _table(doc: object, t: Table) -> None:
-    doc.add_paragraph(t.caption, style="Caption")  # type: ignore[attr-defined]
-    table = doc.add_table(rows=1, cols=len(t.header))  # type: ignore[attr-defined]
+def _table(doc: DocxDocument, t: Table) -> None:
+    doc.add_paragraph(t.caption, style="Caption")
+    table = doc.add_table(rows=1, cols=len(t.header))
     table.style = "Table Grid"
     table.alignment = WD_TABLE_ALIGNMENT.LEFT
     for i, h in enumerate(t.header):
@@ -52,20 +54,20 @@ def _table(doc: object, t: Table) -> None:
             if i == 0:
                 for run in cells[i].paragraphs[0].runs:
                     run.bold = True
-    doc.add_paragraph()  # type: ignore[attr-defined]
+    doc.add_paragraph()
 
 
-def _figure(doc: object, f: Figure) -> None:
-    doc.add_picture(io.BytesIO(f.png), width=Inches(FIGURE_WIDTH_IN))  # type: ignore[attr-defined]
-    doc_pr = doc.inline_shapes[-1]._inline.docPr  # type: ignore[attr-defined]
+def _figure(doc: DocxDocument, f: Figure) -> None:
+    doc.add_picture(io.BytesIO(f.png), width=Inches(FIGURE_WIDTH_IN))
+    doc_pr = doc.inline_shapes[-1]._inline.docPr
     doc_pr.set("descr", f.alt)
     doc_pr.set("title", f.caption)
-    doc.add_paragraph(f.caption, style="Caption")  # type: ignore[attr-defined]
+    doc.add_paragraph(f.caption, style="Caption")
 
 
-def _facts(doc: object, f: Facts) -> None:
+def _facts(doc: DocxDocument, f: Facts) -> None:
     for label, value in f.rows:
-        p = doc.add_paragraph(style="List Bullet")  # type: ignore[attr-defined]
+        p = doc.add_paragraph(style="List Bullet")
         p.add_run(f"{label}: ").bold = True
         p.add_run(value)
 

@@ -32,8 +32,9 @@ from reports.politics.model import (
     Improvements,
     InternkontrollReport,
 )
-from reports.politics.parts import _pct, checklists_by_sector, risk_picture, tilsyn_overview
+from reports.politics.parts import _pct, checklists_by_sector, tilsyn_overview
 from reports.queries import build_summary
+from reports.risiko import risk_picture
 from reports.sql import A, U, between, conn, count_if, param, table
 from reports.summary import RISK_BANDS, Summary
 
@@ -174,14 +175,15 @@ def build_internkontroll_report(*, session: Session, org_id: int, year: int, tz_
     now = now or utcnow()
     period = Period("year", year, 1)
     summary = build_summary(session=session, org_id=org_id, period=period, tz_name=tz_name, now=now)
+    today = local_date(now, tz_name)  # the register and the findings as they stand now
     bounds = (summary.start_utc, summary.end_utc)
     closed = _closed_rows(session, org_id, bounds)
     report = InternkontrollReport(
         org_id=org_id, org_name=summary.org_name, period_key=period.key, period_label=period.label,
         as_of=summary.as_of, generated_at=now, year=year, avvik=summary.avvik,
         avvik_by_area=avvik_by_area(session, org_id, bounds), closed_within_deadline=deadline_share(closed, tz_name),
-        risk=risk_picture(session, org_id, summary.as_of),
-        tilsyn=tilsyn_overview(session, org_id, period, summary.as_of),
+        risk=risk_picture(session, org_id, today),
+        tilsyn=tilsyn_overview(session, org_id, period, today),
         checklists=summary.internkontroll, checklists_by_sector=checklists_by_sector(summary.internkontroll),
         varsling=summary.varsling, improvements=improvements(session, org_id, bounds, closed, tz_name),
         omitted={} if summary.varsling is not None else {"varsling": VARSLING_UNAVAILABLE})

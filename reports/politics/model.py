@@ -14,48 +14,10 @@ from typing import Literal
 
 from pydantic import BaseModel, Field
 
+from reports.risiko import RiskPicture
 from reports.summary import AvvikChange, AvvikSection, InternkontrollSection, OppdragSection, VarslingSection
 
 # --------------------------------------------------------------------------- shared parts
-
-
-class MatrixPart(BaseModel):
-    """Active risks per cell of the 5×5 matrix: `cells[p - 1][c - 1]` for sannsynlighet p, konsekvens c."""
-
-    after: bool = Field(description="false: scored before tiltak; true: after")
-    total: int
-    cells: list[list[int]]
-    by_severity: dict[str, int] = Field(description="Lav / Middels / Høy / Kritisk → count")
-
-
-class RiskTiltakPart(BaseModel):
-    description: str
-    owner: str
-    deadline: date
-    done: bool
-
-
-class TopRisk(BaseModel):
-    ref: str = Field(description="RO-<number>")
-    title: str
-    unit: str
-    process: str
-    score_before: int
-    score_after: int
-    severity: str = Field(description="band of the score before tiltak")
-    treatment: str = Field(description="Unngå / Redusere / Dele / Akseptere")
-    owner: str
-    review_date: date
-    tiltak: list[RiskTiltakPart]
-
-
-class RiskPicture(BaseModel):
-    """The register as it stands on `as_of` (risks are not dated by period): matrices and the top risks."""
-
-    as_of: date
-    before: MatrixPart
-    after: MatrixPart
-    top: list[TopRisk] = Field(description="the highest scores before tiltak, at most 10")
 
 
 class FindingPart(BaseModel):
@@ -78,8 +40,9 @@ class TilsynPart(BaseModel):
 
 
 class TilsynOverview(BaseModel):
-    """Tilsyn held in the report's period, with counts of their findings."""
+    """Tilsyn held in the report's period, with counts of their findings; status as of `status_as_of`."""
 
+    status_as_of: date = Field(description="the day the statuses were read (overdue is against this day)")
     tilsyn: list[TilsynPart]
     findings_by_kind: dict[str, int] = Field(description="avvik / merknad / palegg → count")
     findings_by_status: dict[str, int] = Field(description="apen / under_arbeid / lukket → count")

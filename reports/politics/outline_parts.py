@@ -8,12 +8,12 @@ from __future__ import annotations
 
 from datetime import date
 
-from models.services.risk_read import RiskMatrix
 from models.vocabulary import AVVIK_CATEGORIES, CONSEQUENCE_LABELS, OPPDRAG_STATUSES, PROBABILITY_LABELS
 from reports.chart import chart_alt_text, render_chart_png
 from reports.politics.blocks import Block, Figure, Para, Table
-from reports.politics.model import MatrixPart, RiskPicture, TilsynOverview
+from reports.politics.model import TilsynOverview
 from reports.render import LIGHT_LABELS, cell, days, pct, signed
+from reports.risiko import MatrixPart, RiskPicture
 from reports.risk_chart import matrix_alt_text, render_risk_matrix_png
 from reports.summary import AvvikSection, InternkontrollSection, OppdragSection, Summary
 
@@ -75,10 +75,6 @@ def oppdrag_blocks(op: OppdragSection, as_of: date) -> list[Block]:
                    "Avbrutt", "Status"], rows, [False, True, True, True, True, True, False])]
 
 
-def _matrix(m: MatrixPart) -> RiskMatrix:
-    return RiskMatrix(cells=tuple(tuple(r) for r in m.cells), after=m.after)
-
-
 def matrix_table(m: MatrixPart) -> Table:
     """The matrix as a table too, so it can be read without the picture: count and band in every cell."""
     from models.risk import severity
@@ -98,8 +94,7 @@ def risk_blocks(r: RiskPicture, charts: bool) -> list[Block]:
     for m in (r.before, r.after):
         out.append(matrix_table(m))
         if charts:
-            out.append(Figure(render_risk_matrix_png(_matrix(m), title="Risikomatrise"),
-                              matrix_alt_text(_matrix(m)),
+            out.append(Figure(render_risk_matrix_png(m.matrix(), title="Risikomatrise"), matrix_alt_text(m.matrix()),
                               f"Risikomatrise {'etter' if m.after else 'før'} tiltak. Hver celle viser antall og nivå."))
     if r.top:
         rows = [[f"{t.ref} {t.title}", t.unit, str(t.score_before), str(t.score_after), t.severity, t.treatment,
@@ -124,7 +119,8 @@ def tilsyn_blocks(t: TilsynOverview, period_label: str) -> list[Block]:
     findings = [[f"{x.authority} {d(x.held_on)}", f.kind_label, f.description, d(f.deadline), f.tiltak or "–",
                  f.status_label + (" (frist passert)" if f.overdue else "")] for x in t.tilsyn for f in x.findings]
     if findings:
-        out.append(Table("Funn fra tilsynene", ["Tilsyn", "Type", "Funn", "Frist", "Tiltak", "Status"], findings))
+        out.append(Table(f"Funn fra tilsynene (status per {d(t.status_as_of)})",
+                         ["Tilsyn", "Type", "Funn", "Frist", "Tiltak", "Status"], findings))
     out.append(Para(f"Funn: {t.findings_by_kind['avvik']} avvik, {t.findings_by_kind['merknad']} merknader og "
                     f"{t.findings_by_kind['palegg']} pålegg. Åpne: {t.findings_by_status['apen']}, under arbeid: "
                     f"{t.findings_by_status['under_arbeid']}, lukket: {t.findings_by_status['lukket']}. "

@@ -1,8 +1,8 @@
-"""Parts both reports share: the risk picture, tilsyn, checklists per sector, last year's avvik.
+"""Parts both reports share: tilsyn, checklists per sector, last year's avvik.
 
-Each reads through the domain's system-level read queries (`models.services.risk_read`,
-`models.services.tilsyn`, `models.services.styringskort`) or the summary itself, so the
-figures are the ones the web, the chat and the summaries show.
+Each reads through the domain's system-level read queries (`models.services.tilsyn`,
+`models.services.styringskort`; the risk picture is `reports.risiko`) or the summary itself,
+so the figures are the ones the web, the chat and the summaries show.
 """
 
 from __future__ import annotations
@@ -13,56 +13,27 @@ from sqlmodel import Session
 
 from models.indicator_rules import Light
 from models.periods import Period
-from models.services.risk_read import RiskMatrix, RiskView, matrix_for_units, top_risks_for_units
 from models.services.styringskort import resolve_scope, styringskort
 from models.services.tilsyn import TilsynView, tilsyn_for_units
-from models.vocabulary import SEVERITY_LABELS
 from reports.politics.model import (
     ChecklistSector,
     FindingPart,
-    MatrixPart,
     PerspectiveLights,
     RedIndicator,
-    RiskPicture,
-    RiskTiltakPart,
     SamePeriodLastYear,
     StyringskortPart,
     TilsynOverview,
     TilsynPart,
-    TopRisk,
 )
 from reports.queries import SECTIONS, build_summary
 from reports.summary import AvvikChange, AvvikSection, InternkontrollSection
 
-TOP_RISKS = 10
 MAX_TILSYN = 500
 
 
 def _pct(part: int, whole: int) -> float | None:
     """The same rounding as the summary's percentages."""
     return round(part * 100.0 / whole, 1) if whole else None
-
-
-def matrix_part(m: RiskMatrix) -> MatrixPart:
-    bands = dict.fromkeys(SEVERITY_LABELS, 0) | m.by_severity()
-    return MatrixPart(after=m.after, total=m.total, cells=[list(r) for r in m.cells], by_severity=bands)
-
-
-def _top_risk(r: RiskView) -> TopRisk:
-    return TopRisk(ref=r.ref, title=r.title, unit=r.unit_name, process=r.process, score_before=r.risk_before,
-                   score_after=r.risk_after, severity=r.severity, treatment=r.treatment_label, owner=r.owner_name,
-                   review_date=r.review_date,
-                   tiltak=[RiskTiltakPart(description=t.description, owner=t.owner_name, deadline=t.deadline,
-                                          done=t.done) for t in r.tiltak])
-
-
-def risk_picture(session: Session, org_id: int, as_of: date) -> RiskPicture:
-    """The whole kommune's active risks: the matrix before and after tiltak, and the top risks."""
-    return RiskPicture(
-        as_of=as_of,
-        before=matrix_part(matrix_for_units(session, org_id=org_id)),
-        after=matrix_part(matrix_for_units(session, org_id=org_id, after=True)),
-        top=[_top_risk(r) for r in top_risks_for_units(session, org_id=org_id, limit=TOP_RISKS)])
 
 
 def _tilsyn_part(t: TilsynView) -> TilsynPart:
@@ -72,10 +43,10 @@ def _tilsyn_part(t: TilsynView) -> TilsynPart:
         for f in t.findings])
 
 
-def tilsyn_overview(session: Session, org_id: int, period: Period, as_of: date) -> TilsynOverview:
-    """Tilsyn held in the period (oldest first), their findings, and counts by kind and status."""
+def tilsyn_overview(session: Session, org_id: int, period: Period, today: date) -> TilsynOverview:
+    """Tilsyn held in the period (oldest first), their findings as they stand today, and counts by kind and status."""
     start, end = period.start_date(), period.end_date()
-    views = [t for t in tilsyn_for_units(session, org_id=org_id, year=period.year, limit=MAX_TILSYN, today=as_of)
+    views = [t for t in tilsyn_for_units(session, org_id=org_id, year=period.year, limit=MAX_TILSYN, today=today)
              if start <= t.held_on < end]
     parts = [_tilsyn_part(t) for t in reversed(views)]
     by_kind = {"avvik": 0, "merknad": 0, "palegg": 0}
@@ -86,7 +57,7 @@ def tilsyn_overview(session: Session, org_id: int, period: Period, as_of: date) 
             by_kind[f.kind] = by_kind.get(f.kind, 0) + 1
             by_status[f.status] = by_status.get(f.status, 0) + 1
             overdue += f.overdue
-    return TilsynOverview(tilsyn=parts, findings_by_kind=by_kind, findings_by_status=by_status, overdue=overdue)
+    return TilsynOverview(status_as_of=today, tilsyn=parts, findings_by_kind=by_kind, findings_by_status=by_status, overdue=overdue)
 
 
 def checklists_by_sector(ik: InternkontrollSection) -> list[ChecklistSector]:
