@@ -32,7 +32,7 @@ from reports.politics.model import (
     Improvements,
     InternkontrollReport,
 )
-from reports.politics.parts import _pct, checklists_by_sector, tilsyn_overview
+from reports.politics.parts import checklists_by_sector, share_pct, tilsyn_overview
 from reports.queries import build_summary
 from reports.risiko import risk_picture
 from reports.sql import A, U, between, conn, count_if, param, table
@@ -100,7 +100,7 @@ def deadline_share(rows: list[Any], tz_name: str) -> DeadlineShare:
         due: date = deadline if n_tiltak else local_date(created, tz_name) + timedelta(days=DEFAULT_DEADLINE_DAYS)
         within += local_date(closed, tz_name) <= due
     return DeadlineShare(rule=DEADLINE_RULE.format(days=DEFAULT_DEADLINE_DAYS), default_days=DEFAULT_DEADLINE_DAYS,
-                         closed=len(rows), within=within, with_tiltak=with_tiltak, share_pct=_pct(within, len(rows)))
+                         closed=len(rows), within=within, with_tiltak=with_tiltak, share_pct=share_pct(within, len(rows)))
 
 
 def _category_improvements(rows: list[Any], tiltak_done: dict[str, int]) -> list[CategoryImprovement]:

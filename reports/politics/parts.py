@@ -31,7 +31,7 @@ from reports.summary import AvvikChange, AvvikSection, InternkontrollSection
 MAX_TILSYN = 500
 
 
-def _pct(part: int, whole: int) -> float | None:
+def share_pct(part: int, whole: int) -> float | None:
     """The same rounding as the summary's percentages."""
     return round(part * 100.0 / whole, 1) if whole else None
 
@@ -68,7 +68,7 @@ def checklists_by_sector(ik: InternkontrollSection) -> list[ChecklistSector]:
         row[0] += 1
         row[1] += c.due
         row[2] += min(c.answered, c.due)
-    return [ChecklistSector(sector=s, units=n, due=due, answered=ans, completion_pct=_pct(ans, due))
+    return [ChecklistSector(sector=s, units=n, due=due, answered=ans, completion_pct=share_pct(ans, due))
             for s, (n, due, ans) in sorted(acc.items())]
 
 
