@@ -114,6 +114,14 @@ class Settings(BaseSettings):
     risk_escalate_top: int = Field(default=20, ge=1, le=25, alias="RISK_ESCALATE_TOP")
     # Daily: risk reviews due, tilsyn finding deadlines, årshjul activities at their lead time (each sent once).
     governance_reminder_schedule: str = Field(default="15 7 * * *", alias="GOVERNANCE_REMINDER_SCHEDULE")
+    # Teams (issue 18): the tab's SSO token (audience = the Application ID URI or the app id; Entra metadata),
+    # and installing the app for people with Microsoft Graph (catalog id from the Teams admin center).
+    teams_sso_app_id_uri: str | None = Field(default=None, alias="TEAMS_SSO_APP_ID_URI")
+    teams_sso_metadata_url: str | None = Field(default=None, alias="TEAMS_SSO_OPENID_METADATA_URL")
+    teams_catalog_app_id: str | None = Field(default=None, alias="TEAMS_CATALOG_APP_ID")
+    graph_api_url: str = Field(default="https://graph.microsoft.com/v1.0", alias="GRAPH_API_URL")
+    teams_default_service_url: str = Field(default="https://smba.trafficmanager.net/teams/",
+                                           alias="TEAMS_DEFAULT_SERVICE_URL")
 
     @model_validator(mode="after")
     def _refuse_placeholders(self) -> Settings:

@@ -37,6 +37,15 @@ def test_package_has_manifest_and_icons(teams_env, tmp_path, monkeypatch):
     titles = [c["title"] for c in bot["commandLists"][0]["commands"]]
     assert "meld avvik" in titles and len(titles) <= 10 and all(len(t) <= 32 for t in titles)
     assert manifest["validDomains"] == ["trad.oyer.kommune.no"]
+    ext = manifest["composeExtensions"][0]
+    assert ext["botId"] == APP_ID
+    (cmd,) = ext["commands"]
+    assert cmd["type"] == "action" and cmd["context"] == ["message"] and cmd["fetchTask"] is True
+    assert cmd["title"] == "Meld avvik fra denne meldingen" and len(cmd["title"]) <= 32
+    (tab,) = manifest["staticTabs"]
+    assert tab["name"] == "Mine saker" and tab["scopes"] == ["personal"]
+    assert tab["contentUrl"] == "https://trad.oyer.kommune.no/teams/fane"
+    assert manifest["webApplicationInfo"] == {"id": APP_ID, "resource": f"api://trad.oyer.kommune.no/{APP_ID}"}
     assert color[:2] == (192, 192) and outline[:2] == (32, 32)
     # outline: only white or fully transparent pixels, and some of each
     raw = outline[2]
