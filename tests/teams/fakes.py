@@ -55,6 +55,7 @@ def new_key(kid: str, endorsements: list[str] | None = None) -> SigningKey:
 class State:
     base: str = ""
     keys: list[SigningKey] = field(default_factory=list)
+    entra_keys: list[SigningKey] = field(default_factory=list)
     metadata_hits: int = 0
     jwks_hits: int = 0
     token_hits: int = 0
@@ -124,11 +125,15 @@ class _Handler(BaseHTTPRequestHandler):
         if path == "/botframework/keys":
             st.jwks_hits += 1
             return self._json(200, {"keys": [k.jwk() for k in st.keys]})
+        if path == "/entra/keys":
+            return self._json(200, {"keys": [{k: v for k, v in key.jwk().items() if k != "endorsements"}
+                                             for key in st.entra_keys]})
         if path.startswith("/entra/"):
             tenant = path.split("/")[2]
             if path.endswith("/.well-known/openid-configuration"):
                 root = f"{st.base}/entra/{tenant}"
                 return self._json(200, {"issuer": f"{root}/v2.0", "token_endpoint": f"{root}/oauth2/v2.0/token",
+                                        "jwks_uri": f"{st.base}/entra/keys",
                                         "authorization_endpoint": f"{root}/oauth2/v2.0/authorize"})
             if path.endswith("/oauth2/v2.0/token"):
                 form = dict(p.split("=", 1) for p in body.decode().split("&") if "=" in p)
@@ -204,7 +209,7 @@ class _Handler(BaseHTTPRequestHandler):
 
 class FakeMicrosoft:
     def __init__(self, tmp_dir: str) -> None:
-        self.state = State(keys=[new_key("key-1")])
+        self.state = State(keys=[new_key("key-1")], entra_keys=[new_key("entra-1", [])])
         https = LoopbackHTTPS(type("H", (_Handler,), {"state": self.state}), tmp_dir, "ca")
         self.ca, self.ca_file, self.server, self.thread = https.ca, https.ca_file, https.server, https.thread
         self.base = https.base
@@ -223,6 +228,7 @@ class FakeMicrosoft:
             "TEAMS_APP_ID": APP_ID, "TEAMS_APP_PASSWORD": APP_PASSWORD, "TEAMS_TENANT_ID": TENANT,
             "TEAMS_AUTHORITY": f"{self.base}/entra/{TENANT}",
             "TEAMS_OPENID_METADATA_URL": f"{self.base}/botframework/openid",
+            "TEAMS_SSO_OPENID_METADATA_URL": f"{self.base}/entra/{TENANT}/v2.0/.well-known/openid-configuration",
             "TEAMS_SERVICE_URL_HOSTS": "127.0.0.1",
             "TEAMS_DEFAULT_SERVICE_URL": self.service_url, "GRAPH_API_URL": f"{self.base}/graph/v1.0",
             "SSL_CERT_FILE": self.ca_file, "REQUESTS_CA_BUNDLE": self.ca_file,
@@ -236,6 +242,16 @@ class FakeMicrosoft:
         claims = {"iss": iss, "aud": aud, "iat": now, "nbf": now, "exp": now + exp_in,
                   "serviceurl": service_url or self.service_url, "appid": "botframework-channel"}
         return jwt.encode(claims, key.private, algorithm=alg, headers={"kid": kid or key.kid})
+
+    def sso_token(self, *, email: str, aud: str | None = None, tenant: str = TENANT, iss: str | None = None,
+                  exp_in: int = 3600, key: SigningKey | None = None, oid: str = "oid-x") -> str:
+        """An Entra access token for the app, as Teams' `getAuthToken` hands the tab."""
+        key = key or self.state.entra_keys[0]
+        now = int(time.time())
+        claims = {"iss": iss or f"{self.base}/entra/{TENANT}/v2.0", "aud": aud or f"api://trad.test/{APP_ID}",
+                  "iat": now, "nbf": now, "exp": now + exp_in, "tid": tenant, "oid": oid, "ver": "2.0",
+                  "preferred_username": email, "name": "Test", "scp": "access_as_user"}
+        return jwt.encode(claims, key.private, algorithm="RS256", headers={"kid": key.kid})
 
 
 def activity(kind: str = "message", *, text: str = "", user: str = "29:user-ansatt", conv: str = "a:personal-ansatt",
