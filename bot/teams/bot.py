@@ -32,7 +32,7 @@ from bot.teams.extension import MessageExtension
 from bot.teams.welcome import welcome_activities
 from models.errors import DomainError, UnknownPerson, ValidationFailed
 from models.messages import Form, Reply
-from models.services import chat_identity, identity, inbound
+from models.services import chat_identity, identity, inbound, teams_reach
 from models.settings import Settings
 from models.uow import UnitOfWork
 
@@ -305,6 +305,8 @@ class TeamsBot:
                                           user_id=key, email=email, conversation_ref=ref))
             except UnknownPerson:
                 pass
+        if pid is not None:  # messages that found no way to them before go out now (the same rows)
+            await self._run(teams_reach.retry_unreachable, person_id=pid)
         if ctx.personal:
             view = await asyncio.to_thread(self.conversation.home_view, pid) if pid is not None else None
             try:

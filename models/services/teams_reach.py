@@ -47,8 +47,19 @@ def remember_reached(*, session: Session, person_id: int, workspace: str, user_i
         return 0
     identity.link_identity(session=session, platform="teams", workspace=workspace, user_id=user_id,
                            email=person.email, conversation_ref=conversation_ref, org_id=person.org_id)
+    return _requeue(session, person_id, now or utcnow())
+
+
+@writes
+def retry_unreachable(*, session: Session, person_id: int, now: datetime | None = None) -> int:
+    """The person can be reached now (they installed the app): their unreachable messages go out."""
+    return _requeue(session, person_id, now or utcnow())
+
+
+def _requeue(session: Session, person_id: int, now: datetime) -> int:
     result = session.execute(
         update(OutboxMessage)
-        .where(col(OutboxMessage.recipient_person_id) == person_id, col(OutboxMessage.status) == "unreachable")
-        .values(status="pending", next_attempt_at=now or utcnow(), last_error=None))
+        .where(col(OutboxMessage.recipient_person_id) == person_id, col(OutboxMessage.status) == "unreachable",
+               col(OutboxMessage.platform).in_(("teams", "auto")))
+        .values(status="pending", next_attempt_at=now, last_error=None))
     return rows_affected(result)

@@ -136,3 +136,22 @@ def test_install_command_one_person_and_missing_catalog(teams_env, org, session,
     teams_env.state.graph_users[org.emails["ansatt"]] = "oid-ansatt"
     result = CliRunner().invoke(main, ["teams", "install", "--email", org.emails["ansatt"]])
     assert result.exit_code == 0 and "Installert for 1" in result.output
+
+
+def test_installing_the_app_oneself_retries_the_unreachable_messages_once(client, teams_env, engine, org, session):
+    from tests.teams.fakes import activity
+    from tests.teams.test_flows import Teams
+
+    _nudge(session, org)
+    _deliver(engine)
+    assert _row(session).status == "unreachable"
+    t = Teams(client, teams_env, org, key="leder")
+    add = activity("installationUpdate", user=t.user, conv=t.conv, service_url=teams_env.service_url, action="add")
+    assert t.post(add).status_code == 200
+    assert _row(session).status == "pending"
+    _deliver(engine, later=True)
+    row = _row(session)
+    assert row.status == "delivered" and row.external_ref["conversation_id"] == t.conv
+    _deliver(engine, later=True)
+    nudges = [c for c in teams_env.state.activities("POST") if "Påminnelse" in str(c["body"])]
+    assert len(nudges) == 1
