@@ -40,7 +40,7 @@ def message_text(payload: object) -> str:
     raw = _MENTION.sub(r"\1", raw)
     raw = _BREAK.sub("\n", raw)
     raw = _TAG.sub("", raw)
-    text = html.unescape(html.unescape(raw)).replace("\xa0", " ")
+    text = html.unescape(raw).replace("\xa0", " ")
     lines = [_BLANKS.sub(" ", line).strip() for line in text.splitlines()]
     return "\n".join(line for line in lines if line).strip()[:MAX_PREFILL]
 

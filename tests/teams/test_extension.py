@@ -102,3 +102,15 @@ def test_welcome_card_has_the_commands_and_the_persons_open_tasks(client, teams_
     shown = texts(welcome)
     assert "Velkommen til Tråd" in shown and "meld avvik" in shown and "sjekkliste" in shown
     assert "Mine åpne avvik" in shown and "AV-1" in shown
+
+
+def test_bot_added_in_personal_scope_welcomes_even_a_person_tråd_does_not_know(client, teams_env, org):
+    t = Teams(client, teams_env, org, key="ansatt", user="29:user-stranger")
+    teams_env.state.members[t.user].update(email="ukjent@annen.no", userPrincipalName="ukjent@annen.no")
+    n = len(teams_env.state.calls)
+    act = activity("conversationUpdate", user=t.user, conv="a:personal-stranger", service_url=teams_env.service_url,
+                   membersAdded=[{"id": t.user}, {"id": activity(service_url="x")["recipient"]["id"]}])
+    assert t.post(act).status_code == 200
+    (welcome,) = t.sent_since(n)
+    shown = texts(card_of(welcome))
+    assert "Velkommen til Tråd" in shown and "finner deg ikke" in shown and "Mine åpne avvik" not in shown

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import struct
 import zipfile
 import zlib
@@ -45,6 +46,14 @@ def test_package_has_manifest_and_icons(teams_env, tmp_path, monkeypatch):
     (tab,) = manifest["staticTabs"]
     assert tab["name"] == "Mine saker" and tab["scopes"] == ["personal"]
     assert tab["contentUrl"] == "https://trad.oyer.kommune.no/teams/fane"
+    # the limits of the v1.17 manifest schema that our values could break
+    assert re.fullmatch(r"[0-9a-f]{8}-([0-9a-f]{4}-){3}[0-9a-f]{12}", manifest["id"])
+    assert re.fullmatch(r"#[0-9A-F]{6}", manifest["accentColor"])
+    assert len(manifest["name"]["short"]) <= 30 and len(manifest["name"]["full"]) <= 100
+    assert len(manifest["description"]["short"]) <= 80 and len(manifest["description"]["full"]) <= 4000
+    assert len(cmd["id"]) <= 64 and len(cmd["description"]) <= 128
+    assert len(tab["entityId"]) <= 64 and len(tab["name"]) <= 128
+    assert all(u.startswith("https://") for u in (tab["contentUrl"], tab["websiteUrl"]))
     assert manifest["webApplicationInfo"] == {"id": APP_ID, "resource": f"api://trad.oyer.kommune.no/{APP_ID}"}
     assert color[:2] == (192, 192) and outline[:2] == (32, 32)
     # outline: only white or fully transparent pixels, and some of each
