@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from functools import lru_cache
 from pathlib import Path
+from typing import Literal
 
 from pydantic import Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -122,6 +123,9 @@ class Settings(BaseSettings):
     graph_api_url: str = Field(default="https://graph.microsoft.com/v1.0", alias="GRAPH_API_URL")
     teams_default_service_url: str = Field(default="https://smba.trafficmanager.net/teams/",
                                            alias="TEAMS_DEFAULT_SERVICE_URL")
+    # Nightly: install Tråd for the leaders / everyone who lacks it (off: only on demand and `trad teams install`).
+    teams_auto_install: Literal["off", "leaders", "all"] = Field(default="off", alias="TEAMS_AUTO_INSTALL")
+    teams_auto_install_schedule: str = Field(default="45 5 * * *", alias="TEAMS_AUTO_INSTALL_SCHEDULE")
 
     @model_validator(mode="after")
     def _refuse_placeholders(self) -> Settings:

@@ -10,6 +10,8 @@ from __future__ import annotations
 import asyncio
 import logging
 from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
 
 from bot.teams.graph import GraphError, Reached, TeamsInstaller
 from models.services import teams_reach
@@ -63,3 +65,16 @@ async def install_for(settings: Settings, uow: UnitOfWork, installer: TeamsInsta
             report.already += 1
         await asyncio.sleep(pause)
     return report
+
+
+def auto_install_job(now: datetime | None = None, *, engine: Any, settings: Settings) -> dict[str, int]:
+    """The nightly job (TEAMS_AUTO_INSTALL=leaders|all): the same run as `trad teams install`."""
+    installer = TeamsInstaller(settings)
+    if settings.teams_auto_install == "off" or not installer.enabled:
+        return {}
+    report = asyncio.run(install_for(settings, UnitOfWork(engine), installer,
+                                     leaders_only=settings.teams_auto_install == "leaders"))
+    out = {"installed": report.installed, "already": report.already, "requeued": report.requeued,
+           "failed": len(report.failed), "stopped": int(report.stopped is not None)}
+    log.info("teams auto-install: %s", out)
+    return out

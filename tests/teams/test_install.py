@@ -155,3 +155,22 @@ def test_installing_the_app_oneself_retries_the_unreachable_messages_once(client
     _deliver(engine, later=True)
     nudges = [c for c in teams_env.state.activities("POST") if "Påminnelse" in str(c["body"])]
     assert len(nudges) == 1
+
+
+def test_nightly_job_installs_for_leaders_when_turned_on(graph_env, engine, org, monkeypatch):
+    from bot.main import build_jobs
+    from models.settings import get_settings
+    from notifications.scheduler import build_scheduler
+
+    for key in org.people:
+        graph_env.state.graph_users[org.emails[key]] = f"oid-{key}"
+    assert "teams_auto_install" not in build_jobs(get_settings(), engine)  # off by default
+    monkeypatch.setenv("TEAMS_AUTO_INSTALL", "leaders")
+    get_settings.cache_clear()
+    jobs = build_jobs(get_settings(), engine)
+    scheduler = build_scheduler(get_settings(), jobs=jobs)
+    assert scheduler.get_job("teams_auto_install") is not None
+    out = jobs["teams_auto_install"]()
+    assert out["installed"] >= 1 and out["failed"] == 0
+    installed = {c["path"].split("/")[2] for c in graph_env.state.graph_calls if c["method"] == "POST"}
+    assert "oid-leder" in installed and "oid-ansatt" not in installed
