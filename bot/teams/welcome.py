@@ -7,11 +7,11 @@ as Slack's App Home and the web's «Mine saker»), so the welcome never drifts f
 from __future__ import annotations
 
 from bot.conversation.home import HomeView
-from bot.teams.cards import _button, _card, _item, _text, rich_card_activities
+from bot.teams.cards import button, item_block, new_card, rich_card_activities, text_block
 
 WELCOME_TITLE = "Velkommen til Tråd"
 WHAT = ("Tråd hjelper deg med avvik, internkontroll og oppdrag her i Teams. "
-        "Du kan også melde avvik rett fra en melding: «…» → «Flere handlinger» → «Meld avvik».")
+        "Du kan også melde avvik rett fra en melding: «…» → «Flere handlinger» → «Meld avvik fra denne meldingen».")
 TOP_COMMANDS = [
     ("meld avvik", "registrer et avvik"),
     ("mine avvik", "se avvikene dine"),
@@ -21,23 +21,23 @@ TOP_COMMANDS = [
 
 def welcome_card(view: HomeView | None) -> dict:
     """One card; without a home view (the person is not known in Tråd yet) only the introduction."""
-    body: list[dict] = [_text(WELCOME_TITLE, size="Large", weight="Bolder"), _text(WHAT)]
+    body: list[dict] = [text_block(WELCOME_TITLE, size="Large", weight="Bolder"), text_block(WHAT)]
     body.append({"type": "FactSet", "facts": [{"title": cmd, "value": what} for cmd, what in TOP_COMMANDS]})
     actions: list[dict] = []
     if view is not None:
         for section in view.sections:
-            body.append(_text(section.title, size="Medium", weight="Bolder", separator=True, spacing="Large"))
+            body.append(text_block(section.title, size="Medium", weight="Bolder", separator=True, spacing="Large"))
             if not section.items:
-                body.append(_text(section.empty, isSubtle=True))
-            body.extend(_item(item) for item in section.items)
+                body.append(text_block(section.empty, isSubtle=True))
+            body.extend(item_block(item) for item in section.items)
             if section.more_url:
                 body.append({"type": "ActionSet", "actions": [
                     {"type": "Action.OpenUrl", "title": "Se alle", "url": section.more_url}]})
-        actions = [_button(a) for a in view.actions[:4]]
+        actions = [button(a) for a in view.actions[:4]]
     else:
-        body.append(_text("Jeg finner deg ikke i Tråd ennå. Be lederen din eller en administrator legge deg til.",
-                          isSubtle=True))
-    return _card(body, actions or None)
+        body.append(text_block("Jeg finner deg ikke i Tråd ennå. Be lederen din eller en administrator "
+                               "legge deg til.", isSubtle=True))
+    return new_card(body, actions or None)
 
 
 def welcome_activities(view: HomeView | None) -> list[dict]:
