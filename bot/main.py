@@ -160,7 +160,13 @@ def build_jobs(settings: Settings, engine: Engine) -> dict[str, Callable[[], Any
     """The scheduled jobs (nudges, deadline reminders, summaries, housekeeping) bound to this process."""
     from notifications.jobs import bind_jobs
 
-    return dict(bind_jobs(engine, settings))
+    jobs: dict[str, Callable[[], Any]] = dict(bind_jobs(engine, settings))
+    if settings.teams_auto_install != "off":  # issue 18: install Tråd in Teams for those who lack it
+        from functools import partial
+
+        from bot.teams.install import auto_install_job
+        jobs["teams_auto_install"] = partial(auto_install_job, engine=engine, settings=settings)
+    return jobs
 
 
 def serve_app() -> FastAPI:

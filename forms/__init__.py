@@ -17,11 +17,13 @@ def mount(app: FastAPI, wiring: Wiring) -> None:
     """
     from forms.deps import keep_wiring
     from forms.staff import mount as mount_staff
+    from forms.teams_tab import mount as mount_tab
     from forms.varsling.web import mount as mount_varsling
 
     keep_wiring(app, wiring)
     mount_varsling(app, wiring.settings)
     mount_staff(app, wiring.settings)
+    mount_tab(app, wiring.settings)
     _add_favicon(app)
 
 

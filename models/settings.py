@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from functools import lru_cache
 from pathlib import Path
+from typing import Literal
 
 from pydantic import Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -114,6 +115,17 @@ class Settings(BaseSettings):
     risk_escalate_top: int = Field(default=20, ge=1, le=25, alias="RISK_ESCALATE_TOP")
     # Daily: risk reviews due, tilsyn finding deadlines, årshjul activities at their lead time (each sent once).
     governance_reminder_schedule: str = Field(default="15 7 * * *", alias="GOVERNANCE_REMINDER_SCHEDULE")
+    # Teams (issue 18): the tab's SSO token (audience = the Application ID URI or the app id; Entra metadata),
+    # and installing the app for people with Microsoft Graph (catalog id from the Teams admin center).
+    teams_sso_app_id_uri: str | None = Field(default=None, alias="TEAMS_SSO_APP_ID_URI")
+    teams_sso_metadata_url: str | None = Field(default=None, alias="TEAMS_SSO_OPENID_METADATA_URL")
+    teams_catalog_app_id: str | None = Field(default=None, alias="TEAMS_CATALOG_APP_ID")
+    graph_api_url: str = Field(default="https://graph.microsoft.com/v1.0", alias="GRAPH_API_URL")
+    teams_default_service_url: str = Field(default="https://smba.trafficmanager.net/teams/",
+                                           alias="TEAMS_DEFAULT_SERVICE_URL")
+    # Nightly: install Tråd for the leaders / everyone who lacks it (off: only on demand and `trad teams install`).
+    teams_auto_install: Literal["off", "leaders", "all"] = Field(default="off", alias="TEAMS_AUTO_INSTALL")
+    teams_auto_install_schedule: str = Field(default="45 5 * * *", alias="TEAMS_AUTO_INSTALL_SCHEDULE")
 
     @model_validator(mode="after")
     def _refuse_placeholders(self) -> Settings:

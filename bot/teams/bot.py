@@ -16,7 +16,6 @@ import logging
 import re
 from typing import Any
 
-from bot.conversation import views
 from bot.conversation.channel import ChannelUser, IncomingMessage, Interaction
 from bot.conversation.engine import Conversation
 from bot.teams.auth import activity_tenant
@@ -29,9 +28,11 @@ from bot.teams.cards import (
     text_card,
 )
 from bot.teams.connector import Connector, ConnectorError
+from bot.teams.extension import MessageExtension
+from bot.teams.welcome import welcome_activities
 from models.errors import DomainError, UnknownPerson, ValidationFailed
 from models.messages import Form, Reply
-from models.services import chat_identity, identity, inbound
+from models.services import chat_identity, identity, inbound, teams_reach
 from models.settings import Settings
 from models.uow import UnitOfWork
 
@@ -101,6 +102,7 @@ class TeamsBot:
         self.connector = connector
         self.conversation = conversation
         self.uow = uow
+        self.extension = MessageExtension(conversation, tz=settings.tz_name)
 
     # ------------------------------------------------------------------ use cases (run in threads)
     def _db(self, fn: Any, **kwargs: Any) -> Any:
@@ -189,6 +191,8 @@ class TeamsBot:
 
     # ------------------------------------------------------------------ invoke (Action.Execute)
     async def _on_invoke(self, ctx: _Ctx) -> dict:
+        if str(ctx.activity.get("name") or "").startswith("composeExtension/"):
+            return await self.extension.handle(ctx.activity, ctx.user, await self._person(ctx))
         if ctx.activity.get("name") != "adaptiveCard/action":
             return {"statusCode": 200, "type": "application/vnd.microsoft.activity.message", "value": ""}
         action = (ctx.activity.get("value") or {}).get("action") or {}
@@ -294,14 +298,22 @@ class TeamsBot:
         except DomainError as exc:  # e.g. no organisation yet
             log.warning("could not store the Teams installation: %s", exc.message)
             return None
+        pid: int | None = None
         if ctx.personal and email:
             try:
-                await self._run(identity.link_identity, platform=PLATFORM, workspace=ctx.tenant, user_id=key,
-                                email=email, conversation_ref=ref)
+                pid = int(await self._run(identity.link_identity, platform=PLATFORM, workspace=ctx.tenant,
+                                          user_id=key, email=email, conversation_ref=ref))
             except UnknownPerson:
                 pass
+        if pid is not None:  # messages that found no way to them before go out now (the same rows)
+            await self._run(teams_reach.retry_unreachable, person_id=pid)
         if ctx.personal:
-            await self._send_replies(ctx, [views.help_reply()])
+            view = await asyncio.to_thread(self.conversation.home_view, pid) if pid is not None else None
+            try:
+                for activity in welcome_activities(view):
+                    await self._send(ctx, activity)
+            except ConnectorError as exc:
+                log.warning("welcome card not sent: %s", exc)
         return None
 
     # ------------------------------------------------------------------ sending

@@ -268,3 +268,10 @@ def replies_card(replies: list[Reply], *, tz: str = "Europe/Oslo") -> dict:
     """The first reply as one card, for an invoke response that replaces the submitted card."""
     acts = reply_activities(replies[0], tz=tz) if replies else [message_activity(text_card("OK"))]
     return acts[0]["attachments"][0]["content"]
+
+
+# The building blocks, for the other Teams renderers (the welcome card).
+text_block = _text
+item_block = _item
+button = _button
+new_card = _card

@@ -33,3 +33,43 @@ def register(group: click.Group) -> None:
         out.write_bytes(data)
         click.echo(f"Teams-app-pakken er skrevet til {out} ({len(data)} byte). "
                    "Last den opp i Teams-administrasjonssenteret under «Administrer apper» → «Last opp».")
+
+    @teams.command("install", help="Installer Tråd i Teams for dem som mangler appen (Microsoft Graph).")
+    @click.option("--all", "everyone", is_flag=True, help="Alle aktive ansatte uten appen.")
+    @click.option("--leaders", is_flag=True, help="Bare ledere (leder, kommunalsjef, kommunedirektør).")
+    @click.option("--email", default=None, help="Bare personen med denne e-postadressen.")
+    def install(everyone: bool, leaders: bool, email: str | None) -> None:
+        _install(everyone=everyone, leaders=leaders, email=email)
+
+    @teams.command("install-all", help="Det samme som «trad teams install --all».")
+    def install_all() -> None:
+        _install(everyone=True, leaders=False, email=None)
+
+
+def _install(*, everyone: bool, leaders: bool, email: str | None) -> None:
+    import asyncio
+
+    from bot.main import load_settings
+    from bot.teams.graph import TeamsInstaller
+    from bot.teams.install import install_for
+    from models.db import get_engine
+    from models.uow import UnitOfWork
+
+    if sum((everyone, leaders, email is not None)) != 1:
+        click.echo("Velg én av --all, --leaders eller --email.", err=True)
+        sys.exit(2)
+    settings = load_settings()
+    installer = TeamsInstaller(settings)
+    if not installer.enabled:
+        click.echo("Teams er ikke satt opp, eller TEAMS_CATALOG_APP_ID mangler (app-ID-en i Teams-katalogen).",
+                   err=True)
+        sys.exit(2)
+    uow = UnitOfWork(get_engine(settings.database_url))
+    report = asyncio.run(install_for(settings, uow, installer, leaders_only=leaders, email=email))
+    click.echo(f"Installert for {report.installed}, hadde appen fra før: {report.already}, "
+               f"meldinger som prøves på nytt: {report.requeued}.")
+    for mail, why in sorted(report.failed.items()):
+        click.echo(f"  {mail}: {why}", err=True)
+    if report.stopped:
+        click.echo(report.stopped, err=True)
+        sys.exit(1)

@@ -17,6 +17,7 @@ from typing import Any
 
 from bot.teams import cards
 from bot.teams.connector import Connector, ConnectorError, HostNotAllowed, get_connector
+from bot.teams.graph import GraphError, TeamsInstaller
 from models.messages import Reply
 from models.services.outbox_recipients import stored_conversation
 from models.settings import Settings
@@ -62,12 +63,13 @@ class TeamsAdapter:
     platform = PLATFORM
 
     def __init__(self, settings: Settings, *, engine: Any, connector: Connector | None = None,
-                 pacer: ConversationPacer | None = None) -> None:
+                 pacer: ConversationPacer | None = None, installer: TeamsInstaller | None = None) -> None:
         """`engine` is the process's engine from the composition root; stored references are read through it."""
         self.settings = settings
         self.connector = connector or get_connector(self.settings)
         self.uow = UnitOfWork(engine)
         self.pacer = pacer or ConversationPacer()
+        self.installer = installer or TeamsInstaller(settings)
 
     # ------------------------------------------------------------------ lookups
     def _stored_ref(self, *, user_id: str | None = None, email: str | None = None) -> dict | None:
@@ -76,8 +78,23 @@ class TeamsAdapter:
                                        user_id=user_id, email=email)
 
     async def find_user(self, *, email: str) -> dict | None:
-        """A stored installation reference for this e-mail (Teams cannot look people up by e-mail)."""
-        return await asyncio.to_thread(self._stored_ref, email=email)
+        """A stored installation reference for this e-mail; else, with TEAMS_CATALOG_APP_ID set, install
+        Tråd for the person with Graph and return the bot's chat with them (the worker remembers it).
+
+        Graph's 429/5xx keep the outbox row pending (RetryLater); 403/404 mean «not reachable in Teams».
+        """
+        stored = await asyncio.to_thread(self._stored_ref, email=email)
+        if stored is not None or not self.installer.enabled or not email:
+            return stored
+        try:
+            reached = await self.installer.reach(email)
+        except GraphError as exc:
+            if exc.retryable:
+                raise RetryLater(f"Graph answered {exc.status or 'nothing'}", after=exc.retry_after) from exc
+            log.info("Tråd could not be installed for a recipient: %s", exc)
+            return None
+        return {"user_id": reached.user_id, "workspace": self.settings.teams_tenant_id,
+                "conversation_ref": self.installer.conversation_ref(reached)}
 
     async def _where(self, recipient: Recipient) -> tuple[str, str]:
         """(serviceUrl, conversationId) for a recipient; creates the 1:1 chat when only the user is known."""

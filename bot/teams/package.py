@@ -13,6 +13,7 @@ import zipfile
 import zlib
 from urllib.parse import urlsplit
 
+from bot.teams.extension import COMMAND_ID
 from models.settings import Settings
 
 MANIFEST_VERSION = "1.17"
@@ -67,6 +68,14 @@ def outline_icon() -> bytes:
     return png(32, 32, pixel)
 
 
+def sso_resource(settings: Settings) -> str:
+    """The Application ID URI the tab's SSO token is issued for (Entra: *Expose an API*)."""
+    if settings.teams_sso_app_id_uri:
+        return settings.teams_sso_app_id_uri
+    host = urlsplit(settings.public_base_url).hostname or "localhost"
+    return f"api://{host}/{settings.teams_app_id}"
+
+
 def manifest(settings: Settings, *, version: str = "1.0.0") -> dict:
     if not settings.teams_app_id:
         raise ValueError("TEAMS_APP_ID is not set: the manifest needs the bot's app id")
@@ -95,6 +104,15 @@ def manifest(settings: Settings, *, version: str = "1.0.0") -> dict:
             "commandLists": [{"scopes": ["personal", "team", "groupChat"],
                               "commands": [{"title": t, "description": d} for t, d in COMMANDS]}],
         }],
+        "composeExtensions": [{
+            "botId": settings.teams_app_id,
+            "commands": [{"id": COMMAND_ID, "type": "action", "title": "Meld avvik fra denne meldingen",
+                          "description": "Registrer et avvik med teksten i meldingen", "context": ["message"],
+                          "fetchTask": True}],
+        }],
+        "staticTabs": [{"entityId": "mine-saker", "name": "Mine saker", "contentUrl": f"{base}/teams/fane",
+                        "websiteUrl": f"{base}/", "scopes": ["personal"]}],
+        "webApplicationInfo": {"id": settings.teams_app_id, "resource": sso_resource(settings)},
         "permissions": ["identity", "messageTeamMembers"],
         "validDomains": [host],
     }

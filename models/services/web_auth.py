@@ -135,12 +135,19 @@ def redeem_link(*, session: Session, token: str, now: datetime | None = None) ->
     person = session.get(Person, row.person_id)
     if person is None or not person.active:
         raise PermissionDenied("Du er ikke registrert som aktiv ansatt i Tråd.")
-    cookie = secrets.token_urlsafe(32)
-    session.add(WebSession(org_id=row.org_id, person_id=row.person_id, token_hash=token_hash(cookie),
-                           created_at=now, expires_at=now + SESSION_TTL))
+    cookie = open_session(session, org_id=row.org_id, person_id=row.person_id, now=now)
     audit.record(session, org_id=row.org_id, actor_id=row.person_id, action="web.signed_in", entity="person",
                  entity_id=row.person_id)
     return cookie, row.person_id
+
+
+def open_session(session: Session, *, org_id: int, person_id: int, now: datetime) -> str:
+    """A new staff web session (the caller commits); returns the cookie value. Every sign-in
+    (a link, the Teams tab's SSO) opens its session here."""
+    cookie = secrets.token_urlsafe(32)
+    session.add(WebSession(org_id=org_id, person_id=person_id, token_hash=token_hash(cookie),
+                           created_at=now, expires_at=now + SESSION_TTL))
+    return cookie
 
 
 def session_person(session: Session, cookie: str | None, *, now: datetime | None = None) -> int | None:

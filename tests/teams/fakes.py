@@ -27,6 +27,7 @@ APP_ID = "11111111-2222-3333-4444-555555555555"
 APP_PASSWORD = "test-app-password-not-a-secret"
 TENANT = "aaaaaaaa-bbbb-cccc-dddd-eeeeeeeeeeee"
 BOT_ID = f"28:{APP_ID}"
+CATALOG_ID = "cccccccc-0000-1111-2222-333333333333"
 
 
 def _b64(n: int) -> str:
@@ -54,6 +55,7 @@ def new_key(kid: str, endorsements: list[str] | None = None) -> SigningKey:
 class State:
     base: str = ""
     keys: list[SigningKey] = field(default_factory=list)
+    entra_keys: list[SigningKey] = field(default_factory=list)
     metadata_hits: int = 0
     jwks_hits: int = 0
     token_hits: int = 0
@@ -62,6 +64,10 @@ class State:
     calls: list[dict] = field(default_factory=list)
     fail_next: list[tuple[int, dict]] = field(default_factory=list)
     members: dict[str, dict] = field(default_factory=dict)
+    graph_users: dict[str, str] = field(default_factory=dict)  # e-mail/UPN -> object id
+    graph_installed: dict[str, str] = field(default_factory=dict)  # object id -> installation id
+    graph_calls: list[dict] = field(default_factory=list)
+    graph_fail_next: list[tuple[int, dict]] = field(default_factory=list)
     lock: threading.Lock = field(default_factory=threading.Lock)
 
     def reset(self) -> None:
@@ -70,6 +76,10 @@ class State:
             self.fail_next.clear()
             self.members.clear()
             self.revoked.clear()
+            self.graph_users.clear()
+            self.graph_installed.clear()
+            self.graph_calls.clear()
+            self.graph_fail_next.clear()
 
     def activities(self, method: str | None = None) -> list[dict]:
         return [c for c in self.calls if "/activities" in c["path"] and (method is None or c["method"] == method)]
@@ -115,11 +125,15 @@ class _Handler(BaseHTTPRequestHandler):
         if path == "/botframework/keys":
             st.jwks_hits += 1
             return self._json(200, {"keys": [k.jwk() for k in st.keys]})
+        if path == "/entra/keys":
+            return self._json(200, {"keys": [{k: v for k, v in key.jwk().items() if k != "endorsements"}
+                                             for key in st.entra_keys]})
         if path.startswith("/entra/"):
             tenant = path.split("/")[2]
             if path.endswith("/.well-known/openid-configuration"):
                 root = f"{st.base}/entra/{tenant}"
                 return self._json(200, {"issuer": f"{root}/v2.0", "token_endpoint": f"{root}/oauth2/v2.0/token",
+                                        "jwks_uri": f"{st.base}/entra/keys",
                                         "authorization_endpoint": f"{root}/oauth2/v2.0/authorize"})
             if path.endswith("/oauth2/v2.0/token"):
                 form = dict(p.split("=", 1) for p in body.decode().split("&") if "=" in p)
@@ -131,6 +145,8 @@ class _Handler(BaseHTTPRequestHandler):
                 return self._json(200, {"access_token": token, "token_type": "Bearer", "expires_in": 3600})
         if path.startswith("/v3/conversations"):
             return self._connector(method, path, body)
+        if path.startswith("/graph/v1.0/"):
+            return self._graph(method, unquote(path.removeprefix("/graph/v1.0")), body)
         return self._json(404, {"error": "not found"})
 
     def _connector(self, method: str, path: str, body: bytes) -> None:
@@ -158,10 +174,42 @@ class _Handler(BaseHTTPRequestHandler):
             return self._json(200, {"id": parts[2] if method == "PUT" else f"act-{uuid.uuid4().hex[:8]}"})
         return self._json(404, {"error": "unknown connector route"})
 
+    def _graph(self, method: str, path: str, body: bytes) -> None:
+        """Microsoft Graph: users, a user's installed apps, and the chat of an installation."""
+        st = self.state
+        token = (self.headers.get("Authorization") or "").removeprefix("Bearer ")
+        with st.lock:
+            st.graph_calls.append({"method": method, "path": path, "body": json.loads(body) if body else None})
+            if token not in st.issued:
+                return self._json(401, {"error": {"code": "InvalidAuthenticationToken"}})
+            if st.graph_fail_next:
+                status, headers = st.graph_fail_next.pop(0)
+                return self._json(status, {"error": {"code": "Fail"}}, headers)
+        parts = path.strip("/").split("/")
+        oid = st.graph_users.get(parts[1].lower()) or (parts[1] if parts[1] in st.graph_users.values() else None)
+        if oid is None:
+            return self._json(404, {"error": {"code": "Request_ResourceNotFound"}})
+        if len(parts) == 2:
+            return self._json(200, {"id": oid})
+        if method == "POST" and len(parts) == 4:
+            bind = (json.loads(body) or {}).get("teamsApp@odata.bind", "")
+            if not bind.endswith("/appCatalogs/teamsApps/" + CATALOG_ID):
+                return self._json(400, {"error": {"code": "BadRequest"}})
+            if oid in st.graph_installed:
+                return self._json(409, {"error": {"code": "Conflict"}})
+            st.graph_installed[oid] = f"inst-{oid}"
+            return self._json(201, {})
+        if method == "GET" and len(parts) == 4:
+            inst = st.graph_installed.get(oid)
+            return self._json(200, {"value": [{"id": inst, "teamsApp": {"id": CATALOG_ID}}] if inst else []})
+        if method == "GET" and len(parts) == 6 and parts[5] == "chat" and st.graph_installed.get(oid) == parts[4]:
+            return self._json(200, {"id": f"19:{oid}_bot@unq.gbl.spaces"})
+        return self._json(404, {"error": {"code": "NotFound"}})
+
 
 class FakeMicrosoft:
     def __init__(self, tmp_dir: str) -> None:
-        self.state = State(keys=[new_key("key-1")])
+        self.state = State(keys=[new_key("key-1")], entra_keys=[new_key("entra-1", [])])
         https = LoopbackHTTPS(type("H", (_Handler,), {"state": self.state}), tmp_dir, "ca")
         self.ca, self.ca_file, self.server, self.thread = https.ca, https.ca_file, https.server, https.thread
         self.base = https.base
@@ -180,7 +228,9 @@ class FakeMicrosoft:
             "TEAMS_APP_ID": APP_ID, "TEAMS_APP_PASSWORD": APP_PASSWORD, "TEAMS_TENANT_ID": TENANT,
             "TEAMS_AUTHORITY": f"{self.base}/entra/{TENANT}",
             "TEAMS_OPENID_METADATA_URL": f"{self.base}/botframework/openid",
+            "TEAMS_SSO_OPENID_METADATA_URL": f"{self.base}/entra/{TENANT}/v2.0/.well-known/openid-configuration",
             "TEAMS_SERVICE_URL_HOSTS": "127.0.0.1",
+            "TEAMS_DEFAULT_SERVICE_URL": self.service_url, "GRAPH_API_URL": f"{self.base}/graph/v1.0",
             "SSL_CERT_FILE": self.ca_file, "REQUESTS_CA_BUNDLE": self.ca_file,
         }
 
@@ -192,6 +242,16 @@ class FakeMicrosoft:
         claims = {"iss": iss, "aud": aud, "iat": now, "nbf": now, "exp": now + exp_in,
                   "serviceurl": service_url or self.service_url, "appid": "botframework-channel"}
         return jwt.encode(claims, key.private, algorithm=alg, headers={"kid": kid or key.kid})
+
+    def sso_token(self, *, email: str, aud: str | None = None, tenant: str = TENANT, iss: str | None = None,
+                  exp_in: int = 3600, key: SigningKey | None = None, oid: str = "oid-x") -> str:
+        """An Entra access token for the app, as Teams' `getAuthToken` hands the tab."""
+        key = key or self.state.entra_keys[0]
+        now = int(time.time())
+        claims = {"iss": iss or f"{self.base}/entra/{TENANT}/v2.0", "aud": aud or f"api://trad.test/{APP_ID}",
+                  "iat": now, "nbf": now, "exp": now + exp_in, "tid": tenant, "oid": oid, "ver": "2.0",
+                  "preferred_username": email, "name": "Test", "scp": "access_as_user"}
+        return jwt.encode(claims, key.private, algorithm="RS256", headers={"kid": key.kid})
 
 
 def activity(kind: str = "message", *, text: str = "", user: str = "29:user-ansatt", conv: str = "a:personal-ansatt",

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import struct
 import zipfile
 import zlib
@@ -37,6 +38,23 @@ def test_package_has_manifest_and_icons(teams_env, tmp_path, monkeypatch):
     titles = [c["title"] for c in bot["commandLists"][0]["commands"]]
     assert "meld avvik" in titles and len(titles) <= 10 and all(len(t) <= 32 for t in titles)
     assert manifest["validDomains"] == ["trad.oyer.kommune.no"]
+    ext = manifest["composeExtensions"][0]
+    assert ext["botId"] == APP_ID
+    (cmd,) = ext["commands"]
+    assert cmd["type"] == "action" and cmd["context"] == ["message"] and cmd["fetchTask"] is True
+    assert cmd["title"] == "Meld avvik fra denne meldingen" and len(cmd["title"]) <= 32
+    (tab,) = manifest["staticTabs"]
+    assert tab["name"] == "Mine saker" and tab["scopes"] == ["personal"]
+    assert tab["contentUrl"] == "https://trad.oyer.kommune.no/teams/fane"
+    # the limits of the v1.17 manifest schema that our values could break
+    assert re.fullmatch(r"[0-9a-f]{8}-([0-9a-f]{4}-){3}[0-9a-f]{12}", manifest["id"])
+    assert re.fullmatch(r"#[0-9A-F]{6}", manifest["accentColor"])
+    assert len(manifest["name"]["short"]) <= 30 and len(manifest["name"]["full"]) <= 100
+    assert len(manifest["description"]["short"]) <= 80 and len(manifest["description"]["full"]) <= 4000
+    assert len(cmd["id"]) <= 64 and len(cmd["description"]) <= 128
+    assert len(tab["entityId"]) <= 64 and len(tab["name"]) <= 128
+    assert all(u.startswith("https://") for u in (tab["contentUrl"], tab["websiteUrl"]))
+    assert manifest["webApplicationInfo"] == {"id": APP_ID, "resource": f"api://trad.oyer.kommune.no/{APP_ID}"}
     assert color[:2] == (192, 192) and outline[:2] == (32, 32)
     # outline: only white or fully transparent pixels, and some of each
     raw = outline[2]
