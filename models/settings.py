@@ -114,6 +114,9 @@ class Settings(BaseSettings):
     risk_escalate_top: int = Field(default=20, ge=1, le=25, alias="RISK_ESCALATE_TOP")
     # Daily: risk reviews due, tilsyn finding deadlines, årshjul activities at their lead time (each sent once).
     governance_reminder_schedule: str = Field(default="15 7 * * *", alias="GOVERNANCE_REMINDER_SCHEDULE")
+    # Indicator reminder (issue 10): daily job; sends once per leader in the N days before the 10th (the deadline).
+    indicator_reminder_schedule: str = Field(default="0 8 * * *", alias="INDICATOR_REMINDER_SCHEDULE")
+    indicator_reminder_days_before: int = Field(default=3, ge=1, le=9, alias="INDICATOR_REMINDER_DAYS_BEFORE")
 
     @model_validator(mode="after")
     def _refuse_placeholders(self) -> Settings:
