@@ -88,6 +88,9 @@ def _explicit_periods(t: str, today: date) -> tuple[Period | None, str]:
     patterns: list[tuple[str, object]] = [
         (r"\b(\d{4})-t([123])\b", lambda m: Period("tertial", int(m[1]), int(m[2]))),
         (r"\b(\d{4})-(\d{1,2})\b", lambda m: Period("month", int(m[1]), int(m[2])) if 1 <= int(m[2]) <= 12 else None),
+        (r"(?<![\d,.])(\d{1,2})[./](\d{4})\b",
+         lambda m: Period("month", int(m[2]), int(m[1])) if 1 <= int(m[1]) <= 12 else None),
+        (r"\bt([123])\b" + _YEAR, lambda m: _tertial(int(m[1]), _int(m[2]), today)),
         (r"(?<![\d,.])([123])\.?\s*tertial" + _YEAR, lambda m: _tertial(int(m[1]), _int(m[2]), today)),
         (r"\b(første|fyrste|andre|tredje)\s+tertial" + _YEAR,
          lambda m: _tertial(ORDINALS[m[1]], _int(m[2]), today)),
@@ -168,7 +171,8 @@ class NameMatch:
 
 
 def _variants(name: str) -> list[tuple[str, float]]:
-    """The full name, and runs of its words that carry at least half of it (a small bonus for the full name)."""
+    """The full name, and runs of its words that carry at least half of it; a run scores less the less of
+    the name it covers, so «elevar som trivst» finds the whole «Elever som trives», not just «elever som»."""
     words = fold(name).split()
     full = " ".join(words)
     out = [(full, 0.5)]
@@ -176,7 +180,7 @@ def _variants(name: str) -> list[tuple[str, float]]:
         for start in range(0, len(words) - size + 1):
             part = " ".join(words[start:start + size])
             if len(part) * 2 >= len(full) and len(part) >= 4:
-                out.append((part, 0.0))
+                out.append((part, -20 * (1 - len(part) / len(full))))
     return out
 
 
