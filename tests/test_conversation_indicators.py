@@ -79,6 +79,7 @@ def values(session) -> dict[tuple[str, str], float]:
     ("Nærvær forrige måned 91", "Nærvær", "2026-10", 91.0, "🟡 Gul"),
     ("nærvær 92", "Nærvær", "2026-10", 92.0, "🟡 Gul"),  # no period: the latest month that has ended
     ("budsjettavvik i oktober 150 000 kr", "Budsjettavvik", "2026-10", 150000.0, "🔴 Rød"),
+    ("Nærvær Aurvol skule i oktober 91,5", "Nærvær", "2026-10", 91.5, "🟡 Gul"),  # its own unit, misspelt
 ])
 def test_checkin_phrases_store_and_confirm_with_trafikklys_as_symbol_and_word(
         session, planned, conv, text, indicator, period, value, light):
@@ -112,7 +113,8 @@ def test_confirmation_has_target_and_trend_and_a_correction_says_so(session, pla
     ("leder", "brukertilfredshet oktober 4", "rapporteres per tertial"),
     ("ansatt", "nærvær oktober 93", "Bare lederne for enhetene som rapporterer «Nærvær»"),  # not a leader
     ("leder", "kantinetilfredshet oktober 5", "fant ingen indikator"),
-    ("leder", "nærvær Aurvol skule oktober 91 ekstra greier", "skjønte ikke"),
+    ("leder", "nærvær Aurvol skule oktober 91 ekstra greier", "skjønte ikke hvilken enhet"),
+    ("leder", "nærvær i oktober", "skriv verdien også"),
 ])
 def test_bad_checkins_say_why_and_store_nothing(session, planned, conv, who, text, words):
     out = chat(conv, planned, who).say(text)

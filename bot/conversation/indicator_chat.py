@@ -63,20 +63,22 @@ class IndicatorChat:
         if match is None:
             if parsed.value is not None and mine:
                 names = ", ".join(i.name for i in mine)
-                return [Reply(text=f"Jeg fant ingen indikator som passer «{' '.join(parsed.words)[:60]}». "
+                return [Reply(text=f"Jeg fant ingen indikator som passer «{msg.text.strip()[:80]}». "
                                    f"Indikatorene dine: {names}. {EXAMPLE}")]
             return None
         ind = pool[match.index]
         if parsed.value is None:
-            return [Reply(text=f"Hvilken verdi har «{ind.name}»? Skriv f.eks. «{ind.name.lower()} "
-                               f"{format_value(93.4, ind.measure) if ind.measure == '%' else '12'}».")]
+            example = format_value(93.4, ind.measure) if ind.measure == "%" else "12"
+            return [Reply(text=f"Vil du registrere «{ind.name}», skriv verdien også, f.eks. «{ind.name.lower()} "
+                               f"{example}». «styringskort» viser kortet med trafikklys.")]
         rest = meaningful(match.rest)
         unit_id = None
         if rest:
             unit = best_name(rest, [u.name for u in ctx.units])
             if unit is None or meaningful(unit.rest):
-                return [Reply(text=f"Jeg skjønte ikke «{' '.join(rest)[:60]}». Skriv enheten slik den heter, "
-                                   f"f.eks. «{ind.name.lower()} {self._unit_example(ctx, ind)} 93,4». {EXAMPLE}")]
+                return [Reply(text=f"Jeg skjønte ikke hvilken enhet du mener i «{msg.text.strip()[:80]}». "
+                                   "Skriv enheten slik den heter, f.eks. "
+                                   f"«{ind.name.lower()} {self._unit_example(ctx, ind)} 93,4». Ingenting er lagret.")]
             unit_id = ctx.units[unit.index].id
         period = parsed.period or indicator_chat.default_period(ind.frequency, self.today())
         if unit_id is None:
