@@ -89,7 +89,8 @@ class IndicatorChat:
 
     def _unit_example(self, ctx: CheckinContext, ind: IndicatorRef) -> str:
         unit = next((u for u in ctx.units if u.id in ind.unit_ids & ctx.led_unit_ids), None)
-        return unit.name if unit else "Aurvoll skole"
+        unit = unit or next((u for u in ctx.units if u.id in ind.unit_ids), None)
+        return unit.name if unit else "enhetsnavn"
 
     def _record(self, tx: Tx, pid: int, ind: IndicatorRef, period: Period, value: str, unit_id: int | None,
                 comment: str | None) -> list[Reply]:
@@ -103,7 +104,7 @@ class IndicatorChat:
         try:
             nudges.refresh_nudge(session=tx, person_id=pid, now=self.now(), tz=self.tz)
             month = indicator_chat.reporting_month(parse_period(period_key))
-            indicator_reminders.refresh_reminder(session=tx, person_id=pid, period=month, now=self.now(), tz=self.tz)
+            indicator_reminders.refresh_reminder(session=tx, person_id=pid, period=month)
         except Exception:  # noqa: BLE001 - the value is committed; a stale reminder is not worth an error
             log.exception("refreshing the nudge after a check-in failed")
 

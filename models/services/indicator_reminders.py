@@ -77,8 +77,7 @@ def send_reminders(*, session: Session, now: datetime | None = None, tz: str = "
 
 
 @writes
-def refresh_reminder(*, session: Session, person_id: int, period: Period, now: datetime | None = None,
-                     tz: str = "Europe/Oslo") -> bool:
+def refresh_reminder(*, session: Session, person_id: int, period: Period) -> bool:
     """After a check-in: edit the period's reminder in place. False when none was sent."""
     key = reminder_key(period, person_id)
     original = session.exec(select(OutboxMessage).where(OutboxMessage.dedupe_key == key)).first()
