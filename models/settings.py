@@ -126,6 +126,9 @@ class Settings(BaseSettings):
     # Nightly: install Tråd for the leaders / everyone who lacks it (off: only on demand and `trad teams install`).
     teams_auto_install: Literal["off", "leaders", "all"] = Field(default="off", alias="TEAMS_AUTO_INSTALL")
     teams_auto_install_schedule: str = Field(default="45 5 * * *", alias="TEAMS_AUTO_INSTALL_SCHEDULE")
+    # Indicator reminder (issue 10): daily job; sends once per leader in the N days before the 10th (the deadline).
+    indicator_reminder_schedule: str = Field(default="0 8 * * *", alias="INDICATOR_REMINDER_SCHEDULE")
+    indicator_reminder_days_before: int = Field(default=3, ge=1, le=9, alias="INDICATOR_REMINDER_DAYS_BEFORE")
 
     @model_validator(mode="after")
     def _refuse_placeholders(self) -> Settings:

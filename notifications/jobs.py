@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING
 
 from models.periods import Period, local_date, period_of
 from models.services import inbound, nudges, org, varsling_casework, varsling_retention, web_auth
+from models.services.indicator_reminders import indicator_reminder_job
 from models.settings import Settings
 from models.uow import UnitOfWork
 from reports.posting import enqueue_summary, summary_targets
@@ -125,6 +126,7 @@ def governance_reminders(now: datetime | None = None, *, engine: Engine, setting
 JOBS: dict[str, Callable[..., dict[str, int]]] = {
     "monthly_nudge": monthly_nudge, "deadline_reminders": deadline_reminders,
     "summaries": summaries, "housekeeping": housekeeping, "governance_reminders": governance_reminders,
+    "indicator_reminders": indicator_reminder_job,
 }
 
 

@@ -130,6 +130,7 @@ JOB_DEFAULTS = {"coalesce": True, "max_instances": 1}
 SCHEDULES = {"monthly_nudge": "nudge_schedule", "deadline_reminders": "deadline_reminder_schedule",
              "summaries": "summary_schedule", "housekeeping": "housekeeping_schedule",
              "governance_reminders": "governance_reminder_schedule",
+             "indicator_reminders": "indicator_reminder_schedule",
              "teams_auto_install": "teams_auto_install_schedule"}  # job id -> Settings field
 
 

@@ -25,7 +25,8 @@ from sqlmodel import select
 from bot.conversation import views
 from bot.conversation.engine import Conversation
 from models.messages import Reply
-from models.tables import Avvik, DialogState, Oppdrag, OutboxMessage
+from models.services.plan_import import import_plan
+from models.tables import Avvik, DialogState, IndicatorValue, Oppdrag, OutboxMessage
 from tests.slack.conftest import SlackDriver, _fake_slack_server, fake_slack, slack, slack_env  # noqa: F401
 from tests.teams.conftest import client, fake_ms, teams_env  # noqa: F401
 from tests.teams.test_flows import Teams, card_of, texts
@@ -214,6 +215,7 @@ def _script(org: Any) -> list[Step]:
         Step("checklist", lambda e: e.listing("leder", "/sjekkliste", "sjekkliste"), "Er vernerunde gjennomført?"),
         Step("whistle", lambda e: e.say("ansatt", WHISTLE), "/varsling"),
         Step("oppdrag", lambda e: e.say("leder", "oppdrag 12 er ferdig"), "Oppdrag 12 er oppdatert"),
+        Step("checkin", lambda e: e.say("leder", "nærvær forrige måned 93,4 %"), "Grønn"),
     ]
 
 
@@ -244,6 +246,10 @@ def _expected(step: str, replies: list[Reply]) -> None:
         assert r.ephemeral and r.text.endswith(views.VARSLING_HINT) and "Vera Varsel" in r.facts[-2].value
     elif step == "oppdrag":
         assert replies[0].text == "Oppdrag 12 er oppdatert: Fullført, 100 %."
+    elif step == "checkin":
+        (r,) = replies
+        assert r.title is not None and r.title.startswith("Registrert: Nærvær – Aurvoll skole")
+        assert {f.label: f.value for f in r.facts}["Trafikklys"] == "🟢 Grønn"
 
 
 def _stored(session: Any, org: Any) -> dict[str, Any]:
@@ -255,12 +261,16 @@ def _stored(session: Any, org: Any) -> dict[str, Any]:
         "oppdrag": (lambda o: (o.status, o.progress))(session.get(Oppdrag, org.oppdrag["skolebibliotek"])),
         "outbox": sorted(m.kind for m in session.exec(select(OutboxMessage)).all()),
         "dialogs": len(session.exec(select(DialogState)).all()),
+        "indicator_values": [v.value for v in session.exec(select(IndicatorValue)).all()],
     }
 
 
 @pytest.mark.parametrize("edge", PLATFORMS, indirect=True)
 def test_the_same_script_gives_the_same_replies_and_changes_on_every_platform(edge, session, org) -> None:
     driver, rec = edge
+    import_plan(session=session, org_id=org.org_id, year=datetime.now(OSLO).year, data=(
+        "perspective,goal,indicator,measure,direction,frequency,units,target,red_limit\n"
+        "Medarbeidere,Høyt nærvær,Nærvær,%,høy,måned,alle,93,90\n"))
     dump: list[Any] = []
     for step in _script(org):
         before = len(rec.calls)
@@ -276,6 +286,7 @@ def test_the_same_script_gives_the_same_replies_and_changes_on_every_platform(ed
     assert stored["oppdrag"] == ("fullfort", 100)
     assert stored["outbox"] == ["avvik_new", "avvik_receipt", "avvik_status"]
     assert stored["dialogs"] == 0
+    assert stored["indicator_values"] == [93.4]
     dump.append(stored["outbox"])
     first = next(iter(_SEEN.values()), None)
     _SEEN.setdefault(driver.__class__.__name__, dump)

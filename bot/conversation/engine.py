@@ -20,12 +20,15 @@ from bot.conversation import forms, views
 from bot.conversation.channel import IncomingMessage, Interaction
 from bot.conversation.guided import GuidedDialog, key
 from bot.conversation.home import MAX_ITEMS, HomeView, build_home_view
+from bot.conversation.indicator_chat import DIALOGS as INDICATOR_DIALOGS
+from bot.conversation.indicator_chat import IndicatorChat
 from bot.conversation.intents import Intent, looks_like_varsling, parse
 from bot.conversation.parsing import normalise
 from models.errors import DomainError, ValidationFailed
 from models.messages import Form, Reply
+from models.periods import local_date
 from models.services import avvik as avvik_svc
-from models.services import checklists, dialogs, home, listings, nudges, oppdrag, org
+from models.services import checklists, dialogs, home, indicator_chat, listings, nudges, oppdrag, org
 from models.services.listings import AvvikFollowup
 from models.settings import Settings
 from models.uow import Tx, UnitOfWork
@@ -47,6 +50,7 @@ class Conversation:
         self.uow = uow
         self.now = now or (lambda: datetime.now(UTC))
         self.guided = GuidedDialog(now=self.now, tz=settings.tz_name)
+        self.indicators = IndicatorChat(now=self.now, tz=settings.tz_name)
 
     # ------------------------------------------------------------------ messages
     def handle_message(self, msg: IncomingMessage) -> list[Reply]:
@@ -60,6 +64,8 @@ class Conversation:
                 if state is not None and state.name == "form":
                     return self.guided.resume(tx, msg.user, msg.person_id, state.data, state.step, text,
                                               self._submit_guided)
+                if state is not None and state.name in INDICATOR_DIALOGS and len(text) <= MAX_INPUT:
+                    return self.indicators.resume(tx, msg, state.name, state.step, dict(state.data))
                 if len(text) > MAX_INPUT:
                     return [Reply(text=f"Meldingen er for lang ({len(text)} tegn). Skriv kortere, høyst {MAX_INPUT} tegn.")]
                 return self._intent(tx, msg, parse(text))
@@ -113,7 +119,11 @@ class Conversation:
             return [self._checklist(tx, pid)]
         if name == "varsle":
             return [self._varsle(tx, pid, detected=bool(intent.args.get("detected")))]
-        return [Reply(text=UNKNOWN)]
+        if name == "register_indicators":
+            return self.indicators.start_round(tx, msg)
+        if name == "styringskort":
+            return self.indicators.card(tx, pid, intent.text_arg("scope"))
+        return self.indicators.try_checkin(tx, msg) or [Reply(text=UNKNOWN)]
 
     def _checklist(self, tx: Tx, pid: int) -> Reply:
         actor = org.load_actor(tx, person_id=pid)
@@ -176,7 +186,10 @@ class Conversation:
         """The person's dashboard (Slack's App Home)."""
         with self.uow.read() as tx:
             data = home.home_data(session=tx, person_id=person_id, now=self.now(), limit=MAX_ITEMS)
-        return build_home_view(data, public_base_url=self.settings.public_base_url)
+            period, missing = indicator_chat.missing_count(session=tx, actor_id=person_id,
+                                                           today=local_date(self.now(), self.settings.tz_name))
+        return build_home_view(data, public_base_url=self.settings.public_base_url,
+                               indicators_missing=(period.label, missing))
 
     def avvik_followup(self, actor_id: int, avvik_id: int) -> AvvikFollowup:
         """After `actor_id` changed an avvik: its leader message as it reads now, and the people concerned."""

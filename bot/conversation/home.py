@@ -32,9 +32,17 @@ class HomeView:
     sections: list[HomeSection] = field(default_factory=list)
 
 
-def build_home_view(data: HomeData, *, public_base_url: str) -> HomeView:
+def build_home_view(data: HomeData, *, public_base_url: str,
+                    indicators_missing: tuple[str, int] | None = None) -> HomeView:
+    """`indicators_missing` is (the reporting period's label, how many indicator values it still lacks)."""
     base = public_base_url.rstrip("/")
-    waiting: list[Item] = [views.check_item(d) for d in data.due[:MAX_ITEMS]]
+    waiting: list[Item] = []
+    if indicators_missing and indicators_missing[1]:
+        label, n = indicators_missing
+        waiting.append(Item(title=f"Indikatorer som venter ({n})",
+                            text=f"{n} {'indikator' if n == 1 else 'indikatorer'} for {label} mangler verdi. "
+                                 "Skriv «registrer indikatorer» til meg."))
+    waiting += [views.check_item(d) for d in data.due[:MAX_ITEMS]]
     waiting += [views.oppdrag_item(o) for o in data.stale[:MAX_ITEMS]]
     sections = [
         HomeSection("Mine åpne avvik", [views.avvik_item(a) for a in data.mine], "Du har ingen åpne avvik."),

@@ -51,6 +51,12 @@ PHRASES: dict[str, list[str]] = {
                   "vis sjekkliste", "min sjekkliste", "sjekklister", "ik", "internkontrollen"],
     "varsle": ["varsle", "varsling", "varsla", "jeg vil varsle", "eg vil varsle", "eg vil varsla", "si fra",
                "si ifra", "seie frå", "varsle om kritikkverdige forhold", "kritikkverdige forhold", "varslingsrutine"],
+    "register_indicators": ["registrer indikatorer", "registrere indikatorer", "registrer indikatorar",
+                            "registrera indikatorar", "indikatorer", "indikatorar", "mine indikatorer",
+                            "indikatorane mine", "indikatorene mine", "rapporter indikatorer", "rapportere indikatorar",
+                            "før inn indikatorer", "registrer verdier", "registrer styringsindikatorer"],
+    "styringskort": ["styringskort", "styringskortet", "vis styringskort", "mitt styringskort", "styringskortet mitt",
+                     "trafikklys", "vis styringskortet"],
     "cancel": ["avbryt", "stopp", "cancel", "glem det", "avslutt", "angre", "avbrot"],
     "back": ["tilbake", "back", "forrige", "gå tilbake", "attende"],
     "thanks": ["takk", "tusen takk", "takk skal du ha", "supert", "flott", "ok takk"],
@@ -120,6 +126,22 @@ def _oppdrag_update(raw: str, t: str) -> Intent | None:
     return None
 
 
+_CARD_WORDS = ("styringskort", "styringskortet")
+
+
+def _card(t: str) -> Intent | None:
+    """«styringskort», «vis styringskortet for Aurvoll skole», «styringskort oppvekst oktober» (typos allowed)."""
+    words = t.split()
+    if words and words[0] in ("vis", "sjå", "se", "mitt", "opne", "åpne"):
+        words = words[1:]
+    if not words or max(fuzz.ratio(words[0], w) for w in _CARD_WORDS) < 85:
+        return None
+    rest = words[1:]
+    if rest and rest[0] in ("for", "til", "i", "på", "over", "frå", "fra"):
+        rest = rest[1:]
+    return Intent("styringskort", {"scope": " ".join(rest)} if rest else {})
+
+
 def parse(text: str) -> Intent:
     raw = (text or "")[:4000]
     t = normalise(raw)
@@ -129,6 +151,8 @@ def parse(text: str) -> Intent:
         return upd
     if ref := _OPPDRAG_REF.fullmatch(t) or re.fullmatch(r"(?:vis\s+)?oppdrag\s*(\d{1,6})", t):
         return Intent("show_oppdrag", {"number": int(ref.group(1))})
+    if card := _card(t):
+        return card
     if m := _AVVIK_REF.search(t):
         if len(t.split()) <= 4:
             return Intent("show_avvik", {"number": int(m.group(1) or m.group(2))})

@@ -18,6 +18,9 @@ HELP_TEXT = (
     "• «mine oppdrag» – oppdragene dine med trafikklys\n"
     "• «oppdrag 12 er ferdig», «sett oppdrag 12 til 50 %», «oppdrag 12 er forsinket fordi …»\n"
     "• «sjekkliste» – internkontroll-punktene som venter denne perioden\n"
+    "• «nærvær i november 93,4 %», «sykefravær oktober 7,2» – registrer en indikatorverdi (for ledere)\n"
+    "• «registrer indikatorer» – gå gjennom indikatorene som mangler verdi, én om gangen\n"
+    "• «styringskort» – styringskortet med trafikklys; «styringskort Aurvoll skole» åpner en enhet\n"
     "• «varsle» – si fra om kritikkverdige forhold, anonymt om du vil\n"
     "• «avbryt» eller «tilbake» midt i en dialog"
 )

@@ -18,11 +18,12 @@ from sqlmodel import Session, select
 
 from models.access import Actor
 from models.errors import ValidationFailed
+from models.indicator_rules import format_value
 from models.messages import Action, Fact, Item, Reply
 from models.periods import Period, local_date, parse_period
 from models.risk import severity
 from models.services import avvik as avvik_svc
-from models.services import checklists, org, outbox
+from models.services import checklists, indicator_chat, org, outbox
 from models.services import oppdrag as oppdrag_svc
 from models.services._tx import writes
 from models.sql import col
@@ -59,7 +60,9 @@ class Due:
     tiltak: list[Item] = field(default_factory=list)
     checks: list[Item] = field(default_factory=list)
     oppdrag: list[Item] = field(default_factory=list)
-    counts: dict[str, int] = field(default_factory=lambda: {"avvik": 0, "tiltak": 0, "sjekkpunkt": 0, "oppdrag": 0})
+    indikatorer: list[Item] = field(default_factory=list)
+    counts: dict[str, int] = field(default_factory=lambda: {"avvik": 0, "tiltak": 0, "sjekkpunkt": 0, "oppdrag": 0,
+                                                            "indikator": 0})
 
     @property
     def total(self) -> int:
@@ -84,6 +87,7 @@ def due_for_leader(*, session: Session, person_id: int, now: datetime | None = N
     due.counts["tiltak"], due.tiltak = _overdue_tiltak(session, actor, today)
     due.counts["sjekkpunkt"], due.checks = _unanswered_checks(session, person_id, now)
     due.counts["oppdrag"], due.oppdrag = _stale_oppdrag(session, person_id, now, today)
+    due.counts["indikator"], due.indikatorer = _missing_indicators(session, person_id, today)
     return due
 
 
@@ -159,12 +163,24 @@ def _stale_oppdrag(session: Session, person_id: int, now: datetime, today: date)
     return len(stale), items
 
 
+def _missing_indicators(session: Session, person_id: int, today: date) -> tuple[int, list[Item]]:
+    """Indicators of the last month's reporting round with no value yet, for the units they lead."""
+    period = indicator_chat.reporting_period(today)
+    lines = indicator_chat.due_lines(session=session, actor_id=person_id, period=period)
+    deadline = indicator_chat.deadline(period)
+    items = [Item(title=f"Indikator: {n.item.indicator} – {n.item.unit}",
+                  text=f"{n.item.period_label} mangler verdi (mål {format_value(n.target, n.item.measure)}, "
+                       f"frist {deadline:%d.%m.%Y}). Skriv «registrer indikatorer».")
+             for n in lines[:SECTION_LIMIT]]
+    return len(lines), items
+
+
 def compose(due: Due, period: Period, *, refreshed: bool = False) -> Reply:
     """One message per leader: a title, a line of counts, and up to TOTAL_LIMIT actionable items."""
     if due.total == 0:
         return Reply(title=f"Alt er à jour – {period.label}",
-                     text="Du har ingen åpne avvik, forfalte tiltak, ubesvarte sjekkpunkt eller oppdrag som "
-                          "venter på oppdatering. Takk!" if not refreshed else
+                     text="Du har ingen åpne avvik, forfalte tiltak, ubesvarte sjekkpunkt, oppdrag som "
+                          "venter på oppdatering eller indikatorer som mangler verdi. Takk!" if not refreshed else
                           "Alt som ventet på deg denne måneden er tatt hånd om. Takk!")
     c = due.counts
     parts = []
@@ -176,19 +192,22 @@ def compose(due: Due, period: Period, *, refreshed: bool = False) -> Reply:
         parts.append(f"{c['sjekkpunkt']} ubesvarte sjekkpunkt")
     if c["oppdrag"]:
         parts.append(f"{c['oppdrag']} oppdrag som trenger oppdatering")
+    if c["indikator"]:
+        parts.append(f"{c['indikator']} indikatorer som mangler verdi")
     items: list[Item] = []
-    for section in (due.avvik, due.tiltak, due.checks, due.oppdrag):
+    for section in (due.avvik, due.tiltak, due.checks, due.oppdrag, due.indikatorer):
         room = TOTAL_LIMIT - len(items)
         items.extend(section[:max(0, room)])
     shown = len(items)
     text = "Dette venter på deg: " + ", ".join(parts) + "."
     if due.total > shown:
-        text += f" Viser {shown} av {due.total}; skriv «mine avvik», «sjekkliste» eller «mine oppdrag» for resten."
+        text += (f" Viser {shown} av {due.total}; skriv «mine avvik», «sjekkliste», «mine oppdrag» eller "
+                 "«registrer indikatorer» for resten.")
     if refreshed:
         text += " (Oppdatert.)"
     facts = [Fact(label=label, value=str(c[key])) for key, label in
              (("avvik", "Åpne avvik"), ("tiltak", "Tiltak over frist"), ("sjekkpunkt", "Ubesvarte sjekkpunkt"),
-              ("oppdrag", "Oppdrag å oppdatere")) if c[key]]
+              ("oppdrag", "Oppdrag å oppdatere"), ("indikator", "Indikatorer som mangler verdi")) if c[key]]
     return Reply(title=f"Påminnelse for {period.label}", text=text, facts=facts, items=items)
 
 

@@ -39,7 +39,7 @@ def test_leader_is_told_what_waits_with_buttons_that_act(session, org) -> None:
     avvik_svc.add_tiltak(session=session, actor_id=org.people["leder"], avvik_id=low.id, description="Sett opp skilt",
                          owner_id=org.people["leder"], deadline=local_date(utcnow()) + timedelta(days=3))
     due = nudges.due_for_leader(session=session, person_id=org.people["leder"], now=later)
-    assert due.counts == {"avvik": 2, "tiltak": 1, "sjekkpunkt": 2, "oppdrag": 1}
+    assert due.counts == {"avvik": 2, "tiltak": 1, "sjekkpunkt": 2, "oppdrag": 1, "indikator": 0}
     assert due.avvik[0].title.endswith("Glatt trapp")  # worst risk first
     assert due.avvik[0].text == "Åpen i 40 dager"
     assert {"label": "Risiko", "value": "20 (Kritisk)"} in [f.model_dump() for f in due.avvik[0].facts]
