@@ -16,7 +16,7 @@ from datetime import UTC, datetime
 
 from rapidfuzz import fuzz, process
 
-from bot.conversation import forms, views
+from bot.conversation import forms, governance, views
 from bot.conversation.channel import IncomingMessage, Interaction
 from bot.conversation.guided import GuidedDialog, key
 from bot.conversation.home import MAX_ITEMS, HomeView, build_home_view
@@ -244,6 +244,8 @@ class Conversation:
             return [Reply(text=f"Registrert: {CHECK_ANSWERS[answer]}.")]
         if ia.action_id == "avvik.show":
             return [self._avvik_detail(tx, pid, int(v))]
+        if ia.action_id.split(".", 1)[0] in governance.ACTION_PREFIXES:
+            return governance.act(tx, ia, public_base_url=self.settings.public_base_url, tz=self.settings.tz_name)
         if ia.action_id in ("help", "menu"):
             return [views.help_reply()]
         return [Reply(text="Den knappen kjenner jeg ikke igjen. Skriv «hjelp» for å se hva jeg kan.")]

@@ -22,7 +22,7 @@ from models.errors import DomainError
 from models.messages import Reply
 
 log = logging.getLogger("trad.slack")
-HANDLED = re.compile(r"^(avvik|tiltak|check|oppdrag)\.[a-z_]+(#\d+)?$")
+HANDLED = re.compile(r"^(avvik|tiltak|check|oppdrag|escalation|risk|risk_tiltak|tilsyn)\.[a-z_]+(#\d+)?$")
 
 
 def register(app: AsyncApp, deps: SlackDeps) -> None:

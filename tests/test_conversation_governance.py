@@ -1,0 +1,59 @@
+"""The buttons on risk and escalation notices work from chat, the same on every platform."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+import pytest
+from sqlmodel import select
+
+from models.errors import DomainError
+from models.services import risk as risk_svc
+from models.tables import OutboxMessage, RiskEscalation, RiskTiltak
+from tests.test_conversation import FakeChannel, conv  # noqa: F401  (the fixture)
+
+
+def _serious_risk(session, org):
+    data = risk_svc.RiskInput(title="Brann i kjøkkenet", description="Gammelt komfyrvern", probability_before=4,
+                              consequence_before=4, treatment="reduce", review_date=date.today() + timedelta(days=30))
+    return risk_svc.add_risk(session=session, actor_id=org.people["leder"], data=data)
+
+
+def test_kommunalsjef_acknowledges_an_escalation_from_chat(session, org, conv):  # noqa: F811
+    _serious_risk(session, org)
+    esc = session.exec(select(RiskEscalation)).one()
+    notice = session.exec(select(OutboxMessage).where(OutboxMessage.kind == "risk_escalation")).one()
+    assert any(a["action_id"] == "escalation.ack" for a in notice.payload["actions"])
+    answer = FakeChannel(conv, org.people["kommunalsjef"]).press("escalation.ack", str(esc.id))
+    assert "bekreftet" in answer
+    session.expire_all()
+    assert session.get(RiskEscalation, esc.id).acknowledged_at is not None
+
+
+def test_someone_else_cannot_acknowledge_and_nothing_changes(session, org, conv):  # noqa: F811
+    _serious_risk(session, org)
+    esc = session.exec(select(RiskEscalation)).one()
+    with pytest.raises(DomainError):
+        FakeChannel(conv, org.people["ansatt"]).press("escalation.ack", str(esc.id))
+    session.expire_all()
+    assert session.get(RiskEscalation, esc.id).acknowledged_at is None
+
+
+def test_risk_tiltak_done_and_review_button_from_chat(session, org, conv):  # noqa: F811
+    r = _serious_risk(session, org)
+    t = risk_svc.add_risk_tiltak(session=session, actor_id=org.people["leder"], risk_id=r.id,
+                                 description="Bytt komfyrvern", deadline=date.today() + timedelta(days=14),
+                                 owner_id=org.people["leder"])
+    leader = FakeChannel(conv, org.people["leder"])
+    assert "markert som utført" in leader.press("risk_tiltak.done", str(t.id))
+    session.expire_all()
+    assert session.get(RiskTiltak, t.id).done_at is not None
+    replies = conv.handle_action(leader_interaction(leader, "risk.review", str(r.id)))
+    assert replies[0].actions[0].url.endswith(f"/risiko/{r.id}/gjennomga")
+
+
+def leader_interaction(channel: FakeChannel, action_id: str, value: str):
+    from bot.conversation.channel import Interaction
+
+    return Interaction(user=channel.user, person_id=channel.person_id, action_id=action_id, value=value,
+                       supports_forms=False)
