@@ -57,3 +57,30 @@ def leader_interaction(channel: FakeChannel, action_id: str, value: str):
 
     return Interaction(user=channel.user, person_id=channel.person_id, action_id=action_id, value=value,
                        supports_forms=False)
+
+
+def test_leader_adds_a_risk_in_a_guided_dialog(session, org, conv):  # noqa: F811
+    from models.tables import Risk
+
+    chat = FakeChannel(conv, org.people["leder"])
+    assert "1/7 Enhet" in chat.say("ny risiko")
+    chat.say("1")
+    chat.say("Brann i kjøkkenet")
+    chat.say("Gammelt komfyrvern uten automatisk avslag")
+    chat.say("4")
+    chat.say("4")
+    assert "7/7" in chat.say("2")  # Redusere (the second treatment)
+    assert "stemmer dette" in chat.say("om 12 uker")
+    done = chat.say("send")
+    assert "RO-1" in done and "risikotall 16" in done and "oppover i linjen" in done
+    r = session.exec(select(Risk)).one()
+    assert (r.title, r.risk_before, r.treatment) == ("Brann i kjøkkenet", 16, "reduce")
+    assert session.exec(select(RiskEscalation)).all()  # 16 ≥ 15: the kommunalsjef is told
+
+
+def test_an_employee_is_told_risks_are_for_leaders_and_nothing_starts(session, org, conv):  # noqa: F811
+    from models.tables import DialogState
+
+    answer = FakeChannel(conv, org.people["ansatt"]).say("ny risiko")
+    assert "ledere" in answer
+    assert session.exec(select(DialogState)).all() == []

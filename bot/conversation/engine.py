@@ -96,8 +96,8 @@ class Conversation:
             return [Reply(text="Bare hyggelig! Skriv «hjelp» om du lurer på noe.")]
         if name in ("cancel", "back"):
             return [Reply(text="Det er ingen dialog å avbryte nå. Skriv «hjelp» for å se hva jeg kan.")]
-        if name == "report_avvik":
-            form = self._avvik_form(tx, pid)
+        if name in ("report_avvik", "new_risk"):
+            form = self._avvik_form(tx, pid) if name == "report_avvik" else governance.risk_form(tx, pid)
             return [Reply(form=form)] if msg.supports_forms else self.guided.start(tx, msg.user, form)
         if name == "my_avvik":
             return [views.avvik_list(listings.my_avvik(session=tx, person_id=pid), title="Dine åpne avvik",
@@ -308,6 +308,8 @@ class Conversation:
                                                              status=status, progress=progress, comment=comment))
             return [Reply(text=f"Oppdrag {o.number} er oppdatert: {OPPDRAG_STATUSES[o.status]}, {o.progress} %.",
                           items=[views.oppdrag_item(o)])]
+        if form_id == "risk.add":
+            return governance.submit_risk(tx, pid, values, today=self.now().date(), tz=self.settings.tz_name)
         raise ValidationFailed({"form": "Ukjent skjema."})
 
 

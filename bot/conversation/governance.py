@@ -8,9 +8,15 @@ pages, so the answer is a button that opens that page.
 
 from __future__ import annotations
 
+from datetime import date
+
 from bot.conversation.channel import Interaction
-from models.messages import Action, Reply
-from models.services import escalation, risk
+from bot.conversation.forms import SCALE_K, SCALE_P
+from bot.conversation.parsing import parse_date
+from models.errors import PermissionDenied, ValidationFailed
+from models.governance_terms import TREATMENTS
+from models.messages import Action, Form, FormField, Reply
+from models.services import escalation, org, risk
 from models.uow import Tx
 
 ACTION_PREFIXES = frozenset({"escalation", "risk", "risk_tiltak", "tilsyn"})
@@ -45,3 +51,45 @@ def _id(value: str) -> int:
     if not value.isdigit() or len(value) > 12:
         raise NotFound("Fant ikke saken knappen gjelder.")
     return int(value)
+
+
+def risk_form(tx: Tx, person_id: int) -> Form:
+    """«ny risiko»: the ROS fields a leader fills in; the web page has the rest (cause, after-scores, tiltak)."""
+    actor = org.load_actor(tx, person_id=person_id)
+    if not actor.org_wide and not actor.managed_unit_ids:
+        raise PermissionDenied("Risikoer legges inn av ledere. Snakk med lederen din om risikoen du ser.")
+    units = [u for u in org.list_units(tx, org_id=actor.org_id)
+             if actor.org_wide or u.id in actor.managed_unit_ids]
+    return Form(form_id="risk.add", title="Ny risiko (ROS)", submit_label="Lagre risiko", fields=[
+        FormField(name="unit_id", label="Enhet", kind="select", options=[(str(u.id), u.name) for u in units],
+                  initial=str(units[0].id) if len(units) == 1 else None),
+        FormField(name="title", label="Hva kan gå galt?", max_length=200),
+        FormField(name="description", label="Beskriv risikoen", kind="textarea", max_length=3000),
+        FormField(name="probability_before", label="Sannsynlighet", kind="select", options=SCALE_P),
+        FormField(name="consequence_before", label="Konsekvens", kind="select", options=SCALE_K),
+        FormField(name="treatment", label="Hva gjør vi med den?", kind="select", options=list(TREATMENTS.items())),
+        FormField(name="review_date", label="Når skal den gjennomgås?", kind="date",
+                  hint="F.eks. «1.3.2027» eller «om 12 uker»"),
+    ])
+
+
+def submit_risk(tx: Tx, person_id: int, values: dict[str, str], *, today: date, tz: str) -> list[Reply]:
+    review = parse_date(values.get("review_date", ""), tz=tz)
+    if review is None:
+        raise ValidationFailed({"review_date": "Skriv en dato, f.eks. «1.3.2027»."})
+    unit_raw = values.get("unit_id", "")
+    data = risk.RiskInput(title=values.get("title", ""), description=values.get("description", ""),
+                          probability_before=_score(values.get("probability_before")),
+                          consequence_before=_score(values.get("consequence_before")),
+                          treatment=values.get("treatment", ""), review_date=review,
+                          unit_id=int(unit_raw) if unit_raw.isdigit() and len(unit_raw) < 12 else None)
+    r = risk.add_risk(session=tx, actor_id=person_id, data=data)
+    escalated = " Den er så alvorlig at den er sendt videre oppover i linjen." if r.risk_before >= \
+        escalation.current().sector else ""
+    return [Reply(text=f"Risikoen er lagret som RO-{r.number} med risikotall {r.risk_before}.{escalated} "
+                       "Legg til tiltak og vurdering etter tiltak på nettsiden.")]
+
+
+def _score(raw: str | None) -> int:
+    text = (raw or "").strip()
+    return int(text) if text.isdigit() and len(text) < 3 else 0

@@ -57,6 +57,8 @@ PHRASES: dict[str, list[str]] = {
                             "før inn indikatorer", "registrer verdier", "registrer styringsindikatorer"],
     "styringskort": ["styringskort", "styringskortet", "vis styringskort", "mitt styringskort", "styringskortet mitt",
                      "trafikklys", "vis styringskortet"],
+    "new_risk": ["ny risiko", "meld risiko", "legg til risiko", "registrer risiko", "ny ros", "ros-analyse",
+                 "ny risikovurdering", "legg inn risiko", "ny risikoanalyse", "registrer ein risiko"],
     "cancel": ["avbryt", "stopp", "cancel", "glem det", "avslutt", "angre", "avbrot"],
     "back": ["tilbake", "back", "forrige", "gå tilbake", "attende"],
     "thanks": ["takk", "tusen takk", "takk skal du ha", "supert", "flott", "ok takk"],

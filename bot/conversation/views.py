@@ -21,6 +21,7 @@ HELP_TEXT = (
     "• «nærvær i november 93,4 %», «sykefravær oktober 7,2» – registrer en indikatorverdi (for ledere)\n"
     "• «registrer indikatorer» – gå gjennom indikatorene som mangler verdi, én om gangen\n"
     "• «styringskort» – styringskortet med trafikklys; «styringskort Aurvoll skole» åpner en enhet\n"
+    "• «ny risiko» – legg inn en risiko i ROS-registeret (for ledere)\n"
     "• «varsle» – si fra om kritikkverdige forhold, anonymt om du vil\n"
     "• «avbryt» eller «tilbake» midt i en dialog"
 )

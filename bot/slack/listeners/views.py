@@ -22,9 +22,11 @@ from bot.slack.followup import AVVIK_ACTIONS, MSG_CHANNEL, MSG_TS, after_avvik_c
 from models.errors import DomainError, ValidationFailed
 
 log = logging.getLogger("trad.slack")
-FORM_IDS = ("avvik.report", "avvik.add_tiltak", "avvik.close", "avvik.reopen", "check.nei", "oppdrag.update")
+FORM_IDS = ("avvik.report", "avvik.add_tiltak", "avvik.close", "avvik.reopen", "check.nei", "oppdrag.update",
+            "risk.add")
 TITLES = {"avvik.report": "Avvik registrert", "avvik.add_tiltak": "Tiltak lagret", "avvik.close": "Avvik lukket",
-          "avvik.reopen": "Avvik gjenåpnet", "check.nei": "Sjekkpunkt lagret", "oppdrag.update": "Oppdrag oppdatert"}
+          "avvik.reopen": "Avvik gjenåpnet", "check.nei": "Sjekkpunkt lagret", "oppdrag.update": "Oppdrag oppdatert",
+          "risk.add": "Risiko lagret"}
 SORRY = "Beklager, noe gikk galt hos meg. Prøv igjen om litt."
 
 
