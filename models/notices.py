@@ -45,10 +45,25 @@ def leader_actions(avvik: Avvik) -> list[Action]:
     return actions
 
 
-def receipt_to_reporter(avvik: Avvik, unit: Unit | None) -> Reply:
+def quoted(text: str) -> str:
+    """«text» followed by a full stop, unless the text already ends a sentence («…glatt.», not «…glatt.».)."""
+    text = text.strip()
+    return f"«{text}»" + ("" if text[-1:] in ".!?…" else ".")
+
+
+def who_was_told(unit_name: str | None, leader_names: list[str]) -> str:
+    """Names the leader(s) of the unit the avvik was reported for, which need not be the reporter's own."""
+    unit = unit_name or "enheten"
+    if not leader_names:
+        return f"Lederen for {unit} er varslet"
+    return f"{' og '.join(leader_names)} (leder for {unit}) er varslet"
+
+
+def receipt_to_reporter(avvik: Avvik, unit: Unit | None, leader_names: list[str]) -> Reply:
+    """The lasting record in the reporter's DM; the chat or web answer already said thank you."""
     return Reply(
-        title=f"Takk! Avviket ditt er registrert som {avvik_ref(avvik)}",
-        text=f"«{avvik.title}». Lederen for {unit.name if unit else 'enheten'} er varslet. "
+        title=f"Avviket ditt er registrert som {avvik_ref(avvik)}",
+        text=f"{quoted(avvik.title)} {who_was_told(unit.name if unit else None, leader_names)}. "
              "Du får beskjed når saken går videre.",
         facts=avvik_facts(avvik, unit),
     )

@@ -224,8 +224,8 @@ def _expected(step: str, replies: list[Reply]) -> None:
     if step == "help":
         assert replies == [views.help_reply()]
     elif step == "report":
-        assert replies == [Reply(text="Takk! Avviket er registrert som AV-1. Lederen din er varslet, "
-                                      "og du får beskjed når det skjer noe.")]
+        assert replies == [Reply(text="Takk! Avviket er registrert som AV-1. Lise Leder (leder for Aurvoll skole) "
+                                      "er varslet, og du får beskjed når det skjer noe.")]
     elif step == "unit_avvik":
         (r,) = replies
         assert r.title == "Åpne avvik i enhetene dine" and [i.title for i in r.items] == [

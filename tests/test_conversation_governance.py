@@ -84,3 +84,29 @@ def test_an_employee_is_told_risks_are_for_leaders_and_nothing_starts(session, o
     answer = FakeChannel(conv, org.people["ansatt"]).say("ny risiko")
     assert "ledere" in answer
     assert session.exec(select(DialogState)).all() == []
+
+
+def test_reporting_for_another_unit_names_that_units_leader_once(session, org, conv):  # noqa: F811
+    """Issue 12: «Lederen din er varslet» was wrong for another unit, and the receipt thanked twice."""
+    from models.tables import Unit
+
+    chat = FakeChannel(conv, org.people["ansatt"])  # works at Aurvoll; reports for Solvang
+    solvang = session.get(Unit, org.units["Oppvekst/Solvang skole"])
+    form = conv.open_avvik_form(org.people["ansatt"])
+    options = dict((label, value) for value, label in next(f for f in form.fields if f.name == "unit_id").options)
+    replies = conv.submit_form(_submission(chat, {"category": "hms", "unit_id": options[solvang.name],
+                                            "description": "Glatt ved inngangen.", "occurred_at": "nå",
+                                            "probability": "2", "consequence": "2"}))
+    text = replies[0].text
+    assert "Solvang" in text and "Lederen din" not in text
+    receipt = session.exec(select(OutboxMessage).where(OutboxMessage.kind == "avvik_receipt")).one()
+    assert "Takk" not in receipt.payload["title"]
+    assert "«Glatt ved inngangen.» " in receipt.payload["text"] and ".»." not in receipt.payload["text"]
+    assert "Solvang" in receipt.payload["text"]
+
+
+def _submission(channel: FakeChannel, values: dict[str, str]):
+    from bot.conversation.channel import Interaction
+
+    return Interaction(user=channel.user, person_id=channel.person_id, action_id="avvik.report", values=values,
+                       supports_forms=True)

@@ -278,7 +278,8 @@ class Conversation:
         if form_id == "avvik.report":
             data = forms.parse_avvik_form(values, now=self.now(), tz=self.settings.tz_name)
             a = avvik_svc.report_avvik(session=tx, reporter_id=pid, data=data, idempotency_key=idempotency_key)
-            return [Reply(text=f"Takk! Avviket er registrert som AV-{a.number}. Lederen din er varslet, "
+            return [Reply(text=f"Takk! Avviket er registrert som AV-{a.number}. "
+                               f"{listings.who_was_told(tx, a.unit_id, reporter_id=pid)}, "
                                "og du får beskjed når det skjer noe.")]
         if form_id == "avvik.add_tiltak":
             owner_raw = values.get("owner_id") or ""

@@ -22,7 +22,7 @@ from models.services import staff_views as views
 
 router = APIRouter(route_class=StaffRoute)
 NEW = FormPage(action="/avvik/ny", title="Meld avvik",
-               intro="Meld fra om noe som gikk galt eller kunne ha gått galt. Lederen din får beskjed.")
+               intro="Meld fra om noe som gikk galt eller kunne ha gått galt. Lederen for enheten du velger får beskjed.")
 
 
 @router.get("/")

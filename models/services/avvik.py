@@ -146,9 +146,11 @@ def report_avvik(*, session: Session, reporter_id: int, data: AvvikInput, source
     _event(session, avvik, actor_id=reporter_id, kind="reported", to_status="meldt")
     audit.record(session, org_id=avvik.org_id, actor_id=reporter_id, action="avvik.reported", entity="avvik",
                  entity_id=avvik.id)
+    leaders = org.leaders_for_unit(session, unit_id=pk(unit), exclude=reporter_id)
     outbox.enqueue(session, org_id=avvik.org_id, dedupe_key=f"avvik:{avvik.id}:receipt", kind="avvik_receipt",
-                   recipient_person_id=reporter_id, payload=notices.receipt_to_reporter(avvik, unit))
-    for leader in org.leaders_for_unit(session, unit_id=pk(unit), exclude=reporter_id):
+                   recipient_person_id=reporter_id,
+                   payload=notices.receipt_to_reporter(avvik, unit, [p.name for p in leaders]))
+    for leader in leaders:
         outbox.enqueue(session, org_id=avvik.org_id, dedupe_key=f"avvik:{avvik.id}:leader:{leader.id}",
                        kind="avvik_new", recipient_person_id=leader.id,
                        payload=notices.new_avvik_to_leader(avvik, unit, actor.name))

@@ -203,3 +203,9 @@ def varsling_recipient_names(session: Session, person_id: int | None) -> list[st
     if person is None:
         return []
     return [p.name for p in varsling_keys.recipients(session, org_id=person.org_id)]
+
+
+def who_was_told(session: Session, unit_id: int, *, reporter_id: int) -> str:
+    """«Kari Leder (leder for Solvang skule) er varslet»: the unit's leaders, as report_avvik told them."""
+    leaders = org.leaders_for_unit(session, unit_id=unit_id, exclude=reporter_id)
+    return notices.who_was_told(org.unit_names(session, {unit_id}).get(unit_id), [p.name for p in leaders])
