@@ -160,7 +160,7 @@ class _Run:
 
     def apply(self, user: DirectoryUser) -> None:
         person = self.person_of(user)
-        label = (user.mail or (person.email if person else None) or user.object_id).lower()
+        label = ((person.email if person else None) or user.mail or user.object_id).lower()
         if user.removed or user.account_enabled is False:
             if person is not None:
                 self.link(user, person)
@@ -169,6 +169,10 @@ class _Run:
         mail = (user.mail or (person.email if person else "")).strip().lower()
         if not EMAIL.match(mail) or len(mail) > 320:
             self.report.skipped.append(f"{label}: mangler gyldig e-post i Entra ID")
+            return
+        other = self.by_mail.get(mail)
+        if person is not None and other is not None and other is not person:
+            self.report.skipped.append(f"{label}: ny e-post {mail} tilhører allerede {other.name} i Tråd")
             return
         if user.department is None and person is not None:
             unit: Unit | None = self.session.get(Unit, person.unit_id) if person.unit_id else None
@@ -198,6 +202,7 @@ class _Run:
         if before == after:
             return person
         person.email, person.name, person.unit_id, person.active = mail, name, unit.id, True
+        self.by_mail[mail] = person
         person.updated_at = utcnow()
         self.session.add(person)
         self.report.updated += 1

@@ -63,6 +63,8 @@ def _record(user: dict) -> dict:
     out = {k: v for k, v in user.items() if not k.startswith("_")}
     if user["_manager"]:
         out["manager@delta"] = [{"@odata.type": "#microsoft.graph.user", "id": user["_manager"]}]
+    elif user.get("_manager_removed"):
+        out["manager@delta"] = [{"@odata.type": "#microsoft.graph.user", "id": "gone", "@removed": {"reason": "deleted"}}]
     return out
 
 

@@ -209,3 +209,47 @@ def test_half_an_entra_setup_stops_start_up_naming_the_missing_setting(env: dict
     missing = [k for k in ("ENTRA_TENANT_ID", "ENTRA_CLIENT_ID", "ENTRA_CLIENT_SECRET") if k not in env][0]
     assert missing in str(caught.value)
     assert issubclass(SettingsError, ValueError)
+
+
+def test_a_deleted_user_is_deactivated_and_a_removed_manager_takes_back_the_sync_s_role(
+        kommune: Session, graph: FakeGraph, engine: Any) -> None:
+    directory(graph)
+    sync(engine)
+    graph.state.remove("u-nils")
+    graph.state.change("u-kari", manager=None)  # Graph sends manager@delta with @removed; the fake omits it
+    graph.state.users["u-kari"]["_manager_removed"] = True
+    report = sync(engine)
+    assert person(kommune, "nils@oyer.no").active is False
+    assert (report.deactivated, report.roles_removed) == (1, 1)
+    assert "deaktivert: Nils Ny <nils@oyer.no>" in report.changes
+    assert leads(kommune, "mona@oyer.no") == []  # Kari no longer reports to her: the role the sync gave goes
+
+
+def test_an_expired_delta_link_falls_back_to_a_full_read(kommune: Session, graph: FakeGraph, engine: Any) -> None:
+    directory(graph)
+    sync(engine)
+    graph.state.graph_requests.clear()
+    graph.state.fail_next.append((410, {}, None))
+    graph.state.change("u-per", displayName="Per Pedersen")
+    report = sync(engine)
+    assert "$deltatoken" in graph.state.graph_requests[0] and "$deltatoken" not in graph.state.graph_requests[1]
+    assert (report.updated, report.created) == (1, 0)
+    assert person(kommune, "per@oyer.no").name == "Per Pedersen"
+
+
+def test_a_changed_mail_that_belongs_to_someone_else_is_skipped_not_a_crash(kommune: Session, graph: FakeGraph,
+                                                                           engine: Any) -> None:
+    directory(graph)
+    sync(engine)
+    graph.state.change("u-per", mail="kari@oyer.no")
+    report = sync(engine)
+    assert report.skipped == ["per@oyer.no: ny e-post kari@oyer.no tilhører allerede Kari Helse i Tråd"]
+    assert person(kommune, "per@oyer.no").active
+
+
+def test_the_default_schedule_stays_clear_of_the_summer_time_hour() -> None:
+    from notifications.scheduler import check_safe, parse_schedule
+
+    settings = Settings()
+    check_safe(parse_schedule(settings.entra_sync_schedule, settings.tz_name), settings.tz_name,
+               name="ENTRA_SYNC_SCHEDULE")
