@@ -123,6 +123,7 @@ class Settings(BaseSettings):
     entra_authority: str | None = Field(default=None, alias="ENTRA_AUTHORITY")
     graph_api_url: str = Field(default="https://graph.microsoft.com/v1.0", alias="GRAPH_API_URL")
     entra_sync_schedule: str = Field(default="30 5 * * *", alias="ENTRA_SYNC_SCHEDULE")
+    entra_sync_map: Path | None = Field(default=None, alias="ENTRA_SYNC_MAP", description="department,unit CSV")
 
     @model_validator(mode="after")
     def _entra_sync_complete(self) -> Settings:

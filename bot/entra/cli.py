@@ -19,10 +19,12 @@ def register(group: click.Group) -> None:
     @sync.command(help="Hent ansatte, avdelinger og ledere fra Microsoft Entra ID (Graph) og oppdater organisasjonen.")
     @click.option("--dry-run", is_flag=True, help="Vis hva som ville blitt endret, uten å lagre noe.")
     @click.option("--map", "map_file", type=click.Path(dir_okay=False, path_type=Path), default=None,
-                  help="CSV med kolonnene department,unit (avdeling i Entra ID → enhetssti i Tråd).")
+                  help="CSV med kolonnene department,unit (avdeling i Entra ID → enhetssti i Tråd); "
+                       "standard: ENTRA_SYNC_MAP.")
     @click.option("--prune-roles", is_flag=True, help="Fjern også lederroller satt for hånd som katalogen ikke støtter.")
     @click.option("--org", "org_slug", default=None, help="Kommunens kortnavn (standard: TRAD_ORG).")
-    def entra(dry_run: bool, map_file: Path | None, prune_roles: bool, org_slug: str | None) -> None:
+    @click.option("--full", is_flag=True, help="Les hele katalogen, ikke bare endringene siden sist (etter ny --map).")
+    def entra(dry_run: bool, map_file: Path | None, prune_roles: bool, org_slug: str | None, full: bool) -> None:
         from bot.entra.graph import GraphError
         from bot.entra.sync import run_sync
         from bot.main import build_engine, load_settings
@@ -35,13 +37,14 @@ def register(group: click.Group) -> None:
             click.echo("Entra ID er ikke satt opp: sett ENTRA_TENANT_ID, ENTRA_CLIENT_ID og ENTRA_CLIENT_SECRET "
                        "(se docs/admin.md).", err=True)
             sys.exit(2)
-        if map_file is not None and not map_file.exists():
-            click.echo(f"Fant ikke fila {map_file}.", err=True)
-            sys.exit(2)
+        for path in (map_file, settings.entra_sync_map):
+            if path is not None and not path.exists():
+                click.echo(f"Fant ikke fila {path}.", err=True)
+                sys.exit(2)
         try:
             mapping = parse_mapping(map_file.read_bytes()) if map_file is not None else None
             report = run_sync(settings, UnitOfWork(build_engine(settings)), org_slug=org_slug, dry_run=dry_run,
-                              mapping=mapping, prune_roles=prune_roles)
+                              mapping=mapping, prune_roles=prune_roles, full=full)
         except GraphError as exc:
             click.echo(exc.message, err=True)
             sys.exit(1)

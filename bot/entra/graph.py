@@ -94,6 +94,9 @@ class GraphClient:
                     raise GraphError(f"Microsoft Graph svarer ikke ({type(exc).__name__}) etter {attempt} forsøk.") from exc
                 self.sleep(_backoff(attempt))
                 continue
+            if resp.status_code == 401 and attempt == 1:  # the token may have expired during a long read
+                self._token = None
+                continue
             if resp.status_code == 429 or resp.status_code >= 500:
                 if attempt == MAX_ATTEMPTS:
                     what = "struper forespørslene (429)" if resp.status_code == 429 else f"svarer med feil ({resp.status_code})"

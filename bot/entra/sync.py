@@ -19,12 +19,18 @@ log = logging.getLogger("trad.entra")
 
 
 def run_sync(settings: Settings, uow: UnitOfWork, *, org_slug: str | None = None, dry_run: bool = False,
-             mapping: dict[str, str] | None = None, prune_roles: bool = False,
+             mapping: dict[str, str] | None = None, prune_roles: bool = False, full: bool = False,
              client: GraphClient | None = None) -> org_sync.SyncReport:
-    """Raises GraphError (nothing changed) or a DomainError; returns what changed or, dry, what would."""
+    """Raises GraphError (nothing changed) or a DomainError; returns what changed or, dry, what would.
+
+    `full` ignores the stored delta link: after a new mapping, people reported unmapped earlier
+    are in no delta until they change in Entra ID, so a full read picks them up.
+    """
     slug = org_slug or settings.org_slug
+    if mapping is None and settings.entra_sync_map is not None:
+        mapping = org_sync.parse_mapping(settings.entra_sync_map.read_bytes())
     with uow.read() as tx:
-        link = org_sync.stored_delta_link(tx, org_slug=slug)
+        link = None if full else org_sync.stored_delta_link(tx, org_slug=slug)
     graph = client or GraphClient(settings)
     try:
         read = graph.read(link)
@@ -45,14 +51,15 @@ def entra_sync(now: datetime | None = None, *, engine: Any, settings: Settings) 
     `engine` is the root's SQLAlchemy engine, typed loosely because edges name no ORM type.
     """
     from bot.entra.graph import GraphError
+    from models.errors import DomainError
 
     del now
     if not settings.entra_sync_enabled:
         return {"skipped": 1}
     try:
         report = run_sync(settings, UnitOfWork(engine))
-    except GraphError as exc:
-        log.error("entra sync failed, nothing changed: %s", exc.message)
+    except (GraphError, DomainError, OSError) as exc:
+        log.error("entra sync failed, nothing changed: %s", getattr(exc, "message", exc))
         return {"failed": 1}
     log.info("entra sync: %s", report)
     return {"created": report.created, "updated": report.updated, "deactivated": report.deactivated,

@@ -131,8 +131,10 @@ def test_graph_errors_leave_the_organisation_as_it_was_and_say_what_happened(
     if failure == "secret":
         monkeypatch.setenv("ENTRA_CLIENT_SECRET", "a-wrong-secret-for-the-test")
         get_settings.cache_clear()
-    elif failure in ("401", "403"):
-        st.fail_next.append((int(failure), {}, None))
+    elif failure == "401":
+        st.fail_next += [(401, {}, None)] * 2  # a fresh token is tried once
+    elif failure == "403":
+        st.fail_next.append((403, {}, None))
     elif failure == "5xx":
         st.fail_next += [(500, {}, None)] * 5
     elif failure == "broken":
@@ -253,3 +255,20 @@ def test_the_default_schedule_stays_clear_of_the_summer_time_hour() -> None:
     settings = Settings()
     check_safe(parse_schedule(settings.entra_sync_schedule, settings.tz_name), settings.tz_name,
                name="ENTRA_SYNC_SCHEDULE")
+
+
+def test_after_a_new_mapping_a_full_read_picks_up_people_reported_unmapped_before(
+        kommune: Session, graph: FakeGraph, engine: Any, monkeypatch: pytest.MonkeyPatch, tmp_path: Any) -> None:
+    from bot.cli import main
+
+    directory(graph)
+    assert sync(engine).unmapped == ["ola@oyer.no (avdeling «Kultur»)"]
+    mapping = tmp_path / "map.csv"
+    mapping.write_text("department,unit\nKultur,Kultur/Bibliotek\n", encoding="utf-8")
+    monkeypatch.setenv("ENTRA_SYNC_MAP", str(mapping))
+    monkeypatch.setenv("ENTRA_SYNC_ENABLED", "true")
+    get_settings.cache_clear()
+    assert entra_sync(engine=engine, settings=get_settings())["created"] == 0  # Ola did not change: not in the delta
+    result = CliRunner().invoke(main, ["org", "sync", "entra", "--full"])
+    assert result.exit_code == 0, result.output
+    assert kommune.get(Unit, person(kommune, "ola@oyer.no").unit_id).path == "Kultur/Bibliotek"  # type: ignore[union-attr]
