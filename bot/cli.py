@@ -17,6 +17,7 @@ import notifications.cli
 import reports.cli
 import reports.plan_cli
 import reports.rapport_cli
+from bot.entra import cli as entra_cli
 from bot.main import build_engine, build_wiring, load_settings
 from bot.teams import cli as teams_cli
 
@@ -135,7 +136,7 @@ def chat(email: str) -> None:
 
 
 def _register(group: click.Group) -> None:
-    for module in (notifications.cli, reports.cli, reports.plan_cli, reports.rapport_cli, teams_cli, forms.cli):
+    for module in (notifications.cli, reports.cli, reports.plan_cli, reports.rapport_cli, teams_cli, forms.cli, entra_cli):
         module.register(group)
 
 

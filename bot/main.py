@@ -158,14 +158,17 @@ def build_delivery(settings: Settings, engine: Engine, adapters: dict[str, Adapt
 
 def build_jobs(settings: Settings, engine: Engine) -> dict[str, Callable[[], Any]]:
     """The scheduled jobs (nudges, deadline reminders, summaries, housekeeping) bound to this process."""
+    from functools import partial
+
     from notifications.jobs import bind_jobs
 
     jobs: dict[str, Callable[[], Any]] = dict(bind_jobs(engine, settings))
     if settings.teams_auto_install != "off":  # issue 18: install Tråd in Teams for those who lack it
-        from functools import partial
-
         from bot.teams.install import auto_install_job
         jobs["teams_auto_install"] = partial(auto_install_job, engine=engine, settings=settings)
+    if settings.entra_sync_enabled:  # issue 17: the organisation from Entra ID, nightly (delta)
+        from bot.entra.sync import entra_sync
+        jobs["entra_sync"] = partial(entra_sync, engine=engine, settings=settings)
     return jobs
 
 

@@ -130,6 +130,28 @@ class Settings(BaseSettings):
     indicator_reminder_schedule: str = Field(default="0 8 * * *", alias="INDICATOR_REMINDER_SCHEDULE")
     indicator_reminder_days_before: int = Field(default=3, ge=1, le=9, alias="INDICATOR_REMINDER_DAYS_BEFORE")
 
+    # Organisation sync with Microsoft Entra ID (issue 17, docs/admin.md): Graph application permission User.Read.All.
+    entra_sync_enabled: bool = Field(default=False, alias="ENTRA_SYNC_ENABLED")
+    entra_tenant_id: str | None = Field(default=None, alias="ENTRA_TENANT_ID")
+    entra_client_id: str | None = Field(default=None, alias="ENTRA_CLIENT_ID")
+    entra_client_secret: str | None = Field(default=None, alias="ENTRA_CLIENT_SECRET")
+    entra_authority: str | None = Field(default=None, alias="ENTRA_AUTHORITY")
+    entra_sync_schedule: str = Field(default="30 5 * * *", alias="ENTRA_SYNC_SCHEDULE")
+    entra_sync_map: Path | None = Field(default=None, alias="ENTRA_SYNC_MAP", description="department,unit CSV")
+
+    @model_validator(mode="after")
+    def _entra_sync_complete(self) -> Settings:
+        """Half an Entra setup stops start-up, naming what is missing, as the Teams settings do."""
+        if _is_placeholder(self.entra_client_secret):
+            raise SettingsError("ENTRA_CLIENT_SECRET has a placeholder value; set a real secret or remove it")
+        parts = {"ENTRA_TENANT_ID": self.entra_tenant_id, "ENTRA_CLIENT_ID": self.entra_client_id,
+                 "ENTRA_CLIENT_SECRET": self.entra_client_secret}
+        if (self.entra_sync_enabled or any(parts.values())) and not all(parts.values()):
+            missing = next(k for k, v in parts.items() if not v)
+            raise SettingsError(f"{missing} is missing: the Entra ID sync needs ENTRA_TENANT_ID, ENTRA_CLIENT_ID "
+                                "and ENTRA_CLIENT_SECRET")
+        return self
+
     @model_validator(mode="after")
     def _refuse_placeholders(self) -> Settings:
         for name in ("slack_bot_token", "slack_signing_secret", "slack_app_token", "teams_app_password", "secret_key",

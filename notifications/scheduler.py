@@ -131,7 +131,7 @@ SCHEDULES = {"monthly_nudge": "nudge_schedule", "deadline_reminders": "deadline_
              "summaries": "summary_schedule", "housekeeping": "housekeeping_schedule",
              "governance_reminders": "governance_reminder_schedule",
              "indicator_reminders": "indicator_reminder_schedule",
-             "teams_auto_install": "teams_auto_install_schedule"}  # job id -> Settings field
+             "teams_auto_install": "teams_auto_install_schedule", "entra_sync": "entra_sync_schedule"}  # job id -> Settings field
 
 
 def add_jobs(scheduler: BaseScheduler, settings: Settings, *, jobs: Mapping[str, Callable[[], Any]],

@@ -3,6 +3,7 @@
 from models.tables.arshjul import ArshjulActivity, CalendarFeedToken
 from models.tables.audit import AuditEntry
 from models.tables.avvik import Avvik, AvvikEvent, Tiltak
+from models.tables.entra import EntraLink, EntraSyncState
 from models.tables.internkontroll import ChecklistAnswer, ChecklistItem, ChecklistRun, ChecklistTemplate
 from models.tables.messaging import ChatIdentity, DialogState, InboundEvent, OutboxMessage
 from models.tables.oppdrag import Oppdrag, OppdragUnit, OppdragUpdate
@@ -25,5 +26,6 @@ __all__ = [
     "Organisation", "OutboxMessage", "Person", "PersonRole", "Tiltak", "Unit",
     "ArshjulActivity", "CalendarFeedToken", "Risk", "RiskAvvikLink", "RiskEscalation", "RiskTiltak", "Tilsyn",
     "TilsynFinding",
+    "EntraLink", "EntraSyncState",
     "Goal", "Indicator", "IndicatorTarget", "IndicatorUnit", "IndicatorValue", "IndicatorValueRevision", "Perspective",
 ]
