@@ -139,7 +139,7 @@ def add_oppdrag(*, session: Session, actor_id: int | None, org_id: int, letter_i
 
 
 def apply_edit(session: Session, *, o: Oppdrag, actor_id: int | None, data: OppdragInput,
-               letter_id: int | None) -> bool:
+               letter_id: int | None, parent_id: int | None) -> bool:
     """Change an oppdrag in place; False (and no audit entry) when nothing differs."""
     errors = validate(session, org_id=o.org_id, data=data)
     if errors:
@@ -147,6 +147,7 @@ def apply_edit(session: Session, *, o: Oppdrag, actor_id: int | None, data: Oppd
     before = snapshot(session, o)
     o.title, o.description, o.category = data.title.strip(), data.description.strip(), data.category
     o.owner_id, o.deadline, o.goal_id, o.oppdragsbrev_id = data.owner_id, data.deadline, data.goal_id, letter_id
+    o.parent_id = parent_id
     _set_units(session, pk(o), data.unit_ids)
     after = snapshot(session, o)
     if after == before:
@@ -167,7 +168,7 @@ def edit_oppdrag(*, session: Session, actor_id: int, number: int, data: OppdragI
     o = _by_number(session, actor.org_id, number)
     if not may_manage_letter(actor, _letter_of(session, o)):
         raise PermissionDenied(DENIED)
-    apply_edit(session, o=o, actor_id=actor_id, data=data, letter_id=o.oppdragsbrev_id)
+    apply_edit(session, o=o, actor_id=actor_id, data=data, letter_id=o.oppdragsbrev_id, parent_id=o.parent_id)
     return o
 
 
