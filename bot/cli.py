@@ -15,6 +15,7 @@ import click
 import forms.cli
 import notifications.cli
 import reports.cli
+import reports.oppdrag_cli
 import reports.plan_cli
 import reports.rapport_cli
 from bot.main import build_engine, build_wiring, load_settings
@@ -135,7 +136,8 @@ def chat(email: str) -> None:
 
 
 def _register(group: click.Group) -> None:
-    for module in (notifications.cli, reports.cli, reports.plan_cli, reports.rapport_cli, teams_cli, forms.cli):
+    for module in (notifications.cli, reports.cli, reports.plan_cli, reports.rapport_cli, teams_cli, forms.cli,
+                   reports.oppdrag_cli):
         module.register(group)
 
 

@@ -80,3 +80,27 @@ def test_missing_column_is_line_one(session, org):
     with pytest.raises(ImportFailed) as e:
         oppdrag_io.import_oppdrag(session=session, org_id=org.org_id, data=b"title,owner\nX,a@b.no\n")
     assert e.value.problems[0][0] == 1 and "category" in e.value.problems[0][1]
+
+
+@pytest.fixture
+def cli():
+    import click
+    from click.testing import CliRunner
+
+    from reports.oppdrag_cli import register
+
+    group = click.Group()
+    register(group)
+    return lambda *args: CliRunner().invoke(group, list(args), catch_exceptions=False)
+
+
+def test_cli_export_then_import(db_url, session, org, cli, tmp_path):
+    out = tmp_path / "oppdrag.xlsx"
+    r = cli("oppdrag", "export", "--out", str(out), "--org", "testkommune")
+    assert r.exit_code == 0 and out.exists()
+    r = cli("oppdrag", "import", str(out), "--org", "testkommune")
+    assert r.exit_code == 0 and "0 nye oppdrag, 0 endret, 2 uendret" in r.output
+    bad = tmp_path / "bad.csv"
+    bad.write_text("title,category,owner\nX,Tull,nobody@x.no\n", encoding="utf-8")
+    r = cli("oppdrag", "import", str(bad), "--org", "testkommune")
+    assert r.exit_code == 1 and "linje 2" in r.output
