@@ -19,7 +19,7 @@ from models.services import audit, org, outbox
 from models.services._tx import writes
 from models.services.oppdragsbrev import DENIED, get_letter, may_manage_letter
 from models.sql import pk
-from models.tables import Goal, Oppdrag, Oppdragsbrev, OppdragUnit, OppdragUpdate, Person, Unit
+from models.tables import Goal, Oppdrag, Oppdragsbrev, OppdragUnit, OppdragUpdate, Person, PersonRole, Unit
 from models.tables._common import utcnow
 from models.vocabulary import CLOSED_OPPDRAG_STATUSES, OPPDRAG_CATEGORIES
 
@@ -230,3 +230,29 @@ def close_oppdrag(*, session: Session, actor_id: int, number: int, outcome: str,
 
 def children(session: Session, *, oppdrag_id: int) -> list[Oppdrag]:
     return list(session.exec(select(Oppdrag).where(Oppdrag.parent_id == oppdrag_id).order_by(col(Oppdrag.number))).all())
+
+
+def _unit_named(session: Session, actor: Actor, name: str) -> Unit:
+    wanted = " ".join(name.lower().split())
+    units = [u for u in org.list_units(session, org_id=actor.org_id)
+             if wanted in (u.name.lower(), u.path.lower()) and (actor.org_wide or actor.manages(u.id))]
+    if len(units) != 1:
+        raise NotFound(f"Fant ingen enhet under deg som heter «{name[:80]}».")
+    return units[0]
+
+
+@writes
+def split_to_unit(*, session: Session, actor_id: int, number: int, unit_name: str) -> Oppdrag:
+    """«del oppdrag 12 med Solvang skole»: a sub-oppdrag for that unit, owned by its own leader."""
+    actor = org.load_actor(session, person_id=actor_id)
+    parent = _by_number(session, actor.org_id, number)
+    if not may_split(actor, parent, _letter_of(session, parent)):
+        raise PermissionDenied(f"Du har ikke tilgang til å dele opp oppdrag {number}: bare eieren kan det.")
+    unit = _unit_named(session, actor, unit_name)
+    leader = session.exec(select(PersonRole.person_id).join(Person, col(Person.id) == PersonRole.person_id).where(
+        PersonRole.unit_id == unit.id, PersonRole.role == "leder", col(Person.active).is_(True))
+        .order_by(col(PersonRole.person_id))).first()
+    if leader is None:
+        raise ValidationFailed({"owner_id": f"{unit.name} har ingen leder i Tråd. Velg en eier på nettsiden for oppdraget."})
+    return split_oppdrag.__wrapped__(session=session, actor_id=actor_id, number=number,
+                                     title=f"{parent.title} – {unit.name}", owner_id=leader, unit_ids=(pk(unit),))
