@@ -113,11 +113,13 @@ def letters(request: Request, me: MeDep) -> Response:
                                                   "notice": NOTICES.get(request.query_params.get("ok", ""))})
 
 
-def letter_form(sectors: list[tuple[str, str]]) -> Form:
+def letter_form(sectors: list[tuple[str, str]], *, org_wide: bool) -> Form:
+    """A kommunalsjef is offered only a letter from their sector; the use case refuses the rest anyway."""
+    issuers = list(oppdragsbrev.ISSUERS.items()) if org_wide else [("sektor", oppdragsbrev.ISSUERS["sektor"])]
     return Form(form_id="admin.brev", title="Oppdragsbrev", submit_label="Lagre oppdragsbrevet", fields=[
         field("year", "År", "number"),
         field("title", "Tittel", max_length=300),
-        field("issuer", "Gitt av", "select", options=list(oppdragsbrev.ISSUERS.items())),
+        field("issuer", "Gitt av", "select", options=issuers),
         field("sector_id", "Sektor (når en sektor gir brevet)", "select", required=False, options=sectors),
         field("case_ref", "Politisk sak", required=False, max_length=200, hint="For eksempel PS 12/26."),
     ])
@@ -140,7 +142,7 @@ def letter_new(request: Request, me: MeDep) -> Response:
     except DomainError as exc:
         return problem(request, me, exc)
     issuer = "kommunestyre" if me.actor.org_wide else "sektor"
-    return show(request, me, letter_form(sectors), LETTER_PAGE, units=[], checked=set(),
+    return show(request, me, letter_form(sectors, org_wide=me.actor.org_wide), LETTER_PAGE, units=[], checked=set(),
                 values={"issuer": issuer, "sector_id": sectors[0][0] if len(sectors) == 1 else ""})
 
 
@@ -151,7 +153,7 @@ def letter_create(request: Request, uow: UowDep, post: PostDep) -> Response:
         sectors = _sectors(request, me)
     except DomainError as exc:
         return problem(request, me, exc)
-    form = letter_form(sectors)
+    form = letter_form(sectors, org_wide=me.actor.org_wide)
     v = values_of(form, post.data)
     try:
         with uow.write() as tx:

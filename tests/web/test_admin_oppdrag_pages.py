@@ -43,6 +43,7 @@ def test_admin_makes_letter_oppdrag_split_and_cancel(web):  # type: ignore[no-un
         assert len(s.exec(select(OutboxMessage).where(
             OutboxMessage.recipient_person_id == web.org.people["kommunalsjef"])).all()) == 1
     sjef, sjef_csrf = _as(web, "kommunalsjef")
+    assert f'href="/admin/oppdrag/{o.number}/del"' in sjef.get(f"/oppdrag/{o.number}").text  # the owner's link
     form = sjef.get(f"/admin/oppdrag/{o.number}/del")
     assert form.status_code == 200 and "Hjemmebaserte" not in form.text  # only units below the owner
     r = sjef.post(f"/admin/oppdrag/{o.number}/del", follow_redirects=False, data={
