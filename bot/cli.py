@@ -15,6 +15,7 @@ import click
 import forms.cli
 import notifications.cli
 import reports.cli
+import reports.oppdrag_cli
 import reports.plan_cli
 import reports.rapport_cli
 from bot.entra import cli as entra_cli
@@ -136,7 +137,8 @@ def chat(email: str) -> None:
 
 
 def _register(group: click.Group) -> None:
-    for module in (notifications.cli, reports.cli, reports.plan_cli, reports.rapport_cli, teams_cli, forms.cli, entra_cli):
+    for module in (notifications.cli, reports.cli, reports.plan_cli, reports.rapport_cli, teams_cli, forms.cli,
+                   reports.oppdrag_cli, entra_cli):
         module.register(group)
 
 

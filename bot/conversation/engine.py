@@ -68,6 +68,8 @@ class Conversation:
                     return self.indicators.resume(tx, msg, state.name, state.step, dict(state.data))
                 if len(text) > MAX_INPUT:
                     return [Reply(text=f"Meldingen er for lang ({len(text)} tegn). Skriv kortere, høyst {MAX_INPUT} tegn.")]
+                if (split := delegation.parse_split(text)) is not None:
+                    return [delegation.split_reply(tx, msg.person_id, split)]
                 return self._intent(tx, msg, parse(text))
         except DomainError as e:
             return [Reply(text=e.message)]

@@ -7,6 +7,7 @@ from models.tables.entra import EntraLink, EntraSyncState
 from models.tables.internkontroll import ChecklistAnswer, ChecklistItem, ChecklistRun, ChecklistTemplate
 from models.tables.messaging import ChatIdentity, DialogState, InboundEvent, OutboxMessage
 from models.tables.oppdrag import Oppdrag, OppdragUnit, OppdragUpdate
+from models.tables.oppdragsbrev import Oppdragsbrev
 from models.tables.org import Counter, Organisation, Person, PersonRole, Unit
 from models.tables.plan import (
     Goal,
@@ -23,6 +24,7 @@ from models.tables.tilsyn import Tilsyn, TilsynFinding
 __all__ = [
     "AuditEntry", "Avvik", "AvvikEvent", "ChatIdentity", "ChecklistAnswer", "ChecklistItem", "ChecklistRun",
     "ChecklistTemplate", "Counter", "DialogState", "InboundEvent", "Oppdrag", "OppdragUnit", "OppdragUpdate",
+    "Oppdragsbrev",
     "Organisation", "OutboxMessage", "Person", "PersonRole", "Tiltak", "Unit",
     "ArshjulActivity", "CalendarFeedToken", "Risk", "RiskAvvikLink", "RiskEscalation", "RiskTiltak", "Tilsyn",
     "TilsynFinding",

@@ -32,6 +32,7 @@ class Oppdrag(SQLModel, table=True):
     updated_at: datetime = Field(default_factory=utcnow)
     last_status_at: datetime | None = Field(default=None, description="time of the last status update by a person")
     goal_id: int | None = Field(default=None, foreign_key="plan_goal.id", index=True)
+    oppdragsbrev_id: int | None = Field(default=None, foreign_key="oppdragsbrev.id", index=True)
 
 
 class OppdragUnit(SQLModel, table=True):
