@@ -16,7 +16,7 @@ from datetime import UTC, datetime
 
 from rapidfuzz import fuzz, process
 
-from bot.conversation import forms, governance, views
+from bot.conversation import delegation, forms, governance, views
 from bot.conversation.channel import IncomingMessage, Interaction
 from bot.conversation.guided import GuidedDialog, key
 from bot.conversation.home import MAX_ITEMS, HomeView, build_home_view
