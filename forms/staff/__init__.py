@@ -15,11 +15,11 @@ def mount(app: FastAPI, settings: Settings) -> None:
     """Add the staff routes and their stylesheet. The CSRF/form-token secret is SECRET_KEY (or var/secret_key)."""
     from fastapi.staticfiles import StaticFiles
 
-    from forms.staff import avvik_pages, leader_pages, oppdrag_pages, signin
+    from forms.staff import avvik_pages, leader_pages, oppdrag_pages, signin, styringskort_pages
     from forms.varsling.security import load_secret
 
     app.state.staff_secret = load_secret(settings)
     app.mount("/static/staff", StaticFiles(directory=str(Path(__file__).resolve().parent / "static")),
               name="staff-static")
-    for module in (signin, avvik_pages, leader_pages, oppdrag_pages):
+    for module in (signin, avvik_pages, leader_pages, oppdrag_pages, styringskort_pages):
         app.include_router(module.router)
