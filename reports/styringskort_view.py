@@ -21,6 +21,7 @@ from models.services import styringskort as sk
 from models.services.indicators import target_for
 from models.tables import IndicatorValue
 from reports.sql import U, conn, table
+from reports.styringskort_matrix import columns as matrix_columns
 
 IV = table(IndicatorValue)
 #: How many of an indicator's own periods its history shows.
@@ -126,11 +127,10 @@ def card_view(session: Session, *, org_id: int, scope: sk.Scope, period: Period,
     """The card and its matrix: one column per unit right below the scope (sectors for the kommune),
     each rolled up the same way as the card. A unit with nothing below it is its own only column."""
     card = sk.styringskort(session=session, org_id=org_id, scope=scope, period=period, actor_id=actor_id)
-    columns = []
-    for child in _children(session, org_id, scope) if card.rows else []:
-        sub = sk.styringskort(session=session, org_id=org_id, scope=child, period=period)
-        if sub.rows:
-            columns.append(Column(str(child.unit_id), child.name, {r.indicator_id: r for r in sub.rows}))
+    children = _children(session, org_id, scope) if card.rows else []
+    cells = matrix_columns(session, org_id=org_id, card=card, children=children)
+    columns = [Column(str(ch.unit_id), ch.name, cells[int(ch.unit_id or 0)]) for ch in children
+               if int(ch.unit_id or 0) in cells]
     if not columns and card.rows and scope.unit_id is not None:
         columns.append(Column(str(scope.unit_id), scope.name.rsplit("/", 1)[-1],
                               {r.indicator_id: r for r in card.rows}))
