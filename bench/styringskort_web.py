@@ -6,7 +6,7 @@ bench/styringskort.py, same run, same database.
 The page is the card plus its matrix (one rolled-up column per sector, so 2 + 2 × sectors
 statements) rendered to HTML, through Starlette's TestClient (no network) with a signed-in
 kommunedirektør; the session check on every request is included. Medians after a warm-up, the
-two sides alternating. The raw side is `bench/styringskort.RAW` through the bare DB-API cursor.
+sides alternating; GET /healthz (one database round trip through the same client) shows the framework's share. The raw side is `bench/styringskort.RAW` through the bare DB-API cursor.
 """
 
 from __future__ import annotations
@@ -84,16 +84,19 @@ def run(url: str, scale: str, repeat: int) -> None:
         finally:
             conn.close()
 
-    times: dict[str, list[float]] = {"page": [], "raw": []}
-    page(), raw()
+    def healthz() -> None:
+        assert client.get("/healthz").status_code == 200
+
+    times: dict[str, list[float]] = {"page": [], "raw": [], "healthz": []}
+    page(), raw(), healthz()
     for _ in range(repeat):
-        for name, fn in (("page", page), ("raw", raw)):
+        for name, fn in (("page", page), ("raw", raw), ("healthz", healthz)):
             t = time.perf_counter()
             fn()
             times[name].append(time.perf_counter() - t)
-    p, r = statistics.median(times["page"]) * 1000, statistics.median(times["raw"]) * 1000
+    p, r, h = (statistics.median(times[k]) * 1000 for k in ("page", "raw", "healthz"))
     print(f"{engine.dialect.name:10} {scale:5} {n_units}×{n_ind}×{n_months}: GET /styringskort {p:7.1f} ms  "
-          f"raw {r:7.1f} ms  ratio {p / r:4.2f}", flush=True)
+          f"raw {r:7.1f} ms  ratio {p / r:4.2f}  (GET /healthz {h:5.1f} ms)", flush=True)
     engine.dispose()
 
 
