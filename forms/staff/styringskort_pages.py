@@ -76,7 +76,7 @@ def styringskort_page(request: Request, uow: UowDep, omfang: str | None = None,
 
 
 def _indicator(request: Request, uow: UowDep, me: Me, indicator_id: str, omfang: str | None,
-               periode: str | None) -> tuple[sk.CardRow, list[skv.HistoryPoint], str, Period] | Response:
+               periode: str | None) -> tuple[sk.CardRow, list[skv.HistoryPoint], str, Period, sk.Scope] | Response:
     chosen = _choose(request, me, uow, omfang, periode)
     if isinstance(chosen, Response):
         return chosen
@@ -92,7 +92,7 @@ def _indicator(request: Request, uow: UowDep, me: Me, indicator_id: str, omfang:
             points = skv.history(tx, org_id=me.actor.org_id, scope=scope, row=row)
     except DomainError as exc:
         return problem(request, me, exc)
-    return row, points, key, period
+    return row, points, key, period, scope
 
 
 @router.get("/styringskort/indikator/{indicator_id}")
@@ -104,9 +104,9 @@ def indicator_page(request: Request, uow: UowDep, indicator_id: str, omfang: str
     found = _indicator(request, uow, me, indicator_id, omfang, periode)
     if isinstance(found, Response):
         return found
-    row, points, key, period = found
+    row, points, key, period, scope = found
     return render(request, "styringskort_indikator.html", {
-        "me": me, "title": f"{row.name} – historikk", "row": row, "table": history_table(row, points),
+        "me": me, "title": f"{row.name} – historikk", "row": row, "scope": scope, "table": history_table(row, points),
         "alt": history_alt_text(row.name, row.measure, points), "back": f"/styringskort?{_query(key, period)}",
         "chart": f"/styringskort/indikator/{row.indicator_id}/graf.png?{_query(key, period)}"})
 
@@ -120,7 +120,7 @@ def indicator_chart(request: Request, uow: UowDep, indicator_id: str, omfang: st
     found = _indicator(request, uow, me, indicator_id, omfang, periode)
     if isinstance(found, Response):
         return found
-    row, points, _, _ = found
+    row, points = found[0], found[1]
     return Response(render_history_png(row.name, row.measure, points), media_type="image/png")
 
 
