@@ -1,4 +1,5 @@
-"""`trad plan import`, `trad indikator import` and `trad styringskort`: the plan from the terminal.
+"""`trad plan import`, `trad indikator import` and `trad styringskort` (text, JSON or a printable
+HTML file): the plan from the terminal.
 
 Registered on the `trad` group by `register(group)`, like the other command modules.
 """
@@ -15,7 +16,8 @@ import click
 if TYPE_CHECKING:  # the domain loads when a command runs, not when `trad` starts
     from sqlmodel import Session
 
-    from models.services.styringskort import Card
+    from models.periods import Period
+    from models.services.styringskort import Card, Scope
 
 TREND_ARROWS = {"opp": "↑", "ned": "↓", "uendret": "→", None: " "}
 
@@ -116,7 +118,7 @@ def render_text(card: Card) -> str:
 @click.option("--sector", default=None, help="Sektorens navn, f.eks. «Oppvekst».")
 @click.option("--kommune", is_flag=True, help="Hele kommunen.")
 @click.option("--period", "period_key", required=True, help="2026-11 (måned), 2026-T3 (tertial) eller 2026 (år).")
-@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
+@click.option("--format", "fmt", type=click.Choice(["text", "json", "html"]), default="text", show_default=True)
 @click.option("--org", "org_slug", default=None, help="Kommunens kortnavn (standard: TRAD_ORG).")
 def styringskort(unit_path: str | None, sector: str | None, kommune: bool, period_key: str, fmt: str,
                  org_slug: str | None) -> None:
@@ -135,8 +137,23 @@ def styringskort(unit_path: str | None, sector: str | None, kommune: bool, perio
         with read_scope(build_engine(settings)) as s:
             oid = _org_id(s, org_slug, settings.org_slug)
             scope = sk.resolve_scope(s, org_id=oid, unit=unit_path, sector=sector, kommune=kommune)
+            if fmt == "html":
+                click.echo(_html(s, oid, scope, period))
+                return
             card = sk.styringskort(session=s, org_id=oid, scope=scope, period=period)
     except DomainError as exc:
         click.echo(getattr(exc, "errors", {}).get("period") or exc.message, err=True)
         sys.exit(1)
     click.echo(json.dumps(sk.card_json(card), ensure_ascii=False, indent=2) if fmt == "json" else render_text(card))
+
+
+def _html(session: Session, org_id: int, scope: Scope, period: Period) -> str:
+    """The printable card: the web page's fragment, with each indicator's history (chart and table)."""
+    from models.services import styringskort as sk
+    from reports import styringskort_view as skv
+    from reports.styringskort_html import render_document
+
+    view = skv.card_view(session, org_id=org_id, scope=scope, period=period)
+    org = sk.resolve_scope(session, org_id=org_id, kommune=True).name
+    histories = [(r, skv.history(session, org_id=org_id, scope=scope, row=r)) for r in view.card.rows]
+    return render_document(view, org=org, histories=histories)

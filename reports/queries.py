@@ -1,7 +1,8 @@
 """Read side of the periodic summaries: `build_summary` and the registry of its sections.
 
 Every figure comes from a SQL aggregate, in the subject's own module (`reports.avvik`,
-`reports.internkontroll`, `reports.oppdrag`, `reports.varsling`). A section is a function of
+`reports.internkontroll`, `reports.oppdrag`, `reports.varsling`,
+`reports.styringskort_summary`). A section is a function of
 the shared `SummaryContext`; `SECTIONS` names them explicitly, in order. A new subject adds
 its module, a field on `Summary` of the same name, and an entry here (see docs/summaries.md).
 """
@@ -21,6 +22,7 @@ from reports.avvik import build_avvik, chart_months, risk_band_expr
 from reports.context import SectionBuilder, make_context, org_name
 from reports.internkontroll import build_internkontroll, checklist_keys
 from reports.oppdrag import build_oppdrag, traffic_light_expr
+from reports.styringskort_summary import build_styringskort
 from reports.summary import Summary
 from reports.varsling import varsling_section
 
@@ -30,6 +32,7 @@ SECTIONS: Mapping[str, SectionBuilder] = {
     "internkontroll": build_internkontroll,
     "oppdrag": build_oppdrag,
     "varsling": varsling_section(varsling_counts),
+    "styringskort": build_styringskort,
 }
 
 

@@ -24,6 +24,7 @@ from models.vocabulary import (
     TRAFFIC_LIGHTS,
 )
 from reports.chart import chart_alt_text
+from reports.styringskort_render import goal_lines, sk_view
 from reports.summary import Cell, Summary
 
 TEMPLATES = Path(__file__).parent / "templates"
@@ -129,6 +130,8 @@ def view(summary: Summary) -> dict[str, Any]:
         "status_labels": OPPDRAG_STATUSES,
         "cat_label": cat_label,
         "cell": cell,
+        "sk": sk_view(s.styringskort),
+        "goal_lines": goal_lines,
     }
 
 
@@ -155,6 +158,21 @@ def render_html(summary: Summary, chart_png: bytes | None = None) -> str:
                                                             chart_alt=chart_alt_text(summary))
 
 
+def _styringskort_items(sk: dict[str, Any] | None) -> list[Item]:
+    if sk is None:
+        return []
+    if sk["reason"]:
+        return [Item(title="Styringskort", facts=[Fact(label="Styringskort", value=sk["reason"])])]
+    items = [Item(title=f"Styringskort ({sk['period']}): trafikklys per perspektiv", facts=[
+        Fact(label=p, value=f"🟢 {g} grønn, 🟡 {y} gul, 🔴 {r} rød") for p, g, y, r, _ in sk["perspectives"]])]
+    if sk["red"]:
+        items.append(Item(title="Røde indikatorer", facts=[
+            Fact(label=f"{name} – {unit}", value=f"{value} (mål {target})") for name, unit, value, target, _ in
+            sk["red"][:MAX_LINES]]))
+    items += [Item(title=f"Mål: {g['goal']}", text="\n".join(goal_lines(g))) for g in sk["goals"][:MAX_LINES]]
+    return items
+
+
 def to_reply(summary: Summary, chart_png: bytes | None = None) -> Reply:
     """The neutral message the outbox delivers: key figures as facts, a few items, the chart as PNG."""
     v = view(summary)
@@ -173,6 +191,7 @@ def to_reply(summary: Summary, chart_png: bytes | None = None) -> Reply:
     if summary.oppdrag.total:
         items.append(Item(title="Oppdrag etter trafikklys", facts=[
             Fact(label=f"{e} {label}", value=str(n)) for e, label, n in v["lights"]]))
+    items += _styringskort_items(v["sk"])
     if v["varsling"] is not None:
         items.append(Item(title="Varsling (bare antall)", facts=[Fact(label=k, value=val) for k, val in v["varsling"]]))
     return Reply(

@@ -3,7 +3,7 @@
 Why a separate module: renderers, the CLI, posting, the platform cards and tests all depend
 on the shape, and none of them should need to import the SQL to know it.
 
-One section per subject (`avvik`, `internkontroll`, `oppdrag`, `varsling`), each with named
+One section per subject (`avvik`, `internkontroll`, `oppdrag`, `varsling`, `styringskort`), each with named
 figures; the JSON export is `Summary.model_dump_json()` and docs/summaries.md is its schema.
 A suppressed cell holds no number at all (`count: null`) and says why (`suppressed`), so a
 JSON export or a renderer can never leak the value it hides.
@@ -197,6 +197,65 @@ class VarslingSection(BaseModel):
     overdue: Cell
 
 
+# --------------------------------------------------------------------------- styringskort
+
+class LightCounts(BaseModel):
+    gronn: int = 0
+    gul: int = 0
+    rod: int = 0
+    ingen: int = 0
+
+
+class PerspectiveLights(BaseModel):
+    perspective: str
+    lights: LightCounts = Field(description="the kommune card's indicators per trafikklys")
+
+
+class RedIndicator(BaseModel):
+    indicator: str
+    perspective: str
+    unit_id: int
+    unit: str = Field(description="the unit path")
+    period: str = Field(description="the indicator's own period shown")
+    measure: str
+    value: float
+    target: float | None
+    red_limit: float | None
+
+
+class GoalIndicator(BaseModel):
+    indicator: str
+    light: Literal["grønn", "gul", "rød", "ingen"]
+    value: float | None
+    target: float | None
+    measure: str
+    period: str
+
+
+class GoalOppdrag(BaseModel):
+    status: str = Field(description="oppdrag status code")
+    numbers: list[int] = Field(description="the oppdrag numbers with that status")
+
+
+class GoalLine(BaseModel):
+    goal_id: int
+    goal: str
+    parent: str | None = Field(description="the mål above a delmål")
+    perspective: str
+    oppdrag: list[GoalOppdrag] = Field(description="the goal's oppdrag grouped by status")
+    indicators: list[GoalIndicator] = Field(description="the goal's indicators on the kommune card")
+
+
+class StyringskortSection(BaseModel):
+    """Tertial and year summaries only. With no plan the lists are null and `reason` says why."""
+
+    card_period: str
+    reason: Literal["no_plan"] | None = None
+    perspectives: list[PerspectiveLights] | None
+    red: list[RedIndicator] | None = Field(description="every unit's own red indicator value")
+    goals: list[GoalLine] | None
+
+
 # --------------------------------------------------------------------------- the summary
 
 class Summary(BaseModel):
@@ -213,3 +272,4 @@ class Summary(BaseModel):
     internkontroll: InternkontrollSection
     oppdrag: OppdragSection
     varsling: VarslingSection | None = Field(default=None, description="None when the figures are not available")
+    styringskort: StyringskortSection | None = Field(default=None, description="None in month summaries")

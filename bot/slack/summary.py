@@ -21,6 +21,7 @@ from slack_sdk.models.blocks import (
 from bot.slack.blocks import MESSAGE_BLOCKS, esc
 from models.messages import Reply
 from reports.render import MAX_LINES, days, pct, view
+from reports.styringskort_render import styringskort_lines
 from reports.summary import Summary
 
 SECTION_TEXT = 2900  # Slack allows 3,000 characters in a section's text
@@ -80,6 +81,9 @@ def summary_blocks(summary: Summary) -> list[dict]:
         lights = " · ".join(f"{e} {label}: {n}" for e, label, n in v["lights"])
         rows = [f"• {esc(o['category'])}: {o['total']} ({esc(o['statuses'])})" for o in v["oppdrag_rows"][:MAX_LINES]]
         blocks.append(_section("\n".join([f"*Oppdrag* – {lights}", *rows])))
+    if v["sk"] is not None:
+        blocks.append(_section("\n".join([f"*Styringskort* ({v['sk']['period']})",
+                                          *(esc(line) for line in styringskort_lines(v["sk"], MAX_LINES))])))
     if v["varsling"] is not None:
         figures = "\n".join(esc(f"{k}: {val}") for k, val in v["varsling"]) or "Ingen tall."
         blocks.append(SectionBlock(text=_md(_cut(f"*Varsling* (bare antall)\n{figures}"))))
