@@ -17,6 +17,7 @@ from models.tables.plan import (
     Perspective,
 )
 from models.tables.risk import Risk, RiskAvvikLink, RiskEscalation, RiskTiltak
+from models.tables.runtime import RuntimeLease
 from models.tables.tilsyn import Tilsyn, TilsynFinding
 
 __all__ = [
@@ -26,4 +27,5 @@ __all__ = [
     "ArshjulActivity", "CalendarFeedToken", "Risk", "RiskAvvikLink", "RiskEscalation", "RiskTiltak", "Tilsyn",
     "TilsynFinding",
     "Goal", "Indicator", "IndicatorTarget", "IndicatorUnit", "IndicatorValue", "IndicatorValueRevision", "Perspective",
+    "RuntimeLease",
 ]
