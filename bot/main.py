@@ -200,3 +200,4 @@ def _log_runtime_role() -> None:
         handler.setFormatter(logging.Formatter("%(levelname)s:     %(message)s"))
         runtime_log.addHandler(handler)
         runtime_log.setLevel(logging.INFO)
+        runtime_log.propagate = False
