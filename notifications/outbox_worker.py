@@ -3,7 +3,9 @@
 Why it is built this way:
 - Claiming marks rows `sending` in one short transaction (`models.services.outbox_delivery`),
   so two workers never send one row.
-- A row left in `sending` by a crashed worker is reclaimed after a lease. Before resending
+- A row left in `sending` by a crashed worker is reclaimed after a short lease (20 s by
+  default), which a live worker renews for the rows it still holds (`_heartbeat`), so a
+  restarted server delivers a dead one's rows within seconds. Before resending
   a reclaimed row the worker asks the adapter whether the message already went out
   (`find_sent`, optional), which closes the crash-between-send-and-commit window where the
   platform allows it (Slack message metadata).
