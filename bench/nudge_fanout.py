@@ -8,7 +8,7 @@ default) so a run finishes in under a minute. Scenarios:
   paced     the real worker + bot/slack/delivery.SlackAdapter, paced: wall time vs N/limit,
             lost, doubled, share of 429s, the sender's peak memory
   unpaced   the same without pacing (for contrast: what the pacer saves)
-  crash     kill -9 the sender at ~40 %, restart it: doubles and misses
+  crash     kill -9 the sender at ~40 %, restart it: doubles, misses, time to recover (--crash-runs N)
   twin      two processes each run the monthly nudge job and deliver at once: doubles and misses
 
     .venv/bin/python bench/nudge_fanout.py all --leaders 1000 --scale 20 [--pg URL]
@@ -74,11 +74,14 @@ def run_fake(args: argparse.Namespace) -> None:
         if method == "conversations.open":
             return web.json_response({"ok": True, "channel": {"id": "D" + str(data.get("users", ""))}})
         if method == "conversations.history":
-            return web.json_response({"ok": True, "messages": st["history"].get(data.get("channel"), [])[-20:]})
+            limit = int(data.get("limit") or 100)  # newest first, as Slack answers
+            return web.json_response({"ok": True, "messages": st["history"].get(data.get("channel"), [])[::-1][:limit]})
         if method in ("chat.postMessage", "chat.update"):
             st["posts"] += 1
             now = time.monotonic()
             channel = str(data.get("channel"))
+            if channel.startswith(("U", "W")):  # like Slack: a post to a user id lands in the DM `D…` with them
+                channel = "D" + channel
             roll = rng.random()
             if roll < args.p429:
                 return too_many("r429_random")
@@ -167,14 +170,15 @@ def setup_db(url: str, leaders: int, *, enqueue: bool = True) -> dict:
     return out
 
 
-def remaining(url: str) -> int:
-    from sqlalchemy import text
+def remaining(url: str, statuses: tuple[str, ...] = ("pending", "sending")) -> int:
+    from sqlalchemy import bindparam, text
 
     from models.db import make_engine
 
     eng = make_engine(url)
+    q = text("SELECT count(*) FROM outbox WHERE status IN :st").bindparams(bindparam("st", expanding=True))
     with eng.connect() as c:
-        n = c.execute(text("SELECT count(*) FROM outbox WHERE status IN ('pending','sending')")).scalar()
+        n = c.execute(q, {"st": list(statuses)}).scalar()
     eng.dispose()
     return int(n or 0)
 
@@ -259,6 +263,36 @@ def _outcome(api: str, leaders: int) -> dict:
             "r429_enforced": s["r429_limit"], "r429_injected": s["r429_random"], "r5xx_injected": s["r5xx"]}
 
 
+def _crash_runs(a: argparse.Namespace, tmp: Path, api: str) -> dict:
+    """kill -9 the sender at ~40 %, restart it with the same lease; `--crash-runs` times.
+
+    The restart's wall time includes waiting out the dead sender's lease (its last heartbeat
+    plus `--crash-lease`, the default OUTBOX_LEASE_SECONDS) and sending the remaining ~60 %.
+    """
+    import httpx
+
+    runs = []
+    for i in range(a.crash_runs):
+        httpx.post(f"{api}/reset")
+        url, _prep = _fresh_db(a, tmp, f"crash{i}")
+        p = subprocess.Popen(_sender_cmd(a, url, api, lease=a.crash_lease), stdout=subprocess.DEVNULL)
+        while _get(f"{api}/stats")["delivered_keys"] < a.leaders * 0.4 and p.poll() is None:
+            time.sleep(0.01)
+        os.kill(p.pid, signal.SIGKILL)
+        p.wait()
+        at_kill = _get(f"{api}/stats")["delivered_keys"]
+        left_sending = remaining(url, statuses=("sending",))
+        t = time.perf_counter()
+        subprocess.run(_sender_cmd(a, url, api, lease=a.crash_lease), check=True, capture_output=True)
+        run = {"killed_after": at_kill, "left_sending": left_sending,
+               "restart_wall_s": round(time.perf_counter() - t, 2), **_outcome(api, a.leaders)}
+        runs.append(run)
+        print(f"crash run {i + 1}", json.dumps(run), flush=True)
+    return {"runs": len(runs), "lease_s": a.crash_lease, "lost_total": sum(r["lost"] for r in runs),
+            "doubled_total": sum(r["doubled"] for r in runs),
+            "max_restart_wall_s": max(r["restart_wall_s"] for r in runs), "per_run": runs}
+
+
 def run_all(a: argparse.Namespace) -> None:
     import httpx
 
@@ -290,17 +324,7 @@ def run_all(a: argparse.Namespace) -> None:
                                  "ratio": round(out["wall_s"] / minimum, 3), **_outcome(api, a.leaders)}
                 print(name, json.dumps(results[name]), flush=True)
             if "crash" in a.scenarios:
-                httpx.post(f"{api}/reset")
-                url, prep = _fresh_db(a, tmp, "crash")
-                p = subprocess.Popen(_sender_cmd(a, url, api, lease=2.0), stdout=subprocess.DEVNULL)
-                while _get(f"{api}/stats")["delivered_keys"] < a.leaders * 0.4 and p.poll() is None:
-                    time.sleep(0.01)
-                os.kill(p.pid, signal.SIGKILL)
-                p.wait()
-                at_kill = _get(f"{api}/stats")["delivered_keys"]
-                subprocess.run(_sender_cmd(a, url, api, lease=2.0), check=True, capture_output=True)
-                results["crash"] = {"killed_after": at_kill, **_outcome(api, a.leaders)}
-                print("crash", json.dumps(results["crash"]), flush=True)
+                results["crash"] = _crash_runs(a, tmp, api)
             if "twin" in a.scenarios:
                 httpx.post(f"{api}/reset")
                 url, _ = _fresh_db(a, tmp, "twin", enqueue=False)
@@ -337,6 +361,8 @@ def main() -> None:
     ap.add_argument("--pace", action="store_true")
     ap.add_argument("--schedule", action="store_true")
     ap.add_argument("--lease", type=float, default=60.0)
+    ap.add_argument("--crash-runs", type=int, default=1, help="how many kill -9 + restart runs")
+    ap.add_argument("--crash-lease", type=float, default=20.0, help="the lease in the crash runs (OUTBOX_LEASE_SECONDS)")
     ap.add_argument("--batch", type=int, default=50)
     a = ap.parse_args()
     if a.role == "fake":

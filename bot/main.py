@@ -177,6 +177,7 @@ def serve_app() -> FastAPI:
 
     Kept apart from `create_app`, which tests call many times in one process.
     """
+    _log_runtime_role()
     app = create_app()
     inner = app.router.lifespan_context
 
@@ -197,3 +198,15 @@ def serve_app() -> FastAPI:
 
     app.router.lifespan_context = lifespan
     return app
+
+
+def _log_runtime_role() -> None:
+    """Show at start whether this server process runs the scheduler and the outbox worker
+    (`notifications.runtime`): uvicorn configures only its own loggers."""
+    runtime_log = logging.getLogger("trad.runtime")
+    if not runtime_log.handlers:
+        handler = logging.StreamHandler()
+        handler.setFormatter(logging.Formatter("%(levelname)s:     %(message)s"))
+        runtime_log.addHandler(handler)
+        runtime_log.setLevel(logging.INFO)
+        runtime_log.propagate = False

@@ -99,7 +99,7 @@ class Settings(BaseSettings):
     nudge_all_clear: bool = Field(default=False, alias="NUDGE_ALL_CLEAR")
     # Outbox delivery and pacing
     outbox_max_attempts: int = Field(default=5, alias="OUTBOX_MAX_ATTEMPTS")
-    outbox_lease_seconds: float = Field(default=300.0, alias="OUTBOX_LEASE_SECONDS")
+    outbox_lease_seconds: float = Field(default=20.0, gt=0, alias="OUTBOX_LEASE_SECONDS")  # renewed while held
     outbox_poll_seconds: float = Field(default=1.0, alias="OUTBOX_POLL_SECONDS")
     slack_rate_per_minute: float = Field(default=300.0, alias="SLACK_RATE_PER_MINUTE")
     slack_channel_interval_seconds: float = Field(default=1.0, alias="SLACK_CHANNEL_INTERVAL_SECONDS")

@@ -3,7 +3,9 @@
 Why it is built this way:
 - Claiming marks rows `sending` in one short transaction (`models.services.outbox_delivery`),
   so two workers never send one row.
-- A row left in `sending` by a crashed worker is reclaimed after a lease. Before resending
+- A row left in `sending` by a crashed worker is reclaimed after a short lease (20 s by
+  default), which a live worker renews for the rows it still holds (`_heartbeat`), so a
+  restarted server delivers a dead one's rows within seconds. Before resending
   a reclaimed row the worker asks the adapter whether the message already went out
   (`find_sent`, optional), which closes the crash-between-send-and-commit window where the
   platform allows it (Slack message metadata).
@@ -29,6 +31,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 from models.messages import Reply
 from models.services import outbox_delivery as rows
+from models.services import outbox_lease as lease
 from models.services import outbox_recipients as recipients
 from models.services.outbox_delivery import Claimed
 from models.services.outbox_recipients import Addressee, Identity
@@ -43,7 +46,7 @@ __all__ = ["Claimed", "Delivery", "Limit", "Pacer", "backoff", "deliver_due", "l
 
 log = logging.getLogger("trad.outbox")
 
-DEFAULT_LEASE_S = 300.0
+DEFAULT_LEASE_S = 20.0  # renewed by a heartbeat while the worker holds rows (`_heartbeat`)
 DEFAULT_MAX_ATTEMPTS = 5
 UPDATE_WAIT_S = 15.0  # an update whose original is not delivered yet waits this long
 BACKOFF_BASE_S = 1.0
@@ -190,9 +193,21 @@ async def _send(db: _Rows, adapters: dict[str, Adapter], row: Claimed, pacer: Pa
         except RetryLater as exc:
             pacer.hold_channel(platform, channel, exc.after or 0.0)
             raise
-        await db.write(rows.mark_delivered, row_id=row.id, at=utcnow(), external_ref=ref or {}, platform=platform)
+        await _record_sent(db, row, platform, ref)
         return None
     return last_error
+
+
+class SentNotRecorded(Exception):
+    """The platform took the message but the outbox could not record it: leave the row `sending`,
+    so it is reclaimed after the lease and `find_sent` finds the post instead of sending it again."""
+
+
+async def _record_sent(db: _Rows, row: Claimed, platform: str, ref: dict | None) -> None:
+    try:
+        await db.write(rows.mark_delivered, row_id=row.id, at=utcnow(), external_ref=ref or {}, platform=platform)
+    except Exception as exc:
+        raise SentNotRecorded(f"{row.dedupe_key} sent on {platform}, not recorded") from exc
 
 
 async def _deliver_one(db: _Rows, adapters: dict[str, Adapter], row: Claimed, pacer: Pacer,
@@ -206,6 +221,8 @@ async def _deliver_one(db: _Rows, adapters: dict[str, Adapter], row: Claimed, pa
             return settled
     try:
         unreachable = await _send(db, adapters, row, pacer, previous_ref, only_platform)
+    except SentNotRecorded:
+        raise  # rescheduling would resend without asking the platform first
     except RetryLater as exc:
         delay = max(exc.after or 0.0, backoff(row.attempts))
         await db.write(rows.reschedule, row_id=row.id, error=f"retry: {exc}", at=utcnow() + timedelta(seconds=delay))
@@ -243,6 +260,7 @@ async def deliver_due(engine: Engine, adapters: dict[str, Adapter], *, limit: in
     if not claimed:
         return 0
     gate = asyncio.Semaphore(concurrency)
+    pending = {r.id for r in claimed}
 
     async def one(row: Claimed) -> None:
         async with gate:
@@ -250,9 +268,34 @@ async def deliver_due(engine: Engine, adapters: dict[str, Adapter], *, limit: in
                 await _deliver_one(db, adapters, row, pacer, max_attempts)
             except Exception:  # noqa: BLE001  - a DB hiccup leaves the row `sending`; the lease reclaims it
                 log.exception("outbox row %s left for reclaim", row.id)
+            finally:
+                pending.discard(row.id)
 
-    await asyncio.gather(*(one(r) for r in claimed))
+    async with _heartbeat(db, pending, lease_s):
+        await asyncio.gather(*(one(r) for r in claimed))
     return len(claimed)
+
+
+@contextlib.asynccontextmanager
+async def _heartbeat(db: _Rows, pending: set[int], lease_s: float) -> AsyncIterator[None]:
+    """Renew the claim on the rows still in `pending` every quarter lease while the batch runs,
+    so a short lease (quick recovery after a crash) never takes rows from a live worker."""
+
+    async def beat() -> None:
+        while True:
+            await asyncio.sleep(lease_s / 4)
+            try:
+                await db.write(lease.renew, row_ids=sorted(pending), at=utcnow(), lease_s=lease_s)
+            except Exception:  # noqa: BLE001  - a missed beat only risks a reclaim, which find_sent covers
+                log.warning("outbox lease renewal failed", exc_info=True)
+
+    task = asyncio.create_task(beat(), name="trad-outbox-heartbeat")
+    try:
+        yield
+    finally:
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
 
 
 async def run_worker(engine: Engine, adapters: dict[str, Adapter], stop: asyncio.Event, *,

@@ -19,6 +19,7 @@ from models.tables.plan import (
     Perspective,
 )
 from models.tables.risk import Risk, RiskAvvikLink, RiskEscalation, RiskTiltak
+from models.tables.runtime import RuntimeLease
 from models.tables.tilsyn import Tilsyn, TilsynFinding
 
 __all__ = [
@@ -30,4 +31,5 @@ __all__ = [
     "TilsynFinding",
     "EntraLink", "EntraSyncState",
     "Goal", "Indicator", "IndicatorTarget", "IndicatorUnit", "IndicatorValue", "IndicatorValueRevision", "Perspective",
+    "RuntimeLease",
 ]

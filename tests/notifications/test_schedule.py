@@ -135,11 +135,13 @@ def test_runtime_starts_and_stops_scheduler_and_worker(db_url, monkeypatch) -> N
 
     async def go() -> None:
         await runtime.start(settings, state, delivery=delivery, jobs=build_jobs(settings, engine))
-        assert {j.id for j in state.trad_scheduler.get_jobs()} == {"monthly_nudge", "deadline_reminders", "summaries",
-                                                               "housekeeping", "governance_reminders", "indicator_reminders"}
-        assert not state.trad_worker.done()
+        bg = state.trad_background
+        assert {j.id for j in bg.scheduler.get_jobs()} == {"monthly_nudge", "deadline_reminders", "summaries",
+                                                           "housekeeping", "governance_reminders",
+                                                           "indicator_reminders"}
+        assert not bg.worker.done()
         await asyncio.sleep(0.05)
         await runtime.stop(state)
-        assert state.trad_scheduler is None and state.trad_worker is None
+        assert bg.scheduler is None and bg.worker is None and state.trad_background is None
 
     asyncio.run(go())
