@@ -29,6 +29,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 from models.messages import Reply
 from models.services import outbox_delivery as rows
+from models.services import outbox_links as links
 from models.services import outbox_recipients as recipients
 from models.services.outbox_delivery import Claimed
 from models.services.outbox_recipients import Addressee, Identity
@@ -165,10 +166,17 @@ async def _update_ref(db: _Rows, adapters: dict[str, Adapter], row: Claimed) -> 
     return None, None, None
 
 
+async def _rendered(db: _Rows, row: Claimed) -> Reply:
+    """The row's reply, with any sign-in link minted now (`outbox_links`): the outbox never stores one."""
+    if not links.has_placeholder(row.payload):
+        return Reply.model_validate(row.payload)
+    return Reply.model_validate(await db.write(links.mint, payload=row.payload))
+
+
 async def _send(db: _Rows, adapters: dict[str, Adapter], row: Claimed, pacer: Pacer,
                 previous_ref: dict | None, only_platform: str | None) -> str | None:
     """Try each candidate until one takes the message; the last Unreachable reason if none did."""
-    reply = Reply.model_validate(row.payload)
+    reply: Reply | None = None
     last_error = NO_CHANNEL
     async for platform, recipient in _candidates(db, adapters, row, only_platform):
         adapter = adapters[platform]
@@ -182,6 +190,7 @@ async def _send(db: _Rows, adapters: dict[str, Adapter], row: Claimed, pacer: Pa
                                    platform=platform)
                     return None
             await pacer.wait(platform, channel)
+            reply = reply or await _rendered(db, row)
             ref = await adapter.deliver(recipient=recipient, reply=reply, previous_ref=previous_ref,
                                         dedupe_key=row.dedupe_key)
         except Unreachable as exc:
