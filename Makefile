@@ -18,7 +18,7 @@ $(STAMP): pyproject.toml
 	@touch $(STAMP)
 
 run: $(STAMP)
-	@mkdir -p var
+	@mkdir -p -m 700 var
 	@$(VENV)/bin/trad migrate
 	@$(VENV)/bin/trad demo --if-empty
 	@$(VENV)/bin/trad serve --host $(HOST) --port $(PORT) --banner
