@@ -24,7 +24,7 @@ from models.tables._common import utcnow
 from models.tables.varsling import RecipientKey, RecipientLoginToken, RecipientSession
 
 RECIPIENT_ROLE = "varslingsmottaker"
-LOGIN_LINK_TTL = timedelta(hours=24)
+LOGIN_LINK_TTL = outbox_links.VARSLING_LINK_TTL  # 24 hours; one constant for the link and its minting
 SESSION_TTL = timedelta(hours=8)
 MIN_PASSPHRASE = 12
 

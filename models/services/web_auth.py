@@ -30,7 +30,7 @@ from models.tables import Person
 from models.tables._common import utcnow
 from models.tables.web_auth import WebLoginToken, WebSession
 
-LINK_TTL = timedelta(minutes=15)
+LINK_TTL = outbox_links.WEB_LINK_TTL  # 15 minutes; one constant for the link and its minting
 SESSION_TTL = timedelta(hours=8)
 RATE_WINDOW = timedelta(minutes=15)
 MAX_LINKS_PER_WINDOW = 3

@@ -115,15 +115,20 @@ def test_no_route_answers_with_a_server_error(case, signed_in) -> None:  # type:
     assert response.status_code < 500, f"{case.method} {case.formatted_path} → {response.status_code}"
 
 
-@pytest.mark.parametrize("path", [
-    "/tiltak/9223372036854775808/utfort", "/tiltak/%C2%B2/utfort", "/avvik/99999999999999999999/ta",
-    pytest.param("/oppdrag/%C2%B9", marks=pytest.mark.xfail(
-        reason="forms/staff/oppdrag_pages.py checks str.isdigit() then int(): finding 6, fixed in forms/ on its branch",
-        strict=False)),
+FORMS_ISDIGIT = pytest.mark.xfail(reason="forms/staff checks str.isdigit() then int() ('¹'.isdigit() is true): "
+                                          "finding 6, range checks in forms/ land on their own branch", strict=False)
+
+
+@pytest.mark.parametrize(("method", "path"), [
+    ("POST", "/tiltak/9223372036854775808/utfort"), ("POST", "/tiltak/%C2%B2/utfort"),
+    ("POST", "/avvik/99999999999999999999/ta"),
+    pytest.param("POST", "/oppdrag/%C2%B9", marks=FORMS_ISDIGIT),
+    pytest.param("GET", "/sjekkliste/nei?enhet=0&punkt=%C2%B9", marks=FORMS_ISDIGIT),
+    pytest.param("POST", "/sjekkliste/nei?enhet=0&punkt=%C2%B9", marks=FORMS_ISDIGIT),
 ])
-def test_what_the_fuzzer_found_stays_fixed(signed_in, path: str) -> None:  # type: ignore[no-untyped-def]
+def test_what_the_fuzzer_found_stays_fixed(signed_in, method: str, path: str) -> None:  # type: ignore[no-untyped-def]
     """Ids too large for SQLite's INTEGER, and digits `int()` cannot read ("²".isdigit() is true), are 4xx."""
     app, client, staff_csrf, _recipient_csrf = signed_in
-    r = client.post(path, data={"csrf": staff_csrf, "avvik": "1"}, headers={"Origin": "http://testserver"},
-                    follow_redirects=False)
+    r = client.request(method, path, data={"csrf": staff_csrf, "avvik": "1"} if method == "POST" else None,
+                       headers={"Origin": "http://testserver"}, follow_redirects=False)
     assert r.status_code < 500
