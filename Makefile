@@ -9,7 +9,7 @@ NODE_DEPS := var/node/node_modules/axe-core/axe.min.js
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test lint bench clean browser
+.PHONY: run test lint bench clean browser fuzz
 
 $(STAMP): pyproject.toml
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -18,7 +18,7 @@ $(STAMP): pyproject.toml
 	@touch $(STAMP)
 
 run: $(STAMP)
-	@mkdir -p var
+	@mkdir -p -m 700 var
 	@$(VENV)/bin/trad migrate
 	@$(VENV)/bin/trad demo --if-empty
 	@$(VENV)/bin/trad serve --host $(HOST) --port $(PORT) --banner
@@ -35,6 +35,11 @@ $(NODE_DEPS):
 
 test: $(STAMP) browser
 	@$(PY) -m pytest $(PYTEST_ARGS)
+
+# The long fuzz run: hypothesis on the parsers and importers, schemathesis on every route (profile `long`).
+# `make test` runs the same tests small (profile `ci`).
+fuzz: $(STAMP)
+	@$(PY) -m pytest tests/security -m fuzz --db sqlite --hypothesis-profile=long $(PYTEST_ARGS)
 
 lint: $(STAMP)
 	@$(VENV)/bin/ruff check .

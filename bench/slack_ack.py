@@ -43,7 +43,7 @@ from urllib.parse import urlencode
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-SECRET = "bench-signing-secret-42"
+SECRET = "45c48cce2e2d7fbdea1afc51c7c6ad26"  # Slack signing secrets are 32 hex characters
 TEAM = "T0BENCH"
 _ids = itertools.count(1)
 

@@ -50,7 +50,7 @@ def main() -> None:
             avvik_svc.report_avvik(session=s, reporter_id=org.people["ansatt"], data=avvik_svc.AvvikInput(
                 category="hms", description=f"Avvik nummer {i} i benken", unit_id=org.units["Oppvekst/Aurvoll skole"],
                 occurred_at=datetime.now(UTC) - timedelta(days=i % 300), probability=1 + i % 5, consequence=1 + i % 4))
-    app = create_app(Settings(DATABASE_URL=url, SECRET_KEY="b" * 40, SCHEDULER_ENABLED=False,
+    app = create_app(Settings(DATABASE_URL=url, SECRET_KEY="bench-web-Rt6Yp3Kx9Wm2Qv8Lz5Nc7Hd4Jg1Fs", SCHEDULER_ENABLED=False,
                               OUTBOX_WORKER_ENABLED=False, TRAD_ORG="testkommune"))
 
     def client_for(key: str) -> TestClient:

@@ -18,6 +18,8 @@ from sqlalchemy import event, exc
 from sqlalchemy.engine import Connection, Engine
 from sqlmodel import Session, create_engine
 
+from models.files import private_file, tighten
+
 BUSY_TIMEOUT_MS = 30_000
 _WRITE_LOCK_KEY = "trad_sqlite_write_lock"
 _write_locks: dict[str, threading.Lock] = {}
@@ -35,7 +37,7 @@ def make_engine(url: str, *, pool_size: int = 4, echo: bool = False) -> Engine:
     if url.startswith("sqlite"):
         path = url.split("///", 1)[1] if "///" in url else ""
         if path and path != ":memory:":
-            Path(path).parent.mkdir(parents=True, exist_ok=True)
+            _private_sqlite(Path(path))
         engine = create_engine(
             url,
             echo=echo,
@@ -44,6 +46,13 @@ def make_engine(url: str, *, pool_size: int = 4, echo: bool = False) -> Engine:
         _tune_sqlite(engine, _write_lock_for(path) if path and path != ":memory:" else None)
         return engine
     return create_engine(url, echo=echo, pool_size=pool_size, max_overflow=pool_size, pool_pre_ping=True)
+
+
+def _private_sqlite(path: Path) -> None:
+    """The database file 0600 in a 0700 directory; SQLite gives its -wal and -shm files the file's mode."""
+    private_file(path)
+    for side in ("-wal", "-shm", "-journal"):
+        tighten(path.with_name(path.name + side))
 
 
 def _tune_sqlite(engine: Engine, write_lock: threading.Lock | None) -> None:

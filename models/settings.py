@@ -7,6 +7,9 @@ and then failing on the first real message.
 
 from __future__ import annotations
 
+import math
+import re
+from collections import Counter
 from functools import lru_cache
 from pathlib import Path
 from typing import Literal
@@ -27,6 +30,36 @@ def _is_placeholder(value: str | None) -> bool:
         return False
     v = value.strip().lower()
     return v in PLACEHOLDERS or v.startswith("xoxb-your") or v.startswith("<") or "changeme" in v
+
+
+MIN_SECRET_CHARS = 32
+MIN_SECRET_BITS = 90
+SLACK_SIGNING_SECRET_FORMAT = re.compile(r"[0-9a-f]{32}")
+
+
+def weak_secret_reason(value: str) -> str | None:
+    """Why `value` is not a random secret (None when it looks like one).
+
+    A cheap estimate, not a proof: at least 32 characters, at least 8 different ones, none
+    more than a third of the string, no repeated pieces, no steady run (abcd…, 1357…), and at least 90 bits by
+    the characters' frequencies. `secrets.token_urlsafe(48)` passes; words, repeats and
+    keyboard runs do not.
+    """
+    if len(value) < MIN_SECRET_CHARS:
+        return f"it has {len(value)} characters; at least {MIN_SECRET_CHARS} are needed"
+    counts = Counter(value)
+    if len(counts) < 8 or max(counts.values()) * 3 > len(value):
+        return "it repeats too few characters"
+    grams = [value[i:i + 4] for i in range(len(value) - 3)]
+    if len(set(grams)) * 4 < len(grams) * 3:
+        return "it repeats itself"
+    steps = Counter(ord(b) - ord(a) for a, b in zip(value, value[1:], strict=False))
+    if steps.most_common(1)[0][1] * 2 > len(value):
+        return "it is a run of characters"
+    bits = -sum(n * math.log2(n / len(value)) for n in counts.values())
+    if bits < MIN_SECRET_BITS:
+        return f"it has about {bits:.0f} bits of randomness; at least {MIN_SECRET_BITS} are needed"
+    return None
 
 
 class Settings(BaseSettings):
@@ -159,6 +192,7 @@ class Settings(BaseSettings):
             if _is_placeholder(getattr(self, name)):
                 alias = type(self).model_fields[name].alias
                 raise SettingsError(f"{alias} has a placeholder value; set a real secret or remove it")
+        self._refuse_weak_secrets()
         slack_parts = {"SLACK_BOT_TOKEN": self.slack_bot_token, "SLACK_SIGNING_SECRET": self.slack_signing_secret}
         if any(slack_parts.values()) and not all(slack_parts.values()):
             missing = next(k for k, v in slack_parts.items() if not v)
@@ -172,6 +206,14 @@ class Settings(BaseSettings):
             missing = next(k for k, v in teams_parts.items() if not v)
             raise SettingsError(f"{missing} is missing: Teams needs TEAMS_APP_ID, TEAMS_APP_PASSWORD and TEAMS_TENANT_ID")
         return self
+
+    def _refuse_weak_secrets(self) -> None:
+        if self.secret_key is not None and (why := weak_secret_reason(self.secret_key)):
+            raise SettingsError(f"SECRET_KEY is too weak: {why}. Generate one with "
+                                "`python -c 'import secrets; print(secrets.token_urlsafe(48))'`")
+        if self.slack_signing_secret is not None and not SLACK_SIGNING_SECRET_FORMAT.fullmatch(self.slack_signing_secret):
+            raise SettingsError("SLACK_SIGNING_SECRET is not a Slack signing secret (32 hexadecimal characters, "
+                                "from the app's Basic Information page)")
 
     @property
     def slack_enabled(self) -> bool:

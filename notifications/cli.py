@@ -7,6 +7,7 @@ import contextlib
 import json
 import signal
 import sys
+from datetime import UTC, datetime
 
 import click
 
@@ -65,7 +66,9 @@ def nudge(period: str, dry_run: bool, org_slug: str | None, all_clear: bool | No
 @click.option("--status", "statuses", multiple=True, type=click.Choice(STATUSES), help="Bare disse statusene.")
 @click.option("--limit", default=20, show_default=True, type=click.IntRange(1, 1000))
 @click.option("--json", "as_json", is_flag=True)
-def outbox_cmd(statuses: tuple[str, ...], limit: int, as_json: bool) -> None:
+@click.option("--stuck-after", default=90.0, show_default=True, type=click.FloatRange(0),
+              help="Sekunder i «sending» før en rad regnes som fast.")
+def outbox_cmd(statuses: tuple[str, ...], limit: int, as_json: bool, stuck_after: float) -> None:
     from bot.main import build_engine
     from models.services import outbox_status
     from models.uow import UnitOfWork
@@ -75,20 +78,34 @@ def outbox_cmd(statuses: tuple[str, ...], limit: int, as_json: bool) -> None:
     with UnitOfWork(build_engine(settings)).read() as tx:
         counts = outbox_status.status_counts(session=tx)
         rows = outbox_status.latest(session=tx, statuses=wanted, limit=limit)
+        stuck = outbox_status.stuck(session=tx, now=datetime.now(UTC), older_than_s=stuck_after, limit=limit)
     if as_json:
         click.echo(json.dumps({"counts": counts, "rows": [
             {"id": m.id, "key": m.dedupe_key, "kind": m.kind, "status": m.status, "platform": m.platform,
              "to": m.person_email or m.target, "attempts": m.attempts, "last_error": m.last_error,
              "next_attempt_at": m.next_attempt_at.isoformat() if m.next_attempt_at else None}
-            for m in rows]}, ensure_ascii=False, indent=2))
+            for m in rows], "stuck": [{"id": m.id, "key": m.dedupe_key, "seconds": m.seconds} for m in stuck]},
+            ensure_ascii=False, indent=2))
         return
     click.echo("Utboksen: " + ", ".join(f"{st} {counts.get(st, 0)}" for st in STATUSES))
+    _echo_stuck(stuck)
     for m in rows:
         who = f"{m.person_name} <{m.person_email}>" if m.person_name else (m.target or "–")
         line = f"  #{m.id} {m.status:<11} {m.kind:<16} {who}  ({m.dedupe_key}, forsøk {m.attempts}, {m.platform})"
         if m.status in ("pending", "failed", "unreachable") and m.last_error:
             line += f"\n      {m.last_error[:200]}"
         click.echo(line)
+
+
+def _echo_stuck(stuck: list) -> None:
+    """Rows `sending` for long: a platform call that hangs, or a worker that died (the lease reclaims them)."""
+    if not stuck:
+        return
+    click.echo(f"Står fast i «sending»: {len(stuck)}")
+    for m in stuck:
+        click.echo(f"  #{m.id} {m.kind:<16} i {m.seconds // 60} min {m.seconds % 60} s  "
+                   f"({m.dedupe_key}, forsøk {m.attempts}, {m.platform})" + (f"\n      {m.last_error[:200]}"
+                                                                           if m.last_error else ""))
 
 
 def _install_stop(stop: asyncio.Event) -> None:

@@ -18,7 +18,15 @@ from functools import partial
 from typing import TYPE_CHECKING
 
 from models.periods import Period, local_date, period_of
-from models.services import inbound, nudges, org, varsling_casework, varsling_retention, web_auth
+from models.services import (
+    inbound,
+    nudges,
+    org,
+    outbox_links,
+    varsling_casework,
+    varsling_retention,
+    web_auth,
+)
 from models.services.indicator_reminders import indicator_reminder_job
 from models.settings import Settings
 from models.uow import UnitOfWork
@@ -99,11 +107,13 @@ def housekeeping(now: datetime | None = None, *, engine: Engine, settings: Setti
     """
     now = now or datetime.now(UTC)
     uow = UnitOfWork(engine)
-    out = {"web": 0, "inbound": 0, "varsling": 0}
+    out = {"web": 0, "inbound": 0, "varsling": 0, "links_scrubbed": 0}
     with uow.write() as tx:
         out["inbound"] = inbound.prune_events(session=tx)
     with uow.write() as tx:
         out["web"] = int(web_auth.purge_expired(session=tx, now=now) or 0)
+    with uow.write() as tx:  # plain sign-in links left in delivered rows by older versions
+        out["links_scrubbed"] = outbox_links.scrub_delivered(session=tx)
     if settings.varsling_retention_days:
         with uow.write() as tx:
             out["varsling"] = len(varsling_retention.purge_expired(

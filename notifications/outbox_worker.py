@@ -31,12 +31,13 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 from models.messages import Reply
 from models.services import outbox_delivery as rows
-from models.services import outbox_lease as lease
+from models.services import outbox_links as links
 from models.services import outbox_recipients as recipients
 from models.services.outbox_delivery import Claimed
 from models.services.outbox_recipients import Addressee, Identity
 from models.uow import UnitOfWork
 from notifications.base import Adapter, PermanentFailure, Recipient, RetryLater, Unreachable
+from notifications.outbox_heartbeat import heartbeat as _heartbeat
 from notifications.pacing import Limit, Pacer, limits_from_settings
 
 if TYPE_CHECKING:
@@ -47,6 +48,10 @@ __all__ = ["Claimed", "Delivery", "Limit", "Pacer", "backoff", "deliver_due", "l
 log = logging.getLogger("trad.outbox")
 
 DEFAULT_LEASE_S = 20.0  # renewed by a heartbeat while the worker holds rows (`_heartbeat`)
+# A send (pacing, the platform's calls, the after-delivery hook) gets this long before the row is
+# released for a retry (see `_send_deadline`); the heartbeat keeps the claim meanwhile.
+DEFAULT_SEND_TIMEOUT_S = 45.0
+STUCK_REPORT_EVERY_S = 60.0
 DEFAULT_MAX_ATTEMPTS = 5
 UPDATE_WAIT_S = 15.0  # an update whose original is not delivered yet waits this long
 BACKOFF_BASE_S = 1.0
@@ -168,10 +173,17 @@ async def _update_ref(db: _Rows, adapters: dict[str, Adapter], row: Claimed) -> 
     return None, None, None
 
 
+async def _rendered(db: _Rows, row: Claimed) -> Reply:
+    """The row's reply, with any sign-in link minted now (`outbox_links`): the outbox never stores one."""
+    if not links.has_placeholder(row.payload):
+        return Reply.model_validate(row.payload)
+    return Reply.model_validate(await db.write(links.mint, payload=row.payload))
+
+
 async def _send(db: _Rows, adapters: dict[str, Adapter], row: Claimed, pacer: Pacer,
                 previous_ref: dict | None, only_platform: str | None) -> str | None:
     """Try each candidate until one takes the message; the last Unreachable reason if none did."""
-    reply = Reply.model_validate(row.payload)
+    reply: Reply | None = None
     last_error = NO_CHANNEL
     async for platform, recipient in _candidates(db, adapters, row, only_platform):
         adapter = adapters[platform]
@@ -185,6 +197,7 @@ async def _send(db: _Rows, adapters: dict[str, Adapter], row: Claimed, pacer: Pa
                                    platform=platform)
                     return None
             await pacer.wait(platform, channel)
+            reply = reply or await _rendered(db, row)
             ref = await adapter.deliver(recipient=recipient, reply=reply, previous_ref=previous_ref,
                                         dedupe_key=row.dedupe_key)
         except Unreachable as exc:
@@ -245,7 +258,8 @@ async def _deliver_one(db: _Rows, adapters: dict[str, Adapter], row: Claimed, pa
 
 async def deliver_due(engine: Engine, adapters: dict[str, Adapter], *, limit: int = 100, now: datetime | None = None,
                       pacer: Pacer | None = None, lease_s: float = DEFAULT_LEASE_S,
-                      max_attempts: int = DEFAULT_MAX_ATTEMPTS, concurrency: int = 16) -> int:
+                      max_attempts: int = DEFAULT_MAX_ATTEMPTS, concurrency: int = 16,
+                      send_timeout_s: float = DEFAULT_SEND_TIMEOUT_S) -> int:
     """Claim and deliver up to `limit` due messages; returns how many were claimed.
 
     Messages for platforms without an adapter here stay pending (another process, or a
@@ -261,11 +275,16 @@ async def deliver_due(engine: Engine, adapters: dict[str, Adapter], *, limit: in
         return 0
     gate = asyncio.Semaphore(concurrency)
     pending = {r.id for r in claimed}
+    deadline = _send_deadline(send_timeout_s, lease_s)
 
     async def one(row: Claimed) -> None:
         async with gate:
+            if row.reclaimed:
+                log.warning("outbox row %s (%s) was left in sending past its lease; retrying", row.id, row.dedupe_key)
             try:
-                await _deliver_one(db, adapters, row, pacer, max_attempts)
+                await asyncio.wait_for(_deliver_one(db, adapters, row, pacer, max_attempts), timeout=deadline)
+            except TimeoutError:
+                await _release_stuck(db, row, deadline, lease_s, max_attempts)
             except Exception:  # noqa: BLE001  - a DB hiccup leaves the row `sending`; the lease reclaims it
                 log.exception("outbox row %s left for reclaim", row.id)
             finally:
@@ -276,37 +295,58 @@ async def deliver_due(engine: Engine, adapters: dict[str, Adapter], *, limit: in
     return len(claimed)
 
 
-@contextlib.asynccontextmanager
-async def _heartbeat(db: _Rows, pending: set[int], lease_s: float) -> AsyncIterator[None]:
-    """Renew the claim on the rows still in `pending` every quarter lease while the batch runs,
-    so a short lease (quick recovery after a crash) never takes rows from a live worker."""
+def _send_deadline(send_timeout_s: float, lease_s: float) -> float:
+    """The per-row deadline. The heartbeat renews the claim while a send runs, so the deadline
+    need not fit inside the lease; `lease_s` is kept for callers that pass it."""
+    del lease_s
+    return max(0.01, send_timeout_s)
 
-    async def beat() -> None:
-        while True:
-            await asyncio.sleep(lease_s / 4)
-            try:
-                await db.write(lease.renew, row_ids=sorted(pending), at=utcnow(), lease_s=lease_s)
-            except Exception:  # noqa: BLE001  - a missed beat only risks a reclaim, which find_sent covers
-                log.warning("outbox lease renewal failed", exc_info=True)
 
-    task = asyncio.create_task(beat(), name="trad-outbox-heartbeat")
+async def _release_stuck(db: _Rows, row: Claimed, deadline: float, lease_s: float, max_attempts: int) -> None:
+    """A send that got no answer in time: log it, and let it be retried soon (or give up after the last attempt).
+
+    The row stays `sending` because the message may have gone out; the retry is a reclaim, which asks
+    the platform first (`find_sent`) where it can.
+    """
+    error = f"timeout: no answer after {deadline:.0f} s"
+    log.warning("outbox row %s (%s, %s) stuck: no answer from the platform after %.1f s; %s", row.id,
+                row.dedupe_key, row.platform, deadline,
+                "giving up" if row.attempts >= max_attempts else "released for a retry")
     try:
-        yield
-    finally:
-        task.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await task
+        if row.attempts >= max_attempts:
+            await db.write(rows.mark_failed, row_id=row.id, error=error)
+        else:
+            await db.write(rows.release_stuck, row_id=row.id, at=utcnow(), lease_s=lease_s,
+                           retry_in_s=min(30.0, backoff(row.attempts)), error=error)
+    except Exception:  # noqa: BLE001  - the lease still reclaims it
+        log.exception("outbox row %s: could not record the timeout", row.id)
+
+
+async def report_stuck(db: _Rows, *, older_than_s: float) -> int:
+    """Log every row that has been `sending` longer than a send may take (a hung worker elsewhere, or a crash)."""
+    from models.services import outbox_status
+
+    lines = await db.read(outbox_status.stuck, now=utcnow(), older_than_s=older_than_s)
+    for line in lines:
+        log.warning("outbox row %s (%s, %s) has been sending for %d s (attempt %d)", line.id, line.dedupe_key,
+                    line.platform, line.seconds, line.attempts)
+    return len(lines)
 
 
 async def run_worker(engine: Engine, adapters: dict[str, Adapter], stop: asyncio.Event, *,
                      poll_s: float = 1.0, batch: int = 50, pacer: Pacer | None = None,
-                     lease_s: float = DEFAULT_LEASE_S, max_attempts: int = DEFAULT_MAX_ATTEMPTS) -> None:
-    """Deliver until `stop` is set; sleep `poll_s` when nothing is due."""
+                     lease_s: float = DEFAULT_LEASE_S, max_attempts: int = DEFAULT_MAX_ATTEMPTS,
+                     send_timeout_s: float = DEFAULT_SEND_TIMEOUT_S) -> None:
+    """Deliver until `stop` is set; sleep `poll_s` when nothing is due. Once a minute, log stuck rows."""
     pacer = pacer or Pacer()
+    last_report = 0.0
     while not stop.is_set():
         try:
             n = await deliver_due(engine, adapters, limit=batch, pacer=pacer, lease_s=lease_s,
-                                  max_attempts=max_attempts)
+                                  max_attempts=max_attempts, send_timeout_s=send_timeout_s)
+            if asyncio.get_running_loop().time() - last_report > STUCK_REPORT_EVERY_S:
+                last_report = asyncio.get_running_loop().time()
+                await report_stuck(_Rows(engine), older_than_s=2 * _send_deadline(send_timeout_s, lease_s))
         except Exception:  # noqa: BLE001  - keep the worker alive through a database restart
             log.exception("outbox worker round failed")
             n = 0
@@ -325,16 +365,18 @@ class Delivery:
     poll_s: float = 1.0
     lease_s: float = DEFAULT_LEASE_S
     max_attempts: int = DEFAULT_MAX_ATTEMPTS
+    send_timeout_s: float = DEFAULT_SEND_TIMEOUT_S
 
     async def run(self, stop: asyncio.Event) -> None:
         """Deliver until `stop` is set."""
         await run_worker(self.engine, self.adapters, stop, poll_s=self.poll_s, pacer=self.pacer,
-                         lease_s=self.lease_s, max_attempts=self.max_attempts)
+                         lease_s=self.lease_s, max_attempts=self.max_attempts, send_timeout_s=self.send_timeout_s)
 
     async def drain(self, *, batch: int = 50) -> int:
         """Deliver what is due now, batch by batch, until nothing is; returns how many rows were handled."""
         total = 0
         while n := await deliver_due(self.engine, self.adapters, limit=batch, pacer=self.pacer,
-                                     lease_s=self.lease_s, max_attempts=self.max_attempts):
+                                     lease_s=self.lease_s, max_attempts=self.max_attempts,
+                                     send_timeout_s=self.send_timeout_s):
             total += n
         return total

@@ -30,7 +30,7 @@ def run(*args: str):
 
 def test_placeholder_secret_refuses_to_start(monkeypatch):
     monkeypatch.setenv("SLACK_BOT_TOKEN", "changeme")
-    monkeypatch.setenv("SLACK_SIGNING_SECRET", "abc123realsecret")
+    monkeypatch.setenv("SLACK_SIGNING_SECRET", "c9f0f895fb98ab9159f51fd0297e236d")
     env = {**os.environ}
     r = subprocess.run([sys.executable, "-m", "bot.cli", "serve"], capture_output=True, text=True, env=env, timeout=60,
                        cwd=os.getcwd())

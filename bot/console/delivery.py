@@ -11,6 +11,7 @@ import json
 from datetime import UTC, datetime
 from pathlib import Path
 
+from models.files import private_dir, private_file
 from models.messages import Reply
 from notifications.base import Recipient, Unreachable
 
@@ -26,7 +27,7 @@ class ConsoleInbox:
         return self.path.with_suffix(".read.json")
 
     def append(self, line: dict) -> None:
-        self.path.parent.mkdir(parents=True, exist_ok=True)
+        private_file(self.path)  # it holds the messages, sign-in links included: 0600 in a 0700 var/
         with self.path.open("a", encoding="utf-8") as f:
             f.write(json.dumps(line, ensure_ascii=False) + "\n")
 
@@ -44,7 +45,7 @@ class ConsoleInbox:
         except (OSError, ValueError):
             data = {}
         data[email.lower()] = position
-        path.parent.mkdir(parents=True, exist_ok=True)
+        private_dir(path.parent)
         tmp = path.with_suffix(".tmp")
         tmp.write_text(json.dumps(data), encoding="utf-8")
         tmp.replace(path)

@@ -24,7 +24,7 @@ from bot.conversation.indicator_chat import DIALOGS as INDICATOR_DIALOGS
 from bot.conversation.indicator_chat import IndicatorChat
 from bot.conversation.intents import Intent, looks_like_varsling, parse
 from bot.conversation.parsing import normalise
-from models.errors import DomainError, ValidationFailed
+from models.errors import DomainError, NotFound, ValidationFailed
 from models.messages import Form, Reply
 from models.periods import local_date
 from models.services import avvik as avvik_svc
@@ -215,28 +215,28 @@ class Conversation:
         if ia.action_id == "avvik.open_form":
             return self._avvik_form(tx, pid, ia.values.get("description", ""))
         if ia.action_id == "avvik.add_tiltak":
-            a = avvik_svc.get_avvik(session=tx, actor_id=pid, avvik_id=int(v))
+            a = avvik_svc.get_avvik(session=tx, actor_id=pid, avvik_id=_id(v))
             options = listings.tiltak_owner_options(session=tx, actor_id=pid, org_id=a.org_id, unit_id=a.unit_id)
             return forms.tiltak_form(a, options, pid)
         if ia.action_id == "avvik.close":
-            return forms.close_form(avvik_svc.get_avvik(session=tx, actor_id=pid, avvik_id=int(v)))
+            return forms.close_form(avvik_svc.get_avvik(session=tx, actor_id=pid, avvik_id=_id(v)))
         if ia.action_id == "avvik.reopen":
-            return forms.reopen_form(avvik_svc.get_avvik(session=tx, actor_id=pid, avvik_id=int(v)))
+            return forms.reopen_form(avvik_svc.get_avvik(session=tx, actor_id=pid, avvik_id=_id(v)))
         if ia.action_id == "check.nei":
             unit_id, item_id = _pair(v)
             return forms.check_comment_form(unit_id=unit_id, item_id=item_id,
                                             item_text=listings.check_item_text(tx, item_id))
         if ia.action_id == "oppdrag.update":
-            return forms.oppdrag_form(listings.find_oppdrag(session=tx, actor_id=pid, number=int(v)))
+            return forms.oppdrag_form(listings.find_oppdrag(session=tx, actor_id=pid, number=_id(v)))
         return None
 
     def _action_now(self, tx: Tx, ia: Interaction) -> list[Reply]:
         pid, v = ia.person_id, ia.value
         if ia.action_id == "avvik.take":
-            a = avvik_svc.take_avvik(session=tx, actor_id=pid, avvik_id=int(v))
+            a = avvik_svc.take_avvik(session=tx, actor_id=pid, avvik_id=_id(v))
             return [Reply(text=f"Du har tatt saken AV-{a.number}. Melderen har fått beskjed.")]
         if ia.action_id == "tiltak.done":
-            t = avvik_svc.complete_tiltak(session=tx, actor_id=pid, tiltak_id=int(v))
+            t = avvik_svc.complete_tiltak(session=tx, actor_id=pid, tiltak_id=_id(v))
             return [Reply(text=f"Tiltaket «{t.description[:80]}» er markert som utført.")]
         if ia.action_id in ("check.ja", "check.ikke_relevant"):
             unit_id, item_id = _pair(v)
@@ -245,7 +245,7 @@ class Conversation:
                                          answer=answer, now=self.now())
             return [Reply(text=f"Registrert: {CHECK_ANSWERS[answer]}.")]
         if ia.action_id == "avvik.show":
-            return [self._avvik_detail(tx, pid, int(v))]
+            return [self._avvik_detail(tx, pid, _id(v))]
         if ia.action_id.split(".", 1)[0] in governance.ACTION_PREFIXES:
             return governance.act(tx, ia, public_base_url=self.settings.public_base_url, tz=self.settings.tz_name)
         if ia.action_id in ("help", "menu"):
@@ -285,29 +285,29 @@ class Conversation:
                                "og du får beskjed når det skjer noe.")]
         if form_id == "avvik.add_tiltak":
             owner_raw = values.get("owner_id") or ""
-            t = avvik_svc.add_tiltak(session=tx, actor_id=pid, avvik_id=int(ctx["avvik_id"]),
+            t = avvik_svc.add_tiltak(session=tx, actor_id=pid, avvik_id=_id(str(ctx["avvik_id"])),
                                      description=values.get("description", ""),
-                                     owner_id=int(owner_raw) if owner_raw.isdigit() else None,
+                                     owner_id=_id(owner_raw) if owner_raw.isdecimal() else None,
                                      deadline=forms.parse_deadline(values, self.now()))
             return [Reply(text=f"Tiltaket er lagret med frist {t.deadline:%d.%m.%Y}. Melderen har fått beskjed.")]
         if form_id == "avvik.close":
-            a = avvik_svc.close_avvik(session=tx, actor_id=pid, avvik_id=int(ctx["avvik_id"]),
+            a = avvik_svc.close_avvik(session=tx, actor_id=pid, avvik_id=_id(str(ctx["avvik_id"])),
                                       conclusion=values.get("conclusion", ""),
                                       effect_evaluation=values.get("effect_evaluation", ""))
             return [Reply(text=f"AV-{a.number} er lukket. Melderen har fått beskjed.")]
         if form_id == "avvik.reopen":
-            a = avvik_svc.reopen_avvik(session=tx, actor_id=pid, avvik_id=int(ctx["avvik_id"]),
+            a = avvik_svc.reopen_avvik(session=tx, actor_id=pid, avvik_id=_id(str(ctx["avvik_id"])),
                                        reason=values.get("reason", ""))
             return [Reply(text=f"AV-{a.number} er gjenåpnet.")]
         if form_id == "check.nei":
-            r = checklists.answer_check_item(session=tx, actor_id=pid, unit_id=int(ctx["unit_id"]),
-                                             item_id=int(ctx["item_id"]), answer="nei",
+            r = checklists.answer_check_item(session=tx, actor_id=pid, unit_id=_id(str(ctx["unit_id"])),
+                                             item_id=_id(str(ctx["item_id"])), answer="nei",
                                              comment=values.get("comment"), now=self.now())
             extra = f" Avvik AV-{r.avvik_number} er opprettet." if r.avvik_number else ""
             return [Reply(text="Registrert: Nei." + extra)]
         if form_id == "oppdrag.update":
             status, progress, comment = forms.parse_oppdrag_form(values)
-            o = listings.oppdrag_line(oppdrag.update_oppdrag(session=tx, actor_id=pid, number=int(ctx["number"]),
+            o = listings.oppdrag_line(oppdrag.update_oppdrag(session=tx, actor_id=pid, number=_id(str(ctx["number"])),
                                                              status=status, progress=progress, comment=comment))
             return [Reply(text=f"Oppdrag {o.number} er oppdatert: {OPPDRAG_STATUSES[o.status]}, {o.progress} %.",
                           items=[views.oppdrag_item(o)])]
@@ -316,9 +316,19 @@ class Conversation:
         raise ValidationFailed({"form": "Ukjent skjema."})
 
 
+MAX_ID = 2**31 - 1  # ids and case numbers fit a 32-bit integer; larger ones overflow SQLite's INTEGER binding
+
+
+def _id(value: str) -> int:
+    """A button's id or number; anything else is NotFound (a forged or stale button), never a crash."""
+    if not value.isdecimal() or not 0 < int(value) <= MAX_ID:
+        raise NotFound("Fant ikke saken. Den kan være slettet, eller lenken er feil.")
+    return int(value)
+
+
 def _pair(value: str) -> tuple[int, int]:
     a, _, b = value.partition(":")
-    if not (a.isdigit() and b.isdigit()):
+    if not (a.isdecimal() and b.isdecimal()) or not (0 < int(a) <= MAX_ID and 0 < int(b) <= MAX_ID):
         raise ValidationFailed({"value": "Ugyldig sjekkpunkt."})
     return int(a), int(b)
 

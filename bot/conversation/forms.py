@@ -50,11 +50,11 @@ def parse_avvik_form(values: dict[str, str], *, now: datetime | None = None, tz:
     nums = {}
     for name in ("probability", "consequence"):
         raw = (values.get(name) or "").strip()
-        nums[name] = int(raw) if raw.isdigit() and 1 <= int(raw) <= 5 else 0
+        nums[name] = int(raw) if raw.isdecimal() and 1 <= int(raw) <= 5 else 0
         if not nums[name]:
             errors[name] = "Velg et tall fra 1 til 5."
     unit_raw = (values.get("unit_id") or "").strip()
-    if unit_raw and not unit_raw.isdigit():
+    if unit_raw and (not unit_raw.isdecimal() or len(unit_raw) > 9):
         errors["unit_id"] = "Velg en enhet fra listen."
     if errors or occurred is None:
         raise ValidationFailed(errors)
@@ -125,7 +125,7 @@ def parse_oppdrag_form(values: dict[str, str]) -> tuple[str | None, int | None, 
     raw = (values.get("progress") or "").strip().rstrip("%").strip()
     progress = None
     if raw:
-        if not raw.isdigit() or not 0 <= int(raw) <= 100:
+        if not raw.isdecimal() or not 0 <= int(raw) <= 100:
             raise ValidationFailed({"progress": "Framdriften må være et tall fra 0 til 100."})
         progress = int(raw)
     return (values.get("status") or None), progress, (values.get("comment") or None)

@@ -113,7 +113,7 @@ class GuidedDialog:
             return d.isoformat(), None
         if field.kind == "number":
             digits = raw.rstrip("%").strip()
-            if not digits.isdigit():
+            if not digits.isdecimal():
                 return "", "Skriv et tall."
             return digits, None
         if field.required and len(raw) < 2:

@@ -32,7 +32,7 @@ def match_choice(text: str, options: list[tuple[str, str]]) -> str | None:
     t = normalise(text)
     if not t:
         return None
-    if t.isdigit():
+    if t.isdecimal():
         i = int(t)
         return options[i - 1][0] if 1 <= i <= len(options) else None
     for value, label in options:
@@ -66,7 +66,7 @@ def parse_local_datetime(text: str, *, now: datetime | None = None, tz: str = "E
     t = normalise(raw)
     if not t:
         return None
-    if t.isdigit() and len(t) >= 9:  # Slack's datetimepicker sends a Unix time
+    if t.isdecimal() and 9 <= len(t) <= 11:  # Slack's datetimepicker sends a Unix time
         return datetime.fromtimestamp(int(t), UTC)
     if t in {"nå", "na", "no", "akkurat nå", "nettopp", "now"}:
         return now.astimezone(UTC)

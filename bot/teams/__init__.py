@@ -2,7 +2,8 @@
 
 `POST /api/messages` validates the Bot Framework JWT before it even parses the body,
 then checks that the token belongs to this activity (channel endorsement, serviceUrl,
-tenant). Anything wrong is a bare 401 and nothing is stored.
+tenant: every tenant field must agree). Anything wrong is a bare 401, a serviceUrl off the
+allowlist a 403, and nothing is stored.
 """
 
 from __future__ import annotations
@@ -28,12 +29,13 @@ def mount(app: FastAPI, wiring: Wiring) -> None:
     settings = wiring.settings
     if not settings.teams_enabled:
         return None
-    from bot.teams.auth import AuthError, BotFrameworkAuth
+    from bot.teams.auth import AuthError, BotFrameworkAuth, ServiceUrlNotAllowed
     from bot.teams.bot import TeamsBot
     from bot.teams.connector import get_connector
 
     auth = BotFrameworkAuth(app_id=settings.teams_app_id or "", tenant_id=settings.teams_tenant_id or "",
-                            metadata_url=settings.teams_openid_metadata_url)
+                            metadata_url=settings.teams_openid_metadata_url,
+                            allowed_hosts=settings.teams_allowed_hosts)
     bot = TeamsBot(settings, get_connector(settings), wiring.conversation, wiring.uow)
     app.state.teams_auth = auth
     app.state.teams_bot = bot
@@ -57,6 +59,9 @@ def mount(app: FastAPI, wiring: Wiring) -> None:
             return Response(status_code=400)
         try:
             auth.check_activity(claims, endorsements, activity)
+        except ServiceUrlNotAllowed as exc:
+            log.warning("Teams activity refused: %s", exc)
+            return Response(status_code=403)
         except AuthError as exc:
             log.info("Teams activity refused: %s", exc)
             return unauthorized

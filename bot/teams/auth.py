@@ -13,6 +13,7 @@ import logging
 import time
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import urlsplit
 
 import httpx
 import jwt
@@ -30,10 +31,26 @@ class AuthError(Exception):
     """Any reason to answer 401. The message is for logs only, never for the caller."""
 
 
+class ServiceUrlNotAllowed(AuthError):
+    """A correctly signed activity whose serviceUrl is not an allowed Bot Connector host: 403, so the
+    sender knows we will not answer there (rather than a 200 and silence)."""
+
+
 @dataclass
 class _Key:
     public_key: Any
     endorsements: list[str]
+
+
+def tenant_fields(activity: dict, claims: dict | None = None) -> list[object]:
+    """Every tenant id the activity (and its token) names: channelData.tenant.id, conversation.tenantId, `tid`."""
+    channel_data = activity.get("channelData")
+    tenant = channel_data.get("tenant") if isinstance(channel_data, dict) else None
+    conversation = activity.get("conversation")
+    found = [tenant.get("id") if isinstance(tenant, dict) else None,
+             conversation.get("tenantId") if isinstance(conversation, dict) else None,
+             (claims or {}).get("tid")]
+    return [t for t in found if t is not None]
 
 
 def activity_tenant(activity: dict) -> str | None:
@@ -47,8 +64,10 @@ class BotFrameworkAuth:
     """Checks `Authorization: Bearer …` against the activity it came with."""
 
     def __init__(self, *, app_id: str, tenant_id: str, metadata_url: str,
-                 refetch_cooldown: float = 30.0) -> None:
+                 refetch_cooldown: float = 30.0, allowed_hosts: list[str] | None = None) -> None:
         self.app_id = app_id
+        # Bot Connector hosts an activity's serviceUrl may name (TEAMS_SERVICE_URL_HOSTS); None: not checked here.
+        self.allowed_hosts = allowed_hosts
         self.tenant_id = tenant_id
         self.metadata_url = metadata_url
         # An unknown kid triggers a refetch, but at most this often, so forged tokens
@@ -132,8 +151,13 @@ class BotFrameworkAuth:
         service_url = activity.get("serviceUrl")
         if not isinstance(service_url, str) or not service_url or claims.get("serviceurl") != service_url:
             raise AuthError("serviceurl claim does not match the activity")
-        if activity_tenant(activity) != self.tenant_id:
-            raise AuthError("activity is from another tenant")
+        tenants = tenant_fields(activity, claims)
+        if not tenants or any(t != self.tenant_id for t in tenants):
+            raise AuthError("activity is from another tenant, or its tenant fields disagree")
+        if self.allowed_hosts is not None:
+            parts = urlsplit(service_url)
+            if parts.scheme != "https" or (parts.hostname or "").lower() not in self.allowed_hosts:
+                raise ServiceUrlNotAllowed(f"serviceUrl host is not allowed: {parts.hostname}")
 
     async def validate(self, authorization: str | None, activity: dict) -> dict:
         """Both steps at once; returns the verified claims or raises AuthError."""

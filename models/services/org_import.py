@@ -10,6 +10,7 @@ from __future__ import annotations
 import csv
 import io
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 from sqlmodel import Session, select
@@ -65,6 +66,16 @@ def _decode(data: bytes | str) -> str:
             raise ImportFailed([(1, "fila er ikke tekst i UTF-8 eller Windows-1252")]) from None
 
 
+def _rows_of(reader: csv.DictReader) -> Iterator[tuple[int, dict]]:
+    """(line, row) pairs; a line the csv module cannot read (a stray quote or carriage return) is ImportFailed."""
+    line = 1
+    try:
+        for line, raw in enumerate(reader, start=2):  # noqa: B007 - `line` names the bad line below
+            yield line, raw
+    except csv.Error as exc:
+        raise ImportFailed([(line + 1, f"linjen kan ikke leses som CSV: {exc}")]) from None
+
+
 def parse_csv(data: bytes | str) -> list[Row]:
     """Read and check every row; raise ImportFailed listing all problems."""
     text = _decode(data)
@@ -72,8 +83,11 @@ def parse_csv(data: bytes | str) -> list[Row]:
         raise ImportFailed([(1, "fila er tom")])
     first_line = text.lstrip().split("\n", 1)[0]
     delimiter = ";" if ";" in first_line and "," not in first_line else ","  # Excel in Norway saves with ;
-    reader = csv.DictReader(io.StringIO(text), delimiter=delimiter)
-    header = [h.strip().lower() for h in (reader.fieldnames or [])]
+    reader = csv.DictReader(io.StringIO(text, newline=""), delimiter=delimiter)
+    try:
+        header = [h.strip().lower() for h in (reader.fieldnames or [])]
+    except csv.Error as exc:
+        raise ImportFailed([(1, f"fila kan ikke leses som CSV: {exc}")]) from None
     missing = [c for c in REQUIRED if c not in header]
     if missing:
         raise ImportFailed([(1, f"mangler kolonne(r): {', '.join(missing)} (forventet: email,name,unit,role)")])
@@ -81,7 +95,7 @@ def parse_csv(data: bytes | str) -> list[Row]:
     problems: list[tuple[int, str]] = []
     rows: list[Row] = []
     seen: dict[str, int] = {}
-    for i, raw in enumerate(reader, start=2):
+    for i, raw in _rows_of(reader):
         if i > MAX_ROWS + 1:
             problems.append((i, f"fila har mer enn {MAX_ROWS} rader"))
             break

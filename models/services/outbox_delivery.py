@@ -131,6 +131,15 @@ def reschedule(*, session: Session, row_id: int, at: datetime, error: str | None
 
 
 @writes
+def release_stuck(*, session: Session, row_id: int, at: datetime, lease_s: float, retry_in_s: float,
+                  error: str) -> None:
+    """A send that got no answer in time: still `sending` (it may have gone out), but due for reclaim
+    in `retry_in_s` instead of after the whole lease. The reclaim asks the platform first (`find_sent`)."""
+    _finish(session, row_id, claimed_at=at - timedelta(seconds=lease_s) + timedelta(seconds=retry_in_s),
+            last_error=error)
+
+
+@writes
 def mark_failed(*, session: Session, row_id: int, error: str) -> None:
     """Given up after the last attempt."""
     _finish(session, row_id, status="failed", last_error=error)

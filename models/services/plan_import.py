@@ -119,7 +119,7 @@ def parse_plan(session: Session, *, org_id: int, data: bytes | str, year: int) -
     for line, raw in read_rows(data, PLAN_COLUMNS):
         row_year = year
         if raw.get("year"):
-            if not raw["year"].isdigit() or not 2000 <= int(raw["year"]) <= 2100:
+            if not raw["year"].isdecimal() or not 2000 <= int(raw["year"]) <= 2100:
                 problems.append((line, f"ugyldig år «{raw['year'][:10]}»"))
                 continue
             row_year = int(raw["year"])

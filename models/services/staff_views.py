@@ -258,7 +258,7 @@ def home_view(s: Session, *, person_id: int, is_leader: bool, now: datetime, tz:
 # ------------------------------------------------------------------------------------ one avvik
 def find_avvik(s: Session, *, actor_id: int, number: str) -> int:
     """The id of the avvik with this number (as typed in a URL) that the person may see."""
-    if not number.isdigit() or len(number) > 9:
+    if not number.isdecimal() or len(number) > 9:
         raise NotFound("Fant ikke avviket.")
     return avvik_svc.find_avvik_id(session=s, actor_id=actor_id, number=int(number))
 

@@ -59,7 +59,10 @@ def read_rows(data: bytes | str, required: tuple[str, ...]) -> Rows:
         text = _text(data)
         first = text.lstrip().split("\n", 1)[0]
         delimiter = ";" if first.count(";") > first.count(",") else ","  # Excel in Norway saves with ;
-        table = list(csv.reader(io.StringIO(text), delimiter=delimiter))
+        try:
+            table = list(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter))
+        except csv.Error as exc:
+            raise ImportFailed([(1, f"fila kan ikke leses som CSV: {exc}")]) from None
     if not table or not any(c.strip() for c in table[0]):
         raise ImportFailed([(1, "fila er tom")])
     header = [h.strip().lower() for h in table[0]]

@@ -9,19 +9,18 @@ Field problems are raised as `ValidationFailed` whose `.errors` values are stabl
 
 from __future__ import annotations
 
-import secrets as _secrets
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
+from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import update
 from sqlmodel import Session, func, select
 
 from models.access import LINE_ROLES
 from models.errors import DomainError, NotFound, ValidationFailed
 from models.messages import Action, Reply
 from models.services import org as org_svc
-from models.services import outbox
+from models.services import outbox, outbox_links
 from models.services import varsling_crypto as vc
 from models.services import varsling_keys as keys
 from models.services._tx import writes
@@ -286,23 +285,23 @@ def notify_recipient(session: Session, *, varsel: Varsel, person_id: int, kind: 
                      public_base_url: str, dedupe_key: str, coarse: bool = False, text: str | None = None) -> bool:
     """A chat/e-mail notice with no content at all: the case number and a one-time sign-in link.
 
-    For a new anonymous varsel (`coarse`) the outbox row's creation time is cut to the date and
-    delivery is delayed by a random 1–30 minutes, so the outbox does not record when it was sent.
+    The link is a placeholder the outbox worker mints at delivery (`outbox_links`). For a new
+    anonymous varsel or the reporter's reply (`coarse`) the row goes out in the next delivery
+    batch (08:00 or 14:00) and neither its times nor its id place it more precisely than the
+    date (`outbox.enqueue_undated`); the token row is only created at delivery.
     """
     if session.exec(select(OutboxMessage.id).where(OutboxMessage.dedupe_key == dedupe_key)).first() is not None:
-        return False  # already enqueued: don't mint a sign-in link nobody will get
-    token = keys.new_login_token(session, person_id=person_id)
-    link = f"{public_base_url.rstrip('/')}/varsling/mottak/inn?t={token}&sak={varsel.id}"
+        return False
+    placeholder = outbox_links.placeholder("varsling", person_id)
+    link = f"{public_base_url.rstrip('/')}/varsling/mottak/inn?t={placeholder}&sak={varsel.id}"
     reply = Reply(title=title, text=text or "Logg inn for å lese saken. Innholdet sendes aldri i chat eller e-post.",
                   actions=[Action(label="Åpne saken", action_id="varsling.open", url=link)])
-    not_before = utcnow() + timedelta(seconds=60 + _secrets.randbelow(29 * 60)) if coarse else None
-    added = outbox.enqueue(session, dedupe_key=dedupe_key, kind=kind, payload=reply, org_id=varsel.org_id,
-                           recipient_person_id=person_id, platform="auto", not_before=not_before)
-    if coarse and added:
+    common: dict[str, Any] = dict(dedupe_key=dedupe_key, kind=kind, payload=reply, org_id=varsel.org_id,
+                                  recipient_person_id=person_id, platform="auto")
+    if coarse:
         midnight = datetime.combine(varsel.received_on, datetime.min.time()).replace(tzinfo=utcnow().tzinfo)
-        session.execute(update(OutboxMessage).where(col(OutboxMessage.dedupe_key) == dedupe_key)
-                        .values(created_at=midnight))
-    return added
+        return outbox.enqueue_undated(session, day=midnight, **common)
+    return outbox.enqueue(session, **common)
 
 
 # ---------------------------------------------------------------- the reporter, with the receipt

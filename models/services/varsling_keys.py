@@ -15,7 +15,7 @@ from nacl.public import PrivateKey
 from sqlmodel import Session, select
 
 from models.errors import NotFound, PermissionDenied, ValidationFailed
-from models.services import audit
+from models.services import audit, outbox_links
 from models.services import varsling_crypto as vc
 from models.services._tx import writes
 from models.sql import col, pk
@@ -24,7 +24,7 @@ from models.tables._common import utcnow
 from models.tables.varsling import RecipientKey, RecipientLoginToken, RecipientSession
 
 RECIPIENT_ROLE = "varslingsmottaker"
-LOGIN_LINK_TTL = timedelta(hours=24)
+LOGIN_LINK_TTL = outbox_links.VARSLING_LINK_TTL  # 24 hours; one constant for the link and its minting
 SESSION_TTL = timedelta(hours=8)
 MIN_PASSPHRASE = 12
 
@@ -238,9 +238,9 @@ def send_login_link(*, session: Session, org_id: int, email: str, public_base_ur
                                                sa_func.lower(Person.email) == (email or "").strip().lower())).first()
     if person is None or not is_recipient(session, pk(person)):
         return False
-    token = new_login_token(session, person_id=pk(person))
-    link = f"{public_base_url.rstrip('/')}/varsling/mottak/inn?t={token}"
-    outbox.enqueue(session, dedupe_key=f"varsling.login:{person.id}:{vc.token_hash(token)[:16]}", kind="varsling.login",
+    # The link is minted by the outbox worker at delivery (`outbox_links`): the outbox never holds one.
+    link = f"{public_base_url.rstrip('/')}/varsling/mottak/inn?t={outbox_links.placeholder('varsling', pk(person))}"
+    outbox.enqueue(session, dedupe_key=f"varsling.login:{person.id}:{secrets.token_hex(8)}", kind="varsling.login",
                    payload=Reply(title="Innlogging til varslingssakene",
                                  text="Lenken gjelder i 24 timer og kan brukes én gang. Ba du ikke om den, kan du se bort fra den.",
                                  actions=[Action(label="Logg inn", action_id="varsling.login", url=link)]),

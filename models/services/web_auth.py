@@ -3,7 +3,8 @@
 Rules that matter:
 - Asking for a link never reveals whether an address belongs to someone: the caller shows
   the same answer whatever `request_link` returns.
-- A link is a random 32-byte token; only its SHA-256 is stored. It lasts 15 minutes and is
+- A link is a random 32-byte token; only its SHA-256 is stored, and a link sent by chat or e-mail
+  is minted at delivery (`outbox_links`), so the outbox never holds one. It lasts 15 minutes and is
   spent atomically (UPDATE … WHERE used_at IS NULL … RETURNING), so two clicks at once open
   one session at most.
 - Sessions are random 32-byte cookies, stored as hashes, expiring 8 hours after the last use.
@@ -22,14 +23,14 @@ from sqlmodel import Session, select
 
 from models.errors import PermissionDenied
 from models.messages import Action, Reply
-from models.services import audit, outbox
+from models.services import audit, outbox, outbox_links
 from models.services._tx import writes
 from models.sql import col, pk, rows_affected, table_of
 from models.tables import Person
 from models.tables._common import utcnow
 from models.tables.web_auth import WebLoginToken, WebSession
 
-LINK_TTL = timedelta(minutes=15)
+LINK_TTL = outbox_links.WEB_LINK_TTL  # 15 minutes; one constant for the link and its minting
 SESSION_TTL = timedelta(hours=8)
 RATE_WINDOW = timedelta(minutes=15)
 MAX_LINKS_PER_WINDOW = 3
@@ -62,6 +63,15 @@ def _new_token(session: Session, person: Person, now: datetime) -> str:
     return token
 
 
+def _reserve_token(session: Session, person: Person, now: datetime) -> int:
+    """A token row nobody can use yet: the outbox worker keys it right before the send (`outbox_links`)."""
+    row = WebLoginToken(org_id=person.org_id, person_id=pk(person), token_hash=outbox_links.unknowable_hash(),
+                        created_at=now, expires_at=now + LINK_TTL)
+    session.add(row)
+    session.flush()
+    return pk(row)
+
+
 def link_url(public_base_url: str, token: str) -> str:
     return f"{public_base_url.rstrip('/')}{LINK_PATH}?t={token}"
 
@@ -85,15 +95,15 @@ def request_link(*, session: Session, org_id: int, email: str, public_base_url: 
         return False
     if recent_links(session, person_id=pk(person), now=now) >= MAX_LINKS_PER_WINDOW:
         return False
-    token = _new_token(session, person, now)
+    row_id = _reserve_token(session, person, now)
     outbox.enqueue(
-        session, org_id=person.org_id, dedupe_key=f"web.login:{person.id}:{token_hash(token)[:24]}", kind="web.login",
+        session, org_id=person.org_id, dedupe_key=f"web.login:{person.id}:{row_id}", kind="web.login",
         recipient_person_id=person.id, platform="auto",
         payload=Reply(title="Logg inn i Tråd",
                       text="Du (eller noen som skrev inn e-postadressen din) ba om å logge inn i Tråd på nett. "
                            "Lenken gjelder i 15 minutter og kan brukes én gang. Ba du ikke om den, kan du se bort fra "
                            "denne meldingen.",
-                      actions=[Action(label="Logg inn", action_id="web.login", url=link_url(public_base_url, token))]),
+                      actions=[Action(label="Logg inn", action_id="web.login", url=link_url(public_base_url, outbox_links.placeholder("web", row_id)))]),
     )
     return True
 

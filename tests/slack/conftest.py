@@ -16,7 +16,7 @@ import pytest
 
 from tests.slack.fake_slack import FakeSlack
 
-SECRET = "test-signing-k3y-for-slack"
+SECRET = "8f14e45fceea167a5a36dedd4bea2543"  # Slack signing secrets are 32 hex characters
 TOKEN = "xoxb-test-1234"
 _ids = itertools.count(1)
 

@@ -123,11 +123,11 @@ def test_unknown_kid_refetches_keys_once_then_caches(client, teams_env, org, ses
 
 
 def test_service_url_not_on_allowlist_is_never_called(client, teams_env, org, session, monkeypatch):
-    """A validly signed activity whose serviceUrl is not an allowed host: we answer, but send nothing there."""
+    """A validly signed activity whose serviceUrl is not an allowed host: 403 (finding 11), nothing sent there."""
     _member(teams_env, org)
     url = teams_env.base.replace("127.0.0.1", "localhost") + "/"
     act = activity(text="hjelp", service_url=url)
     r = _post(client, act, teams_env.token(service_url=url))
-    assert r.status_code == 200
+    assert r.status_code == 403
     assert teams_env.state.calls == []
 

@@ -58,7 +58,7 @@ def server(backend: str, request: pytest.FixtureRequest, tmp_path_factory: pytes
         org = make_test_org(s)
         give_keys(s, org, "mottaker", "leder", "leder2")
     port = free_port()
-    secret = "test-" + "k" * 40
+    secret = "test-varsling-Ub4Xe9RkWq2Nz7LdCv5Mh8Tp3Ys6Gj1"
     settings = Settings(DATABASE_URL=url, PUBLIC_BASE_URL=f"http://127.0.0.1:{port}", SECRET_KEY=secret,
                         SCHEDULER_ENABLED=False, OUTBOX_WORKER_ENABLED=False, TRAD_ORG="testkommune",
                         VARSLING_ALTERNATIVE_CONTACT="Kontrollutvalget, post@kontroll.example")

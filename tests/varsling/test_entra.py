@@ -24,7 +24,7 @@ from tests.varsling.entra_fake import CLIENT_ID, CLIENT_SECRET, OTHER_TENANT, TE
 from tests.varsling.helpers import PASSPHRASE, give_keys, submit
 from tests.varsling.webutil import csrf_of
 
-SECRET = "test-" + "e" * 40
+SECRET = "test-entra-Hn5Kq8ZrVw2Lc7PxTm4YbJ9dGs3Fe6A"
 START = "/varsling/mottak/entra"
 CALLBACK = "/varsling/mottak/entra/svar"
 

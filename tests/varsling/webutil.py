@@ -40,20 +40,29 @@ def receipt_of(page: str) -> str:
 
 
 def login_links(db_url: str) -> list[tuple[int, str]]:
-    """(person id, one-time link) of every sign-in link in the outbox, newest last."""
+    """(person id, one-time link) of every sign-in link in the outbox, newest last.
+
+    The outbox holds only placeholders; each link is minted here as the outbox worker would at delivery.
+    """
+    from sqlmodel import Session
+
+    from models.services import outbox_links
+
     eng = create_engine(db_url)
     with eng.connect() as c:
         rows = c.execute(text("SELECT recipient_person_id, payload FROM outbox ORDER BY id")).all()
-    eng.dispose()
     out = []
     for pid, payload in rows:
         if isinstance(payload, str):
             import json
 
             payload = json.loads(payload)
+        with Session(eng) as s:
+            payload = outbox_links.mint(session=s, payload=payload)
         for a in payload.get("actions", []):
             if a.get("url"):
                 out.append((pid, a["url"]))
+    eng.dispose()
     return out
 
 

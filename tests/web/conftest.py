@@ -13,7 +13,7 @@ from sqlmodel import Session
 CSRF = re.compile(r'name="csrf" value="([^"]+)"')
 TOKEN = re.compile(r'name="token" value="([^"]+)"')
 NONCE = re.compile(r'name="nonce" value="([^"]+)"')
-SECRET = "test-" + "w" * 40
+SECRET = "test-web-Qx7vN2pLk9RzT4mWc8YhJd3FbE6sGa1U"  # a fixed value that passes the strength rule
 
 
 @dataclass
