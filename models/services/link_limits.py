@@ -17,9 +17,8 @@ from sqlmodel import Session, col, select
 from models.services import varsling_keys as keys
 from models.services._tx import writes
 from models.services.web_auth import MAX_LINKS_PER_WINDOW, RATE_WINDOW
-from models.tables import Person
+from models.tables import OutboxMessage, Person
 from models.tables._common import utcnow
-from models.tables.varsling import RecipientLoginToken
 
 __all__ = ["MAX_LINKS_PER_WINDOW", "RATE_WINDOW", "lock_person", "recipient_links_recent", "request_recipient_link"]
 
@@ -35,10 +34,14 @@ def lock_person(session: Session, *, org_id: int, email: str) -> int | None:
 
 
 def recipient_links_recent(session: Session, *, person_id: int, now: datetime) -> int:
-    """Recipient sign-in links issued in the window (a link's issue time is its expiry minus its lifetime)."""
-    since_expiry = now - RATE_WINDOW + keys.LOGIN_LINK_TTL
-    return int(session.exec(select(func.count()).select_from(RecipientLoginToken).where(
-        RecipientLoginToken.person_id == person_id, RecipientLoginToken.expires_at > since_expiry)).one())
+    """Recipient sign-in links asked for in the window, counted by their outbox rows.
+
+    The link's token is minted only at delivery (the outbox never holds a live secret), so
+    the request is what is counted: the `varsling.login` notice enqueued for this person.
+    """
+    return int(session.exec(select(func.count()).select_from(OutboxMessage).where(
+        OutboxMessage.kind == "varsling.login", OutboxMessage.recipient_person_id == person_id,
+        col(OutboxMessage.created_at) > now - RATE_WINDOW)).one())
 
 
 @writes
