@@ -65,7 +65,7 @@ def show(request: Request, me: Me, form: Form, page: Page, *, values: dict[str, 
 
 
 def checked_units(data: dict[str, str]) -> set[str]:
-    return {k[5:] for k, v in data.items() if k.startswith("unit_") and k[5:].isdigit() and v == "1"}
+    return {k[5:] for k, v in data.items() if k.startswith("unit_") and k[5:].isdecimal() and v == "1"}
 
 
 def oppdrag_form(c: Choices, submit: str) -> Form:
@@ -97,7 +97,7 @@ def oppdrag_input(values: dict[str, str], units: set[str]) -> tuple[OppdragInput
 
 
 def number_of(text: str) -> int:
-    if not text.isdigit() or len(text) > 9:
+    if not text.isdecimal() or len(text) > 9:
         raise NotFound("Fant ikke siden.")
     return int(text)
 

@@ -40,7 +40,7 @@ YEARLY = [("ja", "Ja, samme dato hvert år"), ("nei", "Nei, bare denne datoen")]
 @router.get("/arshjul")
 def year_page(request: Request, me: MeDep, uow: UowDep, settings: SettingsDep, ar: str = "") -> Response:
     this_year = local_date(now(), settings.tz_name).year
-    year = int(ar) if ar.isdigit() and len(ar) == 4 and 2000 <= int(ar) <= 2100 else this_year
+    year = int(ar) if ar.isdecimal() and len(ar) == 4 and 2000 <= int(ar) <= 2100 else this_year
     with uow.read() as tx:
         entries = arshjul.year_view(session=tx, actor_id=me.person_id, year=year)
     months: list[tuple[str, list[ArshjulEntry]]] = [(m, []) for m in MONTHS]
@@ -97,7 +97,7 @@ def _page(aid: int | None) -> Page:
 
 
 def _activity_id(text: str) -> int:
-    if not text.isdigit() or len(text) > 9:
+    if not text.isdecimal() or len(text) > 9:
         raise NotFound("Fant ikke aktiviteten.")
     return int(text)
 

@@ -59,7 +59,7 @@ def parse_int(text: str | None) -> int | None:
     t = (text or "").strip()
     if not t:
         return None
-    return int(t) if t.isdigit() and len(t) <= 9 else -1
+    return int(t) if t.isdecimal() and len(t) <= 9 else -1
 
 
 def parse_date(text: str | None) -> date | None:

@@ -20,7 +20,7 @@ router = APIRouter(route_class=StaffRoute)
 
 def _oppdrag_page(request: Request, me: Me, number: str, *, values: dict[str, str] | None = None,
                   errors: dict[str, str] | None = None, status: int = 200) -> Response:
-    if not number.isdigit() or len(number) > 9:
+    if not number.isdecimal() or len(number) > 9:
         return problem(request, me, NotFound("Fant ikke oppdraget."))
     try:
         with uow_of(request).read() as tx:
@@ -56,7 +56,7 @@ async def oppdrag_update(request: Request, number: str, post: PostDep) -> Respon
     me, data = post.me, post.data
 
     def do() -> Response:
-        if not number.isdigit():
+        if not number.isdecimal():
             return problem(request, me, NotFound("Fant ikke oppdraget."))
         values = {k: data.get(k, "")[:20000] for k in ("status", "progress", "comment")}
         try:

@@ -61,7 +61,7 @@ def _add_tiltak(tx: Tx, me: Me, view: RiskView, v: dict[str, str]) -> None:
 
 def _link(tx: Tx, me: Me, view: RiskView, v: dict[str, str]) -> None:
     text = (v.get("avvik") or "").strip().upper().removeprefix("AV-").strip()
-    if not text.isdigit() or len(text) > 9:
+    if not text.isdecimal() or len(text) > 9:
         raise ValidationFailed({"avvik": "Skriv nummeret på avviket, for eksempel AV-12."})
     aid = gv.avvik_id_by_number(tx, actor_id=me.person_id, number=int(text))
     risk.link_avvik(session=tx, actor_id=me.person_id, avvik_id=aid, risk_id=view.id)

@@ -163,7 +163,7 @@ def add_submit(request: Request, uow: UowDep, settings: SettingsDep, post: PostD
 
 def managed_risk(request: Request, me: Me, rid: str) -> RiskView:
     """The risk, for its unit's leaders only (others get the domain's 404 or 403 page)."""
-    if not rid.isdigit() or len(rid) > 9:
+    if not rid.isdecimal() or len(rid) > 9:
         raise NotFound("Fant ikke risikoen.")
     with uow_of(request).read() as tx:
         view = risk_read.get_risk(session=tx, actor_id=me.person_id, risk_id=int(rid))

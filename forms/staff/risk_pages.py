@@ -29,7 +29,7 @@ BAND_CLASS = {"Lav": "band-lav", "Middels": "band-middels", "Høy": "band-hoy", 
 
 
 def unit_param(text: str) -> int | None:
-    return int(text) if text.isdigit() and len(text) <= 9 else None
+    return int(text) if text.isdecimal() and len(text) <= 9 else None
 
 
 @router.get("/risiko")
@@ -82,7 +82,7 @@ def matrix_png(request: Request, uow: UowDep, enhet: str = "", etter: str = "") 
 
 @router.get("/risiko/{rid}")
 def risk_detail(request: Request, me: MeDep, uow: UowDep, rid: str) -> Response:
-    if not rid.isdigit() or len(rid) > 9:
+    if not rid.isdecimal() or len(rid) > 9:
         return problem(request, me, NotFound("Fant ikke risikoen."))
     try:
         with uow.read() as tx:
@@ -98,7 +98,7 @@ def risk_detail(request: Request, me: MeDep, uow: UowDep, rid: str) -> Response:
 @router.post("/risiko/tiltak/{tid}/utfort")
 def risk_tiltak_done(request: Request, uow: UowDep, tid: str, post: PostDep) -> Response:
     me, rid = post.me, post.data.get("risiko", "")
-    if not tid.isdigit() or not rid.isdigit():
+    if not tid.isdecimal() or not rid.isdecimal():
         return problem(request, me, NotFound("Fant ikke tiltaket."))
     try:
         with uow.write() as tx:

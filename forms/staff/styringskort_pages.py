@@ -82,7 +82,7 @@ def _indicator(request: Request, uow: UowDep, me: Me, indicator_id: str, omfang:
         return chosen
     _, key, period = chosen
     try:
-        if not indicator_id.isdigit() or len(indicator_id) > 9:
+        if not indicator_id.isdecimal() or len(indicator_id) > 9:
             raise NotFound("Fant ikke indikatoren.")
         with uow.read() as tx:
             scope = skv.scope_for(tx, org_id=me.actor.org_id, key=key)

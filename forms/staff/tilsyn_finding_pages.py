@@ -24,7 +24,7 @@ router = APIRouter(route_class=StaffRoute)
 
 
 def _id(text: str, what: str) -> int:
-    if not text.isdigit() or len(text) > 9:
+    if not text.isdecimal() or len(text) > 9:
         raise NotFound(what)
     return int(text)
 

@@ -42,7 +42,7 @@ NEVER = date.min  # stands in for an unreadable deadline: the domain refuses it,
 
 @router.get("/tilsyn")
 def tilsyn_list(request: Request, me: MeDep, uow: UowDep, enhet: str = "", ar: str = "") -> Response:
-    year = int(ar) if ar.isdigit() and len(ar) == 4 else None
+    year = int(ar) if ar.isdecimal() and len(ar) == 4 else None
     unit_id = unit_param(enhet)
     try:
         with uow.read() as tx:

@@ -56,7 +56,7 @@ async def request_link(request: Request, uow: UowDep, settings: SettingsDep) -> 
 @router.get("/inn", response_class=HTMLResponse)
 def redeem_page(request: Request, t: str = "", sak: str = "") -> Response:
     # A GET must not spend the link: chat apps fetch links to preview them.
-    return page(request, "redeem", "Logg inn", login_token=t, sak=sak if sak.isdigit() else "")
+    return page(request, "redeem", "Logg inn", login_token=t, sak=sak if sak.isdecimal() else "")
 
 
 @router.post("/inn")
@@ -76,7 +76,7 @@ async def redeem(request: Request, uow: UowDep, settings: SettingsDep) -> Respon
         return page(request, "login", "Logg inn", status=exc.http_status, notice=exc.message,
                     entra=settings.varsling_entra_enabled)
     sak = str(form.get("sak") or "")
-    resp = RedirectResponse(f"{PATH}/sak/{sak}" if sak.isdigit() else PATH, status_code=303)
+    resp = RedirectResponse(f"{PATH}/sak/{sak}" if sak.isdecimal() else PATH, status_code=303)
     set_cookie(request, resp, cookie)
     return resp
 

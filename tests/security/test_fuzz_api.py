@@ -115,16 +115,11 @@ def test_no_route_answers_with_a_server_error(case, signed_in) -> None:  # type:
     assert response.status_code < 500, f"{case.method} {case.formatted_path} → {response.status_code}"
 
 
-FORMS_ISDIGIT = pytest.mark.xfail(reason="forms/staff checks str.isdigit() then int() ('¹'.isdigit() is true): "
-                                          "finding 6, range checks in forms/ land on their own branch", strict=False)
-
-
 @pytest.mark.parametrize(("method", "path"), [
     ("POST", "/tiltak/9223372036854775808/utfort"), ("POST", "/tiltak/%C2%B2/utfort"),
     ("POST", "/avvik/99999999999999999999/ta"),
-    pytest.param("POST", "/oppdrag/%C2%B9", marks=FORMS_ISDIGIT),
-    pytest.param("GET", "/sjekkliste/nei?enhet=0&punkt=%C2%B9", marks=FORMS_ISDIGIT),
-    pytest.param("POST", "/sjekkliste/nei?enhet=0&punkt=%C2%B9", marks=FORMS_ISDIGIT),
+    ("POST", "/oppdrag/%C2%B9"), ("GET", "/sjekkliste/nei?enhet=0&punkt=%C2%B9"),
+    ("POST", "/sjekkliste/nei?enhet=0&punkt=%C2%B9"),
 ])
 def test_what_the_fuzzer_found_stays_fixed(signed_in, method: str, path: str) -> None:  # type: ignore[no-untyped-def]
     """Ids too large for SQLite's INTEGER, and digits `int()` cannot read ("²".isdigit() is true), are 4xx."""

@@ -75,7 +75,7 @@ def test_sqlite_files_and_var_are_private(tmp_path: Path) -> None:
 
 
 def test_the_console_inbox_is_private(tmp_path: Path) -> None:
-    from notifications.console import ConsoleInbox
+    from bot.console.delivery import ConsoleInbox
 
     old = os.umask(0o022)
     try:
