@@ -19,6 +19,7 @@ import statistics
 import sys
 import time
 import uuid
+from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 from urllib.parse import quote
@@ -138,20 +139,26 @@ def main() -> None:
     ap.add_argument("--scale", choices=("demo", "large", "both"), default="both")
     ap.add_argument("--repeat", type=int, default=15)
     a = ap.parse_args()
+    for_each_database(run, a.db, a.scale, a.repeat, prefix="sk")
+
+
+def for_each_database(run_one: Callable[[str, str, int], None], db: str, scale: str, repeat: int, *,
+                      prefix: str) -> None:
+    """Run `run_one(url, scale, repeat)` on a fresh SQLite file and/or a fresh PostgreSQL schema per scale."""
     tmp = Path(os.environ.get("TMPDIR", "/tmp"))
-    for scale in ("demo", "large") if a.scale == "both" else (a.scale,):
-        if a.db in ("sqlite", "both"):
-            path = tmp / f"trad-bench-styringskort-{uuid.uuid4().hex[:8]}.db"
-            run(f"sqlite:///{path}", scale, a.repeat)
+    for sc in ("demo", "large") if scale == "both" else (scale,):
+        if db in ("sqlite", "both"):
+            path = tmp / f"trad-bench-{prefix}-{uuid.uuid4().hex[:8]}.db"
+            run_one(f"sqlite:///{path}", sc, repeat)
             path.unlink()
-        if a.db in ("postgresql", "both"):
+        if db in ("postgresql", "both"):
             base = os.environ.get("BENCH_DATABASE_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
-            schema = f"bench_sk_{uuid.uuid4().hex[:8]}"
+            schema = f"bench_{prefix}_{uuid.uuid4().hex[:8]}"
             admin = create_engine(base, isolation_level="AUTOCOMMIT")
             with admin.connect() as c:
                 c.execute(text(f'CREATE SCHEMA "{schema}"'))
             try:
-                run(f"{base}?options={quote(f'-csearch_path={schema}')}", scale, a.repeat)
+                run_one(f"{base}?options={quote(f'-csearch_path={schema}')}", sc, repeat)
             finally:
                 with admin.connect() as c:
                     c.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))

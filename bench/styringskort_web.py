@@ -17,16 +17,13 @@ import statistics
 import sys
 import tempfile
 import time
-import uuid
 from pathlib import Path
-from urllib.parse import quote
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from sqlalchemy import create_engine, text  # noqa: E402
 from sqlmodel import Session  # noqa: E402
-from styringskort import RAW, SCALES, build  # noqa: E402
+from styringskort import RAW, SCALES, build, for_each_database  # noqa: E402
 
 from models.periods import Period  # noqa: E402
 
@@ -66,7 +63,7 @@ def run(url: str, scale: str, repeat: int) -> None:
     period = Period("month", 2025 + (n_months - 1) // 12, (n_months - 1) % 12 + 1)
     raw_sql = RAW if engine.dialect.name == "postgresql" else RAW.replace("%(", ":").replace(")s", "")
     params = {"org": oid, "year": period.year, "cur": period.key, "prev": period.previous().key}
-    app = create_app(Settings(DATABASE_URL=url, SECRET_KEY="b" * 40, SCHEDULER_ENABLED=False,
+    app = create_app(Settings(DATABASE_URL=url, SECRET_KEY="bench-sk-web-Vq4Nz8Lt2Rm6Xc9Pw3Kd7Hs5Jf1Gb", SCHEDULER_ENABLED=False,
                               OUTBOX_WORKER_ENABLED=False, TRAD_ORG=f"bench{n_units}"))
     client = _signed_in_client(app, engine, oid)
     path = f"/styringskort?omfang=kommune&periode={period.key}"
@@ -107,23 +104,7 @@ def main() -> None:
     ap.add_argument("--repeat", type=int, default=15)
     a = ap.parse_args()
     os.chdir(tempfile.mkdtemp(prefix="bench-sk-web-"))  # the app writes var/ here
-    tmp = Path(os.environ.get("TMPDIR", "/tmp"))
-    for scale in ("demo", "large") if a.scale == "both" else (a.scale,):
-        if a.db in ("sqlite", "both"):
-            path = tmp / f"trad-bench-sk-web-{uuid.uuid4().hex[:8]}.db"
-            run(f"sqlite:///{path}", scale, a.repeat)
-            path.unlink()
-        if a.db in ("postgresql", "both"):
-            base = os.environ.get("BENCH_DATABASE_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
-            schema = f"bench_skw_{uuid.uuid4().hex[:8]}"
-            admin = create_engine(base, isolation_level="AUTOCOMMIT")
-            with admin.connect() as c:
-                c.execute(text(f'CREATE SCHEMA "{schema}"'))
-            try:
-                run(f"{base}?options={quote(f'-csearch_path={schema}')}", scale, a.repeat)
-            finally:
-                with admin.connect() as c:
-                    c.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+    for_each_database(run, a.db, a.scale, a.repeat, prefix="skw")
 
 
 if __name__ == "__main__":

@@ -98,17 +98,10 @@ ORG_OPTION = click.option("--org", "org_slug", default=None, help="Kommunens kor
 @OUT_OPTION
 @ORG_OPTION
 def tertial(period_key: str, fmt: str, out: Path | None, org_slug: str | None) -> None:
-    from models.errors import ValidationFailed
     from reports.politics.outline import tertial_document
     from reports.politics.tertial import build_tertial_report, tertial_period
 
-    fmt = fmt.lower()
-    try:
-        period = tertial_period(period_key)
-    except ValidationFailed as exc:
-        _fail(_period_error(exc, "period"), 2)
-    _check_out(fmt, out)
-    _run(build_tertial_report, tertial_document, fmt, out, org_slug, period=period)
+    _report(tertial_period, period_key, "period", build_tertial_report, tertial_document, fmt, out, org_slug)
 
 
 @rapport.command(help="Internkontroll etter kommuneloven § 25-1, til årsrapporten: avvik etter område og "
@@ -118,14 +111,22 @@ def tertial(period_key: str, fmt: str, out: Path | None, org_slug: str | None) -
 @OUT_OPTION
 @ORG_OPTION
 def internkontroll(year_text: str, fmt: str, out: Path | None, org_slug: str | None) -> None:
-    from models.errors import ValidationFailed
     from reports.politics.internkontroll import build_internkontroll_report, report_year
     from reports.politics.outline import internkontroll_document
 
+    _report(report_year, year_text, "year", build_internkontroll_report, internkontroll_document, fmt, out,
+            org_slug)
+
+
+def _report(parse: Callable[[str], Any], text: str, name: str, build: Callable[..., tuple[Any, Any]],
+            layout: Callable[..., Any], fmt: str, out: Path | None, org_slug: str | None) -> None:
+    """Both reports: read the period (a clear message and exit 2 when it is wrong), check --out, then run."""
+    from models.errors import ValidationFailed
+
     fmt = fmt.lower()
     try:
-        year = report_year(year_text)
+        value = parse(text)
     except ValidationFailed as exc:
-        _fail(_period_error(exc, "year"), 2)
+        _fail(_period_error(exc, name), 2)
     _check_out(fmt, out)
-    _run(build_internkontroll_report, internkontroll_document, fmt, out, org_slug, year=year)
+    _run(build, layout, fmt, out, org_slug, **{name: value})

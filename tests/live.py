@@ -123,3 +123,11 @@ def axe_violations(page: Any) -> list[dict]:
 def assert_accessible(page: Any, where: str) -> None:
     violations = axe_violations(page)
     assert violations == [], f"{where}: " + json.dumps(violations, ensure_ascii=False, indent=1)
+
+
+def posted_form(handler: Any) -> tuple[str, dict[str, str]]:
+    """The path and the url-encoded form of a POST to a fake service (the token endpoints)."""
+    from urllib.parse import parse_qs, urlsplit
+
+    n = int(handler.headers.get("Content-Length") or 0)
+    return urlsplit(handler.path).path, {k: v[0] for k, v in parse_qs(handler.rfile.read(n).decode()).items()}

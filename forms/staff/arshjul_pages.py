@@ -9,17 +9,8 @@ from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse, Response
 
 from forms.deps import SettingsDep, UowDep, uow_of
-from forms.staff.govforms import (
-    BAD_DATE,
-    MeDep,
-    Page,
-    field,
-    notice,
-    parse_date,
-    parse_int,
-    show_form,
-    values_of,
-)
+from forms.staff import govforms as gf
+from forms.staff.govforms import MeDep, Page, field, show_form
 from forms.staff.pageutil import PostDep, now, problem
 from forms.staff.web import Me, StaffRoute, render
 from models.errors import DomainError, NotFound, PermissionDenied, ValidationFailed
@@ -48,7 +39,7 @@ def year_page(request: Request, me: MeDep, uow: UowDep, settings: SettingsDep, a
         months[e.on.month - 1][1].append(e)
     return render(request, "arshjul.html", {
         "me": me, "title": f"Årshjul {year}", "year": year, "months": [(m, es) for m, es in months if es],
-        "may_edit": me.actor.org_wide, "notice": notice(request), "count": len(entries)})
+        "may_edit": me.actor.org_wide, "notice": gf.notice(request), "count": len(entries)})
 
 
 def _form(units: tuple[gv.Choice, ...]) -> Form:
@@ -66,14 +57,14 @@ def _form(units: tuple[gv.Choice, ...]) -> Form:
 
 
 def _input_of(v: dict[str, str]) -> ActivityInput:
-    on = parse_date(v.get("on_date"))
+    on = gf.parse_date(v.get("on_date"))
     if on is None:  # the domain does not see the other fields until there is a date
-        raise ValidationFailed({"on_date": BAD_DATE})
-    lead = parse_int(v.get("lead_days"))
+        raise ValidationFailed({"on_date": gf.BAD_DATE})
+    lead = gf.parse_int(v.get("lead_days"))
     return ActivityInput(title=v.get("title", ""), on_date=on, responsible_role=v.get("responsible_role", ""),
                          lead_days=-1 if lead is None else lead, yearly=v.get("yearly", "ja") != "nei",
                          kind=v.get("kind", ""), description=v.get("description", ""),
-                         unit_id=parse_int(v.get("unit_id")))
+                         unit_id=gf.parse_int(v.get("unit_id")))
 
 
 def _values(a: ActivityInput) -> dict[str, str]:
@@ -129,7 +120,7 @@ def _submit(request: Request, me: Me, data: dict[str, str], aid: int | None) -> 
         form = _form(_admin_units(request, me))
     except DomainError as exc:
         return problem(request, me, exc)
-    values = values_of(form, data)
+    values = gf.values_of(form, data)
     try:
         clean = _input_of(values)
         with uow_of(request).write() as tx:

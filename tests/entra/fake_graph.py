@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler
 from urllib.parse import parse_qs, urlsplit
 
-from tests.live import LoopbackHTTPS
+from tests.live import LoopbackHTTPS, posted_form
 
 TENANT = "0e1e2e3e-aaaa-bbbb-cccc-123456789abc"
 CLIENT_ID = "c1c1c1c1-2222-3333-4444-555555555555"
@@ -99,9 +99,7 @@ class _Handler(BaseHTTPRequestHandler):
 
     def do_POST(self) -> None:  # noqa: N802
         st = self.state
-        path = urlsplit(self.path).path
-        n = int(self.headers.get("Content-Length") or 0)
-        form = {k: v[0] for k, v in parse_qs(self.rfile.read(n).decode()).items()}
+        path, form = posted_form(self)
         if not path.endswith("/oauth2/v2.0/token"):
             return self._json(404, {"error": "not found"})
         with st.lock:

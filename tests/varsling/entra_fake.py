@@ -22,7 +22,7 @@ from urllib.parse import parse_qs, urlencode, urlsplit
 
 import jwt
 
-from tests.live import LoopbackHTTPS
+from tests.live import LoopbackHTTPS, posted_form
 from tests.teams.fakes import SigningKey, new_key
 
 CLIENT_ID = "99999999-8888-7777-6666-555555555555"
@@ -112,9 +112,7 @@ class _Handler(BaseHTTPRequestHandler):
 
     def do_POST(self) -> None:  # noqa: N802
         st = self.state
-        path = urlsplit(self.path).path
-        n = int(self.headers.get("Content-Length") or 0)
-        form = {k: v[0] for k, v in parse_qs(self.rfile.read(n).decode()).items()}
+        path, form = posted_form(self)
         if not path.endswith("/oauth2/v2.0/token"):
             return self._json(404, {"error": "not found"})
         with st.lock:
