@@ -39,3 +39,40 @@ def test_read_scope_does_not_block_writers_and_objects_stay_readable(engine, ses
             category="hms", description="Skrevet under en åpen lesing", probability=1, consequence=1,
             occurred_at=datetime.now(UTC)))
     assert person.name == "Kari Ansatt"  # usable after the block
+
+
+def test_a_database_with_data_from_before_upgrades_to_the_newest(tmp_path):
+    """`make run` reuses ./var/trad.db: the new migrations must apply to a database that has rows.
+
+    On SQLite a batch rebuild of `oppdrag` (which other tables point at) fails with
+    «FOREIGN KEY constraint failed» once there is data; columns are added in place instead.
+    """
+    from alembic import command
+    from sqlalchemy import create_engine, text
+
+    from models.migrate import alembic_config, pending, upgrade
+
+    url = f"sqlite:///{tmp_path / 'old.db'}"
+    for head in ("0002_varsling", "0003_report_indexes", "0004_avvik_idempotency", "0006_web_auth"):
+        command.upgrade(alembic_config(url), head)  # the heads before goals, risk and admin landed
+    engine = create_engine(url)
+    now = "2026-11-01 10:00:00.000000"
+    with engine.begin() as c:
+        c.execute(text("PRAGMA foreign_keys=ON"))
+        c.execute(text(f"INSERT INTO organisation (id, slug, name, created_at) VALUES (1, 'oyer', 'Øyer', '{now}')"))
+        c.execute(text("INSERT INTO unit (id, org_id, name, path, id_path, kind, active) "
+                       "VALUES (1, 1, 'Aurvoll skole', 'Aurvoll skole', '/1/', 'unit', 1)"))
+        c.execute(text("INSERT INTO person (id, org_id, email, name, active, created_at, updated_at) "
+                       f"VALUES (1, 1, 'a@b.no', 'Kari', 1, '{now}', '{now}')"))
+        c.execute(text("INSERT INTO oppdrag (id, org_id, number, title, description, category, owner_id, status, "
+                       f"progress, created_at, updated_at) VALUES (1, 1, 1, 'Vernerunde', '', 'hms', 1, 'pågår', 0, "
+                       f"'{now}', '{now}')"))
+        c.execute(text("INSERT INTO oppdrag_unit (oppdrag_id, unit_id) VALUES (1, 1)"))
+    engine.dispose()
+    upgrade(url)
+    assert pending(url) == []
+    engine = create_engine(url)
+    with engine.connect() as c:
+        row = c.execute(text("SELECT title, goal_id, oppdragsbrev_id FROM oppdrag")).one()
+    engine.dispose()
+    assert tuple(row) == ("Vernerunde", None, None)

@@ -36,17 +36,25 @@ def upgrade() -> None:
     )
     with op.batch_alter_table('oppdragsbrev', schema=None) as batch_op:
         batch_op.create_index('ix_oppdragsbrev_org_year', ['org_id', 'year'], unique=False)
-    with op.batch_alter_table('oppdrag', schema=None) as batch_op:
-        batch_op.add_column(sa.Column('oppdragsbrev_id', sa.Integer(), nullable=True))
-        batch_op.create_index(batch_op.f('ix_oppdrag_oppdragsbrev_id'), ['oppdragsbrev_id'], unique=False)
-        batch_op.create_foreign_key('fk_oppdrag_oppdragsbrev_id', 'oppdragsbrev', ['oppdragsbrev_id'], ['id'])
+    # SQLite cannot add a foreign key to an existing table except inline with the column; a batch
+    # rebuild of `oppdrag` would drop a table other tables point at, which foreign keys forbid
+    # on a database that has data. So the column is added in place, as 0007 adds goal_id.
+    if op.get_bind().dialect.name == "sqlite":
+        op.execute("ALTER TABLE oppdrag ADD COLUMN oppdragsbrev_id INTEGER REFERENCES oppdragsbrev (id)")
+    else:
+        op.add_column('oppdrag', sa.Column('oppdragsbrev_id', sa.Integer(), nullable=True))
+        op.create_foreign_key('fk_oppdrag_oppdragsbrev_id', 'oppdrag', 'oppdragsbrev', ['oppdragsbrev_id'], ['id'])
+    op.create_index('ix_oppdrag_oppdragsbrev_id', 'oppdrag', ['oppdragsbrev_id'], unique=False)
 
 
 def downgrade() -> None:
-    with op.batch_alter_table('oppdrag', schema=None) as batch_op:
-        batch_op.drop_constraint('fk_oppdrag_oppdragsbrev_id', type_='foreignkey')
-        batch_op.drop_index(batch_op.f('ix_oppdrag_oppdragsbrev_id'))
-        batch_op.drop_column('oppdragsbrev_id')
+    op.drop_index('ix_oppdrag_oppdragsbrev_id', table_name='oppdrag')
+    if op.get_bind().dialect.name == "sqlite":
+        with op.batch_alter_table('oppdrag', recreate="always") as batch_op:
+            batch_op.drop_column('oppdragsbrev_id')
+    else:
+        op.drop_constraint('fk_oppdrag_oppdragsbrev_id', 'oppdrag', type_='foreignkey')
+        op.drop_column('oppdrag', 'oppdragsbrev_id')
     with op.batch_alter_table('oppdragsbrev', schema=None) as batch_op:
         batch_op.drop_index('ix_oppdragsbrev_org_year')
     op.drop_table('oppdragsbrev')
