@@ -47,6 +47,8 @@ def migrate() -> None:
 def serve(host: str, port: int, workers: int, banner: bool) -> None:
     import uvicorn
 
+    from models.demo import DEMO_RECIPIENT_PASSPHRASE
+
     settings = load_settings()
     _refuse_unmigrated(settings.database_url)
     if banner:
@@ -57,6 +59,10 @@ def serve(host: str, port: int, workers: int, banner: bool) -> None:
             f"  • For ansatte uten chat:    {base}/logg-inn  (Mine saker, {base}/avvik/ny, ledervisning {base}/leder)\n"
             "      innloggingslenke i demoen: .venv/bin/trad web link --as leder.aurvoll@oyer.kommune.no\n"
             f"  • Helsesjekk:               {base}/healthz\n"
+            f"  • Varsling i demoen: send et varsel på {base}/varsling; mottakeren logger inn på {base}/varsling/mottak\n"
+            "      lenke: .venv/bin/trad varsling login-link --email hr.sjef@oyer.kommune.no\n"
+            "      (les den med .venv/bin/trad chat --as hr.sjef@oyer.kommune.no), passordfrase: "
+            f"{DEMO_RECIPIENT_PASSPHRASE}\n"
             "  • Snakk med boten i terminalen (i et nytt vindu):\n"
             "      .venv/bin/trad chat --as ansatt1@oyer.kommune.no     (ansatt)\n"
             "      .venv/bin/trad chat --as leder.aurvoll@oyer.kommune.no (leder)\n"

@@ -38,6 +38,7 @@ from models.tables import (
 )
 from models.tables._common import utcnow
 
+DEMO_RECIPIENT_PASSPHRASE = "demo-varsling-2026"  # noqa: S105  - the demo's, printed in its banner; never a real key
 DOMAIN = "oyer.kommune.no"
 SECTORS = {
     "Oppvekst": ["Mosjordet barnehage", "Vidarheim barnehage", "Aurvoll skole", "Solvang skole", "Øyer ungdomsskole"],
@@ -165,6 +166,7 @@ def seed_demo(*, session: Session, seed: int = 2026, if_empty: bool = False, now
     session.add(Counter(org_id=demo.oid, name="oppdrag", value=len(OPPDRAG)))
     session.flush()
     plan_note = seed_demo_plan(session, demo.oid, seed=seed, now=now)
+    _seed_varsling_keys(demo)
     return (f"Demo lagt inn: {org.name} med {len(demo.units) - len(SECTORS)} enheter i {len(SECTORS)} sektorer, "
             f"{len(demo.emails)} ansatte, {n_avvik} avvik siste år, {len(OPPDRAG)} oppdrag og Alvers sjekkliste. "
             f"{plan_note} Prøv: trad chat --as leder.aurvoll@{DOMAIN}")
@@ -218,6 +220,19 @@ def _seed_people(demo: _Demo, top_id: int) -> Person:
     session.flush()
     demo.role(ext, "varslingsmottaker")
     return direktor
+
+
+def _seed_varsling_keys(demo: _Demo) -> None:
+    """Keys for two varslingsmottakere, so the whole anonymous flow can be tried in the demo.
+
+    A real recipient chooses their own passphrase on first sign-in; the demo's is printed by
+    `trad serve --banner` (DEMO_RECIPIENT_PASSPHRASE) and must never be used outside the demo.
+    """
+    from models.services import varsling_keys
+
+    for email in (f"hr.sjef@{DOMAIN}", f"advokat.varsling@{DOMAIN}"):
+        person = demo.session.exec(select(Person).where(Person.org_id == demo.oid, Person.email == email)).one()
+        varsling_keys.create_key(session=demo.session, person_id=pk(person), passphrase=DEMO_RECIPIENT_PASSPHRASE)
 
 
 def _seed_checklist(demo: _Demo, tz: str) -> None:

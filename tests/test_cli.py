@@ -175,3 +175,14 @@ def test_a_migrated_database_has_nothing_pending(db_url):
     from models.migrate import pending
 
     assert pending(db_url) == []
+
+
+def test_the_demo_lets_a_varsel_be_sent_and_read(db_url, session):
+    """README: the demo shows every flow, varsling included: recipients with keys, and the passphrase works."""
+    from models.demo import DEMO_RECIPIENT_PASSPHRASE
+    from models.services import varsling_keys as keys
+
+    run("demo")
+    hr = session.exec(select(Person).where(Person.email == "hr.sjef@oyer.kommune.no")).one()
+    assert keys.get_key(session, hr.id) is not None
+    assert keys.unlock(session=session, person_id=hr.id, passphrase=DEMO_RECIPIENT_PASSPHRASE)
