@@ -13,6 +13,7 @@ from bot.console.delivery import ConsoleInbox
 from bot.conversation.channel import ChannelUser, IncomingMessage, Interaction
 from bot.conversation.engine import Conversation
 from models.errors import DomainError
+from models.i18n import _, ngettext
 from models.messages import Action, Reply
 
 
@@ -59,11 +60,13 @@ def run_console(email: str, *, conversation: Conversation, stdin: TextIO | None 
     except DomainError as exc:
         print(exc.message, file=out)
         return 1
-    print("Tråd i terminalen. Skriv «hjelp» for hva jeg kan, Ctrl+D for å avslutte.", file=out)
     actions: list[Action] = []
     news, seen = read_inbox(user.user_id, since=read_position(user.user_id))
-    if news:
-        print(f"Du har {len(news)} ny{'e' if len(news) > 1 else ''} melding{'er' if len(news) > 1 else ''}:", file=out)
+    with conv.speaker.speak(person_id, None):
+        print(_("Tråd i terminalen. Skriv «hjelp» for hva jeg kan, Ctrl+D for å avslutte."), file=out)
+        if news:
+            print(ngettext("Du har {n} ny melding:", "Du har {n} nye meldinger:", len(news)).format(n=len(news)),
+                  file=out)
         for r in news:
             print("📬 " + render_text(r, actions), file=out)
     save_position(user.user_id, seen)
@@ -73,7 +76,8 @@ def run_console(email: str, *, conversation: Conversation, stdin: TextIO | None 
             print("> ", end="", file=out, flush=True)
         line = inp.readline()
         if not line:
-            print("Ha det!", file=out)
+            with conv.speaker.speak(person_id, None):
+                print(_("Ha det!"), file=out)
             return 0
         text = line.rstrip("\n")
         if text.strip().isdigit() and actions and 1 <= int(text.strip()) <= len(actions):

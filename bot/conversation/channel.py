@@ -10,6 +10,7 @@ class ChannelUser:
     platform: str  # slack | teams | console
     workspace: str  # Slack team id, Teams tenant id, "local"
     user_id: str
+    locale: str | None = None  # the platform's guess at the person's language (Teams activity, Slack users.info)
 
 
 @dataclass(frozen=True)

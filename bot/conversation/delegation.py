@@ -10,6 +10,7 @@ import re
 from bot.conversation import views
 from bot.conversation.intents import Intent
 from bot.conversation.parsing import normalise
+from models.i18n import _
 from models.messages import Reply
 from models.services import listings, oppdrag_admin
 from models.uow import Tx
@@ -30,5 +31,5 @@ def split_reply(tx: Tx, person_id: int, intent: Intent) -> Reply:
     child = oppdrag_admin.split_to_unit(session=tx, actor_id=person_id, number=intent.number,
                                         unit_name=str(intent.args["unit"]))
     line = listings.find_oppdrag(session=tx, actor_id=person_id, number=child.number)
-    return Reply(text=f"Oppdrag {intent.number} er delt. Eieren av deloppdraget har fått beskjed.",
+    return Reply(text=_("Oppdrag {n} er delt. Eieren av deloppdraget har fått beskjed.").format(n=intent.number),
                  items=[views.oppdrag_item(line)])

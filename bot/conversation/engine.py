@@ -23,8 +23,10 @@ from bot.conversation.home import MAX_ITEMS, HomeView, build_home_view
 from bot.conversation.indicator_chat import DIALOGS as INDICATOR_DIALOGS
 from bot.conversation.indicator_chat import IndicatorChat
 from bot.conversation.intents import Intent, looks_like_varsling, parse
+from bot.conversation.language import Speaker, parse_language, speaks, switch_reply
 from bot.conversation.parsing import normalise
 from models.errors import DomainError, NotFound, ValidationFailed
+from models.i18n import N_, _, fmt_date
 from models.messages import Form, Reply
 from models.periods import local_date
 from models.services import avvik as avvik_svc
@@ -32,16 +34,16 @@ from models.services import checklists, dialogs, home, indicator_chat, listings,
 from models.services.listings import AvvikFollowup
 from models.settings import Settings
 from models.uow import Tx, UnitOfWork
-from models.vocabulary import CHECK_ANSWERS, OPPDRAG_STATUSES, ROLES
+from models.vocabulary import CHECK_ANSWERS, ROLES
 
 log = logging.getLogger("trad.conversation")
 MAX_INPUT = 4000
 # Buttons and forms that settle an item of a leader's monthly nudge: the nudge is then updated in place.
 ACTS_ON_NUDGE = frozenset({"avvik.take", "avvik.close", "avvik.add_tiltak", "check.ja", "check.nei",
                            "check.ikke_relevant", "oppdrag.update", "tiltak.done"})
-SORRY = "Beklager, noe gikk galt hos meg. Prøv igjen om litt – ingenting av det du har lagret er tapt."
-UNKNOWN = ("Det skjønte jeg ikke helt. Prøv f.eks. «meld avvik», «mine oppdrag» eller «sjekkliste». "
-           "Skriv «hjelp» for alt jeg kan.")
+SORRY = N_("Beklager, noe gikk galt hos meg. Prøv igjen om litt – ingenting av det du har lagret er tapt.")
+UNKNOWN = N_("Det skjønte jeg ikke helt. Prøv f.eks. «meld avvik», «mine oppdrag» eller «sjekkliste». "
+              "Skriv «hjelp» for alt jeg kan.")
 
 
 class Conversation:
@@ -51,8 +53,10 @@ class Conversation:
         self.now = now or (lambda: datetime.now(UTC))
         self.guided = GuidedDialog(now=self.now, tz=settings.tz_name)
         self.indicators = IndicatorChat(now=self.now, tz=settings.tz_name)
+        self.speaker = Speaker(uow, settings.default_locale)
 
     # ------------------------------------------------------------------ messages
+    @speaks
     def handle_message(self, msg: IncomingMessage) -> list[Reply]:
         """Answer one chat message. Never raises: every failure becomes a helpful reply."""
         text = (msg.text or "").replace("\x00", "")
@@ -60,6 +64,8 @@ class Conversation:
             if looks_like_varsling(text):
                 return [self.whistle_guidance(msg.person_id, text)]
             with self.uow.write() as tx:
+                if (language := parse_language(text, default=self.settings.default_locale)) is not None:
+                    return [switch_reply(tx, msg.person_id, language)]
                 state = dialogs.load_dialog(session=tx, **key(msg.user))
                 if state is not None and state.name == "form":
                     return self.guided.resume(tx, msg.user, msg.person_id, state.data, state.step, text,
@@ -67,7 +73,8 @@ class Conversation:
                 if state is not None and state.name in INDICATOR_DIALOGS and len(text) <= MAX_INPUT:
                     return self.indicators.resume(tx, msg, state.name, state.step, dict(state.data))
                 if len(text) > MAX_INPUT:
-                    return [Reply(text=f"Meldingen er for lang ({len(text)} tegn). Skriv kortere, høyst {MAX_INPUT} tegn.")]
+                    return [Reply(text=_("Meldingen er for lang ({n} tegn). Skriv kortere, høyst {max} tegn.").format(
+                        n=len(text), max=MAX_INPUT))]
                 if (split := delegation.parse_split(text)) is not None:
                     return [delegation.split_reply(tx, msg.person_id, split)]
                 return self._intent(tx, msg, parse(text))
@@ -75,9 +82,10 @@ class Conversation:
             return [Reply(text=e.message)]
         except Exception:  # noqa: BLE001 - a chat user must never see a stack trace
             log.exception("conversation failed")
-            return [Reply(text=SORRY)]
+            return [Reply(text=_(SORRY))]
 
-    def command(self, person_id: int, name: str) -> list[Reply]:
+    @speaks
+    def command(self, person_id: int, name: str, *, platform_locale: str | None = None) -> list[Reply]:
         """A listing asked for by a platform command (Slack's /sjekkliste, /oppdrag): never touches a dialog."""
         try:
             with self.uow.read() as tx:
@@ -95,18 +103,18 @@ class Conversation:
         if name in ("help", "empty"):
             return [views.help_reply()]
         if name == "thanks":
-            return [Reply(text="Bare hyggelig! Skriv «hjelp» om du lurer på noe.")]
+            return [Reply(text=_("Bare hyggelig! Skriv «hjelp» om du lurer på noe."))]
         if name in ("cancel", "back"):
-            return [Reply(text="Det er ingen dialog å avbryte nå. Skriv «hjelp» for å se hva jeg kan.")]
+            return [Reply(text=_("Det er ingen dialog å avbryte nå. Skriv «hjelp» for å se hva jeg kan."))]
         if name in ("report_avvik", "new_risk"):
             form = self._avvik_form(tx, pid) if name == "report_avvik" else governance.risk_form(tx, pid)
             return [Reply(form=form)] if msg.supports_forms else self.guided.start(tx, msg.user, form)
         if name == "my_avvik":
-            return [views.avvik_list(listings.my_avvik(session=tx, person_id=pid), title="Dine åpne avvik",
-                                     empty="Du har ingen åpne avvik. Skriv «meld avvik» for å melde et nytt.")]
+            return [views.avvik_list(listings.my_avvik(session=tx, person_id=pid), title=_("Dine åpne avvik"),
+                                     empty=_("Du har ingen åpne avvik. Skriv «meld avvik» for å melde et nytt."))]
         if name == "unit_avvik":
-            return [views.avvik_list(listings.unit_avvik(session=tx, actor_id=pid), title="Åpne avvik i enhetene dine",
-                                     empty="Ingen åpne avvik i enhetene dine. 👍", for_leader=True)]
+            return [views.avvik_list(listings.unit_avvik(session=tx, actor_id=pid), title=_("Åpne avvik i enhetene dine"),
+                                     empty=_("Ingen åpne avvik i enhetene dine. 👍"), for_leader=True)]
         if name == "show_avvik":
             avvik_id = avvik_svc.find_avvik_id(session=tx, actor_id=pid, number=intent.number)
             return [self._avvik_detail(tx, pid, avvik_id)]
@@ -125,7 +133,7 @@ class Conversation:
             return self.indicators.start_round(tx, msg)
         if name == "styringskort":
             return self.indicators.card(tx, pid, intent.text_arg("scope"))
-        return self.indicators.try_checkin(tx, msg) or [Reply(text=UNKNOWN)]
+        return self.indicators.try_checkin(tx, msg) or [Reply(text=_(UNKNOWN))]
 
     def _checklist(self, tx: Tx, pid: int) -> Reply:
         actor = org.load_actor(tx, person_id=pid)
@@ -140,13 +148,13 @@ class Conversation:
             best = process.extractOne(normalise(title), [normalise(o.title) for o in mine],
                                       scorer=fuzz.partial_ratio, score_cutoff=75) if mine else None
             if best is None:
-                return Reply(text=f"Jeg fant ikke noe oppdrag som passer «{title[:60]}». Skriv «mine oppdrag» for numrene.")
+                return Reply(text=_("Jeg fant ikke noe oppdrag som passer «{title}». Skriv «mine oppdrag» for numrene.")
+                             .format(title=title[:60]))
             number = mine[best[2]].number
         o = listings.oppdrag_line(oppdrag.update_oppdrag(
             session=tx, actor_id=pid, number=int(str(number)), status=intent.text_arg("status"),
             progress=intent.int_arg("progress"), comment=intent.text_arg("comment")))
-        return Reply(text=f"Oppdrag {o.number} er oppdatert: {OPPDRAG_STATUSES[o.status]}, {o.progress} %.",
-                     items=[views.oppdrag_item(o)])
+        return views.oppdrag_updated(o)
 
     # ------------------------------------------------------------------ building blocks edges reuse
     def _avvik_form(self, tx: Tx, person_id: int, description: str = "") -> Form:
@@ -154,7 +162,8 @@ class Conversation:
         return forms.avvik_form(units=org.list_units(tx, org_id=actor.org_id), default_unit_id=actor.unit_id,
                                 description=description)
 
-    def open_avvik_form(self, person_id: int, description: str = "") -> Form:
+    @speaks
+    def open_avvik_form(self, person_id: int, description: str = "", *, platform_locale: str | None = None) -> Form:
         with self.uow.read() as tx:
             return self._avvik_form(tx, person_id, description)
 
@@ -166,12 +175,15 @@ class Conversation:
         url = self.settings.public_base_url.rstrip("/") + "/varsling"
         return views.varsle_reply(url, listings.varsling_recipient_names(tx, pid), detected=detected)
 
-    def varsle_guidance(self, person_id: int | None, *, detected: bool = False) -> Reply:
+    @speaks
+    def varsle_guidance(self, person_id: int | None, *, detected: bool = False,
+                        platform_locale: str | None = None) -> Reply:
         """How to blow the whistle safely. Reads only: nothing about the asker is stored."""
         with self.uow.read() as tx:
             return self._varsle(tx, person_id, detected=detected)
 
-    def whistle_guidance(self, person_id: int | None, text: str) -> Reply:
+    @speaks
+    def whistle_guidance(self, person_id: int | None, text: str, *, platform_locale: str | None = None) -> Reply:
         """Text that looks like whistleblowing is never stored or handed on: guidance only.
 
         The plain command («varsle») gets the guidance as asked; anything else with
@@ -182,9 +194,10 @@ class Conversation:
         if intent.name == "varsle" and not intent.args.get("detected"):
             return self.varsle_guidance(person_id)
         reply = self.varsle_guidance(person_id, detected=True)
-        return reply.model_copy(update={"text": f"{reply.text} {views.VARSLING_HINT}"})
+        return reply.model_copy(update={"text": f"{reply.text} {_(views.VARSLING_HINT)}"})
 
-    def home_view(self, person_id: int) -> HomeView:
+    @speaks
+    def home_view(self, person_id: int, *, platform_locale: str | None = None) -> HomeView:
         """The person's dashboard (Slack's App Home)."""
         with self.uow.read() as tx:
             data = home.home_data(session=tx, person_id=person_id, now=self.now(), limit=MAX_ITEMS)
@@ -193,12 +206,14 @@ class Conversation:
         return build_home_view(data, public_base_url=self.settings.public_base_url,
                                indicators_missing=(period.label, missing))
 
-    def avvik_followup(self, actor_id: int, avvik_id: int) -> AvvikFollowup:
+    @speaks
+    def avvik_followup(self, actor_id: int, avvik_id: int, *, platform_locale: str | None = None) -> AvvikFollowup:
         """After `actor_id` changed an avvik: its leader message as it reads now, and the people concerned."""
         with self.uow.read() as tx:
             return listings.avvik_followup(session=tx, actor_id=actor_id, avvik_id=avvik_id)
 
     # ------------------------------------------------------------------ buttons
+    @speaks
     def handle_action(self, ia: Interaction) -> list[Reply]:
         """A button press. Returns a Reply carrying a Form when more input is needed."""
         with self.uow.write() as tx:
@@ -234,25 +249,26 @@ class Conversation:
         pid, v = ia.person_id, ia.value
         if ia.action_id == "avvik.take":
             a = avvik_svc.take_avvik(session=tx, actor_id=pid, avvik_id=_id(v))
-            return [Reply(text=f"Du har tatt saken AV-{a.number}. Melderen har fått beskjed.")]
+            return [Reply(text=_("Du har tatt saken AV-{n}. Melderen har fått beskjed.").format(n=a.number))]
         if ia.action_id == "tiltak.done":
             t = avvik_svc.complete_tiltak(session=tx, actor_id=pid, tiltak_id=_id(v))
-            return [Reply(text=f"Tiltaket «{t.description[:80]}» er markert som utført.")]
+            return [Reply(text=_("Tiltaket «{what}» er markert som utført.").format(what=t.description[:80]))]
         if ia.action_id in ("check.ja", "check.ikke_relevant"):
             unit_id, item_id = _pair(v)
             answer = ia.action_id.split(".", 1)[1]
             checklists.answer_check_item(session=tx, actor_id=pid, unit_id=unit_id, item_id=item_id,
                                          answer=answer, now=self.now())
-            return [Reply(text=f"Registrert: {CHECK_ANSWERS[answer]}.")]
+            return [Reply(text=_("Registrert: {answer}.").format(answer=_(CHECK_ANSWERS[answer])))]
         if ia.action_id == "avvik.show":
             return [self._avvik_detail(tx, pid, _id(v))]
         if ia.action_id.split(".", 1)[0] in governance.ACTION_PREFIXES:
             return governance.act(tx, ia, public_base_url=self.settings.public_base_url, tz=self.settings.tz_name)
         if ia.action_id in ("help", "menu"):
             return [views.help_reply()]
-        return [Reply(text="Den knappen kjenner jeg ikke igjen. Skriv «hjelp» for å se hva jeg kan.")]
+        return [Reply(text=_(views.UNKNOWN_BUTTON))]
 
     # ------------------------------------------------------------------ form submissions
+    @speaks
     def submit_form(self, ia: Interaction) -> list[Reply]:
         """Submit a form; raises ValidationFailed with field names as in the Form."""
         with self.uow.write() as tx:
@@ -280,40 +296,39 @@ class Conversation:
         if form_id == "avvik.report":
             data = forms.parse_avvik_form(values, now=self.now(), tz=self.settings.tz_name)
             a = avvik_svc.report_avvik(session=tx, reporter_id=pid, data=data, idempotency_key=idempotency_key)
-            return [Reply(text=f"Takk! Avviket er registrert som AV-{a.number}. "
-                               f"{listings.who_was_told(tx, a.unit_id, reporter_id=pid)}, "
-                               "og du får beskjed når det skjer noe.")]
+            return [Reply(text=_("Takk! Avviket er registrert som AV-{n}. {told}, og du får beskjed når det skjer "
+                                 "noe.").format(n=a.number, told=listings.who_was_told(tx, a.unit_id, reporter_id=pid)))]
         if form_id == "avvik.add_tiltak":
             owner_raw = values.get("owner_id") or ""
             t = avvik_svc.add_tiltak(session=tx, actor_id=pid, avvik_id=_id(str(ctx["avvik_id"])),
                                      description=values.get("description", ""),
                                      owner_id=_id(owner_raw) if owner_raw.isdecimal() else None,
                                      deadline=forms.parse_deadline(values, self.now()))
-            return [Reply(text=f"Tiltaket er lagret med frist {t.deadline:%d.%m.%Y}. Melderen har fått beskjed.")]
+            return [Reply(text=_("Tiltaket er lagret med frist {deadline}. Melderen har fått beskjed.").format(
+                deadline=fmt_date(t.deadline)))]
         if form_id == "avvik.close":
             a = avvik_svc.close_avvik(session=tx, actor_id=pid, avvik_id=_id(str(ctx["avvik_id"])),
                                       conclusion=values.get("conclusion", ""),
                                       effect_evaluation=values.get("effect_evaluation", ""))
-            return [Reply(text=f"AV-{a.number} er lukket. Melderen har fått beskjed.")]
+            return [Reply(text=_("AV-{n} er lukket. Melderen har fått beskjed.").format(n=a.number))]
         if form_id == "avvik.reopen":
             a = avvik_svc.reopen_avvik(session=tx, actor_id=pid, avvik_id=_id(str(ctx["avvik_id"])),
                                        reason=values.get("reason", ""))
-            return [Reply(text=f"AV-{a.number} er gjenåpnet.")]
+            return [Reply(text=_("AV-{n} er gjenåpnet.").format(n=a.number))]
         if form_id == "check.nei":
             r = checklists.answer_check_item(session=tx, actor_id=pid, unit_id=_id(str(ctx["unit_id"])),
                                              item_id=_id(str(ctx["item_id"])), answer="nei",
                                              comment=values.get("comment"), now=self.now())
-            extra = f" Avvik AV-{r.avvik_number} er opprettet." if r.avvik_number else ""
-            return [Reply(text="Registrert: Nei." + extra)]
+            extra = " " + _("Avvik AV-{n} er opprettet.").format(n=r.avvik_number) if r.avvik_number else ""
+            return [Reply(text=_("Registrert: {answer}.").format(answer=_(CHECK_ANSWERS["nei"])) + extra)]
         if form_id == "oppdrag.update":
             status, progress, comment = forms.parse_oppdrag_form(values)
             o = listings.oppdrag_line(oppdrag.update_oppdrag(session=tx, actor_id=pid, number=_id(str(ctx["number"])),
                                                              status=status, progress=progress, comment=comment))
-            return [Reply(text=f"Oppdrag {o.number} er oppdatert: {OPPDRAG_STATUSES[o.status]}, {o.progress} %.",
-                          items=[views.oppdrag_item(o)])]
+            return [views.oppdrag_updated(o)]
         if form_id == "risk.add":
             return governance.submit_risk(tx, pid, values, today=self.now().date(), tz=self.settings.tz_name)
-        raise ValidationFailed({"form": "Ukjent skjema."})
+        raise ValidationFailed({"form": _("Ukjent skjema.")})
 
 
 MAX_ID = 2**31 - 1  # ids and case numbers fit a 32-bit integer; larger ones overflow SQLite's INTEGER binding
@@ -322,14 +337,14 @@ MAX_ID = 2**31 - 1  # ids and case numbers fit a 32-bit integer; larger ones ove
 def _id(value: str) -> int:
     """A button's id or number; anything else is NotFound (a forged or stale button), never a crash."""
     if not value.isdecimal() or not 0 < int(value) <= MAX_ID:
-        raise NotFound("Fant ikke saken. Den kan være slettet, eller lenken er feil.")
+        raise NotFound(_("Fant ikke saken. Den kan være slettet, eller lenken er feil."))
     return int(value)
 
 
 def _pair(value: str) -> tuple[int, int]:
     a, _, b = value.partition(":")
     if not (a.isdecimal() and b.isdecimal()) or not (0 < int(a) <= MAX_ID and 0 < int(b) <= MAX_ID):
-        raise ValidationFailed({"value": "Ugyldig sjekkpunkt."})
+        raise ValidationFailed({"value": _("Ugyldig sjekkpunkt.")})
     return int(a), int(b)
 
 

@@ -11,10 +11,11 @@ from __future__ import annotations
 from datetime import date
 
 from bot.conversation.channel import Interaction
-from bot.conversation.forms import SCALE_K, SCALE_P
+from bot.conversation.forms import scale_k, scale_p
 from bot.conversation.parsing import parse_date
 from models.errors import PermissionDenied, ValidationFailed
 from models.governance_terms import TREATMENTS
+from models.i18n import _
 from models.messages import Action, Form, FormField, Reply
 from models.services import escalation, org, risk
 from models.uow import Tx
@@ -26,18 +27,18 @@ def act(tx: Tx, ia: Interaction, *, public_base_url: str, tz: str) -> list[Reply
     pid, ref = ia.person_id, _id(ia.value)
     if ia.action_id == "escalation.ack":
         escalation.acknowledge(session=tx, actor_id=pid, escalation_id=ref, tz=tz)
-        return [Reply(text="Registrert: du har bekreftet at du har sett varselet.")]
+        return [Reply(text=_("Registrert: du har bekreftet at du har sett varselet."))]
     if ia.action_id == "risk_tiltak.done":
         t = risk.complete_risk_tiltak(session=tx, actor_id=pid, tiltak_id=ref)
-        return [Reply(text=f"Tiltaket «{t.description[:80]}» er markert som utført.")]
+        return [Reply(text=_("Tiltaket «{what}» er markert som utført.").format(what=t.description[:80]))]
     base = public_base_url.rstrip("/")
     if ia.action_id == "risk.review":
-        return [_open_page("Gjennomgå risikoen på nettsiden: der ser du vurderingen og kan endre den.",
-                           "Gjennomgå risikoen", f"{base}/risiko/{ref}/gjennomga")]
+        return [_open_page(_("Gjennomgå risikoen på nettsiden: der ser du vurderingen og kan endre den."),
+                           _("Gjennomgå risikoen"), f"{base}/risiko/{ref}/gjennomga")]
     if ia.action_id == "tilsyn.finding_update":
-        return [_open_page("Oppdater status og tiltak for funnet på nettsiden.", "Oppdater funnet",
+        return [_open_page(_("Oppdater status og tiltak for funnet på nettsiden."), _("Oppdater funnet"),
                            f"{base}/tilsyn/funn/{ref}")]
-    return [Reply(text="Den knappen kjenner jeg ikke igjen. Skriv «hjelp» for å se hva jeg kan.")]
+    return [Reply(text=_("Den knappen kjenner jeg ikke igjen. Skriv «hjelp» for å se hva jeg kan."))]
 
 
 def _open_page(text: str, label: str, url: str) -> Reply:
@@ -49,7 +50,7 @@ def _id(value: str) -> int:
     from models.errors import NotFound
 
     if not value.isdigit() or len(value) > 12:
-        raise NotFound("Fant ikke saken knappen gjelder.")
+        raise NotFound(_("Fant ikke saken knappen gjelder."))
     return int(value)
 
 
@@ -57,26 +58,27 @@ def risk_form(tx: Tx, person_id: int) -> Form:
     """«ny risiko»: the ROS fields a leader fills in; the web page has the rest (cause, after-scores, tiltak)."""
     actor = org.load_actor(tx, person_id=person_id)
     if not actor.org_wide and not actor.managed_unit_ids:
-        raise PermissionDenied("Risikoer legges inn av ledere. Snakk med lederen din om risikoen du ser.")
+        raise PermissionDenied(_("Risikoer legges inn av ledere. Snakk med lederen din om risikoen du ser."))
     units = [u for u in org.list_units(tx, org_id=actor.org_id)
              if actor.org_wide or u.id in actor.managed_unit_ids]
-    return Form(form_id="risk.add", title="Ny risiko (ROS)", submit_label="Lagre risiko", fields=[
-        FormField(name="unit_id", label="Enhet", kind="select", options=[(str(u.id), u.name) for u in units],
+    return Form(form_id="risk.add", title=_("Ny risiko (ROS)"), submit_label=_("Lagre risiko"), fields=[
+        FormField(name="unit_id", label=_("Enhet"), kind="select", options=[(str(u.id), u.name) for u in units],
                   initial=str(units[0].id) if len(units) == 1 else None),
-        FormField(name="title", label="Hva kan gå galt?", max_length=200),
-        FormField(name="description", label="Beskriv risikoen", kind="textarea", max_length=3000),
-        FormField(name="probability_before", label="Sannsynlighet", kind="select", options=SCALE_P),
-        FormField(name="consequence_before", label="Konsekvens", kind="select", options=SCALE_K),
-        FormField(name="treatment", label="Hva gjør vi med den?", kind="select", options=list(TREATMENTS.items())),
-        FormField(name="review_date", label="Når skal den gjennomgås?", kind="date",
-                  hint="F.eks. «1.3.2027» eller «om 12 uker»"),
+        FormField(name="title", label=_("Hva kan gå galt?"), max_length=200),
+        FormField(name="description", label=_("Beskriv risikoen"), kind="textarea", max_length=3000),
+        FormField(name="probability_before", label=_("Sannsynlighet"), kind="select", options=scale_p()),
+        FormField(name="consequence_before", label=_("Konsekvens"), kind="select", options=scale_k()),
+        FormField(name="treatment", label=_("Hva gjør vi med den?"), kind="select",
+                  options=[(k, _(v)) for k, v in TREATMENTS.items()]),
+        FormField(name="review_date", label=_("Når skal den gjennomgås?"), kind="date",
+                  hint=_("F.eks. «1.3.2027» eller «om 12 uker»")),
     ])
 
 
 def submit_risk(tx: Tx, person_id: int, values: dict[str, str], *, today: date, tz: str) -> list[Reply]:
     review = parse_date(values.get("review_date", ""), tz=tz)
     if review is None:
-        raise ValidationFailed({"review_date": "Skriv en dato, f.eks. «1.3.2027»."})
+        raise ValidationFailed({"review_date": _("Skriv en dato, f.eks. «1.3.2027».")})
     unit_raw = values.get("unit_id", "")
     data = risk.RiskInput(title=values.get("title", ""), description=values.get("description", ""),
                           probability_before=_score(values.get("probability_before")),
@@ -84,10 +86,11 @@ def submit_risk(tx: Tx, person_id: int, values: dict[str, str], *, today: date, 
                           treatment=values.get("treatment", ""), review_date=review,
                           unit_id=int(unit_raw) if unit_raw.isdigit() and len(unit_raw) < 12 else None)
     r = risk.add_risk(session=tx, actor_id=person_id, data=data)
-    escalated = " Den er så alvorlig at den er sendt videre oppover i linjen." if r.risk_before >= \
-        escalation.current().sector else ""
-    return [Reply(text=f"Risikoen er lagret som RO-{r.number} med risikotall {r.risk_before}.{escalated} "
-                       "Legg til tiltak og vurdering etter tiltak på nettsiden.")]
+    parts = [_("Risikoen er lagret som RO-{n} med risikotall {score}.").format(n=r.number, score=r.risk_before)]
+    if r.risk_before >= escalation.current().sector:
+        parts.append(_("Den er så alvorlig at den er sendt videre oppover i linjen."))
+    parts.append(_("Legg til tiltak og vurdering etter tiltak på nettsiden."))
+    return [Reply(text=" ".join(parts))]
 
 
 def _score(raw: str | None) -> int:

@@ -11,17 +11,20 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import datetime
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from bot.conversation.channel import ChannelUser
 from bot.conversation.intents import parse
 from bot.conversation.parsing import SKIP_WORDS, match_choice, normalise, parse_date, parse_local_datetime
 from models.errors import ValidationFailed
+from models.i18n import N_, _, fmt_datetime
 from models.messages import Fact, Form, FormField, Reply
 from models.services import dialogs
 from models.uow import Tx
 
-CONFIRM_WORDS = {"send", "ja", "ok", "lagre", "bekreft", "yes", "sende", "ja send"}
+CONFIRM_WORDS = {"send", "ja", "ok", "lagre", "bekreft", "yes", "sende", "ja send", "lagra", "stadfest", "confirm",
+                 "save", "submit", "send it"}
+KEEP_WORDS = {"samme", "behold", "ok", "ja", "behald", "same", "keep", "yes"}
+CONFIRM_HINT = N_("Skriv «send» for å lagre, «tilbake» for å endre siste svar, eller «avbryt».")
 # submit(tx, person_id, form, values) -> replies; raises ValidationFailed with the form's field names
 Submit = Callable[[Tx, int, Form, dict[str, str]], list[Reply]]
 
@@ -38,8 +41,8 @@ class GuidedDialog:
     def start(self, tx: Tx, user: ChannelUser, form: Form) -> list[Reply]:
         data: dict[str, Any] = {"form": form.model_dump(mode="json"), "values": {}}
         dialogs.save_dialog(session=tx, **key(user), name="form", step=0, data=data)
-        intro = Reply(text=f"{form.title}: jeg spør deg steg for steg. Skriv «tilbake» for forrige spørsmål "
-                           "eller «avbryt» for å avbryte.")
+        intro = Reply(text=_("{title} – jeg spør deg steg for steg. Skriv «tilbake» for forrige spørsmål "
+                             "eller «avbryt» for å avbryte.").format(title=form.title))
         return [intro, _prompt(form, 0, {})]
 
     def resume(self, tx: Tx, user: ChannelUser, pid: int, data: dict[str, Any], step: int, text: str,
@@ -55,14 +58,14 @@ class GuidedDialog:
 
         if intent == "cancel":
             dialogs.clear_dialog(session=tx, **key(user))
-            return [Reply(text="Avbrutt. Ingenting er lagret.")]
+            return [Reply(text=_("Avbrutt. Ingenting er lagret."))]
         if intent == "back":
             step = max(0, step - 1)
             save(step)
             return [_prompt(form, step, values)]
         if step >= len(form.fields):  # confirmation
             if t not in CONFIRM_WORDS:
-                return [Reply(text="Skriv «send» for å lagre, «tilbake» for å endre, eller «avbryt».")]
+                return [Reply(text=_(CONFIRM_HINT))]
             try:
                 replies = submit(tx, pid, form, values)
             except ValidationFailed as e:
@@ -90,34 +93,34 @@ class GuidedDialog:
         raw = text.strip()
         if normalise(raw) in SKIP_WORDS or (not raw and not field.required):
             if field.required and not field.initial:
-                return "", "Dette feltet må fylles ut."
+                return "", _("Dette feltet må fylles ut.")
             return (field.initial or "") if field.required else "", None
-        if normalise(raw) in {"samme", "behold", "ok", "ja"} and field.initial:
+        if normalise(raw) in KEEP_WORDS and field.initial:
             return field.initial, None
         if field.max_length and len(raw) > field.max_length:
-            return "", f"Teksten er for lang ({len(raw)} tegn). Høyst {field.max_length} tegn."
+            return "", _("Teksten er for lang ({n} tegn). Høyst {max} tegn.").format(n=len(raw), max=field.max_length)
         if field.kind == "select":
             v = match_choice(raw, field.options)
             if v is None:
-                return "", "Det fant jeg ikke i lista. Svar med tallet foran et valg."
+                return "", _("Det fant jeg ikke i lista. Svar med tallet foran et valg.")
             return v, None
         if field.kind == "datetime":
             when = parse_local_datetime(raw, now=self.now(), tz=self.tz)
             if when is None:
-                return "", "Det forsto jeg ikke som et tidspunkt. Skriv f.eks. «nå», «i dag 14:30» eller «22.11 13:00»."
+                return "", _("Det forsto jeg ikke som et tidspunkt. Skriv f.eks. «nå», «i dag 14:30» eller «22.11 13:00».")
             return when.isoformat(), None
         if field.kind == "date":
             d = parse_date(raw, now=self.now(), tz=self.tz)
             if d is None:
-                return "", "Skriv en dato, f.eks. 15.12.2026 eller «om 14 dager»."
+                return "", _("Skriv en dato, f.eks. 15.12.2026 eller «om 14 dager».")
             return d.isoformat(), None
         if field.kind == "number":
             digits = raw.rstrip("%").strip()
             if not digits.isdecimal():
-                return "", "Skriv et tall."
+                return "", _("Skriv et tall.")
             return digits, None
         if field.required and len(raw) < 2:
-            return "", "Skriv litt mer, takk."
+            return "", _("Skriv litt mer, takk.")
         return raw, None
 
 
@@ -126,7 +129,7 @@ def _display(field: FormField, value: str) -> str:
         return dict(field.options).get(value, value)
     if field.kind == "datetime" and value:
         try:
-            return datetime.fromisoformat(value).astimezone(ZoneInfo("Europe/Oslo")).strftime("%d.%m.%Y %H:%M")
+            return fmt_datetime(datetime.fromisoformat(value))
         except ValueError:
             return value
     return value or "–"
@@ -134,11 +137,12 @@ def _display(field: FormField, value: str) -> str:
 
 def _prompt(form: Form, step: int, values: dict[str, str]) -> Reply:
     field = form.fields[step]
-    lines = [f"{step + 1}/{len(form.fields)} {field.label}{'' if field.required else ' (valgfritt, «-» for å hoppe over)'}"]
+    optional = "" if field.required else " " + _("(valgfritt, «-» for å hoppe over)")
+    lines = [f"{step + 1}/{len(form.fields)} {field.label}{optional}"]
     if field.kind == "select":
         lines += [f"  {i}. {label}" for i, (_, label) in enumerate(field.options, start=1)]
     if field.initial:
-        lines.append(f"(Skriv «samme» for å beholde: {_display(field, field.initial)})")
+        lines.append(_("(Skriv «samme» for å beholde: {value})").format(value=_display(field, field.initial)))
     if field.hint:
         lines.append(field.hint)
     return Reply(text="\n".join(lines))
@@ -146,5 +150,4 @@ def _prompt(form: Form, step: int, values: dict[str, str]) -> Reply:
 
 def _summary(form: Form, values: dict[str, str]) -> Reply:
     facts = [Fact(label=f.label, value=_display(f, values.get(f.name, ""))[:300]) for f in form.fields]
-    return Reply(title=f"{form.title} – stemmer dette?", facts=facts,
-                 text="Skriv «send» for å lagre, «tilbake» for å endre siste svar, eller «avbryt».")
+    return Reply(title=_("{title} – stemmer dette?").format(title=form.title), facts=facts, text=_(CONFIRM_HINT))

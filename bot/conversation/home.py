@@ -10,11 +10,12 @@ from dataclasses import dataclass, field
 from typing import NamedTuple
 
 from bot.conversation import views
+from models.i18n import N_, _, ngettext
 from models.messages import Action, Item
 from models.services.home import HomeData
 
 MAX_ITEMS = 15
-INTRO = "Her ser du avvikene dine og det som venter på deg. Skriv til meg i Meldinger-fanen, f.eks. «hjelp»."
+INTRO = N_("Her ser du avvikene dine og det som venter på deg. Skriv til meg i Meldinger-fanen, f.eks. «hjelp».")
 
 
 class HomeSection(NamedTuple):
@@ -39,21 +40,23 @@ def build_home_view(data: HomeData, *, public_base_url: str,
     waiting: list[Item] = []
     if indicators_missing and indicators_missing[1]:
         label, n = indicators_missing
-        waiting.append(Item(title=f"Indikatorer som venter ({n})",
-                            text=f"{n} {'indikator' if n == 1 else 'indikatorer'} for {label} mangler verdi. "
-                                 "Skriv «registrer indikatorer» til meg."))
+        waiting.append(Item(title=_("Indikatorer som venter ({n})").format(n=n),
+                            text=ngettext("{n} indikator for {period} mangler verdi.",
+                                          "{n} indikatorer for {period} mangler verdi.", n).format(n=n, period=label)
+                            + " " + _("Skriv «registrer indikatorer» til meg.")))
     waiting += [views.check_item(d) for d in data.due[:MAX_ITEMS]]
     waiting += [views.oppdrag_item(o) for o in data.stale[:MAX_ITEMS]]
     sections = [
-        HomeSection("Mine åpne avvik", [views.avvik_item(a) for a in data.mine], "Du har ingen åpne avvik."),
-        HomeSection("Venter på deg", waiting, "Ingenting venter på deg nå. 👍"),
+        HomeSection(_("Mine åpne avvik"), [views.avvik_item(a) for a in data.mine], _("Du har ingen åpne avvik.")),
+        HomeSection(_("Venter på deg"), waiting, _("Ingenting venter på deg nå. 👍")),
     ]
     if data.is_leader:
         total = data.unit_total
         sections.append(HomeSection(
-            f"Åpne avvik i enhetene dine ({total}, eldste først)" if total else "Åpne avvik i enhetene dine",
+            _("Åpne avvik i enhetene dine ({n}, eldste først)").format(n=total) if total
+            else _("Åpne avvik i enhetene dine"),
             [views.avvik_item(a, for_leader=True) for a in data.unit_avvik],
-            "Ingen åpne avvik i enhetene dine.", total=total, more_url=base + "/leder"))
-    actions = [Action(label="Meld avvik", action_id="avvik.open_form", style="primary"),
-               Action(label="Varsle anonymt", action_id="varsle.open", url=base + "/varsling")]
-    return HomeView(intro=INTRO, actions=actions, sections=sections)
+            _("Ingen åpne avvik i enhetene dine."), total=total, more_url=base + "/leder"))
+    actions = [Action(label=_("Meld avvik"), action_id="avvik.open_form", style="primary"),
+               Action(label=_("Varsle anonymt"), action_id="varsle.open", url=base + "/varsling")]
+    return HomeView(intro=_(INTRO), actions=actions, sections=sections)

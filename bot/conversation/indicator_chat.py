@@ -22,6 +22,7 @@ from bot.conversation.guided import key
 from bot.conversation.intents import parse
 from bot.conversation.parsing import SKIP_WORDS, match_choice, normalise
 from models.errors import DomainError
+from models.i18n import N_, _, ngettext
 from models.indicator_rules import format_value
 from models.messages import Reply
 from models.periods import Period, local_date, parse_period
@@ -34,7 +35,7 @@ log = logging.getLogger("trad.conversation")
 UNIT_DIALOG = "indicator_unit"
 ROUND_DIALOG = "indicators"
 DIALOGS = (UNIT_DIALOG, ROUND_DIALOG)
-EXAMPLE = "Skriv f.eks. «nærvær i november 93,4 %» eller «registrer indikatorer»."
+EXAMPLE = N_("Skriv f.eks. «nærvær i november 93,4 %» eller «registrer indikatorer».")
 
 
 class IndicatorChat:
@@ -63,22 +64,23 @@ class IndicatorChat:
         if match is None:
             if parsed.value is not None and mine:
                 names = ", ".join(i.name for i in mine)
-                return [Reply(text=f"Jeg fant ingen indikator som passer «{msg.text.strip()[:80]}». "
-                                   f"Indikatorene dine: {names}. {EXAMPLE}")]
+                return [Reply(text=_("Jeg fant ingen indikator som passer «{text}». Indikatorene dine: {names}.")
+                              .format(text=msg.text.strip()[:80], names=names) + " " + _(EXAMPLE))]
             return None
         ind = pool[match.index]
         if parsed.value is None:
             example = format_value(93.4, ind.measure) if ind.measure == "%" else "12"
-            return [Reply(text=f"Vil du registrere «{ind.name}», skriv verdien også, f.eks. «{ind.name.lower()} "
-                               f"{example}». «styringskort» viser kortet med trafikklys.")]
+            return [Reply(text=_("Vil du registrere «{name}», skriv verdien også, f.eks. «{example}». «styringskort» "
+                                 "viser kortet med trafikklys.").format(name=ind.name,
+                                                                      example=f"{ind.name.lower()} {example}"))]
         rest = meaningful(match.rest)
         unit_id = None
         if rest:
             unit = best_name(rest, [u.name for u in ctx.units])
             if unit is None or meaningful(unit.rest):
-                return [Reply(text=f"Jeg skjønte ikke hvilken enhet du mener i «{msg.text.strip()[:80]}». "
-                                   "Skriv enheten slik den heter, f.eks. "
-                                   f"«{ind.name.lower()} {self._unit_example(ctx, ind)} 93,4». Ingenting er lagret.")]
+                return [Reply(text=_("Jeg skjønte ikke hvilken enhet du mener i «{text}». Skriv enheten slik den heter, "
+                                     "f.eks. «{example}». Ingenting er lagret.").format(
+                    text=msg.text.strip()[:80], example=f"{ind.name.lower()} {self._unit_example(ctx, ind)} 93,4"))]
             unit_id = ctx.units[unit.index].id
         period = parsed.period or indicator_chat.default_period(ind.frequency, self.today())
         if unit_id is None:
@@ -90,7 +92,7 @@ class IndicatorChat:
     def _unit_example(self, ctx: CheckinContext, ind: IndicatorRef) -> str:
         unit = next((u for u in ctx.units if u.id in ind.unit_ids & ctx.led_unit_ids), None)
         unit = unit or next((u for u in ctx.units if u.id in ind.unit_ids), None)
-        return unit.name if unit else "enhetsnavn"
+        return unit.name if unit else _("enhetsnavn")
 
     def _record(self, tx: Tx, pid: int, ind: IndicatorRef, period: Period, value: str, unit_id: int | None,
                 comment: str | None) -> list[Reply]:
@@ -120,16 +122,16 @@ class IndicatorChat:
         options = [(str(v), str(label)) for v, label in data["options"]]
         if parse(msg.text).name == "cancel":
             dialogs.clear_dialog(session=tx, **key(msg.user))
-            return [Reply(text="Avbrutt. Ingenting er lagret.")]
+            return [Reply(text=_("Avbrutt. Ingenting er lagret."))]
         chosen = match_choice(msg.text, options)
         ctx = indicator_chat.checkin_context(session=tx, actor_id=msg.person_id)
         ind = next((i for i in ctx.indicators if i.id == data["indicator_id"]), None)
         if ind is None:
             dialogs.clear_dialog(session=tx, **key(msg.user))
-            return [Reply(text="Indikatoren finnes ikke lenger. Ingenting er lagret.")]
+            return [Reply(text=_("Indikatoren finnes ikke lenger. Ingenting er lagret."))]
         period = parse_period(str(data["period"]))
         if chosen is None:
-            return [Reply(text="Det fant jeg ikke i lista."), _unit_question(ind.name, period, data)]
+            return [Reply(text=_("Det fant jeg ikke i lista.")), _unit_question(ind.name, period, data)]
         dialogs.clear_dialog(session=tx, **key(msg.user))
         return self._record(tx, msg.person_id, ind, period, str(data["value"]), int(chosen), data.get("comment"))
 
@@ -138,18 +140,18 @@ class IndicatorChat:
         period = indicator_chat.reporting_period(self.today())
         lines = indicator_chat.due_lines(session=tx, actor_id=msg.person_id, period=period, missing_only=False)
         if not lines:
-            return [Reply(text=f"Du har ingen indikatorer å registrere for {period.label}. "
-                               "Indikatorene registreres av lederne for enhetene som rapporterer dem.")]
+            return [Reply(text=_("Du har ingen indikatorer å registrere for {period}. Indikatorene registreres av "
+                                 "lederne for enhetene som rapporterer dem.").format(period=period.label))]
         missing = [n for n in lines if n.item.missing]
         if not missing:
-            return [Reply(text=f"Alle indikatorene for {period.label} er registrert. 👍 "
-                               "Vil du rette en verdi, skriv f.eks. «nærvær oktober 93,4».")]
+            return [Reply(text=_("Alle indikatorene for {period} er registrert. 👍 Vil du rette en verdi, skriv "
+                                 "f.eks. «nærvær oktober 93,4».").format(period=period.label))]
         items = [{"indicator_id": n.item.indicator_id, "unit_id": n.item.unit_id, "period": n.item.period}
                  for n in missing]
         dialogs.save_dialog(session=tx, **key(msg.user), name=ROUND_DIALOG, step=0,
                             data={"period": period.key, "items": items, "given": {}})
-        intro = Reply(text=f"Indikatorer for {period.label}: {len(missing)} mangler verdi. Jeg spør om én om gangen "
-                           "og lagrer hver verdi med en gang.")
+        intro = Reply(text=_("Indikatorer for {period}: {n} mangler verdi. Jeg spør om én om gangen og lagrer hver "
+                             "verdi med en gang.").format(period=period.label, n=len(missing)))
         return [intro, iv.due_prompt(missing[0], 0, len(missing), None)]
 
     def resume(self, tx: Tx, msg: IncomingMessage, name: str, step: int, data: dict[str, Any]) -> list[Reply]:
@@ -171,12 +173,14 @@ class IndicatorChat:
 
         if intent == "cancel":
             dialogs.clear_dialog(session=tx, **key(msg.user))
-            return [Reply(text=f"Avbrutt. {len(given)} verdi(er) er lagret; resten kan du registrere senere med "
-                               "«registrer indikatorer».")]
+            return [Reply(text=ngettext("Avbrutt. {n} verdi er lagret; resten kan du registrere senere med "
+                                        "«registrer indikatorer».",
+                                        "Avbrutt. {n} verdier er lagret; resten kan du registrere senere med "
+                                        "«registrer indikatorer».", len(given)).format(n=len(given)))]
         if intent == "back":
             return self._next(tx, msg, max(0, step - 1), items, given, save)
         line = items[step] if step < len(items) else None
-        if line is None or t in SKIP_WORDS or t in {"hopp over", "hopp", "neste", "skip", "hoppe over"}:
+        if line is None or t in SKIP_WORDS or t in {"hopp over", "hopp", "neste", "skip", "hoppe over", "next"}:
             return self._next(tx, msg, step + 1, items, given, save)
         stored, reply = self._store_round_value(tx, msg, line, step, given)
         if not stored:
@@ -191,7 +195,7 @@ class IndicatorChat:
         ctx = indicator_chat.checkin_context(session=tx, actor_id=msg.person_id)
         ind = next((i for i in ctx.indicators if i.id == line.item.indicator_id), None)
         if ind is None:
-            return False, Reply(text="Indikatoren finnes ikke lenger.")
+            return False, Reply(text=_("Indikatoren finnes ikke lenger."))
         try:
             result = indicator_chat.check_in(session=tx, actor_id=msg.person_id, indicator=ind,
                                              period=parse_period(line.item.period), value=value,
@@ -209,8 +213,9 @@ class IndicatorChat:
         if step >= len(items):
             dialogs.clear_dialog(session=tx, **key(msg.user))
             skipped = len(items) - len(given)
-            return [Reply(title="Ferdig med indikatorene",
-                          text=f"{len(given)} registrert, {skipped} hoppet over. Skriv «styringskort» for å se kortet.")]
+            return [Reply(title=_("Ferdig med indikatorene"),
+                          text=_("{n} registrert, {skipped} hoppet over. Skriv «styringskort» for å se kortet.").format(
+                              n=len(given), skipped=skipped))]
         save(step)
         line = items[step]
         assert line is not None
@@ -229,22 +234,22 @@ class IndicatorChat:
         elif words:
             unit = best_name(words, [u.name for u in ctx.units]) or best_name(words, [u.path for u in ctx.units])
             if unit is None:
-                return [Reply(text=f"Jeg fant ingen enhet eller sektor «{' '.join(words)[:60]}».")]
+                return [Reply(text=_("Jeg fant ingen enhet eller sektor «{name}».").format(name=" ".join(words)[:60]))]
             scopes = [indicator_chat.scope_of(tx, org_id=actor_org, unit=ctx.units[unit.index])]
         else:
             scopes = indicator_chat.default_scopes(session=tx, actor_id=pid)
             if ctx.org_wide or any(u.kind == "sector" for u in ctx.units if u.id in ctx.led_unit_ids):
-                hint = " Skriv «styringskort Aurvoll skole» (eller en annen enhet) for å åpne en enhet."
+                hint = " " + _("Skriv «styringskort Aurvoll skole» (eller en annen enhet) for å åpne en enhet.")
         if not scopes:
-            return [Reply(text="Styringskortet viser enhetene du leder, og du leder ingen enhet. "
-                               "Spør lederen din om styringskortet for enheten din.")]
+            return [Reply(text=_("Styringskortet viser enhetene du leder, og du leder ingen enhet. Spør lederen din om "
+                                 "styringskortet for enheten din."))]
         return [iv.card_reply(styringskort(session=tx, org_id=actor_org, scope=s, period=period, actor_id=pid),
                               hint=hint) for s in scopes[:3]]
 
 
 def _unit_question(name: str, period: Period, data: dict[str, Any]) -> Reply:
-    lines = [f"«{name}» rapporteres av flere enheter du leder. Hvilken gjelder verdien {data['value']} "
-             f"for {period.label}?"]
-    lines += [f"  {i}. {label}" for i, (_, label) in enumerate(data["options"], start=1)]
-    lines.append("Svar med tallet eller navnet, eller «avbryt».")
+    lines = [_("«{name}» rapporteres av flere enheter du leder. Hvilken gjelder verdien {value} for {period}?").format(
+        name=name, value=data["value"], period=period.label)]
+    lines += [f"  {i}. {label}" for i, (_value, label) in enumerate(data["options"], start=1)]
+    lines.append(_("Svar med tallet eller navnet, eller «avbryt»."))
     return Reply(text="\n".join(lines))

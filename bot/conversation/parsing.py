@@ -9,7 +9,8 @@ from zoneinfo import ZoneInfo
 
 from rapidfuzz import fuzz, process
 
-SKIP_WORDS = {"-", "hopp over", "hopp", "ingen", "nei takk", "ingenting", "skip", "tomt", "–"}
+SKIP_WORDS = {"-", "hopp over", "hopp", "ingen", "nei takk", "ingenting", "skip", "tomt", "–", "none", "nothing",
+              "no thanks", "ikkje noko", "inkje"}
 
 
 def normalise(text: str) -> str:
@@ -45,7 +46,7 @@ def match_choice(text: str, options: list[tuple[str, str]]) -> str | None:
     return options[best[2]][0]
 
 
-_TIME = re.compile(r"(?:kl\.?\s*)?(\d{1,2})(?:[:.](\d{2}))?$")
+_TIME = re.compile(r"(?:(?:kl\.?|at)\s*)?(\d{1,2})(?:[:.](\d{2}))?$")
 
 
 def _parse_time(text: str) -> time | None:
@@ -77,8 +78,9 @@ def parse_local_datetime(text: str, *, now: datetime | None = None, tz: str = "E
         pass
     day: date | None = None
     rest = t
-    for words, delta in ((("i dag", "idag", "i dag,"), 0), (("i går", "igår", "i gar", "i gaar", "i går,"), 1),
-                         (("i forgårs", "i forgars"), 2)):
+    for words, delta in ((("i dag", "idag", "i dag,", "today"), 0),
+                         (("i går", "igår", "i gar", "i gaar", "i går,", "yesterday"), 1),
+                         (("i forgårs", "i forgars", "i førgårs"), 2)):
         for w in words:
             if t.startswith(w):
                 day = now.date() - timedelta(days=delta)
@@ -115,12 +117,12 @@ def parse_date(text: str, *, now: datetime | None = None, tz: str = "Europe/Oslo
     t = normalise(text)
     zone = ZoneInfo(tz)
     today = (now or datetime.now(UTC)).astimezone(zone).date()
-    if m := re.match(r"^om (\d{1,3}) (dager|dagar|dag|uker|veker|uke|veke)$", t):
+    if m := re.match(r"^(?:om|in) (\d{1,3}) (dager|dagar|dag|uker|veker|uke|veke|days|day|weeks|week)$", t):
         n = int(m.group(1))
-        return today + timedelta(days=n * (7 if m.group(2).startswith(("u", "v")) else 1))
-    if t in {"i dag", "idag"}:
+        return today + timedelta(days=n * (7 if m.group(2).startswith(("u", "v", "w")) else 1))
+    if t in {"i dag", "idag", "today"}:
         return today
-    if t in {"i morgen", "imorgen"}:
+    if t in {"i morgen", "imorgen", "i morgon", "imorgon", "tomorrow"}:
         return today + timedelta(days=1)
     try:
         return date.fromisoformat(t)

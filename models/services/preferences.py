@@ -1,0 +1,36 @@
+"""A person's own choices that follow them on every platform: for now, the language they want.
+
+Why a use case: «skriv nynorsk» in Slack must also make the Teams bot, the e-mails and the
+web answer in nynorsk, so the choice is stored on the person (`person.locale`), not in a chat
+platform's session. An explicit choice beats the platform's guess and the kommune's default.
+"""
+
+from __future__ import annotations
+
+from sqlmodel import Session
+
+from models.errors import NotFound, ValidationFailed
+from models.i18n import _, normalize
+from models.services._tx import writes
+from models.tables import Person
+from models.tables._common import utcnow
+
+
+def person_locale(*, session: Session, person_id: int) -> str | None:
+    """The language the person chose (or the org import gave them), or None to let the platform guess."""
+    person = session.get(Person, person_id)
+    return normalize(person.locale) if person is not None else None
+
+
+@writes
+def set_person_locale(*, session: Session, actor_id: int, locale: str | None) -> str | None:
+    """Store the person's own language choice (None: follow the platform and the kommune again)."""
+    chosen = normalize(locale) if locale else None
+    if locale and chosen is None:
+        raise ValidationFailed({"locale": _("Språket finnes ikke. Velg bokmål, nynorsk eller English.")})
+    person = session.get(Person, actor_id)
+    if person is None or not person.active:
+        raise NotFound(_("Fant ikke personen."))
+    person.locale, person.updated_at = chosen, utcnow()
+    session.add(person)
+    return chosen
