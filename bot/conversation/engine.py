@@ -342,7 +342,7 @@ def _id(value: str) -> int:
 
 
 def _pair(value: str) -> tuple[int, int]:
-    a, _, b = value.partition(":")
+    a, _sep, b = value.partition(":")
     if not (a.isdecimal() and b.isdecimal()) or not (0 < int(a) <= MAX_ID and 0 < int(b) <= MAX_ID):
         raise ValidationFailed({"value": _("Ugyldig sjekkpunkt.")})
     return int(a), int(b)

@@ -19,7 +19,6 @@ from models.services.listings import AvvikRef, OppdragRef, UnitRef
 from models.vocabulary import AVVIK_CATEGORIES, CONSEQUENCE_LABELS, OPPDRAG_STATUSES, PROBABILITY_LABELS
 
 
-
 def scale_p() -> list[tuple[str, str]]:
     """The probability scale 1–5 with its words, in the person's language."""
     return [(str(k), f"{k} – {_(v)}") for k, v in PROBABILITY_LABELS.items()]

@@ -140,7 +140,7 @@ def _prompt(form: Form, step: int, values: dict[str, str]) -> Reply:
     optional = "" if field.required else " " + _("(valgfritt, «-» for å hoppe over)")
     lines = [f"{step + 1}/{len(form.fields)} {field.label}{optional}"]
     if field.kind == "select":
-        lines += [f"  {i}. {label}" for i, (_, label) in enumerate(field.options, start=1)]
+        lines += [f"  {i}. {label}" for i, (_value, label) in enumerate(field.options, start=1)]
     if field.initial:
         lines.append(_("(Skriv «samme» for å beholde: {value})").format(value=_display(field, field.initial)))
     if field.hint:

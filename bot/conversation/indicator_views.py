@@ -6,8 +6,8 @@ trend as an arrow and a word. Plain text only: each edge renders and escapes.
 
 from __future__ import annotations
 
-from models.indicator_rules import LIGHT_SYMBOLS, Light, format_value
 from models.i18n import N_, _
+from models.indicator_rules import LIGHT_SYMBOLS, Light, format_value
 from models.messages import Fact, Item, Reply
 from models.services.indicator_chat import CheckinResult, DueLine
 from models.services.styringskort import Card, CardRow

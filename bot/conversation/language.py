@@ -123,7 +123,7 @@ def speaks(method: Callable[Concatenate[Any, P], R]) -> Callable[Concatenate[Any
     def wrapper(self: Any, *args: P.args, **kwargs: P.kwargs) -> R:
         first = args[0] if args else kwargs.get("person_id")
         if hasattr(first, "person_id"):
-            pid, platform = first.person_id, getattr(first.user, "locale", None)
+            pid, platform = first.person_id, getattr(getattr(first, "user", None), "locale", None)
         else:
             pid, platform = (first if isinstance(first, int) else None), kwargs.get("platform_locale")
         with self.speaker.speak(pid, platform if isinstance(platform, str) else None):

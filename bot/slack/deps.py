@@ -79,7 +79,8 @@ class SlackDeps:
         return respond
 
     def user(self, team_id: str, user_id: str) -> ChannelUser:
-        return ChannelUser(platform="slack", workspace=team_id or "-", user_id=user_id)
+        return ChannelUser(platform="slack", workspace=team_id or "-", user_id=user_id,
+                           locale=self.identities.locale(team_id, user_id))
 
     def background(self, coro: Awaitable[Any], what: str, *, drain: bool = True) -> None:
         """Run work after the ack; errors are logged (never reach Bolt, which could reset the ack).

@@ -28,6 +28,8 @@ class IdentityResolver:
     def __init__(self, uow: UnitOfWork) -> None:
         self.uow = uow
         self._cache: dict[tuple[str, str], tuple[int, float]] = {}
+        # Slack's locale per user (users.info include_locale): the first guess at their language, never stored
+        self._locales: dict[tuple[str, str], str | None] = {}
         self.runner: Callable[..., Awaitable[Any]] | None = None  # the edge's bounded pool; asyncio's default otherwise
 
     async def _run(self, fn: Callable[..., Any], *args: Any) -> Any:
@@ -64,9 +66,11 @@ class IdentityResolver:
         """The person behind the Slack user, or None when nobody in Tråd has their e-mail."""
         pid = await self.known(team_id, user_id)
         if pid is not None:
+            if (team_id, user_id) not in self._locales:
+                await self._learn_locale(client, team_id, user_id)
             return pid
         try:
-            info = await client.users_info(user=user_id)
+            info = await client.users_info(user=user_id, include_locale=True)
         except SlackApiError as e:
             if slack_error(e) in ("user_not_found", "users_not_found", "account_inactive"):
                 return None
@@ -74,11 +78,25 @@ class IdentityResolver:
         user = info.get("user") or {}
         if user.get("is_bot") or user.get("deleted"):
             return None
+        self._locales[(team_id, user_id)] = user.get("locale")
         email = (user.get("profile") or {}).get("email")
         pid = await self._run(self._link, team_id, user_id, email)
         if pid is not None:
             self._cache[(team_id, user_id)] = (pid, time.monotonic() + CACHE_SECONDS)
         return pid
+
+    async def _learn_locale(self, client: AsyncWebClient, team_id: str, user_id: str) -> None:
+        """A person linked before this process started: ask Slack once for their locale (best effort)."""
+        self._locales[(team_id, user_id)] = None
+        try:
+            info = await client.users_info(user=user_id, include_locale=True)
+            self._locales[(team_id, user_id)] = (info.get("user") or {}).get("locale")
+        except Exception:  # noqa: BLE001 - without Slack's guess the person's own choice or the kommune's applies
+            log.info("users.info for the locale failed; using the kommune's language")
+
+    def locale(self, team_id: str, user_id: str) -> str | None:
+        """Slack's locale for the user (e.g. «en-US»), if known: the platform's guess at their language."""
+        return self._locales.get((team_id, user_id))
 
     def forget(self, team_id: str, user_id: str) -> None:
         self._cache.pop((team_id, user_id), None)

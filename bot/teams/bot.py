@@ -92,7 +92,9 @@ class _Ctx:
         self.conversation_id: str = conv.get("id") or ""
         self.personal = (conv.get("conversationType") or "personal") == "personal"
         self.user_id: str = (activity.get("from") or {}).get("id") or ""
-        self.user = ChannelUser(platform=PLATFORM, workspace=tenant, user_id=self.user_id)
+        locale = activity.get("locale")  # Teams' guess at the person's language, e.g. «en-US»
+        self.user = ChannelUser(platform=PLATFORM, workspace=tenant, user_id=self.user_id,
+                                locale=locale if isinstance(locale, str) else None)
         self.event_id = f"{self.conversation_id}|{activity.get('id') or ''}"[:200]
 
 
@@ -252,7 +254,7 @@ class TeamsBot:
     def _rebuild_form(self, pid: int, ctx: _Ctx, form_id: str, form_ctx: dict[str, str],
                       values: dict[str, str]) -> Form | None:
         if form_id == "avvik.report":
-            return self.conversation.open_avvik_form(pid)
+            return self.conversation.open_avvik_form(pid, platform_locale=ctx.user.locale)
         if form_id == "check.nei":
             action, value = "check.nei", f"{form_ctx.get('unit_id')}:{form_ctx.get('item_id')}"
         elif form_id in FORM_OPENERS:
@@ -308,7 +310,8 @@ class TeamsBot:
         if pid is not None:  # messages that found no way to them before go out now (the same rows)
             await self._run(teams_reach.retry_unreachable, person_id=pid)
         if ctx.personal:
-            view = await asyncio.to_thread(self.conversation.home_view, pid) if pid is not None else None
+            view = await asyncio.to_thread(lambda: self.conversation.home_view(
+                pid, platform_locale=ctx.user.locale)) if pid is not None else None
             try:
                 for activity in welcome_activities(view):
                     await self._send(ctx, activity)

@@ -53,7 +53,8 @@ async def _open_avvik(deps: SlackDeps, command: dict, client: AsyncWebClient, re
         pid = await _person(deps, client, command, respond)
         if pid is None:
             return
-        form = await deps.run(deps.conversation.open_avvik_form, pid, (command.get("text") or "").strip())
+        form = await deps.run(lambda: deps.conversation.open_avvik_form(
+            pid, (command.get("text") or "").strip(), platform_locale=_locale(deps, command)))
         await client.views_open(trigger_id=command["trigger_id"], view=view_dict(form_view(form)))
     except Exception:  # noqa: BLE001 - after ack(): log, tell the user, never re-raise
         log.exception("/avvik failed")
@@ -65,7 +66,8 @@ async def _listing(deps: SlackDeps, command: dict, client: AsyncWebClient, respo
         pid = await _person(deps, client, command, respond)
         if pid is None:
             return
-        replies = await deps.run(deps.conversation.command, pid, LISTINGS[command["command"]])
+        replies = await deps.run(lambda: deps.conversation.command(pid, LISTINGS[command["command"]],
+                                                                   platform_locale=_locale(deps, command)))
         await send_replies(client, replies, user_id=command["user_id"], respond=respond)
         deps.refresh_home(client, command["user_id"], pid)
     except Exception:  # noqa: BLE001
@@ -77,13 +79,19 @@ async def _guide(deps: SlackDeps, command: dict, respond: Any) -> None:
     try:
         pid = await deps.identities.known(command.get("team_id", ""), command["user_id"])
         typed = bool((command.get("text") or "").strip())
-        reply = await deps.run(lambda: deps.conversation.varsle_guidance(pid, detected=typed))
+        reply = await deps.run(lambda: deps.conversation.varsle_guidance(pid, detected=typed,
+                                                                         platform_locale=_locale(deps, command)))
         if typed:
             reply = reply.model_copy(update={"text": reply.text + NOT_STORED})
         await send_replies(None, [reply], user_id=command["user_id"], respond=respond)
     except Exception:  # noqa: BLE001
         log.exception("/varsle failed")
         await _sorry(respond)
+
+
+def _locale(deps: SlackDeps, command: dict) -> str | None:
+    """Slack's guess at the person's language (known once `users.info` was asked)."""
+    return deps.identities.locale(command.get("team_id", ""), command["user_id"])
 
 
 async def _sorry(respond: Any) -> None:

@@ -28,7 +28,8 @@ def register(app: AsyncApp, deps: SlackDeps) -> None:
         if pid is None:
             view = notice_view("Tråd", Reply(text=await deps.unknown_text()))
         else:
-            view = form_view(await deps.run(deps.conversation.open_avvik_form, pid, description))
+            view = form_view(await deps.run(lambda: deps.conversation.open_avvik_form(
+                pid, description, platform_locale=deps.identities.locale(team, user_id))))
         await client.views_open(trigger_id=body["trigger_id"], view=view_dict(view))
 
     @app.shortcut(GLOBAL_CALLBACK)
