@@ -35,7 +35,7 @@ Item = tuple[str, str, str]  # føremål, type, sjekkpunkt
 class TemplateInput:
     name: str
     recurrence: str
-    publish_on: date | None
+    publish_on: date | None  # None: published at once (templates from before publish dates)
     items: tuple[Item, ...]
     due_day: int | None = None
     scope: str = "all"
@@ -44,6 +44,10 @@ class TemplateInput:
 
 def denied() -> str:
     return _("Du har ikke tilgang til å endre denne sjekklisten. Det kan administratorer, og ledere for egne enheter.")
+
+
+def publish_date_missing() -> str:
+    return _("Skriv datoen sjekklisten skal publiseres.")
 
 
 def may_administer(actor: Actor) -> bool:
@@ -81,8 +85,8 @@ def validate(session: Session, *, org_id: int, data: TemplateInput) -> dict[str,
         errors["recurrence"] = _("Velg hvor ofte sjekklisten skal besvares.")
     if data.due_day is not None and not 1 <= data.due_day <= 31:
         errors["due_day"] = _("Fristdagen må være et tall fra 1 til 31.")
-    if data.publish_on is None or not 2000 <= data.publish_on.year <= 2100:
-        errors["publish_on"] = _("Skriv datoen sjekklisten skal publiseres.")
+    if data.publish_on is not None and not 2000 <= data.publish_on.year <= 2100:
+        errors["publish_on"] = publish_date_missing()
     if data.scope not in SCOPES:
         errors["scope"] = _("Velg hvilke enheter sjekklisten gjelder.")
     elif data.scope != "all" or data.unit_ids:

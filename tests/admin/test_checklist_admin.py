@@ -106,7 +106,7 @@ def test_who_may_and_bad_input_change_nothing(session, org):
     with pytest.raises(PermissionDenied):
         _make(session, org, "kommunalsjef", scope="sector", unit_ids=(org.units["Helse og omsorg"],))
     with pytest.raises(ValidationFailed) as exc:
-        _make(session, org, name="", recurrence="daily", due_day=40, publish_on=None, items=())
+        _make(session, org, name="", recurrence="daily", due_day=40, publish_on=date(1999, 1, 1), items=())
     assert set(exc.value.errors) == {"name", "recurrence", "due_day", "publish_on", "items"}
     with pytest.raises(ValidationFailed) as exc:
         _make(session, org, scope="sector", unit_ids=(org.units["Oppvekst/Aurvoll skole"],))
