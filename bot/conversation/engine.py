@@ -246,6 +246,8 @@ class Conversation:
             return [Reply(text=f"Registrert: {CHECK_ANSWERS[answer]}.")]
         if ia.action_id == "avvik.show":
             return [self._avvik_detail(tx, pid, _id(v))]
+        if ia.action_id == "checklist.start":  # the «new checklist for your unit» message's button
+            return [self._checklist(tx, pid)]
         if ia.action_id.split(".", 1)[0] in governance.ACTION_PREFIXES:
             return governance.act(tx, ia, public_base_url=self.settings.public_base_url, tz=self.settings.tz_name)
         if ia.action_id in ("help", "menu"):
