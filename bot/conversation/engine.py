@@ -28,7 +28,17 @@ from models.errors import DomainError, NotFound, ValidationFailed
 from models.messages import Form, Reply
 from models.periods import local_date
 from models.services import avvik as avvik_svc
-from models.services import checklists, dialogs, home, indicator_chat, listings, nudges, oppdrag, org
+from models.services import (
+    checklists,
+    dialogs,
+    home,
+    indicator_chat,
+    kommune_settings,
+    listings,
+    nudges,
+    oppdrag,
+    org,
+)
 from models.services.listings import AvvikFollowup
 from models.settings import Settings
 from models.uow import Tx, UnitOfWork
@@ -152,7 +162,8 @@ class Conversation:
     def _avvik_form(self, tx: Tx, person_id: int, description: str = "") -> Form:
         actor = org.load_actor(tx, person_id=person_id)
         return forms.avvik_form(units=org.list_units(tx, org_id=actor.org_id), default_unit_id=actor.unit_id,
-                                description=description)
+                                description=description,
+                                categories=kommune_settings.offered_categories(tx, org_id=actor.org_id))
 
     def open_avvik_form(self, person_id: int, description: str = "") -> Form:
         with self.uow.read() as tx:

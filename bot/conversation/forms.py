@@ -21,11 +21,13 @@ SCALE_P = [(str(k), f"{k} – {v}") for k, v in PROBABILITY_LABELS.items()]
 SCALE_K = [(str(k), f"{k} – {v}") for k, v in CONSEQUENCE_LABELS.items()]
 
 
-def avvik_form(*, units: Sequence[UnitRef], default_unit_id: int | None, description: str = "") -> Form:
+def avvik_form(*, units: Sequence[UnitRef], default_unit_id: int | None, description: str = "",
+               categories: dict[str, str] | None = None) -> Form:
     return Form(
         form_id="avvik.report", title="Meld avvik", submit_label="Send avvik",
         fields=[
-            FormField(name="category", label="Kategori", kind="select", options=list(AVVIK_CATEGORIES.items())),
+            FormField(name="category", label="Kategori", kind="select",
+                      options=list((categories or AVVIK_CATEGORIES).items())),
             FormField(name="unit_id", label="Enhet", kind="select",
                       options=[(str(u.id), u.name) for u in units if u.kind == "unit" or u.id == default_unit_id],
                       initial=str(default_unit_id) if default_unit_id else None),

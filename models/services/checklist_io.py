@@ -17,7 +17,14 @@ from models.errors import ImportFailed
 from models.i18n import _
 from models.services import checklist_admin, org
 from models.services._tx import writes
-from models.services.checklist_admin import SCOPES, TemplateInput, apply_edit, create_template, items_of, unit_ids_of
+from models.services.checklist_admin import (
+    SCOPES,
+    TemplateInput,
+    apply_edit,
+    create_template,
+    items_of,
+    unit_ids_of,
+)
 from models.services.checklists import RECURRENCES
 from models.services.tabular import read_rows, to_bytes
 from models.sql import pk
