@@ -18,6 +18,7 @@ import reports.cli
 import reports.oppdrag_cli
 import reports.plan_cli
 import reports.rapport_cli
+import reports.sjekkliste_cli
 from bot.entra import cli as entra_cli
 from bot.main import build_engine, build_wiring, load_settings
 from bot.teams import cli as teams_cli
@@ -144,7 +145,7 @@ def chat(email: str) -> None:
 
 def _register(group: click.Group) -> None:
     for module in (notifications.cli, reports.cli, reports.plan_cli, reports.rapport_cli, teams_cli, forms.cli,
-                   reports.oppdrag_cli, entra_cli):
+                   reports.oppdrag_cli, reports.sjekkliste_cli, entra_cli):
         module.register(group)
 
 

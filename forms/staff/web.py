@@ -21,8 +21,9 @@ from forms.deps import settings_of, uow_of
 from forms.templating import render as render_page
 from models.access import Actor
 from models.errors import DomainError
+from models.services import kommune_settings, web_auth
 from models.services import org as org_svc
-from models.services import web_auth
+from models.services.kommune_settings import Brand
 
 COOKIE = "trad_web"
 
@@ -75,6 +76,7 @@ class Me:
     actor: Actor
     cookie: str
     csrf: str
+    brand: Brand | None = None  # the kommune's name and logo, for the page header
 
     @property
     def is_leader(self) -> bool:
@@ -105,7 +107,8 @@ def current(request: Request) -> Me | None:
             actor = org_svc.load_actor(tx, person_id=pid)
         except DomainError:
             return None
-    return Me(person_id=pid, actor=actor, cookie=cookie, csrf=csrf_for(request, cookie))
+        brand = kommune_settings.brand(tx, org_id=actor.org_id)
+    return Me(person_id=pid, actor=actor, cookie=cookie, csrf=csrf_for(request, cookie), brand=brand)
 
 
 def csrf_ok(request: Request, me: Me | None, form: dict[str, str]) -> bool:

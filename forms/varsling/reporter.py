@@ -16,8 +16,8 @@ from forms.templating import render
 from forms.varsling import i18n
 from forms.varsling.security import BadToken, FailureLimiter, check_token, make_token
 from models.errors import ValidationFailed
+from models.services import kommune_settings, varsling_web
 from models.services import varsling_cases as cases
-from models.services import varsling_web
 from models.services.org_ref import org_id
 from models.uow import UnitOfWork
 
@@ -45,10 +45,12 @@ def _form_context(request: Request, lang: str, *, values: dict[str, Any], errors
     with uow_of(request).write() as tx:
         choices = varsling_web.form_choices(session=tx, org_slug=settings.org_slug, unit_id=unit_id,
                                             concerns_director=bool(values.get("concerns_director")))
+        alternative = kommune_settings.alternative_channel(tx, org_id=choices.org.id or 0,
+                                                           default=settings.varsling_alternative_contact)
     ctx = _base(request, lang, t("form_title"), choices.org.name)
     ctx.update(values=values, errors=errors or {}, notice=notice, plan=choices.plan, selected=selected,
                units=[{"id": i, "path": p} for i, p in choices.units], rutine_version=choices.rutine_version,
-               limits=cases.LIMITS, alternative=settings.varsling_alternative_contact,
+               limits=cases.LIMITS, alternative=alternative,
                token=make_token(_secret(request), SUBMIT), shown=_shown_key(values))
     return ctx
 
