@@ -34,11 +34,12 @@ def summary(period_key: str, fmt: str, post: bool, output: Path | None, org_slug
         sys.exit(2)
     try:
         if post:
+            from models.services.tenants import settings_for
             from reports.posting import enqueue_summary, summary_targets
 
-            targets = summary_targets(settings)
             with session_scope(get_engine(settings.database_url)) as s:
                 oid = org_id_or_exit(s, org_slug, settings)
+                targets = settings_for(s, oid, settings).leadership_targets() or summary_targets(settings)
                 added = enqueue_summary(session=s, org_id=oid, period_key=period.key,
                                         targets=targets, tz_name=settings.tz_name)
             where = ", ".join(f"{p}:{t}" for p, t in targets) or "ingen kanal"
