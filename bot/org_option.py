@@ -14,7 +14,7 @@ import click
 from models.services import tenants
 
 if TYPE_CHECKING:
-    from sqlmodel import Session
+    from models.uow import Tx as Session
 
     from models.settings import Settings
 
