@@ -14,9 +14,8 @@ import click
 from models.services import tenants
 
 if TYPE_CHECKING:
-    from models.uow import Tx as Session
-
     from models.settings import Settings
+    from models.uow import Tx as Session
 
 ORG_HELP = "Kommunens kortnavn (standard: TRAD_ORG)."
 ORG_OPTION = click.option("--org", "org_slug", default=None, metavar="SLUG", help=ORG_HELP)
