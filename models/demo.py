@@ -33,6 +33,7 @@ from models.tables import (
     Person,
     PersonRole,
     Tiltak,
+    Unit,
 )
 from models.tables._common import utcnow
 
@@ -141,19 +142,23 @@ class _Demo:
 
 
 def seed_demo(*, session: Session, seed: int = 2026, if_empty: bool = False, now: datetime | None = None,
-              tz: str = "Europe/Oslo", history_days: int = 365) -> str:
-    """Seed Øyer kommune. With if_empty, do nothing when an organisation already exists."""
+              tz: str = "Europe/Oslo", history_days: int = 365, slug: str = "oyer") -> str:
+    """Seed Øyer kommune (or the same shapes as kommune `slug`, created if missing, filled if empty).
+
+    With if_empty, do nothing when an organisation already exists.
+    """
     existing = session.exec(select(Organisation)).first()
-    if existing is not None:
-        if if_empty:
-            return f"Databasen har allerede data ({existing.name}); demoen ble ikke lagt inn på nytt."
-        if session.exec(select(Organisation).where(Organisation.slug == "oyer")).first():
-            return "Øyer kommune (demo) finnes allerede."
+    if existing is not None and if_empty:
+        return f"Databasen har allerede data ({existing.name}); demoen ble ikke lagt inn på nytt."
+    org = session.exec(select(Organisation).where(Organisation.slug == slug)).first()
+    if org is not None and session.exec(select(Unit).where(Unit.org_id == org.id)).first() is not None:
+        return f"{org.name} finnes allerede."
     rng = random.Random(seed)
     now = now or utcnow()
-    org = Organisation(slug="oyer", name="Øyer kommune (demo)")
-    session.add(org)
-    session.flush()
+    if org is None:
+        org = Organisation(slug=slug, name="Øyer kommune (demo)" if slug == "oyer" else f"{slug.capitalize()} (demo)")
+        session.add(org)
+        session.flush()
     demo = _Demo(session=session, rng=rng, now=now, oid=pk(org))
     top_id = _seed_units(demo)
     direktor = _seed_people(demo, top_id)
