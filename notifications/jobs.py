@@ -30,7 +30,7 @@ from models.services import (
 from models.services.indicator_reminders import indicator_reminder_job
 from models.settings import Settings
 from models.uow import UnitOfWork
-from reports.posting import enqueue_summary, summary_targets
+from reports.posting import enqueue_summary, summary_locale, summary_targets
 
 if TYPE_CHECKING:
     from sqlalchemy.engine import Engine
@@ -94,7 +94,7 @@ def summaries(now: datetime | None = None, *, engine: Engine, settings: Settings
         for org_id in org.org_ids(tx):
             for p in due_summary_periods(now, settings.tz_name):
                 if enqueue_summary(session=tx, org_id=org_id, period_key=p.key, targets=summary_targets(settings),
-                                   tz_name=settings.tz_name):
+                                   tz_name=settings.tz_name, locale=summary_locale(settings, org_id)):
                     posted += 1
     return {"posted": posted}
 
