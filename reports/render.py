@@ -99,7 +99,9 @@ def previous_label(summary: Summary) -> str:
     prev = summary.avvik.previous
     label = period_label(prev.period_key)
     n = prev.months_with_data
-    if n is not None and n < prev.months:
+    if n == 0:
+        label += " " + _("(ingen data)")
+    elif n is not None and n < prev.months:
         label += " " + ngettext("(data for bare {n} av {m} måneder)", "(data for bare {n} av {m} måneder)",
                                 n).format(n=n, m=prev.months)
     return label

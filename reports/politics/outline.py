@@ -34,7 +34,7 @@ def _styringskort(card: StyringskortPart | None, reason: str | None) -> list[Blo
                               [[p.perspective, str(p.gronn), str(p.gul), str(p.rod), str(p.ingen)]
                                for p in card.perspectives], [False, True, True, True, True])]
     if card.red:
-        out.append(Table(_("Røde indikatorer"), [_("Indikator"), _("Perspektiv"), _("Mål"), _("Periode"), _("Verdi"),
+        out.append(Table(_("Røde indikatorer"), [_("Indikator"), _("Perspektiv"), _("Styringsmål"), _("Periode"), _("Verdi"),
                                                  _("Målverdi"), _("Rød grense")],
                          [[r.name, r.perspective, r.goal, r.period, num(r.value), num(r.target), num(r.red_limit)]
                           for r in card.red], [False, False, False, False, True, True, True]))
