@@ -10,7 +10,13 @@ import pytest
 
 from models import i18n
 from models.i18n_check import source_messages
-from models.vocabulary import AVVIK_CATEGORIES, AVVIK_STATUSES, OPPDRAG_STATUSES, SEVERITY_LABELS, TRAFFIC_LIGHTS
+from models.vocabulary import (
+    AVVIK_CATEGORIES,
+    AVVIK_STATUSES,
+    OPPDRAG_STATUSES,
+    SEVERITY_LABELS,
+    TRAFFIC_LIGHTS,
+)
 from reports.chart import chart_series
 from reports.queries import build_summary
 from reports.render import render_csv, render_html, render_text, to_reply
