@@ -18,6 +18,7 @@ from sqlmodel import Session, col, select
 
 from models.access import Actor, can_update_oppdrag
 from models.errors import NotFound
+from models.i18n import _
 from models.periods import local_date
 from models.risk import severity
 from models.services import avvik as avvik_svc
@@ -259,7 +260,7 @@ def home_view(s: Session, *, person_id: int, is_leader: bool, now: datetime, tz:
 def find_avvik(s: Session, *, actor_id: int, number: str) -> int:
     """The id of the avvik with this number (as typed in a URL) that the person may see."""
     if not number.isdecimal() or len(number) > 9:
-        raise NotFound("Fant ikke avviket.")
+        raise NotFound(_("Fant ikke avviket."))
     return avvik_svc.find_avvik_id(session=s, actor_id=actor_id, number=int(number))
 
 

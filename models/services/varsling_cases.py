@@ -18,6 +18,7 @@ from sqlmodel import Session, func, select
 
 from models.access import LINE_ROLES
 from models.errors import DomainError, NotFound, ValidationFailed
+from models.i18n import _
 from models.messages import Action, Reply
 from models.services import org as org_svc
 from models.services import outbox, outbox_links
@@ -365,7 +366,7 @@ def reporter_reply(*, session: Session, org_id: int, receipt: str, text: str, to
         raise ValidationFailed(errors, message="; ".join(message_for(c) for c in errors.values()))
     varsel, key = _open_by_receipt(session, org_id=org_id, receipt=receipt)
     if varsel.status == "lukket":
-        raise ValidationFailed({"message": "closed"}, message="Saken er avsluttet. Send et nytt varsel om det er noe mer.")
+        raise ValidationFailed({"message": "closed"}, message=_("Saken er avsluttet. Send et nytt varsel om det er noe mer."))
     session.add(VarselMessage(varsel_id=pk(varsel), sender="varsler", sent_on=today,
                               body=vc.encrypt(key, text.encode("utf-8"))))
     session.flush()
@@ -385,5 +386,5 @@ def recipient_has_key(session: Session, person_id: int) -> bool:
 def get_varsel(session: Session, varsel_id: int) -> Varsel:
     v = session.get(Varsel, varsel_id)
     if v is None:
-        raise NotFound("Saken finnes ikke (den kan være slettet etter oppbevaringstiden).")
+        raise NotFound(_("Saken finnes ikke (den kan være slettet etter oppbevaringstiden)."))
     return v

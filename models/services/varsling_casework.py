@@ -14,6 +14,7 @@ from nacl.public import PrivateKey
 from sqlmodel import Session, select
 
 from models.errors import InvalidTransition, PermissionDenied, ValidationFailed
+from models.i18n import _
 from models.services import audit
 from models.services import varsling_crypto as vc
 from models.services._tx import writes
@@ -57,7 +58,7 @@ def _access(session: Session, *, varsel_id: int, person_id: int) -> tuple[Varsel
         audit.record(session, org_id=varsel.org_id, actor_id=person_id, action="varsling.access_refused",
                      entity="varsel", entity_id=varsel_id)
         session.commit()
-        raise PermissionDenied("Du har ikke tilgang til denne saken.")
+        raise PermissionDenied(_("Du har ikke tilgang til denne saken."))
     return varsel, access
 
 
@@ -65,7 +66,7 @@ def _key(access: VarselAccess, sk: PrivateKey) -> bytes:
     try:
         return vc.unseal(access.sealed_key, sk)
     except vc.DecryptionFailed:
-        raise PermissionDenied("Nøkkelen din åpner ikke denne saken.") from None
+        raise PermissionDenied(_("Nøkkelen din åpner ikke denne saken.")) from None
 
 
 def cases_for(session: Session, *, person_id: int) -> list[Varsel]:
@@ -110,7 +111,7 @@ def reveal_identity(*, session: Session, person_id: int, varsel_id: int, sk: Pri
     try:
         id_key = vc.unseal(access.sealed_identity_key, sk)
     except vc.DecryptionFailed:
-        raise PermissionDenied("Nøkkelen din åpner ikke denne saken.") from None
+        raise PermissionDenied(_("Nøkkelen din åpner ikke denne saken.")) from None
     audit.record(session, org_id=varsel.org_id, actor_id=person_id, action="varsling.identity_viewed",
                  entity="varsel", entity_id=varsel_id)
     return vc.decrypt_json(id_key, varsel.identity)
@@ -124,7 +125,7 @@ def post_message(*, session: Session, person_id: int, varsel_id: int, sk: Privat
         raise ValidationFailed({k: message_for(v) for k, v in errors.items()})
     varsel, access = _access(session, varsel_id=varsel_id, person_id=person_id)
     if varsel.status == "lukket":
-        raise InvalidTransition("Saken er avsluttet.")
+        raise InvalidTransition(_("Saken er avsluttet."))
     key = _key(access, sk)
     session.add(VarselMessage(varsel_id=varsel_id, sender="mottaker", author_id=person_id, sent_on=today,
                               body=vc.encrypt(key, text.encode("utf-8"))))
@@ -137,10 +138,10 @@ def advance(*, session: Session, person_id: int, varsel_id: int, action: str, to
     """Move the case on: bekreft (acknowledge), undersok, tilbakemelding, lukk. Returns the new status."""
     varsel, _ = _access(session, varsel_id=varsel_id, person_id=person_id)
     if action not in TRANSITIONS:
-        raise ValidationFailed({"action": "Ukjent handling."})
+        raise ValidationFailed({"action": _("Ukjent handling.")})
     allowed, new = TRANSITIONS[action]
     if varsel.status not in allowed:
-        raise InvalidTransition("Det kan ikke gjøres nå, i sakens nåværende status.")
+        raise InvalidTransition(_("Det kan ikke gjøres nå, i sakens nåværende status."))
     if varsel.acknowledged_on is None and new != "mottatt":
         varsel.acknowledged_on = today
     if new in ("tilbakemelding",) and varsel.feedback_on is None:
