@@ -30,6 +30,12 @@ def person_locale(session: Session, person_id: int | None, org_id: int | None = 
     return chosen or kommune_locale(person.org_id if person is not None else org_id, session)
 
 
+def chosen_locale(*, session: Session, person_id: int) -> str | None:
+    """The language the person chose (or was given in the org import), None when they have none yet."""
+    person = session.get(Person, person_id)
+    return normalize(person.locale) if person is not None else None
+
+
 @contextmanager
 def speaking_to(session: Session, person_id: int | None, org_id: int | None = None) -> Iterator[str]:
     """Every `_()` inside speaks `person_id`'s language (the kommune's when there is no person)."""

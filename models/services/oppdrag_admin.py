@@ -14,7 +14,7 @@ from sqlmodel import Session, col, select
 
 from models.access import Actor
 from models.errors import NotFound, PermissionDenied, ValidationFailed
-from models.i18n import _
+from models.i18n import _, fmt_date
 from models.messages import Action, Fact, Reply
 from models.services import audit, org, outbox
 from models.services._tx import writes
@@ -85,12 +85,14 @@ def _set_units(session: Session, oppdrag_id: int, unit_ids: tuple[int, ...]) -> 
 
 def notify_owner(session: Session, o: Oppdrag, *, delegated: bool) -> bool:
     """One actionable message to the owner of a new or delegated oppdrag; never twice for the same owner."""
-    title = "Du har fått et delegert oppdrag" if delegated else "Du har fått et nytt oppdrag"
-    facts = [Fact(label="Kategori", value=o.category)]
-    if o.deadline:
-        facts.append(Fact(label="Frist", value=o.deadline.strftime("%d.%m.%Y")))
-    reply = Reply(title=title, text=f"Oppdrag {o.number}: {o.title}", facts=facts,
-                  actions=[Action(label="Oppdater", action_id="oppdrag.update", value=str(o.number), style="primary")])
+    def reply() -> Reply:  # in the owner's language (built inside outbox.enqueue)
+        title = _("Du har fått et delegert oppdrag") if delegated else _("Du har fått et nytt oppdrag")
+        facts = [Fact(label=_("Kategori"), value=o.category)]
+        if o.deadline:
+            facts.append(Fact(label=_("Frist"), value=fmt_date(o.deadline)))
+        return Reply(title=title, text=_("Oppdrag {number}: {title}").format(number=o.number, title=o.title),
+                     facts=facts, actions=[Action(label=_("Oppdater"), action_id="oppdrag.update", value=str(o.number),
+                                                  style="primary")])
     return outbox.enqueue(session, org_id=o.org_id, dedupe_key=f"oppdrag:{o.id}:owner:{o.owner_id}",
                           kind="oppdrag_owner", payload=reply, recipient_person_id=o.owner_id)
 

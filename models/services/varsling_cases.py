@@ -18,7 +18,7 @@ from sqlmodel import Session, func, select
 
 from models.access import LINE_ROLES
 from models.errors import DomainError, NotFound, ValidationFailed
-from models.i18n import _
+from models.i18n import N_, _, fmt_date
 from models.messages import Action, Reply
 from models.services import org as org_svc
 from models.services import outbox, outbox_links
@@ -231,7 +231,7 @@ def submit_varsel(*, session: Session, org_id: int, what: str, where_when: str, 
         _seal_to(session, pk(varsel), backup, role="backup", key=key, identity_key=identity_key, active=False)
     for pid in notify:
         notify_recipient(session, varsel=varsel, person_id=pid, kind="varsling.new",
-                         title=f"Ny varsling mottatt – sak {varsel.ref}", public_base_url=public_base_url,
+                         title=(N_("Ny varsling mottatt – sak {ref}"), {"ref": varsel.ref}), public_base_url=public_base_url,
                          dedupe_key=f"varsling.new:{varsel.id}:{pid}", coarse=True)
     return Submitted(varsel_id=pk(varsel), ref=varsel.ref, receipt=code)
 
@@ -282,8 +282,21 @@ def _backup_person(session: Session, *, org_id: int, email: str | None) -> int |
     return person_id
 
 
-def notify_recipient(session: Session, *, varsel: Varsel, person_id: int, kind: str, title: str,
-                     public_base_url: str, dedupe_key: str, coarse: bool = False, text: str | None = None) -> bool:
+#: A text to be worded in the recipient's language: a marked bokmål msgid and its values (dates are formatted,
+#: strings are looked up in the catalog, so a marked word such as N_("bekrefte mottak") is translated too).
+Words = tuple[str, dict[str, Any]]
+
+
+def worded(words: Words | None) -> str | None:
+    if words is None:
+        return None
+    msgid, values = words
+    return _(msgid).format(**{k: fmt_date(v) if isinstance(v, date) else _(v) if isinstance(v, str) else v
+                              for k, v in values.items()})
+
+
+def notify_recipient(session: Session, *, varsel: Varsel, person_id: int, kind: str, title: Words,
+                     public_base_url: str, dedupe_key: str, coarse: bool = False, text: Words | None = None) -> bool:
     """A chat/e-mail notice with no content at all: the case number and a one-time sign-in link.
 
     The link is a placeholder the outbox worker mints at delivery (`outbox_links`). For a new
@@ -295,8 +308,11 @@ def notify_recipient(session: Session, *, varsel: Varsel, person_id: int, kind: 
         return False
     placeholder = outbox_links.placeholder("varsling", person_id)
     link = f"{public_base_url.rstrip('/')}/varsling/mottak/inn?t={placeholder}&sak={varsel.id}"
-    reply = Reply(title=title, text=text or "Logg inn for å lese saken. Innholdet sendes aldri i chat eller e-post.",
-                  actions=[Action(label="Åpne saken", action_id="varsling.open", url=link)])
+
+    def reply() -> Reply:  # in the recipient's language (built inside outbox.enqueue)
+        return Reply(title=worded(title),
+                     text=worded(text) or _("Logg inn for å lese saken. Innholdet sendes aldri i chat eller e-post."),
+                     actions=[Action(label=_("Åpne saken"), action_id="varsling.open", url=link)])
     common: dict[str, Any] = dict(dedupe_key=dedupe_key, kind=kind, payload=reply, org_id=varsel.org_id,
                                   recipient_person_id=person_id, platform="auto")
     if coarse:
@@ -374,7 +390,7 @@ def reporter_reply(*, session: Session, org_id: int, receipt: str, text: str, to
     for access in session.exec(select(VarselAccess).where(VarselAccess.varsel_id == varsel.id,
                                                           VarselAccess.active == True)).all():  # noqa: E712
         notify_recipient(session, varsel=varsel, person_id=access.person_id, kind="varsling.message",
-                         title=f"Ny melding fra varsleren – sak {varsel.ref}", public_base_url=public_base_url,
+                         title=(N_("Ny melding fra varsleren – sak {ref}"), {"ref": varsel.ref}), public_base_url=public_base_url,
                          dedupe_key=f"varsling.msg:{varsel.id}:{count}:{access.person_id}", coarse=True)
     return _reporter_view(session, varsel, key)
 

@@ -242,9 +242,10 @@ def send_login_link(*, session: Session, org_id: int, email: str, public_base_ur
     # The link is minted by the outbox worker at delivery (`outbox_links`): the outbox never holds one.
     link = f"{public_base_url.rstrip('/')}/varsling/mottak/inn?t={outbox_links.placeholder('varsling', pk(person))}"
     outbox.enqueue(session, dedupe_key=f"varsling.login:{person.id}:{secrets.token_hex(8)}", kind="varsling.login",
-                   payload=Reply(title="Innlogging til varslingssakene",
-                                 text="Lenken gjelder i 24 timer og kan brukes én gang. Ba du ikke om den, kan du se bort fra den.",
-                                 actions=[Action(label="Logg inn", action_id="varsling.login", url=link)]),
+                   payload=lambda: Reply(title=_("Innlogging til varslingssakene"),
+                                         text=_("Lenken gjelder i 24 timer og kan brukes én gang. Ba du ikke om den, "
+                                                "kan du se bort fra den."),
+                                         actions=[Action(label=_("Logg inn"), action_id="varsling.login", url=link)]),
                    org_id=org_id, recipient_person_id=person.id, platform="auto")
     return True
 
