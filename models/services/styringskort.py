@@ -102,7 +102,7 @@ def resolve_scope(session: Session, *, org_id: int, unit: str | None = None, sec
         q = q.where(or_(u.path == wanted, func.lower(u.name) == wanted.lower()), u.kind == "sector")
     found = session.execute(q.order_by(u.path)).first()
     if found is None:
-        raise NotFound(_("Fant ingen {value} «{value2}».").format(value='enhet' if unit else 'sektor', value2=wanted[:80]))
+        raise NotFound((_("Fant ingen enhet «{name}».") if unit else _("Fant ingen sektor «{name}».")).format(name=wanted[:80]))
     return Scope(kind="unit" if unit else "sector", name=found.path, unit_id=found.id, id_path=found.id_path)
 
 

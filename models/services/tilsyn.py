@@ -15,7 +15,7 @@ from sqlmodel import Session, col, select
 
 from models.errors import NotFound, PermissionDenied, ValidationFailed
 from models.governance_terms import FINDING_KINDS, FINDING_STATUSES, OPEN_FINDING_STATUSES, TILSYN_AUTHORITIES
-from models.i18n import _
+from models.i18n import _, fmt_date
 from models.periods import local_date
 from models.services import audit, org
 from models.services._tx import writes
@@ -83,7 +83,7 @@ def _finding_errors(session: Session, org_id: int, f: FindingInput, held_on: dat
         errors[f"{prefix}description"] = _("Beskriv funnet.") if len(_clean(f.description)) < 3 else \
             _("Beskrivelsen kan være høyst {max_text} tegn.").format(max_text=MAX_TEXT)
     if f.deadline < held_on:
-        errors[f"{prefix}deadline"] = _("Fristen kan ikke være før tilsynsdatoen ({held_on:%d.%m.%Y}).").format(held_on=held_on)
+        errors[f"{prefix}deadline"] = _("Fristen kan ikke være før tilsynsdatoen ({date}).").format(date=fmt_date(held_on))
     if len(_clean(f.tiltak)) > MAX_TEXT:
         errors[f"{prefix}tiltak"] = _("Tiltaket kan være høyst {max_text} tegn.").format(max_text=MAX_TEXT)
     if f.owner_id is not None:
