@@ -33,7 +33,7 @@ def _speak(engine, **locales: str) -> None:  # type: ignore[no-untyped-def]
 
 
 @pytest.mark.anyio
-async def test_english_reporter_gets_english_and_nynorsk_leader_gets_nynorsk(slack: SlackDriver, engine) -> None:
+async def test_english_reporter_gets_english_and_nynorsk_leader_gets_nynorsk(slack: SlackDriver, engine) -> None:  # noqa: F811
     from bot.slack.delivery import build_adapter
     from models.settings import get_settings
     from notifications.outbox_worker import Pacer, deliver_due
