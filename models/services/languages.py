@@ -10,10 +10,12 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import date
+from typing import Any
 
 from sqlmodel import Session
 
-from models.i18n import DEFAULT_LOCALE, normalize, use_locale
+from models.i18n import DEFAULT_LOCALE, _, fmt_date, normalize, use_locale
 from models.settings import get_settings
 from models.tables import Person
 
@@ -41,3 +43,16 @@ def speaking_to(session: Session, person_id: int | None, org_id: int | None = No
     """Every `_()` inside speaks `person_id`'s language (the kommune's when there is no person)."""
     with use_locale(person_locale(session, person_id, org_id)) as chosen:
         yield chosen
+
+
+#: A text to be worded later in the recipient's language: a marked bokmål msgid and its values (dates are
+#: formatted, strings are looked up in the catalog, so a marked word such as N_("bekrefte mottak") is translated).
+Words = tuple[str, dict[str, Any]]
+
+
+def worded(words: Words | None) -> str | None:
+    if words is None:
+        return None
+    msgid, values = words
+    return _(msgid).format(**{k: fmt_date(v) if isinstance(v, date) else _(v) if isinstance(v, str) else v
+                              for k, v in values.items()})

@@ -18,13 +18,14 @@ from sqlmodel import Session, func, select
 
 from models.access import LINE_ROLES
 from models.errors import DomainError, NotFound, ValidationFailed
-from models.i18n import N_, _, fmt_date
+from models.i18n import N_, _
 from models.messages import Action, Reply
 from models.services import org as org_svc
 from models.services import outbox, outbox_links
 from models.services import varsling_crypto as vc
 from models.services import varsling_keys as keys
 from models.services._tx import writes
+from models.services.languages import Words, worded
 from models.services.varsling_rutine import DEFAULT_RUTINE as DEFAULT_RUTINE
 from models.services.varsling_rutine import current_rutine
 from models.services.varsling_rutine import set_rutine as set_rutine
@@ -280,19 +281,6 @@ def _backup_person(session: Session, *, org_id: int, email: str | None) -> int |
     if not keys.is_recipient(session, person_id) or keys.get_key(session, person_id) is None:
         return None
     return person_id
-
-
-#: A text to be worded in the recipient's language: a marked bokmål msgid and its values (dates are formatted,
-#: strings are looked up in the catalog, so a marked word such as N_("bekrefte mottak") is translated too).
-Words = tuple[str, dict[str, Any]]
-
-
-def worded(words: Words | None) -> str | None:
-    if words is None:
-        return None
-    msgid, values = words
-    return _(msgid).format(**{k: fmt_date(v) if isinstance(v, date) else _(v) if isinstance(v, str) else v
-                              for k, v in values.items()})
 
 
 def notify_recipient(session: Session, *, varsel: Varsel, person_id: int, kind: str, title: Words,
