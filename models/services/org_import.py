@@ -90,6 +90,15 @@ def _rows_of(reader: csv.DictReader) -> Iterator[tuple[int, dict]]:
         raise ImportFailed([(line + 1, _("linjen kan ikke leses som CSV: {error}").format(error=exc))]) from None
 
 
+def _locale_cell(line: int, text: str, problems: list[tuple[int, str]]) -> str | None:
+    """The row's language (None for an empty cell); an unknown one is a problem on its line."""
+    locale = parse_locale(text)
+    if locale is None:
+        problems.append((line, _("ukjent språk «{value}» (gyldige: {codes}, eller nynorsk, bokmål, english)").format(
+            value=text.strip()[:40], codes=", ".join(LOCALES))))
+    return locale or None
+
+
 def parse_csv(data: bytes | str) -> list[Row]:
     """Read and check every row; raise ImportFailed listing all problems."""
     text = _decode(data)
@@ -123,10 +132,7 @@ def parse_csv(data: bytes | str) -> list[Row]:
         name = " ".join((raw.get("name") or "").split())
         unit = "/".join(p.strip() for p in (raw.get("unit") or "").split("/") if p.strip())
         role_text = (raw.get("role") or "").strip().lower()
-        locale = parse_locale(raw.get("locale") or "")
-        if locale is None:
-            problems.append((i, _("ukjent språk «{value}» (gyldige: {codes}, eller nynorsk, bokmål, english)").format(
-                value=(raw.get("locale") or "").strip()[:40], codes=", ".join(LOCALES))))
+        locale = _locale_cell(i, raw.get("locale") or "", problems)
         if not EMAIL.match(email) or len(email) > 320:
             problems.append((i, _("ugyldig e-post «{email}»").format(email=email[:60])))
         elif email in seen:
@@ -147,7 +153,7 @@ def parse_csv(data: bytes | str) -> list[Row]:
             else:
                 roles.append(r)
         rows.append(Row(line=i, email=email, name=name, unit=unit, roles=tuple(dict.fromkeys(roles)),
-                        locale=locale or None))
+                        locale=locale))
     if problems:
         raise ImportFailed(problems)
     if not rows:
