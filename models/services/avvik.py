@@ -19,7 +19,7 @@ from models import notices
 from models.access import Actor, can_manage_avvik, can_view_avvik
 from models.errors import InvalidTransition, NotFound, PermissionDenied, ValidationFailed
 from models.risk import risk_score
-from models.services import audit, escalation, org, outbox
+from models.services import audit, avvik_close, escalation, org, outbox
 from models.services._tx import writes
 from models.sql import SelectOf, SelectRows, col, pk, table_of
 from models.tables import Avvik, AvvikEvent, Person, Tiltak, Unit
@@ -277,12 +277,13 @@ def complete_tiltak(*, session: Session, actor_id: int, tiltak_id: int, effect: 
 
 
 @writes
-def close_avvik(*, session: Session, actor_id: int, avvik_id: int, conclusion: str, effect_evaluation: str) -> Avvik:
+def close_avvik(*, session: Session, actor_id: int, avvik_id: int, conclusion: str, effect_evaluation: str,
+                open_tiltak_reason: str | None = None) -> Avvik:
     actor = org.load_actor(session, person_id=actor_id)
     avvik = _load_for_manage(session, actor, avvik_id)
     if avvik.status == "lukket":
         raise InvalidTransition("Avviket er allerede lukket.")
-    errors = {}
+    errors = avvik_close.close_reason_errors(session, avvik, open_tiltak_reason)  # open tiltak need a reason
     if len(_clean(conclusion)) < 3:
         errors["conclusion"] = "Skriv en konklusjon før du lukker."
     if len(_clean(effect_evaluation)) < 3:
@@ -291,6 +292,7 @@ def close_avvik(*, session: Session, actor_id: int, avvik_id: int, conclusion: s
         errors.setdefault("conclusion", f"Teksten kan være høyst {MAX_TEXT} tegn.")
     if errors:
         raise ValidationFailed(errors)
+    avvik_close.record_close_reason(session, avvik, actor_id=actor_id, reason=open_tiltak_reason)
     previous = avvik.status
     avvik.status = "lukket"
     avvik.conclusion = _clean(conclusion)

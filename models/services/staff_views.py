@@ -26,7 +26,8 @@ from models.tables import Avvik, AvvikEvent, Oppdrag, OppdragUnit, OppdragUpdate
 from models.vocabulary import AVVIK_CATEGORIES, AVVIK_STATUSES, OPPDRAG_STATUSES, TRAFFIC_LIGHTS
 
 EVENT_LABELS = {"reported": "Meldt", "taken": "Tatt av leder", "tiltak": "Tiltak lagt til", "closed": "Lukket",
-                "reopened": "Gjenåpnet", "tiltak_done": "Tiltak utført", "comment": "Kommentar"}
+                "reopened": "Gjenåpnet", "tiltak_done": "Tiltak utført", "comment": "Kommentar",
+                "closed_open_tiltak": "Lukket med åpne tiltak"}
 
 
 def fmt_dt(dt: datetime | None, tz: str = "Europe/Oslo") -> str:
@@ -193,7 +194,7 @@ def _event_line(e: AvvikEvent, people: dict[int, str], tz: str) -> HistoryLine:
     what = EVENT_LABELS.get(e.kind, e.kind)
     if e.to_status and e.kind not in ("reported", "closed", "reopened"):
         what += f" ({AVVIK_STATUSES.get(e.to_status, e.to_status)})"
-    if e.kind in ("reopened",) and e.comment:
+    if e.kind in ("reopened", "closed_open_tiltak") and e.comment:
         what += f": {e.comment}"
     return HistoryLine(fmt_dt(e.at, tz), what, people.get(e.actor_id or -1, "–"))
 
