@@ -23,7 +23,7 @@ def close_form(tx: Tx, person_id: int, avvik: AvvikRef) -> Form:
     """The close form; with open tiltak, it starts with the warning and asks for the reason."""
     form = forms.close_form(avvik)
     pending = avvik_close.open_tiltak(tx, int(avvik.id or 0))
-    if not pending:
+    if not pending or getattr(avvik, "status", None) == "lukket":  # closed already: the domain says so
         return form
     n = len(pending)
     label = ngettext("Advarsel: {n} tiltak er ikke utført. Hvorfor lukker du avviket likevel?",

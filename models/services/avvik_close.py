@@ -44,7 +44,7 @@ def record_close_reason(session: Session, avvik: Avvik, *, actor_id: int, reason
     text = (reason or "").replace("\x00", "").strip()
     if text and open_tiltak(session, int(avvik.id or 0)):
         session.add(AvvikEvent(org_id=avvik.org_id, avvik_id=int(avvik.id or 0), at=utcnow(), actor_id=actor_id,
-                               kind=EVENT_KIND, from_status=None, to_status="lukket", comment=text))
+                               kind=EVENT_KIND, comment=text))
 
 
 def close_reason(session: Session, avvik_id: int) -> str | None:
