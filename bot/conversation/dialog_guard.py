@@ -25,7 +25,7 @@ from models.i18n import _
 from models.messages import Reply
 from models.services import dialogs
 from models.tables import DialogState
-from models.uow import Tx
+from models.uow import Tx, UnitOfWork
 
 OFFER_DIALOG = "avvik_offer"
 # Intents that never interrupt a dialog: the dialog handles them, or they are not commands at all.
@@ -106,3 +106,10 @@ def offer_incident(tx: Tx, user: ChannelUser, text: str) -> list[Reply] | None:
         return None
     dialogs.save_dialog(session=tx, **key(user), name=OFFER_DIALOG, step=0, data={"description": text.strip()[:3000]})
     return [offer_reply(text, incident, text_channel=True)]
+
+
+def waiting_for_answer(uow: UnitOfWork, user: ChannelUser) -> bool:
+    """True while a dialog waits for an answer: a typed number then answers it instead of pressing a button."""
+    with uow.read() as tx:
+        state = dialogs.load_dialog(session=tx, **key(user))
+    return state is not None and state.name != OFFER_DIALOG and not dialogs.is_stale(state)
