@@ -150,3 +150,11 @@ def _press(chat: FakeChannel, action_id: str, value: str):  # type: ignore[no-un
 
     return Interaction(user=chat.user, person_id=chat.person_id, action_id=action_id, value=value,
                        supports_forms=True)
+
+
+def test_the_checklist_nei_dialog_is_worded_plainly(session, org, conv) -> None:  # noqa: F811
+    """Before: «Sjekkpunkt: nei: jeg spør deg steg for steg.»"""
+    chat = FakeChannel(conv, org.people["leder"])
+    out = chat.press("check.nei", f"{org.units['Oppvekst/Aurvoll skole']}:{org.items[1]}")
+    assert "«Sjekkpunkt ikke oppfylt» – jeg spør deg steg for steg." in out
+    assert "nei:" not in out.lower()

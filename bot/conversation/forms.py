@@ -12,6 +12,7 @@ from datetime import date, datetime
 
 from bot.conversation.parsing import parse_date, parse_local_datetime
 from models.errors import ValidationFailed
+from models.i18n import _
 from models.messages import Form, FormField
 from models.services.avvik import AvvikInput
 from models.services.listings import AvvikRef, OppdragRef, UnitRef
@@ -103,7 +104,7 @@ def reopen_form(avvik: AvvikRef) -> Form:
 
 
 def check_comment_form(*, unit_id: int, item_id: int, item_text: str) -> Form:
-    return Form(form_id="check.nei", title="Sjekkpunkt: nei", submit_label="Lagre og meld avvik",
+    return Form(form_id="check.nei", title=_("Sjekkpunkt ikke oppfylt"), submit_label="Lagre og meld avvik",
                 context={"unit_id": str(unit_id), "item_id": str(item_id)},
                 fields=[FormField(name="comment", label=f"Hva mangler? ({item_text})"[:150], kind="textarea",
                                   max_length=3000)])

@@ -17,6 +17,7 @@ from bot.conversation.channel import ChannelUser
 from bot.conversation.intents import parse
 from bot.conversation.parsing import SKIP_WORDS, match_choice, normalise, parse_date, parse_local_datetime
 from models.errors import ValidationFailed
+from models.i18n import _
 from models.messages import Fact, Form, FormField, Reply
 from models.services import dialogs
 from models.uow import Tx
@@ -38,8 +39,8 @@ class GuidedDialog:
     def start(self, tx: Tx, user: ChannelUser, form: Form) -> list[Reply]:
         data: dict[str, Any] = {"form": form.model_dump(mode="json"), "values": {}}
         dialogs.save_dialog(session=tx, **key(user), name="form", step=0, data=data)
-        intro = Reply(text=f"{form.title}: jeg spør deg steg for steg. Skriv «tilbake» for forrige spørsmål "
-                           "eller «avbryt» for å avbryte.")
+        intro = Reply(text=_("«{title}» – jeg spør deg steg for steg. Skriv «tilbake» for forrige spørsmål "
+                             "eller «avbryt» for å avbryte.").format(title=form.title))
         return [intro, _prompt(form, 0, {})]
 
     def resume(self, tx: Tx, user: ChannelUser, pid: int, data: dict[str, Any], step: int, text: str,
