@@ -333,6 +333,17 @@ def _avvik_events(demo: _Demo, a: Avvik, leader: Person) -> None:
                                from_status="tiltak_iverksatt", to_status="lukket", comment=a.conclusion))
 
 
+TERTIAL_ENDS = {"1. tertial": (4, 30), "2. tertial": (8, 31), "3. tertial": (12, 31)}
+
+
+def _deadline(title: str, drawn: date) -> date:
+    """The deadline a title promises («… innen 1. tertial» is 30 April), else the drawn one."""
+    for words, (month, day) in TERTIAL_ENDS.items():
+        if words in title:
+            return date(drawn.year, month, day)
+    return drawn
+
+
 def _seed_oppdrag(demo: _Demo, direktor: Person) -> None:
     """Oppdrag from the oppdragsbrev, across Alver's categories, with delegation and history."""
     from models.vocabulary import OPPDRAG_CATEGORIES
@@ -345,9 +356,11 @@ def _seed_oppdrag(demo: _Demo, direktor: Person) -> None:
         if len(delegated) == 1:
             owner = demo.leaders[delegated[0]]
         last = now - timedelta(days=rng.choice([3, 10, 40, 70]))
+        deadline = _deadline(title, date(now.year, 12, 31) if n % 3 else date(now.year, rng.choice([6, 9, 11]), 30))
+        if deadline < now.date() and status in ("pagar", "ikke_startet"):
+            status = "forsinket"  # past its deadline and not done: the demo shows it as overdue, not «Pågår»
         o = Oppdrag(org_id=demo.oid, number=n, title=title, category=OPPDRAG_CATEGORIES[cat], owner_id=pk(owner),
-                    deadline=date(now.year, 12, 31) if n % 3 else date(now.year, rng.choice([6, 9, 11]), 30),
-                    status=status, progress=progress, created_at=year_start, updated_at=last,
+                    deadline=deadline, status=status, progress=progress, created_at=year_start, updated_at=last,
                     last_status_at=last if status != "ikke_startet" else None,
                     description="Fra kommunedirektørens oppdragsbrev.",
                     parent_id=parent_id if n == 10 else None)
