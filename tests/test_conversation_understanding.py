@@ -158,3 +158,17 @@ def test_the_checklist_nei_dialog_is_worded_plainly(session, org, conv) -> None:
     out = chat.press("check.nei", f"{org.units['Oppvekst/Aurvoll skole']}:{org.items[1]}")
     assert "«Sjekkpunkt ikke oppfylt» – jeg spør deg steg for steg." in out
     assert "nei:" not in out.lower()
+
+
+@pytest.mark.parametrize("locale,expected", [("nb", "Meld som avvik"), ("nn", "ei hending (fall: «datt»)"),
+                                             ("en", "Report as deviation")])
+def test_the_offer_speaks_the_persons_language(locale: str, expected: str) -> None:
+    from bot.conversation.understanding import offer_reply
+    from models.i18n import use_locale
+
+    text = "ein bebuar datt i trappa"
+    found = detect_incident(text)
+    assert found is not None
+    with use_locale(locale):
+        reply = offer_reply(text, found, text_channel=True)
+    assert expected in reply.text + reply.actions[0].label
