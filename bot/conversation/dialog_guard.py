@@ -13,6 +13,8 @@ answers are free text too.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any, Protocol
 
 from rapidfuzz import fuzz, process
 
@@ -24,7 +26,6 @@ from bot.conversation.understanding import detect_incident, is_yes, offer_reply
 from models.i18n import _
 from models.messages import Reply
 from models.services import dialogs
-from models.tables import DialogState
 from models.uow import Tx, UnitOfWork
 
 OFFER_DIALOG = "avvik_offer"
@@ -37,6 +38,22 @@ ONE_WORD_COMMANDS = frozenset({"hjelp", "help", "sjekkliste", "sjekklista", "che
 MAX_COMMAND_WORDS = 8
 STRICT_RATIO = 88
 _CANDIDATES = [(normalise(p), name) for name, phrases in PHRASES.items() for p in phrases]
+
+
+class DialogState(Protocol):
+    """What this module reads of a stored dialog (`models.services.dialogs`); edges import no tables."""
+
+    @property
+    def name(self) -> str: ...
+
+    @property
+    def step(self) -> int: ...
+
+    @property
+    def data(self) -> dict[str, Any]: ...
+
+    @property
+    def updated_at(self) -> datetime: ...
 
 
 @dataclass(frozen=True)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import Any, Protocol
 
 from sqlmodel import Session, select
 
@@ -37,12 +37,17 @@ def clear_dialog(*, session: Session, platform: str, workspace: str, user_id: st
         session.delete(row)
 
 
-def dialog_age(row: DialogState, now: datetime | None = None) -> timedelta:
+class _Dated(Protocol):
+    @property
+    def updated_at(self) -> datetime: ...
+
+
+def dialog_age(row: _Dated, now: datetime | None = None) -> timedelta:
     """How long since the person last moved the dialog on (wall clock: a dialog ages while nobody answers)."""
     updated = row.updated_at if row.updated_at.tzinfo else row.updated_at.replace(tzinfo=UTC)
     return (now or utcnow()) - updated
 
 
-def is_stale(row: DialogState, *, max_age: timedelta = STALE_AFTER, now: datetime | None = None) -> bool:
+def is_stale(row: _Dated, *, max_age: timedelta = STALE_AFTER, now: datetime | None = None) -> bool:
     """A half-finished dialog older than `max_age` is ended rather than fed with unrelated answers."""
     return dialog_age(row, now) > max_age
