@@ -20,7 +20,7 @@ from models.access import Actor, can_manage_avvik, can_view_avvik
 from models.errors import InvalidTransition, NotFound, PermissionDenied, ValidationFailed
 from models.i18n import N_, _
 from models.risk import risk_score
-from models.services import audit, escalation, org, outbox
+from models.services import audit, avvik_close, escalation, org, outbox
 from models.services._tx import writes
 from models.sql import SelectOf, SelectRows, col, pk, table_of
 from models.tables import Avvik, AvvikEvent, Person, Tiltak, Unit
@@ -279,12 +279,13 @@ def complete_tiltak(*, session: Session, actor_id: int, tiltak_id: int, effect: 
 
 
 @writes
-def close_avvik(*, session: Session, actor_id: int, avvik_id: int, conclusion: str, effect_evaluation: str) -> Avvik:
+def close_avvik(*, session: Session, actor_id: int, avvik_id: int, conclusion: str, effect_evaluation: str,
+                open_tiltak_reason: str | None = None) -> Avvik:
     actor = org.load_actor(session, person_id=actor_id)
     avvik = _load_for_manage(session, actor, avvik_id)
     if avvik.status == "lukket":
         raise InvalidTransition(_("Avviket er allerede lukket."))
-    errors = {}
+    errors = avvik_close.close_reason_errors(session, avvik, open_tiltak_reason)  # open tiltak need a reason
     if len(_clean(conclusion)) < 3:
         errors["conclusion"] = _("Skriv en konklusjon før du lukker.")
     if len(_clean(effect_evaluation)) < 3:
@@ -293,6 +294,7 @@ def close_avvik(*, session: Session, actor_id: int, avvik_id: int, conclusion: s
         errors.setdefault("conclusion", _("Teksten kan være høyst {max_text} tegn.").format(max_text=MAX_TEXT))
     if errors:
         raise ValidationFailed(errors)
+    avvik_close.record_close_reason(session, avvik, actor_id=actor_id, reason=open_tiltak_reason)
     previous = avvik.status
     avvik.status = "lukket"
     avvik.conclusion = _clean(conclusion)

@@ -28,7 +28,7 @@ from models.vocabulary import AVVIK_CATEGORIES, AVVIK_STATUSES, OPPDRAG_STATUSES
 
 EVENT_LABELS = Labels({"reported": N_("Meldt"), "taken": N_("Tatt av leder"), "tiltak": N_("Tiltak lagt til"),
                        "closed": N_("Lukket"), "reopened": N_("Gjenåpnet"), "tiltak_done": N_("Tiltak utført"),
-                       "comment": N_("Kommentar")})
+                       "comment": N_("Kommentar"), "closed_open_tiltak": N_("Lukket med åpne tiltak")})
 
 
 def fmt_dt(dt: datetime | None, tz: str = "Europe/Oslo") -> str:
@@ -195,7 +195,7 @@ def _event_line(e: AvvikEvent, people: dict[int, str], tz: str) -> HistoryLine:
     what = EVENT_LABELS.get(e.kind, e.kind)
     if e.to_status and e.kind not in ("reported", "closed", "reopened"):
         what += f" ({AVVIK_STATUSES.get(e.to_status, e.to_status)})"
-    if e.kind in ("reopened",) and e.comment:
+    if e.kind in ("reopened", "closed_open_tiltak") and e.comment:
         what += f": {e.comment}"
     return HistoryLine(fmt_dt(e.at, tz), what, people.get(e.actor_id or -1, "–"))
 
