@@ -25,7 +25,7 @@ from models.services._tx import writes
 from models.sql import SelectOf, SelectRows, col, pk, table_of
 from models.tables import Avvik, AvvikEvent, Person, Tiltak, Unit
 from models.tables._common import utcnow
-from models.vocabulary import AVVIK_CATEGORIES, AVVIK_STATUSES, OPEN_AVVIK_STATUSES
+from models.vocabulary import AVVIK_CATEGORIES, OPEN_AVVIK_STATUSES
 
 MAX_TITLE = 200
 MAX_TEXT = 5000
@@ -396,7 +396,3 @@ def overdue_tiltak_query(actor: Actor, today: date, *, include_owned: bool = Tru
     return (select(Tiltak, Avvik).join(Avvik, col(Avvik.id) == Tiltak.avvik_id)
             .where(Tiltak.org_id == actor.org_id, col(Tiltak.done_at).is_(None), Tiltak.deadline < today,
                    col(Avvik.status).in_(OPEN_AVVIK_STATUSES), who))
-
-
-def status_label(status: str) -> str:
-    return AVVIK_STATUSES.get(status, status)
