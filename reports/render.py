@@ -24,6 +24,8 @@ from models.vocabulary import (
     TRAFFIC_LIGHTS,
 )
 from reports.chart import chart_alt_text
+from reports.risiko_render import csv_rows as risiko_csv_rows
+from reports.risiko_render import risiko_items, risiko_view
 from reports.styringskort_render import goal_lines, sk_view
 from reports.summary import Cell, Summary
 
@@ -132,6 +134,7 @@ def view(summary: Summary) -> dict[str, Any]:
         "cell": cell,
         "sk": sk_view(s.styringskort),
         "goal_lines": goal_lines,
+        "rv": risiko_view(s.risiko),
     }
 
 
@@ -145,7 +148,8 @@ def render_json(summary: Summary) -> str:
 
 
 def render_csv(summary: Summary) -> str:
-    raw = _PLAIN_ENV.get_template("summary.csv.j2").render(**view(summary))
+    v = view(summary)
+    raw = _PLAIN_ENV.get_template("summary.csv.j2").render(**v, risiko_rows=risiko_csv_rows(v["rv"]))
     return "".join(line + "\n" for line in raw.splitlines() if line.strip())
 
 
@@ -192,6 +196,7 @@ def to_reply(summary: Summary, chart_png: bytes | None = None) -> Reply:
         items.append(Item(title="Oppdrag etter trafikklys", facts=[
             Fact(label=f"{e} {label}", value=str(n)) for e, label, n in v["lights"]]))
     items += _styringskort_items(v["sk"])
+    items += risiko_items(v["rv"])
     if v["varsling"] is not None:
         items.append(Item(title="Varsling (bare antall)", facts=[Fact(label=k, value=val) for k, val in v["varsling"]]))
     return Reply(

@@ -21,6 +21,7 @@ from slack_sdk.models.blocks import (
 from bot.slack.blocks import MESSAGE_BLOCKS, esc
 from models.messages import Reply
 from reports.render import MAX_LINES, days, pct, view
+from reports.risiko_render import risiko_lines
 from reports.styringskort_render import styringskort_lines
 from reports.summary import Summary
 
@@ -84,6 +85,9 @@ def summary_blocks(summary: Summary) -> list[dict]:
     if v["sk"] is not None:
         blocks.append(_section("\n".join([f"*Styringskort* ({v['sk']['period']})",
                                           *(esc(line) for line in styringskort_lines(v["sk"], MAX_LINES))])))
+    if v["rv"] is not None:
+        blocks.append(_section("\n".join([f"*{esc(v['rv']['title'])}*",
+                                          *(esc(line) for line in risiko_lines(v["rv"], MAX_LINES))])))
     if v["varsling"] is not None:
         figures = "\n".join(esc(f"{k}: {val}") for k, val in v["varsling"]) or "Ingen tall."
         blocks.append(SectionBlock(text=_md(_cut(f"*Varsling* (bare antall)\n{figures}"))))
