@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
+from models.i18n import _, fmt_date
 from models.messages import Action, Fact, Reply
 from models.risk import severity
 
@@ -44,6 +45,17 @@ def risk_review_due(ref: str, title: str, review_date: date, risk_id: int) -> Re
         title=f"ROS-gjennomgang: {ref} {title}",
         text=f"Risikoen skal gjennomgås innen {review_date:%d.%m.%Y}. Vurder sannsynlighet, konsekvens og tiltak på nytt.",
         actions=[Action(label="Gjennomgå", action_id="risk.review", value=str(risk_id), style="primary")],
+    )
+
+
+def risk_review_done(ref: str, title: str, reviewer: str, on: date, risk_before: int, risk_after: int,
+                     next_review: date) -> Reply:
+    """The review reminder once answered: what was decided, and no button left to press."""
+    return Reply(
+        title=_("ROS-gjennomgang: {ref} {title} – gjennomgått").format(ref=ref, title=title),
+        text=_("Gjennomgått {on} av {reviewer}: risikotall {before} før tiltak, {after} etter tiltak. "
+               "Neste gjennomgang {next}.").format(on=fmt_date(on), reviewer=reviewer, before=risk_before,
+                                                   after=risk_after, next=fmt_date(next_review)),
     )
 
 

@@ -23,10 +23,10 @@ from models.errors import DomainError, ValidationFailed
 
 log = logging.getLogger("trad.slack")
 FORM_IDS = ("avvik.report", "avvik.add_tiltak", "avvik.close", "avvik.reopen", "check.nei", "oppdrag.update",
-            "risk.add")
+            "risk.add", "risk.review")
 TITLES = {"avvik.report": "Avvik registrert", "avvik.add_tiltak": "Tiltak lagret", "avvik.close": "Avvik lukket",
           "avvik.reopen": "Avvik gjenåpnet", "check.nei": "Sjekkpunkt lagret", "oppdrag.update": "Oppdrag oppdatert",
-          "risk.add": "Risiko lagret"}
+          "risk.add": "Risiko lagret", "risk.review": "Gjennomgang lagret"}
 SORRY = "Beklager, noe gikk galt hos meg. Prøv igjen om litt."
 
 
