@@ -17,6 +17,7 @@ from typing import Any
 from sqlalchemy import bindparam, case, func, or_, select
 from sqlmodel import Session
 
+from models.access import Actor
 from models.periods import Period
 from models.services import styringskort as sk
 from models.tables import IndicatorUnit, IndicatorValue, Person
@@ -65,11 +66,11 @@ def _counts_stmt(subtree: bool) -> Any:
     return q.group_by(key, IU.c.indicator_id)
 
 
-def _column_of(session: Session, org_id: int, children: list[sk.Scope]) -> dict[int, int]:
+def _column_of(units: list[tuple[int, str]], children: list[sk.Scope]) -> dict[int, int]:
     """Every unit id → the column (a child of the scope) it lies under; units under none are left out."""
     wanted = {ch.id_path: int(ch.unit_id or 0) for ch in children}
     out: dict[int, int] = {}
-    for uid, path in conn(session).execute(select(U.c.id, U.c.id_path).where(U.c.org_id == org_id)).all():
+    for uid, path in units:
         parts = path.strip("/").split("/")
         for depth in range(len(parts)):
             col = wanted.get("/" + "/".join(parts[: depth + 1]) + "/")
@@ -117,15 +118,19 @@ def _unit_counts(session: Session, scope: sk.Scope, ids: list[int], column_of: d
 
 
 def card_and_columns(session: Session, *, org_id: int, scope: sk.Scope, period: Period, children: list[sk.Scope],
-                     actor_id: int | None = None) -> tuple[sk.Card, dict[int, dict[int, sk.CardRow]]]:
-    """The card, and column unit id → indicator id → the column's row (only indicators its units report)."""
-    if actor_id is not None:
-        sk.check_read(session, actor_id=actor_id, scope=scope)
+                     units: list[tuple[int, str]], actor: Actor | None = None
+                     ) -> tuple[sk.Card, dict[int, dict[int, sk.CardRow]]]:
+    """The card, and column unit id → indicator id → the column's row (only indicators its units report).
+
+    `units` is every unit of the kommune as (id, id path), inactive ones too (their values count);
+    `actor` None is for trusted callers (the CLI, summaries)."""
+    if actor is not None:
+        sk.check_read_actor(actor, scope)
     metas = sk.indicators(session, org_id, scope, period.year)
     if not metas:
         return sk.Card(scope=scope, period=period, rows=()), {}
     cur, keys = sk.card_periods(metas, period)
-    column_of = _column_of(session, org_id, children) if children else {}
+    column_of = _column_of(units, children) if children else {}
     weighted = any(m.rollup == "weighted" for m in metas)
     card_agg, col_agg = _grouped(session, org_id, scope, keys, weighted, column_of)
     card = sk.build_card(scope, period, metas, card_agg)
@@ -137,11 +142,10 @@ def card_and_columns(session: Session, *, org_id: int, scope: sk.Scope, period: 
     for ch in children:
         cid = int(ch.unit_id or 0)
         for m, r, per, key, prev_key in pers:
-            units = counts.get((cid, m.id), 0)
-            if not units:
+            n = counts.get((cid, m.id), 0)
+            if not n:
                 continue
             out.setdefault(cid, {})[m.id] = sk.card_row(
-                m, per, col_agg.get((cid, m.id, key)), col_agg.get((cid, m.id, prev_key)), units,
-                sk.scaled(sk.per_unit(r.target, r), units, r.rollup),
-                sk.scaled(sk.per_unit(r.red_limit, r), units, r.rollup))
+                m, per, col_agg.get((cid, m.id, key)), col_agg.get((cid, m.id, prev_key)), n,
+                sk.scaled(sk.per_unit(r.target, r), n, r.rollup), sk.scaled(sk.per_unit(r.red_limit, r), n, r.rollup))
     return card, out

@@ -115,20 +115,19 @@ def scope_for(session: Session, *, org_id: int, key: str) -> sk.Scope:
                     id_path=row.id_path)
 
 
-def _children(session: Session, org_id: int, scope: sk.Scope) -> list[sk.Scope]:
-    units = _units(session, org_id)
-    below = [u for u in units if u.parent_id == scope.unit_id]
-    return [sk.Scope(kind="sector" if u.kind == "sector" else "unit", name=u.name, unit_id=u.id, id_path=u.id_path)
-            for u in below]
-
-
 def card_view(session: Session, *, org_id: int, scope: sk.Scope, period: Period,
-              actor_id: int | None = None) -> CardView:
+              actor_id: int | None = None, actor: Actor | None = None) -> CardView:
     """The card and its matrix: one column per unit right below the scope (sectors for the kommune),
-    each rolled up the same way as the card. A unit with nothing below it is its own only column."""
-    children = _children(session, org_id, scope)
+    each rolled up the same way as the card. A unit with nothing below it is its own only column.
+    The read check takes `actor` (loaded already) or `actor_id`; neither is for trusted callers."""
+    if actor is None and actor_id is not None:
+        sk.check_read(session, actor_id=actor_id, scope=scope)
+    units = list(conn(session).execute(select(U.c.id, U.c.name, U.c.id_path, U.c.kind, U.c.parent_id, U.c.active)
+                                       .where(U.c.org_id == org_id).order_by(U.c.path)).all())
+    children = [sk.Scope(kind="sector" if u.kind == "sector" else "unit", name=u.name, unit_id=u.id, id_path=u.id_path)
+                for u in units if u.parent_id == scope.unit_id and u.active]
     card, cells = card_and_columns(session, org_id=org_id, scope=scope, period=period, children=children,
-                                   actor_id=actor_id)
+                                   units=[(u.id, u.id_path) for u in units], actor=actor)
     columns = [Column(str(ch.unit_id), ch.name, cells[int(ch.unit_id or 0)]) for ch in children
                if int(ch.unit_id or 0) in cells]
     if not columns and card.rows and scope.unit_id is not None:

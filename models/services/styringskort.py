@@ -14,6 +14,7 @@ from typing import Any
 from sqlalchemy import and_, bindparam, func, or_, select
 from sqlmodel import Session
 
+from models.access import Actor
 from models.errors import NotFound, PermissionDenied
 from models.indicator_rules import Light, improving, period_for, traffic_light, trend
 from models.periods import Period
@@ -241,7 +242,11 @@ def build_card(scope: Scope, period: Period, metas: list[Any], agg: dict[tuple[i
 
 def check_read(session: Session, *, actor_id: int, scope: Scope) -> None:
     """Everyone along the line may read: the unit's leaders, the kommunalsjef above, kommunedirektør, admin."""
-    actor = org_svc.load_actor(session, person_id=actor_id)
+    check_read_actor(org_svc.load_actor(session, person_id=actor_id), scope)
+
+
+def check_read_actor(actor: Actor, scope: Scope) -> None:
+    """`check_read` for a caller that has loaded the person already (the web request has)."""
     allowed = actor.org_wide if scope.unit_id is None else actor.manages(scope.unit_id)
     if not allowed:
         raise PermissionDenied("Du har ikke tilgang til dette styringskortet.")
