@@ -50,6 +50,7 @@ FORM_OPENERS = {
     "avvik.close": ("avvik.close", "avvik_id"),
     "avvik.reopen": ("avvik.reopen", "avvik_id"),
     "oppdrag.update": ("oppdrag.update", "number"),
+    "risk.review": ("risk.review", "risk_id"),
 }
 
 

@@ -64,7 +64,7 @@ def styringskort_page(request: Request, uow: UowDep, omfang: str | None = None,
     try:
         with uow.read() as tx:
             scope = skv.scope_for(tx, org_id=me.actor.org_id, key=key)
-            view = skv.card_view(tx, org_id=me.actor.org_id, scope=scope, period=period, actor_id=me.person_id)
+            view = skv.card_view(tx, org_id=me.actor.org_id, scope=scope, period=period, actor=me.actor)
     except DomainError as exc:
         return problem(request, me, exc)
     fragment = card_fragment(

@@ -25,11 +25,11 @@ from models.vocabulary import Labels
 
 log = logging.getLogger("trad.slack")
 FORM_IDS = ("avvik.report", "avvik.add_tiltak", "avvik.close", "avvik.reopen", "check.nei", "oppdrag.update",
-            "risk.add")
+            "risk.add", "risk.review")
 TITLES = Labels({"avvik.report": N_("Avvik registrert"), "avvik.add_tiltak": N_("Tiltak lagret"),
                  "avvik.close": N_("Avvik lukket"), "avvik.reopen": N_("Avvik gjenåpnet"),
                  "check.nei": N_("Sjekkpunkt lagret"), "oppdrag.update": N_("Oppdrag oppdatert"),
-                 "risk.add": N_("Risiko lagret")})
+                 "risk.add": N_("Risiko lagret"), "risk.review": N_("Gjennomgang lagret")})
 SORRY = N_("Beklager, noe gikk galt hos meg. Prøv igjen om litt.")
 
 
