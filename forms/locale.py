@@ -12,6 +12,7 @@ varsling pages read and write no cookie at all: there only `?lang=` and the brow
 
 from __future__ import annotations
 
+import re
 from typing import Any
 from urllib.parse import parse_qsl, urlencode
 
@@ -22,6 +23,8 @@ from models import i18n
 from models.services import web_auth
 
 LANG_COOKIE = "trad_lang"
+DROPPED = ("lang", "ok", "t", "neste", "token")
+_PLAIN = re.compile(r"[\w.,-]{0,40}")
 SESSION_COOKIES = ("trad_web", "trad_tab")  # the staff pages' and the Teams tab's session (forms/staff/web.py, teams_tab.py)
 ONE_YEAR = 365 * 24 * 3600
 
@@ -55,8 +58,13 @@ def from_accept_language(header: str | None) -> str | None:
 
 
 def lang_url(path: str, query: str, code: str) -> str:
-    """The same page with `lang=code` (the language switcher's links; no script needed)."""
-    params = [(k, v) for k, v in parse_qsl(query, keep_blank_values=True) if k not in ("lang", "ok")]
+    """The same page with `lang=code` (the language switcher's links; no script needed).
+
+    Plain filters (`?sorter=risiko`, `?enhet=4`) are kept; a one-time token, a redirect target or a
+    notice is not, so the switcher never repeats what another page put in the address.
+    """
+    params = [(k, v) for k, v in parse_qsl(query, keep_blank_values=True)
+              if k not in DROPPED and _PLAIN.fullmatch(k) and _PLAIN.fullmatch(v)]
     params.append(("lang", code))
     return f"{path}?{urlencode(params)}"
 

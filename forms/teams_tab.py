@@ -122,12 +122,12 @@ async def tab_sign_in(request: Request, uow: UowDep, settings: SettingsDep) -> R
     try:
         user = await run_in_threadpool(validator.validate, data.get("sso", ""))
     except SsoError as exc:
-        log.info(N_("Teams tab token refused: %s"), exc)
+        log.info("Teams tab token refused: %s", exc)
         return _refused(request, N_("Teams-innloggingen kunne ikke bekreftes. Bruk innloggingslenken i stedet."), 401)
 
     def open_session() -> str:
         with uow.write() as tx:
-            cookie, _ = teams_sso.sign_in(session=tx, org_id=org_id(tx, slug=settings.org_slug), oid=user.oid,
+            cookie, _who = teams_sso.sign_in(session=tx, org_id=org_id(tx, slug=settings.org_slug), oid=user.oid,
                                           names=user.names)
             return cookie
 

@@ -61,7 +61,7 @@ def _add_tiltak(tx: Tx, me: Me, view: RiskView, v: dict[str, str]) -> None:
 
 
 def _link(tx: Tx, me: Me, view: RiskView, v: dict[str, str]) -> None:
-    text = (v.get("avvik") or "").strip().upper().removeprefix(N_("AV-")).strip()
+    text = (v.get("avvik") or "").strip().upper().removeprefix("AV-").strip()
     if not text.isdecimal() or len(text) > 9:
         raise ValidationFailed({"avvik": N_("Skriv nummeret på avviket, for eksempel AV-12.")})
     aid = gv.avvik_id_by_number(tx, actor_id=me.person_id, number=int(text))
@@ -89,8 +89,8 @@ def _form_for(request: Request, me: Me, kind: str) -> Form:
 
 
 def _page(view: RiskView, kind: str) -> Page:
-    title, _, intro = ACTIONS[kind]
-    return Page(action=f"/risiko/{view.id}/{kind}", title=title.format(ref=view.ref), intro=intro,
+    title, _ok, intro = ACTIONS[kind]
+    return Page(action=f"/risiko/{view.id}/{kind}", title=_(title).format(ref=view.ref), intro=intro,
                 back=(f"/risiko/{view.id}", _("Tilbake til {ref}").format(ref=view.ref)))
 
 

@@ -68,7 +68,7 @@ async def login_request(request: Request, background: BackgroundTasks, uow: UowD
                 web_auth.request_link(session=tx, org_id=org_id(tx, slug=settings.org_slug), email=email,
                                       public_base_url=settings.public_base_url)
         except Exception:  # noqa: BLE001 - the answer is already sent; never log the address
-            log.exception(N_("sending a sign-in link failed"))
+            log.exception("sending a sign-in link failed")
 
     # After the response: the answer and its timing are the same whether or not the address exists.
     background.add_task(run_in_threadpool, send)
@@ -97,7 +97,7 @@ async def link_redeem(request: Request, uow: UowDep) -> Response:
 
     def do() -> str:
         with uow.write() as tx:
-            cookie, _ = web_auth.redeem_link(session=tx, token=data.get("t", ""))
+            cookie, _who = web_auth.redeem_link(session=tx, token=data.get("t", ""))
             return cookie
 
     try:

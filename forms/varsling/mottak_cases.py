@@ -122,7 +122,7 @@ def export_json(request: Request, varsel_id: VarselId) -> Response:
     data = _export(request, varsel_id)
     if isinstance(data, Response):
         return data
-    return JSONResponse(data, headers={N_("Content-Disposition"): f'attachment; filename="{data["sak"]}.json"'})
+    return JSONResponse(data, headers={"Content-Disposition": f'attachment; filename="{data["sak"]}.json"'})
 
 
 @router.get("/sak/{varsel_id}/eksport.html", response_class=HTMLResponse)

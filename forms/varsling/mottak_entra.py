@@ -73,7 +73,7 @@ async def entra_start(request: Request, settings: SettingsDep) -> Response:
     try:
         flow = await run_in_threadpool(entra.start, settings)
     except Exception:  # noqa: BLE001 - authority unreachable or misconfigured: say so, don't 500
-        logger.exception(N_("Entra sign-in could not start"))
+        logger.exception("Entra sign-in could not start")
         return page(request, "info", N_("Innloggingen feilet"), status=503,
                     paragraphs=[N_("Microsoft-innloggingen svarer ikke nå. Prøv igjen senere, "
                                 "eller bruk innloggingslenken fra Tråd i chat.")])

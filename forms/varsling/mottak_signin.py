@@ -68,7 +68,7 @@ async def redeem(request: Request, uow: UowDep, settings: SettingsDep) -> Respon
 
     def do() -> str:
         with uow.write() as tx:
-            cookie, _ = keys.redeem_login_token(session=tx, token=str(form.get("t") or ""))
+            cookie, _who = keys.redeem_login_token(session=tx, token=str(form.get("t") or ""))
             return cookie
 
     try:
