@@ -17,7 +17,7 @@ from forms.staff.pageutil import PostDep, problem
 from forms.staff.risk_edit_pages import managed_risk
 from forms.staff.web import Me, StaffRoute
 from models.errors import DomainError, NotFound, ValidationFailed
-from models.i18n import N_
+from models.i18n import N_, _
 from models.messages import Form
 from models.services import governance_views as gv
 from models.services import risk
