@@ -96,13 +96,23 @@ def avvik_detail(request: Request, number: str, uow: UowDep, settings: SettingsD
         with uow.read() as tx:
             d = views.avvik_detail(tx, actor_id=me.person_id, number=number, now=now(), tz=tz)
     except DomainError as exc:
-        return problem(request, me, exc)
+        return avvik_problem(request, me, number, exc)
     a = d.row.avvik
     manage = me.actor.manages(a.unit_id) or a.assignee_id == me.person_id
-    return render(request, "avvik.html", {"me": me, "title": f"AV-{a.number} {a.title}", "row": d.row, "a": a,
+    return render(request, "avvik.html", {"me": me, "title": _("AV-{n} {title}").format(n=a.number, title=a.title), "row": d.row, "a": a,
                                           "manage": manage, "owners": d.owners, "reporter": d.reporter,
                                           "assignee": d.assignee, "fmt": views.fmt_dt, "tz": tz,
                                           "notice": ok_notice(request)})
+
+
+def avvik_problem(request: Request, me: Me, number: str, exc: DomainError) -> Response:
+    """One wording for an avvik that is missing or not the person's to see: «Fant ikke avvik AV-12.»
+
+    The same words whether it does not exist or is someone else's, so the page does not tell which.
+    """
+    if isinstance(exc, NotFound):
+        exc = NotFound(_("Fant ikke avvik AV-{n}.").format(n=number[:12]))
+    return problem(request, me, exc)
 
 
 def _act(request: Request, me: Me, action_id: str, value: str, done: str) -> Response:
@@ -124,7 +134,7 @@ async def avvik_take(request: Request, number: str, post: PostDep) -> Response:
             with uow_of(request).read() as tx:
                 avvik_id = views.find_avvik(tx, actor_id=me.person_id, number=number)
         except DomainError as exc:
-            return problem(request, me, exc)
+            return avvik_problem(request, me, number, exc)
         return _act(request, me, "avvik.take", str(avvik_id), f"/avvik/{number}?ok=tatt")
 
     return await run_in_threadpool(do)
@@ -169,7 +179,7 @@ def avvik_form_page(request: Request, number: str, which: str) -> Response:
     try:
         form, page = _manage_form(request, me, number, which)
     except DomainError as exc:
-        return problem(request, me, exc)
+        return avvik_problem(request, me, number, exc)
     return render_form(request, me, form, page)
 
 
@@ -183,7 +193,7 @@ async def avvik_form_submit(request: Request, number: str, which: str, post: Pos
         try:
             form, page = _manage_form(request, me, number, which)
         except DomainError as exc:
-            return problem(request, me, exc)
+            return avvik_problem(request, me, number, exc)
         return submit(request, me, form, data, page, done=f"/avvik/{number}?ok={AVVIK_FORMS[which][2]}")
 
     return await run_in_threadpool(do)

@@ -13,6 +13,7 @@ from forms.staff.pageutil import PostDep, now, ok_notice, problem, to_login, use
 from forms.staff.web import Me, StaffRoute, current, render
 from models.errors import DomainError, NotFound, ValidationFailed
 from models.i18n import N_, _
+from models.services import oppdrag_list
 from models.services import staff_views as views
 from models.vocabulary import OPPDRAG_STATUSES
 
@@ -42,6 +43,23 @@ def _oppdrag_page(request: Request, me: Me, number: str, *, values: dict[str, st
         "history": d.history, "values": vals, "errors": {k: v for k, v in errs.items() if k in field_names},
         "general": [v for k, v in errs.items() if k not in field_names], "notice": ok_notice(request),
         "statuses": OPPDRAG_STATUSES}, status_code=status)
+
+
+STATUS_CHOICES = [(oppdrag_list.OPEN, N_("Åpne")), (oppdrag_list.ALL, N_("Alle")),
+                  *OPPDRAG_STATUSES.items()]
+
+
+@router.get("/oppdrag")
+def oppdrag_list_page(request: Request, status: str = "") -> Response:
+    """The oppdrag this person may see (least privilege in models.services.oppdrag_list), filtered by status."""
+    me = current(request)
+    if me is None:
+        return to_login(request)
+    chosen = oppdrag_list.status_filter(status)
+    with uow_of(request).read() as tx:
+        rows = oppdrag_list.visible_oppdrag(tx, actor=me.actor, status=chosen, now=now())
+    return render(request, "oppdrag_list.html", {"me": me, "title": N_("Oppdrag"), "rows": rows,
+                                                 "chosen": chosen, "choices": STATUS_CHOICES})
 
 
 @router.get("/oppdrag/{number}")
