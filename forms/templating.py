@@ -30,7 +30,7 @@ def tr(value: object) -> str:
     return i18n.gettext(str(value))
 
 
-templates.env.globals.update(tr=tr, fmt_date=i18n.fmt_date, fmt_datetime=i18n.fmt_datetime, fmt_number=i18n.fmt_number,
+templates.env.globals.update(tr=tr, pgettext=i18n.pgettext, fmt_date=i18n.fmt_date, fmt_datetime=i18n.fmt_datetime, fmt_number=i18n.fmt_number,
                              fmt_percent=i18n.fmt_percent, current_locale=i18n.current_locale,
                              locale_names=i18n.LOCALE_NAMES, lang_url=lang_url,
                              risk_badge=risk_badge, light_badge=light_badge)
