@@ -27,6 +27,7 @@ DROPPED = ("lang", "ok", "t", "neste", "token")
 _PLAIN = re.compile(r"[\w.,-]{0,40}")
 SESSION_COOKIES = ("trad_web", "trad_tab")  # the staff pages' and the Teams tab's session (forms/staff/web.py, teams_tab.py)
 ONE_YEAR = 365 * 24 * 3600
+NO_LOOKUP = ("/static/", "/varsling/static/", "/favicon.ico", "/styringskort.css", "/teams/fane.js")
 
 
 def is_anonymous(path: str) -> bool:
@@ -105,7 +106,7 @@ class LocaleMiddleware:
             if chosen:
                 return chosen
             session = next((cookies[name] for name in SESSION_COOKIES if cookies.get(name)), None)
-            if session:
+            if session and not scope["path"].startswith(NO_LOOKUP):  # a stylesheet needs no database read
                 person = i18n.normalize(await run_in_threadpool(_person_locale, scope, session))
                 if person:
                     return person
