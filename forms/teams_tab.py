@@ -30,6 +30,7 @@ from forms.templating import render
 from forms.tenancy import TenantDep
 from forms.varsling.security import BadToken, check_token, make_token
 from models.errors import DomainError
+from models.i18n import N_
 from models.services import org as org_svc
 from models.services import staff_views, teams_sso, web_auth
 
@@ -89,11 +90,11 @@ def tab(request: Request, uow: UowDep, settings: SettingsDep) -> Response:
     who = _signed_in(request, uow)
     if who is None:
         return render(request, "teams_tab/signin.html", {
-            "title": "Mine saker", "sdk": TEAMS_SDK, "token": make_token(secret_of(request), PURPOSE, ttl=900)})
+            "title": N_("Mine saker"), "sdk": TEAMS_SDK, "token": make_token(secret_of(request), PURPOSE, ttl=900)})
     pid, actor = who
     with uow.read() as tx:
         view = staff_views.home_view(tx, person_id=pid, is_leader=actor.is_leader, now=now(), tz=settings.tz_name)
-    return render(request, "teams_tab/home.html", {"title": "Mine saker", "actor": actor, "rows": view.rows,
+    return render(request, "teams_tab/home.html", {"title": N_("Mine saker"), "actor": actor, "rows": view.rows,
                                                    "oppdrag": view.oppdrag, "due": view.due,
                                                    "base": settings.public_base_url.rstrip("/")})
 
@@ -104,7 +105,7 @@ def tab_script() -> Response:
 
 
 def _refused(request: Request, text: str, status: int) -> Response:
-    return render(request, "teams_tab/refused.html", {"title": "Innlogging avvist", "text": text},
+    return render(request, "teams_tab/refused.html", {"title": N_("Innlogging avvist"), "text": text},
                   status_code=status)
 
 
@@ -114,19 +115,19 @@ async def tab_sign_in(request: Request, uow: UowDep, settings: SettingsDep, tena
     try:
         check_token(secret_of(request), data.get("csrf"), PURPOSE)
     except BadToken:
-        return _refused(request, "Siden var for gammel. Åpne fanen på nytt.", 403)
+        return _refused(request, N_("Siden var for gammel. Åpne fanen på nytt."), 403)
     if not same_origin(request):
-        return _refused(request, "Innloggingen kom fra en annen side.", 403)
+        return _refused(request, N_("Innloggingen kom fra en annen side."), 403)
     validator: TabTokenValidator = request.app.state.teams_tab_validator
     try:
         user = await run_in_threadpool(validator.validate, data.get("sso", ""))
     except SsoError as exc:
         log.info("Teams tab token refused: %s", exc)
-        return _refused(request, "Teams-innloggingen kunne ikke bekreftes. Bruk innloggingslenken i stedet.", 401)
+        return _refused(request, N_("Teams-innloggingen kunne ikke bekreftes. Bruk innloggingslenken i stedet."), 401)
 
     def open_session() -> str:
         with uow.write() as tx:
-            cookie, _ = teams_sso.sign_in(session=tx, org_id=tenant.id, oid=user.oid,
+            cookie, _who = teams_sso.sign_in(session=tx, org_id=tenant.id, oid=user.oid,
                                           names=user.names)
             return cookie
 
