@@ -126,7 +126,7 @@ def build_adapters(wiring: Wiring) -> dict[str, Adapter]:
     if settings.slack_enabled:
         from bot.slack.delivery import build_adapter as build_slack
 
-        slack = build_slack(settings, wiring.conversation)
+        slack = build_slack(settings, wiring.conversation, wiring.uow)
         if slack is not None:
             adapters["slack"] = slack
     if settings.teams_enabled:

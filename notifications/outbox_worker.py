@@ -94,21 +94,23 @@ class _Rows:
 
 
 # ---------------------------------------------------------------------------------------- resolving
-def _recipient(person: Addressee | None, ident: Identity | None, target: str | None) -> Recipient:
+def _recipient(person: Addressee | None, ident: Identity | None, target: str | None,
+               org_id: int | None = None) -> Recipient:
     return Recipient(person_id=person.id if person else None, email=person.email if person else None,
                      name=person.name if person else None, user_id=ident.user_id if ident else None,
                      workspace=ident.workspace if ident else None,
-                     conversation_ref=ident.conversation_ref if ident else None, target=target)
+                     conversation_ref=ident.conversation_ref if ident else None, target=target, org_id=org_id)
 
 
 async def _looked_up(db: _Rows, adapters: dict[str, Adapter], name: str,
-                     person: Addressee) -> Identity | None:
+                     person: Addressee, org_id: int | None) -> Identity | None:
     """The person's account on `name` found by e-mail (and remembered), if the adapter can look people up."""
     finder = getattr(adapters[name], "find_user", None)
     if finder is None or name == "console":
         return None
-    try:
-        found = await finder(email=person.email)
+    try:  # an adapter serving many workspaces looks in the kommune's own (`per_org`)
+        found = await finder(email=person.email, **({"org_id": org_id} if getattr(adapters[name], "per_org", False)
+                                                   else {}))
     except RetryLater:
         raise
     except Exception as exc:  # noqa: BLE001  - a lookup failure means "not found here"
@@ -130,9 +132,9 @@ async def _candidates(db: _Rows, adapters: dict[str, Adapter], row: Claimed,
     platform = only_platform or (row.platform if row.platform != "auto" else None)
     if person is None:
         if row.target and platform is not None and platform in adapters:
-            yield platform, _recipient(None, None, row.target)
+            yield platform, _recipient(None, None, row.target, row.org_id)
         elif row.target and row.platform == "auto" and len(adapters) == 1:
-            yield next(iter(adapters)), _recipient(None, None, row.target)
+            yield next(iter(adapters)), _recipient(None, None, row.target, row.org_id)
         return
     if not person.active:
         return
@@ -145,16 +147,16 @@ async def _candidates(db: _Rows, adapters: dict[str, Adapter], row: Claimed,
     tried: set[str] = set()
     for ident in idents:
         tried.add(ident.platform)
-        yield ident.platform, _recipient(person, ident, row.target)
+        yield ident.platform, _recipient(person, ident, row.target, row.org_id)
     for name in sorted(wanted - tried):
-        looked_up = await _looked_up(db, adapters, name, person)
+        looked_up = await _looked_up(db, adapters, name, person, row.org_id)
         if looked_up is not None:
-            yield name, _recipient(person, looked_up, row.target)
+            yield name, _recipient(person, looked_up, row.target, row.org_id)
     if "email" in wanted and "email" not in tried and person.email:
         # No chat account reached: e-mail, when this deployment has SMTP configured.
-        yield "email", _recipient(person, None, row.target)
+        yield "email", _recipient(person, None, row.target, row.org_id)
     if "console" in wanted and set(adapters) == {"console"} and "console" not in tried:
-        yield "console", _recipient(person, None, row.target)
+        yield "console", _recipient(person, None, row.target, row.org_id)
 
 
 # ---------------------------------------------------------------------------------------- delivering

@@ -45,6 +45,46 @@ def register(group: click.Group) -> None:
     def install_all() -> None:
         _install(everyone=True, leaders=False, email=None)
 
+    _register_tenants(teams)
+
+
+def _register_tenants(teams: click.Group) -> None:
+    """`trad teams map` and `trad teams tenants`: which Entra tenants Tråd serves, as which kommune."""
+    @teams.command("map", help="Koble en Entra-tenant til en kommune: Tråd svarer Teams-brukere derfra.")
+    @click.option("--tenant", required=True, help="Tenant-id-en (en GUID).")
+    @click.option("--org", "org_slug", required=True, metavar="SLUG", help="Kommunens kortnavn.")
+    def map_cmd(tenant: str, org_slug: str) -> None:
+        from bot.main import build_wiring, load_settings
+        from models.errors import DomainError
+        from models.i18n import _
+        from models.services import teams_tenants
+
+        wiring = build_wiring(load_settings())
+        try:
+            with wiring.uow.write() as tx:
+                m = teams_tenants.map_tenant(session=tx, tenant_id=tenant, org_slug=org_slug)
+        except DomainError as exc:
+            errors = getattr(exc, "errors", None)
+            click.echo(next(iter(errors.values())) if errors else exc.message, err=True)
+            sys.exit(2)
+        click.echo(_("Teams-tenanten {tenant} svarer nå for kommunen {slug}.").format(tenant=m.tenant_id,
+                                                                                   slug=m.org_slug))
+
+    @teams.command("tenants", help="List Entra-tenantene som er koblet til en kommune.")
+    def tenants_cmd() -> None:
+        from bot.main import build_wiring, load_settings
+        from models.i18n import _
+        from models.services import teams_tenants
+
+        settings = load_settings()
+        wiring = build_wiring(settings)
+        with wiring.uow.read() as tx:
+            rows = teams_tenants.mapped(session=tx)
+        if settings.teams_tenant_id:
+            click.echo(_("  {tenant}  → standardkommunen (TEAMS_TENANT_ID)").format(tenant=settings.teams_tenant_id))
+        for m in rows:
+            click.echo(f"  {m.tenant_id}  → {m.org_slug}")
+
 
 def _install(*, everyone: bool, leaders: bool, email: str | None) -> None:
     import asyncio
