@@ -140,8 +140,9 @@ class Settings(BaseSettings):
     nudge_roles: str = Field(default="leder,kommunalsjef,kommunedirektør", alias="NUDGE_ROLES")
     nudge_all_clear: bool = Field(default=False, alias="NUDGE_ALL_CLEAR")
     # Delivery pacing shared through the database (table pacing_slot), so several delivering
-    # processes together keep the platforms' limits; off: each process paces alone (docs/deploy.md).
-    shared_pacing: bool = Field(default=True, alias="SHARED_PACING")
+    # processes together keep the platforms' limits (docs/deploy.md). auto: on with PostgreSQL;
+    # off: each process paces alone (one delivering process only).
+    shared_pacing: Literal["auto", "on", "off"] = Field(default="auto", alias="SHARED_PACING")
     # Outbox delivery and pacing
     outbox_max_attempts: int = Field(default=5, alias="OUTBOX_MAX_ATTEMPTS")
     outbox_lease_seconds: float = Field(default=20.0, gt=0, alias="OUTBOX_LEASE_SECONDS")  # renewed while held
@@ -281,6 +282,10 @@ class Settings(BaseSettings):
             if sep and slug.strip() and host.strip():
                 out[host.strip().lower().split(":")[0]] = slug.strip().lower()
         return out
+
+    @property
+    def pacing_is_shared(self) -> bool:
+        return self.shared_pacing == "on" or (self.shared_pacing == "auto" and not self.is_sqlite)
 
     @property
     def is_sqlite(self) -> bool:

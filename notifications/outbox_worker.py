@@ -198,7 +198,7 @@ async def _send(db: _Rows, adapters: dict[str, Adapter], row: Claimed, pacer: Pa
                     await db.write(rows.mark_delivered, row_id=row.id, at=utcnow(), external_ref=sent,
                                    platform=platform)
                     return None
-            await pacer.wait(platform, channel)
+            await pacer.wait(platform, channel, recipient.workspace)
             reply = reply or await _rendered(db, row)
             ref = await adapter.deliver(recipient=recipient, reply=reply, previous_ref=previous_ref,
                                         dedupe_key=row.dedupe_key)
@@ -206,7 +206,7 @@ async def _send(db: _Rows, adapters: dict[str, Adapter], row: Claimed, pacer: Pa
             last_error = f"{platform}: {exc}"
             continue
         except RetryLater as exc:
-            pacer.hold_channel(platform, channel, exc.after or 0.0)
+            pacer.hold_channel(platform, channel, exc.after or 0.0, recipient.workspace)
             raise
         await _record_sent(db, row, platform, ref)
         return None
