@@ -109,10 +109,11 @@ class IdentityResolver:
         with self.uow.read() as tx:
             return chat_identity.accounts_of(session=tx, person_id=person_id, platform=PLATFORM)
 
-    def admin_names(self) -> list[str]:
-        """Whom an unknown user should contact: the organisation's Tråd administrators."""
+    def admin_names(self, team_id: str = "") -> list[str]:
+        """Whom an unknown user should contact: the Tråd administrators of the workspace's kommune."""
+        org_id = self.org_for_team(team_id) if self.org_for_team is not None and team_id else None
         with self.uow.read() as tx:
-            return chat_identity.admin_names(session=tx)
+            return chat_identity.admin_names(session=tx, org_id=org_id)
 
 
 def slack_error(e: SlackApiError) -> str:

@@ -25,6 +25,7 @@ from models.uow import UnitOfWork
 
 log = logging.getLogger("trad.slack")
 CACHE_S = 60.0
+UNMAPPED_CACHE_S = 5.0  # an admin who just mapped a workspace tries it at once
 
 
 class Workspaces:
@@ -48,7 +49,7 @@ class Workspaces:
                                                       is_enterprise_install=is_enterprise_install)
             if org_id is None and not installed and not self.oauth:
                 org_id = tenants.resolve(tx, None, self.settings).id  # one token: the default kommune
-        self._cache[key] = (org_id, time.monotonic() + CACHE_S)
+        self._cache[key] = (org_id, time.monotonic() + (CACHE_S if org_id is not None else UNMAPPED_CACHE_S))
         if org_id is not None and team_id:
             self._by_team[team_id] = org_id
         return org_id
