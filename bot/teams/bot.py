@@ -86,9 +86,10 @@ def conversation_ref(activity: dict, tenant: str) -> dict:
 class _Ctx:
     """What every step needs to know about the activity being handled."""
 
-    def __init__(self, activity: dict, tenant: str) -> None:
+    def __init__(self, activity: dict, tenant: str, org_id: int | None = None) -> None:
         self.activity = activity
         self.tenant = tenant
+        self.org_id = org_id  # the kommune the tenant is mapped to (None: the default kommune, single tenant)
         self.service_url: str = activity.get("serviceUrl") or ""
         conv = activity.get("conversation") or {}
         self.conversation_id: str = conv.get("id") or ""
@@ -117,10 +118,10 @@ class TeamsBot:
         return await asyncio.to_thread(self._db, fn, **kwargs)
 
     # ------------------------------------------------------------------ entry
-    async def on_activity(self, activity: dict) -> dict | None:
-        """Handle one validated activity. Returns the body of an invoke response, if any."""
+    async def on_activity(self, activity: dict, *, org_id: int | None = None) -> dict | None:
+        """Handle one validated activity of kommune `org_id`. Returns the body of an invoke response, if any."""
         tenant = activity_tenant(activity) or ""
-        ctx = _Ctx(activity, tenant)
+        ctx = _Ctx(activity, tenant, org_id)
         kind = activity.get("type")
         is_invoke = kind == "invoke"
         if kind not in ("message", "invoke", "conversationUpdate", "installationUpdate"):
@@ -166,7 +167,7 @@ class TeamsBot:
         email = member.get("email") or member.get("userPrincipalName")
         try:
             return int(await self._run(identity.link_identity, platform=PLATFORM, workspace=ctx.tenant,
-                                       user_id=ctx.user_id, email=email, conversation_ref=ref))
+                                       user_id=ctx.user_id, email=email, conversation_ref=ref, org_id=ctx.org_id))
         except UnknownPerson as exc:
             return exc.message
 
@@ -298,7 +299,7 @@ class TeamsBot:
                 log.info("member lookup at install failed: %s", exc)
         try:
             await self._run(identity.save_conversation_ref, platform=PLATFORM, workspace=ctx.tenant, user_id=key,
-                            conversation_ref=ref, email=email, org_slug=self.settings.org_slug)
+                            conversation_ref=ref, email=email, org_slug=self.settings.org_slug, org_id=ctx.org_id)
         except DomainError as exc:  # e.g. no organisation yet
             log.warning("could not store the Teams installation: %s", exc.message)
             return None
@@ -306,7 +307,7 @@ class TeamsBot:
         if ctx.personal and email:
             try:
                 pid = int(await self._run(identity.link_identity, platform=PLATFORM, workspace=ctx.tenant,
-                                          user_id=key, email=email, conversation_ref=ref))
+                                          user_id=key, email=email, conversation_ref=ref, org_id=ctx.org_id))
             except UnknownPerson:
                 pass
         if pid is not None:  # messages that found no way to them before go out now (the same rows)

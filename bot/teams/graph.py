@@ -52,8 +52,10 @@ class Reached:
 class TeamsInstaller:
     """One per process; safe to share between the outbox worker and `trad teams install`."""
 
-    def __init__(self, settings: Settings) -> None:
+    def __init__(self, settings: Settings, tenant_id: str | None = None) -> None:
         self.settings = settings
+        # the Entra tenant to install in (issue 13: one per kommune); TEAMS_TENANT_ID by default
+        self.tenant_id = tenant_id or settings.teams_tenant_id or ""
         self.base = settings.graph_api_url.rstrip("/")
         self.catalog_id = settings.teams_catalog_app_id or ""
         self._msal: Any = None
@@ -70,6 +72,8 @@ class TeamsInstaller:
                 import msal
 
                 authority = self.settings.teams_authority_url
+                if self.settings.teams_tenant_id and self.tenant_id != self.settings.teams_tenant_id:
+                    authority = authority.replace(self.settings.teams_tenant_id, self.tenant_id)
                 extra: dict[str, Any] = {}
                 if (urlsplit(authority).hostname or "").lower() not in MICROSOFT_AUTHORITY_HOSTS:
                     extra = {"instance_discovery": False, "validate_authority": False}
@@ -135,5 +139,5 @@ class TeamsInstaller:
     def conversation_ref(self, reached: Reached) -> dict:
         """A stored-reference shape the Teams adapter can send to (the bot's 1:1 chat with the person)."""
         return {"serviceUrl": self.settings.teams_default_service_url, "conversationId": reached.chat_id,
-                "conversationType": "personal", "tenantId": self.settings.teams_tenant_id,
+                "conversationType": "personal", "tenantId": self.tenant_id,
                 "aadObjectId": reached.user_id, "userId": None}

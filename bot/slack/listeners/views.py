@@ -50,7 +50,7 @@ def _make_submit(deps: SlackDeps) -> Any:
                 pid = await deps.identities.resolve(client, team, user_id)
             if pid is None:
                 acked = True
-                await ack(response_action="errors", errors=field_errors(blocks, {"form": await deps.unknown_text()}))
+                await ack(response_action="errors", errors=field_errors(blocks, {"form": await deps.unknown_text(team)}))
                 return
             try:
                 ctx = json.loads(view.get("private_metadata") or "{}")
