@@ -27,6 +27,7 @@ from bot.teams.cards import (
     reply_activities,
     text_card,
 )
+from bot.teams.casecards import REFRESH, CaseCards
 from bot.teams.connector import Connector, ConnectorError
 from bot.teams.extension import MessageExtension
 from bot.teams.welcome import welcome_activities
@@ -105,6 +106,7 @@ class TeamsBot:
         self.conversation = conversation
         self.uow = uow
         self.extension = MessageExtension(conversation, tz=settings.tz_name)
+        self.cases = CaseCards(conversation, uow, tz=settings.tz_name)
 
     # ------------------------------------------------------------------ use cases (run in threads)
     def _db(self, fn: Any, **kwargs: Any) -> Any:
@@ -201,6 +203,8 @@ class TeamsBot:
         data: dict = action["data"] if isinstance(action.get("data"), dict) else {}
         if not isinstance(data.get("trad"), dict):
             return invoke_message("Den knappen kjenner jeg ikke igjen.")
+        if data["trad"].get("c") or data["trad"].get("a") == REFRESH:  # a shared case card: one view per reader
+            return await self._on_case_card(ctx, data)
         replace, extra = await self._on_card_action(ctx, data)
         if replace is not None:
             await self._send_replies(ctx, extra)
@@ -211,6 +215,15 @@ class TeamsBot:
             return invoke_message(first.text)
         await self._send_replies(ctx, extra)
         return invoke_message("Se svaret under." if extra else "OK")
+
+    async def _on_case_card(self, ctx: _Ctx, data: dict) -> dict:
+        reply_to = str(ctx.activity.get("replyToId") or "")
+
+        async def update(activity: dict) -> bool:  # everyone's card shows the new status
+            return bool(reply_to) and await self._update(ctx, reply_to, activity)
+
+        return await self.cases.handle(data, await self._person(ctx), ctx.user, ctx.tenant,
+                                       lambda d: self._on_card_action(ctx, d), update)
 
     async def _on_card_action(self, ctx: _Ctx, data: dict) -> tuple[dict | None, list[Reply]]:
         """A button or form on one of our cards. Returns (card to replace it with, replies to send)."""
@@ -350,7 +363,11 @@ class TeamsBot:
                 ref = await self._personal_ref(ctx)
                 if ref:
                     target_conv, target_url = ref.get("conversationId"), ref.get("serviceUrl")
-            for j, activity in enumerate(reply_activities(reply, tz=self.settings.tz_name)):
+            activities = reply_activities(reply, tz=self.settings.tz_name)
+            if target_conv is None and not ctx.personal and person_id is not None:
+                case = await self.cases.shared_activity(person_id, ctx.user, ctx.tenant, reply)
+                activities = [case] if case is not None else activities
+            for j, activity in enumerate(activities):
                 try:
                     await self._send(ctx, activity, conversation_id=target_conv, service_url=target_url)
                 except ConnectorError as exc:
