@@ -18,8 +18,11 @@ import reports.cli
 import reports.oppdrag_cli
 import reports.plan_cli
 import reports.rapport_cli
+import reports.sjekkliste_cli
+from bot import tenant_cli
 from bot.entra import cli as entra_cli
 from bot.main import build_engine, build_wiring, load_settings
+from bot.org_option import ORG_OPTION
 from bot.teams import cli as teams_cli
 
 __all__ = ["load_settings", "main"]
@@ -91,17 +94,19 @@ def _refuse_unmigrated(url: str) -> None:
 @main.command(help="Fyll databasen med demokommunen (Øyer kommune).")
 @click.option("--if-empty", is_flag=True, help="Bare hvis databasen ikke har noen kommune ennå.")
 @click.option("--seed", default=2026, show_default=True, type=int)
-def demo(if_empty: bool, seed: int) -> None:
+@click.option("--org", "org_slug", default=None, metavar="SLUG",
+              help="Legg demoen inn som denne kommunen (standard: oyer); finnes den, blir den fylt.")
+def demo(if_empty: bool, seed: int, org_slug: str | None) -> None:
     from models.db import session_scope
     from models.demo import seed_demo
 
     settings = load_settings()
     with session_scope(build_engine(settings)) as s:
-        result = seed_demo(session=s, seed=seed, if_empty=if_empty, tz=settings.tz_name)
+        result = seed_demo(session=s, seed=seed, if_empty=if_empty, tz=settings.tz_name, slug=org_slug or "oyer")
     click.echo(result)
 
 
-@main.group(help="Organisasjonen: import av ansatte og enheter.")
+@main.group(help="Kommunene (opprett, list, innstillinger) og import av ansatte og enheter.")
 def org() -> None:
     pass
 
@@ -109,12 +114,14 @@ def org() -> None:
 @org.command("import", help="Importer ansatte fra CSV med kolonnene email,name,unit,role.")
 @click.argument("csv_file", type=click.Path(dir_okay=False, path_type=Path))
 @click.option("--prune", is_flag=True, help="Deaktiver ansatte som ikke står i fila.")
-@click.option("--org", "org_slug", default=None, help="Kommunens kortnavn (standard: TRAD_ORG).")
-@click.option("--org-name", default=None, help="Navn på kommunen hvis den opprettes nå.")
+@ORG_OPTION
+@click.option("--org-name", default=None, help="Navn på kommunen hvis den opprettes nå (ellers må --org finnes, unntatt ved første import).")
 def org_import(csv_file: Path, prune: bool, org_slug: str | None, org_name: str | None) -> None:
+    from bot.org_option import tenant_or_exit
     from models.db import session_scope
     from models.errors import DomainError
     from models.services.org_import import import_people
+    from models.services.tenants import list_tenants
 
     settings = load_settings()
     if not csv_file.exists():
@@ -123,6 +130,8 @@ def org_import(csv_file: Path, prune: bool, org_slug: str | None, org_name: str 
     try:
         raw = csv_file.read_bytes()
         with session_scope(build_engine(settings)) as s:
+            if not org_name and list_tenants(s, settings):  # a first import or --org-name may create the kommune
+                org_slug = tenant_or_exit(s, org_slug, settings).slug
             report = import_people(session=s, data=raw, org_slug=org_slug or settings.org_slug,
                                    org_name=org_name, prune=prune)
     except DomainError as exc:
@@ -133,22 +142,28 @@ def org_import(csv_file: Path, prune: bool, org_slug: str | None, org_name: str 
 
 @main.command(help="Snakk med Tråd i terminalen, som en ansatt (samme samtale som i Slack og Teams).")
 @click.option("--as", "email", required=True, help="E-postadressen til personen du er.")
-def chat(email: str) -> None:
+@ORG_OPTION
+def chat(email: str, org_slug: str | None) -> None:
     from bot.console import run_console
     from bot.console.delivery import ConsoleInbox
+    from bot.org_option import tenant_or_exit
 
     settings = load_settings()
     wiring = build_wiring(settings)
-    sys.exit(run_console(email, conversation=wiring.conversation, inbox=ConsoleInbox(settings.console_inbox)))
+    with wiring.uow.read() as tx:
+        tenant = tenant_or_exit(tx, org_slug, settings)
+    sys.exit(run_console(email, conversation=wiring.conversation, inbox=ConsoleInbox(settings.console_inbox),
+                         org_id=tenant.id))
 
 
 def _register(group: click.Group) -> None:
     for module in (notifications.cli, reports.cli, reports.plan_cli, reports.rapport_cli, teams_cli, forms.cli,
-                   reports.oppdrag_cli, entra_cli):
+                   reports.oppdrag_cli, reports.sjekkliste_cli, entra_cli):
         module.register(group)
 
 
 _register(main)
+tenant_cli.register(org)
 
 if __name__ == "__main__":
     main()

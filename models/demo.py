@@ -1,9 +1,10 @@
 """The demo organisation: Øyer kommune's 11 units in 3 sectors, fictional people in every role,
 Alver kommune's internkontroll checklist, a dozen oppdrag and a year of plausible avvik history.
 
-Deterministic for a given seed, so demos and screenshots are repeatable. History is
-written straight to the tables (not through the use cases) so seeding a year does
-not send a year of notifications.
+Deterministic for a given seed, so demos and screenshots are repeatable. The checklist, the
+oppdragsbrev and its oppdrag are made through the same use cases as the admin pages and the
+imports (issue 17); the year of history behind them (answers, status updates, avvik) is written
+straight to the tables, so seeding a year does not send a year of notifications.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from datetime import UTC, date, datetime, timedelta
 from sqlmodel import Session, select
 
 from models.demo_plan import seed_demo_plan
-from models.periods import period_of
+from models.periods import local_date, period_of
 from models.risk import risk_score
 from models.services import org as org_svc
 from models.sql import pk
@@ -24,17 +25,15 @@ from models.tables import (
     Avvik,
     AvvikEvent,
     ChecklistAnswer,
-    ChecklistItem,
     ChecklistRun,
-    ChecklistTemplate,
     Counter,
     Oppdrag,
-    OppdragUnit,
     OppdragUpdate,
     Organisation,
     Person,
     PersonRole,
     Tiltak,
+    Unit,
 )
 from models.tables._common import utcnow
 
@@ -143,19 +142,23 @@ class _Demo:
 
 
 def seed_demo(*, session: Session, seed: int = 2026, if_empty: bool = False, now: datetime | None = None,
-              tz: str = "Europe/Oslo", history_days: int = 365) -> str:
-    """Seed Øyer kommune. With if_empty, do nothing when an organisation already exists."""
+              tz: str = "Europe/Oslo", history_days: int = 365, slug: str = "oyer") -> str:
+    """Seed Øyer kommune (or the same shapes as kommune `slug`, created if missing, filled if empty).
+
+    With if_empty, do nothing when an organisation already exists.
+    """
     existing = session.exec(select(Organisation)).first()
-    if existing is not None:
-        if if_empty:
-            return f"Databasen har allerede data ({existing.name}); demoen ble ikke lagt inn på nytt."
-        if session.exec(select(Organisation).where(Organisation.slug == "oyer")).first():
-            return "Øyer kommune (demo) finnes allerede."
+    if existing is not None and if_empty:
+        return f"Databasen har allerede data ({existing.name}); demoen ble ikke lagt inn på nytt."
+    org = session.exec(select(Organisation).where(Organisation.slug == slug)).first()
+    if org is not None and session.exec(select(Unit).where(Unit.org_id == org.id)).first() is not None:
+        return f"{org.name} finnes allerede."
     rng = random.Random(seed)
     now = now or utcnow()
-    org = Organisation(slug="oyer", name="Øyer kommune (demo)")
-    session.add(org)
-    session.flush()
+    if org is None:
+        org = Organisation(slug=slug, name="Øyer kommune (demo)" if slug == "oyer" else f"{slug.capitalize()} (demo)")
+        session.add(org)
+        session.flush()
     demo = _Demo(session=session, rng=rng, now=now, oid=pk(org))
     top_id = _seed_units(demo)
     direktor = _seed_people(demo, top_id)
@@ -163,7 +166,6 @@ def seed_demo(*, session: Session, seed: int = 2026, if_empty: bool = False, now
     n_avvik = _seed_avvik_history(demo, history_days)
     session.add(Counter(org_id=demo.oid, name="avvik", value=n_avvik))
     _seed_oppdrag(demo, direktor)
-    session.add(Counter(org_id=demo.oid, name="oppdrag", value=len(OPPDRAG)))
     session.flush()
     plan_note = seed_demo_plan(session, demo.oid, seed=seed, now=now)
     _seed_varsling_keys(demo)
@@ -236,19 +238,19 @@ def _seed_varsling_keys(demo: _Demo) -> None:
 
 
 def _seed_checklist(demo: _Demo, tz: str) -> None:
-    """Internkontroll: Alver kommune's common checklist, answered per tertial."""
+    """Internkontroll: Alver kommune's common checklist, made through the admin pages' use case, answered per tertial."""
+    from models.services import checklist_admin
+    from models.services.checklist_admin import TemplateInput
+
     session, rng, now, oid = demo.session, demo.rng, demo.now, demo.oid
-    tpl = ChecklistTemplate(org_id=oid, name="Felles sjekkliste for leiarar (Alver)", recurrence="tertial")
-    session.add(tpl)
-    session.flush()
-    items = []
-    for i, (purpose, typ, text) in enumerate(CHECKLIST):
-        it = ChecklistItem(org_id=oid, template_id=pk(tpl), purpose=purpose, type=typ, text=text, position=i)
-        session.add(it)
-        items.append(it)
-    session.flush()
     current = period_of(now, "tertial", tz)
-    for per in [current.previous().previous(), current.previous(), current]:
+    first = current.previous().previous()
+    tpl = checklist_admin.create_template.__wrapped__(
+        session=session, actor_id=None, org_id=oid, today=local_date(now, tz),
+        data=TemplateInput(name="Felles sjekkliste for leiarar (Alver)", recurrence="tertial",
+                           publish_on=first.start_date(), items=tuple(CHECKLIST)))
+    items = checklist_admin.items_of(session, pk(tpl))
+    for per in [first, current.previous(), current]:
         start, end = per.bounds_utc(tz)
         for unit_name, leader in demo.leaders.items():
             share = 0.45 if per == current else 0.95
@@ -334,29 +336,34 @@ def _avvik_events(demo: _Demo, a: Avvik, leader: Person) -> None:
 
 
 def _seed_oppdrag(demo: _Demo, direktor: Person) -> None:
-    """Oppdrag from the oppdragsbrev, across Alver's categories, with delegation and history."""
+    """Oppdrag from the kommunedirektør's oppdragsbrev, made through the same use cases as the admin pages and
+    the import (so each owner is told once), then given a year's status history."""
+    from models.services import oppdrag_admin, oppdragsbrev
+    from models.services.oppdrag_admin import OppdragInput
     from models.vocabulary import OPPDRAG_CATEGORIES
 
     session, rng, now = demo.session, demo.rng, demo.now
     year_start = datetime(now.year, 1, 15, 9, tzinfo=UTC)
-    parent_id = None
+    letter = oppdragsbrev.create_letter.__wrapped__(
+        session=session, actor_id=None, org_id=demo.oid, year=now.year, issuer="kommunedirektor",
+        title=f"Kommunedirektørens oppdragsbrev {now.year}", case_ref=f"PS 1/{now.year % 100:02d}")
+    parent: Oppdrag | None = None
     for n, (title, cat, sector, delegated, status, progress) in enumerate(OPPDRAG, start=1):
         owner = demo.sector_heads[sector] if sector else direktor
         if len(delegated) == 1:
             owner = demo.leaders[delegated[0]]
         last = now - timedelta(days=rng.choice([3, 10, 40, 70]))
-        o = Oppdrag(org_id=demo.oid, number=n, title=title, category=OPPDRAG_CATEGORIES[cat], owner_id=pk(owner),
-                    deadline=date(now.year, 12, 31) if n % 3 else date(now.year, rng.choice([6, 9, 11]), 30),
-                    status=status, progress=progress, created_at=year_start, updated_at=last,
-                    last_status_at=last if status != "ikke_startet" else None,
-                    description="Fra kommunedirektørens oppdragsbrev.",
-                    parent_id=parent_id if n == 10 else None)
-        session.add(o)
-        session.flush()
+        data = OppdragInput(title=title, category=OPPDRAG_CATEGORIES[cat], owner_id=pk(owner),
+                            description="Fra kommunedirektørens oppdragsbrev.",
+                            unit_ids=tuple(demo.units[d] for d in delegated),
+                            deadline=date(now.year, 12, 31) if n % 3 else date(now.year, rng.choice([6, 9, 11]), 30))
+        o = oppdrag_admin.insert(session, org_id=demo.oid, actor_id=None, data=data, letter_id=pk(letter),
+                                 parent=parent if n == 10 else None)
         if n == 9:
-            parent_id = o.id
-        for d in delegated:
-            session.add(OppdragUnit(oppdrag_id=pk(o), unit_id=demo.units[d]))
+            parent = o
+        o.status, o.progress, o.created_at, o.updated_at = status, progress, year_start, last  # the history
+        o.last_status_at = last if status != "ikke_startet" else None
+        session.add(o)
         if status != "ikke_startet":
             session.add(OppdragUpdate(org_id=demo.oid, oppdrag_id=pk(o), at=last, actor_id=owner.id, status=status,
                                       progress=progress, comment="Statusoppdatering fra oppdragseier."))

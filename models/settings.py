@@ -71,6 +71,9 @@ class Settings(BaseSettings):
     default_locale: str = Field(default="nb", alias="DEFAULT_LOCALE")
     secret_key: str | None = Field(default=None, alias="SECRET_KEY")
     org_slug: str = Field(default="oyer", alias="TRAD_ORG", description="organisation served by default")
+    # Kommuner with a host name of their own for the staff pages and varsling (docs/tenants.md):
+    # "alver=varsling.alver.no,bjornafjorden=trad.bjornafjorden.kommune.no". `/k/<slug>/` always works.
+    tenant_hosts: str = Field(default="", alias="TENANT_HOSTS")
     log_level: str = Field(default="INFO", alias="LOG_LEVEL")
     # Where the demo's console delivery keeps messages for `trad chat` (bot/console/delivery.py).
     console_inbox: Path = Field(default=Path("var/console-inbox.jsonl"), alias="TRAD_CONSOLE_INBOX")
@@ -239,6 +242,16 @@ class Settings(BaseSettings):
     @property
     def email_enabled(self) -> bool:
         return bool(self.smtp_host and self.smtp_from)
+
+    @property
+    def tenant_host_map(self) -> dict[str, str]:
+        """host name (lower case, no port) → kommune slug, from TENANT_HOSTS."""
+        out: dict[str, str] = {}
+        for part in self.tenant_hosts.split(","):
+            slug, sep, host = part.partition("=")
+            if sep and slug.strip() and host.strip():
+                out[host.strip().lower().split(":")[0]] = slug.strip().lower()
+        return out
 
     @property
     def is_sqlite(self) -> bool:

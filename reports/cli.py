@@ -21,11 +21,10 @@ def register(group: click.Group) -> None:
 @click.option("--org", "org_slug", default=None, help="Kommunens kortnavn (standard: TRAD_ORG).")
 def summary(period_key: str, fmt: str, post: bool, output: Path | None, org_slug: str | None) -> None:
     from bot.main import load_settings
+    from bot.org_option import org_id_or_exit
     from models.db import get_engine, read_scope, session_scope
     from models.errors import DomainError
     from models.periods import parse_period
-    from models.services import org as org_svc
-    from models.sql import pk
 
     settings = load_settings()
     try:
@@ -35,12 +34,13 @@ def summary(period_key: str, fmt: str, post: bool, output: Path | None, org_slug
         sys.exit(2)
     try:
         if post:
+            from models.services.tenants import settings_for
             from reports.posting import enqueue_summary, summary_targets
 
-            targets = summary_targets(settings)
             with session_scope(get_engine(settings.database_url)) as s:
-                org = org_svc.get_org(s, slug=org_slug) if org_slug else org_svc.default_org(s, slug=settings.org_slug)
-                added = enqueue_summary(session=s, org_id=pk(org), period_key=period.key,
+                oid = org_id_or_exit(s, org_slug, settings)
+                targets = settings_for(s, oid, settings).leadership_targets() or summary_targets(settings)
+                added = enqueue_summary(session=s, org_id=oid, period_key=period.key,
                                         targets=targets, tz_name=settings.tz_name)
             where = ", ".join(f"{p}:{t}" for p, t in targets) or "ingen kanal"
             click.echo(f"Sammendraget for {period.label} er lagt i utboksen ({where})." if added else
@@ -50,8 +50,8 @@ def summary(period_key: str, fmt: str, post: bool, output: Path | None, org_slug
         from reports.render import render_csv, render_html, render_json, render_text
 
         with read_scope(get_engine(settings.database_url)) as s:
-            org = org_svc.get_org(s, slug=org_slug) if org_slug else org_svc.default_org(s, slug=settings.org_slug)
-            result = build_summary(session=s, org_id=org.id, period=period, tz_name=settings.tz_name)  # type: ignore[arg-type]
+            result = build_summary(session=s, org_id=org_id_or_exit(s, org_slug, settings), period=period,
+                                  tz_name=settings.tz_name)
         if fmt == "html":
             from reports.chart import render_chart_png
 

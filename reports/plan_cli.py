@@ -36,10 +36,12 @@ def _read(path: Path) -> bytes:
 
 
 def _org_id(session: Session, org_slug: str | None, default_slug: str) -> int:
-    from models.services import org as org_svc
-    from models.sql import pk
+    """The kommune `--org` names, else the default; a wrong `--org` ends the command with exit code 2."""
+    from bot.main import load_settings
+    from bot.org_option import org_id_or_exit
 
-    return pk(org_svc.get_org(session, slug=org_slug) if org_slug else org_svc.default_org(session, slug=default_slug))
+    del default_slug  # the settings carry TRAD_ORG
+    return org_id_or_exit(session, org_slug, load_settings())
 
 
 @click.group(help="Planen: perspektiver, mål og styringsindikatorer.")

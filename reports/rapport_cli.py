@@ -55,17 +55,16 @@ def _run(build: Callable[..., tuple[Any, Any]], layout: Callable[..., Any], fmt:
          org_slug: str | None, **args: Any) -> None:
     """Build inside one read-only transaction, render, then write: nothing is written if any step fails."""
     from bot.main import load_settings
+    from bot.org_option import org_id_or_exit
     from models.db import get_engine, read_scope
     from models.errors import DomainError
-    from models.services import org as org_svc
     from models.tables._common import utcnow
 
     settings = load_settings()
     now = utcnow()
     try:
         with read_scope(get_engine(settings.database_url)) as s:
-            org = org_svc.get_org(s, slug=org_slug) if org_slug else org_svc.default_org(s, slug=settings.org_slug)
-            report, summary = build(session=s, org_id=org.id, tz_name=settings.tz_name, now=now, **args)
+            report, summary = build(session=s, org_id=org_id_or_exit(s, org_slug, settings), tz_name=settings.tz_name, now=now, **args)
     except DomainError as exc:
         _fail(exc.message, 1)
     data = _render(fmt, report, summary, layout, now)

@@ -45,7 +45,7 @@ def render_text(reply: Reply, actions: list[Action]) -> str:
 
 
 def run_console(email: str, *, conversation: Conversation, stdin: TextIO | None = None,
-                stdout: TextIO | None = None, inbox: ConsoleInbox | None = None) -> int:
+                stdout: TextIO | None = None, inbox: ConsoleInbox | None = None, org_id: int | None = None) -> int:
     from models.services import identity
 
     inp, out = stdin or sys.stdin, stdout or sys.stdout
@@ -56,7 +56,7 @@ def run_console(email: str, *, conversation: Conversation, stdin: TextIO | None 
     try:
         with conv.uow.write() as tx:
             person_id = identity.link_identity(session=tx, platform="console", workspace="local",
-                                               user_id=user.user_id, email=email)
+                                               user_id=user.user_id, email=email, org_id=org_id)
     except DomainError as exc:
         print(exc.message, file=out)
         return 1

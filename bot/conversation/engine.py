@@ -30,7 +30,17 @@ from models.i18n import N_, _, fmt_date
 from models.messages import Form, Reply
 from models.periods import local_date
 from models.services import avvik as avvik_svc
-from models.services import checklists, dialogs, home, indicator_chat, listings, nudges, oppdrag, org
+from models.services import (
+    checklists,
+    dialogs,
+    home,
+    indicator_chat,
+    kommune_settings,
+    listings,
+    nudges,
+    oppdrag,
+    org,
+)
 from models.services.listings import AvvikFollowup
 from models.settings import Settings
 from models.uow import Tx, UnitOfWork
@@ -160,7 +170,8 @@ class Conversation:
     def _avvik_form(self, tx: Tx, person_id: int, description: str = "") -> Form:
         actor = org.load_actor(tx, person_id=person_id)
         return forms.avvik_form(units=org.list_units(tx, org_id=actor.org_id), default_unit_id=actor.unit_id,
-                                description=description)
+                                description=description,
+                                categories=kommune_settings.offered_categories(tx, org_id=actor.org_id))
 
     @speaks
     def open_avvik_form(self, person_id: int, description: str = "", *, platform_locale: str | None = None) -> Form:
@@ -267,6 +278,8 @@ class Conversation:
             return [Reply(text=_("Registrert: {answer}.").format(answer=_(CHECK_ANSWERS[answer])))]
         if ia.action_id == "avvik.show":
             return [self._avvik_detail(tx, pid, _id(v))]
+        if ia.action_id == "checklist.start":  # the «new checklist for your unit» message's button
+            return [self._checklist(tx, pid)]
         if ia.action_id.split(".", 1)[0] in governance.ACTION_PREFIXES:
             return governance.act(tx, ia, public_base_url=self.settings.public_base_url, tz=self.settings.tz_name)
         if ia.action_id in ("help", "menu"):

@@ -28,12 +28,13 @@ def scale_k() -> list[tuple[str, str]]:
     return [(str(k), f"{k} – {_(v)}") for k, v in CONSEQUENCE_LABELS.items()]
 
 
-def avvik_form(*, units: Sequence[UnitRef], default_unit_id: int | None, description: str = "") -> Form:
+def avvik_form(*, units: Sequence[UnitRef], default_unit_id: int | None, description: str = "",
+               categories: dict[str, str] | None = None) -> Form:
     return Form(
         form_id="avvik.report", title=_("Meld avvik"), submit_label=_("Send avvik"),
         fields=[
             FormField(name="category", label=_("Kategori"), kind="select",
-                      options=[(k, _(v)) for k, v in AVVIK_CATEGORIES.items()]),
+                      options=[(k, _(v)) for k, v in (categories or AVVIK_CATEGORIES).items()]),
             FormField(name="unit_id", label=_("Enhet"), kind="select",
                       options=[(str(u.id), u.name) for u in units if u.kind == "unit" or u.id == default_unit_id],
                       initial=str(default_unit_id) if default_unit_id else None),

@@ -16,7 +16,7 @@ def mount(app: FastAPI, settings: Settings) -> None:
     from fastapi.staticfiles import StaticFiles
 
     from forms.staff import avvik_pages, leader_pages, oppdrag_pages, signin, styringskort_pages
-    from forms.staff.admin_oppdrag_routes import ADMIN_OPPDRAG_ROUTERS
+    from forms.staff.admin_routes import ADMIN_ROUTERS
     from forms.staff.governance_routes import GOVERNANCE_ROUTERS
     from forms.varsling.security import load_secret
 
@@ -25,5 +25,5 @@ def mount(app: FastAPI, settings: Settings) -> None:
               name="staff-static")
     for module in (signin, avvik_pages, leader_pages, oppdrag_pages, styringskort_pages):
         app.include_router(module.router)
-    for router in GOVERNANCE_ROUTERS + ADMIN_OPPDRAG_ROUTERS:
+    for router in GOVERNANCE_ROUTERS + ADMIN_ROUTERS:
         app.include_router(router)

@@ -7,18 +7,30 @@ the active items with no answer in this period's run. A «nei» creates an avvik
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 
 from sqlmodel import Session, select
 
 from models.errors import NotFound, PermissionDenied, ValidationFailed
-from models.periods import Period, period_of
+from models.i18n import N_
+from models.periods import Period, local_date, period_of
 from models.services import audit, org
 from models.services._tx import writes
 from models.sql import col, pk
-from models.tables import ChecklistAnswer, ChecklistItem, ChecklistRun, ChecklistTemplate, Unit
+from models.tables import (
+    ChecklistAnswer,
+    ChecklistItem,
+    ChecklistRun,
+    ChecklistTemplate,
+    ChecklistTemplateUnit,
+    Unit,
+)
 from models.tables._common import utcnow
 from models.vocabulary import CHECK_ANSWERS
+
+ONCE = "once"
+RECURRENCES: dict[str, str] = {"month": N_("Hver måned"), "tertial": N_("Hvert tertial"), "year": N_("Hvert år"),
+                               ONCE: N_("Én gang")}
 
 
 @dataclass(frozen=True)
@@ -40,6 +52,29 @@ def current_period(template: ChecklistTemplate, now: datetime | None = None, tz:
     return period_of(now or utcnow(), template.recurrence, tz)
 
 
+def period_key(template: ChecklistTemplate, now: datetime | None = None, tz: str = "Europe/Oslo") -> str:
+    """The run's period: this month, tertial or year, or «once» for a checklist answered one time only."""
+    return ONCE if template.recurrence == ONCE else current_period(template, now, tz).key
+
+
+def published(template: ChecklistTemplate, today: date) -> bool:
+    return template.active and (template.publish_on is None or template.publish_on <= today)
+
+
+def scope_units(session: Session, template: ChecklistTemplate) -> set[int] | None:
+    """The units a template is for: None for every unit; a sector means it and every unit below."""
+    if template.scope == "all":
+        return None
+    chosen = set(session.exec(select(ChecklistTemplateUnit.unit_id)
+                              .where(ChecklistTemplateUnit.template_id == template.id)).all())
+    return org.subtree_ids(session, chosen) if template.scope == "sector" else chosen
+
+
+def _for_units(session: Session, tpl: ChecklistTemplate, units: list[Unit]) -> list[Unit]:
+    wanted = scope_units(session, tpl)
+    return units if wanted is None else [u for u in units if u.id in wanted]
+
+
 def list_checklist(*, session: Session, actor_id: int, now: datetime | None = None,
                    include_answered: bool = True) -> list[DueItem]:
     """This period's check items for every unit the actor leads directly."""
@@ -50,12 +85,15 @@ def list_checklist(*, session: Session, actor_id: int, now: datetime | None = No
     templates = session.exec(select(ChecklistTemplate).where(ChecklistTemplate.org_id == actor.org_id,
                                                              ChecklistTemplate.active == True)).all()  # noqa: E712
     out: list[DueItem] = []
+    today = local_date(now or utcnow())
     for tpl in templates:
-        period = current_period(tpl, now).key
+        if not published(tpl, today):
+            continue
+        period = period_key(tpl, now)
         items = session.exec(select(ChecklistItem).where(ChecklistItem.template_id == tpl.id,
                                                          ChecklistItem.active == True)  # noqa: E712
                              .order_by(col(ChecklistItem.position), col(ChecklistItem.id))).all()
-        for unit in units:
+        for unit in _for_units(session, tpl, list(units)):
             run = session.exec(select(ChecklistRun).where(ChecklistRun.template_id == tpl.id,
                                                           ChecklistRun.unit_id == unit.id,
                                                           ChecklistRun.period == period)).first()
@@ -101,7 +139,7 @@ def answer_check_item(*, session: Session, actor_id: int, unit_id: int, item_id:
         raise ValidationFailed({"comment": "Kommentaren kan være høyst 3000 tegn."})
     tpl = session.get(ChecklistTemplate, item.template_id)
     assert tpl is not None
-    period = current_period(tpl, now).key
+    period = period_key(tpl, now)
     run = session.exec(select(ChecklistRun).where(ChecklistRun.template_id == tpl.id, ChecklistRun.unit_id == unit_id,
                                                   ChecklistRun.period == period)).first()
     if run is None:

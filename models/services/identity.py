@@ -38,6 +38,7 @@ def link_identity(*, session: Session, platform: str, workspace: str, user_id: s
     ident = find_identity(session=session, platform=platform, workspace=workspace, user_id=user_id)
     if ident is None:
         ident = ChatIdentity(org_id=person.org_id, platform=platform, workspace=workspace, user_id=user_id)
+    ident.org_id = person.org_id  # a console account relinked to the same e-mail in another kommune
     ident.person_id = person.id
     ident.email = email.strip().lower()
     ident.active = True

@@ -7,8 +7,6 @@ row without one adds a new oppdrag, so an exported file imports back unchanged.
 
 from __future__ import annotations
 
-import csv
-import io
 from dataclasses import dataclass
 from datetime import date
 
@@ -18,7 +16,7 @@ from models.errors import ImportFailed
 from models.services import oppdragsbrev, org
 from models.services._tx import writes
 from models.services.oppdrag_admin import OppdragInput, apply_edit, insert, validate
-from models.services.tabular import read_rows
+from models.services.tabular import read_rows, to_bytes
 from models.sql import pk
 from models.tables import Goal, Oppdrag, Oppdragsbrev, OppdragUnit, Person, Unit
 
@@ -214,22 +212,4 @@ def export_rows(session: Session, *, org_id: int) -> list[list[str]]:
 
 def export_bytes(session: Session, *, org_id: int, xlsx: bool) -> bytes:
     """CSV in UTF-8 with `,`, or an .xlsx sheet whose cells are all text (so a deadline keeps its day)."""
-    rows = export_rows(session, org_id=org_id)
-    if not xlsx:
-        buf = io.StringIO()
-        csv.writer(buf, lineterminator="\n").writerows(rows)
-        return buf.getvalue().encode("utf-8")
-    from openpyxl import Workbook
-
-    book = Workbook()
-    sheet = book.active
-    assert sheet is not None
-    sheet.title = "Oppdrag"
-    for r in rows:
-        sheet.append(r)
-    for row in sheet.iter_rows():
-        for cell in row:
-            cell.number_format = "@"
-    data = io.BytesIO()
-    book.save(data)
-    return data.getvalue()
+    return to_bytes(export_rows(session, org_id=org_id), xlsx=xlsx, sheet="Oppdrag")

@@ -81,3 +81,25 @@ def read_rows(data: bytes | str, required: tuple[str, ...]) -> Rows:
     if not rows:
         raise ImportFailed([(2, "fila har ingen rader")])
     return rows
+
+
+def to_bytes(rows: list[list[str]], *, xlsx: bool, sheet: str) -> bytes:
+    """CSV in UTF-8 with `,`, or an .xlsx sheet whose cells are all text (so a date keeps its day)."""
+    if not xlsx:
+        buf = io.StringIO()
+        csv.writer(buf, lineterminator="\n").writerows(rows)
+        return buf.getvalue().encode("utf-8")
+    from openpyxl import Workbook
+
+    book = Workbook()
+    page = book.active
+    assert page is not None
+    page.title = sheet
+    for r in rows:
+        page.append(r)
+    for row in page.iter_rows():
+        for cell in row:
+            cell.number_format = "@"
+    data = io.BytesIO()
+    book.save(data)
+    return data.getvalue()

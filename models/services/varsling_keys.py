@@ -140,12 +140,18 @@ def _aware(dt: datetime) -> datetime:
 
 
 @writes
-def redeem_login_token(*, session: Session, token: str, now: datetime | None = None) -> tuple[str, int]:
-    """Spend a sign-in link and open a session; returns (session cookie value, person id)."""
+def redeem_login_token(*, session: Session, token: str, now: datetime | None = None,
+                       org_id: int | None = None) -> tuple[str, int]:
+    """Spend a sign-in link and open a session; returns (session cookie value, person id).
+
+    With `org_id`, a link of a recipient in another kommune is refused and stays unspent.
+    """
     now = now or utcnow()
     row = session.exec(select(RecipientLoginToken).where(
         RecipientLoginToken.token_hash == vc.token_hash(token or ""))).first()
-    if row is None or row.used_at is not None or _aware(row.expires_at) < now:
+    owner = session.get(Person, row.person_id) if row is not None and org_id is not None else None
+    if row is None or row.used_at is not None or _aware(row.expires_at) < now \
+            or (org_id is not None and (owner is None or owner.org_id != org_id)):
         raise PermissionDenied("Innloggingslenken er brukt eller utløpt. Be om en ny.")
     row.used_at = now
     session.add(row)

@@ -4,7 +4,14 @@ from models.tables.arshjul import ArshjulActivity, CalendarFeedToken
 from models.tables.audit import AuditEntry
 from models.tables.avvik import Avvik, AvvikEvent, Tiltak
 from models.tables.entra import EntraLink, EntraSyncState
-from models.tables.internkontroll import ChecklistAnswer, ChecklistItem, ChecklistRun, ChecklistTemplate
+from models.tables.internkontroll import (
+    ChecklistAnswer,
+    ChecklistItem,
+    ChecklistRun,
+    ChecklistTemplate,
+    ChecklistTemplateUnit,
+)
+from models.tables.kommune import KommuneSettings
 from models.tables.messaging import ChatIdentity, DialogState, InboundEvent, OutboxMessage
 from models.tables.oppdrag import Oppdrag, OppdragUnit, OppdragUpdate
 from models.tables.oppdragsbrev import Oppdragsbrev
@@ -24,7 +31,7 @@ from models.tables.tilsyn import Tilsyn, TilsynFinding
 
 __all__ = [
     "AuditEntry", "Avvik", "AvvikEvent", "ChatIdentity", "ChecklistAnswer", "ChecklistItem", "ChecklistRun",
-    "ChecklistTemplate", "Counter", "DialogState", "InboundEvent", "Oppdrag", "OppdragUnit", "OppdragUpdate",
+    "ChecklistTemplate", "ChecklistTemplateUnit", "Counter", "KommuneSettings", "DialogState", "InboundEvent", "Oppdrag", "OppdragUnit", "OppdragUpdate",
     "Oppdragsbrev",
     "Organisation", "OutboxMessage", "Person", "PersonRole", "Tiltak", "Unit",
     "ArshjulActivity", "CalendarFeedToken", "Risk", "RiskAvvikLink", "RiskEscalation", "RiskTiltak", "Tilsyn",

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 
 from sqlalchemy import Index, Text, UniqueConstraint
 from sqlmodel import Column, Field, SQLModel
@@ -11,12 +11,27 @@ from models.tables._common import utcnow
 
 
 class ChecklistTemplate(SQLModel, table=True):
+    """A checklist; `version` rises when a published template is edited (its old items stay, retired)."""
+
     __tablename__ = "checklist_template"
     id: int | None = Field(default=None, primary_key=True)
     org_id: int = Field(foreign_key="organisation.id", index=True)
     name: str = Field(max_length=200)
-    recurrence: str = Field(default="tertial", max_length=12, description="month | tertial | year")
+    recurrence: str = Field(default="tertial", max_length=12, description="month | tertial | year | once")
     active: bool = Field(default=True)
+    version: int = Field(default=1)
+    due_day: int | None = Field(default=None, description="day of the period's last month the answers are due")
+    publish_on: date | None = Field(default=None, description="leaders see it from this day; None: already")
+    scope: str = Field(default="all", max_length=12, description="all | sector | units")
+    created_by_id: int | None = Field(default=None, foreign_key="person.id")
+
+
+class ChecklistTemplateUnit(SQLModel, table=True):
+    """The sector (scope «sector») or the chosen units (scope «units») a template is for."""
+
+    __tablename__ = "checklist_template_unit"
+    template_id: int = Field(foreign_key="checklist_template.id", primary_key=True)
+    unit_id: int = Field(foreign_key="unit.id", primary_key=True)
 
 
 class ChecklistItem(SQLModel, table=True):
@@ -29,6 +44,7 @@ class ChecklistItem(SQLModel, table=True):
     text: str = Field(max_length=500)
     position: int = Field(default=0)
     active: bool = Field(default=True)
+    version: int = Field(default=1, description="the template version this wording first appeared in")
 
 
 class ChecklistRun(SQLModel, table=True):

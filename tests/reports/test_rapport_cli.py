@@ -101,7 +101,7 @@ def test_internkontroll_json_and_html(cli, tmp_path):
     (["internkontroll", "--year", "2026-T1"], 2, "Ukjent år"),
     (["tertial", "--period", "2026-T2", "--format", "docx"], 2, "DOCX må skrives til en fil"),
     (["internkontroll", "--year", "2026", "--format", "docx"], 2, "DOCX må skrives til en fil"),
-    (["tertial", "--period", "2026-T2", "--org", "finnesikke"], 1, "Fant ingen kommune med kortnavn «finnesikke»"),
+    (["tertial", "--period", "2026-T2", "--org", "finnesikke"], 2, "Fant ingen kommune med kortnavnet «finnesikke»"),
 ])
 def test_errors_are_clear_and_nothing_is_written(cli, tmp_path, args, code, message):
     out = tmp_path / "r.out"
