@@ -201,10 +201,11 @@ class TeamsBot:
             return {"statusCode": 200, "type": "application/vnd.microsoft.activity.message", "value": ""}
         action = (ctx.activity.get("value") or {}).get("action") or {}
         data: dict = action["data"] if isinstance(action.get("data"), dict) else {}
+        if isinstance(data.get("trad"), dict) and (data["trad"].get("c") or data["trad"].get("a") == REFRESH):
+            return await self._on_case_card(ctx, data)  # a shared case card: one view per reader
+
         if not isinstance(data.get("trad"), dict):
             return invoke_message("Den knappen kjenner jeg ikke igjen.")
-        if data["trad"].get("c") or data["trad"].get("a") == REFRESH:  # a shared case card: one view per reader
-            return await self._on_case_card(ctx, data)
         replace, extra = await self._on_card_action(ctx, data)
         if replace is not None:
             await self._send_replies(ctx, extra)
