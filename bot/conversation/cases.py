@@ -55,6 +55,15 @@ def case_of(reply: Reply) -> int | None:
     return int(value) if value.isdecimal() and 0 < int(value) <= 2**31 - 1 else None
 
 
+def status_only(reply: Reply) -> Reply:
+    """A list for a channel: its items without the leader's buttons (one case at a time gets a case card)."""
+    if not any(a.action_id in LEADER_ACTIONS for item in reply.items for a in item.actions):
+        return reply
+    items = [item.model_copy(update={"actions": [a for a in item.actions if a.action_id not in LEADER_ACTIONS]})
+             for item in reply.items]
+    return reply.model_copy(update={"items": items})
+
+
 def case_view(case: AvvikCase) -> CaseView:
     status_label = _(AVVIK_STATUSES.get(case.status, case.status))
     if case.line is not None:

@@ -16,6 +16,7 @@ import logging
 import re
 from typing import Any
 
+from bot.conversation.cases import status_only
 from bot.conversation.channel import ChannelUser, IncomingMessage, Interaction
 from bot.conversation.engine import Conversation
 from bot.teams.auth import activity_tenant
@@ -367,7 +368,8 @@ class TeamsBot:
             activities = reply_activities(reply, tz=self.settings.tz_name)
             if target_conv is None and not ctx.personal and person_id is not None:
                 case = await self.cases.shared_activity(person_id, ctx.user, ctx.tenant, reply)
-                activities = [case] if case is not None else activities
+                activities = [case] if case is not None else reply_activities(status_only(reply),
+                                                                              tz=self.settings.tz_name)
             for j, activity in enumerate(activities):
                 try:
                     await self._send(ctx, activity, conversation_id=target_conv, service_url=target_url)

@@ -176,3 +176,15 @@ def test_the_refusal_speaks_the_readers_language(client, teams_env, org):
     other = Teams(client, teams_env, org, key="ansatt2")
     assert "Berre leiaren for saka" in texts(_execute(other, take, locale="nn-NO").json()["value"])
     assert "Only the case's leader" in texts(_execute(other, take, locale="en-US").json()["value"])
+
+
+def test_a_list_in_the_channel_shows_no_leader_buttons(client, teams_env, org):
+    _report(client, teams_env, org)
+    leader = Teams(client, teams_env, org, key="leder")
+    leader.say("hjelp")
+    mine = card_of(leader.say("enhetens avvik")[0])  # in her personal chat: the buttons as before
+    assert "Ta saken" in [a["title"] for a in actions(mine)]
+    n = len(teams_env.state.calls)
+    assert _in_channel(leader, text="<at>Tråd</at> enhetens avvik").status_code == 200
+    shared = card_of(leader.sent_since(n)[0])
+    assert "AV-1" in texts(shared) and actions(shared) == []
