@@ -14,6 +14,7 @@ import html
 import json
 import logging
 import re
+from functools import partial
 from typing import Any
 
 from bot.conversation.cases import status_only
@@ -203,7 +204,9 @@ class TeamsBot:
         action = (ctx.activity.get("value") or {}).get("action") or {}
         data: dict = action["data"] if isinstance(action.get("data"), dict) else {}
         if isinstance(data.get("trad"), dict) and (data["trad"].get("c") or data["trad"].get("a") == REFRESH):
-            return await self._on_case_card(ctx, data)  # a shared case card: one view per reader
+            return await self.cases.handle(data, await self._person(ctx), ctx.user, ctx.tenant,  # one view per reader
+                                           str(ctx.activity.get("replyToId") or ""),
+                                           lambda d: self._on_card_action(ctx, d), partial(self._update, ctx))
 
         if not isinstance(data.get("trad"), dict):
             return invoke_message("Den knappen kjenner jeg ikke igjen.")
@@ -217,15 +220,6 @@ class TeamsBot:
             return invoke_message(first.text)
         await self._send_replies(ctx, extra)
         return invoke_message("Se svaret under." if extra else "OK")
-
-    async def _on_case_card(self, ctx: _Ctx, data: dict) -> dict:
-        reply_to = str(ctx.activity.get("replyToId") or "")
-
-        async def update(activity: dict) -> bool:  # everyone's card shows the new status
-            return bool(reply_to) and await self._update(ctx, reply_to, activity)
-
-        return await self.cases.handle(data, await self._person(ctx), ctx.user, ctx.tenant,
-                                       lambda d: self._on_card_action(ctx, d), update)
 
     async def _on_card_action(self, ctx: _Ctx, data: dict) -> tuple[dict | None, list[Reply]]:
         """A button or form on one of our cards. Returns (card to replace it with, replies to send)."""

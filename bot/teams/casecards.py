@@ -30,7 +30,7 @@ REFRESH = "case.refresh"
 MAX_REFRESH_USERS = 60  # Teams refreshes automatically for at most 60 listed users
 CARD_TYPE = "application/vnd.microsoft.card.adaptive"
 Act = Callable[[dict], Awaitable[tuple[dict | None, list[Reply]]]]
-Update = Callable[[dict], Awaitable[bool]]
+Update = Callable[[str, dict], Awaitable[bool]]  # (activity id, new activity) -> whether Teams took it
 
 
 def _actions(card: dict) -> list[dict]:
@@ -101,9 +101,13 @@ class CaseCards:
             return None
         return message_activity(await self._card(view, tenant, view.status), summary=view.status.title or "")
 
-    async def handle(self, data: dict, who: int | str, user: ChannelUser, tenant: str, act: Act,
+    async def handle(self, data: dict, who: int | str, user: ChannelUser, tenant: str, card_id: str, act: Act,
                      update: Update) -> dict:
-        """A refresh or a press on a case card: the card for this reader, after acting if they may."""
+        """A refresh or a press on a case card: the card for this reader, after acting if they may.
+
+        `card_id` is the shared message (the invoke's `replyToId`): after an action it is updated,
+        so everyone sees the new status.
+        """
         trad = data["trad"]
         a = str(trad.get("a") or "")
         if isinstance(who, str):
@@ -125,7 +129,9 @@ class CaseCards:
             return invoke_card(mark(form_card(form, tz=self.tz), view.key))
         note = next((r.text for r in extra if r.text), "")
         view = await self._view(who, user, view.key)
-        await update(message_activity(await self._card(view, tenant, view.status), summary=view.status.title or ""))
+        if card_id:
+            await update(card_id, message_activity(await self._card(view, tenant, view.status),
+                                                   summary=view.status.title or ""))
         mine = view.mine.model_copy(update={"text": note}) if note else view.mine
         return invoke_card(await self._card(view, tenant, mine))
 
