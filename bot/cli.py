@@ -24,6 +24,8 @@ from bot.entra import cli as entra_cli
 from bot.main import build_engine, build_wiring, load_settings
 from bot.org_option import ORG_OPTION
 from bot.teams import cli as teams_cli
+from models.files import private_dir
+from models.settings import Settings, get_settings, served_base_url
 
 __all__ = ["load_settings", "main"]
 
@@ -54,8 +56,9 @@ def serve(host: str, port: int, workers: int, banner: bool) -> None:
 
     settings = load_settings()
     _refuse_unmigrated(settings.database_url)
+    noted = _note_served_url(settings, host, port)
     if banner:
-        base = f"http://{host}:{port}"
+        base = served_base_url(host, port)
         click.echo(
             "\n  Tråd kjører på " + base + "\n"
             f"  • Anonymt varslingsskjema:  {base}/varsling\n"
@@ -71,10 +74,24 @@ def serve(host: str, port: int, workers: int, banner: bool) -> None:
             "      .venv/bin/trad chat --as leder.aurvoll@oyer.kommune.no (leder)\n"
             "  Stopp med Ctrl+C.\n"
         )
-    del settings
-    # No access log: the anonymous varsling path must leave no client address anywhere.
-    uvicorn.run("bot.main:serve_app", factory=True, host=host, port=port, workers=workers, access_log=False,
-                proxy_headers=False, server_header=False, log_level="info")
+    try:
+        # No access log: the anonymous varsling path must leave no client address anywhere.
+        uvicorn.run("bot.main:serve_app", factory=True, host=host, port=port, workers=workers, access_log=False,
+                    proxy_headers=False, server_header=False, log_level="info")
+    finally:
+        if noted is not None:
+            noted.unlink(missing_ok=True)
+
+
+def _note_served_url(settings: Settings, host: str, port: int) -> Path | None:
+    """Without PUBLIC_BASE_URL, note where we serve so links from `trad chat` and `trad web link` follow it."""
+    if "public_base_url" in settings.model_fields_set:
+        return None
+    path = settings.served_url_file
+    private_dir(path.parent)
+    path.write_text(served_base_url(host, port) + "\n", encoding="utf-8")
+    get_settings.cache_clear()  # the app built next in this process reads the noted address too
+    return path
 
 
 def _refuse_unmigrated(url: str) -> None:

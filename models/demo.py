@@ -335,6 +335,17 @@ def _avvik_events(demo: _Demo, a: Avvik, leader: Person) -> None:
                                from_status="tiltak_iverksatt", to_status="lukket", comment=a.conclusion))
 
 
+TERTIAL_ENDS = {"1. tertial": (4, 30), "2. tertial": (8, 31), "3. tertial": (12, 31)}
+
+
+def _deadline(title: str, drawn: date) -> date:
+    """The deadline a title promises («… innen 1. tertial» is 30 April), else the drawn one."""
+    for words, (month, day) in TERTIAL_ENDS.items():
+        if words in title:
+            return date(drawn.year, month, day)
+    return drawn
+
+
 def _seed_oppdrag(demo: _Demo, direktor: Person) -> None:
     """Oppdrag from the kommunedirektør's oppdragsbrev, made through the same use cases as the admin pages and
     the import (so each owner is told once), then given a year's status history."""
@@ -353,10 +364,12 @@ def _seed_oppdrag(demo: _Demo, direktor: Person) -> None:
         if len(delegated) == 1:
             owner = demo.leaders[delegated[0]]
         last = now - timedelta(days=rng.choice([3, 10, 40, 70]))
+        deadline = _deadline(title, date(now.year, 12, 31) if n % 3 else date(now.year, rng.choice([6, 9, 11]), 30))
+        if deadline < now.date() and status in ("pagar", "ikke_startet"):
+            status = "forsinket"  # past its deadline and not done: the demo shows it as overdue, not «Pågår»
         data = OppdragInput(title=title, category=OPPDRAG_CATEGORIES[cat], owner_id=pk(owner),
                             description="Fra kommunedirektørens oppdragsbrev.",
-                            unit_ids=tuple(demo.units[d] for d in delegated),
-                            deadline=date(now.year, 12, 31) if n % 3 else date(now.year, rng.choice([6, 9, 11]), 30))
+                            unit_ids=tuple(demo.units[d] for d in delegated), deadline=deadline)
         o = oppdrag_admin.insert(session, org_id=demo.oid, actor_id=None, data=data, letter_id=pk(letter),
                                  parent=parent if n == 10 else None)
         if n == 9:

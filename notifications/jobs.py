@@ -107,7 +107,7 @@ def summaries(now: datetime | None = None, *, engine: Engine, settings: Settings
             with use_locale(own.locale):
                 for p in due_summary_periods(now, settings.tz_name):
                     if enqueue_summary(session=tx, org_id=org_id, period_key=p.key, targets=targets,
-                                       tz_name=settings.tz_name):
+                                       tz_name=settings.tz_name, locale=own.locale):
                         posted += 1
     return {"posted": posted}
 

@@ -11,6 +11,8 @@ from typing import TYPE_CHECKING
 
 import click
 
+from models.i18n import _
+
 if TYPE_CHECKING:  # the domain loads when a command runs, not when `trad` starts
     from sqlmodel import Session
 
@@ -44,7 +46,7 @@ def import_cmd(file: Path, org_slug: str | None) -> None:
     from models.services.oppdrag_io import import_oppdrag
 
     if not file.exists():
-        click.echo(f"Fant ikke fila {file}.", err=True)
+        click.echo(_("Fant ikke fila {path}.").format(path=file), err=True)
         sys.exit(2)
     settings = load_settings()
     try:
@@ -73,4 +75,4 @@ def export_cmd(out: Path, org_slug: str | None) -> None:
         click.echo(exc.message, err=True)
         sys.exit(1)
     out.write_bytes(data)
-    click.echo(f"Skrev {out}.")
+    click.echo(_("Skrev {path}.").format(path=out))

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from sqlmodel import Session, select
 
 from models.errors import ImportFailed
+from models.i18n import LOCALES, _, normalize
 from models.services import audit, org
 from models.services._tx import writes
 from models.sql import pk
@@ -29,6 +30,9 @@ ROLE_ALIASES = {"kommunedirektor": "kommunedirektør", "rådmann": "kommunedirek
                 "virksomhetsleder": "leder", "avdelingsleder": "leder", "varslingsmottakar": "varslingsmottaker",
                 "tilsett": "ansatt", "medarbeider": "ansatt", "direktør": "kommunalsjef"}
 MAX_ROWS = 50_000
+#: The optional `locale` column: codes (nb, nn, en, nb-NO …) and the languages' names as people write them.
+LOCALE_ALIASES = {"bokmål": "nb", "bokmal": "nb", "norsk": "nb", "nynorsk": "nn", "english": "en", "engelsk": "en",
+                  "engelsk/english": "en"}
 
 
 @dataclass(frozen=True)
@@ -38,6 +42,15 @@ class Row:
     name: str
     unit: str
     roles: tuple[str, ...]
+    locale: str | None = None  # None: the column is absent or empty, the person's language is left as it is
+
+
+def parse_locale(text: str) -> str | None:
+    """nb/nn/en from the `locale` cell («nynorsk», «Bokmål», «en-GB» …); "" for an empty cell; None if unknown."""
+    t = text.strip().lower()
+    if not t:
+        return ""
+    return LOCALE_ALIASES.get(t) or normalize(t)
 
 
 @dataclass(frozen=True)
@@ -49,8 +62,9 @@ class ImportReport:
     units_created: int
 
     def __str__(self) -> str:
-        return (f"Import ferdig: {self.created} nye, {self.updated} oppdatert, {self.unchanged} uendret, "
-                f"{self.deactivated} deaktivert, {self.units_created} nye enheter.")
+        return _("Import ferdig: {created} nye, {updated} oppdatert, {unchanged} uendret, {deactivated} deaktivert, "
+                 "{units} nye enheter.").format(created=self.created, updated=self.updated, unchanged=self.unchanged,
+                                               deactivated=self.deactivated, units=self.units_created)
 
 
 def _decode(data: bytes | str) -> str:
@@ -63,7 +77,7 @@ def _decode(data: bytes | str) -> str:
         try:
             return data.decode("cp1252")
         except UnicodeDecodeError:
-            raise ImportFailed([(1, "fila er ikke tekst i UTF-8 eller Windows-1252")]) from None
+            raise ImportFailed([(1, _("fila er ikke tekst i UTF-8 eller Windows-1252"))]) from None
 
 
 def _rows_of(reader: csv.DictReader) -> Iterator[tuple[int, dict]]:
@@ -73,65 +87,77 @@ def _rows_of(reader: csv.DictReader) -> Iterator[tuple[int, dict]]:
         for line, raw in enumerate(reader, start=2):  # noqa: B007 - `line` names the bad line below
             yield line, raw
     except csv.Error as exc:
-        raise ImportFailed([(line + 1, f"linjen kan ikke leses som CSV: {exc}")]) from None
+        raise ImportFailed([(line + 1, _("linjen kan ikke leses som CSV: {error}").format(error=exc))]) from None
+
+
+def _locale_cell(line: int, text: str, problems: list[tuple[int, str]]) -> str | None:
+    """The row's language (None for an empty cell); an unknown one is a problem on its line."""
+    locale = parse_locale(text)
+    if locale is None:
+        problems.append((line, _("ukjent språk «{value}» (gyldige: {codes}, eller nynorsk, bokmål, english)").format(
+            value=text.strip()[:40], codes=", ".join(LOCALES))))
+    return locale or None
 
 
 def parse_csv(data: bytes | str) -> list[Row]:
     """Read and check every row; raise ImportFailed listing all problems."""
     text = _decode(data)
     if not text.strip():
-        raise ImportFailed([(1, "fila er tom")])
+        raise ImportFailed([(1, _("fila er tom"))])
     first_line = text.lstrip().split("\n", 1)[0]
     delimiter = ";" if ";" in first_line and "," not in first_line else ","  # Excel in Norway saves with ;
     reader = csv.DictReader(io.StringIO(text, newline=""), delimiter=delimiter)
     try:
         header = [h.strip().lower() for h in (reader.fieldnames or [])]
     except csv.Error as exc:
-        raise ImportFailed([(1, f"fila kan ikke leses som CSV: {exc}")]) from None
+        raise ImportFailed([(1, _("fila kan ikke leses som CSV: {error}").format(error=exc))]) from None
     missing = [c for c in REQUIRED if c not in header]
     if missing:
-        raise ImportFailed([(1, f"mangler kolonne(r): {', '.join(missing)} (forventet: email,name,unit,role)")])
+        raise ImportFailed([(1, _("mangler kolonne(r): {columns} (forventet: email,name,unit,role; valgfritt: locale)").format(
+            columns=", ".join(missing)))])
     reader.fieldnames = header
     problems: list[tuple[int, str]] = []
     rows: list[Row] = []
     seen: dict[str, int] = {}
     for i, raw in _rows_of(reader):
         if i > MAX_ROWS + 1:
-            problems.append((i, f"fila har mer enn {MAX_ROWS} rader"))
+            problems.append((i, _("fila har mer enn {n} rader").format(n=MAX_ROWS)))
             break
         if raw is None or all(not (v or "").strip() for k, v in raw.items() if k):
             continue
         if None in raw:
-            problems.append((i, "for mange kolonner (har et felt komma uten anførselstegn?)"))
+            problems.append((i, _("for mange kolonner (har et felt komma uten anførselstegn?)")))
             continue
         email = (raw.get("email") or "").strip().lower()
         name = " ".join((raw.get("name") or "").split())
         unit = "/".join(p.strip() for p in (raw.get("unit") or "").split("/") if p.strip())
         role_text = (raw.get("role") or "").strip().lower()
+        locale = _locale_cell(i, raw.get("locale") or "", problems)
         if not EMAIL.match(email) or len(email) > 320:
-            problems.append((i, f"ugyldig e-post «{email[:60]}»"))
+            problems.append((i, _("ugyldig e-post «{email}»").format(email=email[:60])))
         elif email in seen:
-            problems.append((i, f"e-posten {email} står også på linje {seen[email]}"))
+            problems.append((i, _("e-posten {email} står også på linje {line}").format(email=email, line=seen[email])))
         else:
             seen[email] = i
         if not name or len(name) > 200:
-            problems.append((i, "navn mangler" if not name else "navnet er for langt (høyst 200 tegn)"))
+            problems.append((i, _("navn mangler") if not name else _("navnet er for langt (høyst 200 tegn)")))
         if not unit:
-            problems.append((i, "enhet mangler (skriv f.eks. «Oppvekst/Aurvoll skole»)"))
+            problems.append((i, _("enhet mangler (skriv f.eks. «Oppvekst/Aurvoll skole»)")))
         elif len(unit) > 1000 or any(len(p) > 200 for p in unit.split("/")):
-            problems.append((i, "enhetsnavnet er for langt"))
+            problems.append((i, _("enhetsnavnet er for langt")))
         roles = []
         for r in [x.strip() for x in re.split(r"[;|]", role_text) if x.strip()] or ["ansatt"]:
             r = ROLE_ALIASES.get(r, r)
             if r not in ROLES:
-                problems.append((i, f"ukjent rolle «{r[:40]}» (gyldige: {', '.join(ROLES)})"))
+                problems.append((i, _("ukjent rolle «{role}» (gyldige: {roles})").format(role=r[:40], roles=", ".join(ROLES))))
             else:
                 roles.append(r)
-        rows.append(Row(line=i, email=email, name=name, unit=unit, roles=tuple(dict.fromkeys(roles))))
+        rows.append(Row(line=i, email=email, name=name, unit=unit, roles=tuple(dict.fromkeys(roles)),
+                        locale=locale))
     if problems:
         raise ImportFailed(problems)
     if not rows:
-        raise ImportFailed([(2, "fila har ingen personer")])
+        raise ImportFailed([(2, _("fila har ingen personer"))])
     return rows
 
 
@@ -158,6 +184,8 @@ def import_people(*, session: Session, data: bytes | str, org_slug: str, org_nam
             session.add(person)
             session.flush()
         changed = is_new or person.name != row.name or person.unit_id != unit.id or not person.active
+        if row.locale and person.locale != row.locale:
+            person.locale, changed = row.locale, True
         person.name, person.unit_id, person.active = row.name, unit.id, True
         want = {(r, unit.id if r in ("leder", "kommunalsjef") else None) for r in row.roles if r != "ansatt"}
         have = {(r.role, r.unit_id): r for r in session.exec(select(PersonRole).where(PersonRole.person_id == person.id)).all()}

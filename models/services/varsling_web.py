@@ -15,6 +15,7 @@ from nacl.public import PrivateKey
 from sqlmodel import Session
 
 from models.errors import PermissionDenied
+from models.i18n import _
 from models.services import varsling_cases as cases
 from models.services import varsling_casework as work
 from models.services import varsling_keys as keys
@@ -127,7 +128,7 @@ def recipient_state(session: Session, *, cookie: str | None, org_id: int | None 
 def signed_in_person(session: Session, *, cookie: str, org_id: int | None = None) -> int:
     row = keys.session_person(session, cookie)
     if row is None or _foreign(session, row.person_id, org_id):
-        raise PermissionDenied("Du er ikke logget inn.")
+        raise PermissionDenied(_("Du er ikke logget inn."))
     return row.person_id
 
 

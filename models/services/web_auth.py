@@ -22,6 +22,7 @@ from sqlalchemy import delete, func, update
 from sqlmodel import Session, select
 
 from models.errors import PermissionDenied
+from models.i18n import _
 from models.messages import Action, Reply
 from models.services import audit, outbox, outbox_links
 from models.services._tx import writes
@@ -113,7 +114,7 @@ def issue_link(*, session: Session, person_id: int, public_base_url: str, now: d
     """A sign-in link for an administrator's command line (`trad web link`): returned, not sent."""
     person = session.get(Person, person_id)
     if person is None or not person.active:
-        raise PermissionDenied("Personen er ikke aktiv i Tråd.")
+        raise PermissionDenied(_("Personen er ikke aktiv i Tråd."))
     token = _new_token(session, person, now or utcnow())
     audit.record(session, org_id=person.org_id, actor_id=None, action="web.link_issued", entity="person",
                  entity_id=person.id)
@@ -145,10 +146,10 @@ def redeem_link(*, session: Session, token: str, now: datetime | None = None,
         .returning(table.c.person_id, table.c.org_id)
     ).first()
     if row is None:
-        raise PermissionDenied("Innloggingslenken er brukt eller utløpt. Be om en ny lenke.")
+        raise PermissionDenied(_("Innloggingslenken er brukt eller utløpt. Be om en ny lenke."))
     person = session.get(Person, row.person_id)
     if person is None or not person.active:
-        raise PermissionDenied("Du er ikke registrert som aktiv ansatt i Tråd.")
+        raise PermissionDenied(_("Du er ikke registrert som aktiv ansatt i Tråd."))
     cookie = open_session(session, org_id=row.org_id, person_id=row.person_id, now=now)
     audit.record(session, org_id=row.org_id, actor_id=row.person_id, action="web.signed_in", entity="person",
                  entity_id=row.person_id)
