@@ -30,9 +30,13 @@ from forms.templating import render
 from forms.tenancy import TenantDep
 from forms.varsling.security import BadToken, check_token, make_token
 from models.errors import DomainError
-from models.i18n import N_
+from models.i18n import N_, _, use_locale
+from models.periods import period_of
 from models.services import org as org_svc
-from models.services import staff_views, teams_sso, web_auth
+from models.services import preferences, staff_views, teams_sso, web_auth
+from models.services import styringskort as sk
+from reports import styringskort_view as skv
+from reports.styringskort_html import card_fragment, scope_title
 
 if TYPE_CHECKING:
     from fastapi import FastAPI
@@ -97,6 +101,45 @@ def tab(request: Request, uow: UowDep, settings: SettingsDep) -> Response:
     return render(request, "teams_tab/home.html", {"title": N_("Mine saker"), "actor": actor, "rows": view.rows,
                                                    "oppdrag": view.oppdrag, "due": view.due,
                                                    "base": settings.public_base_url.rstrip("/")})
+
+
+@router.get("/teams/fane/styringskort")
+def tab_styringskort(request: Request, uow: UowDep, settings: SettingsDep, omfang: str | None = None) -> Response:
+    """The person's styringskort inside the tab (last month), with a chooser of the cards they may read.
+
+    The service checks the read (`styringskort.check_read`), so a hand-made `omfang` gets a
+    refusal, never the figures. Indicator links open the staff pages in the browser.
+    """
+    who = _signed_in(request, uow)
+    if who is None:
+        return RedirectResponse("/teams/fane", status_code=303)
+    pid, actor = who
+    with uow.read() as tx:
+        locale = preferences.person_locale(session=tx, person_id=pid)
+    with use_locale(locale, settings.default_locale):
+        return _styringskort(request, uow, settings, actor, (omfang or "").strip()[:12])
+
+
+def _styringskort(request: Request, uow: UowDep, settings: Settings, actor: Any, omfang: str) -> Response:
+    base = settings.public_base_url.rstrip("/")
+    period = period_of(now(), "month").previous()
+    with uow.read() as tx:
+        options = skv.readable_scopes(tx, actor=actor, org_name=sk.resolve_scope(
+            tx, org_id=actor.org_id, kommune=True).name)
+        key = omfang or skv.default_scope_key(actor, options)
+        page = {"actor": actor, "options": options, "chosen": key, "period": period, "base": base}
+        if key is None:
+            return render(request, "teams_tab/styringskort.html", {**page, "title": _("Styringskort"), "text": _(
+                "Styringskortet er for ledere langs linja. Du leder ingen enhet.")}, status_code=403)
+        try:
+            view = skv.card_view(tx, org_id=actor.org_id, scope=skv.scope_for(tx, org_id=actor.org_id, key=key),
+                                 period=period, actor_id=actor.person_id)
+        except DomainError as exc:
+            return render(request, "teams_tab/styringskort.html", {**page, "title": _("Styringskort"),
+                                                                  "text": exc.message}, status_code=403)
+    fragment = card_fragment(view, indicator_url=lambda r: (
+        f"{base}/styringskort/indikator/{r.indicator_id}?omfang={key}&periode={period.key}"))
+    return render(request, "teams_tab/styringskort.html", {**page, "title": scope_title(view), "fragment": fragment})
 
 
 @router.get("/teams/fane.js")

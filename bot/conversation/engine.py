@@ -16,7 +16,7 @@ from datetime import UTC, datetime
 
 from rapidfuzz import fuzz, process
 
-from bot.conversation import closing, delegation, dialog_guard, forms, governance, views
+from bot.conversation import cases, closing, delegation, dialog_guard, forms, governance, views
 from bot.conversation.channel import IncomingMessage, Interaction
 from bot.conversation.guided import GuidedDialog, key
 from bot.conversation.home import MAX_ITEMS, HomeView, build_home_view
@@ -234,6 +234,12 @@ class Conversation:
         """After `actor_id` changed an avvik: its leader message as it reads now, and the people concerned."""
         with self.uow.read() as tx:
             return listings.avvik_followup(session=tx, actor_id=actor_id, avvik_id=avvik_id)
+
+    @speaks
+    def case_view(self, person_id: int, key: str, *, platform_locale: str | None = None) -> cases.CaseView:
+        """One reader's view of a case card shared in a channel: buttons only for who may act on it."""
+        with self.uow.read() as tx:
+            return cases.case_view(listings.avvik_case(session=tx, actor_id=person_id, avvik_id=cases.parse_key(key)))
 
     # ------------------------------------------------------------------ buttons
     @speaks

@@ -14,8 +14,10 @@ import html
 import json
 import logging
 import re
+from functools import partial
 from typing import Any
 
+from bot.conversation.cases import status_only
 from bot.conversation.channel import ChannelUser, IncomingMessage, Interaction
 from bot.conversation.engine import Conversation
 from bot.teams.auth import activity_tenant
@@ -27,6 +29,7 @@ from bot.teams.cards import (
     reply_activities,
     text_card,
 )
+from bot.teams.casecards import REFRESH, CaseCards
 from bot.teams.connector import Connector, ConnectorError
 from bot.teams.extension import MessageExtension
 from bot.teams.welcome import welcome_activities
@@ -108,6 +111,7 @@ class TeamsBot:
         self.conversation = conversation
         self.uow = uow
         self.extension = MessageExtension(conversation, tz=settings.tz_name)
+        self.cases = CaseCards(conversation, uow, tz=settings.tz_name)
 
     # ------------------------------------------------------------------ use cases (run in threads)
     def _db(self, fn: Any, **kwargs: Any) -> Any:
@@ -202,6 +206,11 @@ class TeamsBot:
             return {"statusCode": 200, "type": "application/vnd.microsoft.activity.message", "value": ""}
         action = (ctx.activity.get("value") or {}).get("action") or {}
         data: dict = action["data"] if isinstance(action.get("data"), dict) else {}
+        if isinstance(data.get("trad"), dict) and (data["trad"].get("c") or data["trad"].get("a") == REFRESH):
+            return await self.cases.handle(data, await self._person(ctx), ctx.user, ctx.tenant,  # one view per reader
+                                           str(ctx.activity.get("replyToId") or ""),
+                                           lambda d: self._on_card_action(ctx, d), partial(self._update, ctx))
+
         if not isinstance(data.get("trad"), dict):
             return invoke_message(_("Den knappen kjenner jeg ikke igjen."))
         replace, extra = await self._on_card_action(ctx, data)
@@ -359,7 +368,12 @@ class TeamsBot:
                 ref = await self._personal_ref(ctx)
                 if ref:
                     target_conv, target_url = ref.get("conversationId"), ref.get("serviceUrl")
-            for j, activity in enumerate(reply_activities(reply, tz=self.settings.tz_name)):
+            activities = reply_activities(reply, tz=self.settings.tz_name)
+            if target_conv is None and not ctx.personal and person_id is not None:
+                case = await self.cases.shared_activity(person_id, ctx.user, ctx.tenant, reply)
+                activities = [case] if case is not None else reply_activities(status_only(reply),
+                                                                              tz=self.settings.tz_name)
+            for j, activity in enumerate(activities):
                 try:
                     await self._send(ctx, activity, conversation_id=target_conv, service_url=target_url)
                 except ConnectorError as exc:

@@ -66,20 +66,28 @@ class TeamsInstaller:
         return bool(self.settings.teams_enabled and self.catalog_id)
 
     # ------------------------------------------------------------------ token
+    def _credentials(self) -> tuple[str | None, str | None, str]:
+        """The `ENTRA_*` app when it is set (it holds the directory permissions), else the bot's own."""
+        st = self.settings
+        if st.entra_client_id and st.entra_client_secret and (st.entra_tenant_id or st.entra_authority):
+            authority = st.entra_authority or f"https://login.microsoftonline.com/{st.entra_tenant_id}"
+            return st.entra_client_id, st.entra_client_secret, authority.rstrip("/")
+        return st.teams_app_id, st.teams_app_password, st.teams_authority_url
+
     def _token_sync(self) -> str:
         with self._lock:
             if self._msal is None:
                 import msal
 
-                authority = self.settings.teams_authority_url
-                if self.settings.teams_tenant_id and self.tenant_id != self.settings.teams_tenant_id:
-                    authority = authority.replace(self.settings.teams_tenant_id, self.tenant_id)
+                client_id, secret, authority = self._credentials()
+                for home in (self.settings.teams_tenant_id, self.settings.entra_tenant_id):
+                    if home and self.tenant_id and self.tenant_id != home and home in authority:
+                        authority = authority.replace(home, self.tenant_id)  # another mapped kommune's tenant
                 extra: dict[str, Any] = {}
                 if (urlsplit(authority).hostname or "").lower() not in MICROSOFT_AUTHORITY_HOSTS:
                     extra = {"instance_discovery": False, "validate_authority": False}
                 self._msal = msal.ConfidentialClientApplication(
-                    self.settings.teams_app_id, client_credential=self.settings.teams_app_password,
-                    authority=authority, **extra)
+                    client_id, client_credential=secret, authority=authority, **extra)
         result = self._msal.acquire_token_for_client(scopes=[GRAPH_SCOPE])
         token = result.get("access_token") if isinstance(result, dict) else None
         if not token:
