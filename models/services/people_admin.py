@@ -119,8 +119,9 @@ def validate(session: Session, *, org_id: int, data: PersonInput, person_id: int
 
 
 def _clean(data: PersonInput) -> PersonInput:
+    role = (data.role or "ansatt").strip().lower()
     return PersonInput(email=rules.clean_email(data.email), name=rules.clean_name(data.name), unit_id=data.unit_id,
-                       role=(data.role or "ansatt").strip().lower())
+                       role=rules.ROLE_ALIASES.get(role, role))
 
 
 def _record(session: Session, actor: Actor, action: str, person: Person, before: dict | None) -> None:
