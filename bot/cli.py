@@ -19,9 +19,13 @@ import reports.oppdrag_cli
 import reports.plan_cli
 import reports.rapport_cli
 import reports.sjekkliste_cli
+from bot import tenant_cli
 from bot.entra import cli as entra_cli
 from bot.main import build_engine, build_wiring, load_settings
+from bot.org_option import ORG_OPTION
 from bot.teams import cli as teams_cli
+from models.files import private_dir
+from models.settings import Settings, get_settings, served_base_url
 
 __all__ = ["load_settings", "main"]
 
@@ -52,8 +56,9 @@ def serve(host: str, port: int, workers: int, banner: bool) -> None:
 
     settings = load_settings()
     _refuse_unmigrated(settings.database_url)
+    noted = _note_served_url(settings, host, port)
     if banner:
-        base = f"http://{host}:{port}"
+        base = served_base_url(host, port)
         click.echo(
             "\n  Tråd kjører på " + base + "\n"
             f"  • Anonymt varslingsskjema:  {base}/varsling\n"
@@ -69,10 +74,24 @@ def serve(host: str, port: int, workers: int, banner: bool) -> None:
             "      .venv/bin/trad chat --as leder.aurvoll@oyer.kommune.no (leder)\n"
             "  Stopp med Ctrl+C.\n"
         )
-    del settings
-    # No access log: the anonymous varsling path must leave no client address anywhere.
-    uvicorn.run("bot.main:serve_app", factory=True, host=host, port=port, workers=workers, access_log=False,
-                proxy_headers=False, server_header=False, log_level="info")
+    try:
+        # No access log: the anonymous varsling path must leave no client address anywhere.
+        uvicorn.run("bot.main:serve_app", factory=True, host=host, port=port, workers=workers, access_log=False,
+                    proxy_headers=False, server_header=False, log_level="info")
+    finally:
+        if noted is not None:
+            noted.unlink(missing_ok=True)
+
+
+def _note_served_url(settings: Settings, host: str, port: int) -> Path | None:
+    """Without PUBLIC_BASE_URL, note where we serve so links from `trad chat` and `trad web link` follow it."""
+    if "public_base_url" in settings.model_fields_set:
+        return None
+    path = settings.served_url_file
+    private_dir(path.parent)
+    path.write_text(served_base_url(host, port) + "\n", encoding="utf-8")
+    get_settings.cache_clear()  # the app built next in this process reads the noted address too
+    return path
 
 
 def _refuse_unmigrated(url: str) -> None:
@@ -92,17 +111,19 @@ def _refuse_unmigrated(url: str) -> None:
 @main.command(help="Fyll databasen med demokommunen (Øyer kommune).")
 @click.option("--if-empty", is_flag=True, help="Bare hvis databasen ikke har noen kommune ennå.")
 @click.option("--seed", default=2026, show_default=True, type=int)
-def demo(if_empty: bool, seed: int) -> None:
+@click.option("--org", "org_slug", default=None, metavar="SLUG",
+              help="Legg demoen inn som denne kommunen (standard: oyer); finnes den, blir den fylt.")
+def demo(if_empty: bool, seed: int, org_slug: str | None) -> None:
     from models.db import session_scope
     from models.demo import seed_demo
 
     settings = load_settings()
     with session_scope(build_engine(settings)) as s:
-        result = seed_demo(session=s, seed=seed, if_empty=if_empty, tz=settings.tz_name)
+        result = seed_demo(session=s, seed=seed, if_empty=if_empty, tz=settings.tz_name, slug=org_slug or "oyer")
     click.echo(result)
 
 
-@main.group(help="Organisasjonen: import av ansatte og enheter.")
+@main.group(help="Kommunene (opprett, list, innstillinger) og import av ansatte og enheter.")
 def org() -> None:
     pass
 
@@ -110,12 +131,14 @@ def org() -> None:
 @org.command("import", help="Importer ansatte fra CSV med kolonnene email,name,unit,role.")
 @click.argument("csv_file", type=click.Path(dir_okay=False, path_type=Path))
 @click.option("--prune", is_flag=True, help="Deaktiver ansatte som ikke står i fila.")
-@click.option("--org", "org_slug", default=None, help="Kommunens kortnavn (standard: TRAD_ORG).")
-@click.option("--org-name", default=None, help="Navn på kommunen hvis den opprettes nå.")
+@ORG_OPTION
+@click.option("--org-name", default=None, help="Navn på kommunen hvis den opprettes nå (ellers må --org finnes, unntatt ved første import).")
 def org_import(csv_file: Path, prune: bool, org_slug: str | None, org_name: str | None) -> None:
+    from bot.org_option import tenant_or_exit
     from models.db import session_scope
     from models.errors import DomainError
     from models.services.org_import import import_people
+    from models.services.tenants import list_tenants
 
     settings = load_settings()
     if not csv_file.exists():
@@ -124,6 +147,8 @@ def org_import(csv_file: Path, prune: bool, org_slug: str | None, org_name: str 
     try:
         raw = csv_file.read_bytes()
         with session_scope(build_engine(settings)) as s:
+            if not org_name and list_tenants(s, settings):  # a first import or --org-name may create the kommune
+                org_slug = tenant_or_exit(s, org_slug, settings).slug
             report = import_people(session=s, data=raw, org_slug=org_slug or settings.org_slug,
                                    org_name=org_name, prune=prune)
     except DomainError as exc:
@@ -134,13 +159,18 @@ def org_import(csv_file: Path, prune: bool, org_slug: str | None, org_name: str 
 
 @main.command(help="Snakk med Tråd i terminalen, som en ansatt (samme samtale som i Slack og Teams).")
 @click.option("--as", "email", required=True, help="E-postadressen til personen du er.")
-def chat(email: str) -> None:
+@ORG_OPTION
+def chat(email: str, org_slug: str | None) -> None:
     from bot.console import run_console
     from bot.console.delivery import ConsoleInbox
+    from bot.org_option import tenant_or_exit
 
     settings = load_settings()
     wiring = build_wiring(settings)
-    sys.exit(run_console(email, conversation=wiring.conversation, inbox=ConsoleInbox(settings.console_inbox)))
+    with wiring.uow.read() as tx:
+        tenant = tenant_or_exit(tx, org_slug, settings)
+    sys.exit(run_console(email, conversation=wiring.conversation, inbox=ConsoleInbox(settings.console_inbox),
+                         org_id=tenant.id))
 
 
 def _register(group: click.Group) -> None:
@@ -150,6 +180,7 @@ def _register(group: click.Group) -> None:
 
 
 _register(main)
+tenant_cli.register(org)
 
 if __name__ == "__main__":
     main()

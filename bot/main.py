@@ -161,8 +161,9 @@ def build_jobs(settings: Settings, engine: Engine) -> dict[str, Callable[[], Any
     from functools import partial
 
     from notifications.jobs import bind_jobs
+    from notifications.tenant_schedules import per_kommune
 
-    jobs: dict[str, Callable[[], Any]] = dict(bind_jobs(engine, settings))
+    jobs: dict[str, Callable[[], Any]] = per_kommune(bind_jobs(engine, settings), engine, settings)
     if settings.teams_auto_install != "off":  # issue 18: install Tråd in Teams for those who lack it
         from bot.teams.install import auto_install_job
         jobs["teams_auto_install"] = partial(auto_install_job, engine=engine, settings=settings)

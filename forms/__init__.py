@@ -18,6 +18,7 @@ def mount(app: FastAPI, wiring: Wiring) -> None:
     from forms.deps import keep_wiring
     from forms.staff import mount as mount_staff
     from forms.teams_tab import mount as mount_tab
+    from forms.tenancy import TenantMiddleware
     from forms.varsling.web import mount as mount_varsling
 
     keep_wiring(app, wiring)
@@ -25,6 +26,8 @@ def mount(app: FastAPI, wiring: Wiring) -> None:
     mount_staff(app, wiring.settings)
     mount_tab(app, wiring.settings)
     _add_favicon(app)
+    # Last, so outermost: every other middleware (varsling's privacy rules) sees the path without `/k/<slug>`.
+    app.add_middleware(TenantMiddleware, settings=wiring.settings)
 
 
 def _add_favicon(app: FastAPI) -> None:

@@ -9,6 +9,8 @@ from typing import TYPE_CHECKING
 
 import click
 
+from bot.org_option import ORG_OPTION
+
 if TYPE_CHECKING:
     from models.settings import Settings
     from models.uow import UnitOfWork
@@ -59,27 +61,31 @@ def keys_cmd(email: str) -> None:
 
 @varsling.command("login-link", help="Send en engangslenke for innlogging til en varslingsmottaker i chat.")
 @click.option("--email", required=True)
-def login_link(email: str) -> None:
+@ORG_OPTION
+def login_link(email: str, org_slug: str | None) -> None:
+    from bot.org_option import tenant_or_exit
+    from forms.tenancy import tenant_base_url
     from models.services import varsling_keys as keys
-    from models.services.org_ref import org_id
 
     settings, uow = _open()
     with uow.write() as tx:
-        sent = keys.send_login_link(session=tx, org_id=org_id(tx, slug=settings.org_slug), email=email,
-                                    public_base_url=settings.public_base_url)
+        tenant = tenant_or_exit(tx, org_slug, settings)
+        sent = keys.send_login_link(session=tx, org_id=tenant.id, email=email,
+                                    public_base_url=tenant_base_url(settings, tenant))
     click.echo("Lenken er lagt i utboksen." if sent else "Fant ingen varslingsmottaker med den e-postadressen.")
     sys.exit(0 if sent else 1)
 
 
 @varsling.command("rutine", help="Publiser en ny versjon av varslingsrutinen fra en tekstfil.")
 @click.argument("text_file", type=click.Path(dir_okay=False, exists=True, path_type=Path))
-def rutine(text_file: Path) -> None:
+@ORG_OPTION
+def rutine(text_file: Path, org_slug: str | None) -> None:
+    from bot.org_option import org_id_or_exit
     from models.services import varsling_cases as cases
-    from models.services.org_ref import org_id
 
     settings, uow = _open()
     with uow.write() as tx:
-        version = cases.set_rutine(session=tx, org_id=org_id(tx, slug=settings.org_slug),
+        version = cases.set_rutine(session=tx, org_id=org_id_or_exit(tx, org_slug, settings),
                                    text=text_file.read_text(encoding="utf-8"), actor_id=None)
     click.echo(f"Varslingsrutinen er publisert som versjon {version}.")
 

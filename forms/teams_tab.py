@@ -27,11 +27,11 @@ from forms.guards import same_origin
 from forms.staff.pageutil import form_data, now
 from forms.staff.web import HEADERS, secret_of
 from forms.templating import render
+from forms.tenancy import TenantDep
 from forms.varsling.security import BadToken, check_token, make_token
 from models.errors import DomainError
 from models.services import org as org_svc
 from models.services import staff_views, teams_sso, web_auth
-from models.services.org_ref import org_id
 
 if TYPE_CHECKING:
     from fastapi import FastAPI
@@ -109,7 +109,7 @@ def _refused(request: Request, text: str, status: int) -> Response:
 
 
 @router.post("/teams/fane/logg-inn")
-async def tab_sign_in(request: Request, uow: UowDep, settings: SettingsDep) -> Response:
+async def tab_sign_in(request: Request, uow: UowDep, settings: SettingsDep, tenant: TenantDep) -> Response:
     data = await form_data(request)
     try:
         check_token(secret_of(request), data.get("csrf"), PURPOSE)
@@ -126,7 +126,7 @@ async def tab_sign_in(request: Request, uow: UowDep, settings: SettingsDep) -> R
 
     def open_session() -> str:
         with uow.write() as tx:
-            cookie, _ = teams_sso.sign_in(session=tx, org_id=org_id(tx, slug=settings.org_slug), oid=user.oid,
+            cookie, _ = teams_sso.sign_in(session=tx, org_id=tenant.id, oid=user.oid,
                                           names=user.names)
             return cookie
 

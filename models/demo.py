@@ -33,6 +33,7 @@ from models.tables import (
     Person,
     PersonRole,
     Tiltak,
+    Unit,
 )
 from models.tables._common import utcnow
 
@@ -141,19 +142,23 @@ class _Demo:
 
 
 def seed_demo(*, session: Session, seed: int = 2026, if_empty: bool = False, now: datetime | None = None,
-              tz: str = "Europe/Oslo", history_days: int = 365) -> str:
-    """Seed Øyer kommune. With if_empty, do nothing when an organisation already exists."""
+              tz: str = "Europe/Oslo", history_days: int = 365, slug: str = "oyer") -> str:
+    """Seed Øyer kommune (or the same shapes as kommune `slug`, created if missing, filled if empty).
+
+    With if_empty, do nothing when an organisation already exists.
+    """
     existing = session.exec(select(Organisation)).first()
-    if existing is not None:
-        if if_empty:
-            return f"Databasen har allerede data ({existing.name}); demoen ble ikke lagt inn på nytt."
-        if session.exec(select(Organisation).where(Organisation.slug == "oyer")).first():
-            return "Øyer kommune (demo) finnes allerede."
+    if existing is not None and if_empty:
+        return f"Databasen har allerede data ({existing.name}); demoen ble ikke lagt inn på nytt."
+    org = session.exec(select(Organisation).where(Organisation.slug == slug)).first()
+    if org is not None and session.exec(select(Unit).where(Unit.org_id == org.id)).first() is not None:
+        return f"{org.name} finnes allerede."
     rng = random.Random(seed)
     now = now or utcnow()
-    org = Organisation(slug="oyer", name="Øyer kommune (demo)")
-    session.add(org)
-    session.flush()
+    if org is None:
+        org = Organisation(slug=slug, name="Øyer kommune (demo)" if slug == "oyer" else f"{slug.capitalize()} (demo)")
+        session.add(org)
+        session.flush()
     demo = _Demo(session=session, rng=rng, now=now, oid=pk(org))
     top_id = _seed_units(demo)
     direktor = _seed_people(demo, top_id)
@@ -330,6 +335,17 @@ def _avvik_events(demo: _Demo, a: Avvik, leader: Person) -> None:
                                from_status="tiltak_iverksatt", to_status="lukket", comment=a.conclusion))
 
 
+TERTIAL_ENDS = {"1. tertial": (4, 30), "2. tertial": (8, 31), "3. tertial": (12, 31)}
+
+
+def _deadline(title: str, drawn: date) -> date:
+    """The deadline a title promises («… innen 1. tertial» is 30 April), else the drawn one."""
+    for words, (month, day) in TERTIAL_ENDS.items():
+        if words in title:
+            return date(drawn.year, month, day)
+    return drawn
+
+
 def _seed_oppdrag(demo: _Demo, direktor: Person) -> None:
     """Oppdrag from the kommunedirektør's oppdragsbrev, made through the same use cases as the admin pages and
     the import (so each owner is told once), then given a year's status history."""
@@ -348,10 +364,12 @@ def _seed_oppdrag(demo: _Demo, direktor: Person) -> None:
         if len(delegated) == 1:
             owner = demo.leaders[delegated[0]]
         last = now - timedelta(days=rng.choice([3, 10, 40, 70]))
+        deadline = _deadline(title, date(now.year, 12, 31) if n % 3 else date(now.year, rng.choice([6, 9, 11]), 30))
+        if deadline < now.date() and status in ("pagar", "ikke_startet"):
+            status = "forsinket"  # past its deadline and not done: the demo shows it as overdue, not «Pågår»
         data = OppdragInput(title=title, category=OPPDRAG_CATEGORIES[cat], owner_id=pk(owner),
                             description="Fra kommunedirektørens oppdragsbrev.",
-                            unit_ids=tuple(demo.units[d] for d in delegated),
-                            deadline=date(now.year, 12, 31) if n % 3 else date(now.year, rng.choice([6, 9, 11]), 30))
+                            unit_ids=tuple(demo.units[d] for d in delegated), deadline=deadline)
         o = oppdrag_admin.insert(session, org_id=demo.oid, actor_id=None, data=data, letter_id=pk(letter),
                                  parent=parent if n == 10 else None)
         if n == 9:

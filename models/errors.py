@@ -1,10 +1,12 @@
-"""Typed domain errors. Each carries a Norwegian message the edges can show as it is."""
+"""Typed domain errors. Each carries a message in the person's language that the edges can show as it is."""
 
 from __future__ import annotations
 
+from models.i18n import _
+
 
 class DomainError(Exception):
-    """Base: `message` is bokmål text safe to show the user (it holds no user input unescaped)."""
+    """Base: `message` is text in the current person's language (`_()` at raise time), safe to show the user (it holds no user input unescaped)."""
 
     http_status = 400
 
@@ -45,6 +47,6 @@ class ImportFailed(DomainError):
     """An org import with bad rows: nothing was imported; `problems` lists (line, message)."""
 
     def __init__(self, problems: list[tuple[int, str]]) -> None:
-        lines = "\n".join(f"linje {n}: {msg}" for n, msg in problems)
-        super().__init__(f"Ingenting ble importert. Rett feilene og prøv igjen:\n{lines}")
+        lines = "\n".join(_("linje {n}: {problem}").format(n=n, problem=msg) for n, msg in problems)
+        super().__init__(_("Ingenting ble importert. Rett feilene og prøv igjen:") + "\n" + lines)
         self.problems = problems

@@ -6,24 +6,27 @@ adds files instead of editing shared ones.
 
 from __future__ import annotations
 
-TREATMENTS = {"avoid": "Unngå", "reduce": "Redusere", "share": "Dele", "accept": "Akseptere"}
-RISK_STATUSES = {"aktiv": "Aktiv", "lukket": "Lukket"}
+from models.i18n import N_
+from models.vocabulary import Labels
 
-TILSYN_AUTHORITIES = {
-    "statsforvalteren": "Statsforvalteren", "arbeidstilsynet": "Arbeidstilsynet", "helsetilsynet": "Helsetilsynet",
-    "mattilsynet": "Mattilsynet", "datatilsynet": "Datatilsynet", "annet": "Annet",
-}
-FINDING_KINDS = {"avvik": "Avvik", "merknad": "Merknad", "palegg": "Pålegg"}
-FINDING_STATUSES = {"apen": "Åpen", "under_arbeid": "Under arbeid", "lukket": "Lukket"}
+TREATMENTS = Labels({"avoid": N_("Unngå"), "reduce": N_("Redusere"), "share": N_("Dele"), "accept": N_("Akseptere")})
+RISK_STATUSES = Labels({"aktiv": N_("Aktiv"), "lukket": N_("Lukket")})
+
+TILSYN_AUTHORITIES = Labels({
+    "statsforvalteren": N_("Statsforvalteren"), "arbeidstilsynet": N_("Arbeidstilsynet"), "helsetilsynet": N_("Helsetilsynet"),
+    "mattilsynet": N_("Mattilsynet"), "datatilsynet": N_("Datatilsynet"), "annet": N_("Annet"),
+})
+FINDING_KINDS = Labels({"avvik": N_("Avvik"), "merknad": N_("Merknad"), "palegg": N_("Pålegg")})
+FINDING_STATUSES = Labels({"apen": N_("Åpen"), "under_arbeid": N_("Under arbeid"), "lukket": N_("Lukket")})
 OPEN_FINDING_STATUSES = ("apen", "under_arbeid")
 
-ARSHJUL_KINDS = {
-    "tertialrapport": "Tertialrapport", "sjekkliste": "Sjekklistefrist", "ros": "ROS-gjennomgang",
-    "budsjett": "Budsjett", "medarbeidersamtale": "Medarbeidersamtaler", "annet": "Annet",
-}
+ARSHJUL_KINDS = Labels({
+    "tertialrapport": N_("Tertialrapport"), "sjekkliste": N_("Sjekklistefrist"), "ros": N_("ROS-gjennomgang"),
+    "budsjett": N_("Budsjett"), "medarbeidersamtale": N_("Medarbeidersamtaler"), "annet": N_("Annet"),
+})
 #: Roles an årshjul activity can be given to; leder and kommunalsjef can be limited to a part of the unit tree.
-ARSHJUL_ROLES = {"leder": "Enhetsledere", "kommunalsjef": "Kommunalsjefer", "kommunedirektør": "Kommunedirektøren",
-                 "admin": "Tråd-administratorer"}
+ARSHJUL_ROLES = Labels({"leder": N_("Enhetsledere"), "kommunalsjef": N_("Kommunalsjefer"), "kommunedirektør": N_("Kommunedirektøren"),
+                 "admin": N_("Tråd-administratorer")})
 
 
 def risk_ref(number: int) -> str:

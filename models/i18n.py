@@ -157,5 +157,7 @@ def fmt_percent(fraction: float | None, digits: int = 0) -> str:
     """0.873 → «87 %» (nb/nn) or «87%» (en); None → «–»."""
     if fraction is None:
         return "–"
-    pattern = "#,##0" + ("." + "0" * digits if digits else "") + "%"
-    return format_percent(fraction, format=pattern, locale=_babel_locale())
+    locale = _babel_locale()
+    own = Locale.parse(locale).percent_formats[None].pattern  # «#,##0 %» (nb/nn) or «#,##0%» (en)
+    pattern = own.replace("#,##0", "#,##0" + ("." + "0" * digits if digits else ""), 1)
+    return format_percent(fraction, format=pattern, locale=locale)

@@ -11,19 +11,21 @@ import re
 from datetime import date
 from enum import StrEnum
 
+from models.i18n import N_, _, fmt_number
 from models.periods import Period
+from models.vocabulary import Labels
 
 MEASURES = ("%", "antall", "dager", "kr", "poeng")
 MEASURE_ALIASES = {"prosent": "%", "pst": "%", "pst.": "%", "stk": "antall", "dag": "dager", "kroner": "kr",
                    "nok": "kr", "poeng": "poeng", "skår": "poeng", "score": "poeng"}
 DIRECTIONS = {"høy": "hoy", "hoy": "hoy", "høg": "hoy", "høyt": "hoy", "lav": "lav", "lavt": "lav", "låg": "lav"}
-DIRECTION_LABELS = {"hoy": "høy", "lav": "lav"}
+DIRECTION_LABELS = Labels({"hoy": N_("høy"), "lav": N_("lav")})
 FREQUENCIES = {"måned": "month", "maned": "month", "mnd": "month", "månad": "month", "tertial": "tertial",
                "år": "year", "ar": "year", "årlig": "year"}
-FREQUENCY_LABELS = {"month": "måned", "tertial": "tertial", "year": "år"}
+FREQUENCY_LABELS = Labels({"month": N_("måned"), "tertial": N_("tertial"), "year": N_("år")})
 ROLLUPS = {"sum": "sum", "snitt": "mean", "gjennomsnitt": "mean", "mean": "mean", "vektet": "weighted",
            "vektet snitt": "weighted", "weighted": "weighted"}
-ROLLUP_LABELS = {"sum": "sum", "mean": "snitt", "weighted": "vektet snitt"}
+ROLLUP_LABELS = Labels({"sum": N_("sum"), "mean": N_("snitt"), "weighted": N_("vektet snitt")})
 # Plausible ranges per measure: a value outside is almost surely a typing error.
 RANGES: dict[str, tuple[float, float]] = {"%": (0, 100), "antall": (0, 1e9), "dager": (0, 10_000),
                                           "kr": (-1e12, 1e12), "poeng": (-1000, 1000)}
@@ -96,15 +98,16 @@ def parse_number(text: str | float | int) -> float | None:
 
 
 def implausible(value: float, measure: str) -> str | None:
-    """A Norwegian message when the value cannot be right for the measure, else None."""
+    """A message in the person's language when the value cannot be right for the measure, else None."""
     low, high = RANGES.get(measure, (-1e12, 1e12))
     if low <= value <= high:
         return None
     if measure == "%":
-        return f"{format_number(value)} % er ikke mulig: en prosent må være mellom 0 og 100."
+        return _("{value} % er ikke mulig: en prosent må være mellom 0 og 100.").format(value=format_number(value))
     if low == 0 and value < 0:
-        return f"{format_number(value)} er ikke mulig: {measure} kan ikke være negativt."
-    return f"{format_number(value)} er urimelig stort for {measure}; sjekk tallet."
+        return _("{value} er ikke mulig: {measure} kan ikke være negativt.").format(
+            value=format_number(value), measure=measure)
+    return _("{value} er urimelig stort for {measure}; sjekk tallet.").format(value=format_number(value), measure=measure)
 
 
 def period_for(frequency: str, period: Period) -> Period:
@@ -126,12 +129,10 @@ def is_future(period: Period, today: date) -> bool:
 
 
 def format_number(value: float | None) -> str:
-    """Norwegian style: decimal comma, no needless decimals."""
+    """In the person's language (1\u00a0234,5 or 1,234.5), no needless decimals."""
     if value is None:
         return "–"
-    if float(value).is_integer():
-        return f"{int(value):,}".replace(",", "\u00a0")
-    return f"{value:,.1f}".replace(",", "\u00a0").replace(".", ",")
+    return fmt_number(value, 1)
 
 
 def format_value(value: float | None, measure: str) -> str:

@@ -74,3 +74,5 @@ class Reply(BaseModel):
         "a platform's own rendering, used instead of the generic one where present: "
         "'slack_blocks' (list of Block Kit blocks), 'teams_card' (an Adaptive Card); already escaped; "
         "or neutral data a platform renders its own way: 'summary' (reports.summary.Summary as JSON)"))
+    locale: str | None = Field(default=None, description=(
+        "the language the text was written in (nb, nn, en), so a renderer adds its labels in the same one"))

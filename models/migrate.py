@@ -20,6 +20,7 @@ def import_all_tables() -> None:
     A new table module is one more import here (the package's `__init__` holds the core tables).
     """
     import models.tables  # noqa: F401
+    import models.tables.tenant  # noqa: F401
     import models.tables.varsling  # noqa: F401
     import models.tables.web_auth  # noqa: F401
 

@@ -13,11 +13,15 @@ from datetime import UTC, date, datetime
 from zoneinfo import ZoneInfo
 
 from models.errors import ValidationFailed
+from models.i18n import N_, _
 
 _MONTH = re.compile(r"^(\d{4})-(\d{1,2})$")
 _TERTIAL = re.compile(r"^(\d{4})-T([123])$", re.IGNORECASE)
 _YEAR = re.compile(r"^(\d{4})$")
 
+#: Month labels as shown (bokmål msgids); MONTH_NAMES below is what the check-in parser recognises.
+MONTH_LABELS = [N_("januar"), N_("februar"), N_("mars"), N_("april"), N_("mai"), N_("juni"), N_("juli"),
+                N_("august"), N_("september"), N_("oktober"), N_("november"), N_("desember")]
 MONTH_NAMES = ["januar", "februar", "mars", "april", "mai", "juni", "juli", "august",
                "september", "oktober", "november", "desember"]
 
@@ -39,10 +43,10 @@ class Period:
     @property
     def label(self) -> str:
         if self.kind == "month":
-            return f"{MONTH_NAMES[self.index - 1]} {self.year}"
+            return _("{month} {year}").format(month=_(MONTH_LABELS[self.index - 1]), year=self.year)
         if self.kind == "tertial":
-            return f"{self.index}. tertial {self.year}"
-        return f"året {self.year}"
+            return _("{n}. tertial {year}").format(n=self.index, year=self.year)
+        return _("året {year}").format(year=self.year)
 
     def first_month(self) -> int:
         return {"month": self.index, "tertial": (self.index - 1) * 4 + 1, "year": 1}[self.kind]
@@ -87,7 +91,7 @@ def parse_period(text: str) -> Period:
     if m := _YEAR.match(t):
         return Period("year", int(m.group(1)), 1)
     raise ValidationFailed(
-        {"period": f"Ukjent periode «{t[:40]}». Bruk f.eks. 2026-11 (måned), 2026-T3 (tertial) eller 2026 (år)."}
+        {"period": _("Ukjent periode «{value}». Bruk f.eks. 2026-11 (måned), 2026-T3 (tertial) eller 2026 (år).").format(value=t[:40])}
     )
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from models.i18n import _
 from models.vocabulary import SEVERITY_LABELS
 
 
@@ -10,7 +11,9 @@ def risk_score(probability: int, consequence: int) -> int:
 
 
 def severity(risk: int) -> str:
-    """Bands as in a 5×5 ROS matrix: 1–4 lav, 5–9 middels, 10–16 høy, 20–25 kritisk."""
+    """The band's key (its bokmål word, used to count and colour); `severity_label` is what people read.
+
+    Bands as in a 5×5 ROS matrix: 1–4 lav, 5–9 middels, 10–16 høy, 20–25 kritisk."""
     if risk <= 4:
         return SEVERITY_LABELS[0]
     if risk <= 9:
@@ -18,3 +21,8 @@ def severity(risk: int) -> str:
     if risk <= 16:
         return SEVERITY_LABELS[2]
     return SEVERITY_LABELS[3]
+
+
+def severity_label(risk: int) -> str:
+    """The band in the current person's language: «Middels», «Middels», «Medium»."""
+    return _(severity(risk))

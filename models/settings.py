@@ -62,6 +62,25 @@ def weak_secret_reason(value: str) -> str | None:
     return None
 
 
+_SERVED_URL = re.compile(r"https?://[A-Za-z0-9.\-\[\]:]{1,255}")
+
+
+def served_base_url(host: str, port: int) -> str:
+    """The address a browser on this machine reaches `trad serve --host HOST --port PORT` at."""
+    if host in ("0.0.0.0", "::", ""):  # noqa: S104 - naming the wildcard to replace it, not binding to it
+        host = "127.0.0.1"
+    return f"http://{f'[{host}]' if ':' in host else host}:{port}"
+
+
+def read_served_url(path: Path) -> str | None:
+    """The address a running `trad serve` noted, or None (no server, or a file that is not an address)."""
+    try:
+        text = path.read_text(encoding="utf-8").strip()
+    except OSError:
+        return None
+    return text if _SERVED_URL.fullmatch(text) else None
+
+
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_file=".env", env_file_encoding="utf-8", extra="ignore")
 
@@ -71,9 +90,15 @@ class Settings(BaseSettings):
     default_locale: str = Field(default="nb", alias="DEFAULT_LOCALE")
     secret_key: str | None = Field(default=None, alias="SECRET_KEY")
     org_slug: str = Field(default="oyer", alias="TRAD_ORG", description="organisation served by default")
+    # Kommuner with a host name of their own for the staff pages and varsling (docs/tenants.md):
+    # "alver=varsling.alver.no,bjornafjorden=trad.bjornafjorden.kommune.no". `/k/<slug>/` always works.
+    tenant_hosts: str = Field(default="", alias="TENANT_HOSTS")
     log_level: str = Field(default="INFO", alias="LOG_LEVEL")
     # Where the demo's console delivery keeps messages for `trad chat` (bot/console/delivery.py).
     console_inbox: Path = Field(default=Path("var/console-inbox.jsonl"), alias="TRAD_CONSOLE_INBOX")
+    # Where `trad serve` notes the address it serves on, so that without PUBLIC_BASE_URL the links that
+    # `trad chat` and `trad web link` print follow the served host and port (make run PORT=8101).
+    served_url_file: Path = Field(default=Path("var/served-url"), alias="TRAD_SERVED_URL_FILE")
 
     # Slack
     slack_bot_token: str | None = Field(default=None, alias="SLACK_BOT_TOKEN")
@@ -173,6 +198,15 @@ class Settings(BaseSettings):
     entra_sync_map: Path | None = Field(default=None, alias="ENTRA_SYNC_MAP", description="department,unit CSV")
 
     @model_validator(mode="after")
+    def _follow_the_served_address(self) -> Settings:
+        """Without PUBLIC_BASE_URL, links point where `trad serve` is listening (not always port 8000)."""
+        if "public_base_url" not in self.model_fields_set:
+            served = read_served_url(self.served_url_file)
+            if served:  # set without marking the field as given, so it still reads as «not set» later
+                self.__dict__["public_base_url"] = served
+        return self
+
+    @model_validator(mode="after")
     def _entra_sync_complete(self) -> Settings:
         """Half an Entra setup stops start-up, naming what is missing, as the Teams settings do."""
         if _is_placeholder(self.entra_client_secret):
@@ -239,6 +273,16 @@ class Settings(BaseSettings):
     @property
     def email_enabled(self) -> bool:
         return bool(self.smtp_host and self.smtp_from)
+
+    @property
+    def tenant_host_map(self) -> dict[str, str]:
+        """host name (lower case, no port) → kommune slug, from TENANT_HOSTS."""
+        out: dict[str, str] = {}
+        for part in self.tenant_hosts.split(","):
+            slug, sep, host = part.partition("=")
+            if sep and slug.strip() and host.strip():
+                out[host.strip().lower().split(":")[0]] = slug.strip().lower()
+        return out
 
     @property
     def is_sqlite(self) -> bool:

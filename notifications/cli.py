@@ -36,15 +36,15 @@ def register(group: click.Group) -> None:
 @click.option("--all-clear/--no-all-clear", default=None, help="Send «alt er à jour» til ledere uten noe som venter.")
 def nudge(period: str, dry_run: bool, org_slug: str | None, all_clear: bool | None) -> None:
     from bot.main import build_engine
+    from bot.org_option import org_id_or_exit
     from models.errors import ValidationFailed
-    from models.services import org as org_svc
     from models.services.nudges import run_nudges
     from models.uow import UnitOfWork
 
     settings = _settings()
     roles = tuple(r.strip() for r in settings.nudge_roles.split(",") if r.strip())
     with UnitOfWork(build_engine(settings)).write() as s:
-        org_id = org_svc.get_org(s, slug=org_slug).id if org_slug else None
+        org_id = org_id_or_exit(s, org_slug, settings) if org_slug else None
         try:
             r = run_nudges(session=s, period=period, org_id=org_id, dry_run=dry_run, roles=roles,
                            all_clear=settings.nudge_all_clear if all_clear is None else all_clear,

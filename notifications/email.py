@@ -18,6 +18,7 @@ from email.message import EmailMessage
 from email.utils import formataddr, parseaddr
 from typing import Any
 
+from models.i18n import _, current_locale
 from models.messages import Action, Reply
 from notifications.base import PermanentFailure, Recipient, RetryLater, Unreachable
 
@@ -38,7 +39,7 @@ def absolute(url: str | None, base: str) -> str | None:
 
 
 def subject_of(reply: Reply) -> str:
-    subject = _one_line(reply.title or reply.text.split("\n", 1)[0] or "Melding fra Tråd")
+    subject = _one_line(reply.title or reply.text.split("\n", 1)[0] or _("Melding fra Tråd"))
     if len(subject) > MAX_SUBJECT:
         subject = subject[: MAX_SUBJECT - 1] + "…"
     return subject
@@ -77,14 +78,14 @@ def render_text(reply: Reply, base: str) -> str:
         lines.append("")
     lines += [f"{label}: {url}" for label, url in _links(reply.actions, base)]
     if _has_buttons(reply) and base:
-        lines.append(f"Åpne Tråd for å behandle saken: {base.rstrip('/')}/")
+        lines.append(_("Åpne Tråd for å behandle saken") + f": {base.rstrip('/')}/")
     lines += ["", "– Tråd"]
     return "\n".join(lines).strip() + "\n"
 
 
 def render_html(reply: Reply, base: str) -> str:
     e = html.escape
-    parts = ['<!doctype html><html lang="nb"><head><meta charset="utf-8"></head>'
+    parts = [f'<!doctype html><html lang="{current_locale()}"><head><meta charset="utf-8"></head>'
              '<body style="font-family:Arial,sans-serif;color:#1a1a1a;line-height:1.5">']
     if reply.title:
         parts.append(f"<h1 style=\"font-size:1.3em\">{e(reply.title)}</h1>")
@@ -106,7 +107,7 @@ def render_html(reply: Reply, base: str) -> str:
                      f'color:#fff;text-decoration:none;border-radius:3px"><strong>{e(label)}</strong></a></p>')
     if _has_buttons(reply) and base:
         url = base.rstrip("/") + "/"
-        parts.append(f'<p><a href="{e(url)}">Åpne Tråd for å behandle saken</a></p>')
+        parts.append(f'<p><a href="{e(url)}">{e(_("Åpne Tråd for å behandle saken"))}</a></p>')
     parts.append('<p style="color:#4a4a4a">– Tråd</p></body></html>')
     return "".join(parts)
 

@@ -17,19 +17,21 @@ from datetime import UTC, datetime
 from functools import partial
 from typing import TYPE_CHECKING
 
+from models.i18n import use_locale
 from models.periods import Period, local_date, period_of
 from models.services import (
     inbound,
     nudges,
     org,
     outbox_links,
+    tenants,
     varsling_casework,
     varsling_retention,
     web_auth,
 )
 from models.services.indicator_reminders import indicator_reminder_job
 from models.settings import Settings
-from models.uow import UnitOfWork
+from models.uow import Tx, UnitOfWork
 from reports.posting import enqueue_summary, summary_targets
 
 if TYPE_CHECKING:
@@ -44,15 +46,22 @@ def _roles(settings: Settings) -> tuple[str, ...]:
     return tuple(r.strip() for r in settings.nudge_roles.split(",") if r.strip())
 
 
-def monthly_nudge(now: datetime | None = None, *, engine: Engine, settings: Settings) -> dict[str, int]:
-    """Enqueue this month's nudge for every leader in every organisation."""
+def _orgs(tx: Tx, only: int | None, skip: frozenset[int]) -> list[int]:
+    """The kommuner a run is for: one (its own schedule), or all but those with their own schedule."""
+    return [only] if only is not None else [i for i in org.org_ids(tx) if i not in skip]
+
+
+def monthly_nudge(now: datetime | None = None, *, engine: Engine, settings: Settings, only: int | None = None,
+                  skip: frozenset[int] = frozenset()) -> dict[str, int]:
+    """Enqueue this month's nudge for every leader in every organisation (or `only` one, or all but `skip`)."""
     now = now or datetime.now(UTC)
     period = period_of(now, "month", settings.tz_name).key
     totals = {"leaders": 0, "enqueued": 0, "already_there": 0}
     with UnitOfWork(engine).write() as tx:
-        for org_id in org.org_ids(tx):
-            r = nudges.run_nudges(session=tx, period=period, org_id=org_id, now=now, all_clear=settings.nudge_all_clear,
-                                  roles=_roles(settings), tz=settings.tz_name)
+        for org_id in _orgs(tx, only, skip):
+            with use_locale(tenants.org_locale(tx, org_id, settings)):
+                r = nudges.run_nudges(session=tx, period=period, org_id=org_id, now=now,
+                                      all_clear=settings.nudge_all_clear, roles=_roles(settings), tz=settings.tz_name)
             totals["leaders"] += r.leaders
             totals["enqueued"] += r.enqueued
             totals["already_there"] += r.already_there
@@ -86,16 +95,20 @@ def due_summary_periods(now: datetime, tz: str = "Europe/Oslo") -> list[Period]:
     return out
 
 
-def summaries(now: datetime | None = None, *, engine: Engine, settings: Settings) -> dict[str, int]:
-    """Post the month / tertial / year summaries to the leadership channel (reports.posting)."""
+def summaries(now: datetime | None = None, *, engine: Engine, settings: Settings, only: int | None = None,
+              skip: frozenset[int] = frozenset()) -> dict[str, int]:
+    """Post the month / tertial / year summaries to each kommune's leadership channel (reports.posting)."""
     now = now or datetime.now(UTC)
     posted = 0
     with UnitOfWork(engine).write() as tx:
-        for org_id in org.org_ids(tx):
-            for p in due_summary_periods(now, settings.tz_name):
-                if enqueue_summary(session=tx, org_id=org_id, period_key=p.key, targets=summary_targets(settings),
-                                   tz_name=settings.tz_name):
-                    posted += 1
+        for org_id in _orgs(tx, only, skip):
+            own = tenants.settings_for(tx, org_id, settings)
+            targets = own.leadership_targets() or summary_targets(settings)
+            with use_locale(own.locale):
+                for p in due_summary_periods(now, settings.tz_name):
+                    if enqueue_summary(session=tx, org_id=org_id, period_key=p.key, targets=targets,
+                                       tz_name=settings.tz_name, locale=own.locale):
+                        posted += 1
     return {"posted": posted}
 
 

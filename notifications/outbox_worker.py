@@ -29,10 +29,12 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any, TypeVar
 
+from models.i18n import use_locale
 from models.messages import Reply
 from models.services import outbox_delivery as rows
 from models.services import outbox_links as links
 from models.services import outbox_recipients as recipients
+from models.services.languages import kommune_locale
 from models.services.outbox_delivery import Claimed
 from models.services.outbox_recipients import Addressee, Identity
 from models.uow import UnitOfWork
@@ -198,8 +200,10 @@ async def _send(db: _Rows, adapters: dict[str, Adapter], row: Claimed, pacer: Pa
                     return None
             await pacer.wait(platform, channel)
             reply = reply or await _rendered(db, row)
-            ref = await adapter.deliver(recipient=recipient, reply=reply, previous_ref=previous_ref,
-                                        dedupe_key=row.dedupe_key)
+            # the renderer's own labels (buttons, headings) in the language the text was written in
+            with use_locale(reply.locale, kommune_locale(row.org_id)):
+                ref = await adapter.deliver(recipient=recipient, reply=reply, previous_ref=previous_ref,
+                                            dedupe_key=row.dedupe_key)
         except Unreachable as exc:
             last_error = f"{platform}: {exc}"
             continue

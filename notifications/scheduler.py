@@ -145,7 +145,9 @@ def add_jobs(scheduler: BaseScheduler, settings: Settings, *, jobs: Mapping[str,
     now = now or datetime.now(ZoneInfo(tz))
     added = []
     for job_id, func in jobs.items():
-        trigger = parse_schedule(getattr(settings, SCHEDULES[job_id]), tz)
+        # A kommune's own job (`monthly_nudge@alver`) carries its time (notifications.tenant_schedules).
+        own = getattr(func, "trad_schedule", None)
+        trigger = parse_schedule(own or getattr(settings, SCHEDULES[job_id.partition("@")[0]]), tz)
         extra: dict[str, Any] = {}
         first = catch_up_time(trigger, now, grace)
         if first is not None:

@@ -10,7 +10,7 @@ the 1st land right.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 from functools import cache
 from typing import Any, NamedTuple
 
@@ -90,6 +90,28 @@ def _per_month_stmt(n_months: int) -> Any:
             .where(A.c.org_id == param("org"),
                    between(A.c.created_at, param("lo", A.c.created_at), param("hi", A.c.created_at)))
             .group_by(bucket, A.c.unit_id))
+
+
+@cache
+def _first_avvik_stmt() -> Any:
+    return select(func.min(A.c.created_at)).where(A.c.org_id == param("org"))
+
+
+def months_with_data(session: Session, org_id: int, period: Period, tz_name: str) -> int:
+    """Months of `period` on or after the month of the kommune's first avvik (0 when none yet).
+
+    Why: a year compared with a year that has one month of data must say so, not show a jump.
+    """
+    first = conn(session).execute(_first_avvik_stmt(), {"org": org_id}).scalar()
+    if first is None:
+        return 0
+    months = period.months()
+    return sum(1 for m in months if m.bounds_utc(tz_name)[1] > _aware(first))
+
+
+def _aware(value: datetime) -> datetime:
+    """SQLite hands back naive UTC datetimes; PostgreSQL aware ones."""
+    return value if value.tzinfo else value.replace(tzinfo=UTC)
 
 
 class UnitStatus(NamedTuple):
@@ -244,7 +266,8 @@ def build_avvik(ctx: SummaryContext) -> AvvikSection:
     prev = PreviousAvvik.model_construct(
         period_key=ctx.previous.key, period_label=ctx.previous.label, new=sum(r.prev_new for r in rows),
         closed=sum(r.prev_closed for r in rows), open_at_end=sum(r.prev_open_at_end for r in rows),
-        median_days_to_close=medians.get(MEDIAN_PREV))
+        median_days_to_close=medians.get(MEDIAN_PREV), months=ctx.previous.month_count(),
+        months_with_data=months_with_data(ctx.session, ctx.org_id, ctx.previous, ctx.tz_name))
     change = AvvikChange.model_construct(new=now.new - prev.new, closed=now.closed - prev.closed,
                                          open_at_end=now.open_at_end - prev.open_at_end,
                                          new_pct=_pct_change(now.new, prev.new))

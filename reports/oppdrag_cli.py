@@ -11,6 +11,8 @@ from typing import TYPE_CHECKING
 
 import click
 
+from models.i18n import _
+
 if TYPE_CHECKING:  # the domain loads when a command runs, not when `trad` starts
     from sqlmodel import Session
 
@@ -25,10 +27,12 @@ def oppdrag() -> None:
 
 
 def _org_id(session: Session, org_slug: str | None, default_slug: str) -> int:
-    from models.services import org as org_svc
-    from models.sql import pk
+    """The kommune `--org` names, else the default; a wrong `--org` ends the command with exit code 2."""
+    from bot.main import load_settings
+    from bot.org_option import org_id_or_exit
 
-    return pk(org_svc.get_org(session, slug=org_slug) if org_slug else org_svc.default_org(session, slug=default_slug))
+    del default_slug  # the settings carry TRAD_ORG
+    return org_id_or_exit(session, org_slug, load_settings())
 
 
 @oppdrag.command("import", help="Importer oppdrag fra CSV (, eller ;, UTF-8 eller Windows-1252) eller .xlsx. "
@@ -42,7 +46,7 @@ def import_cmd(file: Path, org_slug: str | None) -> None:
     from models.services.oppdrag_io import import_oppdrag
 
     if not file.exists():
-        click.echo(f"Fant ikke fila {file}.", err=True)
+        click.echo(_("Fant ikke fila {path}.").format(path=file), err=True)
         sys.exit(2)
     settings = load_settings()
     try:
@@ -71,4 +75,4 @@ def export_cmd(out: Path, org_slug: str | None) -> None:
         click.echo(exc.message, err=True)
         sys.exit(1)
     out.write_bytes(data)
-    click.echo(f"Skrev {out}.")
+    click.echo(_("Skrev {path}.").format(path=out))

@@ -9,9 +9,12 @@ from __future__ import annotations
 import json
 import sys
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import click
+
+from models.i18n import _
+from reports.cli_lang import LANG_OPTION, command_locale
 
 if TYPE_CHECKING:  # the domain loads when a command runs, not when `trad` starts
     from sqlmodel import Session
@@ -30,16 +33,18 @@ def register(group: click.Group) -> None:
 
 def _read(path: Path) -> bytes:
     if not path.exists():
-        click.echo(f"Fant ikke fila {path}.", err=True)
+        click.echo(_("Fant ikke fila {path}.").format(path=path), err=True)
         sys.exit(2)
     return path.read_bytes()
 
 
 def _org_id(session: Session, org_slug: str | None, default_slug: str) -> int:
-    from models.services import org as org_svc
-    from models.sql import pk
+    """The kommune `--org` names, else the default; a wrong `--org` ends the command with exit code 2."""
+    from bot.main import load_settings
+    from bot.org_option import org_id_or_exit
 
-    return pk(org_svc.get_org(session, slug=org_slug) if org_slug else org_svc.default_org(session, slug=default_slug))
+    del default_slug  # the settings carry TRAD_ORG
+    return org_id_or_exit(session, org_slug, load_settings())
 
 
 @click.group(help="Planen: perspektiver, mål og styringsindikatorer.")
@@ -97,19 +102,22 @@ def indikator_import_cmd(file: Path, org_slug: str | None) -> None:
 def render_text(card: Card) -> str:
     """A plain-text card: trafikklys as symbol and word, value against target, trend arrow."""
     from models.indicator_rules import LIGHT_SYMBOLS, format_value
+    from reports.labels import light_word, period_label
 
-    head = {"unit": "Enhet", "sector": "Sektor", "kommune": "Kommune"}[card.scope.kind]
-    lines = [f"Styringskort – {head.lower()} {card.scope.name}, {card.period.label}"]
+    kind = {"unit": _("enhet"), "sector": _("sektor"), "kommune": _("kommune")}[card.scope.kind]
+    lines = [_("Styringskort – {kind} {name}, {period}").format(kind=kind, name=card.scope.name,
+                                                                period=period_label(card.period))]
     if not card.rows:
-        lines.append("Ingen styringsindikatorer er knyttet til dette styringskortet ennå.")
+        lines.append(_("Ingen styringsindikatorer er knyttet til dette styringskortet ennå."))
     perspective = None
     for r in card.rows:
         if r.perspective != perspective:
             perspective = r.perspective
             lines.append(f"\n{perspective}")
-        lines.append(f"  {LIGHT_SYMBOLS[r.light]} {r.light.value:<6} {r.name}: {format_value(r.value, r.measure)} "
-                     f"(mål {format_value(r.target, r.measure)}) {TREND_ARROWS[r.trend]} "
-                     f"forrige {format_value(r.previous, r.measure)}")
+        lines.append(f"  {LIGHT_SYMBOLS[r.light]} {light_word(r.light):<6} {r.name}: {format_value(r.value, r.measure)} "
+                     + _("(mål {target})").format(target=format_value(r.target, r.measure))
+                     + f" {TREND_ARROWS[r.trend]} "
+                     + _("forrige {value}").format(value=format_value(r.previous, r.measure)))
     return "\n".join(lines)
 
 
@@ -120,17 +128,27 @@ def render_text(card: Card) -> str:
 @click.option("--period", "period_key", required=True, help="2026-11 (måned), 2026-T3 (tertial) eller 2026 (år).")
 @click.option("--format", "fmt", type=click.Choice(["text", "json", "html"]), default="text", show_default=True)
 @click.option("--org", "org_slug", default=None, help="Kommunens kortnavn (standard: TRAD_ORG).")
+@LANG_OPTION
 def styringskort(unit_path: str | None, sector: str | None, kommune: bool, period_key: str, fmt: str,
-                 org_slug: str | None) -> None:
-    from bot.main import build_engine, load_settings
+                 org_slug: str | None, lang: str | None) -> None:
+    from bot.main import load_settings
+    from models.i18n import use_locale
+
+    settings = load_settings()
+    with use_locale(command_locale(lang, settings)):
+        _styringskort(settings, unit_path, sector, kommune, period_key, fmt, org_slug)
+
+
+def _styringskort(settings: Any, unit_path: str | None, sector: str | None, kommune: bool, period_key: str,
+                  fmt: str, org_slug: str | None) -> None:
+    from bot.main import build_engine
     from models.db import read_scope
     from models.errors import DomainError
     from models.periods import parse_period
     from models.services import styringskort as sk
 
-    settings = load_settings()
     if sum(bool(x) for x in (unit_path, sector, kommune)) != 1:
-        click.echo("Velg nøyaktig én av --unit, --sector og --kommune.", err=True)
+        click.echo(_("Velg nøyaktig én av --unit, --sector og --kommune."), err=True)
         sys.exit(2)
     try:
         period = parse_period(period_key)

@@ -17,8 +17,10 @@ import logging
 
 from sqlmodel import Session, col, select
 
+from models.i18n import use_locale
 from models.messages import Reply
 from models.periods import parse_period
+from models.services import tenants
 from models.services._tx import writes
 from models.services.outbox import enqueue
 from models.settings import Settings
@@ -45,6 +47,11 @@ def summary_targets(settings: Settings) -> list[tuple[str, str]]:
     return out
 
 
+def summary_locale(tx: Session, settings: Settings, org_id: int) -> str:
+    """The language of the leadership summary posted to chat: the kommune's own default language."""
+    return tenants.org_locale(tx, org_id, settings)
+
+
 def dedupe_key(period_key: str, platform: str, org_id: int) -> str:
     return f"summary:{period_key}:{platform}:org{org_id}"
 
@@ -56,8 +63,11 @@ def build_payload(reply: Reply, summary: Summary) -> dict:
 
 @writes
 def enqueue_summary(*, session: Session, org_id: int, period_key: str, targets: list[tuple[str, str]],
-                    tz_name: str) -> bool:
-    """Build the period's summary and enqueue it for each (platform, target). True if anything was added."""
+                    tz_name: str, locale: str | None = None) -> bool:
+    """Build the period's summary and enqueue it for each (platform, target). True if anything was added.
+
+    `locale` is the language of the neutral Reply (see `summary_locale`); bokmål when not given.
+    """
     period = parse_period(period_key)
     keys = {p: dedupe_key(period.key, p, org_id) for p, _t in targets}
     if not targets:
@@ -69,7 +79,8 @@ def enqueue_summary(*, session: Session, org_id: int, period_key: str, targets: 
     if not todo:
         return False
     summary = build_summary(session=session, org_id=org_id, period=period, tz_name=tz_name)
-    payload = build_payload(to_reply(summary, render_chart_png(summary)), summary)
+    with use_locale(locale):
+        payload = build_payload(to_reply(summary, render_chart_png(summary)), summary)
     added = False
     for platform, target in todo:
         added |= enqueue(session, dedupe_key=keys[platform], kind="summary", payload=payload, org_id=org_id,

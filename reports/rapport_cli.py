@@ -16,6 +16,9 @@ from typing import Any
 
 import click
 
+from models.i18n import _
+from reports.cli_lang import LANG_OPTION, command_locale
+
 FORMATS = ("html", "docx", "json")
 
 
@@ -35,7 +38,7 @@ def _fail(message: str, code: int) -> None:
 
 def _check_out(fmt: str, out: Path | None) -> None:
     if fmt == "docx" and out is None:
-        _fail("DOCX må skrives til en fil: bruk --out, f.eks. --out rapport.docx.", 2)
+        _fail(_("DOCX må skrives til en fil: bruk --out, f.eks. --out rapport.docx."), 2)
 
 
 def _render(fmt: str, report: Any, summary: Any, layout: Callable[..., Any], now: datetime) -> bytes:
@@ -55,17 +58,16 @@ def _run(build: Callable[..., tuple[Any, Any]], layout: Callable[..., Any], fmt:
          org_slug: str | None, **args: Any) -> None:
     """Build inside one read-only transaction, render, then write: nothing is written if any step fails."""
     from bot.main import load_settings
+    from bot.org_option import org_id_or_exit
     from models.db import get_engine, read_scope
     from models.errors import DomainError
-    from models.services import org as org_svc
     from models.tables._common import utcnow
 
     settings = load_settings()
     now = utcnow()
     try:
         with read_scope(get_engine(settings.database_url)) as s:
-            org = org_svc.get_org(s, slug=org_slug) if org_slug else org_svc.default_org(s, slug=settings.org_slug)
-            report, summary = build(session=s, org_id=org.id, tz_name=settings.tz_name, now=now, **args)
+            report, summary = build(session=s, org_id=org_id_or_exit(s, org_slug, settings), tz_name=settings.tz_name, now=now, **args)
     except DomainError as exc:
         _fail(exc.message, 1)
     data = _render(fmt, report, summary, layout, now)
@@ -75,8 +77,8 @@ def _run(build: Callable[..., tuple[Any, Any]], layout: Callable[..., Any], fmt:
     try:
         out.write_bytes(data)
     except OSError as exc:
-        _fail(f"Kunne ikke skrive {out}: {exc.strerror or exc}.", 1)
-    click.echo(f"Skrev {out}.", err=True)
+        _fail(_("Kunne ikke skrive {path}: {error}.").format(path=out, error=exc.strerror or exc), 1)
+    click.echo(_("Skrev {path}.").format(path=out), err=True)
 
 
 def _period_error(exc: Exception, field: str) -> str:
@@ -97,11 +99,12 @@ ORG_OPTION = click.option("--org", "org_slug", default=None, help="Kommunens kor
 @FORMAT_OPTION
 @OUT_OPTION
 @ORG_OPTION
-def tertial(period_key: str, fmt: str, out: Path | None, org_slug: str | None) -> None:
+@LANG_OPTION
+def tertial(period_key: str, fmt: str, out: Path | None, org_slug: str | None, lang: str | None) -> None:
     from reports.politics.outline import tertial_document
     from reports.politics.tertial import build_tertial_report, tertial_period
 
-    _report(tertial_period, period_key, "period", build_tertial_report, tertial_document, fmt, out, org_slug)
+    _report(tertial_period, period_key, "period", build_tertial_report, tertial_document, fmt, out, org_slug, lang)
 
 
 @rapport.command(help="Internkontroll etter kommuneloven § 25-1, til årsrapporten: avvik etter område og "
@@ -110,23 +113,28 @@ def tertial(period_key: str, fmt: str, out: Path | None, org_slug: str | None) -
 @FORMAT_OPTION
 @OUT_OPTION
 @ORG_OPTION
-def internkontroll(year_text: str, fmt: str, out: Path | None, org_slug: str | None) -> None:
+@LANG_OPTION
+def internkontroll(year_text: str, fmt: str, out: Path | None, org_slug: str | None, lang: str | None) -> None:
     from reports.politics.internkontroll import build_internkontroll_report, report_year
     from reports.politics.outline import internkontroll_document
 
     _report(report_year, year_text, "year", build_internkontroll_report, internkontroll_document, fmt, out,
-            org_slug)
+            org_slug, lang)
 
 
 def _report(parse: Callable[[str], Any], text: str, name: str, build: Callable[..., tuple[Any, Any]],
-            layout: Callable[..., Any], fmt: str, out: Path | None, org_slug: str | None) -> None:
-    """Both reports: read the period (a clear message and exit 2 when it is wrong), check --out, then run."""
+            layout: Callable[..., Any], fmt: str, out: Path | None, org_slug: str | None, lang: str | None) -> None:
+    """Both reports: read the period (a clear message and exit 2 when it is wrong), check --out, then run,
+    all in the language asked for (--lang, else the kommune default)."""
+    from bot.main import load_settings
     from models.errors import ValidationFailed
+    from models.i18n import use_locale
 
     fmt = fmt.lower()
-    try:
-        value = parse(text)
-    except ValidationFailed as exc:
-        _fail(_period_error(exc, name), 2)
-    _check_out(fmt, out)
-    _run(build, layout, fmt, out, org_slug, **{name: value})
+    with use_locale(command_locale(lang, load_settings())):
+        try:
+            value = parse(text)
+        except ValidationFailed as exc:
+            _fail(_period_error(exc, name), 2)
+        _check_out(fmt, out)
+        _run(build, layout, fmt, out, org_slug, **{name: value})

@@ -9,48 +9,39 @@ are rendered by each platform (`bot/slack/summary.py`, `bot/teams/summary.py`) f
 from __future__ import annotations
 
 import base64
-from pathlib import Path
+from datetime import timedelta
 from typing import Any
 
-from jinja2 import Environment, FileSystemLoader, StrictUndefined
-
 from models.csv_safe import csv_row
+from models.i18n import N_, _, fmt_date, ngettext
 from models.messages import Fact, Item, Reply
-from models.vocabulary import (
-    AVVIK_CATEGORIES,
-    AVVIK_STATUSES,
-    OPPDRAG_STATUSES,
-    TRAFFIC_EMOJI,
-    TRAFFIC_LIGHTS,
-)
+from models.periods import parse_period
+from models.vocabulary import AVVIK_CATEGORIES, TRAFFIC_EMOJI
 from reports.chart import chart_alt_text
+from reports.jinja_env import TEMPLATES, report_env
+from reports.labels import (
+    avvik_status_label,
+    band_label,
+    category_label,
+    days,
+    light_label,
+    num,
+    oppdrag_status_label,
+    pct,
+    period_label,
+)
 from reports.styringskort_render import goal_lines, sk_view
-from reports.summary import Cell, Summary
+from reports.summary import SUPPRESSION_LABELS, Cell, Summary
 
-TEMPLATES = Path(__file__).parent / "templates"
+__all__ = ["MAX_LINES", "TEMPLATES", "chart_data_uri", "days", "num", "pct", "render_csv", "render_html",
+           "render_json", "render_text", "signed", "to_reply", "view"]
+
 MAX_LINES = 25  # rows per list in a chat message; the HTML report has them all
-LIGHT_LABELS = {**TRAFFIC_LIGHTS, "ingen": "Uten trafikklys (avbrutt)"}
 LIGHT_EMOJI = {"gronn": TRAFFIC_EMOJI["gronn"], "gul": TRAFFIC_EMOJI["gul"], "rod": TRAFFIC_EMOJI["rod"],
                "ingen": TRAFFIC_EMOJI[None]}
-
-
-def num(value: Any, decimals: int = 1) -> str:
-    """Norwegian number format: decimal comma; None as a dash."""
-    if value is None:
-        return "–"
-    if isinstance(value, str):
-        return value
-    if isinstance(value, float):
-        return f"{value:.{decimals}f}".replace(".", ",")
-    return str(value)
-
-
-def pct(value: float | None) -> str:
-    return "–" if value is None else f"{num(value)} %"
-
-
-def days(value: float | None) -> str:
-    return "–" if value is None else f"{num(value)} dager"
+NO_CHECKLISTS = N_("Ingen sjekklister var til svar i perioden")
+SUPPRESSION_EXPLAINED = N_("«færre enn 5»: 1–4 avvik i en sensitiv kategori, skjult for å verne personer i små "
+                           "enheter. «skjult»: en annen celle i samme rad, skjult så summen ikke røper tallet.")
 
 
 def signed(value: int) -> str:
@@ -62,12 +53,10 @@ def csvrow(values: list[Any]) -> str:
     return csv_row(values)
 
 
-def _env(autoescape: bool) -> Environment:
+def _env(autoescape: bool) -> Any:
     # HTML: autoescape. CSV and text are not HTML: CSV escapes explicitly with |csvrow, so HTML
     # escaping would corrupt them.
-    env = Environment(loader=FileSystemLoader(str(TEMPLATES)), undefined=StrictUndefined,
-                      autoescape=autoescape,  # noqa: S701
-                      trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True)
+    env = report_env(autoescape=autoescape, keep_trailing_newline=True)
     env.filters.update(num=num, pct=pct, days=days, signed=signed, csvrow=csvrow)
     return env
 
@@ -77,8 +66,8 @@ _PLAIN_ENV = _env(False)
 
 
 #: How the varsling figures are labelled, in the section's order.
-VARSLING_LABELS: dict[str, str] = {"received": "Mottatt", "closed": "Avsluttet",
-                                   "open_at_end": "Åpne ved periodens slutt", "overdue": "Frist oversittet"}
+VARSLING_LABELS: dict[str, str] = {"received": N_("Mottatt"), "closed": N_("Avsluttet"),
+                                   "open_at_end": N_("Åpne ved periodens slutt"), "overdue": N_("Frist oversittet")}
 
 
 def cell(c: Cell | None) -> str:
@@ -91,47 +80,108 @@ def varsling_rows(summary: Summary) -> list[tuple[str, str]]:
     v = summary.varsling
     if v is None:
         return []
-    return [(label, getattr(v, name).shown()) for name, label in VARSLING_LABELS.items()]
+    return [(_(label), getattr(v, name).shown()) for name, label in VARSLING_LABELS.items()]
+
+
+def in_progress(summary: Summary) -> bool:
+    """The period has not ended on the day the figures are for (its last day is still ahead)."""
+    return summary.as_of < parse_period(summary.period_key).end_date() - timedelta(days=1)
+
+
+def title(summary: Summary) -> str:
+    """«Tråd-sammendrag november 2026», with «(hittil)» while the period runs."""
+    head = _("Tråd-sammendrag {period}").format(period=period_label(summary.period_key))
+    return head + " " + _("(hittil, per {date})").format(date=fmt_date(summary.as_of)) if in_progress(summary) else head
+
+
+def previous_label(summary: Summary) -> str:
+    """The previous period, saying how many of its months had data when fewer than all."""
+    prev = summary.avvik.previous
+    label = period_label(prev.period_key)
+    n = prev.months_with_data
+    if n == 0:
+        label += " " + _("(ingen data)")
+    elif n is not None and n < prev.months:
+        label += " " + ngettext("(data for bare {n} av {m} måneder)", "(data for bare {n} av {m} måneder)",
+                                n).format(n=n, m=prev.months)
+    return label
+
+
+def checklist_facts(summary: Summary) -> str:
+    ik = summary.internkontroll
+    if not ik.due:
+        return _(NO_CHECKLISTS)
+    return _("{answered} av {due} ({pct})").format(answered=ik.answered, due=ik.due, pct=pct(ik.completion_pct))
+
+
+def checklist_scope(summary: Summary) -> str:
+    """Which checklists the figures count, in words (not the 16 period keys of a year)."""
+    kind, label = summary.period_kind, period_label(summary.period_key)
+    if kind == "year":
+        return _("månedlige, tertialvise og årlige sjekklister i {period}").format(period=label)
+    if kind == "tertial":
+        return _("månedlige og tertialvise sjekklister i {period}").format(period=label)
+    return _("månedlige sjekklister i {period}").format(period=label)
+
+
+def suppressed_shown(summary: Summary) -> bool:
+    cells = [c for u in summary.avvik.by_unit for c in u.categories.values()]
+    return any(c.suppressed for c in cells)
+
+
+def key_facts(summary: Summary) -> list[tuple[str, str]]:
+    a, op = summary.avvik, summary.oppdrag
+    prev, change = a.previous, a.change
+    return [
+        (_("Nye avvik"), _("{n} ({change} mot {previous})").format(
+            n=a.period.new, change=signed(change.new), previous=previous_label(summary))),
+        (_("Lukket i perioden"), f"{a.period.closed} ({signed(change.closed)})"),
+        (_("Åpne ved periodens slutt"), f"{a.period.open_at_end} ({signed(change.open_at_end)})"),
+        (_("Median tid til lukking"), _("{now} (før: {before})").format(
+            now=days(a.period.median_days_to_close), before=days(prev.median_days_to_close))),
+        (_("Sjekklister besvart"), checklist_facts(summary)),
+        (_("Oppdrag"), _("{n} ({red} røde, {yellow} gule)").format(n=op.total, red=op.by_light.rod,
+                                                                   yellow=op.by_light.gul)),
+    ]
 
 
 def view(summary: Summary) -> dict[str, Any]:
-    """The summary with Norwegian labels resolved, as the templates (and the platform cards) use it."""
+    """The summary with labels in the reader's language, as the templates (and the platform cards) use it."""
     s, a, ik, op = summary, summary.avvik, summary.internkontroll, summary.oppdrag
-    cat_label = lambda c: AVVIK_CATEGORIES.get(c, c)  # noqa: E731
-    categories = [(cat_label(c), n) for c, n in a.by_category.items() if n]
+    categories = [(category_label(c), n) for c, n in a.by_category.items() if n]
     used_cats = [c for c in AVVIK_CATEGORIES if any(c in u.categories for u in a.by_unit)]
     used_cats += sorted({c for u in a.by_unit for c in u.categories} - set(used_cats))
-    lights = [(LIGHT_EMOJI[k], LIGHT_LABELS[k], n) for k, n in op.by_light.model_dump().items() if n or k != "ingen"]
-    prev, change = a.previous, a.change
+    lights = [(LIGHT_EMOJI[k], light_label(k), n) for k, n in op.by_light.model_dump().items() if n or k != "ingen"]
     return {
         "s": s, "a": a, "ik": ik, "op": op,
-        "title": f"Tråd-sammendrag {s.period_label}",
+        "title": title(s),
         "org": s.org_name,
-        "key_facts": [
-            ("Nye avvik", f"{a.period.new} ({signed(change.new)} mot {prev.period_label})"),
-            ("Lukket i perioden", f"{a.period.closed} ({signed(change.closed)})"),
-            ("Åpne ved periodens slutt", f"{a.period.open_at_end} ({signed(change.open_at_end)})"),
-            ("Median tid til lukking",
-             f"{days(a.period.median_days_to_close)} (før: {days(prev.median_days_to_close)})"),
-            ("Sjekklister besvart", f"{ik.answered} av {ik.due} ({pct(ik.completion_pct)})"),
-            ("Oppdrag", f"{op.total} ({op.by_light.rod} røde, {op.by_light.gul} gule)"),
-        ],
+        "period": period_label(s.period_key),
+        "previous": previous_label(s),
+        "key_facts": key_facts(s),
         "categories": categories,
-        "risk": list(a.by_risk.items()),
-        "statuses": [(AVVIK_STATUSES.get(k, k), n) for k, n in a.by_status.items() if n],
-        "unit_cats": [(c, cat_label(c)) for c in used_cats],
+        "risk": [(band_label(k), n) for k, n in a.by_risk.items()],
+        "statuses": [(avvik_status_label(k), n) for k, n in a.by_status.items() if n],
+        "unit_cats": [(c, category_label(c)) for c in used_cats],
         "lights": lights,
         "oppdrag_rows": [{
             "category": o.category, "total": o.total,
             "lights": [o.by_light.get(k, 0) for k in ("gronn", "gul", "rod", "ingen")],
-            "statuses": ", ".join(f"{OPPDRAG_STATUSES.get(k, k)}: {n}" for k, n in sorted(o.by_status.items())),
+            "statuses": ", ".join(f"{oppdrag_status_label(k)}: {n}" for k, n in sorted(o.by_status.items())),
         } for o in op.by_category],
         "varsling": varsling_rows(s) if s.varsling is not None else None,
-        "status_labels": OPPDRAG_STATUSES,
-        "cat_label": cat_label,
+        "status_label": oppdrag_status_label,
+        "cat_label": category_label,
         "cell": cell,
         "sk": sk_view(s.styringskort),
         "goal_lines": goal_lines,
+        "checklists_due": bool(ik.due),
+        "no_checklists": _(NO_CHECKLISTS),
+        "checklist_scope": checklist_scope(s),
+        "suppression_note": _(SUPPRESSION_EXPLAINED) if suppressed_shown(s) else None,
+        "as_of": fmt_date(s.as_of),
+        "generated": fmt_date(s.generated_at),
+        "suppression_words": {k: _(v) for k, v in SUPPRESSION_LABELS.items()},
     }
 
 
@@ -161,42 +211,53 @@ def render_html(summary: Summary, chart_png: bytes | None = None) -> str:
 def _styringskort_items(sk: dict[str, Any] | None) -> list[Item]:
     if sk is None:
         return []
+    head = _("Styringskort")
     if sk["reason"]:
-        return [Item(title="Styringskort", facts=[Fact(label="Styringskort", value=sk["reason"])])]
-    items = [Item(title=f"Styringskort ({sk['period']}): trafikklys per perspektiv", facts=[
-        Fact(label=p, value=f"🟢 {g} grønn, 🟡 {y} gul, 🔴 {r} rød") for p, g, y, r, _ in sk["perspectives"]])]
+        return [Item(title=head, facts=[Fact(label=head, value=sk["reason"])])]
+    items = [Item(title=_("Styringskort ({period}): trafikklys per perspektiv").format(period=sk["period"]), facts=[
+        Fact(label=p, value=_("🟢 {g} grønn, 🟡 {y} gul, 🔴 {r} rød").format(g=g, y=y, r=r))
+        for p, g, y, r, _n in sk["perspectives"]])]
     if sk["red"]:
-        items.append(Item(title="Røde indikatorer", facts=[
-            Fact(label=f"{name} – {unit}", value=f"{value} (mål {target})") for name, unit, value, target, _ in
-            sk["red"][:MAX_LINES]]))
-    items += [Item(title=f"Mål: {g['goal']}", text="\n".join(goal_lines(g))) for g in sk["goals"][:MAX_LINES]]
+        items.append(Item(title=_("Røde indikatorer"), facts=[
+            Fact(label=f"{name} – {unit}", value=_("{value} (mål {target})").format(value=value, target=target))
+            for name, unit, value, target, _p in sk["red"][:MAX_LINES]]))
+    items += [Item(title=_("Mål: {goal}").format(goal=g["goal"]), text="\n".join(goal_lines(g)))
+              for g in sk["goals"][:MAX_LINES]]
     return items
+
+
+def _sector_items(summary: Summary) -> list[Item]:
+    return [Item(title=_("Avvik per sektor: {sector}").format(sector=sec.sector), facts=[
+        Fact(label=_("Nye"), value=str(sec.new)), Fact(label=_("Lukket"), value=str(sec.closed)),
+        Fact(label=_("Åpne"), value=str(sec.open_at_end)),
+        Fact(label=_("Median tid til lukking"), value=days(sec.median_days_to_close))]) for sec in summary.avvik.by_sector]
 
 
 def to_reply(summary: Summary, chart_png: bytes | None = None) -> Reply:
     """The neutral message the outbox delivers: key figures as facts, a few items, the chart as PNG."""
     v = view(summary)
-    a, ik = summary.avvik, summary.internkontroll
-    items = [Item(title=f"Avvik per sektor: {sec.sector}", facts=[
-        Fact(label="Nye", value=str(sec.new)), Fact(label="Lukket", value=str(sec.closed)),
-        Fact(label="Åpne", value=str(sec.open_at_end)),
-        Fact(label="Median tid til lukking", value=days(sec.median_days_to_close))]) for sec in a.by_sector]
+    ik = summary.internkontroll
+    items = _sector_items(summary)
     if v["categories"]:
-        items.append(Item(title="Nye avvik per kategori", facts=[Fact(label=k, value=str(n)) for k, n in v["categories"]]))
-    items.append(Item(title="Nye avvik per risiko", facts=[Fact(label=k, value=str(n)) for k, n in v["risk"]]))
-    if ik.by_unit:
-        items.append(Item(title="Internkontroll: sjekklister besvart per enhet", facts=[
-            Fact(label=c.unit, value=f"{c.answered} av {c.due} ({pct(c.completion_pct)})")
+        items.append(Item(title=_("Nye avvik per kategori"),
+                          facts=[Fact(label=k, value=str(n)) for k, n in v["categories"]]))
+    items.append(Item(title=_("Nye avvik per risiko"), facts=[Fact(label=k, value=str(n)) for k, n in v["risk"]]))
+    if ik.by_unit and ik.due:
+        items.append(Item(title=_("Internkontroll: sjekklister besvart per enhet"), facts=[
+            Fact(label=c.unit, value=_("{answered} av {due} ({pct})").format(
+                answered=c.answered, due=c.due, pct=pct(c.completion_pct)))
             for c in ik.by_unit[:MAX_LINES]]))
     if summary.oppdrag.total:
-        items.append(Item(title="Oppdrag etter trafikklys", facts=[
+        items.append(Item(title=_("Oppdrag etter trafikklys"), facts=[
             Fact(label=f"{e} {label}", value=str(n)) for e, label, n in v["lights"]]))
     items += _styringskort_items(v["sk"])
     if v["varsling"] is not None:
-        items.append(Item(title="Varsling (bare antall)", facts=[Fact(label=k, value=val) for k, val in v["varsling"]]))
+        items.append(Item(title=_("Varsling (bare antall)"),
+                          facts=[Fact(label=k, value=val) for k, val in v["varsling"]]))
     return Reply(
         title=v["title"],
-        text=f"Tall for {summary.org_name}, {summary.period_label}. Endring mot {a.previous.period_label} i parentes.",
+        text=_("Tall for {org}, {period}. Endring mot {previous} i parentes.").format(
+            org=summary.org_name, period=v["period"], previous=v["previous"]),
         facts=[Fact(label=k, value=val) for k, val in v["key_facts"]],
         items=items,
         image_png_b64=base64.b64encode(chart_png).decode() if chart_png else None,

@@ -10,6 +10,7 @@ from __future__ import annotations
 import io
 from typing import Any
 
+from models.i18n import _
 from models.risk import severity
 from models.services.risk_read import RiskMatrix
 from models.vocabulary import SEVERITY_LABELS
@@ -20,7 +21,7 @@ BAND_COLOURS = dict(zip(SEVERITY_LABELS, ("#009E73", "#F0E442", "#E69F00", "#D55
 
 def cell_text(matrix: RiskMatrix, probability: int, consequence: int) -> str:
     """What a cell says: its count and, below, its band in words."""
-    return f"{matrix.count(probability, consequence)}\n{severity(probability * consequence).lower()}"
+    return f"{matrix.count(probability, consequence)}\n{_(severity(probability * consequence)).lower()}"
 
 
 def matrix_figure(matrix: RiskMatrix, *, title: str, width_in: float = 6.0, height_in: float = 5.2,
@@ -44,21 +45,25 @@ def matrix_figure(matrix: RiskMatrix, *, title: str, width_in: float = 6.0, heig
     ax.set_ylim(0.5, 5.5)
     ax.set_xticks(range(1, 6))
     ax.set_yticks(range(1, 6))
-    ax.set_xlabel("Konsekvens")
-    ax.set_ylabel("Sannsynlighet")
+    ax.set_xlabel(_("Konsekvens"))
+    ax.set_ylabel(_("Sannsynlighet"))
     ax.set_aspect("equal")
     ax.spines[["top", "right", "left", "bottom"]].set_visible(False)
-    when = "etter tiltak" if matrix.after else "før tiltak"
-    ax.set_title(f"{title} – {when} ({matrix.total} risikoer)", fontsize=11, loc="left")
+    ax.set_title(_("{title} – {when} ({n} risikoer)").format(title=title, when=_when(matrix), n=matrix.total),
+                 fontsize=11, loc="left")
     fig.tight_layout()
     return fig
 
 
-def render_risk_matrix_png(matrix: RiskMatrix, *, title: str = "Risikomatrise", width_in: float = 6.0,
+def _when(matrix: RiskMatrix) -> str:
+    return _("etter tiltak") if matrix.after else _("før tiltak")
+
+
+def render_risk_matrix_png(matrix: RiskMatrix, *, title: str | None = None, width_in: float = 6.0,
                            height_in: float = 5.2, dpi: int = 100) -> bytes:
     from matplotlib import pyplot as plt
 
-    fig = matrix_figure(matrix, title=title, width_in=width_in, height_in=height_in, dpi=dpi)
+    fig = matrix_figure(matrix, title=title or _("Risikomatrise"), width_in=width_in, height_in=height_in, dpi=dpi)
     try:
         buf = io.BytesIO()
         fig.savefig(buf, format="png", metadata={"Software": None})
@@ -71,9 +76,10 @@ def matrix_alt_text(matrix: RiskMatrix) -> str:
     """The matrix in words: the non-empty cells, worst first, and the counts per band."""
     cells = sorted(((p * c, p, c, matrix.count(p, c)) for p in range(1, 6) for c in range(1, 6)
                     if matrix.count(p, c)), reverse=True)
-    when = "etter tiltak" if matrix.after else "før tiltak"
+    when = _when(matrix)
     if not cells:
-        return f"Risikomatrise {when}: ingen risikoer registrert."
-    parts = ", ".join(f"sannsynlighet {p} og konsekvens {c}: {n}" for _, p, c, n in cells)
-    bands = ", ".join(f"{label.lower()} {n}" for label, n in matrix.by_severity().items())
-    return f"Risikomatrise {when} med {matrix.total} risikoer. {parts}. Per nivå: {bands}."
+        return _("Risikomatrise {when}: ingen risikoer registrert.").format(when=when)
+    parts = ", ".join(_("sannsynlighet {p} og konsekvens {c}: {n}").format(p=p, c=c, n=n) for _s, p, c, n in cells)
+    bands = ", ".join(f"{_(label).lower()} {n}" for label, n in matrix.by_severity().items())
+    return _("Risikomatrise {when} med {n} risikoer. {cells}. Per nivå: {bands}.").format(
+        when=when, n=matrix.total, cells=parts, bands=bands)

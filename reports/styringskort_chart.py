@@ -10,7 +10,9 @@ from __future__ import annotations
 import io
 import math
 
+from models.i18n import _
 from models.indicator_rules import Light, format_value
+from reports.labels import light_word
 from reports.styringskort_view import HistoryPoint
 
 _COLOURS = {Light.GRONN: "#1e7b34", Light.GUL: "#b07d00", Light.ROD: "#b3001b", Light.INGEN: "#505050"}
@@ -35,12 +37,12 @@ def render_history_png(name: str, measure: str, points: list[HistoryPoint], *, d
             if p.value is not None:
                 ax.scatter([x], [p.value], marker=_MARKERS[p.light], color=_COLOURS[p.light], s=45, zorder=3)
         if any(p.target is not None for p in points):
-            ax.step(xs, [math.nan if p.target is None else p.target for p in points], where="mid", linestyle="--", color="#1a1a1a", label="Mål")
+            ax.step(xs, [math.nan if p.target is None else p.target for p in points], where="mid", linestyle="--", color="#1a1a1a", label=_("Mål"))
         if any(p.red_limit is not None for p in points):
             ax.step(xs, [math.nan if p.red_limit is None else p.red_limit for p in points], where="mid", linestyle=":", color="#b3001b",
-                    label="Rød grense")
+                    label=_("Rød grense"))
         if not any(p.value is not None for p in points):
-            ax.text(0.5, 0.5, "Ingen verdier ennå", transform=ax.transAxes, ha="center", va="center")
+            ax.text(0.5, 0.5, _("Ingen verdier ennå"), transform=ax.transAxes, ha="center", va="center")
         ax.set_xticks(xs, labels, rotation=45, ha="right", fontsize=8)
         ax.set_title(f"{name} ({measure})", fontsize=11, loc="left")
         ax.spines[["top", "right"]].set_visible(False)
@@ -57,6 +59,7 @@ def render_history_png(name: str, measure: str, points: list[HistoryPoint], *, d
 
 def history_alt_text(name: str, measure: str, points: list[HistoryPoint]) -> str:
     """What the chart shows, in words: every period's value and trafikklys, and the latest target."""
-    pairs = "; ".join(f"{p.label}: {format_value(p.value, measure)} ({p.light.value})" for p in points)
+    pairs = "; ".join(f"{p.label}: {format_value(p.value, measure)} ({light_word(p.light)})" for p in points)
     target = next((p.target for p in reversed(points) if p.target is not None), None)
-    return f"Linjediagram for {name}. Mål {format_value(target, measure)}. Verdier: {pairs}."
+    return _("Linjediagram for {name}. Mål {target}. Verdier: {values}.").format(
+        name=name, target=format_value(target, measure), values=pairs)

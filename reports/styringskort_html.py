@@ -9,24 +9,24 @@ from __future__ import annotations
 import base64
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime
-from pathlib import Path
+from datetime import UTC, datetime
 from typing import Any
 
-from jinja2 import Environment, FileSystemLoader, StrictUndefined
 from markupsafe import Markup
 
+from models.i18n import N_, _, fmt_date
 from models.indicator_rules import format_value
 from models.services.styringskort import CardRow
+from reports.jinja_env import TEMPLATES, report_env
 from reports.styringskort_view import LIGHT_CLASS, LIGHT_SHAPES, CardView, HistoryPoint
 
-TEMPLATES = Path(__file__).parent / "templates"
 CSS = (TEMPLATES / "styringskort.css").read_text(encoding="utf-8")
 ARROWS = {"opp": "↑", "ned": "↓", "uendret": "→"}
-_ENV = Environment(loader=FileSystemLoader(str(TEMPLATES)), undefined=StrictUndefined, autoescape=True,
-                   trim_blocks=True, lstrip_blocks=True)
+#: The trend words (stored codes opp / ned / uendret) as people read them.
+TREND_WORDS = {"opp": N_("opp"), "ned": N_("ned"), "uendret": N_("uendret")}
+_ENV = report_env(autoescape=True)
 _COMMON: dict[str, Any] = {"light_class": LIGHT_CLASS, "light_shape": LIGHT_SHAPES, "arrows": ARROWS,
-                           "fmt": format_value}
+                           "fmt": format_value, "trend_word": lambda t: _(TREND_WORDS.get(t) or str(t))}
 
 
 @dataclass(frozen=True)
@@ -51,8 +51,8 @@ def history_table(row: CardRow, points: list[HistoryPoint]) -> Markup:
 
 
 def scope_title(view: CardView) -> str:
-    kind = {"unit": "enhet", "sector": "sektor", "kommune": "kommune"}[view.card.scope.kind]
-    return f"Styringskort – {kind} {view.card.scope.name}"
+    kind = {"unit": _("enhet"), "sector": _("sektor"), "kommune": _("kommune")}[view.card.scope.kind]
+    return _("Styringskort – {kind} {name}").format(kind=kind, name=view.card.scope.name)
 
 
 def render_document(view: CardView, *, org: str, histories: list[tuple[CardRow, list[HistoryPoint]]],
@@ -68,4 +68,4 @@ def render_document(view: CardView, *, org: str, histories: list[tuple[CardRow, 
     return _ENV.get_template("styringskort.html.j2").render(
         title=scope_title(view), org=org, view=view, css=Markup(CSS),  # noqa: S704 - our own stylesheet
         fragment=card_fragment(view), histories=items,
-        generated=(now or datetime.now()).strftime("%d.%m.%Y"), **_COMMON)
+        generated=fmt_date(now or datetime.now(UTC)), **_COMMON)

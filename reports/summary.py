@@ -17,16 +17,19 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from models.i18n import N_, _
+
 SuppressionReason = Literal["fewer_than_5", "secondary"]
 
-#: How each reason is shown to people, in every format.
-SUPPRESSION_LABELS: dict[str, str] = {"fewer_than_5": "færre enn 5", "secondary": "skjult"}
+#: How each reason is shown to people, in every format (bokmål; `Cell.shown()` translates).
+SUPPRESSION_LABELS: dict[str, str] = {"fewer_than_5": N_("færre enn 5"), "secondary": N_("skjult")}
 
 #: Categories where a count of 1–4 in a unit or sector could point at a person (a patient, a
 #: colleague who was threatened, someone who broke a rule). Shown as «færre enn 5» there.
 SENSITIVE_CATEGORIES: tuple[str, ...] = ("vold", "pasient", "lovbrudd", "infosikkerhet")
 
-RISK_BANDS: tuple[str, ...] = ("Lav", "Middels", "Høy", "Kritisk")
+#: The ROS bands: keys of `AvvikSection.by_risk` (bokmål) and, through `_()`, the words shown.
+RISK_BANDS: tuple[str, ...] = (N_("Lav"), N_("Middels"), N_("Høy"), N_("Kritisk"))
 
 
 class Cell(BaseModel):
@@ -38,8 +41,8 @@ class Cell(BaseModel):
     suppressed: SuppressionReason | None = None
 
     def shown(self) -> str:
-        """The cell as people see it: the number, or «færre enn 5» / «skjult»."""
-        return SUPPRESSION_LABELS[self.suppressed] if self.suppressed else str(self.count)
+        """The cell as people see it, in their language: the number, or «færre enn 5» / «skjult»."""
+        return _(SUPPRESSION_LABELS[self.suppressed]) if self.suppressed else str(self.count)
 
 
 SUPPRESSED = Cell(count=None, suppressed="fewer_than_5")
@@ -93,6 +96,10 @@ class PreviousAvvik(BaseModel):
     closed: int = 0
     open_at_end: int = 0
     median_days_to_close: float | None = None
+    months: int = Field(default=12, description="months in the previous period")
+    months_with_data: int | None = Field(
+        default=None, description="months of the previous period on or after the kommune's first avvik; "
+                                  "fewer than `months` means the comparison covers only those")
 
 
 class AvvikChange(BaseModel):

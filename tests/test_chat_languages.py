@@ -37,6 +37,8 @@ MIN_NEEDLE = 12
 # Text the domain (models/, another area's catalog) still builds unmarked on this branch, by where it will be
 # marked: excused only until a string is marked there, so the check tightens by itself after the merge.
 PENDING_ELSEWHERE = {"Legg til tiltak": "models/notices.py"}
+# Checklist headings the kommune wrote (the demo's checklist): content, never translated.
+KOMMUNE_CONTENT = ("Administrative punkt frå kommunedirektøren",)
 
 
 def render(replies: list[Reply]) -> str:
@@ -227,8 +229,11 @@ def test_every_chat_flow_speaks_the_persons_language(session, org, conv, tmp_pat
         assert "Dette kan jeg hjelpe med" in said and "Frist: 18.12.2026" not in said
         assert "Tiltaket er lagret med frist 18.12.2026" in said
         return
+    for content in KOMMUNE_CONTENT:  # what the kommune wrote is shown as written, in any language
+        said = said.replace(content, "")
     left = sorted(n for n in untranslated_needles(locale) if n in said)
-    assert not left, f"bokmål left in {locale} chat replies: {left[:20]}"
+    lines = [line for line in said.splitlines() if any(n in line for n in left)]
+    assert not left, f"bokmål left in {locale} chat replies: {left[:20]} in {lines[:5]}"
     if locale == "nn":
         assert "Dette kan eg hjelpe med" in said and "Tiltaket er lagra med frist 18.12.2026" in said
         assert "eg spør deg steg for steg" in said

@@ -16,7 +16,7 @@ from datetime import UTC, datetime
 
 from rapidfuzz import fuzz, process
 
-from bot.conversation import delegation, forms, governance, views
+from bot.conversation import closing, delegation, dialog_guard, forms, governance, views
 from bot.conversation.channel import IncomingMessage, Interaction
 from bot.conversation.guided import GuidedDialog, key
 from bot.conversation.home import MAX_ITEMS, HomeView, build_home_view
@@ -76,23 +76,30 @@ class Conversation:
             with self.uow.write() as tx:
                 if (language := parse_language(text, default=self.settings.default_locale)) is not None:
                     return [switch_reply(tx, msg.person_id, language)]
-                state = dialogs.load_dialog(session=tx, **key(msg.user))
-                if state is not None and state.name == "form":
-                    return self.guided.resume(tx, msg.user, msg.person_id, state.data, state.step, text,
-                                              self._submit_guided)
-                if state is not None and state.name in INDICATOR_DIALOGS and len(text) <= MAX_INPUT:
-                    return self.indicators.resume(tx, msg, state.name, state.step, dict(state.data))
-                if len(text) > MAX_INPUT:
-                    return [Reply(text=_("Meldingen er for lang ({n} tegn). Skriv kortere, høyst {max} tegn.").format(
-                        n=len(text), max=MAX_INPUT))]
-                if (split := delegation.parse_split(text)) is not None:
-                    return [delegation.split_reply(tx, msg.person_id, split)]
-                return self._intent(tx, msg, parse(text))
+                settled = dialog_guard.settle(tx, msg.user, dialogs.load_dialog(session=tx, **key(msg.user)), text)
+                return settled.notes + self._message(tx, msg, text, settled)
         except DomainError as e:
             return [Reply(text=e.message)]
         except Exception:  # noqa: BLE001 - a chat user must never see a stack trace
             log.exception("conversation failed")
             return [Reply(text=_(SORRY))]
+
+    def _message(self, tx: Tx, msg: IncomingMessage, text: str, settled: dialog_guard.Settled) -> list[Reply]:
+        state = settled.state
+        if settled.offer_text is not None:  # «ja» to the offer to report an incident as avvik
+            form = self._avvik_form(tx, msg.person_id, settled.offer_text)
+            return [Reply(form=form)] if msg.supports_forms else self.guided.start(tx, msg.user, form)
+        if state is not None and state.name == "form":
+            return self.guided.resume(tx, msg.user, msg.person_id, state.data, state.step, text,
+                                      self._submit_guided)
+        if state is not None and state.name in INDICATOR_DIALOGS and len(text) <= MAX_INPUT:
+            return self.indicators.resume(tx, msg, state.name, state.step, dict(state.data))
+        if len(text) > MAX_INPUT:
+            return [Reply(text=_("Meldingen er for lang ({n} tegn). Skriv kortere, høyst {max} tegn.").format(
+                n=len(text), max=MAX_INPUT))]
+        if (split := delegation.parse_split(text)) is not None:
+            return [delegation.split_reply(tx, msg.person_id, split)]
+        return self._intent(tx, msg, parse(text))
 
     @speaks
     def command(self, person_id: int, name: str, *, platform_locale: str | None = None) -> list[Reply]:
@@ -120,8 +127,11 @@ class Conversation:
             form = self._avvik_form(tx, pid) if name == "report_avvik" else governance.risk_form(tx, pid)
             return [Reply(form=form)] if msg.supports_forms else self.guided.start(tx, msg.user, form)
         if name == "my_avvik":
-            return [views.avvik_list(listings.my_avvik(session=tx, person_id=pid), title=_("Dine åpne avvik"),
-                                     empty=_("Du har ingen åpne avvik. Skriv «meld avvik» for å melde et nytt."))]
+            return [closing.with_closed_hint(views.avvik_list(
+                listings.my_avvik(session=tx, person_id=pid), title=_("Dine åpne avvik"),
+                empty=_("Du har ingen åpne avvik. Skriv «meld avvik» for å melde et nytt.")))]
+        if name == "my_closed_avvik":
+            return [closing.my_closed_reply(tx, pid)]
         if name == "unit_avvik":
             return [views.avvik_list(listings.unit_avvik(session=tx, actor_id=pid), title=_("Åpne avvik i enhetene dine"),
                                      empty=_("Ingen åpne avvik i enhetene dine. 👍"), for_leader=True)]
@@ -143,7 +153,8 @@ class Conversation:
             return self.indicators.start_round(tx, msg)
         if name == "styringskort":
             return self.indicators.card(tx, pid, intent.text_arg("scope"))
-        return self.indicators.try_checkin(tx, msg) or [Reply(text=_(UNKNOWN))]
+        return (self.indicators.try_checkin(tx, msg) or dialog_guard.offer_incident(tx, msg.user, msg.text)
+                or [Reply(text=_(UNKNOWN))])
 
     def _checklist(self, tx: Tx, pid: int) -> Reply:
         actor = org.load_actor(tx, person_id=pid)
@@ -239,13 +250,13 @@ class Conversation:
     def _action_form(self, tx: Tx, ia: Interaction) -> Form | None:
         pid, v = ia.person_id, ia.value
         if ia.action_id == "avvik.open_form":
-            return self._avvik_form(tx, pid, ia.values.get("description", ""))
+            return self._avvik_form(tx, pid, ia.values.get("description", "") or v)  # v: an incident offer's text
         if ia.action_id == "avvik.add_tiltak":
             a = avvik_svc.get_avvik(session=tx, actor_id=pid, avvik_id=_id(v))
             options = listings.tiltak_owner_options(session=tx, actor_id=pid, org_id=a.org_id, unit_id=a.unit_id)
             return forms.tiltak_form(a, options, pid)
         if ia.action_id == "avvik.close":
-            return forms.close_form(avvik_svc.get_avvik(session=tx, actor_id=pid, avvik_id=_id(v)))
+            return closing.close_form(tx, pid, avvik_svc.get_avvik(session=tx, actor_id=pid, avvik_id=_id(v)))
         if ia.action_id == "avvik.reopen":
             return forms.reopen_form(avvik_svc.get_avvik(session=tx, actor_id=pid, avvik_id=_id(v)))
         if ia.action_id == "check.nei":
@@ -322,7 +333,8 @@ class Conversation:
         if form_id == "avvik.close":
             a = avvik_svc.close_avvik(session=tx, actor_id=pid, avvik_id=_id(str(ctx["avvik_id"])),
                                       conclusion=values.get("conclusion", ""),
-                                      effect_evaluation=values.get("effect_evaluation", ""))
+                                      effect_evaluation=values.get("effect_evaluation", ""),
+                                      open_tiltak_reason=values.get(closing.REASON_FIELD))
             return [Reply(text=_("AV-{n} er lukket. Melderen har fått beskjed.").format(n=a.number))]
         if form_id == "avvik.reopen":
             a = avvik_svc.reopen_avvik(session=tx, actor_id=pid, avvik_id=_id(str(ctx["avvik_id"])),

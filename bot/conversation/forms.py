@@ -113,7 +113,7 @@ def reopen_form(avvik: AvvikRef) -> Form:
 
 
 def check_comment_form(*, unit_id: int, item_id: int, item_text: str) -> Form:
-    return Form(form_id="check.nei", title=_("Svar nei på sjekkpunkt"), submit_label=_("Lagre og meld avvik"),
+    return Form(form_id="check.nei", title=_("Sjekkpunkt ikke oppfylt"), submit_label=_("Lagre og meld avvik"),
                 context={"unit_id": str(unit_id), "item_id": str(item_id)},
                 fields=[FormField(name="comment", label=_("Hva mangler? ({item})").format(item=item_text)[:150], kind="textarea",
                                   max_length=3000)])

@@ -41,7 +41,7 @@ class GuidedDialog:
     def start(self, tx: Tx, user: ChannelUser, form: Form) -> list[Reply]:
         data: dict[str, Any] = {"form": form.model_dump(mode="json"), "values": {}}
         dialogs.save_dialog(session=tx, **key(user), name="form", step=0, data=data)
-        intro = Reply(text=_("{title} – jeg spør deg steg for steg. Skriv «tilbake» for forrige spørsmål "
+        intro = Reply(text=_("«{title}» – jeg spør deg steg for steg. Skriv «tilbake» for forrige spørsmål "
                              "eller «avbryt» for å avbryte.").format(title=form.title))
         return [intro, _prompt(form, 0, {})]
 

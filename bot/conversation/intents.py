@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from rapidfuzz import fuzz, process
 
 from bot.conversation.parsing import normalise
+from bot.conversation.phrases import EXTRA_PHRASES
 
 
 @dataclass(frozen=True)
@@ -63,6 +64,8 @@ PHRASES: dict[str, list[str]] = {
     "back": ["tilbake", "back", "forrige", "gå tilbake", "attende"],
     "thanks": ["takk", "tusen takk", "takk skal du ha", "supert", "flott", "ok takk"],
 }
+for _intent_name, _more in EXTRA_PHRASES.items():
+    PHRASES.setdefault(_intent_name, []).extend(_more)
 
 # Words that suggest whistleblowing: we answer with guidance and store nothing.
 WHISTLE_WORDS = ("trakasser", "mobb", "korrups", "underslag", "misleghet", "mislighet", "kritikkverdig",
@@ -128,13 +131,13 @@ def _oppdrag_update(raw: str, t: str) -> Intent | None:
     return None
 
 
-_CARD_WORDS = ("styringskort", "styringskortet")
+_CARD_WORDS = ("styringskort", "styringskortet", "scorecard")
 
 
 def _card(t: str) -> Intent | None:
     """«styringskort», «vis styringskortet for Aurvoll skole», «styringskort oppvekst oktober» (typos allowed)."""
     words = t.split()
-    if words and words[0] in ("vis", "sjå", "se", "mitt", "opne", "åpne"):
+    if words and words[0] in ("vis", "sjå", "se", "mitt", "opne", "åpne", "show", "my", "open"):
         words = words[1:]
     if not words or max(fuzz.ratio(words[0], w) for w in _CARD_WORDS) < 85:
         return None

@@ -97,16 +97,17 @@ class Speaker:
         if _in_turn.get():
             yield current_locale()
             return
-        own = None
+        own = kommune = None
         if person_id is not None:
             try:
                 with self.uow.read() as tx:
                     own = preferences.person_locale(session=tx, person_id=person_id)
+                    kommune = preferences.kommune_locale_of(session=tx, person_id=person_id)
             except Exception:  # noqa: BLE001 - without the person's choice we still answer, in the next best language
                 log.exception("reading the person's language failed")
         token = _in_turn.set(True)
         try:
-            with use_locale(own, platform_locale, self.default_locale) as chosen:
+            with use_locale(own, platform_locale, kommune, self.default_locale) as chosen:
                 yield chosen
         finally:
             _in_turn.reset(token)

@@ -64,7 +64,7 @@ def avvik_detail(d: AvvikDetail) -> Reply:
 
 def oppdrag_item(o: OppdragLine) -> Item:
     light = o.light
-    lamp = _(TRAFFIC_LIGHTS[light]) if light in TRAFFIC_LIGHTS else _("Ingen")
+    lamp = TRAFFIC_LIGHTS[light] if light is not None and light in TRAFFIC_LIGHTS else _("Ingen")
     facts = [Fact(label=_("Status"), value=_(OPPDRAG_STATUSES.get(o.status, o.status))),
              Fact(label=_("Framdrift"), value=_("{n} %").format(n=o.progress)),
              Fact(label=_("Trafikklys"), value=f"{TRAFFIC_EMOJI[light]} {lamp}")]

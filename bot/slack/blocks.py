@@ -35,6 +35,7 @@ from slack_sdk.models.blocks import (
 from slack_sdk.models.views import View
 
 from bot.conversation.home import HomeSection
+from models.i18n import _
 from models.messages import Action, Fact, Form, FormField, Item, Reply
 
 MESSAGE_BLOCKS = 50
@@ -204,7 +205,8 @@ def render_messages(reply: Reply, *, max_blocks: int = MESSAGE_BLOCKS) -> list[l
     pages = [p for p in pages if p] or [[SectionBlock(text=mrkdwn(" "))]]
     if len(pages) > 1:
         for n, page in enumerate(pages[1:], start=2):
-            label = ContextBlock(elements=[mrkdwn(f"{esc(cut(reply.title or 'Fortsettelse', 100))} – del {n} av {len(pages)}")])
+            label = ContextBlock(elements=[mrkdwn(_("{title} – del {n} av {total}").format(
+                title=esc(cut(reply.title or _("Fortsettelse"), 100)), n=n, total=len(pages)))])
             if len(page) < max_blocks:
                 page.insert(0, label)
     return pages
@@ -215,7 +217,7 @@ def fallback_text(reply: Reply) -> str:
     parts = [reply.title or "", reply.text or ""]
     if not any(parts) and reply.items:
         parts = [reply.items[0].title]
-    return esc(cut(" – ".join(p for p in parts if p) or "Melding fra Tråd", FALLBACK_TEXT))
+    return esc(cut(" – ".join(p for p in parts if p) or _("Melding fra Tråd"), FALLBACK_TEXT))
 
 
 def message_payloads(reply: Reply) -> list[dict]:
@@ -236,9 +238,9 @@ def _select(field: FormField) -> StaticSelectElement:
         initial = [o for o in options if o[0] == field.initial and o not in keep]
         options = keep + (initial or [options[SELECT_OPTIONS - 1]])
     opts = [_option(v, label) for v, label in options]
-    initial_opt = next((o for o, (v, _) in zip(opts, options, strict=True) if v == field.initial), None)
+    initial_opt = next((o for o, (v, _lbl) in zip(opts, options, strict=True) if v == field.initial), None)
     return StaticSelectElement(action_id=VALUE_ACTION, options=opts, initial_option=initial_opt,
-                               placeholder=plain("Velg …", 150))
+                               placeholder=plain(_("Velg …"), 150))
 
 
 def _element(field: FormField, now: datetime | None = None) -> (
@@ -285,8 +287,8 @@ def notice_view(title: str, reply: Reply) -> View:
     """A closing modal that shows what happened (used as the answer to a submission)."""
     head, groups, tail = reply_groups(reply.model_copy(update={"actions": [], "title": None}))
     blocks = head + [b for g in groups for b in g if not isinstance(b, ActionsBlock)]
-    return View(type="modal", title=plain(title, MODAL_TITLE), close=plain("Lukk", MODAL_TITLE),
-                blocks=(blocks or [SectionBlock(text=mrkdwn("Lagret."))])[:VIEW_BLOCKS])
+    return View(type="modal", title=plain(title, MODAL_TITLE), close=plain(_("Lukk"), MODAL_TITLE),
+                blocks=(blocks or [SectionBlock(text=mrkdwn(_("Lagret.")))])[:VIEW_BLOCKS])
 
 
 def form_values(state_values: dict) -> dict[str, str]:
@@ -350,6 +352,6 @@ def home_view(sections: list[HomeSection] | list[tuple[str, list[Item], str]], *
             shown += 1
         rest = max(total or 0, len(items)) - shown
         if rest > 0:
-            more = f" <{more_url}|Se alle>" if more_url else ""
-            blocks.append(ContextBlock(elements=[mrkdwn(f"… og {rest} til.{more}")]))
+            more = f" <{more_url}|{_('Se alle')}>" if more_url else ""
+            blocks.append(ContextBlock(elements=[mrkdwn(_("… og {n} til.").format(n=rest) + more)]))
     return View(type="home", blocks=blocks[:VIEW_BLOCKS])

@@ -21,11 +21,11 @@ from slack_sdk.web.async_client import AsyncWebClient
 from bot.slack.blocks import message_payloads
 from bot.slack.deps import SlackDeps
 from models.messages import Reply
+from models.notices import new_avvik_title_prefixes
 from models.services.listings import AvvikFollowup
 
 log = logging.getLogger("trad.slack")
 AVVIK_ACTIONS = {"avvik.take", "avvik.add_tiltak", "avvik.close", "avvik.reopen"}
-NEW_AVVIK_PREFIX = "Nytt avvik "  # notices.new_avvik_to_leader's title
 MSG_CHANNEL = "slack_channel"  # kept in a modal's private_metadata to update the message the button was in
 MSG_TS = "slack_ts"
 
@@ -43,7 +43,7 @@ def patched_blocks(blocks: list[dict], block_id: str, view: AvvikFollowup) -> li
     The DM about a new avvik is rebuilt whole (status fact and buttons). Elsewhere (a list
     with several avvik) only the pressed row's buttons are replaced by those that still apply.
     """
-    if _header(blocks).startswith(NEW_AVVIK_PREFIX):
+    if _header(blocks).startswith(new_avvik_title_prefixes()):  # the leader's DM, in any language
         return message_payloads(view.leader_message)[0]["blocks"]
     if not block_id:
         return None

@@ -16,6 +16,7 @@ from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
 from models.errors import DomainError
+from models.i18n import _
 from models.services import chat_identity, identity
 from models.uow import UnitOfWork
 
@@ -119,6 +120,6 @@ def slack_error(e: SlackApiError) -> str:
 
 
 def unknown_user_text(admins: list[str]) -> str:
-    who = " eller ".join(admins) if admins else "Tråd-administratoren i kommunen"
-    return ("Hei! Jeg finner deg ikke blant de ansatte i Tråd, så jeg kan ikke hjelpe deg ennå. "
-            f"Ta kontakt med {who}, så blir du lagt til med e-postadressen du bruker i Slack.")
+    who = _(" eller ").join(admins) if admins else _("Tråd-administratoren i kommunen")
+    return _("Hei! Jeg finner deg ikke blant de ansatte i Tråd, så jeg kan ikke hjelpe deg ennå. "
+             "Ta kontakt med {who}, så blir du lagt til med e-postadressen du bruker i Slack.").format(who=who)

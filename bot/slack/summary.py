@@ -19,6 +19,7 @@ from slack_sdk.models.blocks import (
 )
 
 from bot.slack.blocks import MESSAGE_BLOCKS, esc
+from models.i18n import _, fmt_date
 from models.messages import Reply
 from reports.render import MAX_LINES, days, pct, view
 from reports.styringskort_render import styringskort_lines
@@ -45,21 +46,22 @@ def _list(head: str, lines: list[str], empty: str, more: str | None = None) -> s
 
 def _sectors(summary: Summary) -> str:
     sectors = summary.avvik.by_sector
-    lines = [f"• {esc(x.sector)}: {x.new} nye, {x.closed} lukket, {x.open_at_end} åpne, "
-             f"median {days(x.median_days_to_close)}" for x in sectors[:MAX_LINES]]
-    more = (f"… og {len(sectors) - MAX_LINES} sektorer til (se HTML-rapporten)"
+    lines = [f"• {esc(x.sector)}: " + _("{new} nye, {closed} lukket, {open} åpne, median {median}").format(
+        new=x.new, closed=x.closed, open=x.open_at_end, median=days(x.median_days_to_close)) for x in sectors[:MAX_LINES]]
+    more = (_("… og {n} sektorer til (se HTML-rapporten)").format(n=len(sectors) - MAX_LINES)
             if len(sectors) > MAX_LINES else None)
-    return _list("*Avvik per sektor*", lines, "Ingen avvik i perioden.", more)
+    return _list("*" + _("Avvik per sektor") + "*", lines, _("Ingen avvik i perioden."), more)
 
 
 def _checklists(summary: Summary) -> str:
     ik = summary.internkontroll
-    lines = [f"• {esc(c.unit)}: {c.answered} av {c.due} ({pct(c.completion_pct)})"
-             + (f", {c.nei} «nei»" if c.nei else "") for c in ik.by_unit[:MAX_LINES]]
-    more = (f"… og {len(ik.by_unit) - MAX_LINES} enheter til (se HTML-rapporten)"
+    lines = [f"• {esc(c.unit)}: " + _("{answered} av {due} ({pct})").format(
+        answered=c.answered, due=c.due, pct=pct(c.completion_pct))
+             + (_(", {n} «nei»").format(n=c.nei) if c.nei else "") for c in ik.by_unit[:MAX_LINES]]
+    more = (_("… og {n} enheter til (se HTML-rapporten)").format(n=len(ik.by_unit) - MAX_LINES)
             if len(ik.by_unit) > MAX_LINES else None)
-    head = f"*Internkontroll: sjekklister besvart per enhet* ({', '.join(ik.checklist_keys)})"
-    return _list(head, lines, "Ingen sjekklister i perioden.", more)
+    head = "*" + _("Internkontroll: sjekklister besvart per enhet") + f"* ({', '.join(ik.checklist_keys)})"
+    return _list(head, lines, _("Ingen sjekklister i perioden."), more)
 
 
 def summary_blocks(summary: Summary) -> list[dict]:
@@ -67,29 +69,31 @@ def summary_blocks(summary: Summary) -> list[dict]:
     v = view(summary)
     blocks: list[Block] = [
         HeaderBlock(text=PlainTextObject(text=_cut(v["title"], 150), emoji=True)),
-        ContextBlock(elements=[_md(f"{esc(v['org'])} · endring mot {summary.avvik.previous.period_label} i parentes")]),
+        ContextBlock(elements=[_md(_("{org} · endring mot {period} i parentes").format(
+            org=esc(v["org"]), period=summary.avvik.previous.period_label))]),
         SectionBlock(fields=[_md(f"*{label}*\n{esc(value)}") for label, value in v["key_facts"]]),
         DividerBlock(),
         _section(_sectors(summary)),
-        _section(_list("*Nye avvik per kategori*", [f"• {esc(label)}: {n}" for label, n in v["categories"]],
-                       "Ingen nye avvik.")),
-        SectionBlock(text=_md("\n".join(["*Nye avvik per risiko*", *(f"• {label}: {n}" for label, n in v["risk"])]))),
+        _section(_list("*" + _("Nye avvik per kategori") + "*", [f"• {esc(label)}: {n}" for label, n in v["categories"]],
+                       _("Ingen nye avvik."))),
+        SectionBlock(text=_md("\n".join(["*" + _("Nye avvik per risiko") + "*",
+                                         *(f"• {label}: {n}" for label, n in v["risk"])]))),
         DividerBlock(),
         _section(_checklists(summary)),
     ]
     if summary.oppdrag.total:
         lights = " · ".join(f"{e} {label}: {n}" for e, label, n in v["lights"])
         rows = [f"• {esc(o['category'])}: {o['total']} ({esc(o['statuses'])})" for o in v["oppdrag_rows"][:MAX_LINES]]
-        blocks.append(_section("\n".join([f"*Oppdrag* – {lights}", *rows])))
+        blocks.append(_section("\n".join(["*" + _("Oppdrag") + f"* – {lights}", *rows])))
     if v["sk"] is not None:
-        blocks.append(_section("\n".join([f"*Styringskort* ({v['sk']['period']})",
+        blocks.append(_section("\n".join(["*" + _("Styringskort") + f"* ({v['sk']['period']})",
                                           *(esc(line) for line in styringskort_lines(v["sk"], MAX_LINES))])))
     if v["varsling"] is not None:
-        figures = "\n".join(esc(f"{k}: {val}") for k, val in v["varsling"]) or "Ingen tall."
-        blocks.append(SectionBlock(text=_md(_cut(f"*Varsling* (bare antall)\n{figures}"))))
-    blocks.append(ContextBlock(elements=[_md(
-        f"Tall fra Tråd per {summary.as_of.strftime('%d.%m.%Y')}. Små tall i sensitive kategorier og all "
-        "varsling under 5 vises som «færre enn 5». Diagrammet er vedlagt.")]))
+        figures = "\n".join(esc(f"{k}: {val}") for k, val in v["varsling"]) or _("Ingen tall.")
+        blocks.append(SectionBlock(text=_md(_cut("*" + _("Varsling") + "* " + _("(bare antall)") + f"\n{figures}"))))
+    blocks.append(ContextBlock(elements=[_md(_(
+        "Tall fra Tråd per {date}. Små tall i sensitive kategorier og all "
+        "varsling under 5 vises som «færre enn 5». Diagrammet er vedlagt.").format(date=fmt_date(summary.as_of)))]))
     out = [b.to_dict() for b in blocks]
     return out if len(out) <= MESSAGE_BLOCKS else [*out[: MESSAGE_BLOCKS - 1], out[-1]]
 

@@ -31,8 +31,9 @@ from bot.teams.connector import Connector, ConnectorError
 from bot.teams.extension import MessageExtension
 from bot.teams.welcome import welcome_activities
 from models.errors import DomainError, UnknownPerson, ValidationFailed
+from models.i18n import _, use_locale
 from models.messages import Form, Reply
-from models.services import chat_identity, identity, inbound, teams_reach
+from models.services import chat_identity, identity, inbound, languages, teams_reach
 from models.settings import Settings
 from models.uow import UnitOfWork
 
@@ -124,10 +125,10 @@ class TeamsBot:
         if kind not in ("message", "invoke", "conversationUpdate", "installationUpdate"):
             return None
         if not activity.get("id"):
-            return invoke_message("Mangler aktivitets-id.") if is_invoke else None
+            return invoke_message(_("Mangler aktivitets-id.")) if is_invoke else None
         if not await self._run(inbound.claim_event, platform=PLATFORM, event_id=ctx.event_id):
             log.info("activity %s already handled: skipped", ctx.event_id)
-            return invoke_message("Dette er allerede registrert.") if is_invoke else None
+            return invoke_message(_("Dette er allerede registrert.")) if is_invoke else None
         result: dict | None = None
         try:
             if kind == "message":
@@ -160,7 +161,7 @@ class TeamsBot:
             member = await self.connector.member(ctx.service_url, ctx.conversation_id, ctx.user_id)
         except ConnectorError as exc:
             log.warning("member lookup failed: %s", exc)
-            return "Jeg fikk ikke sjekket hvem du er akkurat nå. Prøv igjen om litt."
+            return _("Jeg fikk ikke sjekket hvem du er akkurat nå. Prøv igjen om litt.")
         email = member.get("email") or member.get("userPrincipalName")
         try:
             return int(await self._run(identity.link_identity, platform=PLATFORM, workspace=ctx.tenant,
@@ -200,7 +201,7 @@ class TeamsBot:
         action = (ctx.activity.get("value") or {}).get("action") or {}
         data: dict = action["data"] if isinstance(action.get("data"), dict) else {}
         if not isinstance(data.get("trad"), dict):
-            return invoke_message("Den knappen kjenner jeg ikke igjen.")
+            return invoke_message(_("Den knappen kjenner jeg ikke igjen."))
         replace, extra = await self._on_card_action(ctx, data)
         if replace is not None:
             await self._send_replies(ctx, extra)
@@ -210,14 +211,14 @@ class TeamsBot:
             await self._send_replies(ctx, rest)
             return invoke_message(first.text)
         await self._send_replies(ctx, extra)
-        return invoke_message("Se svaret under." if extra else "OK")
+        return invoke_message(_("Se svaret under.") if extra else "OK")
 
     async def _on_card_action(self, ctx: _Ctx, data: dict) -> tuple[dict | None, list[Reply]]:
         """A button or form on one of our cards. Returns (card to replace it with, replies to send)."""
         trad = data["trad"]
         a, v = str(trad.get("a") or ""), str(trad.get("v") or "")
         if a == "form.cancel":
-            return text_card("Avbrutt. Ingenting er lagret."), []
+            return text_card(_("Avbrutt. Ingenting er lagret.")), []
         who = await self._person(ctx)
         if isinstance(who, str):
             return None, [Reply(text=who)]
@@ -242,7 +243,7 @@ class TeamsBot:
             except DomainError as exc:
                 return None, [Reply(text=exc.message)]
             if not replies:
-                return text_card("Lagret."), []
+                return text_card(_("Lagret.")), []
             return replies_card(replies[:1], tz=self.settings.tz_name), replies[1:]
         ia = Interaction(user=ctx.user, person_id=who, action_id=a, value=v, supports_forms=True)
         try:
@@ -310,6 +311,13 @@ class TeamsBot:
         if pid is not None:  # messages that found no way to them before go out now (the same rows)
             await self._run(teams_reach.retry_unreachable, person_id=pid)
         if ctx.personal:
+            await self._welcome(ctx, pid)
+        return None
+
+    async def _welcome(self, ctx: _Ctx, pid: int | None) -> None:
+        """The welcome in the person's language: their own choice, else Teams' locale, else the kommune's."""
+        chosen = await self._run(languages.chosen_locale, person_id=pid) if pid is not None else None
+        with use_locale(chosen, ctx.activity.get("locale"), languages.kommune_locale()):
             view = await asyncio.to_thread(lambda: self.conversation.home_view(
                 pid, platform_locale=ctx.user.locale)) if pid is not None else None
             try:
@@ -317,7 +325,6 @@ class TeamsBot:
                     await self._send(ctx, activity)
             except ConnectorError as exc:
                 log.warning("welcome card not sent: %s", exc)
-        return None
 
     # ------------------------------------------------------------------ sending
     async def _send(self, ctx: _Ctx, activity: dict, *, conversation_id: str | None = None,

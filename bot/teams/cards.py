@@ -15,6 +15,7 @@ from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from bot.teams.summary import reply_summary_card
+from models.i18n import _
 from models.messages import Action, Fact, Form, FormField, Item, Reply
 
 CARD_CONTENT_TYPE = "application/vnd.microsoft.card.adaptive"
@@ -134,7 +135,7 @@ def reply_activities(reply: Reply, *, tz: str = "Europe/Oslo") -> list[dict]:
         block = _item(item)
         if in_body and _size(message_activity(_card([*body, block]), summary)) > MAX_ACTIVITY_BYTES:
             cards.append(_card(body))
-            body = [_text(f"{reply.title or 'Fortsettelse'} (forts.)", weight="Bolder")]
+            body = [_text(_("{title} (forts.)").format(title=reply.title or _("Fortsettelse")), weight="Bolder")]
             in_body = 0
         body.append(block)
         in_body += 1
@@ -171,9 +172,9 @@ def _local_now(tz: str) -> datetime:
 
 
 def _input(f: FormField, value: str | None, tz: str) -> list[dict]:
-    label = f.label + ("" if f.required else " (valgfritt)")
+    label = f.label + ("" if f.required else " " + _("(valgfritt)"))
     common: dict = {"id": f.name, "label": label[:150], "isRequired": f.required,
-                    "errorMessage": "Dette feltet må fylles ut." if f.required else None}
+                    "errorMessage": _("Dette feltet må fylles ut.") if f.required else None}
     common = {k: v for k, v in common.items() if v is not None}
     if f.kind == "select":
         choices = [{"title": lbl[:150], "value": val} for val, lbl in f.options[:500]]
@@ -198,9 +199,9 @@ def _input(f: FormField, value: str | None, tz: str) -> list[dict]:
                 pass
         return [
             {"type": "Input.Date", "id": f.name + DATE_SUFFIX, "label": label[:150], "isRequired": f.required,
-             "value": d_val, "errorMessage": "Velg en dato."},
-            {"type": "Input.Time", "id": f.name + TIME_SUFFIX, "label": "Klokkeslett", "isRequired": f.required,
-             "value": t_val, "errorMessage": "Velg et klokkeslett."},
+             "value": d_val, "errorMessage": _("Velg en dato.")},
+            {"type": "Input.Time", "id": f.name + TIME_SUFFIX, "label": _("Klokkeslett"),
+             "isRequired": f.required, "value": t_val, "errorMessage": _("Velg et klokkeslett.")},
         ]
     if f.kind == "number":
         inp = {"type": "Input.Number", **common}
@@ -228,7 +229,7 @@ def form_card(form: Form, *, values: dict[str, str] | None = None, errors: dict[
     known = {f.name for f in form.fields}
     general = [msg for name, msg in errors.items() if name not in known]
     if errors:
-        body.append(_text("Noe må rettes før skjemaet kan sendes:" + "".join(f" {m}" for m in general),
+        body.append(_text(_("Noe må rettes før skjemaet kan sendes:") + "".join(f" {m}" for m in general),
                           color="Attention", weight="Bolder"))
     for f in form.fields:
         body.extend(_input(f, values.get(f.name) or f.initial, tz))

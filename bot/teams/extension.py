@@ -17,12 +17,13 @@ from bot.conversation.channel import ChannelUser, Interaction
 from bot.conversation.engine import Conversation
 from bot.teams.cards import attachment, form_card, form_values, text_card
 from models.errors import DomainError, ValidationFailed
+from models.i18n import N_, _
 from models.messages import Form
 
 COMMAND_ID = "meldAvvikFraMelding"
 FETCH = "composeExtension/fetchTask"
 SUBMIT = "composeExtension/submitAction"
-TITLE = "Meld avvik"
+TITLE = N_("Meld avvik")
 MAX_PREFILL = 3000
 
 _MENTION = re.compile(r"<at[^>]*>(.*?)</at>", re.IGNORECASE | re.DOTALL)
@@ -53,8 +54,8 @@ def _submit_only(card: dict) -> dict:
     return card
 
 
-def task_card(card: dict, title: str = TITLE) -> dict:
-    return {"task": {"type": "continue", "value": {"title": title, "height": "large", "width": "medium",
+def task_card(card: dict, title: str | None = None) -> dict:
+    return {"task": {"type": "continue", "value": {"title": title or _(TITLE), "height": "large", "width": "medium",
                                                    "card": attachment(card)}}}
 
 
@@ -72,7 +73,7 @@ class MessageExtension:
     async def handle(self, activity: dict, user: ChannelUser, who: int | str) -> dict:
         value = activity.get("value") if isinstance(activity.get("value"), dict) else {}
         if (value or {}).get("commandId") != COMMAND_ID:
-            return task_message("Den kommandoen kjenner jeg ikke igjen.")
+            return task_message(_("Den kommandoen kjenner jeg ikke igjen."))
         if isinstance(who, str):
             return task_message(who)
         if activity.get("name") == FETCH:
@@ -93,7 +94,7 @@ class MessageExtension:
         data = value.get("data") if isinstance(value.get("data"), dict) else {}
         trad = (data or {}).get("trad") if isinstance((data or {}).get("trad"), dict) else None
         if trad is None or trad.get("v") != "avvik.report":
-            return task_message("Skjemaet kom ikke fram. Prøv igjen fra meldingen.")
+            return task_message(_("Skjemaet kom ikke fram. Prøv igjen fra meldingen."))
         values = form_values(None, data or {})
         nonce = str(trad.get("n") or "")[:64]
         try:
@@ -110,4 +111,4 @@ class MessageExtension:
             return task_card(_submit_only(card))
         except DomainError as exc:
             return task_card(text_card(exc.message, attention=True))
-        return task_message(replies[0].text if replies and replies[0].text else "Avviket er registrert.")
+        return task_message(replies[0].text if replies and replies[0].text else _("Avviket er registrert."))

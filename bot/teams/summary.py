@@ -12,6 +12,7 @@ import json
 import re
 from typing import Any
 
+from models.i18n import _, fmt_date
 from models.messages import Reply
 from reports.chart import chart_alt_text, render_chart_png
 from reports.render import MAX_LINES, chart_data_uri, days, pct, view
@@ -48,31 +49,31 @@ def _body(summary: Summary, chart: str | None, chart_alt: str) -> list[Element]:
     a, ik = summary.avvik, summary.internkontroll
     body = [
         _text(card_md(v["title"]), size="Large", weight="Bolder", style="heading"),
-        _text(f"{card_md(v['org'])} · endring mot {a.previous.period_label} i parentes", isSubtle=True,
-              spacing="None"),
+        _text(_("{org} · endring mot {period} i parentes").format(org=card_md(v["org"]), period=a.previous.period_label),
+              isSubtle=True, spacing="None"),
         _facts([(card_md(label), card_md(value)) for label, value in v["key_facts"]]),
     ]
     if chart:
         body.append({"type": "Image", "url": chart, "altText": chart_alt, "size": "Stretch"})
     body += [
-        _heading("Avvik per sektor", separator=True),
-        _facts([(card_md(x.sector), card_md(f"{x.new} nye, {x.closed} lukket, {x.open_at_end} åpne, "
-                                            f"median {days(x.median_days_to_close)}")) for x in a.by_sector]),
-        _heading("Nye avvik per kategori og risiko"),
+        _heading(_("Avvik per sektor"), separator=True),
+        _facts([(card_md(x.sector), card_md(_("{new} nye, {closed} lukket, {open} åpne, median {median}").format(
+            new=x.new, closed=x.closed, open=x.open_at_end, median=days(x.median_days_to_close)))) for x in a.by_sector]),
+        _heading(_("Nye avvik per kategori og risiko")),
         _facts([(card_md(label), str(n)) for label, n in v["categories"] + v["risk"]]),
-        _heading(card_md(f"Sjekklister besvart per enhet ({', '.join(ik.checklist_keys)})")),
-        _facts([(card_md(c.unit), card_md(f"{c.answered} av {c.due} ({pct(c.completion_pct)})"))
-                for c in ik.by_unit[:MAX_LINES]]),
-        _heading("Oppdrag etter trafikklys"),
+        _heading(card_md(_("Sjekklister besvart per enhet ({keys})").format(keys=", ".join(ik.checklist_keys)))),
+        _facts([(card_md(c.unit), card_md(_("{answered} av {due} ({pct})").format(
+            answered=c.answered, due=c.due, pct=pct(c.completion_pct)))) for c in ik.by_unit[:MAX_LINES]]),
+        _heading(_("Oppdrag etter trafikklys")),
         _facts([(f"{e} {label}", str(n)) for e, label, n in v["lights"]]),
     ]
     if v["sk"] is not None:
-        body += [_heading(f"Styringskort ({v['sk']['period']})"),
+        body += [_heading(_("Styringskort ({period})").format(period=v["sk"]["period"])),
                  *(_text(card_md(line), spacing="None") for line in styringskort_lines(v["sk"], MAX_LINES))]
     if v["varsling"] is not None:
-        body += [_heading("Varsling (bare antall)"), _facts([(card_md(k), card_md(val)) for k, val in v["varsling"]])]
-    body.append(_text(card_md(f"Tall fra Tråd per {summary.as_of.strftime('%d.%m.%Y')}. Små tall i sensitive "
-                              "kategorier og all varsling under 5 vises som «færre enn 5»."),
+        body += [_heading(_("Varsling (bare antall)")), _facts([(card_md(k), card_md(val)) for k, val in v["varsling"]])]
+    body.append(_text(card_md(_("Tall fra Tråd per {date}. Små tall i sensitive kategorier og all varsling under 5 "
+                                "vises som «færre enn 5».").format(date=fmt_date(summary.as_of))),
                       isSubtle=True, size="Small"))
     return body
 

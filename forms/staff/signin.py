@@ -8,7 +8,7 @@ from fastapi import APIRouter, BackgroundTasks, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import RedirectResponse, Response
 
-from forms.deps import SettingsDep, UowDep
+from forms.deps import UowDep
 from forms.guards import safe_next, same_origin
 from forms.staff.pageutil import forbidden, form_data
 from forms.staff.web import (
@@ -19,10 +19,10 @@ from forms.staff.web import (
     secret_of,
     set_session_cookie,
 )
+from forms.tenancy import TenantDep, base_url_of
 from forms.varsling.security import BadToken, check_token, make_token
 from models.errors import DomainError
 from models.services import web_auth
-from models.services.org_ref import org_id
 
 router = APIRouter(route_class=StaffRoute)
 log = logging.getLogger("trad.web")
@@ -50,7 +50,7 @@ def login_page(request: Request, neste: str = "") -> Response:
 
 @router.post("/logg-inn")
 async def login_request(request: Request, background: BackgroundTasks, uow: UowDep,
-                        settings: SettingsDep) -> Response:
+                        tenant: TenantDep) -> Response:
     data = await form_data(request)
     if not same_origin(request) or not _login_token_ok(request, data.get("token"), "login"):
         return forbidden(request, None)
@@ -61,11 +61,12 @@ async def login_request(request: Request, background: BackgroundTasks, uow: UowD
                                                                   "f.eks. navn@kommune.no."},
                                               "values": {"email": email[:320]}}, status_code=422)
 
+    base_url = base_url_of(request)
+
     def send() -> None:
         try:
             with uow.write() as tx:
-                web_auth.request_link(session=tx, org_id=org_id(tx, slug=settings.org_slug), email=email,
-                                      public_base_url=settings.public_base_url)
+                web_auth.request_link(session=tx, org_id=tenant.id, email=email, public_base_url=base_url)
         except Exception:  # noqa: BLE001 - the answer is already sent; never log the address
             log.exception("sending a sign-in link failed")
 
@@ -77,10 +78,10 @@ async def login_request(request: Request, background: BackgroundTasks, uow: UowD
 
 
 @router.get("/logg-inn/lenke")
-def link_page(request: Request, uow: UowDep, t: str = "") -> Response:
+def link_page(request: Request, uow: UowDep, tenant: TenantDep, t: str = "") -> Response:
     # A GET never spends the link: chat and e-mail clients fetch links to preview them.
     with uow.read() as tx:
-        usable = bool(t) and web_auth.link_is_usable(tx, token=t)
+        usable = bool(t) and web_auth.link_is_usable(tx, token=t, org_id=tenant.id)
     if not usable:
         return render(request, "info.html", {"title": "Lenken virker ikke", "paragraphs": [
             "Innloggingslenken er brukt eller utløpt. Be om en ny lenke."], "login_link": True}, status_code=410)
@@ -89,14 +90,14 @@ def link_page(request: Request, uow: UowDep, t: str = "") -> Response:
 
 
 @router.post("/logg-inn/lenke")
-async def link_redeem(request: Request, uow: UowDep) -> Response:
+async def link_redeem(request: Request, uow: UowDep, tenant: TenantDep) -> Response:
     data = await form_data(request)
     if not same_origin(request) or not _login_token_ok(request, data.get("token"), "redeem"):
         return forbidden(request, None)
 
     def do() -> str:
         with uow.write() as tx:
-            cookie, _ = web_auth.redeem_link(session=tx, token=data.get("t", ""))
+            cookie, _ = web_auth.redeem_link(session=tx, token=data.get("t", ""), org_id=tenant.id)
             return cookie
 
     try:

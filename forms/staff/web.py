@@ -19,6 +19,7 @@ from fastapi.routing import APIRoute
 
 from forms.deps import settings_of, uow_of
 from forms.templating import render as render_page
+from forms.tenancy import tenant_id, tenant_key
 from models.access import Actor
 from models.errors import DomainError
 from models.services import kommune_settings, web_auth
@@ -84,8 +85,9 @@ class Me:
 
 
 def secret_of(request: Request) -> bytes:
+    """The staff pages' signing key, for this request's kommune (forms.tenancy.tenant_key)."""
     secret: bytes = request.app.state.staff_secret
-    return secret
+    return tenant_key(request, secret)
 
 
 def csrf_for(request: Request, cookie: str) -> str:
@@ -98,9 +100,10 @@ def current(request: Request) -> Me | None:
     cookie = request.cookies.get(COOKIE, "")
     if not cookie:
         return None
+    org_id = tenant_id(request)  # a session opened in another kommune is no session here
     # A write transaction: session_person slides the expiry forward (and commits that itself).
     with uow_of(request).write() as tx:
-        pid = web_auth.session_person(tx, cookie)
+        pid = web_auth.session_person(tx, cookie, org_id=org_id)
         if pid is None:
             return None
         try:

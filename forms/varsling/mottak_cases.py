@@ -13,6 +13,7 @@ from nacl.public import PrivateKey
 
 from forms.deps import settings_of, uow_of
 from forms.numbers import MAX_ID
+from forms.tenancy import tenant_id
 from forms.varsling.mottak_web import COOKIE, PATH, checked_form, forbidden, page
 from models.errors import DomainError, ValidationFailed
 from models.services import varsling_cases as cases
@@ -31,7 +32,7 @@ CaseAction = Callable[[Tx, int, PrivateKey, dict[str, Any], date], object]
 def _case_response(request: Request, varsel_id: int, *, identity: bool = False,
                    errors: dict[str, str] | None = None, notice: str | None = None, status: int = 200) -> Response:
     with uow_of(request).write() as tx:
-        state = varsling_web.recipient_state(tx, cookie=request.cookies.get(COOKIE))
+        state = varsling_web.recipient_state(tx, cookie=request.cookies.get(COOKIE), org_id=tenant_id(request))
         if state is None:
             return RedirectResponse(PATH, status_code=303)
         if state.sk is None:
@@ -66,7 +67,7 @@ async def _act(request: Request, varsel_id: int, fn: CaseAction, notice: str) ->
 
     def do() -> Response:
         with uow_of(request).write() as tx:
-            state = varsling_web.recipient_state(tx, cookie=request.cookies.get(COOKIE))
+            state = varsling_web.recipient_state(tx, cookie=request.cookies.get(COOKIE), org_id=tenant_id(request))
             if state is None or state.sk is None:
                 return RedirectResponse(PATH, status_code=303)
             fn(tx, state.person_id, state.sk, form, today)
@@ -105,7 +106,7 @@ async def case_checklist(request: Request, varsel_id: VarselId) -> Response:
 
 def _export(request: Request, varsel_id: int) -> dict[str, Any] | Response:
     with uow_of(request).write() as tx:
-        state = varsling_web.recipient_state(tx, cookie=request.cookies.get(COOKIE))
+        state = varsling_web.recipient_state(tx, cookie=request.cookies.get(COOKIE), org_id=tenant_id(request))
         if state is None or state.sk is None:
             return RedirectResponse(PATH, status_code=303)
         try:

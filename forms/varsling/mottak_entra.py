@@ -22,8 +22,8 @@ from forms.deps import SettingsDep, UowDep
 from forms.varsling import entra
 from forms.varsling.mottak_web import PATH, page, secret_of, set_cookie
 from models.errors import DomainError
+from models.services import tenants
 from models.services import varsling_keys as keys
-from models.services.org_ref import org_id
 from models.settings import Settings
 from models.uow import UnitOfWork
 
@@ -85,7 +85,7 @@ async def entra_start(request: Request, settings: SettingsDep) -> Response:
 def _refuse(uow: UnitOfWork, settings: Settings, reason: str) -> None:
     """Audit a refused attempt (record_entra_refusal commits it)."""
     with uow.write() as tx:
-        keys.record_entra_refusal(tx, org_id=org_id(tx, slug=settings.org_slug), reason=reason)
+        keys.record_entra_refusal(tx, org_id=tenants.resolve(tx, None, settings).id, reason=reason)
 
 
 def _spend(uow: UnitOfWork, state: str) -> bool:
@@ -95,7 +95,7 @@ def _spend(uow: UnitOfWork, state: str) -> bool:
 
 def _sign_in(uow: UnitOfWork, settings: Settings, claims: dict[str, Any]) -> str:
     with uow.write() as tx:
-        return keys.sign_in_with_entra(session=tx, org_id=org_id(tx, slug=settings.org_slug), claims=claims,
+        return keys.sign_in_with_entra(session=tx, org_id=tenants.resolve(tx, None, settings).id, claims=claims,
                                        tenant_id=entra.tenant(settings))
 
 

@@ -10,21 +10,21 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from forms.deps import SettingsDep, UowDep
+from forms.tenancy import TenantDep, base_url_of, tenant_id
 from forms.varsling.mottak_web import COOKIE, PATH, checked_form, forbidden, form_ok, page, set_cookie
 from models.errors import DomainError, ValidationFailed
 from models.services import link_limits, varsling_web
 from models.services import varsling_cases as cases
 from models.services import varsling_keys as keys
-from models.services.org_ref import org_id
 
 router = APIRouter(prefix=PATH)
 T = TypeVar("T")
 
 
 @router.get("", response_class=HTMLResponse)
-def home(request: Request, uow: UowDep, settings: SettingsDep) -> Response:
+def home(request: Request, uow: UowDep, settings: SettingsDep, tenant: TenantDep) -> Response:
     with uow.read() as tx:
-        state = varsling_web.recipient_state(tx, cookie=request.cookies.get(COOKIE))
+        state = varsling_web.recipient_state(tx, cookie=request.cookies.get(COOKIE), org_id=tenant.id)
         if state is None:
             return page(request, "login", "Logg inn", entra=settings.varsling_entra_enabled)
         if not state.has_key:
@@ -37,16 +37,17 @@ def home(request: Request, uow: UowDep, settings: SettingsDep) -> Response:
 
 
 @router.post("/lenke", response_class=HTMLResponse)
-async def request_link(request: Request, uow: UowDep, settings: SettingsDep) -> Response:
+async def request_link(request: Request, uow: UowDep, tenant: TenantDep) -> Response:
     form = await request.form()
     if not form_ok(request, form):
         return forbidden(request)
 
+    base_url = base_url_of(request)
+
     def send() -> None:
         with uow.write() as tx:
-            link_limits.request_recipient_link(session=tx, org_id=org_id(tx, slug=settings.org_slug),
-                                               email=str(form.get("email") or ""),
-                                               public_base_url=settings.public_base_url)
+            link_limits.request_recipient_link(session=tx, org_id=tenant.id, email=str(form.get("email") or ""),
+                                               public_base_url=base_url)
 
     await run_in_threadpool(send)
     return page(request, "info", "Sjekk chatten",
@@ -60,14 +61,14 @@ def redeem_page(request: Request, t: str = "", sak: str = "") -> Response:
 
 
 @router.post("/inn")
-async def redeem(request: Request, uow: UowDep, settings: SettingsDep) -> Response:
+async def redeem(request: Request, uow: UowDep, settings: SettingsDep, tenant: TenantDep) -> Response:
     form = await request.form()
     if not form_ok(request, form):  # login CSRF: a foreign page must not sign this browser in
         return forbidden(request)
 
     def do() -> str:
         with uow.write() as tx:
-            cookie, _ = keys.redeem_login_token(session=tx, token=str(form.get("t") or ""))
+            cookie, _ = keys.redeem_login_token(session=tx, token=str(form.get("t") or ""), org_id=tenant.id)
             return cookie
 
     try:
@@ -116,10 +117,11 @@ async def create_key(request: Request, uow: UowDep) -> Response:
     if form is None:
         return forbidden(request)
     cookie = request.cookies[COOKIE]
+    oid = await run_in_threadpool(tenant_id, request)
 
     def do() -> str:
         with uow.write() as tx:
-            recovery = keys.create_key(session=tx, person_id=varsling_web.signed_in_person(tx, cookie=cookie),
+            recovery = keys.create_key(session=tx, person_id=varsling_web.signed_in_person(tx, cookie=cookie, org_id=oid),
                                        passphrase=str(form.get("passphrase") or ""), repeat=str(form.get("repeat") or ""))
             keys.unlock_session(session=tx, cookie=cookie, passphrase=str(form.get("passphrase") or ""))
             return recovery
@@ -150,11 +152,12 @@ async def recover(request: Request, uow: UowDep) -> Response:
     if form is None:
         return forbidden(request)
     cookie = request.cookies[COOKIE]
+    oid = await run_in_threadpool(tenant_id, request)
 
     def do() -> str:
         with uow.write() as tx:
             new = str(form.get("new_passphrase") or "")
-            rec = keys.recover(session=tx, person_id=varsling_web.signed_in_person(tx, cookie=cookie),
+            rec = keys.recover(session=tx, person_id=varsling_web.signed_in_person(tx, cookie=cookie, org_id=oid),
                                recovery=str(form.get("recovery") or ""), passphrase=new)
             keys.unlock_session(session=tx, cookie=cookie, passphrase=new)
             return rec

@@ -17,6 +17,7 @@ from fastapi.responses import Response
 from forms.deps import settings_of
 from forms.guards import same_origin
 from forms.templating import render
+from forms.tenancy import tenant_key
 from forms.varsling.security import BadToken, check_token, make_token
 from models.services import varsling_cases as cases
 from models.services import varsling_casework as work
@@ -32,7 +33,7 @@ ACTIONS = [("bekreft", "Bekreft mottak"), ("undersok", "Start undersøkelse"),
 
 def secret_of(request: Request) -> bytes:
     secret: bytes = request.app.state.varsling_secret
-    return secret
+    return tenant_key(request, secret)
 
 
 def _csrf(request: Request, cookie: str) -> str:

@@ -13,12 +13,12 @@ from fastapi.responses import HTMLResponse, Response
 from forms.deps import settings_of, uow_of
 from forms.numbers import form_id
 from forms.templating import render
+from forms.tenancy import base_url_of, tenant_key, tenant_of
 from forms.varsling import i18n
 from forms.varsling.security import BadToken, FailureLimiter, check_token, make_token
 from models.errors import ValidationFailed
-from models.services import kommune_settings, varsling_web
+from models.services import tenants, varsling_web
 from models.services import varsling_cases as cases
-from models.services.org_ref import org_id
 from models.uow import UnitOfWork
 
 router = APIRouter()
@@ -28,7 +28,7 @@ FOLLOW = "varsling-follow"
 
 def _secret(request: Request) -> bytes:
     secret: bytes = request.app.state.varsling_secret
-    return secret
+    return tenant_key(request, secret)
 
 
 def _base(request: Request, lang: str, title: str, org_name: str = "") -> dict[str, Any]:
@@ -42,11 +42,11 @@ def _form_context(request: Request, lang: str, *, values: dict[str, Any], errors
     settings = settings_of(request)
     t = i18n.translator(lang)
     unit_id = form_id(values.get("unit"))
+    tenant = tenant_of(request)
     with uow_of(request).write() as tx:
-        choices = varsling_web.form_choices(session=tx, org_slug=settings.org_slug, unit_id=unit_id,
+        choices = varsling_web.form_choices(session=tx, org_slug=tenant.slug, unit_id=unit_id,
                                             concerns_director=bool(values.get("concerns_director")))
-        alternative = kommune_settings.alternative_channel(tx, org_id=choices.org.id or 0,
-                                                           default=settings.varsling_alternative_contact)
+        alternative = tenants.settings_for(tx, tenant.id, settings).varsling_alternative_contact
     ctx = _base(request, lang, t("form_title"), choices.org.name)
     ctx.update(values=values, errors=errors or {}, notice=notice, plan=choices.plan, selected=selected,
                units=[{"id": i, "path": p} for i, p in choices.units], rutine_version=choices.rutine_version,
@@ -109,14 +109,16 @@ async def submit(request: Request) -> Response:
 def _submit(request: Request, values: dict[str, Any], selected: set[int], nonce: str, exp: int) -> cases.Submitted:
     settings = settings_of(request)
     today = cases.local_today(settings.tz_name)
+    tenant, base_url = tenant_of(request), base_url_of(request)
     with uow_of(request).write() as tx:
+        backup_email = tenants.settings_for(tx, tenant.id, settings).varsling_backup_email
         return cases.submit_varsel(
-            session=tx, org_id=org_id(tx, slug=settings.org_slug), what=values["what"], where_when=values["where_when"],
+            session=tx, org_id=tenant.id, what=values["what"], where_when=values["where_when"],
             unit_id=form_id(values["unit"]),
             concerns_director=values["concerns_director"], name=values["name"], contact=values["contact"],
             selected_ids=selected, form_nonce=nonce, nonce_expires_on=date.fromtimestamp(exp), today=today,
             ack_days=settings.varsling_ack_days, feedback_months=settings.varsling_feedback_months,
-            backup_email=settings.varsling_backup_email, public_base_url=settings.public_base_url)
+            backup_email=backup_email, public_base_url=base_url)
 
 
 # ---------------------------------------------------------------- follow-up with the receipt
@@ -154,14 +156,15 @@ async def follow(request: Request) -> Response:
     message = str(form.get("message") or "")
     settings = settings_of(request)
     uow = uow_of(request)
+    tenant = await run_in_threadpool(tenant_of, request)
+    base_url = tenants.base_url_for(tenant.slug, settings, default=tenant.default)
 
     def work() -> cases.ReporterView:
         if form.get("action") != "reply":
-            return _view_only(uow, settings.org_slug, code)
+            return _view_only(uow, tenant.id, code)
         with uow.write() as tx:
-            return cases.reporter_reply(session=tx, org_id=org_id(tx, slug=settings.org_slug), receipt=code, text=message,
-                                        today=cases.local_today(settings.tz_name),
-                                        public_base_url=settings.public_base_url)
+            return cases.reporter_reply(session=tx, org_id=tenant.id, receipt=code, text=message,
+                                        today=cases.local_today(settings.tz_name), public_base_url=base_url)
 
     try:
         async with limiter.checking():
@@ -172,16 +175,16 @@ async def follow(request: Request) -> Response:
     except ValidationFailed as exc:
         limiter.succeeded(rl_key)
         errors = {k: (t("err_closed") if v == "closed" else i18n.error_text(lang, v)) for k, v in exc.errors.items()}
-        view = await run_in_threadpool(_view_only, uow, settings.org_slug, code)
+        view = await run_in_threadpool(_view_only, uow, tenant.id, code)
         return _case_page(request, lang, view, code, errors=errors, message=message, status=422)
     limiter.succeeded(rl_key)
     notice = t("reply_sent") if form.get("action") == "reply" else None
     return _case_page(request, lang, view, code, notice=notice)
 
 
-def _view_only(uow: UnitOfWork, slug: str, code: str) -> cases.ReporterView:
+def _view_only(uow: UnitOfWork, org_id: int, code: str) -> cases.ReporterView:
     with uow.read() as tx:
-        return cases.reporter_view(tx, org_id=org_id(tx, slug=slug), receipt=code)
+        return cases.reporter_view(tx, org_id=org_id, receipt=code)
 
 
 def _case_page(request: Request, lang: str, view: cases.ReporterView, code: str, *,
@@ -200,8 +203,9 @@ def _case_page(request: Request, lang: str, view: cases.ReporterView, code: str,
 def rutine_page(request: Request, lang: str | None = None) -> Response:
     lang = i18n.pick_lang(lang)
     t = i18n.translator(lang)
+    tenant = tenant_of(request)
     with uow_of(request).write() as tx:
-        r = varsling_web.rutine_text(session=tx, org_slug=settings_of(request).org_slug)
+        r = varsling_web.rutine_text(session=tx, org_slug=tenant.slug)
     ctx = _base(request, lang, t("rutine_title"), r.org_name)
     ctx.update(subtitle=f"{t('rutine_version', v=r.version)} ({r.created_at:%d.%m.%Y})",
                paragraphs=[p.strip() for p in r.text.split("\n\n") if p.strip()])

@@ -16,6 +16,7 @@ from sqlmodel import Session, col, select
 from models.access import Actor
 from models.errors import NotFound, PermissionDenied, ValidationFailed
 from models.governance_terms import ARSHJUL_KINDS, ARSHJUL_ROLES
+from models.i18n import _
 from models.services import audit, org
 from models.services._tx import writes
 from models.tables import ArshjulActivity, Person, PersonRole, Unit
@@ -70,26 +71,26 @@ def next_occurrence(activity: ArshjulActivity, today: date) -> date | None:
 
 def _require_admin(actor: Actor) -> None:
     if not actor.org_wide:
-        raise PermissionDenied("Bare administratorer og kommunedirektøren kan endre årshjulet.")
+        raise PermissionDenied(_("Bare administratorer og kommunedirektøren kan endre årshjulet."))
 
 
 def _validate(session: Session, actor: Actor, data: ActivityInput) -> ActivityInput:
     errors: dict[str, str] = {}
     title = (data.title or "").replace("\x00", "").strip()
     if not 3 <= len(title) <= MAX_TITLE:
-        errors["title"] = f"Skriv en tittel (3–{MAX_TITLE} tegn)."
+        errors["title"] = _("Skriv en tittel (3–{max_title} tegn).").format(max_title=MAX_TITLE)
     if len(data.description or "") > MAX_TEXT:
-        errors["description"] = f"Beskrivelsen kan være høyst {MAX_TEXT} tegn."
+        errors["description"] = _("Beskrivelsen kan være høyst {max_text} tegn.").format(max_text=MAX_TEXT)
     if data.responsible_role not in ARSHJUL_ROLES:
-        errors["responsible_role"] = "Velg en ansvarlig rolle fra listen."
+        errors["responsible_role"] = _("Velg en ansvarlig rolle fra listen.")
     if data.kind not in ARSHJUL_KINDS:
-        errors["kind"] = "Velg en type aktivitet fra listen."
+        errors["kind"] = _("Velg en type aktivitet fra listen.")
     if isinstance(data.lead_days, bool) or not isinstance(data.lead_days, int) or not 0 <= data.lead_days <= 365:
-        errors["lead_days"] = "Varslingstiden må være mellom 0 og 365 dager."
+        errors["lead_days"] = _("Varslingstiden må være mellom 0 og 365 dager.")
     if data.unit_id is not None:
         unit = session.get(Unit, data.unit_id)
         if unit is None or unit.org_id != actor.org_id or not unit.active:
-            errors["unit_id"] = "Velg en enhet i din kommune."
+            errors["unit_id"] = _("Velg en enhet i din kommune.")
     if errors:
         raise ValidationFailed(errors)
     return replace(data, title=title, description=(data.description or "").strip())
@@ -116,7 +117,7 @@ def update_activity(*, session: Session, actor_id: int, activity_id: int, data: 
     _require_admin(actor)
     act = session.get(ArshjulActivity, activity_id)
     if act is None or act.org_id != actor.org_id:
-        raise NotFound("Fant ikke aktiviteten.")
+        raise NotFound(_("Fant ikke aktiviteten."))
     clean = _validate(session, actor, data)
     act.title, act.description, act.kind, act.on_date = clean.title, clean.description, clean.kind, clean.on_date
     act.yearly, act.responsible_role, act.unit_id = clean.yearly, clean.responsible_role, clean.unit_id
@@ -134,7 +135,7 @@ def remove_activity(*, session: Session, actor_id: int, activity_id: int) -> Non
     _require_admin(actor)
     act = session.get(ArshjulActivity, activity_id)
     if act is None or act.org_id != actor.org_id:
-        raise NotFound("Fant ikke aktiviteten.")
+        raise NotFound(_("Fant ikke aktiviteten."))
     act.active = False
     session.add(act)
     audit.record(session, org_id=actor.org_id, actor_id=actor_id, action="arshjul.removed", entity="arshjul",

@@ -18,14 +18,14 @@ from sqlmodel import Session, select
 from models import notices
 from models.access import Actor, can_manage_avvik, can_view_avvik
 from models.errors import InvalidTransition, NotFound, PermissionDenied, ValidationFailed
-from models.i18n import _
+from models.i18n import N_, _
 from models.risk import risk_score
-from models.services import audit, escalation, kommune_settings, org, outbox
+from models.services import audit, avvik_close, escalation, kommune_settings, org, outbox
 from models.services._tx import writes
 from models.sql import SelectOf, SelectRows, col, pk, table_of
 from models.tables import Avvik, AvvikEvent, Person, Tiltak, Unit
 from models.tables._common import utcnow
-from models.vocabulary import AVVIK_CATEGORIES, AVVIK_STATUSES, OPEN_AVVIK_STATUSES
+from models.vocabulary import AVVIK_CATEGORIES, OPEN_AVVIK_STATUSES
 
 MAX_TITLE = 200
 MAX_TEXT = 5000
@@ -54,31 +54,31 @@ def validate_avvik_input(data: AvvikInput, *, now: datetime | None = None) -> Av
     errors: dict[str, str] = {}
     now = now or utcnow()
     if data.category not in AVVIK_CATEGORIES:
-        errors["category"] = "Velg en kategori fra listen."
+        errors["category"] = _("Velg en kategori fra listen.")
     desc = _clean(data.description)
     if len(desc) < 3:
-        errors["description"] = "Beskriv hva som skjedde (minst noen ord)."
+        errors["description"] = _("Beskriv hva som skjedde (minst noen ord).")
     elif len(desc) > MAX_TEXT:
-        errors["description"] = f"Beskrivelsen kan være høyst {MAX_TEXT} tegn (den har {len(desc)})."
+        errors["description"] = _("Beskrivelsen kan være høyst {max_text} tegn (den har {n}).").format(max_text=MAX_TEXT, n=len(desc))
     title = _clean(data.title) or desc.splitlines()[0][:80] if desc else ""
     if len(title) > MAX_TITLE:
-        errors["title"] = f"Overskriften kan være høyst {MAX_TITLE} tegn."
+        errors["title"] = _("Overskriften kan være høyst {max_title} tegn.").format(max_title=MAX_TITLE)
     occurred = data.occurred_at
     if occurred.tzinfo is None:
-        errors["occurred_at"] = "Tidspunktet mangler tidssone."
+        errors["occurred_at"] = _("Tidspunktet mangler tidssone.")
     elif occurred > now + timedelta(minutes=10):
-        errors["occurred_at"] = "Tidspunktet kan ikke være fram i tid."
+        errors["occurred_at"] = _("Tidspunktet kan ikke være fram i tid.")
     elif occurred < now - timedelta(days=3650):
-        errors["occurred_at"] = "Tidspunktet er mer enn ti år tilbake. Sjekk datoen."
+        errors["occurred_at"] = _("Tidspunktet er mer enn ti år tilbake. Sjekk datoen.")
     for name, value in (("probability", data.probability), ("consequence", data.consequence)):
         if not isinstance(value, int) or not 1 <= value <= 5:
-            errors[name] = "Velg et tall fra 1 til 5."
+            errors[name] = _("Velg et tall fra 1 til 5.")
     location = _clean(data.location)
     if len(location) > MAX_SHORT:
-        errors["location"] = f"Stedet kan være høyst {MAX_SHORT} tegn."
+        errors["location"] = _("Stedet kan være høyst {max_short} tegn.").format(max_short=MAX_SHORT)
     action = _clean(data.immediate_action)
     if len(action) > MAX_TEXT:
-        errors["immediate_action"] = f"Strakstiltaket kan være høyst {MAX_TEXT} tegn."
+        errors["immediate_action"] = _("Strakstiltaket kan være høyst {max_text} tegn.").format(max_text=MAX_TEXT)
     if errors:
         raise ValidationFailed(errors)
     return AvvikInput(
@@ -101,11 +101,12 @@ def _event_insert() -> Insert:
     return table_of(AvvikEvent).insert()
 
 
-def _notify_reporter(session: Session, avvik: Avvik, *, key: str, what: str, tiltak: Tiltak | None = None) -> None:
+def _notify_reporter(session: Session, avvik: Avvik, *, key: str, what: str, tiltak: Tiltak | None = None, **words: str) -> None:
+    """`what` is a marked (N_) bokmål text, formatted with `words` in the reporter's language."""
     if avvik.reporter_id is None:
         return
     outbox.enqueue(session, org_id=avvik.org_id, dedupe_key=f"avvik:{avvik.id}:{key}", kind="avvik_status",
-                   recipient_person_id=avvik.reporter_id, payload=notices.status_to_reporter(avvik, what, tiltak))
+                   recipient_person_id=avvik.reporter_id, payload=lambda: notices.status_to_reporter(avvik, _(what).format(**words), tiltak))
 
 
 @writes
@@ -126,7 +127,7 @@ def report_avvik(*, session: Session, reporter_id: int, data: AvvikInput, source
     unit_id = clean.unit_id or actor.unit_id
     unit = session.get(Unit, unit_id) if unit_id else None
     if unit is None or unit.org_id != actor.org_id or not unit.active:
-        raise ValidationFailed({"unit_id": "Velg en enhet i din kommune."})
+        raise ValidationFailed({"unit_id": _("Velg en enhet i din kommune.")})
     avvik = Avvik(
         org_id=actor.org_id, number=org.next_number(session, org_id=actor.org_id, name="avvik"),
         category=clean.category, unit_id=pk(unit), reporter_id=reporter_id, title=clean.title or "",
@@ -152,11 +153,11 @@ def report_avvik(*, session: Session, reporter_id: int, data: AvvikInput, source
     leaders = org.leaders_for_unit(session, unit_id=pk(unit), exclude=reporter_id)
     outbox.enqueue(session, org_id=avvik.org_id, dedupe_key=f"avvik:{avvik.id}:receipt", kind="avvik_receipt",
                    recipient_person_id=reporter_id,
-                   payload=notices.receipt_to_reporter(avvik, unit, [p.name for p in leaders]))
+                   payload=lambda: notices.receipt_to_reporter(avvik, unit, [p.name for p in leaders]))
     for leader in leaders:
         outbox.enqueue(session, org_id=avvik.org_id, dedupe_key=f"avvik:{avvik.id}:leader:{leader.id}",
                        kind="avvik_new", recipient_person_id=leader.id,
-                       payload=notices.new_avvik_to_leader(avvik, unit, actor.name))
+                       payload=lambda: notices.new_avvik_to_leader(avvik, unit, actor.name))
     escalation.escalate_avvik(session, avvik, unit=unit)
     return avvik
 
@@ -172,18 +173,18 @@ def _tiltak_owner_ids(session: Session, avvik_id: int) -> set[int]:
 def _load_for_view(session: Session, actor: Actor, avvik_id: int) -> Avvik:
     avvik = session.get(Avvik, avvik_id)
     if avvik is None or avvik.org_id != actor.org_id:
-        raise NotFound("Fant ikke avviket.")
+        raise NotFound(_("Fant ikke avviket."))
     if not can_view_avvik(actor, org_id=avvik.org_id, unit_id=avvik.unit_id, reporter_id=avvik.reporter_id,
                           assignee_id=avvik.assignee_id, tiltak_owner_ids=_tiltak_owner_ids(session, avvik_id)):
         # Same answer as a missing case: do not reveal that another unit's avvik exists.
-        raise NotFound("Fant ikke avviket.")
+        raise NotFound(_("Fant ikke avviket."))
     return avvik
 
 
 def _load_for_manage(session: Session, actor: Actor, avvik_id: int) -> Avvik:
     avvik = _load_for_view(session, actor, avvik_id)
     if not can_manage_avvik(actor, org_id=avvik.org_id, unit_id=avvik.unit_id, assignee_id=avvik.assignee_id):
-        raise PermissionDenied("Bare lederen for enheten kan behandle dette avviket.")
+        raise PermissionDenied(_("Bare lederen for enheten kan behandle dette avviket."))
     return avvik
 
 
@@ -195,7 +196,7 @@ def find_avvik_id(*, session: Session, actor_id: int, number: int) -> int:
     actor = org.load_actor(session, person_id=actor_id)
     avvik_id = session.exec(select(Avvik.id).where(Avvik.org_id == actor.org_id, Avvik.number == number)).first()
     if avvik_id is None:
-        raise NotFound(f"Fant ikke avvik AV-{number}.")
+        raise NotFound(_("Fant ikke avvik AV-{number}.").format(number=number))
     _load_for_view(session, actor, avvik_id)
     return avvik_id
 
@@ -205,11 +206,11 @@ def take_avvik(*, session: Session, actor_id: int, avvik_id: int) -> Avvik:
     actor = org.load_actor(session, person_id=actor_id)
     avvik = _load_for_manage(session, actor, avvik_id)
     if avvik.status == "lukket":
-        raise InvalidTransition("Avviket er lukket. Gjenåpne det først.")
+        raise InvalidTransition(_("Avviket er lukket. Gjenåpne det først."))
     if avvik.status == "meldt":
         avvik.status = "under_behandling"
         _event(session, avvik, actor_id=actor_id, kind="taken", from_status="meldt", to_status="under_behandling")
-        _notify_reporter(session, avvik, key="taken", what=f"{actor.name} har tatt saken og behandler den nå.")
+        _notify_reporter(session, avvik, key="taken", what=N_("{name} har tatt saken og behandler den nå."), name=actor.name)
     avvik.assignee_id = actor_id
     avvik.updated_at = utcnow()
     session.add(avvik)
@@ -225,18 +226,18 @@ def add_tiltak(*, session: Session, actor_id: int, avvik_id: int, description: s
     errors: dict[str, str] = {}
     text = _clean(description)
     if len(text) < 3:
-        errors["description"] = "Beskriv tiltaket."
+        errors["description"] = _("Beskriv tiltaket.")
     elif len(text) > MAX_TEXT:
-        errors["description"] = f"Tiltaket kan være høyst {MAX_TEXT} tegn."
+        errors["description"] = _("Tiltaket kan være høyst {max_text} tegn.").format(max_text=MAX_TEXT)
     owner = session.get(Person, owner_id or actor_id)
     if owner is None or owner.org_id != actor.org_id or not owner.active:
-        errors["owner_id"] = "Velg en ansvarlig i kommunen."
+        errors["owner_id"] = _("Velg en ansvarlig i kommunen.")
     from models.periods import local_date
 
     if deadline < local_date(utcnow()):
-        errors["deadline"] = "Fristen kan ikke være passert."
+        errors["deadline"] = _("Fristen kan ikke være passert.")
     if avvik.status == "lukket":
-        raise InvalidTransition("Avviket er lukket. Gjenåpne det før du legger til tiltak.")
+        raise InvalidTransition(_("Avviket er lukket. Gjenåpne det før du legger til tiltak."))
     if errors:
         raise ValidationFailed(errors)
     assert owner is not None  # no error, so the owner was found
@@ -253,10 +254,10 @@ def add_tiltak(*, session: Session, actor_id: int, avvik_id: int, description: s
            comment=f"tiltak:{tiltak.id}")
     audit.record(session, org_id=avvik.org_id, actor_id=actor_id, action="avvik.tiltak_added", entity="avvik",
                  entity_id=avvik.id, detail={"tiltak_id": tiltak.id})
-    _notify_reporter(session, avvik, key=f"tiltak:{tiltak.id}", what="Ditt avvik førte til tiltak", tiltak=tiltak)
+    _notify_reporter(session, avvik, key=f"tiltak:{tiltak.id}", what=N_("Ditt avvik førte til tiltak"), tiltak=tiltak)
     if owner.id != actor_id:
         outbox.enqueue(session, org_id=avvik.org_id, dedupe_key=f"tiltak:{tiltak.id}:owner", kind="tiltak_owner",
-                       recipient_person_id=owner.id, payload=notices.tiltak_to_owner(avvik, tiltak))
+                       recipient_person_id=owner.id, payload=lambda: notices.tiltak_to_owner(avvik, tiltak))
     return tiltak
 
 
@@ -265,12 +266,12 @@ def complete_tiltak(*, session: Session, actor_id: int, tiltak_id: int, effect: 
     actor = org.load_actor(session, person_id=actor_id)
     tiltak = session.get(Tiltak, tiltak_id)
     if tiltak is None or tiltak.org_id != actor.org_id:
-        raise NotFound("Fant ikke tiltaket.")
+        raise NotFound(_("Fant ikke tiltaket."))
     avvik = session.get(Avvik, tiltak.avvik_id)
     assert avvik is not None
     if tiltak.owner_id != actor_id and not can_manage_avvik(actor, org_id=avvik.org_id, unit_id=avvik.unit_id,
                                                            assignee_id=avvik.assignee_id):
-        raise PermissionDenied("Bare den ansvarlige eller lederen kan markere tiltaket som utført.")
+        raise PermissionDenied(_("Bare den ansvarlige eller lederen kan markere tiltaket som utført."))
     if tiltak.done_at is None:
         tiltak.done_at = utcnow()
         tiltak.effect = _clean(effect)[:MAX_TEXT] or None
@@ -280,20 +281,22 @@ def complete_tiltak(*, session: Session, actor_id: int, tiltak_id: int, effect: 
 
 
 @writes
-def close_avvik(*, session: Session, actor_id: int, avvik_id: int, conclusion: str, effect_evaluation: str) -> Avvik:
+def close_avvik(*, session: Session, actor_id: int, avvik_id: int, conclusion: str, effect_evaluation: str,
+                open_tiltak_reason: str | None = None) -> Avvik:
     actor = org.load_actor(session, person_id=actor_id)
     avvik = _load_for_manage(session, actor, avvik_id)
     if avvik.status == "lukket":
-        raise InvalidTransition("Avviket er allerede lukket.")
-    errors = {}
+        raise InvalidTransition(_("Avviket er allerede lukket."))
+    errors = avvik_close.close_reason_errors(session, avvik, open_tiltak_reason)  # open tiltak need a reason
     if len(_clean(conclusion)) < 3:
-        errors["conclusion"] = "Skriv en konklusjon før du lukker."
+        errors["conclusion"] = _("Skriv en konklusjon før du lukker.")
     if len(_clean(effect_evaluation)) < 3:
-        errors["effect_evaluation"] = "Vurder effekten av tiltakene før du lukker."
+        errors["effect_evaluation"] = _("Vurder effekten av tiltakene før du lukker.")
     if len(_clean(conclusion)) > MAX_TEXT or len(_clean(effect_evaluation)) > MAX_TEXT:
-        errors.setdefault("conclusion", f"Teksten kan være høyst {MAX_TEXT} tegn.")
+        errors.setdefault("conclusion", _("Teksten kan være høyst {max_text} tegn.").format(max_text=MAX_TEXT))
     if errors:
         raise ValidationFailed(errors)
+    avvik_close.record_close_reason(session, avvik, actor_id=actor_id, reason=open_tiltak_reason)
     previous = avvik.status
     avvik.status = "lukket"
     avvik.conclusion = _clean(conclusion)
@@ -307,7 +310,7 @@ def close_avvik(*, session: Session, actor_id: int, avvik_id: int, conclusion: s
     audit.record(session, org_id=avvik.org_id, actor_id=actor_id, action="avvik.closed", entity="avvik", entity_id=avvik.id)
     n_closed = session.exec(select(func.count()).select_from(AvvikEvent).where(
         AvvikEvent.avvik_id == avvik.id, AvvikEvent.kind == "closed")).one()
-    _notify_reporter(session, avvik, key=f"closed:{n_closed}", what="Avviket ditt er lukket.")
+    _notify_reporter(session, avvik, key=f"closed:{n_closed}", what=N_("Avviket ditt er lukket."))
     return avvik
 
 
@@ -316,9 +319,9 @@ def reopen_avvik(*, session: Session, actor_id: int, avvik_id: int, reason: str)
     actor = org.load_actor(session, person_id=actor_id)
     avvik = _load_for_manage(session, actor, avvik_id)
     if avvik.status != "lukket":
-        raise InvalidTransition("Bare lukkede avvik kan gjenåpnes.")
+        raise InvalidTransition(_("Bare lukkede avvik kan gjenåpnes."))
     if len(_clean(reason)) < 3:
-        raise ValidationFailed({"reason": "Skriv hvorfor avviket gjenåpnes."})
+        raise ValidationFailed({"reason": _("Skriv hvorfor avviket gjenåpnes.")})
     avvik.status = "under_behandling"
     avvik.closed_at = None
     avvik.updated_at = utcnow()
@@ -328,7 +331,7 @@ def reopen_avvik(*, session: Session, actor_id: int, avvik_id: int, reason: str)
     audit.record(session, org_id=avvik.org_id, actor_id=actor_id, action="avvik.reopened", entity="avvik", entity_id=avvik.id)
     n = session.exec(select(func.count()).select_from(AvvikEvent).where(
         AvvikEvent.avvik_id == avvik.id, AvvikEvent.kind == "reopened")).one()
-    _notify_reporter(session, avvik, key=f"reopened:{n}", what="Avviket ditt er gjenåpnet for videre behandling.")
+    _notify_reporter(session, avvik, key=f"reopened:{n}", what=N_("Avviket ditt er gjenåpnet for videre behandling."))
     return avvik
 
 
@@ -357,12 +360,12 @@ def count_unit_avvik(*, session: Session, actor_id: int, unit_id: int | None = N
 
 def _unit_avvik_query(session: Session, actor: Actor, unit_id: int | None, only_open: bool) -> SelectOf[Avvik]:
     if not actor.is_leader:
-        raise PermissionDenied("Bare ledere kan se avvik for en hel enhet.")
+        raise PermissionDenied(_("Bare ledere kan se avvik for en hel enhet."))
     # Filter on units alone when we have them: they already pin the organisation, and an
     # extra org_id condition lures SQLite onto the (org_id, created_at) index: 25× slower.
     if unit_id is not None:
         if not actor.manages(unit_id):
-            raise PermissionDenied("Du er ikke leder for denne enheten.")
+            raise PermissionDenied(_("Du er ikke leder for denne enheten."))
         q = select(Avvik).where(col(Avvik.unit_id).in_(org.subtree_ids(session, {unit_id})))
     elif not actor.org_wide:
         q = select(Avvik).where(col(Avvik.unit_id).in_(actor.managed_unit_ids))
@@ -394,7 +397,3 @@ def overdue_tiltak_query(actor: Actor, today: date, *, include_owned: bool = Tru
     return (select(Tiltak, Avvik).join(Avvik, col(Avvik.id) == Tiltak.avvik_id)
             .where(Tiltak.org_id == actor.org_id, col(Tiltak.done_at).is_(None), Tiltak.deadline < today,
                    col(Avvik.status).in_(OPEN_AVVIK_STATUSES), who))
-
-
-def status_label(status: str) -> str:
-    return AVVIK_STATUSES.get(status, status)

@@ -17,6 +17,7 @@ from sqlmodel import Session, col, select
 
 from models.errors import NotFound, PermissionDenied
 from models.governance_terms import FINDING_KINDS, OPEN_FINDING_STATUSES, risk_ref
+from models.i18n import _
 from models.periods import local_date
 from models.services import arshjul, audit, org
 from models.services._tx import writes
@@ -74,9 +75,9 @@ def revoke_feed_token(*, session: Session, actor_id: int, person_id: int | None 
     if target != actor_id:
         person = session.get(Person, target)
         if person is None or person.org_id != actor.org_id:
-            raise NotFound("Fant ikke personen.")
+            raise NotFound(_("Fant ikke personen."))
         if not actor.org_wide:
-            raise PermissionDenied("Bare administratorer kan stoppe andres kalenderlenke.")
+            raise PermissionDenied(_("Bare administratorer kan stoppe andres kalenderlenke."))
     n = _revoke(session, target)
     audit.record(session, org_id=actor.org_id, actor_id=actor_id, action="calendar_feed.revoked", entity="person",
                  entity_id=target, detail={"tokens": n})

@@ -140,17 +140,17 @@ def answer_check_item(*, session: Session, actor_id: int, unit_id: int, item_id:
     actor = org.load_actor(session, person_id=actor_id)
     answer = (answer or "").strip().lower().replace(" ", "_")
     if answer not in CHECK_ANSWERS:
-        raise ValidationFailed({"answer": "Svar ja, nei eller ikke relevant."})
+        raise ValidationFailed({"answer": _("Svar ja, nei eller ikke relevant.")})
     if unit_id not in actor.led_unit_ids and not actor.org_wide:
-        raise PermissionDenied("Bare lederen for enheten kan svare på sjekklisten.")
+        raise PermissionDenied(_("Bare lederen for enheten kan svare på sjekklisten."))
     item = session.get(ChecklistItem, item_id)
     if item is None or item.org_id != actor.org_id or not item.active:
-        raise NotFound("Fant ikke sjekkpunktet.")
+        raise NotFound(_("Fant ikke sjekkpunktet."))
     text = (comment or "").replace("\x00", "").strip()
     if answer == "nei" and len(text) < 3:
-        raise ValidationFailed({"comment": "Skriv en kort kommentar om hva som mangler – den blir et avvik."})
+        raise ValidationFailed({"comment": _("Skriv en kort kommentar om hva som mangler – den blir et avvik.")})
     if len(text) > 3000:
-        raise ValidationFailed({"comment": "Kommentaren kan være høyst 3000 tegn."})
+        raise ValidationFailed({"comment": _("Kommentaren kan være høyst 3000 tegn.")})
     tpl = session.get(ChecklistTemplate, item.template_id)
     assert tpl is not None
     _refuse_other_unit(session, tpl, unit_id)

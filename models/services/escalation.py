@@ -11,9 +11,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from functools import lru_cache
+from functools import lru_cache, partial
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.sql.dml import Insert
@@ -22,6 +21,7 @@ from sqlmodel import Session, col, select
 from models import governance_notices as gn
 from models.errors import NotFound, PermissionDenied
 from models.governance_terms import risk_ref
+from models.i18n import N_, _, fmt_datetime
 from models.messages import Reply
 from models.services import audit, org, outbox
 from models.services._tx import writes
@@ -90,7 +90,7 @@ def escalate_risk(session: Session, risk: Risk, *, thresholds: Thresholds | None
     unit = session.get(Unit, risk.unit_id)
     assert unit is not None and risk.id is not None
     subject = gn.EscalationSubject(ref=risk_ref(risk.number), title=risk.title, unit_name=unit.name,
-                                   score=risk.risk_before, what="Risiko")
+                                   score=risk.risk_before, what=N_("Risiko"))
     return _escalate(session, "risk", risk.id, unit, subject, thresholds or current())
 
 
@@ -100,7 +100,7 @@ def escalate_avvik(session: Session, avvik: Avvik, *, unit: Unit | None = None,
     unit = unit or session.get(Unit, avvik.unit_id)
     assert unit is not None and avvik.id is not None
     subject = gn.EscalationSubject(ref=f"AV-{avvik.number}", title=avvik.title, unit_name=unit.name,
-                                   score=avvik.risk, what="Avvik")
+                                   score=avvik.risk, what=N_("Avvik"))
     return _escalate(session, "avvik", avvik.id, unit, subject, thresholds or current())
 
 
@@ -115,7 +115,7 @@ def _escalate(session: Session, subject: str, subject_id: int, unit: Unit, words
             continue  # already escalated to this person
         outbox.enqueue(session, org_id=unit.org_id, dedupe_key=escalation_key(subject, subject_id, person_id),
                        kind="risk_escalation", recipient_person_id=person_id,
-                       payload=gn.escalation(words, level=level, escalation_id=row[0]))
+                       payload=partial(gn.escalation, words, level=level, escalation_id=row[0]))
         audit.record(session, org_id=unit.org_id, actor_id=None, action="escalation.sent", entity=subject,
                      entity_id=subject_id, detail={"recipient_id": person_id, "level": level, "score": words.score})
         sent += 1
@@ -138,9 +138,9 @@ def acknowledge(*, session: Session, actor_id: int, escalation_id: int, tz: str 
     actor = org.load_actor(session, person_id=actor_id)
     esc = session.get(RiskEscalation, escalation_id)
     if esc is None or esc.org_id != actor.org_id:
-        raise NotFound("Fant ikke varselet.")
+        raise NotFound(_("Fant ikke varselet."))
     if esc.recipient_id != actor_id:
-        raise PermissionDenied("Bare mottakeren kan bekrefte dette varselet.")
+        raise PermissionDenied(_("Bare mottakeren kan bekrefte dette varselet."))
     if esc.acknowledged_at is not None:
         return esc
     esc.acknowledged_at = utcnow()
@@ -150,15 +150,12 @@ def acknowledge(*, session: Session, actor_id: int, escalation_id: int, tz: str 
     key = escalation_key(esc.subject, esc.subject_id, esc.recipient_id)
     original = session.exec(select(OutboxMessage.payload).where(OutboxMessage.dedupe_key == key)).first()
     if original is not None:
-        when = _local(esc.acknowledged_at, tz)
+        at = esc.acknowledged_at
         outbox.enqueue(session, org_id=esc.org_id, dedupe_key=f"{key}:ack", kind="risk_escalation_update",
                        recipient_person_id=actor_id, update_of_key=key,
-                       payload=gn.acknowledged(Reply.model_validate(original), by=actor.name, when=when))
+                       payload=lambda: gn.acknowledged(Reply.model_validate(original), by=actor.name,
+                                                       when=fmt_datetime(at)))
     return esc
-
-
-def _local(at: datetime, tz: str) -> str:
-    return at.astimezone(ZoneInfo(tz)).strftime("%d.%m.%Y %H:%M")
 
 
 @dataclass(frozen=True)

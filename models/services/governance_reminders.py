@@ -11,6 +11,7 @@ so a missed run is made up by the next.
 from __future__ import annotations
 
 from datetime import date, datetime, timedelta
+from functools import partial
 
 from sqlmodel import Session, col, select
 
@@ -22,6 +23,7 @@ from models.governance_terms import (
     TILSYN_AUTHORITIES,
     risk_ref,
 )
+from models.messages import Reply
 from models.periods import local_date
 from models.services import arshjul, org, outbox
 from models.services._tx import writes
@@ -48,7 +50,7 @@ def send_risk_review_reminders(*, session: Session, now: datetime | None = None,
     for r in session.exec(q.order_by(col(Risk.id))).all():
         key = f"risk_review:{r.id}:{r.review_date.isoformat()}:person-{r.owner_id}"
         added += outbox.enqueue(session, org_id=r.org_id, dedupe_key=key, kind="risk_review", recipient_person_id=r.owner_id,
-                                payload=gn.risk_review_due(risk_ref(r.number), r.title, r.review_date, r.id))  # type: ignore[arg-type]
+                                payload=partial(gn.risk_review_due, risk_ref(r.number), r.title, r.review_date, r.id))  # type: ignore[arg-type]
     return added
 
 
@@ -70,9 +72,11 @@ def send_tilsyn_deadline_reminders(*, session: Session, now: datetime | None = N
         overdue = f.deadline < today
         stage = "overdue" if overdue else "due"
         people = [f.owner_id] if f.owner_id else [p.id for p in org.leaders_for_unit(session, unit_id=t.unit_id)]
-        authority = t.authority_name if t.authority == "annet" else TILSYN_AUTHORITIES.get(t.authority, t.authority)
-        reply = gn.finding_deadline(FINDING_KINDS.get(f.kind, f.kind), authority, f.description, f.deadline, overdue,
-                                    f.id)  # type: ignore[arg-type]
+
+        def reply(f: TilsynFinding = f, t: Tilsyn = t, overdue: bool = overdue) -> Reply:
+            authority = t.authority_name if t.authority == "annet" else TILSYN_AUTHORITIES.get(t.authority, t.authority)
+            return gn.finding_deadline(FINDING_KINDS.get(f.kind, f.kind), authority, f.description, f.deadline,
+                                       overdue, f.id)  # type: ignore[arg-type]
         for pid in people:
             key = f"tilsyn_deadline:{f.id}:{f.deadline.isoformat()}:{stage}:person-{pid}"
             added += outbox.enqueue(session, org_id=f.org_id, dedupe_key=key, kind="tilsyn_deadline",
@@ -93,7 +97,9 @@ def send_arshjul_reminders(*, session: Session, now: datetime | None = None, tz:
         on = arshjul.next_occurrence(act, today)
         if on is None or today < on - timedelta(days=act.lead_days):
             continue
-        reply = gn.arshjul_due(act.title, ARSHJUL_KINDS.get(act.kind, act.kind), on, act.description)
+
+        def reply(act: ArshjulActivity = act, on: date = on) -> Reply:
+            return gn.arshjul_due(act.title, ARSHJUL_KINDS.get(act.kind, act.kind), on, act.description)
         for pid in arshjul.responsible_people(session, act):
             added += outbox.enqueue(session, org_id=act.org_id, dedupe_key=f"arshjul:{act.id}:{on.isoformat()}:person-{pid}",
                                     kind="arshjul_reminder", recipient_person_id=pid, payload=reply)

@@ -17,6 +17,7 @@ from sqlmodel import Session, col, select
 from models.access import Actor
 from models.errors import NotFound
 from models.governance_terms import RISK_STATUSES, TREATMENTS, risk_ref
+from models.i18n import _
 from models.risk import severity
 from models.services import org
 from models.services.arshjul import ActivityInput
@@ -122,7 +123,7 @@ def avvik_id_by_number(session: Session, *, actor_id: int, number: int) -> int:
     actor = org.load_actor(session, person_id=actor_id)
     aid = session.exec(select(Avvik.id).where(col(Avvik.org_id) == actor.org_id, col(Avvik.number) == number)).first()
     if aid is None:
-        raise NotFound("Fant ikke avviket.")
+        raise NotFound(_("Fant ikke avviket."))
     return aid
 
 
@@ -131,7 +132,7 @@ def activity_input(session: Session, *, actor_id: int, activity_id: int) -> Acti
     actor = org.load_actor(session, person_id=actor_id)
     act = session.get(ArshjulActivity, activity_id)
     if act is None or act.org_id != actor.org_id or not act.active:
-        raise NotFound("Fant ikke aktiviteten.")
+        raise NotFound(_("Fant ikke aktiviteten."))
     return ActivityInput(title=act.title, on_date=act.on_date, responsible_role=act.responsible_role,
                          lead_days=act.lead_days, yearly=act.yearly, kind=act.kind, description=act.description,
                          unit_id=act.unit_id)

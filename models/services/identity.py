@@ -5,6 +5,7 @@ from __future__ import annotations
 from sqlmodel import Session, select
 
 from models.errors import UnknownPerson
+from models.i18n import _
 from models.services import org
 from models.services._tx import writes
 from models.sql import col, pk
@@ -32,12 +33,13 @@ def link_identity(*, session: Session, platform: str, workspace: str, user_id: s
                   conversation_ref: dict | None = None, org_id: int | None = None) -> int:
     """Link a chat account to the person with this e-mail; raise UnknownPerson if there is none."""
     if not email:
-        raise UnknownPerson("Jeg fant ingen e-postadresse på kontoen din, så jeg vet ikke hvem du er. "
-                            "Kontakt Tråd-administratoren.")
+        raise UnknownPerson(_("Jeg fant ingen e-postadresse på kontoen din, så jeg vet ikke hvem du er. "
+                            "Kontakt Tråd-administratoren."))
     person = org.find_person_by_email(session, email=email, org_id=org_id)
     ident = find_identity(session=session, platform=platform, workspace=workspace, user_id=user_id)
     if ident is None:
         ident = ChatIdentity(org_id=person.org_id, platform=platform, workspace=workspace, user_id=user_id)
+    ident.org_id = person.org_id  # a console account relinked to the same e-mail in another kommune
     ident.person_id = person.id
     ident.email = email.strip().lower()
     ident.active = True

@@ -13,6 +13,7 @@ from datetime import date, datetime
 from sqlmodel import Session, col, select
 
 from models.errors import NotFound
+from models.i18n import _
 from models.indicator_rules import improving, period_for
 from models.periods import Period
 from models.services import indicators, org
@@ -171,4 +172,4 @@ def scope_of(session: Session, *, org_id: int, unit: UnitChoice) -> Scope:
     try:
         return resolve_scope(session, org_id=org_id, unit=unit.path)
     except NotFound:
-        raise NotFound(f"Fant ingen enhet «{unit.name}».") from None
+        raise NotFound(_("Fant ingen enhet «{name}».").format(name=unit.name)) from None

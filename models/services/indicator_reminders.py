@@ -12,16 +12,19 @@ from __future__ import annotations
 import logging
 import uuid
 from datetime import UTC, datetime
+from functools import partial
 from typing import TYPE_CHECKING
 
 from sqlmodel import Session, select
 
+from models.i18n import _, fmt_date
 from models.indicator_rules import format_value
 from models.messages import Fact, Item, Reply
 from models.periods import Period, local_date
 from models.services import indicator_chat, nudges, org, outbox
 from models.services._tx import writes
 from models.services.indicator_chat import DueLine
+from models.services.languages import speaking_to
 from models.settings import Settings
 from models.tables import OutboxMessage
 from models.tables._common import utcnow
@@ -41,18 +44,21 @@ def reminder_key(period: Period, person_id: int) -> str:
 
 def compose(lines: list[DueLine], period: Period, *, refreshed: bool = False) -> Reply:
     """The reminder: what is still missing, by when. With nothing missing: a thank-you."""
-    due = indicator_chat.deadline(period).strftime("%d.%m.%Y")
+    due = fmt_date(indicator_chat.deadline(period))
+    updated = " " + _("(Oppdatert.)") if refreshed else ""
     if not lines:
-        return Reply(title=f"Indikatorer for {period.label}: alt er registrert",
-                     text="Alle indikatorene dine er registrert. Takk!" + (" (Oppdatert.)" if refreshed else ""))
+        return Reply(title=_("Indikatorer for {period}: alt er registrert").format(period=period.label),
+                     text=_("Alle indikatorene dine er registrert. Takk!") + updated)
     items = [Item(title=f"{n.item.indicator} – {n.item.unit}",
-                  text=f"{n.item.period_label} · mål {format_value(n.target, n.item.measure)}")
+                  text=_("{period} · mål {target}").format(period=n.item.period_label,
+                                                          target=format_value(n.target, n.item.measure)))
              for n in lines[:ITEM_LIMIT]]
-    more = f" Viser {len(items)} av {len(lines)}." if len(lines) > len(items) else ""
-    text = (f"Fristen for å registrere indikatorene er {due}. {len(lines)} mangler verdi.{more} "
-            "Skriv «registrer indikatorer» til meg, eller f.eks. «nærvær 93,4».")
-    return Reply(title=f"Indikatorer som venter – frist {due}", text=text + (" (Oppdatert.)" if refreshed else ""),
-                 facts=[Fact(label="Mangler", value=str(len(lines)))], items=items)
+    more = " " + _("Viser {shown} av {total}.").format(shown=len(items), total=len(lines)) \
+        if len(lines) > len(items) else ""
+    text = (_("Fristen for å registrere indikatorene er {date}. {n} mangler verdi.").format(date=due, n=len(lines))
+            + more + " " + _("Skriv «registrer indikatorer» til meg, eller f.eks. «nærvær 93,4»."))
+    return Reply(title=_("Indikatorer som venter – frist {date}").format(date=due), text=text + updated,
+                 facts=[Fact(label=_("Mangler"), value=str(len(lines)))], items=items)
 
 
 @writes
@@ -66,11 +72,12 @@ def send_reminders(*, session: Session, now: datetime | None = None, tz: str = "
     period = indicator_chat.reporting_period(today)
     sent = 0
     for pid in nudges.leader_ids(session, org_id=org_id):
-        lines = indicator_chat.due_lines(session=session, actor_id=pid, period=period)
+        with speaking_to(session, pid):
+            lines = indicator_chat.due_lines(session=session, actor_id=pid, period=period)
         if not lines:
             continue
         actor = org.load_actor(session, person_id=pid)
-        if outbox.enqueue(session, dedupe_key=reminder_key(period, pid), kind=KIND, payload=compose(lines, period),
+        if outbox.enqueue(session, dedupe_key=reminder_key(period, pid), kind=KIND, payload=partial(compose, lines, period),
                           org_id=actor.org_id, recipient_person_id=pid):
             sent += 1
     return sent
@@ -83,9 +90,10 @@ def refresh_reminder(*, session: Session, person_id: int, period: Period) -> boo
     original = session.exec(select(OutboxMessage).where(OutboxMessage.dedupe_key == key)).first()
     if original is None:
         return False
-    lines = indicator_chat.due_lines(session=session, actor_id=person_id, period=period)
+    with speaking_to(session, person_id):
+        lines = indicator_chat.due_lines(session=session, actor_id=person_id, period=period)
     return outbox.enqueue(session, dedupe_key=f"{key}:update-{uuid.uuid4().hex[:12]}", kind=f"{KIND}_update",
-                          payload=compose(lines, period, refreshed=True), org_id=original.org_id,
+                          payload=partial(compose, lines, period, refreshed=True), org_id=original.org_id,
                           recipient_person_id=person_id, update_of_key=key)
 
 

@@ -13,6 +13,7 @@ from sqlmodel import Session, col, func, select
 
 from models.access import Actor
 from models.errors import NotFound, PermissionDenied, ValidationFailed
+from models.i18n import _
 from models.indicator_rules import (
     FREQUENCY_LABELS,
     Light,
@@ -102,8 +103,7 @@ def find_indicator(session: Session, *, org_id: int, name: str) -> Indicator:
     ind = session.exec(select(Indicator).where(Indicator.org_id == org_id, Indicator.active == True,  # noqa: E712
                                                func.lower(Indicator.name) == wanted)).first()
     if ind is None:
-        raise ValidationFailed({"indicator": f"Ukjent indikator «{name.strip()[:60]}». Skriv «styringskort» for å se "
-                                             "indikatorene dine."})
+        raise ValidationFailed({"indicator": _("Ukjent indikator «{value}». Skriv «styringskort» for å se indikatorene dine.").format(value=name.strip()[:60])})
     return ind
 
 
@@ -120,13 +120,12 @@ def check_entry(ind: Indicator, period_text: str, value_text: str | float, today
     except ValidationFailed as exc:
         errors.update(exc.errors)
     if per is not None and per.kind != ind.frequency:
-        errors["period"] = (f"«{ind.name}» rapporteres per {FREQUENCY_LABELS[ind.frequency]}; "
-                            f"skriv perioden som f.eks. {_EXAMPLE[ind.frequency]}.")
+        errors["period"] = (_("«{name}» rapporteres per {value}; skriv perioden som f.eks. {value2}.").format(name=ind.name, value=FREQUENCY_LABELS[ind.frequency], value2=_EXAMPLE[ind.frequency]))
     elif per is not None and is_future(per, today):
-        errors["period"] = f"Perioden {per.label} har ikke begynt ennå; du kan ikke registrere verdier for den."
+        errors["period"] = _("Perioden {label} har ikke begynt ennå; du kan ikke registrere verdier for den.").format(label=per.label)
     number = parse_number(value_text)
     if number is None:
-        errors["value"] = f"«{str(value_text).strip()[:40]}» er ikke et tall. Skriv f.eks. 93,4."
+        errors["value"] = _("«{value}» er ikke et tall. Skriv f.eks. 93,4.").format(value=str(value_text).strip()[:40])
     elif msg := implausible(number, ind.measure):
         errors["value"] = msg
     if errors:
@@ -173,16 +172,16 @@ def _pick_unit(session: Session, actor: Actor, ind: Indicator, unit_id: int | No
     if unit_id is None:
         mine = sorted(reporting & actor.led_unit_ids)
         if not mine and "admin" not in actor.roles:
-            raise PermissionDenied(f"Bare lederne for enhetene som rapporterer «{ind.name}», kan registrere verdier.")
+            raise PermissionDenied(_("Bare lederne for enhetene som rapporterer «{name}», kan registrere verdier.").format(name=ind.name))
         if len(mine) != 1:
             hint = "Du leder ingen enhet som rapporterer den." if not mine else "Du leder flere enheter som rapporterer den."
-            raise ValidationFailed({"unit": f"Si hvilken enhet verdien for «{ind.name}» gjelder. {hint}"})
+            raise ValidationFailed({"unit": _("Si hvilken enhet verdien for «{name}» gjelder. {hint}").format(name=ind.name, hint=hint)})
         unit_id = mine[0]
     unit = session.get(Unit, unit_id)
     if unit is None or unit.org_id != ind.org_id:
-        raise NotFound("Fant ikke enheten.")
+        raise NotFound(_("Fant ikke enheten."))
     if unit_id not in reporting:
-        raise ValidationFailed({"unit": f"{unit.name} rapporterer ikke «{ind.name}»."})
+        raise ValidationFailed({"unit": _("{name} rapporterer ikke «{name2}».").format(name=unit.name, name2=ind.name)})
     return unit
 
 
@@ -194,11 +193,11 @@ def record_value(*, session: Session, actor_id: int, indicator: str, period: str
     ind = find_indicator(session, org_id=actor.org_id, name=indicator)
     unit = _pick_unit(session, actor, ind, unit_id)
     if not can_enter(actor, org_id=ind.org_id, unit_id=pk(unit)):
-        raise PermissionDenied(f"Bare lederen for {unit.name} kan registrere verdier for enheten.")
+        raise PermissionDenied(_("Bare lederen for {name} kan registrere verdier for enheten.").format(name=unit.name))
     per, number = check_entry(ind, period, value, local_date(now or utcnow()))
     text = (comment or "").replace("\x00", "").strip() or None
     if text and len(text) > MAX_COMMENT:
-        raise ValidationFailed({"comment": f"Kommentaren kan være høyst {MAX_COMMENT} tegn."})
+        raise ValidationFailed({"comment": _("Kommentaren kan være høyst {max_comment} tegn.").format(max_comment=MAX_COMMENT)})
     existing = _value_at(session, ind, pk(unit), per.key)
     corrected = store_value(session, ind=ind, unit_id=pk(unit), period=per, value=number, comment=text,
                             actor_id=actor_id, existing=existing)
@@ -217,7 +216,7 @@ def value_history(*, session: Session, actor_id: int, indicator_id: int, unit_id
     """Every version of one value, oldest first, the current one last (read along the line)."""
     actor = org.load_actor(session, person_id=actor_id)
     if not can_read(actor, org_id=actor.org_id, unit_id=unit_id):
-        raise PermissionDenied("Du har ikke tilgang til styringskortet for denne enheten.")
+        raise PermissionDenied(_("Du har ikke tilgang til styringskortet for denne enheten."))
     cur = session.exec(select(IndicatorValue).where(IndicatorValue.org_id == actor.org_id,
                                                     IndicatorValue.indicator_id == indicator_id,
                                                     IndicatorValue.unit_id == unit_id, IndicatorValue.period == period)).first()

@@ -19,7 +19,7 @@ from sqlmodel import Session
 
 from models.errors import PermissionDenied, ValidationFailed
 from models.i18n import _
-from models.services import audit, org
+from models.services import audit, org, tenants
 from models.services._tx import writes
 from models.services.varsling_rutine import current_rutine, set_rutine
 from models.tables import KommuneSettings, Organisation
@@ -65,9 +65,12 @@ def offered_categories(session: Session, *, org_id: int) -> dict[str, str]:
 
 
 def alternative_channel(session: Session, *, org_id: int, default: str) -> str:
-    """Where to varsle when the matter concerns the kommunedirektør or a recipient."""
-    row = _row(session, org_id)
-    return row.alternative_channel if row and row.alternative_channel else default
+    """Where to varsle when the matter concerns the kommunedirektør or a recipient.
+
+    Kept in the kommune's `org_settings` (models/services/tenants.py), the one store of per-kommune
+    settings, so the admin page, `trad org set` and the varsling form read the same value.
+    """
+    return tenants.own_settings(session, org_id).get("varsling_alternative_contact") or default
 
 
 def brand(session: Session, *, org_id: int) -> Brand:
@@ -143,7 +146,8 @@ def update_settings(*, session: Session, actor_id: int | None, org_id: int, name
     organisation.name = after["name"]
     row = _settings_row(session, org_id)
     row.avvik_categories = after["categories"]
-    row.alternative_channel = after["alternative_channel"]
+    tenants.set_settings.__wrapped__(session=session, org_id=org_id,
+                                     values={"varsling_alternative_contact": after["alternative_channel"] or None})
     row.updated_at = utcnow()
     session.add(organisation)
     session.add(row)

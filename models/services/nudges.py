@@ -11,6 +11,7 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from functools import partial
 
 from sqlalchemy import ColumnElement, func, true
 from sqlalchemy.orm import Mapped
@@ -18,20 +19,25 @@ from sqlmodel import Session, select
 
 from models.access import Actor
 from models.errors import ValidationFailed
+from models.i18n import N_, _, fmt_date, ngettext
 from models.indicator_rules import format_value
 from models.messages import Action, Fact, Item, Reply
 from models.periods import Period, local_date, parse_period
-from models.risk import severity
+from models.risk import severity_label
 from models.services import avvik as avvik_svc
 from models.services import checklists, indicator_chat, org, outbox
 from models.services import oppdrag as oppdrag_svc
 from models.services._tx import writes
+from models.services.languages import speaking_to
 from models.sql import col
 from models.tables import Avvik, OutboxMessage, Person, PersonRole, Tiltak
 from models.tables._common import utcnow
 from models.vocabulary import AVVIK_STATUSES, OPEN_AVVIK_STATUSES
 
 KIND = "nudge"
+FACT_LABELS = (("avvik", N_("Åpne avvik")), ("tiltak", N_("Tiltak over frist")),
+               ("sjekkpunkt", N_("Ubesvarte sjekkpunkt")), ("oppdrag", N_("Oppdrag å oppdatere")),
+               ("indikator", N_("Indikatorer som mangler verdi")))
 DEFAULT_ROLES = ("leder", "kommunalsjef", "kommunedirektør")
 SECTION_LIMIT = 5  # items shown per section; the rest is counted ("… og 7 til")
 TOTAL_LIMIT = 12  # keeps a Slack message under its 50-block limit with room for headers
@@ -44,7 +50,7 @@ def nudge_key(period: str, person_id: int) -> str:
 def month_period(period: str) -> Period:
     p = parse_period(period)
     if p.kind != "month":
-        raise ValidationFailed({"period": "Påminnelser sendes per måned: bruk f.eks. 2026-11."})
+        raise ValidationFailed({"period": _("Påminnelser sendes per måned: bruk f.eks. 2026-11.")})
     return p
 
 
@@ -104,14 +110,14 @@ def _open_avvik(session: Session, actor: Actor, today: date, tz: str) -> tuple[i
         age = max(0, (today - local_date(a.created_at, tz)).days)
         actions = []
         if a.status == "meldt":
-            actions.append(Action(label="Ta saken", action_id="avvik.take", value=str(a.id), style="primary"))
-        actions.append(Action(label="Lukk", action_id="avvik.close", value=str(a.id), style="danger"))
+            actions.append(Action(label=_("Ta saken"), action_id="avvik.take", value=str(a.id), style="primary"))
+        actions.append(Action(label=_("Lukk"), action_id="avvik.close", value=str(a.id), style="danger"))
         items.append(Item(
             title=f"AV-{a.number} {a.title}",
-            text=f"Åpen i {age} {'dag' if age == 1 else 'dager'}",
-            facts=[Fact(label="Risiko", value=f"{a.risk} ({severity(a.risk)})"),
-                   Fact(label="Enhet", value=names.get(a.unit_id, "–")),
-                   Fact(label="Status", value=AVVIK_STATUSES.get(a.status, a.status))],
+            text=ngettext("Åpen i {n} dag", "Åpen i {n} dager", age).format(n=age),
+            facts=[Fact(label=_("Risiko"), value=f"{a.risk} ({severity_label(a.risk)})"),
+                   Fact(label=_("Enhet"), value=names.get(a.unit_id, "–")),
+                   Fact(label=_("Status"), value=AVVIK_STATUSES.get(a.status, a.status))],
             actions=actions,
         ))
     return count, items
@@ -125,9 +131,10 @@ def _overdue_tiltak(session: Session, actor: Actor, today: date) -> tuple[int, l
     for t, a in session.exec(tq.order_by(col(Tiltak.deadline), col(Tiltak.id)).limit(SECTION_LIMIT)).all():
         late = (today - t.deadline).days
         items.append(Item(
-            title=f"Tiltak i AV-{a.number}: {t.description[:150]}",
-            text=f"Fristen var {t.deadline:%d.%m.%Y} ({late} {'dag' if late == 1 else 'dager'} siden)",
-            actions=[Action(label="Marker som utført", action_id="tiltak.done", value=str(t.id), style="primary")],
+            title=_("Tiltak i AV-{number}: {text}").format(number=a.number, text=t.description[:150]),
+            text=ngettext("Fristen var {date} ({n} dag siden)", "Fristen var {date} ({n} dager siden)", late).format(
+                date=fmt_date(t.deadline), n=late),
+            actions=[Action(label=_("Marker som utført"), action_id="tiltak.done", value=str(t.id), style="primary")],
         ))
     return count, items
 
@@ -140,9 +147,9 @@ def _unanswered_checks(session: Session, person_id: int, now: datetime) -> tuple
         v = f"{c.unit_id}:{c.item_id}"
         items.append(Item(
             title=c.text, text=f"{c.unit_name} · {c.template_name} · {c.period}",
-            actions=[Action(label="Ja", action_id="check.ja", value=v, style="primary"),
-                     Action(label="Nei", action_id="check.nei", value=v, style="danger"),
-                     Action(label="Ikke relevant", action_id="check.ikke_relevant", value=v)],
+            actions=[Action(label=_("Ja"), action_id="check.ja", value=v, style="primary"),
+                     Action(label=_("Nei"), action_id="check.nei", value=v, style="danger"),
+                     Action(label=_("Ikke relevant"), action_id="check.ikke_relevant", value=v)],
         ))
     return len(checks), items
 
@@ -153,12 +160,13 @@ def _stale_oppdrag(session: Session, person_id: int, now: datetime, today: date)
              if oppdrag_svc.needs_update(o, now)]
     items = []
     for o in stale[:SECTION_LIMIT]:
-        why = ("fristen er passert" if o.deadline and o.deadline < today
-               else "ingen statusoppdatering denne måneden")
+        why = (_("fristen er passert") if o.deadline and o.deadline < today
+               else _("ingen statusoppdatering denne måneden"))
         items.append(Item(
-            title=f"Oppdrag {o.number}: {o.title}",
-            text=f"{o.progress} % – {why}" + (f" (frist {o.deadline:%d.%m.%Y})" if o.deadline else ""),
-            actions=[Action(label="Oppdater oppdrag", action_id="oppdrag.update", value=str(o.number), style="primary")],
+            title=_("Oppdrag {number}: {title}").format(number=o.number, title=o.title),
+            text=f"{o.progress} % – {why}" + (_(" (frist {date})").format(date=fmt_date(o.deadline)) if o.deadline else ""),
+            actions=[Action(label=_("Oppdater oppdrag"), action_id="oppdrag.update", value=str(o.number),
+                            style="primary")],
         ))
     return len(stale), items
 
@@ -168,9 +176,10 @@ def _missing_indicators(session: Session, person_id: int, today: date) -> tuple[
     period = indicator_chat.reporting_period(today)
     lines = indicator_chat.due_lines(session=session, actor_id=person_id, period=period)
     deadline = indicator_chat.deadline(period)
-    items = [Item(title=f"Indikator: {n.item.indicator} – {n.item.unit}",
-                  text=f"{n.item.period_label} mangler verdi (mål {format_value(n.target, n.item.measure)}, "
-                       f"frist {deadline:%d.%m.%Y}). Skriv «registrer indikatorer».")
+    items = [Item(title=_("Indikator: {indicator} – {unit}").format(indicator=n.item.indicator, unit=n.item.unit),
+                  text=_("{period} mangler verdi (mål {target}, frist {date}). Skriv «registrer indikatorer».").format(
+                      period=n.item.period_label, target=format_value(n.target, n.item.measure),
+                      date=fmt_date(deadline)))
              for n in lines[:SECTION_LIMIT]]
     return len(lines), items
 
@@ -178,37 +187,32 @@ def _missing_indicators(session: Session, person_id: int, today: date) -> tuple[
 def compose(due: Due, period: Period, *, refreshed: bool = False) -> Reply:
     """One message per leader: a title, a line of counts, and up to TOTAL_LIMIT actionable items."""
     if due.total == 0:
-        return Reply(title=f"Alt er à jour – {period.label}",
-                     text="Du har ingen åpne avvik, forfalte tiltak, ubesvarte sjekkpunkt, oppdrag som "
-                          "venter på oppdatering eller indikatorer som mangler verdi. Takk!" if not refreshed else
-                          "Alt som ventet på deg denne måneden er tatt hånd om. Takk!")
+        return Reply(title=_("Alt er à jour – {period}").format(period=period.label),
+                     text=_("Du har ingen åpne avvik, forfalte tiltak, ubesvarte sjekkpunkt, oppdrag som "
+                            "venter på oppdatering eller indikatorer som mangler verdi. Takk!") if not refreshed else
+                          _("Alt som ventet på deg denne måneden er tatt hånd om. Takk!"))
     c = due.counts
-    parts = []
-    if c["avvik"]:
-        parts.append(f"{c['avvik']} åpne avvik")
-    if c["tiltak"]:
-        parts.append(f"{c['tiltak']} tiltak over fristen")
-    if c["sjekkpunkt"]:
-        parts.append(f"{c['sjekkpunkt']} ubesvarte sjekkpunkt")
-    if c["oppdrag"]:
-        parts.append(f"{c['oppdrag']} oppdrag som trenger oppdatering")
-    if c["indikator"]:
-        parts.append(f"{c['indikator']} indikatorer som mangler verdi")
+    words = {"avvik": ngettext("{n} åpent avvik", "{n} åpne avvik", c["avvik"]),
+             "tiltak": ngettext("{n} tiltak over fristen", "{n} tiltak over fristen", c["tiltak"]),
+             "sjekkpunkt": ngettext("{n} ubesvart sjekkpunkt", "{n} ubesvarte sjekkpunkt", c["sjekkpunkt"]),
+             "oppdrag": ngettext("{n} oppdrag som trenger oppdatering", "{n} oppdrag som trenger oppdatering",
+                                 c["oppdrag"]),
+             "indikator": ngettext("{n} indikator som mangler verdi", "{n} indikatorer som mangler verdi",
+                                   c["indikator"])}
+    parts = [words[key].format(n=c[key]) for key in words if c[key]]
     items: list[Item] = []
     for section in (due.avvik, due.tiltak, due.checks, due.oppdrag, due.indikatorer):
         room = TOTAL_LIMIT - len(items)
         items.extend(section[:max(0, room)])
     shown = len(items)
-    text = "Dette venter på deg: " + ", ".join(parts) + "."
+    text = _("Dette venter på deg: {parts}.").format(parts=", ".join(parts))
     if due.total > shown:
-        text += (f" Viser {shown} av {due.total}; skriv «mine avvik», «sjekkliste», «mine oppdrag» eller "
-                 "«registrer indikatorer» for resten.")
+        text += " " + _("Viser {shown} av {total}; skriv «mine avvik», «sjekkliste», «mine oppdrag» eller "
+                        "«registrer indikatorer» for resten.").format(shown=shown, total=due.total)
     if refreshed:
-        text += " (Oppdatert.)"
-    facts = [Fact(label=label, value=str(c[key])) for key, label in
-             (("avvik", "Åpne avvik"), ("tiltak", "Tiltak over frist"), ("sjekkpunkt", "Ubesvarte sjekkpunkt"),
-              ("oppdrag", "Oppdrag å oppdatere"), ("indikator", "Indikatorer som mangler verdi")) if c[key]]
-    return Reply(title=f"Påminnelse for {period.label}", text=text, facts=facts, items=items)
+        text += " " + _("(Oppdatert.)")
+    facts = [Fact(label=_(label), value=str(c[key])) for key, label in FACT_LABELS if c[key]]
+    return Reply(title=_("Påminnelse for {period}").format(period=period.label), text=text, facts=facts, items=items)
 
 
 def leader_ids(session: Session, *, org_id: int | None = None, roles: tuple[str, ...] = DEFAULT_ROLES) -> list[int]:
@@ -254,7 +258,8 @@ def run_nudges(*, session: Session, period: str, org_id: int | None = None, now:
     result = NudgeRun(period=p.key, dry_run=dry_run)
     for pid in leader_ids(session, org_id=org_id, roles=roles):
         result.leaders += 1
-        due = due_for_leader(session=session, person_id=pid, now=now, tz=tz)
+        with speaking_to(session, pid):  # the items are worded as they are read
+            due = due_for_leader(session=session, person_id=pid, now=now, tz=tz)
         if due.total:
             result.with_items += 1
         else:
@@ -263,7 +268,7 @@ def run_nudges(*, session: Session, period: str, org_id: int | None = None, now:
                 continue
         added = False
         if not dry_run:
-            added = outbox.enqueue(session, dedupe_key=nudge_key(p.key, pid), kind=KIND, payload=compose(due, p),
+            added = outbox.enqueue(session, dedupe_key=nudge_key(p.key, pid), kind=KIND, payload=partial(compose, due, p),
                                    org_id=due.org_id, recipient_person_id=pid)
             session.commit()
             if added:
@@ -292,14 +297,15 @@ def refresh_nudge(*, session: Session, person_id: int, period: str | None = None
     original = session.exec(select(OutboxMessage).where(OutboxMessage.dedupe_key == key)).first()
     if original is None:
         return False
-    due = due_for_leader(session=session, person_id=person_id, now=now, tz=tz)
+    with speaking_to(session, person_id):
+        due = due_for_leader(session=session, person_id=person_id, now=now, tz=tz)
     return outbox.enqueue(session, dedupe_key=f"{key}:update-{uuid.uuid4().hex[:12]}", kind="nudge_update",
-                          payload=compose(due, p, refreshed=True), org_id=original.org_id,
+                          payload=lambda: compose(due, p, refreshed=True), org_id=original.org_id,
                           recipient_person_id=person_id, update_of_key=key)
 
 
 def iso_week_key(today: date) -> str:
-    y, w, _ = today.isocalendar()
+    y, w, _day = today.isocalendar()
     return f"{y}-W{w:02d}"
 
 
@@ -317,14 +323,21 @@ def send_tiltak_deadline_reminders(*, session: Session, now: datetime | None = N
         by_owner.setdefault(t.owner_id, []).append((t, a))
     added = 0
     for owner_id, pairs in by_owner.items():
-        items = [Item(title=f"Tiltak i AV-{a.number}: {t.description[:150]}",
-                      text=f"Fristen var {t.deadline:%d.%m.%Y}",
-                      actions=[Action(label="Marker som utført", action_id="tiltak.done", value=str(t.id),
-                                      style="primary")]) for t, a in pairs[:TOTAL_LIMIT]]
-        reply = Reply(title="Tiltak over fristen",
-                      text=f"Du har {len(pairs)} tiltak der fristen er passert. Marker dem som utført når de er gjort.",
-                      items=items)
         if outbox.enqueue(session, dedupe_key=f"tiltak_reminder:{week}:person-{owner_id}", kind="tiltak_reminder",
-                          payload=reply, org_id=pairs[0][1].org_id, recipient_person_id=owner_id):
+                          payload=partial(_overdue_reminder, pairs), org_id=pairs[0][1].org_id,
+                          recipient_person_id=owner_id):
             added += 1
     return added
+
+
+def _overdue_reminder(pairs: list[tuple[Tiltak, Avvik]]) -> Reply:
+    """The weekly reminder to one owner, in their language (built inside `outbox.enqueue`)."""
+    items = [Item(title=_("Tiltak i AV-{number}: {text}").format(number=a.number, text=t.description[:150]),
+                  text=_("Fristen var {date}").format(date=fmt_date(t.deadline)),
+                  actions=[Action(label=_("Marker som utført"), action_id="tiltak.done", value=str(t.id),
+                                  style="primary")]) for t, a in pairs[:TOTAL_LIMIT]]
+    return Reply(title=_("Tiltak over fristen"),
+                 text=ngettext("Du har {n} tiltak der fristen er passert. Marker det som utført når det er gjort.",
+                               "Du har {n} tiltak der fristen er passert. Marker dem som utført når de er gjort.",
+                               len(pairs)).format(n=len(pairs)),
+                 items=items)

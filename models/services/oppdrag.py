@@ -9,6 +9,7 @@ from sqlmodel import Session, select
 
 from models.access import can_update_oppdrag
 from models.errors import NotFound, PermissionDenied, ValidationFailed
+from models.i18n import _
 from models.periods import local_date
 from models.services import audit, org
 from models.services._tx import writes
@@ -54,7 +55,7 @@ def get_oppdrag(*, session: Session, actor_id: int, number: int) -> Oppdrag:
     actor = org.load_actor(session, person_id=actor_id)
     oppdrag = session.exec(select(Oppdrag).where(Oppdrag.org_id == actor.org_id, Oppdrag.number == number)).first()
     if oppdrag is None:
-        raise NotFound(f"Fant ikke oppdrag {number}.")
+        raise NotFound(_("Fant ikke oppdrag {number}.").format(number=number))
     return oppdrag
 
 
@@ -68,20 +69,20 @@ def update_oppdrag(*, session: Session, actor_id: int, number: int, status: str 
     actor = org.load_actor(session, person_id=actor_id)
     oppdrag = session.exec(select(Oppdrag).where(Oppdrag.org_id == actor.org_id, Oppdrag.number == number)).first()
     if oppdrag is None:
-        raise NotFound(f"Fant ikke oppdrag {number}. Skriv «mine oppdrag» for å se numrene dine.")
+        raise NotFound(_("Fant ikke oppdrag {number}. Skriv «mine oppdrag» for å se numrene dine.").format(number=number))
     if not can_update_oppdrag(actor, org_id=oppdrag.org_id, owner_id=oppdrag.owner_id,
                               delegated_unit_ids=_delegated_units(session, pk(oppdrag))):
-        raise PermissionDenied(f"Du er ikke eier av oppdrag {number} og kan ikke oppdatere det.")
+        raise PermissionDenied(_("Du er ikke eier av oppdrag {number} og kan ikke oppdatere det.").format(number=number))
     errors: dict[str, str] = {}
     if status is not None and status not in OPPDRAG_STATUSES:
         errors["status"] = "Velg en status: " + ", ".join(OPPDRAG_STATUSES.values()) + "."
     if progress is not None and not (isinstance(progress, int) and 0 <= progress <= 100):
-        errors["progress"] = "Framdriften må være et tall fra 0 til 100 %."
+        errors["progress"] = _("Framdriften må være et tall fra 0 til 100 %.")
     text = (comment or "").replace("\x00", "").strip()
     if len(text) > 3000:
-        errors["comment"] = "Kommentaren kan være høyst 3000 tegn."
+        errors["comment"] = _("Kommentaren kan være høyst 3000 tegn.")
     if status is None and progress is None and not text:
-        errors["status"] = "Si hva som er nytt: status, framdrift eller en kommentar."
+        errors["status"] = _("Si hva som er nytt: status, framdrift eller en kommentar.")
     if errors:
         raise ValidationFailed(errors)
     if status == "fullfort":

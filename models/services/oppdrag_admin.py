@@ -14,6 +14,7 @@ from sqlmodel import Session, col, select
 
 from models.access import Actor
 from models.errors import NotFound, PermissionDenied, ValidationFailed
+from models.i18n import _, fmt_date
 from models.messages import Action, Fact, Reply
 from models.services import audit, org, outbox
 from models.services._tx import writes
@@ -39,24 +40,24 @@ def validate(session: Session, *, org_id: int, data: OppdragInput) -> dict[str, 
     """Every field's problem at once, worded for the person who typed it."""
     errors: dict[str, str] = {}
     if not data.title.strip() or len(data.title) > 300:
-        errors["title"] = "Skriv en tittel på høyst 300 tegn."
+        errors["title"] = _("Skriv en tittel på høyst 300 tegn.")
     if len(data.description) > 5000:
-        errors["description"] = "Beskrivelsen kan være høyst 5000 tegn."
+        errors["description"] = _("Beskrivelsen kan være høyst 5000 tegn.")
     if data.category not in OPPDRAG_CATEGORIES:
-        errors["category"] = "Velg en kategori fra kommunens liste."
+        errors["category"] = _("Velg en kategori fra kommunens liste.")
     owner = session.get(Person, data.owner_id) if data.owner_id > 0 else None
     if owner is None or owner.org_id != org_id or not owner.active:
-        errors["owner_id"] = "Velg en aktiv ansatt som eier av oppdraget."
+        errors["owner_id"] = _("Velg en aktiv ansatt som eier av oppdraget.")
     for uid in data.unit_ids:
         unit = session.get(Unit, uid) if uid > 0 else None
         if unit is None or unit.org_id != org_id or not unit.active:
-            errors["unit_ids"] = "Velg enheter som finnes i kommunen."
+            errors["unit_ids"] = _("Velg enheter som finnes i kommunen.")
     if data.deadline is not None and not 2000 <= data.deadline.year <= 2100:
-        errors["deadline"] = "Skriv en frist mellom år 2000 og 2100."
+        errors["deadline"] = _("Skriv en frist mellom år 2000 og 2100.")
     if data.goal_id is not None:
         goal = session.get(Goal, data.goal_id) if data.goal_id > 0 else None
         if goal is None or goal.org_id != org_id:
-            errors["goal_id"] = "Fant ikke målet."
+            errors["goal_id"] = _("Fant ikke målet.")
     return errors
 
 
@@ -84,12 +85,14 @@ def _set_units(session: Session, oppdrag_id: int, unit_ids: tuple[int, ...]) -> 
 
 def notify_owner(session: Session, o: Oppdrag, *, delegated: bool) -> bool:
     """One actionable message to the owner of a new or delegated oppdrag; never twice for the same owner."""
-    title = "Du har fått et delegert oppdrag" if delegated else "Du har fått et nytt oppdrag"
-    facts = [Fact(label="Kategori", value=o.category)]
-    if o.deadline:
-        facts.append(Fact(label="Frist", value=o.deadline.strftime("%d.%m.%Y")))
-    reply = Reply(title=title, text=f"Oppdrag {o.number}: {o.title}", facts=facts,
-                  actions=[Action(label="Oppdater", action_id="oppdrag.update", value=str(o.number), style="primary")])
+    def reply() -> Reply:  # in the owner's language (built inside outbox.enqueue)
+        title = _("Du har fått et delegert oppdrag") if delegated else _("Du har fått et nytt oppdrag")
+        facts = [Fact(label=_("Kategori"), value=o.category)]
+        if o.deadline:
+            facts.append(Fact(label=_("Frist"), value=fmt_date(o.deadline)))
+        return Reply(title=title, text=_("Oppdrag {number}: {title}").format(number=o.number, title=o.title),
+                     facts=facts, actions=[Action(label=_("Oppdater"), action_id="oppdrag.update", value=str(o.number),
+                                                  style="primary")])
     return outbox.enqueue(session, org_id=o.org_id, dedupe_key=f"oppdrag:{o.id}:owner:{o.owner_id}",
                           kind="oppdrag_owner", payload=reply, recipient_person_id=o.owner_id)
 
@@ -101,7 +104,7 @@ def _actor(session: Session, actor_id: int | None) -> Actor | None:
 def _by_number(session: Session, org_id: int, number: int) -> Oppdrag:
     o = session.exec(select(Oppdrag).where(Oppdrag.org_id == org_id, Oppdrag.number == number)).first()
     if o is None:
-        raise NotFound(f"Fant ikke oppdrag {number}.")
+        raise NotFound(_("Fant ikke oppdrag {number}.").format(number=number))
     return o
 
 
@@ -184,13 +187,13 @@ def split_oppdrag(*, session: Session, actor_id: int, number: int, title: str, o
     actor = org.load_actor(session, person_id=actor_id)
     parent = _by_number(session, actor.org_id, number)
     if not may_split(actor, parent, _letter_of(session, parent)):
-        raise PermissionDenied(f"Bare eieren av oppdrag {number} kan dele det opp.")
+        raise PermissionDenied(_("Bare eieren av oppdrag {number} kan dele det opp.").format(number=number))
     if parent.status in CLOSED_OPPDRAG_STATUSES:
-        raise ValidationFailed({"form": f"Oppdrag {number} er lukket og kan ikke deles opp."})
+        raise ValidationFailed({"form": _("Oppdrag {number} er lukket og kan ikke deles opp.").format(number=number)})
     if not unit_ids:
-        raise ValidationFailed({"unit_ids": "Velg minst én enhet for deloppdraget."})
+        raise ValidationFailed({"unit_ids": _("Velg minst én enhet for deloppdraget.")})
     if not actor.org_wide and any(u not in actor.managed_unit_ids for u in unit_ids):
-        raise PermissionDenied("Du kan bare dele oppdraget med enheter under deg.")
+        raise PermissionDenied(_("Du kan bare dele oppdraget med enheter under deg."))
     data = OppdragInput(title=title, category=parent.category, owner_id=owner_id, description=description,
                         unit_ids=unit_ids, deadline=deadline or parent.deadline, goal_id=parent.goal_id)
     return insert(session, org_id=actor.org_id, actor_id=actor_id, data=data, letter_id=parent.oppdragsbrev_id,
@@ -204,15 +207,15 @@ def close_oppdrag(*, session: Session, actor_id: int, number: int, outcome: str,
     o = _by_number(session, actor.org_id, number)
     manager = may_manage_letter(actor, _letter_of(session, o))
     if not (manager or (outcome == "fullfort" and actor.person_id == o.owner_id)):
-        raise PermissionDenied(f"Du har ikke tilgang til å lukke oppdrag {number}.")
+        raise PermissionDenied(_("Du har ikke tilgang til å lukke oppdrag {number}.").format(number=number))
     errors: dict[str, str] = {}
     if outcome not in CLOSED_OPPDRAG_STATUSES:
-        errors["outcome"] = "Velg fullført eller avbrutt."
+        errors["outcome"] = _("Velg fullført eller avbrutt.")
     text = reason.replace("\x00", "").strip()
     if not text or len(text) > 3000:
-        errors["reason"] = "Skriv en begrunnelse på høyst 3000 tegn."
+        errors["reason"] = _("Skriv en begrunnelse på høyst 3000 tegn.")
     if o.status in CLOSED_OPPDRAG_STATUSES:
-        errors["form"] = f"Oppdrag {number} er allerede lukket."
+        errors["form"] = _("Oppdrag {number} er allerede lukket.").format(number=number)
     if errors:
         raise ValidationFailed(errors)
     before = snapshot(session, o)
@@ -237,7 +240,7 @@ def _unit_named(session: Session, actor: Actor, name: str) -> Unit:
     units = [u for u in org.list_units(session, org_id=actor.org_id)
              if wanted in (u.name.lower(), u.path.lower()) and (actor.org_wide or actor.manages(u.id))]
     if len(units) != 1:
-        raise NotFound(f"Fant ingen enhet under deg som heter «{name[:80]}».")
+        raise NotFound(_("Fant ingen enhet under deg som heter «{value}».").format(value=name[:80]))
     return units[0]
 
 
@@ -247,12 +250,12 @@ def split_to_unit(*, session: Session, actor_id: int, number: int, unit_name: st
     actor = org.load_actor(session, person_id=actor_id)
     parent = _by_number(session, actor.org_id, number)
     if not may_split(actor, parent, _letter_of(session, parent)):
-        raise PermissionDenied(f"Du har ikke tilgang til å dele opp oppdrag {number}: bare eieren kan det.")
+        raise PermissionDenied(_("Du har ikke tilgang til å dele opp oppdrag {number}: bare eieren kan det.").format(number=number))
     unit = _unit_named(session, actor, unit_name)
     leader = session.exec(select(PersonRole.person_id).join(Person, col(Person.id) == PersonRole.person_id).where(
         PersonRole.unit_id == unit.id, PersonRole.role == "leder", col(Person.active).is_(True))
         .order_by(col(PersonRole.person_id))).first()
     if leader is None:
-        raise ValidationFailed({"owner_id": f"{unit.name} har ingen leder i Tråd. Velg en eier på nettsiden for oppdraget."})
+        raise ValidationFailed({"owner_id": _("{name} har ingen leder i Tråd. Velg en eier på nettsiden for oppdraget.").format(name=unit.name)})
     return split_oppdrag.__wrapped__(session=session, actor_id=actor_id, number=number,
                                      title=f"{parent.title} – {unit.name}", owner_id=leader, unit_ids=(pk(unit),))

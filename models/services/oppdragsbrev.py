@@ -14,6 +14,7 @@ from sqlmodel import Session, col, select
 
 from models.access import Actor
 from models.errors import NotFound, PermissionDenied, ValidationFailed
+from models.i18n import _
 from models.services import audit, org
 from models.services._tx import writes
 from models.sql import pk
@@ -65,15 +66,15 @@ def validate_letter(session: Session, *, org_id: int, year: int, title: str, iss
                     sector_id: int | None) -> dict[str, str]:
     errors: dict[str, str] = {}
     if not 2000 <= year <= 2100:
-        errors["year"] = "Skriv et år mellom 2000 og 2100."
+        errors["year"] = _("Skriv et år mellom 2000 og 2100.")
     if not title.strip() or len(title) > 300:
-        errors["title"] = "Skriv en tittel på høyst 300 tegn."
+        errors["title"] = _("Skriv en tittel på høyst 300 tegn.")
     if issuer not in ISSUERS:
         errors["issuer"] = "Velg hvem som gir oppdragsbrevet: " + ", ".join(ISSUERS.values()) + "."
     elif issuer == "sektor":
         unit = session.get(Unit, sector_id) if sector_id else None
         if unit is None or unit.org_id != org_id or (unit.kind != "sector" and "/" in unit.path):
-            errors["sector_id"] = "Velg sektoren som gir oppdragsbrevet."
+            errors["sector_id"] = _("Velg sektoren som gir oppdragsbrevet.")
     return errors
 
 
@@ -88,7 +89,7 @@ def create_letter(*, session: Session, actor_id: int | None, org_id: int, year: 
     sector = sector_id if issuer == "sektor" else None
     errors = validate_letter(session, org_id=org_id, year=year, title=title, issuer=issuer, sector_id=sector)
     if len(case_ref) > 200:
-        errors["case_ref"] = "Saksreferansen kan være høyst 200 tegn."
+        errors["case_ref"] = _("Saksreferansen kan være høyst 200 tegn.")
     if errors:
         raise ValidationFailed(errors)
     letter = Oppdragsbrev(org_id=org_id, year=year, title=title.strip(), issuer=issuer, sector_id=sector,
@@ -103,7 +104,7 @@ def create_letter(*, session: Session, actor_id: int | None, org_id: int, year: 
 def get_letter(session: Session, *, org_id: int, letter_id: int) -> Oppdragsbrev:
     letter = session.get(Oppdragsbrev, letter_id)
     if letter is None or letter.org_id != org_id:
-        raise NotFound("Fant ikke oppdragsbrevet.")
+        raise NotFound(_("Fant ikke oppdragsbrevet."))
     return letter
 
 

@@ -14,6 +14,7 @@ from sqlmodel import Session, select
 
 from models.access import LINE_ROLES, ORG_WIDE_ROLES, Actor
 from models.errors import NotFound, UnknownPerson
+from models.i18n import _
 from models.sql import SelectRows, col, pk, table_of
 from models.tables import Counter, Organisation, Person, PersonRole, Unit
 
@@ -21,7 +22,7 @@ from models.tables import Counter, Organisation, Person, PersonRole, Unit
 def get_org(session: Session, *, slug: str) -> Organisation:
     org = session.exec(select(Organisation).where(Organisation.slug == slug)).first()
     if org is None:
-        raise NotFound(f"Fant ingen kommune med kortnavn «{slug}». Kjør «trad demo» eller importer organisasjonen.")
+        raise NotFound(_("Fant ingen kommune med kortnavn «{slug}». Kjør «trad demo» eller importer organisasjonen.").format(slug=slug))
     return org
 
 
@@ -31,7 +32,7 @@ def default_org(session: Session, *, slug: str) -> Organisation:
     if org is None:
         org = session.exec(select(Organisation).order_by(col(Organisation.id))).first()
     if org is None:
-        raise NotFound("Databasen har ingen kommune ennå. Kjør «trad demo» eller «trad org import».")
+        raise NotFound(_("Databasen har ingen kommune ennå. Kjør «trad demo» eller «trad org import»."))
     return org
 
 
@@ -113,7 +114,7 @@ def load_actor(session: Session, *, person_id: int) -> Actor:
 def _read_actor(session: Session, person_id: int) -> Actor:
     rows = session.execute(_actor_rows(), {"b_person_id": person_id}).all()  # autoflushes, unlike connection()
     if not rows or not rows[0].active:
-        raise UnknownPerson("Du er ikke registrert som aktiv ansatt i Tråd. Kontakt din leder eller Tråd-administratoren.")
+        raise UnknownPerson(_("Du er ikke registrert som aktiv ansatt i Tråd. Kontakt din leder eller Tråd-administratoren."))
     person = rows[0]
     role_names = frozenset({r.role for r in rows if r.role} | {"ansatt"})
     led = frozenset(r.role_unit_id for r in rows if r.role in LINE_ROLES and r.role_unit_id is not None)
@@ -139,8 +140,8 @@ def find_person_by_email(session: Session, *, email: str, org_id: int | None = N
     person = session.exec(q.order_by(col(Person.id))).first()
     if person is None:
         raise UnknownPerson(
-            "Jeg finner deg ikke blant de ansatte i Tråd. Be din leder eller Tråd-administratoren "
-            "om å legge deg inn med e-postadressen din."
+            _("Jeg finner deg ikke blant de ansatte i Tråd. Be din leder eller Tråd-administratoren "
+            "om å legge deg inn med e-postadressen din.")
         )
     return person
 

@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from sqlmodel import Session, select
 
 from models.errors import ImportFailed
+from models.i18n import LOCALES, _, normalize
 from models.services import audit, org
 from models.services import people_rules as rules
 from models.services._tx import writes
@@ -28,6 +29,9 @@ from models.tables._common import utcnow
 REQUIRED = ("email", "name", "unit", "role")
 EMAIL = rules.EMAIL  # the Entra sync reads e-mails by the same rule
 MAX_ROWS = 50_000
+#: The optional `locale` column: codes (nb, nn, en, nb-NO …) and the languages' names as people write them.
+LOCALE_ALIASES = {"bokmål": "nb", "bokmal": "nb", "norsk": "nb", "nynorsk": "nn", "english": "en", "engelsk": "en",
+                  "engelsk/english": "en"}
 
 
 @dataclass(frozen=True)
@@ -37,6 +41,15 @@ class Row:
     name: str
     unit: str
     roles: tuple[str, ...]
+    locale: str | None = None  # None: the column is absent or empty, the person's language is left as it is
+
+
+def parse_locale(text: str) -> str | None:
+    """nb/nn/en from the `locale` cell («nynorsk», «Bokmål», «en-GB» …); "" for an empty cell; None if unknown."""
+    t = text.strip().lower()
+    if not t:
+        return ""
+    return LOCALE_ALIASES.get(t) or normalize(t)
 
 
 @dataclass(frozen=True)
@@ -48,8 +61,9 @@ class ImportReport:
     units_created: int
 
     def __str__(self) -> str:
-        return (f"Import ferdig: {self.created} nye, {self.updated} oppdatert, {self.unchanged} uendret, "
-                f"{self.deactivated} deaktivert, {self.units_created} nye enheter.")
+        return _("Import ferdig: {created} nye, {updated} oppdatert, {unchanged} uendret, {deactivated} deaktivert, "
+                 "{units} nye enheter.").format(created=self.created, updated=self.updated, unchanged=self.unchanged,
+                                               deactivated=self.deactivated, units=self.units_created)
 
 
 def _decode(data: bytes | str) -> str:
@@ -62,7 +76,7 @@ def _decode(data: bytes | str) -> str:
         try:
             return data.decode("cp1252")
         except UnicodeDecodeError:
-            raise ImportFailed([(1, "fila er ikke tekst i UTF-8 eller Windows-1252")]) from None
+            raise ImportFailed([(1, _("fila er ikke tekst i UTF-8 eller Windows-1252"))]) from None
 
 
 def _rows_of(reader: csv.DictReader) -> Iterator[tuple[int, dict]]:
@@ -72,54 +86,65 @@ def _rows_of(reader: csv.DictReader) -> Iterator[tuple[int, dict]]:
         for line, raw in enumerate(reader, start=2):  # noqa: B007 - `line` names the bad line below
             yield line, raw
     except csv.Error as exc:
-        raise ImportFailed([(line + 1, f"linjen kan ikke leses som CSV: {exc}")]) from None
+        raise ImportFailed([(line + 1, _("linjen kan ikke leses som CSV: {error}").format(error=exc))]) from None
+
+
+def _locale_cell(line: int, text: str, problems: list[tuple[int, str]]) -> str | None:
+    """The row's language (None for an empty cell); an unknown one is a problem on its line."""
+    locale = parse_locale(text)
+    if locale is None:
+        problems.append((line, _("ukjent språk «{value}» (gyldige: {codes}, eller nynorsk, bokmål, english)").format(
+            value=text.strip()[:40], codes=", ".join(LOCALES))))
+    return locale or None
 
 
 def parse_csv(data: bytes | str) -> list[Row]:
     """Read and check every row; raise ImportFailed listing all problems."""
     text = _decode(data)
     if not text.strip():
-        raise ImportFailed([(1, "fila er tom")])
+        raise ImportFailed([(1, _("fila er tom"))])
     first_line = text.lstrip().split("\n", 1)[0]
     delimiter = ";" if ";" in first_line and "," not in first_line else ","  # Excel in Norway saves with ;
     reader = csv.DictReader(io.StringIO(text, newline=""), delimiter=delimiter)
     try:
         header = [h.strip().lower() for h in (reader.fieldnames or [])]
     except csv.Error as exc:
-        raise ImportFailed([(1, f"fila kan ikke leses som CSV: {exc}")]) from None
+        raise ImportFailed([(1, _("fila kan ikke leses som CSV: {error}").format(error=exc))]) from None
     missing = [c for c in REQUIRED if c not in header]
     if missing:
-        raise ImportFailed([(1, f"mangler kolonne(r): {', '.join(missing)} (forventet: email,name,unit,role)")])
+        raise ImportFailed([(1, _("mangler kolonne(r): {columns} (forventet: email,name,unit,role; valgfritt: locale)").format(
+            columns=", ".join(missing)))])
     reader.fieldnames = header
     problems: list[tuple[int, str]] = []
     rows: list[Row] = []
     seen: dict[str, int] = {}
     for i, raw in _rows_of(reader):
         if i > MAX_ROWS + 1:
-            problems.append((i, f"fila har mer enn {MAX_ROWS} rader"))
+            problems.append((i, _("fila har mer enn {n} rader").format(n=MAX_ROWS)))
             break
         if raw is None or all(not (v or "").strip() for k, v in raw.items() if k):
             continue
         if None in raw:
-            problems.append((i, "for mange kolonner (har et felt komma uten anførselstegn?)"))
+            problems.append((i, _("for mange kolonner (har et felt komma uten anførselstegn?)")))
             continue
         email, name = rules.clean_email(raw.get("email")), rules.clean_name(raw.get("name"))
         unit = rules.clean_path(raw.get("unit"))
+        locale = _locale_cell(i, raw.get("locale") or "", problems)
         bad_email = rules.email_problem(email)
         if bad_email:
             problems.append((i, bad_email))
         elif email in seen:
-            problems.append((i, f"e-posten {email} står også på linje {seen[email]}"))
+            problems.append((i, _("e-posten {email} står også på linje {line}").format(email=email, line=seen[email])))
         else:
             seen[email] = i
         problems += [(i, msg) for msg in (rules.name_problem(name), rules.path_problem(unit)) if msg]
         roles, bad_roles = rules.parse_roles(raw.get("role"))
         problems += [(i, msg) for msg in bad_roles]
-        rows.append(Row(line=i, email=email, name=name, unit=unit, roles=roles))
+        rows.append(Row(line=i, email=email, name=name, unit=unit, roles=roles, locale=locale))
     if problems:
         raise ImportFailed(problems)
     if not rows:
-        raise ImportFailed([(2, "fila har ingen personer")])
+        raise ImportFailed([(2, _("fila har ingen personer"))])
     return rows
 
 
@@ -142,6 +167,8 @@ def import_people(*, session: Session, data: bytes | str, org_slug: str, org_nam
         is_new = row.email not in existing
         person, changed = rules.place_person(session, org_id=oid, person=existing.get(row.email), email=row.email,
                                              name=row.name, unit_id=pk(unit), activate=True)
+        if row.locale and person.locale != row.locale:
+            person.locale, changed = row.locale, True
         changed |= rules.set_roles(session, person, row.roles, pk(unit))
         if changed and not is_new:
             person.updated_at = utcnow()

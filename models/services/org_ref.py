@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from sqlmodel import Session, col, select
 
 from models.errors import NotFound
+from models.i18n import _
 from models.services import org as org_svc
 from models.tables import Organisation
 
@@ -27,7 +28,7 @@ def org_ref(session: Session, *, slug: str) -> OrgRef:
     org = session.exec(select(Organisation).where(Organisation.slug == slug)).first() \
         or session.exec(select(Organisation).order_by(col(Organisation.id))).first()
     if org is None or org.id is None:
-        raise NotFound("Databasen har ingen kommune ennå. Kjør «trad demo» eller «trad org import».")
+        raise NotFound(_("Databasen har ingen kommune ennå. Kjør «trad demo» eller «trad org import»."))
     return OrgRef(id=org.id, name=org.name)
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import secrets
+from collections.abc import Callable
 from datetime import UTC, datetime, time, timedelta
 from functools import lru_cache
 from typing import Any
@@ -13,11 +14,14 @@ from sqlalchemy.sql.dml import Insert
 from sqlmodel import Session, select
 
 from models.messages import Reply
+from models.services.languages import speaking_to
 from models.tables import OutboxMessage
 from models.tables._common import utcnow
 
+Payload = Reply | dict | Callable[[], Reply]
 
-def enqueue(session: Session, *, dedupe_key: str, kind: str, payload: Reply | dict, org_id: int | None = None,
+
+def enqueue(session: Session, *, dedupe_key: str, kind: str, payload: Payload, org_id: int | None = None,
             recipient_person_id: int | None = None, target: str | None = None, platform: str = "auto",
             update_of_key: str | None = None, not_before: datetime | None = None,
             row_id: int | None = None, created_at: datetime | None = None) -> bool:
@@ -25,8 +29,11 @@ def enqueue(session: Session, *, dedupe_key: str, kind: str, payload: Reply | di
 
     INSERT … ON CONFLICT DO NOTHING on both databases: two schedulers racing to
     enqueue the same nudge leave exactly one row, with no exception to handle.
+
+    A callable `payload` is built here in the recipient's language (the kommune's for a channel),
+    so every caller gets per-person language by passing `lambda: notices.…(…)`.
     """
-    data = payload.model_dump(mode="json") if isinstance(payload, Reply) else payload
+    data = compose(session, payload, recipient_person_id, org_id)
     now = utcnow()
     values = dict(
         org_id=org_id, dedupe_key=dedupe_key, kind=kind, platform=platform, recipient_person_id=recipient_person_id,
@@ -38,6 +45,15 @@ def enqueue(session: Session, *, dedupe_key: str, kind: str, payload: Reply | di
     # RETURNING, not rowcount: psycopg reports rowcount 1 for a skipped ON CONFLICT DO NOTHING row.
     result = session.execute(_insert_statement(session.get_bind().dialect.name), values)
     return result.first() is not None
+
+
+def compose(session: Session, payload: Payload, person_id: int | None, org_id: int | None) -> dict:
+    """The payload as stored: a builder runs inside the recipient's language, which the reply keeps
+    (`Reply.locale`) so the platform renderer adds its own labels in the same language."""
+    if callable(payload):
+        with speaking_to(session, person_id, org_id) as locale:
+            payload = payload().model_copy(update={"locale": locale})
+    return payload.model_dump(mode="json") if isinstance(payload, Reply) else payload
 
 
 @lru_cache(maxsize=4)

@@ -12,6 +12,7 @@ from sqlmodel import Session, col, select
 
 from models.access import can_update_oppdrag
 from models.errors import NotFound, PermissionDenied
+from models.i18n import _
 from models.services import audit, org
 from models.services._tx import writes
 from models.sql import pk
@@ -154,14 +155,14 @@ def link_oppdrag_to_goal(*, session: Session, actor_id: int, number: int, goal_i
     actor = org.load_actor(session, person_id=actor_id)
     oppdrag = session.exec(select(Oppdrag).where(Oppdrag.org_id == actor.org_id, Oppdrag.number == number)).first()
     if oppdrag is None:
-        raise NotFound(f"Fant ikke oppdrag {number}.")
+        raise NotFound(_("Fant ikke oppdrag {number}.").format(number=number))
     delegated = set(session.exec(select(OppdragUnit.unit_id).where(OppdragUnit.oppdrag_id == oppdrag.id)).all())
     if not can_update_oppdrag(actor, org_id=oppdrag.org_id, owner_id=oppdrag.owner_id, delegated_unit_ids=delegated):
-        raise PermissionDenied(f"Du er ikke eier av oppdrag {number} og kan ikke knytte det til et mål.")
+        raise PermissionDenied(_("Du er ikke eier av oppdrag {number} og kan ikke knytte det til et mål.").format(number=number))
     if goal_id is not None:
         goal = session.get(Goal, goal_id)
         if goal is None or goal.org_id != actor.org_id:
-            raise NotFound("Fant ikke målet.")
+            raise NotFound(_("Fant ikke målet."))
     oppdrag.goal_id = goal_id
     session.add(oppdrag)
     audit.record(session, org_id=actor.org_id, actor_id=actor_id, action="oppdrag.goal_linked", entity="oppdrag",

@@ -13,6 +13,7 @@ from datetime import date, datetime
 from sqlmodel import Session, col, select
 
 from models.errors import DomainError, ImportFailed, PermissionDenied
+from models.i18n import _
 from models.indicator_rules import (
     DIRECTIONS,
     FREQUENCIES,
@@ -56,7 +57,7 @@ class ValuesReport:
 
 def _check_admin(session: Session, actor_id: int | None) -> None:
     if actor_id is not None and not org.load_actor(session, person_id=actor_id).org_wide:
-        raise PermissionDenied("Bare kommunedirektøren og administratorer kan importere planen.")
+        raise PermissionDenied(_("Bare kommunedirektøren og administratorer kan importere planen."))
 
 
 def _units_by_path(session: Session, org_id: int) -> dict[str, int]:

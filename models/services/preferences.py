@@ -11,6 +11,7 @@ from sqlmodel import Session
 
 from models.errors import NotFound, ValidationFailed
 from models.i18n import _, normalize
+from models.services import tenants
 from models.services._tx import writes
 from models.tables import Person
 from models.tables._common import utcnow
@@ -20,6 +21,12 @@ def person_locale(*, session: Session, person_id: int) -> str | None:
     """The language the person chose (or the org import gave them), or None to let the platform guess."""
     person = session.get(Person, person_id)
     return normalize(person.locale) if person is not None else None
+
+
+def kommune_locale_of(*, session: Session, person_id: int) -> str | None:
+    """The default language of the person's kommune (`trad org set … locale=nn`), the last candidate of a turn."""
+    person = session.get(Person, person_id)
+    return tenants.org_locale(session, person.org_id) if person is not None else None
 
 
 @writes

@@ -17,6 +17,7 @@ from models import governance_notices as gn
 from models.access import Actor
 from models.errors import InvalidTransition, NotFound, PermissionDenied, ValidationFailed
 from models.governance_terms import TREATMENTS, risk_ref
+from models.i18n import _
 from models.periods import local_date
 from models.risk import risk_score
 from models.services import audit, escalation, org, outbox
@@ -62,29 +63,29 @@ def validate_risk_input(data: RiskInput, *, today: date) -> RiskInput:
     errors: dict[str, str] = {}
     title, desc = _clean(data.title), _clean(data.description)
     if len(title) < 3:
-        errors["title"] = "Gi risikoen en kort overskrift."
+        errors["title"] = _("Gi risikoen en kort overskrift.")
     elif len(title) > MAX_TITLE:
-        errors["title"] = f"Overskriften kan være høyst {MAX_TITLE} tegn."
+        errors["title"] = _("Overskriften kan være høyst {max_title} tegn.").format(max_title=MAX_TITLE)
     if len(desc) < 3:
-        errors["description"] = "Beskriv risikoen (hva kan gå galt?)."
+        errors["description"] = _("Beskriv risikoen (hva kan gå galt?).")
     for name in ("description", "cause", "consequence_text"):
         if len(_clean(getattr(data, name))) > MAX_TEXT:
-            errors[name] = f"Teksten kan være høyst {MAX_TEXT} tegn."
+            errors[name] = _("Teksten kan være høyst {max_text} tegn.").format(max_text=MAX_TEXT)
     if len(_clean(data.process)) > MAX_PROCESS:
-        errors["process"] = f"Prosessen kan være høyst {MAX_PROCESS} tegn."
+        errors["process"] = _("Prosessen kan være høyst {max_process} tegn.").format(max_process=MAX_PROCESS)
     p_after = data.probability_before if data.probability_after is None else data.probability_after
     c_after = data.consequence_before if data.consequence_after is None else data.consequence_after
     for name, value in (("probability_before", data.probability_before), ("consequence_before", data.consequence_before),
                         ("probability_after", data.probability_after), ("consequence_after", data.consequence_after)):
         if not _score_ok(value) and not (name.endswith("_after") and value is None):
-            errors[name] = "Velg et tall fra 1 til 5."
+            errors[name] = _("Velg et tall fra 1 til 5.")
     if not errors.keys() & {"probability_before", "consequence_before", "probability_after", "consequence_after"} \
             and p_after * c_after > data.probability_before * data.consequence_before:
-        errors["probability_after"] = "Risikoen etter tiltak kan ikke være høyere enn før tiltak."
+        errors["probability_after"] = _("Risikoen etter tiltak kan ikke være høyere enn før tiltak.")
     if data.treatment not in TREATMENTS:
-        errors["treatment"] = "Velg behandling: unngå, redusere, dele eller akseptere."
+        errors["treatment"] = _("Velg behandling: unngå, redusere, dele eller akseptere.")
     if data.review_date < today:
-        errors["review_date"] = "Datoen for neste gjennomgang kan ikke være passert."
+        errors["review_date"] = _("Datoen for neste gjennomgang kan ikke være passert.")
     if errors:
         raise ValidationFailed(errors)
     return replace(data, title=title, description=desc, cause=_clean(data.cause),
@@ -96,16 +97,16 @@ def _unit_for(session: Session, actor: Actor, unit_id: int | None) -> Unit:
     """The unit a risk is registered on: it must exist in the actor's kommune and be theirs to manage."""
     unit = session.get(Unit, unit_id or actor.unit_id) if (unit_id or actor.unit_id) else None
     if unit is None or unit.org_id != actor.org_id or not unit.active:
-        raise ValidationFailed({"unit_id": "Velg en enhet i din kommune."})
+        raise ValidationFailed({"unit_id": _("Velg en enhet i din kommune.")})
     if not actor.manages(unit.id):
-        raise PermissionDenied("Bare ledere for enheten kan registrere og endre risikoer for den.")
+        raise PermissionDenied(_("Bare ledere for enheten kan registrere og endre risikoer for den."))
     return unit
 
 
 def _owner(session: Session, actor: Actor, owner_id: int | None) -> Person:
     owner = session.get(Person, owner_id or actor.person_id)
     if owner is None or owner.org_id != actor.org_id or not owner.active:
-        raise ValidationFailed({"owner_id": "Velg en ansvarlig i kommunen."})
+        raise ValidationFailed({"owner_id": _("Velg en ansvarlig i kommunen.")})
     return owner
 
 
@@ -121,14 +122,14 @@ def can_view(session: Session, actor: Actor, risk: Risk) -> bool:
 def load_for_view(session: Session, actor: Actor, risk_id: int) -> Risk:
     risk = session.get(Risk, risk_id)
     if risk is None or not can_view(session, actor, risk):
-        raise NotFound("Fant ikke risikoen.")  # the same answer as missing: another unit's risk stays unseen
+        raise NotFound(_("Fant ikke risikoen."))  # the same answer as missing: another unit's risk stays unseen
     return risk
 
 
 def _load_for_manage(session: Session, actor: Actor, risk_id: int) -> Risk:
     risk = load_for_view(session, actor, risk_id)
     if not actor.manages(risk.unit_id):
-        raise PermissionDenied("Bare lederen for enheten kan endre denne risikoen.")
+        raise PermissionDenied(_("Bare lederen for enheten kan endre denne risikoen."))
     return risk
 
 
@@ -171,7 +172,7 @@ def update_risk(*, session: Session, actor_id: int, risk_id: int, data: RiskInpu
     actor = org.load_actor(session, person_id=actor_id)
     risk = _load_for_manage(session, actor, risk_id)
     if risk.status != "aktiv":
-        raise InvalidTransition("Risikoen er lukket og kan ikke endres.")
+        raise InvalidTransition(_("Risikoen er lukket og kan ikke endres."))
     clean = validate_risk_input(data, today=local_date(utcnow(), tz))
     unit = _unit_for(session, actor, clean.unit_id or risk.unit_id)
     _apply(risk, clean, unit, _owner(session, actor, clean.owner_id or risk.owner_id))
@@ -192,7 +193,7 @@ def review_risk(*, session: Session, actor_id: int, risk_id: int, next_review: d
     actor = org.load_actor(session, person_id=actor_id)
     risk = _load_for_manage(session, actor, risk_id)
     if risk.status != "aktiv":
-        raise InvalidTransition("Risikoen er lukket og kan ikke gjennomgås.")
+        raise InvalidTransition(_("Risikoen er lukket og kan ikke gjennomgås."))
     pb = probability_before or risk.probability_before
     cb = consequence_before or risk.consequence_before
     data = RiskInput(title=risk.title, description=risk.description, probability_before=pb, consequence_before=cb,
@@ -218,9 +219,9 @@ def close_risk(*, session: Session, actor_id: int, risk_id: int, reason: str) ->
     actor = org.load_actor(session, person_id=actor_id)
     risk = _load_for_manage(session, actor, risk_id)
     if risk.status == "lukket":
-        raise InvalidTransition("Risikoen er allerede lukket.")
+        raise InvalidTransition(_("Risikoen er allerede lukket."))
     if len(_clean(reason)) < 3:
-        raise ValidationFailed({"reason": "Skriv hvorfor risikoen lukkes."})
+        raise ValidationFailed({"reason": _("Skriv hvorfor risikoen lukkes.")})
     risk.status, risk.closed_at = "lukket", utcnow()
     session.add(risk)
     audit.record(session, org_id=risk.org_id, actor_id=actor_id, action="risk.closed", entity="risk",
@@ -234,13 +235,13 @@ def add_risk_tiltak(*, session: Session, actor_id: int, risk_id: int, descriptio
     actor = org.load_actor(session, person_id=actor_id)
     risk = _load_for_manage(session, actor, risk_id)
     if risk.status != "aktiv":
-        raise InvalidTransition("Risikoen er lukket. Tiltak kan ikke legges til.")
+        raise InvalidTransition(_("Risikoen er lukket. Tiltak kan ikke legges til."))
     errors: dict[str, str] = {}
     text = _clean(description)
     if not 3 <= len(text) <= MAX_TEXT:
-        errors["description"] = "Beskriv tiltaket." if len(text) < 3 else f"Tiltaket kan være høyst {MAX_TEXT} tegn."
+        errors["description"] = _("Beskriv tiltaket.") if len(text) < 3 else _("Tiltaket kan være høyst {max_text} tegn.").format(max_text=MAX_TEXT)
     if deadline < local_date(utcnow(), tz):
-        errors["deadline"] = "Fristen kan ikke være passert."
+        errors["deadline"] = _("Fristen kan ikke være passert.")
     try:
         owner = _owner(session, actor, owner_id)
     except ValidationFailed as e:
@@ -265,11 +266,11 @@ def complete_risk_tiltak(*, session: Session, actor_id: int, tiltak_id: int) -> 
     actor = org.load_actor(session, person_id=actor_id)
     tiltak = session.get(RiskTiltak, tiltak_id)
     if tiltak is None or tiltak.org_id != actor.org_id:
-        raise NotFound("Fant ikke tiltaket.")
+        raise NotFound(_("Fant ikke tiltaket."))
     risk = session.get(Risk, tiltak.risk_id)
     assert risk is not None
     if tiltak.owner_id != actor_id and not actor.manages(risk.unit_id):
-        raise PermissionDenied("Bare den ansvarlige eller lederen kan markere tiltaket som utført.")
+        raise PermissionDenied(_("Bare den ansvarlige eller lederen kan markere tiltaket som utført."))
     if tiltak.done_at is None:
         tiltak.done_at = utcnow()
         session.add(tiltak)
@@ -285,7 +286,7 @@ def link_avvik(*, session: Session, actor_id: int, avvik_id: int, risk_id: int) 
     risk = _load_for_manage(session, actor, risk_id)
     avvik = session.get(Avvik, avvik_id)
     if avvik is None or avvik.org_id != actor.org_id or not actor.manages(avvik.unit_id):
-        raise NotFound("Fant ikke avviket.")
+        raise NotFound(_("Fant ikke avviket."))
     link = session.get(RiskAvvikLink, avvik_id)
     if link is None:
         link = RiskAvvikLink(avvik_id=avvik_id, org_id=actor.org_id, risk_id=risk_id, linked_by_id=actor_id)

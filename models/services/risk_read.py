@@ -16,6 +16,7 @@ from sqlmodel import Session, col, select
 from models.access import Actor
 from models.errors import PermissionDenied
 from models.governance_terms import RISK_STATUSES, TREATMENTS, risk_ref
+from models.i18n import _
 from models.risk import severity
 from models.services import org
 from models.services.risk import load_for_view
@@ -115,7 +116,7 @@ def scope_units(session: Session, actor: Actor, unit_id: int | None,
     """
     if unit_id is not None:
         if not actor.manages(unit_id):
-            raise PermissionDenied("Du er ikke leder for denne enheten.")
+            raise PermissionDenied(_("Du er ikke leder for denne enheten."))
         return org.subtree_ids(session, {unit_id})
     if actor.org_wide:
         return None

@@ -18,15 +18,17 @@ from sqlmodel import Session, col, select
 
 from models.access import Actor, can_update_oppdrag
 from models.errors import NotFound
+from models.i18n import N_, _
 from models.periods import local_date
 from models.risk import severity
 from models.services import avvik as avvik_svc
 from models.services import checklists, oppdrag
 from models.tables import Avvik, AvvikEvent, Oppdrag, OppdragUnit, OppdragUpdate, Person, Tiltak, Unit
-from models.vocabulary import AVVIK_CATEGORIES, AVVIK_STATUSES, OPPDRAG_STATUSES, TRAFFIC_LIGHTS
+from models.vocabulary import AVVIK_CATEGORIES, AVVIK_STATUSES, OPPDRAG_STATUSES, TRAFFIC_LIGHTS, Labels
 
-EVENT_LABELS = {"reported": "Meldt", "taken": "Tatt av leder", "tiltak": "Tiltak lagt til", "closed": "Lukket",
-                "reopened": "Gjenåpnet", "tiltak_done": "Tiltak utført", "comment": "Kommentar"}
+EVENT_LABELS = Labels({"reported": N_("Meldt"), "taken": N_("Tatt av leder"), "tiltak": N_("Tiltak lagt til"),
+                       "closed": N_("Lukket"), "reopened": N_("Gjenåpnet"), "tiltak_done": N_("Tiltak utført"),
+                       "comment": N_("Kommentar"), "closed_open_tiltak": N_("Lukket med åpne tiltak")})
 
 
 def fmt_dt(dt: datetime | None, tz: str = "Europe/Oslo") -> str:
@@ -193,7 +195,7 @@ def _event_line(e: AvvikEvent, people: dict[int, str], tz: str) -> HistoryLine:
     what = EVENT_LABELS.get(e.kind, e.kind)
     if e.to_status and e.kind not in ("reported", "closed", "reopened"):
         what += f" ({AVVIK_STATUSES.get(e.to_status, e.to_status)})"
-    if e.kind in ("reopened",) and e.comment:
+    if e.kind in ("reopened", "closed_open_tiltak") and e.comment:
         what += f": {e.comment}"
     return HistoryLine(fmt_dt(e.at, tz), what, people.get(e.actor_id or -1, "–"))
 
@@ -259,7 +261,7 @@ def home_view(s: Session, *, person_id: int, is_leader: bool, now: datetime, tz:
 def find_avvik(s: Session, *, actor_id: int, number: str) -> int:
     """The id of the avvik with this number (as typed in a URL) that the person may see."""
     if not number.isdecimal() or len(number) > 9:
-        raise NotFound("Fant ikke avviket.")
+        raise NotFound(_("Fant ikke avviket."))
     return avvik_svc.find_avvik_id(session=s, actor_id=actor_id, number=int(number))
 
 

@@ -15,6 +15,7 @@ from sqlalchemy import and_, bindparam, func, or_, select
 from sqlmodel import Session
 
 from models.errors import NotFound, PermissionDenied
+from models.i18n import _
 from models.indicator_rules import Light, improving, period_for, traffic_light, trend
 from models.periods import Period
 from models.services import org as org_svc
@@ -101,7 +102,7 @@ def resolve_scope(session: Session, *, org_id: int, unit: str | None = None, sec
         q = q.where(or_(u.path == wanted, func.lower(u.name) == wanted.lower()), u.kind == "sector")
     found = session.execute(q.order_by(u.path)).first()
     if found is None:
-        raise NotFound(f"Fant ingen {'enhet' if unit else 'sektor'} «{wanted[:80]}».")
+        raise NotFound((_("Fant ingen enhet «{name}».") if unit else _("Fant ingen sektor «{name}».")).format(name=wanted[:80]))
     return Scope(kind="unit" if unit else "sector", name=found.path, unit_id=found.id, id_path=found.id_path)
 
 
@@ -187,7 +188,7 @@ def check_read(session: Session, *, actor_id: int, scope: Scope) -> None:
     actor = org_svc.load_actor(session, person_id=actor_id)
     allowed = actor.org_wide if scope.unit_id is None else actor.manages(scope.unit_id)
     if not allowed:
-        raise PermissionDenied("Du har ikke tilgang til dette styringskortet.")
+        raise PermissionDenied(_("Du har ikke tilgang til dette styringskortet."))
 
 
 def styringskort(*, session: Session, org_id: int, scope: Scope, period: Period,

@@ -15,6 +15,7 @@ from sqlmodel import Session, col, select
 
 from models.errors import NotFound, PermissionDenied, ValidationFailed
 from models.governance_terms import FINDING_KINDS, FINDING_STATUSES, OPEN_FINDING_STATUSES, TILSYN_AUTHORITIES
+from models.i18n import _, fmt_date
 from models.periods import local_date
 from models.services import audit, org
 from models.services._tx import writes
@@ -77,18 +78,18 @@ def _clean(text: str | None) -> str:
 def _finding_errors(session: Session, org_id: int, f: FindingInput, held_on: date, prefix: str) -> dict[str, str]:
     errors: dict[str, str] = {}
     if f.kind not in FINDING_KINDS:
-        errors[f"{prefix}kind"] = "Velg type funn: avvik, merknad eller pålegg."
+        errors[f"{prefix}kind"] = _("Velg type funn: avvik, merknad eller pålegg.")
     if not 3 <= len(_clean(f.description)) <= MAX_TEXT:
-        errors[f"{prefix}description"] = "Beskriv funnet." if len(_clean(f.description)) < 3 else \
-            f"Beskrivelsen kan være høyst {MAX_TEXT} tegn."
+        errors[f"{prefix}description"] = _("Beskriv funnet.") if len(_clean(f.description)) < 3 else \
+            _("Beskrivelsen kan være høyst {max_text} tegn.").format(max_text=MAX_TEXT)
     if f.deadline < held_on:
-        errors[f"{prefix}deadline"] = f"Fristen kan ikke være før tilsynsdatoen ({held_on:%d.%m.%Y})."
+        errors[f"{prefix}deadline"] = _("Fristen kan ikke være før tilsynsdatoen ({date}).").format(date=fmt_date(held_on))
     if len(_clean(f.tiltak)) > MAX_TEXT:
-        errors[f"{prefix}tiltak"] = f"Tiltaket kan være høyst {MAX_TEXT} tegn."
+        errors[f"{prefix}tiltak"] = _("Tiltaket kan være høyst {max_text} tegn.").format(max_text=MAX_TEXT)
     if f.owner_id is not None:
         owner = session.get(Person, f.owner_id)
         if owner is None or owner.org_id != org_id or not owner.active:
-            errors[f"{prefix}owner_id"] = "Velg en ansvarlig i kommunen."
+            errors[f"{prefix}owner_id"] = _("Velg en ansvarlig i kommunen.")
     return errors
 
 
@@ -104,20 +105,20 @@ def register_tilsyn(*, session: Session, actor_id: int, data: TilsynInput,
     actor = org.load_actor(session, person_id=actor_id)
     errors: dict[str, str] = {}
     if data.authority not in TILSYN_AUTHORITIES:
-        errors["authority"] = "Velg tilsynsmyndighet fra listen."
+        errors["authority"] = _("Velg tilsynsmyndighet fra listen.")
     elif data.authority == "annet" and len(_clean(data.authority_name)) < 2:
-        errors["authority_name"] = "Skriv hvilken myndighet som førte tilsynet."
+        errors["authority_name"] = _("Skriv hvilken myndighet som førte tilsynet.")
     if not 3 <= len(_clean(data.theme)) <= MAX_THEME:
-        errors["theme"] = f"Skriv temaet for tilsynet (3–{MAX_THEME} tegn)."
+        errors["theme"] = _("Skriv temaet for tilsynet (3–{max_theme} tegn).").format(max_theme=MAX_THEME)
     unit = session.get(Unit, data.unit_id)
     if unit is None or unit.org_id != actor.org_id or not unit.active:
-        errors["unit_id"] = "Velg en enhet i din kommune."
+        errors["unit_id"] = _("Velg en enhet i din kommune.")
     for i, f in enumerate(findings):
         errors.update(_finding_errors(session, actor.org_id, f, data.held_on, f"findings.{i}."))
     if errors:
         raise ValidationFailed(errors)
     if not actor.manages(data.unit_id):
-        raise PermissionDenied("Bare ledere for enheten kan registrere tilsyn for den.")
+        raise PermissionDenied(_("Bare ledere for enheten kan registrere tilsyn for den."))
     tilsyn = Tilsyn(org_id=actor.org_id, authority=data.authority, authority_name=_clean(data.authority_name),
                     held_on=data.held_on, theme=_clean(data.theme), unit_id=data.unit_id, created_by_id=actor_id)
     session.add(tilsyn)
@@ -133,7 +134,7 @@ def _managed_tilsyn(session: Session, actor_id: int, tilsyn_id: int) -> Tilsyn:
     actor = org.load_actor(session, person_id=actor_id)
     tilsyn = session.get(Tilsyn, tilsyn_id)
     if tilsyn is None or tilsyn.org_id != actor.org_id or not actor.manages(tilsyn.unit_id):
-        raise NotFound("Fant ikke tilsynet.")
+        raise NotFound(_("Fant ikke tilsynet."))
     return tilsyn
 
 
@@ -159,15 +160,15 @@ def update_finding(*, session: Session, actor_id: int, finding_id: int, status: 
     finding = session.get(TilsynFinding, finding_id)
     tilsyn = session.get(Tilsyn, finding.tilsyn_id) if finding else None
     if finding is None or tilsyn is None or finding.org_id != actor.org_id:
-        raise NotFound("Fant ikke funnet.")
+        raise NotFound(_("Fant ikke funnet."))
     manages = actor.manages(tilsyn.unit_id)
     if not manages and finding.owner_id != actor_id:
-        raise NotFound("Fant ikke funnet.")
+        raise NotFound(_("Fant ikke funnet."))
     if not manages and (deadline is not None or owner_id is not None):
-        raise PermissionDenied("Bare lederen kan endre frist eller ansvarlig.")
+        raise PermissionDenied(_("Bare lederen kan endre frist eller ansvarlig."))
     errors: dict[str, str] = {}
     if status is not None and status not in FINDING_STATUSES:
-        errors["status"] = "Velg status: åpen, under arbeid eller lukket."
+        errors["status"] = _("Velg status: åpen, under arbeid eller lukket.")
     new = FindingInput(kind=finding.kind, description=finding.description, deadline=deadline or finding.deadline,
                        tiltak=finding.tiltak if tiltak is None else tiltak, owner_id=owner_id or finding.owner_id)
     errors.update(_finding_errors(session, finding.org_id, new, tilsyn.held_on, ""))

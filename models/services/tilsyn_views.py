@@ -12,6 +12,7 @@ from datetime import date
 
 from models.errors import NotFound
 from models.governance_terms import FINDING_KINDS, TILSYN_AUTHORITIES
+from models.i18n import _
 from models.services import org
 from models.tables import Tilsyn, TilsynFinding
 from models.uow import Tx
@@ -47,7 +48,7 @@ def tilsyn_head(session: Tx, *, actor_id: int, tilsyn_id: int) -> TilsynHead:
     actor = org.load_actor(session, person_id=actor_id)
     t = session.get(Tilsyn, tilsyn_id)
     if t is None or t.org_id != actor.org_id or not actor.manages(t.unit_id):
-        raise NotFound("Fant ikke tilsynet.")
+        raise NotFound(_("Fant ikke tilsynet."))
     return _head(t)
 
 
@@ -56,10 +57,10 @@ def finding_for_update(session: Tx, *, actor_id: int, finding_id: int) -> Findin
     f = session.get(TilsynFinding, finding_id)
     t = session.get(Tilsyn, f.tilsyn_id) if f else None
     if f is None or t is None or f.org_id != actor.org_id:
-        raise NotFound("Fant ikke funnet.")
+        raise NotFound(_("Fant ikke funnet."))
     manages = actor.manages(t.unit_id)
     if not manages and f.owner_id != actor_id:
-        raise NotFound("Fant ikke funnet.")
+        raise NotFound(_("Fant ikke funnet."))
     return FindingEdit(id=f.id, tilsyn=_head(t), kind_label=FINDING_KINDS.get(f.kind, f.kind),  # type: ignore[arg-type]
                        description=f.description, deadline=f.deadline, tiltak=f.tiltak, status=f.status,
                        manages=manages)

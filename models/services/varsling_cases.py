@@ -18,12 +18,14 @@ from sqlmodel import Session, func, select
 
 from models.access import LINE_ROLES
 from models.errors import DomainError, NotFound, ValidationFailed
+from models.i18n import N_, _
 from models.messages import Action, Reply
 from models.services import org as org_svc
 from models.services import outbox, outbox_links
 from models.services import varsling_crypto as vc
 from models.services import varsling_keys as keys
 from models.services._tx import writes
+from models.services.languages import Words, worded
 from models.services.varsling_rutine import DEFAULT_RUTINE as DEFAULT_RUTINE
 from models.services.varsling_rutine import current_rutine
 from models.services.varsling_rutine import set_rutine as set_rutine
@@ -230,7 +232,7 @@ def submit_varsel(*, session: Session, org_id: int, what: str, where_when: str, 
         _seal_to(session, pk(varsel), backup, role="backup", key=key, identity_key=identity_key, active=False)
     for pid in notify:
         notify_recipient(session, varsel=varsel, person_id=pid, kind="varsling.new",
-                         title=f"Ny varsling mottatt – sak {varsel.ref}", public_base_url=public_base_url,
+                         title=(N_("Ny varsling mottatt – sak {ref}"), {"ref": varsel.ref}), public_base_url=public_base_url,
                          dedupe_key=f"varsling.new:{varsel.id}:{pid}", coarse=True)
     return Submitted(varsel_id=pk(varsel), ref=varsel.ref, receipt=code)
 
@@ -281,8 +283,8 @@ def _backup_person(session: Session, *, org_id: int, email: str | None) -> int |
     return person_id
 
 
-def notify_recipient(session: Session, *, varsel: Varsel, person_id: int, kind: str, title: str,
-                     public_base_url: str, dedupe_key: str, coarse: bool = False, text: str | None = None) -> bool:
+def notify_recipient(session: Session, *, varsel: Varsel, person_id: int, kind: str, title: Words,
+                     public_base_url: str, dedupe_key: str, coarse: bool = False, text: Words | None = None) -> bool:
     """A chat/e-mail notice with no content at all: the case number and a one-time sign-in link.
 
     The link is a placeholder the outbox worker mints at delivery (`outbox_links`). For a new
@@ -294,8 +296,11 @@ def notify_recipient(session: Session, *, varsel: Varsel, person_id: int, kind: 
         return False
     placeholder = outbox_links.placeholder("varsling", person_id)
     link = f"{public_base_url.rstrip('/')}/varsling/mottak/inn?t={placeholder}&sak={varsel.id}"
-    reply = Reply(title=title, text=text or "Logg inn for å lese saken. Innholdet sendes aldri i chat eller e-post.",
-                  actions=[Action(label="Åpne saken", action_id="varsling.open", url=link)])
+
+    def reply() -> Reply:  # in the recipient's language (built inside outbox.enqueue)
+        return Reply(title=worded(title),
+                     text=worded(text) or _("Logg inn for å lese saken. Innholdet sendes aldri i chat eller e-post."),
+                     actions=[Action(label=_("Åpne saken"), action_id="varsling.open", url=link)])
     common: dict[str, Any] = dict(dedupe_key=dedupe_key, kind=kind, payload=reply, org_id=varsel.org_id,
                                   recipient_person_id=person_id, platform="auto")
     if coarse:
@@ -365,7 +370,7 @@ def reporter_reply(*, session: Session, org_id: int, receipt: str, text: str, to
         raise ValidationFailed(errors, message="; ".join(message_for(c) for c in errors.values()))
     varsel, key = _open_by_receipt(session, org_id=org_id, receipt=receipt)
     if varsel.status == "lukket":
-        raise ValidationFailed({"message": "closed"}, message="Saken er avsluttet. Send et nytt varsel om det er noe mer.")
+        raise ValidationFailed({"message": "closed"}, message=_("Saken er avsluttet. Send et nytt varsel om det er noe mer."))
     session.add(VarselMessage(varsel_id=pk(varsel), sender="varsler", sent_on=today,
                               body=vc.encrypt(key, text.encode("utf-8"))))
     session.flush()
@@ -373,7 +378,7 @@ def reporter_reply(*, session: Session, org_id: int, receipt: str, text: str, to
     for access in session.exec(select(VarselAccess).where(VarselAccess.varsel_id == varsel.id,
                                                           VarselAccess.active == True)).all():  # noqa: E712
         notify_recipient(session, varsel=varsel, person_id=access.person_id, kind="varsling.message",
-                         title=f"Ny melding fra varsleren – sak {varsel.ref}", public_base_url=public_base_url,
+                         title=(N_("Ny melding fra varsleren – sak {ref}"), {"ref": varsel.ref}), public_base_url=public_base_url,
                          dedupe_key=f"varsling.msg:{varsel.id}:{count}:{access.person_id}", coarse=True)
     return _reporter_view(session, varsel, key)
 
@@ -385,5 +390,5 @@ def recipient_has_key(session: Session, person_id: int) -> bool:
 def get_varsel(session: Session, varsel_id: int) -> Varsel:
     v = session.get(Varsel, varsel_id)
     if v is None:
-        raise NotFound("Saken finnes ikke (den kan være slettet etter oppbevaringstiden).")
+        raise NotFound(_("Saken finnes ikke (den kan være slettet etter oppbevaringstiden)."))
     return v

@@ -14,6 +14,7 @@ from nacl.public import PrivateKey
 from sqlmodel import Session, select
 
 from models.errors import InvalidTransition, PermissionDenied, ValidationFailed
+from models.i18n import N_, _
 from models.services import audit
 from models.services import varsling_crypto as vc
 from models.services._tx import writes
@@ -57,7 +58,7 @@ def _access(session: Session, *, varsel_id: int, person_id: int) -> tuple[Varsel
         audit.record(session, org_id=varsel.org_id, actor_id=person_id, action="varsling.access_refused",
                      entity="varsel", entity_id=varsel_id)
         session.commit()
-        raise PermissionDenied("Du har ikke tilgang til denne saken.")
+        raise PermissionDenied(_("Du har ikke tilgang til denne saken."))
     return varsel, access
 
 
@@ -65,7 +66,7 @@ def _key(access: VarselAccess, sk: PrivateKey) -> bytes:
     try:
         return vc.unseal(access.sealed_key, sk)
     except vc.DecryptionFailed:
-        raise PermissionDenied("Nøkkelen din åpner ikke denne saken.") from None
+        raise PermissionDenied(_("Nøkkelen din åpner ikke denne saken.")) from None
 
 
 def cases_for(session: Session, *, person_id: int) -> list[Varsel]:
@@ -110,7 +111,7 @@ def reveal_identity(*, session: Session, person_id: int, varsel_id: int, sk: Pri
     try:
         id_key = vc.unseal(access.sealed_identity_key, sk)
     except vc.DecryptionFailed:
-        raise PermissionDenied("Nøkkelen din åpner ikke denne saken.") from None
+        raise PermissionDenied(_("Nøkkelen din åpner ikke denne saken.")) from None
     audit.record(session, org_id=varsel.org_id, actor_id=person_id, action="varsling.identity_viewed",
                  entity="varsel", entity_id=varsel_id)
     return vc.decrypt_json(id_key, varsel.identity)
@@ -124,7 +125,7 @@ def post_message(*, session: Session, person_id: int, varsel_id: int, sk: Privat
         raise ValidationFailed({k: message_for(v) for k, v in errors.items()})
     varsel, access = _access(session, varsel_id=varsel_id, person_id=person_id)
     if varsel.status == "lukket":
-        raise InvalidTransition("Saken er avsluttet.")
+        raise InvalidTransition(_("Saken er avsluttet."))
     key = _key(access, sk)
     session.add(VarselMessage(varsel_id=varsel_id, sender="mottaker", author_id=person_id, sent_on=today,
                               body=vc.encrypt(key, text.encode("utf-8"))))
@@ -135,12 +136,12 @@ def post_message(*, session: Session, person_id: int, varsel_id: int, sk: Privat
 @writes
 def advance(*, session: Session, person_id: int, varsel_id: int, action: str, today: date) -> str:
     """Move the case on: bekreft (acknowledge), undersok, tilbakemelding, lukk. Returns the new status."""
-    varsel, _ = _access(session, varsel_id=varsel_id, person_id=person_id)
+    varsel, _access_row = _access(session, varsel_id=varsel_id, person_id=person_id)
     if action not in TRANSITIONS:
-        raise ValidationFailed({"action": "Ukjent handling."})
+        raise ValidationFailed({"action": _("Ukjent handling.")})
     allowed, new = TRANSITIONS[action]
     if varsel.status not in allowed:
-        raise InvalidTransition("Det kan ikke gjøres nå, i sakens nåværende status.")
+        raise InvalidTransition(_("Det kan ikke gjøres nå, i sakens nåværende status."))
     if varsel.acknowledged_on is None and new != "mottatt":
         varsel.acknowledged_on = today
     if new in ("tilbakemelding",) and varsel.feedback_on is None:
@@ -157,7 +158,7 @@ def advance(*, session: Session, person_id: int, varsel_id: int, action: str, to
 @writes
 def set_checklist(*, session: Session, person_id: int, varsel_id: int, checked: set[str]) -> None:
     """The aml § 2 A-3 points: undersøkelse startet, risiko for gjengjeldelse vurdert, tiltak for varsleren."""
-    varsel, _ = _access(session, varsel_id=varsel_id, person_id=person_id)
+    varsel, _access_row = _access(session, varsel_id=varsel_id, person_id=person_id)
     for name in CHECKLIST:
         setattr(varsel, name, name in checked)
     session.add(varsel)
@@ -181,8 +182,8 @@ def send_varsling_deadline_reminders(*, session: Session, now: datetime, tz: str
     sent = 0
     open_cases = session.exec(select(Varsel).where(Varsel.status != "lukket")).all()
     for v in open_cases:
-        for which, due, done, label in (("ack", v.ack_due, v.acknowledged_on, "bekrefte mottak"),
-                                        ("feedback", v.feedback_due, v.feedback_on, "gi tilbakemelding")):
+        for which, due, done, label in (("ack", v.ack_due, v.acknowledged_on, N_("bekrefte mottak")),
+                                        ("feedback", v.feedback_due, v.feedback_on, N_("gi tilbakemelding"))):
             if done is not None or today <= due:
                 continue
             accesses = session.exec(select(VarselAccess).where(VarselAccess.varsel_id == v.id)).all()
@@ -191,9 +192,10 @@ def send_varsling_deadline_reminders(*, session: Session, now: datetime, tz: str
                     continue
                 sent += notify_recipient(
                     session, varsel=v, person_id=a.person_id, kind="varsling.reminder",
-                    title=f"Frist passert – sak {v.ref}", public_base_url=base,
+                    title=(N_("Frist passert – sak {ref}"), {"ref": v.ref}), public_base_url=base,
                     dedupe_key=f"varsling.remind:{v.id}:{which}:{a.person_id}",
-                    text=f"Fristen for å {label} var {due:%d.%m.%Y}. Logg inn og følg opp saken.")
+                    text=(N_("Fristen for å {what} var {date}. Logg inn og følg opp saken."),
+                          {"what": label, "date": due}))
             if (today - due).days > escalate_after_days:
                 for a in accesses:
                     if a.role != "backup":
@@ -207,8 +209,8 @@ def send_varsling_deadline_reminders(*, session: Session, now: datetime, tz: str
                                      entity="varsel", entity_id=v.id, detail={"deadline": which})
                     sent += notify_recipient(
                         session, varsel=v, person_id=a.person_id, kind="varsling.escalation",
-                        title=f"Varsling eskalert til deg – sak {v.ref}", public_base_url=base,
+                        title=(N_("Varsling eskalert til deg – sak {ref}"), {"ref": v.ref}), public_base_url=base,
                         dedupe_key=f"varsling.escalate:{v.id}:{which}:{a.person_id}",
-                        text=f"Fristen for å {label} i saken var {due:%d.%m.%Y}, og den er ikke fulgt opp. "
-                             "Du er satt som reserve og har nå tilgang.")
+                        text=(N_("Fristen for å {what} i saken var {date}, og den er ikke fulgt opp. "
+                                 "Du er satt som reserve og har nå tilgang."), {"what": label, "date": due}))
     return sent

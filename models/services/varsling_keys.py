@@ -15,6 +15,7 @@ from nacl.public import PrivateKey
 from sqlmodel import Session, select
 
 from models.errors import NotFound, PermissionDenied, ValidationFailed
+from models.i18n import _
 from models.services import audit, outbox_links
 from models.services import varsling_crypto as vc
 from models.services._tx import writes
@@ -49,9 +50,9 @@ def get_key(session: Session, person_id: int) -> RecipientKey | None:
 def _check_passphrase(passphrase: str, repeat: str | None) -> None:
     errors: dict[str, str] = {}
     if len(passphrase or "") < MIN_PASSPHRASE:
-        errors["passphrase"] = f"Passordfrasen må ha minst {MIN_PASSPHRASE} tegn."
+        errors["passphrase"] = _("Passordfrasen må ha minst {min_passphrase} tegn.").format(min_passphrase=MIN_PASSPHRASE)
     elif repeat is not None and passphrase != repeat:
-        errors["repeat"] = "Passordfrasene er ikke like."
+        errors["repeat"] = _("Passordfrasene er ikke like.")
     if errors:
         raise ValidationFailed(errors)
 
@@ -61,9 +62,9 @@ def create_key(*, session: Session, person_id: int, passphrase: str, repeat: str
     """First use: make the recipient's key pair, lock it with their passphrase; return the recovery key."""
     person = session.get(Person, person_id)
     if person is None or not person.active or not is_recipient(session, person_id):
-        raise PermissionDenied("Bare varslingsmottakere kan ha en nøkkel for varsler.")
+        raise PermissionDenied(_("Bare varslingsmottakere kan ha en nøkkel for varsler."))
     if get_key(session, person_id) is not None:
-        raise ValidationFailed({"passphrase": "Du har allerede en nøkkel. Lås den opp med passordfrasen din."})
+        raise ValidationFailed({"passphrase": _("Du har allerede en nøkkel. Lås den opp med passordfrasen din.")})
     _check_passphrase(passphrase, repeat)
     sk = vc.new_keypair()
     recovery = vc.new_recovery_key()
@@ -89,12 +90,12 @@ def _lock(row: RecipientKey, sk: PrivateKey, passphrase: str, recovery: str | No
 def unlock(session: Session, *, person_id: int, passphrase: str) -> PrivateKey:
     row = get_key(session, person_id)
     if row is None:
-        raise NotFound("Du har ikke laget en nøkkel ennå.")
+        raise NotFound(_("Du har ikke laget en nøkkel ennå."))
     try:
         return vc.private_from_bytes(vc.decrypt(vc.passphrase_key(passphrase, row.passphrase_salt),
                                                 row.sk_by_passphrase))
     except vc.DecryptionFailed:
-        raise ValidationFailed({"passphrase": "Feil passordfrase."}) from None
+        raise ValidationFailed({"passphrase": _("Feil passordfrase.")}) from None
 
 
 @writes
@@ -102,12 +103,12 @@ def recover(*, session: Session, person_id: int, recovery: str, passphrase: str,
     """Set a new passphrase with the recovery key; a new recovery key replaces the old one."""
     row = get_key(session, person_id)
     if row is None:
-        raise NotFound("Du har ikke laget en nøkkel ennå.")
+        raise NotFound(_("Du har ikke laget en nøkkel ennå."))
     _check_passphrase(passphrase, repeat)
     try:
         sk = vc.private_from_bytes(vc.decrypt(vc.recovery_key_bytes(recovery, row.recovery_salt), row.sk_by_recovery))
     except vc.DecryptionFailed:
-        raise ValidationFailed({"recovery": "Gjenopprettingsnøkkelen stemmer ikke."}) from None
+        raise ValidationFailed({"recovery": _("Gjenopprettingsnøkkelen stemmer ikke.")}) from None
     new_recovery = vc.new_recovery_key()
     session.add(_lock(row, sk, passphrase, new_recovery))
     audit.record(session, org_id=row.org_id, actor_id=person_id, action="varsling.key_recovered",
@@ -126,7 +127,7 @@ def issue_login_token(*, session: Session, person_id: int, now: datetime | None 
 def new_login_token(session: Session, *, person_id: int, now: datetime | None = None) -> str:
     """As `issue_login_token`, inside the caller's transaction."""
     if not is_recipient(session, person_id):
-        raise PermissionDenied("Bare varslingsmottakere kan logge inn i varslingssakene.")
+        raise PermissionDenied(_("Bare varslingsmottakere kan logge inn i varslingssakene."))
     token = secrets.token_urlsafe(32)
     session.add(RecipientLoginToken(token_hash=vc.token_hash(token), person_id=person_id,
                                     expires_at=(now or utcnow()) + LOGIN_LINK_TTL))
@@ -140,13 +141,19 @@ def _aware(dt: datetime) -> datetime:
 
 
 @writes
-def redeem_login_token(*, session: Session, token: str, now: datetime | None = None) -> tuple[str, int]:
-    """Spend a sign-in link and open a session; returns (session cookie value, person id)."""
+def redeem_login_token(*, session: Session, token: str, now: datetime | None = None,
+                       org_id: int | None = None) -> tuple[str, int]:
+    """Spend a sign-in link and open a session; returns (session cookie value, person id).
+
+    With `org_id`, a link of a recipient in another kommune is refused and stays unspent.
+    """
     now = now or utcnow()
     row = session.exec(select(RecipientLoginToken).where(
         RecipientLoginToken.token_hash == vc.token_hash(token or ""))).first()
-    if row is None or row.used_at is not None or _aware(row.expires_at) < now:
-        raise PermissionDenied("Innloggingslenken er brukt eller utløpt. Be om en ny.")
+    owner = session.get(Person, row.person_id) if row is not None and org_id is not None else None
+    if row is None or row.used_at is not None or _aware(row.expires_at) < now \
+            or (org_id is not None and (owner is None or owner.org_id != org_id)):
+        raise PermissionDenied(_("Innloggingslenken er brukt eller utløpt. Be om en ny."))
     row.used_at = now
     session.add(row)
     cookie = _new_session(session, row.person_id, now)
@@ -161,7 +168,7 @@ def open_session_for_person(*, session: Session, person_id: int, via: str) -> st
     """A session after an external sign-in (Entra ID) matched a recipient."""
     person = session.get(Person, person_id)
     if person is None or not person.active or not is_recipient(session, person_id):
-        raise PermissionDenied("Du er ikke varslingsmottaker.")
+        raise PermissionDenied(_("Du er ikke varslingsmottaker."))
     cookie = _new_session(session, person_id, utcnow())
     audit.record(session, org_id=person.org_id, actor_id=person_id, action="varsling.signed_in",
                  entity="person", entity_id=person_id, detail={"via": via})
@@ -191,7 +198,7 @@ def unlock_session(*, session: Session, cookie: str, passphrase: str) -> None:
     """Check the passphrase and keep the private key for this session, wrapped under the cookie."""
     row = session_person(session, cookie)
     if row is None:
-        raise PermissionDenied("Du er ikke logget inn.")
+        raise PermissionDenied(_("Du er ikke logget inn."))
     sk = unlock(session, person_id=row.person_id, passphrase=passphrase)
     row.wrapped_sk = vc.encrypt(vc.token_wrap_key(cookie), bytes(sk))
     session.add(row)
@@ -201,7 +208,7 @@ def unlock_session(*, session: Session, cookie: str, passphrase: str) -> None:
 def store_unlocked(*, session: Session, cookie: str, sk: PrivateKey) -> None:
     row = session_person(session, cookie)
     if row is None:
-        raise PermissionDenied("Du er ikke logget inn.")
+        raise PermissionDenied(_("Du er ikke logget inn."))
     row.wrapped_sk = vc.encrypt(vc.token_wrap_key(cookie), bytes(sk))
     session.add(row)
 
@@ -241,9 +248,10 @@ def send_login_link(*, session: Session, org_id: int, email: str, public_base_ur
     # The link is minted by the outbox worker at delivery (`outbox_links`): the outbox never holds one.
     link = f"{public_base_url.rstrip('/')}/varsling/mottak/inn?t={outbox_links.placeholder('varsling', pk(person))}"
     outbox.enqueue(session, dedupe_key=f"varsling.login:{person.id}:{secrets.token_hex(8)}", kind="varsling.login",
-                   payload=Reply(title="Innlogging til varslingssakene",
-                                 text="Lenken gjelder i 24 timer og kan brukes én gang. Ba du ikke om den, kan du se bort fra den.",
-                                 actions=[Action(label="Logg inn", action_id="varsling.login", url=link)]),
+                   payload=lambda: Reply(title=_("Innlogging til varslingssakene"),
+                                         text=_("Lenken gjelder i 24 timer og kan brukes én gang. Ba du ikke om den, "
+                                                "kan du se bort fra den."),
+                                         actions=[Action(label=_("Logg inn"), action_id="varsling.login", url=link)]),
                    org_id=org_id, recipient_person_id=person.id, platform="auto")
     return True
 
@@ -297,7 +305,7 @@ def sign_in_with_entra(*, session: Session, org_id: int, claims: dict, tenant_id
     tid = str(claims.get("tid") or "")
     if not tenant_id or tid.lower() != tenant_id.lower():
         record_entra_refusal(session, org_id=org_id, reason="tenant", tenant=tid)
-        raise PermissionDenied("Microsoft-kontoen din tilhører en annen organisasjon. Logg inn med kommunens konto.")
+        raise PermissionDenied(_("Microsoft-kontoen din tilhører en annen organisasjon. Logg inn med kommunens konto."))
     emails = {str(claims.get(k) or "").strip().lower() for k in ("preferred_username", "email", "upn")} - {""}
     person = None
     if emails:
@@ -306,11 +314,11 @@ def sign_in_with_entra(*, session: Session, org_id: int, claims: dict, tenant_id
             sa_func.lower(Person.email).in_(sorted(emails))).order_by(col(Person.id))).first()
     if person is None:
         record_entra_refusal(session, org_id=org_id, reason="unknown", tenant=tid)
-        raise PermissionDenied("Vi finner ingen varslingsmottaker med denne Microsoft-kontoen. "
-                               "Bruk innloggingslenken fra Tråd i chat, eller kontakt Tråd-administratoren.")
+        raise PermissionDenied(_("Vi finner ingen varslingsmottaker med denne Microsoft-kontoen. "
+                               "Bruk innloggingslenken fra Tråd i chat, eller kontakt Tråd-administratoren."))
     if not is_recipient(session, pk(person)):
         record_entra_refusal(session, org_id=org_id, reason="not_recipient", person_id=person.id, tenant=tid)
-        raise PermissionDenied("Du er ikke varslingsmottaker, og har derfor ikke tilgang til varslingssakene.")
+        raise PermissionDenied(_("Du er ikke varslingsmottaker, og har derfor ikke tilgang til varslingssakene."))
     cookie = _new_session(session, pk(person), utcnow())
     detail = {"via": "entra"}
     if claims.get("oid"):

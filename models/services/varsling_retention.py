@@ -17,6 +17,7 @@ from sqlalchemy import delete, text
 from sqlmodel import Session, func, select
 
 from models.errors import InvalidTransition
+from models.i18n import _
 from models.services import audit
 from models.services._tx import writes
 from models.services.varsling_cases import status_label
@@ -32,7 +33,7 @@ def export_case(*, session: Session, person_id: int, varsel_id: int, sk: Private
     """The closed case as a dict for the archive (JSON or printable HTML). Audited, marks the case exported."""
     varsel, access = _access(session, varsel_id=varsel_id, person_id=person_id)
     if varsel.status != "lukket":
-        raise InvalidTransition("Bare avsluttede saker kan eksporteres til arkivet.")
+        raise InvalidTransition(_("Bare avsluttede saker kan eksporteres til arkivet."))
     view = _case_view(session, varsel, _key(access, sk))
     varsel.exported_on = today
     session.add(varsel)

@@ -10,6 +10,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, func, select
 
 from models.errors import PermissionDenied, ValidationFailed
+from models.i18n import _
 from models.services import audit
 from models.services._tx import writes
 from models.sql import col
@@ -56,9 +57,9 @@ def set_rutine(*, session: Session, org_id: int, text: str, actor_id: int | None
     if actor_id is not None:
         roles = set(session.exec(select(PersonRole.role).where(PersonRole.person_id == actor_id)).all())
         if "admin" not in roles:
-            raise PermissionDenied("Bare administratorer kan endre varslingsrutinen.")
+            raise PermissionDenied(_("Bare administratorer kan endre varslingsrutinen."))
     if not text.strip():
-        raise ValidationFailed({"text": "Rutinen kan ikke være tom."})
+        raise ValidationFailed({"text": _("Rutinen kan ikke være tom.")})
     latest = session.exec(select(func.max(VarslingRutine.version)).where(VarslingRutine.org_id == org_id)).one() or 0
     version = int(latest) + 1
     session.add(VarslingRutine(org_id=org_id, version=version, text=text.strip() + "\n", created_by_id=actor_id))

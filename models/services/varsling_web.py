@@ -15,11 +15,13 @@ from nacl.public import PrivateKey
 from sqlmodel import Session
 
 from models.errors import PermissionDenied
+from models.i18n import _
 from models.services import varsling_cases as cases
 from models.services import varsling_casework as work
 from models.services import varsling_keys as keys
 from models.services._tx import writes
 from models.services.org_ref import OrgRef, org_ref
+from models.tables import Person
 from models.tables.varsling import Varsel
 
 
@@ -107,18 +109,26 @@ class RecipientState:
     sk: PrivateKey | None
 
 
-def recipient_state(session: Session, *, cookie: str | None) -> RecipientState | None:
+def _foreign(session: Session, person_id: int, org_id: int | None) -> bool:
+    """A session of a recipient in another kommune than the one the request is for."""
+    if org_id is None:
+        return False
+    person = session.get(Person, person_id)
+    return person is None or person.org_id != org_id
+
+
+def recipient_state(session: Session, *, cookie: str | None, org_id: int | None = None) -> RecipientState | None:
     row = keys.session_person(session, cookie)
-    if row is None or cookie is None:
+    if row is None or cookie is None or _foreign(session, row.person_id, org_id):
         return None
     return RecipientState(person_id=row.person_id, has_key=keys.get_key(session, row.person_id) is not None,
                           sk=keys.session_key(row, cookie))
 
 
-def signed_in_person(session: Session, *, cookie: str) -> int:
+def signed_in_person(session: Session, *, cookie: str, org_id: int | None = None) -> int:
     row = keys.session_person(session, cookie)
-    if row is None:
-        raise PermissionDenied("Du er ikke logget inn.")
+    if row is None or _foreign(session, row.person_id, org_id):
+        raise PermissionDenied(_("Du er ikke logget inn."))
     return row.person_id
 
 

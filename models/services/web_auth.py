@@ -22,6 +22,7 @@ from sqlalchemy import delete, func, update
 from sqlmodel import Session, select
 
 from models.errors import PermissionDenied
+from models.i18n import _
 from models.messages import Action, Reply
 from models.services import audit, outbox, outbox_links
 from models.services._tx import writes
@@ -113,38 +114,42 @@ def issue_link(*, session: Session, person_id: int, public_base_url: str, now: d
     """A sign-in link for an administrator's command line (`trad web link`): returned, not sent."""
     person = session.get(Person, person_id)
     if person is None or not person.active:
-        raise PermissionDenied("Personen er ikke aktiv i Tråd.")
+        raise PermissionDenied(_("Personen er ikke aktiv i Tråd."))
     token = _new_token(session, person, now or utcnow())
     audit.record(session, org_id=person.org_id, actor_id=None, action="web.link_issued", entity="person",
                  entity_id=person.id)
     return link_url(public_base_url, token)
 
 
-def link_is_usable(session: Session, *, token: str, now: datetime | None = None) -> bool:
-    """Whether a link can still be used (for the confirmation page); does not spend it."""
+def link_is_usable(session: Session, *, token: str, now: datetime | None = None, org_id: int | None = None) -> bool:
+    """Whether a link can still be used (for the confirmation page; in kommune `org_id` when given); does not spend it."""
     row = session.exec(select(WebLoginToken).where(WebLoginToken.token_hash == token_hash(token))).first()
-    return row is not None and row.used_at is None and _aware(row.expires_at) > (now or utcnow())
+    return row is not None and row.used_at is None and _aware(row.expires_at) > (now or utcnow()) \
+        and (org_id is None or row.org_id == org_id)
 
 
 @writes
-def redeem_link(*, session: Session, token: str, now: datetime | None = None) -> tuple[str, int]:
+def redeem_link(*, session: Session, token: str, now: datetime | None = None,
+                org_id: int | None = None) -> tuple[str, int]:
     """Spend a sign-in link and open a session; returns (cookie value, person id).
 
-    The single UPDATE with RETURNING is what makes the link single-use under concurrency.
+    The single UPDATE with RETURNING is what makes the link single-use under concurrency. With
+    `org_id`, a link of another kommune is refused (and stays unspent).
     """
     now = now or utcnow()
     table = table_of(WebLoginToken)
+    same_org = table.c.org_id == org_id if org_id is not None else table.c.id.isnot(None)
     row = session.execute(
         update(table)
-        .where(table.c.token_hash == token_hash(token), table.c.used_at.is_(None), table.c.expires_at > now)
+        .where(table.c.token_hash == token_hash(token), table.c.used_at.is_(None), table.c.expires_at > now, same_org)
         .values(used_at=now)
         .returning(table.c.person_id, table.c.org_id)
     ).first()
     if row is None:
-        raise PermissionDenied("Innloggingslenken er brukt eller utløpt. Be om en ny lenke.")
+        raise PermissionDenied(_("Innloggingslenken er brukt eller utløpt. Be om en ny lenke."))
     person = session.get(Person, row.person_id)
     if person is None or not person.active:
-        raise PermissionDenied("Du er ikke registrert som aktiv ansatt i Tråd.")
+        raise PermissionDenied(_("Du er ikke registrert som aktiv ansatt i Tråd."))
     cookie = open_session(session, org_id=row.org_id, person_id=row.person_id, now=now)
     audit.record(session, org_id=row.org_id, actor_id=row.person_id, action="web.signed_in", entity="person",
                  entity_id=row.person_id)
@@ -160,13 +165,17 @@ def open_session(session: Session, *, org_id: int, person_id: int, now: datetime
     return cookie
 
 
-def session_person(session: Session, cookie: str | None, *, now: datetime | None = None) -> int | None:
-    """The person behind a session cookie, or None. Slides the expiry forward (at most every 5 minutes)."""
+def session_person(session: Session, cookie: str | None, *, now: datetime | None = None,
+                   org_id: int | None = None) -> int | None:
+    """The person behind a session cookie, or None. Slides the expiry forward (at most every 5 minutes).
+
+    With `org_id` (the kommune the request is for), a session opened in another kommune is refused.
+    """
     if not cookie or len(cookie) > 200:
         return None
     now = now or utcnow()
     row = session.exec(select(WebSession).where(WebSession.token_hash == token_hash(cookie))).first()
-    if row is None or _aware(row.expires_at) <= now:
+    if row is None or _aware(row.expires_at) <= now or (org_id is not None and row.org_id != org_id):
         return None
     person = session.get(Person, row.person_id)
     if person is None or not person.active:

@@ -78,7 +78,8 @@ def render_document_docx(doc: Document, *, created: datetime | None = None) -> b
     normal.font.name = "Calibri"
     normal.font.size = Pt(11)
     props = out.core_properties
-    props.title, props.subject, props.language, props.author = doc.title, doc.subtitle, "nb-NO", "Tråd"
+    props.title, props.subject, props.author = doc.title, doc.subtitle, "Tråd"
+    props.language = {"nb": "nb-NO", "nn": "nn-NO", "en": "en-GB"}.get(doc.lang, "nb-NO")
     if created is not None:
         props.created = props.modified = created
     out.add_heading(doc.title, level=1)

@@ -7,13 +7,11 @@ and the matrix is a table as well, so the page is accessible and prints cleanly.
 
 from __future__ import annotations
 
-from jinja2 import Environment, FileSystemLoader, StrictUndefined
-
+from reports.jinja_env import report_env
 from reports.politics.blocks import Document, Facts, Figure, Heading, Para, Table
-from reports.render import TEMPLATES, chart_data_uri
+from reports.render import chart_data_uri
 
-_ENV = Environment(loader=FileSystemLoader(str(TEMPLATES)), undefined=StrictUndefined, autoescape=True,
-                   trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True)
+_ENV = report_env(autoescape=True, keep_trailing_newline=True)
 _KINDS: dict[type, str] = {Heading: "heading", Para: "para", Facts: "facts", Table: "table", Figure: "figure"}
 
 

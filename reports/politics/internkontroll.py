@@ -18,6 +18,7 @@ from sqlmodel import Session
 
 from models.errors import ValidationFailed
 from models.governance_terms import FINDING_KINDS, TILSYN_AUTHORITIES, risk_ref
+from models.i18n import N_, _
 from models.periods import Period, local_date
 from models.tables import Risk, RiskTiltak, Tilsyn, TilsynFinding, Tiltak
 from models.tables._common import utcnow
@@ -40,12 +41,12 @@ from reports.summary import RISK_BANDS, Summary
 
 #: An avvik without tiltak is closed in time when closed within this many days of being reported.
 DEFAULT_DEADLINE_DAYS = 30
-DEADLINE_RULE = (
+DEADLINE_RULE = N_(
     "Et avvik regnes som lukket innen fristen når det ble lukket senest på fristdagen. Fristen er den "
     "seneste fristen blant avvikets tiltak; har avviket ingen tiltak, er fristen {days} dager etter at "
     "det ble meldt. Andelen gjelder avvik lukket i året.")
 MAX_LISTED = 200
-VARSLING_UNAVAILABLE = "Varslingstallene var ikke tilgjengelige da rapporten ble laget."
+VARSLING_UNAVAILABLE = N_("Varslingstallene var ikke tilgjengelige da rapporten ble laget.")
 T = table(Tiltak)
 RISK, RT, TS, TF = table(Risk), table(RiskTiltak), table(Tilsyn), table(TilsynFinding)
 
@@ -54,7 +55,7 @@ def report_year(text: str) -> int:
     """A four-digit year from 2000 to 2100, with a Norwegian message otherwise."""
     t = (text or "").strip()
     if not (t.isdigit() and len(t) == 4 and 2000 <= int(t) <= 2100):
-        raise ValidationFailed({"year": f"Ukjent år «{t[:20]}». Skriv året med fire sifre, f.eks. 2026."})
+        raise ValidationFailed({"year": _("Ukjent år «{year}». Skriv året med fire sifre, f.eks. 2026.").format(year=t[:20])})
     return int(t)
 
 

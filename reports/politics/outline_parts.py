@@ -1,43 +1,57 @@
 """Blocks both reports share: avvik, the risk picture, tilsyn and checklists.
 
-Labels are bokmål; numbers use the summaries' formatting (`reports.render`), so a figure
-reads the same in the summary, the tertialrapport and the årsrapport.
+Labels follow the reader's language (`models.i18n`); numbers use the summaries' formatting
+(`reports.labels`), so a figure reads the same in the summary, the tertialrapport and the årsrapport.
 """
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 
-from models.vocabulary import AVVIK_CATEGORIES, CONSEQUENCE_LABELS, OPPDRAG_STATUSES, PROBABILITY_LABELS
+from models.i18n import N_, _, fmt_date
+from models.vocabulary import AVVIK_CATEGORIES, CONSEQUENCE_LABELS, PROBABILITY_LABELS
 from reports.chart import chart_alt_text, render_chart_png
+from reports.labels import (
+    band_label,
+    category_label,
+    days,
+    light_label,
+    oppdrag_status_label,
+    pct,
+    period_label,
+)
 from reports.politics.blocks import Block, Figure, Para, Table
 from reports.politics.model import TilsynOverview
-from reports.render import LIGHT_LABELS, cell, days, pct, signed
-from reports.risiko import MatrixPart, RiskPicture
+from reports.render import cell, signed
+from reports.risiko import MatrixPart, RiskPicture, RiskTiltakPart
 from reports.risk_chart import matrix_alt_text, render_risk_matrix_png
 from reports.summary import AvvikSection, InternkontrollSection, OppdragSection, Summary
 
-SUPPRESSION_NOTE = (
+SUPPRESSION_NOTE = N_(
     "For å verne personer i små enheter vises tall fra 1 til 4 i sensitive kategorier (vold og trusler, "
     "pasient- og brukersikkerhet, brudd på lov eller forskrift, informasjonssikkerhet) som «færre enn 5», og én "
     "annen celle i samme rad som «skjult». Alle varslingstall under 5 vises som «færre enn 5». Rapporten "
     "inneholder ingen fritekst fra avviksmeldingene.")
 
 
-def d(value: date) -> str:
-    return value.strftime("%d.%m.%Y")
+def d(value: date | datetime) -> str:
+    """A date as everywhere in Tråd (`fmt_date`); a datetime is read in Europe/Oslo, not UTC."""
+    return fmt_date(value)
 
 
 def avvik_trend_rows(a: AvvikSection) -> list[list[str]]:
     p, prev = a.period, a.previous
     return [
-        ["Denne perioden", str(p.new), str(p.closed), str(p.open_at_end), days(p.median_days_to_close)],
-        [f"Forrige periode ({prev.period_label})", str(prev.new), str(prev.closed), str(prev.open_at_end),
-         days(prev.median_days_to_close)],
+        [_("Denne perioden"), str(p.new), str(p.closed), str(p.open_at_end), days(p.median_days_to_close)],
+        [_("Forrige periode ({previous})").format(previous=period_label(prev.period_key)), str(prev.new),
+         str(prev.closed), str(prev.open_at_end), days(prev.median_days_to_close)],
     ]
 
 
-TREND_HEADER = ["Periode", "Nye", "Lukket", "Åpne ved slutt", "Median tid til lukking"]
+def trend_header() -> list[str]:
+    return [_("Periode"), _("Nye"), _("Lukket"), _("Åpne ved slutt"), _("Median tid til lukking")]
+
+
 TREND_NUMERIC = [False, True, True, True, True]
 
 
@@ -46,17 +60,17 @@ def avvik_blocks(a: AvvikSection, summary: Summary, charts: bool) -> list[Block]
     out: list[Block] = []
     if charts:
         out.append(Figure(render_chart_png(summary), chart_alt_text(summary),
-                          "Nye avvik per måned per sektor, de tolv månedene til og med perioden."))
+                          _("Nye avvik per måned per sektor, de tolv månedene til og med perioden.")))
     sectors = [[s.sector, str(s.new), str(s.closed), str(s.open_at_end), days(s.median_days_to_close)]
                for s in a.by_sector]
-    sectors.append(["Hele kommunen", str(a.period.new), str(a.period.closed), str(a.period.open_at_end),
+    sectors.append([_("Hele kommunen"), str(a.period.new), str(a.period.closed), str(a.period.open_at_end),
                     days(a.period.median_days_to_close)])
-    out.append(Table("Avvik per sektor", ["Sektor", *TREND_HEADER[1:]], sectors, TREND_NUMERIC))
+    out.append(Table(_("Avvik per sektor"), [_("Sektor"), *trend_header()[1:]], sectors, TREND_NUMERIC))
     used = [c for c in AVVIK_CATEGORIES if any(c in u.categories for u in a.by_unit)]
     if a.by_unit:
         out.append(Table(
-            "Nye avvik per enhet og kategori",
-            ["Enhet", "Sektor", "Nye", "Lukket", "Åpne", *(AVVIK_CATEGORIES[c] for c in used)],
+            _("Nye avvik per enhet og kategori"),
+            [_("Enhet"), _("Sektor"), _("Nye"), _("Lukket"), _("Åpne"), *(category_label(c) for c in used)],
             [[u.unit, u.sector, str(u.new), str(u.closed), str(u.open_at_end),
               *(cell(u.categories.get(c)) for c in used)] for u in a.by_unit],
             [False, False, *([True] * (3 + len(used)))]))
@@ -65,77 +79,99 @@ def avvik_blocks(a: AvvikSection, summary: Summary, charts: bool) -> list[Block]
 
 def oppdrag_blocks(op: OppdragSection, as_of: date) -> list[Block]:
     rows = [[o.category, str(o.total), *(str(o.by_light.get(k, 0)) for k in ("gronn", "gul", "rod", "ingen")),
-             ", ".join(f"{OPPDRAG_STATUSES.get(k, k)}: {n}" for k, n in sorted(o.by_status.items()))]
+             ", ".join(f"{oppdrag_status_label(k)}: {n}" for k, n in sorted(o.by_status.items()))]
             for o in op.by_category]
     lights = op.by_light
-    rows.append(["Alle oppdrag", str(op.total), str(lights.gronn), str(lights.gul), str(lights.rod),
+    rows.append([_("Alle oppdrag"), str(op.total), str(lights.gronn), str(lights.gul), str(lights.rod),
                  str(lights.ingen), ""])
-    return [Table(f"Oppdrag per kategori og trafikklys (per {d(as_of)})",
-                  ["Kategori", "Totalt", LIGHT_LABELS["gronn"], LIGHT_LABELS["gul"], LIGHT_LABELS["rod"],
-                   "Avbrutt", "Status"], rows, [False, True, True, True, True, True, False])]
+    return [Table(_("Oppdrag per kategori og trafikklys (per {date})").format(date=d(as_of)),
+                  [_("Kategori"), _("Totalt"), light_label("gronn"), light_label("gul"), light_label("rod"),
+                   _("Avbrutt"), _("Status")], rows, [False, True, True, True, True, True, False])]
+
+
+def _when(m: MatrixPart) -> str:
+    return _("etter tiltak") if m.after else _("før tiltak")
 
 
 def matrix_table(m: MatrixPart) -> Table:
     """The matrix as a table too, so it can be read without the picture: count and band in every cell."""
     from models.risk import severity
 
-    when = "etter tiltak" if m.after else "før tiltak"
-    header = ["Sannsynlighet \\ konsekvens", *(f"{c} {CONSEQUENCE_LABELS[c]}" for c in range(1, 6))]
-    rows = [[f"{p} {PROBABILITY_LABELS[p]}", *(f"{m.cells[p - 1][c - 1]} ({severity(p * c).lower()})"
-                                               for c in range(1, 6))] for p in range(5, 0, -1)]
-    return Table(f"Risikomatrise {when}: antall aktive risikoer per celle", header, rows,
+    header = [_("Sannsynlighet \\ konsekvens"), *(f"{c} {_(CONSEQUENCE_LABELS[c])}" for c in range(1, 6))]
+    rows = [[f"{p} {_(PROBABILITY_LABELS[p])}", *(f"{m.cells[p - 1][c - 1]} ({band_label(severity(p * c)).lower()})"
+                                                  for c in range(1, 6))] for p in range(5, 0, -1)]
+    return Table(_("Risikomatrise {when}: antall aktive risikoer per celle").format(when=_when(m)), header, rows,
                  [False, True, True, True, True, True])
 
 
+def _top_risk_rows(r: RiskPicture) -> list[list[str]]:
+    def tiltak(x: RiskTiltakPart) -> str:
+        return _("{description} ({owner}, frist {deadline}, {done})").format(
+            description=x.description, owner=x.owner, deadline=d(x.deadline),
+            done=_("utført") if x.done else _("ikke utført"))
+
+    return [[f"{t.ref} {t.title}", t.unit, str(t.score_before), str(t.score_after), band_label(t.severity),
+             _(t.treatment), t.owner, "; ".join(tiltak(x) for x in t.tiltak) or _("Ingen tiltak")] for t in r.top]
+
+
 def risk_blocks(r: RiskPicture, charts: bool) -> list[Block]:
-    bands = ", ".join(f"{k.lower()} {n}" for k, n in r.before.by_severity.items())
-    out: list[Block] = [Para(f"Aktive risikoer i ROS-registeret per {d(r.as_of)}: {r.before.total} "
-                             f"(før tiltak: {bands}).")]
+    bands = ", ".join(f"{band_label(k).lower()} {n}" for k, n in r.before.by_severity.items())
+    out: list[Block] = [Para(_("Aktive risikoer i ROS-registeret per {date}: {n} (før tiltak: {bands}).").format(
+        date=d(r.as_of), n=r.before.total, bands=bands))]
     for m in (r.before, r.after):
         out.append(matrix_table(m))
         if charts:
-            out.append(Figure(render_risk_matrix_png(m.matrix(), title="Risikomatrise"), matrix_alt_text(m.matrix()),
-                              f"Risikomatrise {'etter' if m.after else 'før'} tiltak. Hver celle viser antall og nivå."))
+            out.append(Figure(render_risk_matrix_png(m.matrix(), title=_("Risikomatrise")), matrix_alt_text(m.matrix()),
+                              _("Risikomatrise {when}. Hver celle viser antall og nivå.").format(when=_when(m))))
     if r.top:
-        rows = [[f"{t.ref} {t.title}", t.unit, str(t.score_before), str(t.score_after), t.severity, t.treatment,
-                 t.owner, "; ".join(f"{x.description} ({x.owner}, frist {d(x.deadline)}, "
-                                    f"{'utført' if x.done else 'ikke utført'})" for x in t.tiltak) or "Ingen tiltak"]
-                for t in r.top]
-        out.append(Table("De høyeste risikoene med tiltak",
-                         ["Risiko", "Enhet", "Risiko før", "Risiko etter", "Nivå", "Behandling", "Ansvarlig",
-                          "Tiltak"], rows, [False, False, True, True]))
+        out.append(Table(_("De høyeste risikoene med tiltak"),
+                         [_("Risiko"), _("Enhet"), _("Risiko før"), _("Risiko etter"), _("Nivå"), _("Behandling"),
+                          _("Ansvarlig"), _("Tiltak")], _top_risk_rows(r), [False, False, True, True]))
     else:
-        out.append(Para("Ingen aktive risikoer er registrert."))
+        out.append(Para(_("Ingen aktive risikoer er registrert.")))
     return out
 
 
 def tilsyn_blocks(t: TilsynOverview, period_label: str) -> list[Block]:
     if not t.tilsyn:
-        return [Para(f"Ingen statlige tilsyn er registrert i {period_label}.")]
+        return [Para(_("Ingen statlige tilsyn er registrert i {period}.").format(period=period_label))]
     out: list[Block] = [Table(
-        f"Statlige tilsyn i {period_label}", ["Tilsyn", "Dato", "Tema", "Enhet", "Funn"],
+        _("Statlige tilsyn i {period}").format(period=period_label),
+        [_("Tilsyn"), _("Dato"), _("Tema"), _("Enhet"), _("Funn")],
         [[x.authority, d(x.held_on), x.theme, x.unit, str(len(x.findings))] for x in t.tilsyn],
         [False, False, False, False, True])]
-    findings = [[f"{x.authority} {d(x.held_on)}", f.kind_label, f.description, d(f.deadline), f.tiltak or "–",
-                 f.status_label + (" (frist passert)" if f.overdue else "")] for x in t.tilsyn for f in x.findings]
+    findings = [[f"{x.authority} {d(x.held_on)}", _(f.kind_label), f.description, d(f.deadline), f.tiltak or "–",
+                 _(f.status_label) + (" " + _("(frist passert)") if f.overdue else "")]
+                for x in t.tilsyn for f in x.findings]
     if findings:
-        out.append(Table(f"Funn fra tilsynene (status per {d(t.status_as_of)})",
-                         ["Tilsyn", "Type", "Funn", "Frist", "Tiltak", "Status"], findings))
-    out.append(Para(f"Funn: {t.findings_by_kind['avvik']} avvik, {t.findings_by_kind['merknad']} merknader og "
-                    f"{t.findings_by_kind['palegg']} pålegg. Åpne: {t.findings_by_status['apen']}, under arbeid: "
-                    f"{t.findings_by_status['under_arbeid']}, lukket: {t.findings_by_status['lukket']}. "
-                    f"Med passert frist: {t.overdue}."))
+        out.append(Table(_("Funn fra tilsynene (status per {date})").format(date=d(t.status_as_of)),
+                         [_("Tilsyn"), _("Type"), _("Funn"), _("Frist"), _("Tiltak"), _("Status")], findings))
+    k, s = t.findings_by_kind, t.findings_by_status
+    out.append(Para(_("Funn: {avvik} avvik, {merknad} merknader og {palegg} pålegg. Åpne: {apen}, under arbeid: "
+                      "{arbeid}, lukket: {lukket}. Med passert frist: {overdue}.").format(
+        avvik=k["avvik"], merknad=k["merknad"], palegg=k["palegg"], apen=s["apen"], arbeid=s["under_arbeid"],
+        lukket=s["lukket"], overdue=t.overdue)))
     return out
 
 
-def checklist_blocks(ik: InternkontrollSection) -> list[Block]:
+def checklist_scope(ik: InternkontrollSection, kind: str, label: str) -> str:
+    """Which checklists are counted, in words: not the 16 period keys of a year."""
+    if kind == "year":
+        return _("månedlige, tertialvise og årlige sjekklister i {period}").format(period=label)
+    if kind == "tertial":
+        return _("månedlige og tertialvise sjekklister i {period}").format(period=label)
+    return _("månedlige sjekklister i {period}").format(period=label)
+
+
+def checklist_blocks(ik: InternkontrollSection, kind: str, label: str) -> list[Block]:
+    if not ik.due:
+        return [Para(_("Ingen sjekklister var til svar i perioden") + ".")]
     rows = [[c.unit, c.sector, str(c.answered), str(c.due), pct(c.completion_pct), str(c.nei)] for c in ik.by_unit]
-    rows.append(["Hele kommunen", "", str(ik.answered), str(ik.due), pct(ik.completion_pct), ""])
-    return [Table(f"Sjekklister besvart per enhet ({', '.join(ik.checklist_keys)})",
-                  ["Enhet", "Sektor", "Besvart", "Forventet", "Andel", "Svart «nei»"], rows,
+    rows.append([_("Hele kommunen"), "", str(ik.answered), str(ik.due), pct(ik.completion_pct), ""])
+    return [Table(_("Sjekklister besvart per enhet: {scope}").format(scope=checklist_scope(ik, kind, label)),
+                  [_("Enhet"), _("Sektor"), _("Besvart"), _("Forventet"), _("Andel"), _("Svart «nei»")], rows,
                   [False, False, True, True, True, True])]
 
 
 def change_text(now: int, change: int, label: str) -> str:
-    return f"{now} ({signed(change)} mot {label})"
-
+    return _("{n} ({change} mot {previous})").format(n=now, change=signed(change), previous=label)

@@ -12,6 +12,7 @@ from datetime import datetime
 from sqlmodel import Session
 
 from models.errors import ValidationFailed
+from models.i18n import N_, _
 from models.periods import Period, local_date, parse_period
 from models.tables._common import utcnow
 from reports.politics.model import TertialReport
@@ -20,15 +21,15 @@ from reports.queries import build_summary
 from reports.risiko import risk_picture
 from reports.summary import Summary
 
-NO_GOALS = "Ingen mål med indikatorer er registrert ennå."
+NO_GOALS = N_("Ingen mål med indikatorer er registrert ennå.")
 
 
 def tertial_period(text: str) -> Period:
     """A tertial key like 2026-T2; anything else gets a message that says what to write."""
     period = parse_period(text)
     if period.kind != "tertial":
-        raise ValidationFailed({"period": f"Tertialrapporten gjelder et tertial, ikke «{text.strip()[:40]}». "
-                                          "Bruk f.eks. 2026-T2 (mai–august 2026)."})
+        raise ValidationFailed({"period": _("Tertialrapporten gjelder et tertial, ikke «{text}». "
+                                            "Bruk f.eks. 2026-T2 (mai–august 2026).").format(text=text.strip()[:40])})
     return period
 
 

@@ -69,7 +69,7 @@ def test_every_format_shows_the_section(session, planned):
     data = json.loads(render_json(s))["styringskort"]
     assert data["reason"] is None and data["red"][1]["unit"] == "Oppvekst/Aurvoll skole"
     text = render_text(s)
-    assert "Styringskort (2026-T2)" in text and "🔴 Nærvær – Oppvekst/Aurvoll skole: 89 %" in text
+    assert "Styringskort (2. tertial 2026)" in text and "🔴 Nærvær – Oppvekst/Aurvoll skole: 89 %" in text
     assert "Attraktiv arbeidsgiver > Høyt nærvær" in text and "Oppdrag Ikke startet: 12" in text
     html = render_html(s)
     assert "<h2>Styringskort</h2>" in html and "■ Budsjettavvik" in html and "150\u00a0000 kr" in html
@@ -87,9 +87,9 @@ def test_slack_and_teams_cards_carry_the_section(session, planned):
 
     s = build_summary(session=session, org_id=planned.org_id, period="2026-T2", now=NOW)
     slack = json.dumps(summary_blocks(s), ensure_ascii=False)
-    assert "*Styringskort* (2026-T2)" in slack and "🔴 Nærvær – Oppvekst/Aurvoll skole: 89 %" in slack
+    assert "*Styringskort* (2. tertial 2026)" in slack and "🔴 Nærvær – Oppvekst/Aurvoll skole: 89 %" in slack
     teams = json.dumps(summary_card(s), ensure_ascii=False)
-    assert "Styringskort (2026\\\\-T2)" in teams or "Styringskort (2026-T2)" in teams
+    assert "Styringskort (2\\\\. tertial 2026)" in teams or "Styringskort (2. tertial 2026)" in teams
     assert "Budsjettavvik" in teams
 
 

@@ -177,7 +177,7 @@ def test_summary_blocks_are_valid_and_escaped(summary) -> None:  # type: ignore[
     assert all(b.get("text", {}).get("verbatim", True) for b in blocks if b["type"] == "section")
     fields = {f["text"].split("\n")[0]: f["text"].split("\n")[1] for f in blocks[2]["fields"]}
     assert fields["*Nye avvik*"] == "6 (+4 mot oktober 2026)"
-    assert fields["*Median tid til lukking*"] == "3,0 dager (før: 10,0 dager)"
+    assert fields["*Median tid til lukking*"] == "3 dager (før: 10 dager)"
     assert "<img" not in text  # no user-written avvik text in a summary
     assert any(b.get("text", {}).get("text", "").startswith("*Varsling* (bare antall)\nMottatt: færre enn 5")
                for b in blocks)

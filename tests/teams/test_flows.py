@@ -215,8 +215,10 @@ def test_leader_takes_adds_tiltak_and_closes(client, teams_env, org, session):
     n = len(teams_env.state.calls)
     leader.invoke(button(card, "Lukk"))
     form = card_of(leader.sent_since(n)[0])
+    assert "open_tiltak_reason" in inputs(form)  # «Strø gangen» is open: the card warns and asks why (issue 12)
     resp = leader.invoke(actions(form)[0]["data"], {"conclusion": "Strødd og merket.",
-                                                    "effect_evaluation": "Ingen nye fall."})
+                                                    "effect_evaluation": "Ingen nye fall.",
+                                                    "open_tiltak_reason": "Strøinga blir ein fast rutine"})
     assert "lukket" in texts(resp["value"])
     session.expire_all()
     assert session.exec(select(Avvik)).one().status == "lukket"

@@ -202,10 +202,14 @@ def test_employee_reports_other_units_get_404_leader_takes_adds_tiltak_closes_re
     assert r.status_code == 303
     assert "Test alarmen" in lc.get(f"/avvik/{number}").text
 
+    # «Test alarmen» is still open: the close form warns and asks why (issue 12, point 3)
+    assert "1 tiltak er ikke utført" in lc.get(f"/avvik/{number}/lukk").text
     r = lc.post(f"/avvik/{number}/lukk", data={"csrf": csrf, "conclusion": "", "effect_evaluation": ""})
     assert r.status_code == 422 and 'id="conclusion-error"' in r.text and 'id="effect_evaluation-error"' in r.text
+    assert 'id="open_tiltak_reason-error"' in r.text
     r = lc.post(f"/avvik/{number}/lukk", data={"csrf": csrf, "conclusion": "Alarmen er testet",
-                                              "effect_evaluation": "Virker"}, follow_redirects=False)
+                                              "effect_evaluation": "Virker", "open_tiltak_reason": "Følges opp i HMS-planen"},
+                follow_redirects=False)
     assert r.status_code == 303
     closed = lc.get(f"/avvik/{number}")
     assert "Lukket" in closed.text and ">Gjenåpne</button>" in closed.text
@@ -219,6 +223,7 @@ def test_employee_reports_other_units_get_404_leader_takes_adds_tiltak_closes_re
     # The reporter sees the history on Mine saker.
     home = client.get("/").text
     assert "Gjenåpnet" in home and "Lukket" in home and "Test alarmen" in home
+    assert "Lukket med åpne tiltak: Følges opp i HMS-planen" in home  # the stored reason, in the history
 
 
 def test_leader_view_is_for_leaders_and_sorts(web, client):  # type: ignore[no-untyped-def]

@@ -15,10 +15,11 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.slack.blocks import form_view, view_dict
 from bot.slack.deps import SlackDeps, send_replies
+from models.i18n import N_, _
 
 log = logging.getLogger("trad.slack")
 LISTINGS = {"/sjekkliste": "checklist", "/oppdrag": "my_oppdrag"}
-NOT_STORED = " Det du skrev etter /varsle er ikke lagret."
+NOT_STORED = N_("Det du skrev etter /varsle er ikke lagret.")
 
 
 def register(app: AsyncApp, deps: SlackDeps) -> None:
@@ -82,7 +83,7 @@ async def _guide(deps: SlackDeps, command: dict, respond: Any) -> None:
         reply = await deps.run(lambda: deps.conversation.varsle_guidance(pid, detected=typed,
                                                                          platform_locale=_locale(deps, command)))
         if typed:
-            reply = reply.model_copy(update={"text": reply.text + NOT_STORED})
+            reply = reply.model_copy(update={"text": reply.text + " " + _(NOT_STORED)})
         await send_replies(None, [reply], user_id=command["user_id"], respond=respond)
     except Exception:  # noqa: BLE001
         log.exception("/varsle failed")
@@ -96,6 +97,6 @@ def _locale(deps: SlackDeps, command: dict) -> str | None:
 
 async def _sorry(respond: Any) -> None:
     try:
-        await respond(text="Beklager, noe gikk galt hos meg. Prøv igjen om litt.", response_type="ephemeral")
+        await respond(text=_("Beklager, noe gikk galt hos meg. Prøv igjen om litt."), response_type="ephemeral")
     except Exception:  # noqa: BLE001
         log.exception("could not tell the user about an error")

@@ -20,14 +20,17 @@ from bot.slack.blocks import field_errors, form_values, notice_view, view_dict
 from bot.slack.deps import SlackDeps
 from bot.slack.followup import AVVIK_ACTIONS, MSG_CHANNEL, MSG_TS, after_avvik_change
 from models.errors import DomainError, ValidationFailed
+from models.i18n import N_, _
+from models.vocabulary import Labels
 
 log = logging.getLogger("trad.slack")
 FORM_IDS = ("avvik.report", "avvik.add_tiltak", "avvik.close", "avvik.reopen", "check.nei", "oppdrag.update",
             "risk.add")
-TITLES = {"avvik.report": "Avvik registrert", "avvik.add_tiltak": "Tiltak lagret", "avvik.close": "Avvik lukket",
-          "avvik.reopen": "Avvik gjenåpnet", "check.nei": "Sjekkpunkt lagret", "oppdrag.update": "Oppdrag oppdatert",
-          "risk.add": "Risiko lagret"}
-SORRY = "Beklager, noe gikk galt hos meg. Prøv igjen om litt."
+TITLES = Labels({"avvik.report": N_("Avvik registrert"), "avvik.add_tiltak": N_("Tiltak lagret"),
+                 "avvik.close": N_("Avvik lukket"), "avvik.reopen": N_("Avvik gjenåpnet"),
+                 "check.nei": N_("Sjekkpunkt lagret"), "oppdrag.update": N_("Oppdrag oppdatert"),
+                 "risk.add": N_("Risiko lagret")})
+SORRY = N_("Beklager, noe gikk galt hos meg. Prøv igjen om litt.")
 
 
 def register(app: AsyncApp, deps: SlackDeps) -> None:
@@ -68,7 +71,7 @@ def _make_submit(deps: SlackDeps) -> Any:
                 await ack(response_action="errors", errors=field_errors(blocks, {"form": e.message}))
                 return
             acked = True
-            await ack(response_action="update", view=view_dict(notice_view(TITLES.get(form_id, "Lagret"), replies[0])))
+            await ack(response_action="update", view=view_dict(notice_view(TITLES.get(form_id, _("Lagret")), replies[0])))
             deps.refresh_home(client, user_id, pid)
             # A new avvik reaches the unit's leaders as a DM through the outbox, and delivering
             # that DM refreshes their App Home (bot.slack.delivery), so nothing more is done here.
@@ -79,6 +82,6 @@ def _make_submit(deps: SlackDeps) -> Any:
         except Exception:  # noqa: BLE001 - never let Bolt see an error (it could reset the ack)
             log.exception("view submission %s failed", view.get("callback_id"))
             if not acked:
-                await ack(response_action="errors", errors=field_errors(blocks, {"form": SORRY}))
+                await ack(response_action="errors", errors=field_errors(blocks, {"form": _(SORRY)}))
 
     return on_submit

@@ -43,7 +43,6 @@ def upgrade() -> None:
     op.create_table('kommune_settings',
     sa.Column('org_id', sa.Integer(), nullable=False),
     sa.Column('avvik_categories', sa.JSON(), nullable=True),
-    sa.Column('alternative_channel', sqlmodel.sql.sqltypes.AutoString(length=500), nullable=True),
     sa.Column('logo', sa.LargeBinary(), nullable=True),
     sa.Column('logo_type', sqlmodel.sql.sqltypes.AutoString(length=40), nullable=True),
     sa.Column('updated_at', sqlmodel.sql.sqltypes.UTCDateTime(), nullable=False),

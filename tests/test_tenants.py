@@ -1,0 +1,76 @@
+"""Kommuner as tenants from the command line, their own settings over the environment, and their own times."""
+
+from __future__ import annotations
+
+from click.testing import CliRunner
+from sqlmodel import Session
+
+from bot.cli import main
+from models.services import tenants
+from models.settings import Settings
+
+
+def run(*args: str):  # type: ignore[no-untyped-def]
+    return CliRunner().invoke(main, list(args), catch_exceptions=False)
+
+
+def test_create_list_set_and_a_wrong_org_everywhere(db_url, session):  # type: ignore[no-untyped-def]
+    r = run("org", "create", "--slug", "alver", "--name", "Alver kommune", "--locale", "nn")
+    assert r.exit_code == 0 and "/k/alver/" in r.output, r.output
+    assert run("org", "create", "--slug", "alver", "--name", "Igjen").exit_code == 2
+    assert run("org", "create", "--slug", "Ikke gyldig", "--name", "X").exit_code == 2
+    run("org", "create", "--slug", "bjorn", "--name", "Bjørnafjorden kommune")
+    listed = run("org", "list").output
+    assert "alver  nn  Alver kommune" in listed and "Bjørnafjorden kommune" in listed
+    r = run("org", "set", "--org", "alver", "--nudge-schedule", "first-weekday 10:30", "--slack-leadership-channel", "C1")
+    assert r.exit_code == 0, r.output
+    assert run("org", "set", "--org", "alver", "--nudge-schedule", "30 2 * * *").exit_code == 2  # the DST hour
+    assert run("org", "set", "--org", "alver", "--locale", "de").exit_code == 2
+    shown = run("org", "show", "--org", "alver").output
+    assert "nudge_schedule = first-weekday 10:30  [egen]" in shown and "summary_schedule = first-weekday 08:00  [miljø]" in shown
+    for args in (["summary", "--period", "2026-11"], ["nudge", "--period", "2026-11", "--dry-run"],
+                 ["oppdrag", "export", "--out", "x.csv"], ["web", "link", "--as", "a@b.no"],
+                 ["rapport", "tertial", "--period", "2026-T3"], ["org", "show"], ["chat", "--as", "a@b.no"]):
+        r = CliRunner().invoke(main, [*args, "--org", "finnesikke"])
+        assert r.exit_code == 2 and "finnesikke" in r.output and "alver, bjorn" in r.output, (args, r.output)
+
+
+def test_settings_for_falls_back_to_the_environment(session: Session):  # type: ignore[no-untyped-def]
+    env = Settings(SLACK_LEADERSHIP_CHANNEL="CENV", DEFAULT_LOCALE="nb", NUDGE_SCHEDULE="first-weekday 09:00")
+    a = tenants.create_org(session=session, slug="alver", name="Alver kommune", locale="nn")
+    b = tenants.create_org(session=session, slug="bjorn", name="Bjørnafjorden kommune")
+    tenants.set_settings(session=session, org_id=a.id, values={"slack_leadership_channel": "CALVER",
+                                                              "varsling_alternative_contact": "Kontrollutvalet i Alver"})
+    own, other = tenants.settings_for(session, a.id, env), tenants.settings_for(session, b.id, env)
+    assert (own.locale, own.leadership_targets(), own.varsling_alternative_contact) == \
+        ("nn", [("slack", "CALVER")], "Kontrollutvalet i Alver")
+    assert (other.locale, other.leadership_targets(), other.nudge_schedule) == ("nb", [("slack", "CENV")], "first-weekday 09:00")
+    assert tenants.org_locale(session, a.id, env) == "nn"
+    tenants.set_settings(session=session, org_id=a.id, values={"slack_leadership_channel": ""})  # back to the default
+    assert tenants.settings_for(session, a.id, env).leadership_targets() == [("slack", "CENV")]
+    hosts = Settings(PUBLIC_BASE_URL="https://trad.example", TRAD_ORG="bjorn", TENANT_HOSTS="alver=varsling.alver.no")
+    assert tenants.base_url_for("alver", hosts) == "https://varsling.alver.no"
+    assert tenants.base_url_for("bjorn", hosts) == "https://trad.example"
+    assert tenants.base_url_for("voss", hosts) == "https://trad.example/k/voss"
+
+
+def test_each_kommune_is_nudged_at_its_own_time(engine, session):  # type: ignore[no-untyped-def]
+    from datetime import datetime
+    from zoneinfo import ZoneInfo
+
+    from bot.main import build_jobs
+    from notifications.scheduler import build_scheduler
+
+    a = tenants.create_org(session=session, slug="alver", name="Alver kommune")
+    b = tenants.create_org(session=session, slug="bjorn", name="Bjørnafjorden kommune")
+    tenants.set_settings(session=session, org_id=a.id, values={"nudge_schedule": "first-weekday 10:30"})
+    settings = Settings(DATABASE_URL=str(engine.url), NUDGE_SCHEDULE="first-weekday 09:00")
+    jobs = build_jobs(settings, engine)
+    assert jobs["monthly_nudge"].keywords["skip"] == frozenset({a.id})  # type: ignore[attr-defined]
+    assert jobs["monthly_nudge@alver"].keywords["only"] == a.id  # type: ignore[attr-defined]
+    assert "monthly_nudge@bjorn" not in jobs and b.id not in jobs["monthly_nudge"].keywords["skip"]  # type: ignore[attr-defined]
+    tz = ZoneInfo("Europe/Oslo")
+    scheduler = build_scheduler(settings, jobs=jobs, now=datetime(2026, 11, 15, tzinfo=tz))
+    shared = scheduler.get_job("monthly_nudge").trigger.get_next_fire_time(None, datetime(2026, 11, 15, tzinfo=tz))
+    own = scheduler.get_job("monthly_nudge@alver").trigger.get_next_fire_time(None, datetime(2026, 11, 15, tzinfo=tz))
+    assert (shared.hour, shared.minute, own.hour, own.minute) == (9, 0, 10, 30)
