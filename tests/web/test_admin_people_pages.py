@@ -116,6 +116,7 @@ def test_errors_on_their_fields_in_the_persons_language(web):  # type: ignore[no
     assert r.status_code == 422
     assert 'id="name-error"' in r.text and 'id="email-error"' in r.text
     assert "namn manglar" in r.text and "ugyldig e-post «ikkje-ei-adresse»" in r.text and "Tilbake til personane" in r.text
+    assert '<html lang="nn">' in r.text
     r = leder2.post("/admin/personer/ny", data={"csrf": csrf, "name": "Kopi", "email": "ansatt2@testkommune.no",
                                                 "unit_id": str(web.org.units["Oppvekst/Solvang skole"])})
     assert r.status_code == 422 and "Per Kollega" in r.text
