@@ -1,19 +1,19 @@
 """The internkontroll section of a summary: checklist answers against the items due, per unit.
 
-Due = active items × the checklist periods inside the summary that have started, for every
+Due = the items each checklist period inside the summary had (see `checklist_items_due`), for every
 unit with a leder (the checklists are the leader's to answer) and any unit that has answered.
 """
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 from functools import cache
 from typing import Any
 
-from sqlalchemy import bindparam, func, select
+from sqlalchemy import bindparam, func, or_, select
 from sqlmodel import Session
 
-from models.periods import Period, parse_period
+from models.periods import Period, local_date, parse_period
 from reports.context import SummaryContext
 from reports.sql import ANS, ITEM, ROLE, RUN, TPL, conn, count_if, param
 from reports.summary import ChecklistCompletion, InternkontrollSection
@@ -44,16 +44,19 @@ def _checklist_answered_stmt() -> Any:
                 .group_by(RUN.c.unit_id, ANS.c.item_id)).subquery("x")
     return (select(per_item.c.unit_id, func.sum(per_item.c.n), func.sum(per_item.c.nei))
             .select_from(per_item.join(ITEM, ITEM.c.id == per_item.c.item_id).join(TPL, TPL.c.id == ITEM.c.template_id))
-            .where(ITEM.c.org_id == param("org"), ITEM.c.active.is_(True), TPL.c.active.is_(True))
+            .where(ITEM.c.org_id == param("org"), TPL.c.active.is_(True),
+                   or_(ITEM.c.active.is_(True), ITEM.c.retired_at.is_not(None)))
             .group_by(per_item.c.unit_id))
 
 
 @cache
-def _items_per_recurrence_stmt() -> Any:
-    return (select(TPL.c.recurrence, func.count(ITEM.c.id))
+def _items_stmt() -> Any:
+    """Every item of an active template that is active or was retired by a new version, with its dates."""
+    return (select(TPL.c.recurrence, ITEM.c.active, ITEM.c.introduced_at, ITEM.c.retired_at, func.count(ITEM.c.id))
             .select_from(TPL.join(ITEM, ITEM.c.template_id == TPL.c.id))
-            .where(TPL.c.org_id == param("org"), TPL.c.active.is_(True), ITEM.c.active.is_(True))
-            .group_by(TPL.c.recurrence))
+            .where(TPL.c.org_id == param("org"), TPL.c.active.is_(True),
+                   or_(ITEM.c.active.is_(True), ITEM.c.retired_at.is_not(None)))
+            .group_by(TPL.c.recurrence, ITEM.c.active, ITEM.c.introduced_at, ITEM.c.retired_at))
 
 
 @cache
@@ -63,7 +66,7 @@ def _units_expected_stmt() -> Any:
 
 
 def checklist_answered_by_unit(session: Session, org_id: int, keys: list[str]) -> list[tuple[int, int, int]]:
-    """Per unit: answers to active items in active templates' runs for these period keys, and how many «nei».
+    """Per unit: answers in the runs for these keys and how many «nei»; items a new version retired count too.
 
     Counted per (unit, item) first — a sequential read of each run's answers in the covering
     (run_id, item_id, answer) index — then only those few aggregate rows are joined to the items.
@@ -72,8 +75,21 @@ def checklist_answered_by_unit(session: Session, org_id: int, keys: list[str]) -
     return [(r[0], int(r[1]), int(r[2] or 0)) for r in rows]
 
 
-def checklist_items_per_recurrence(session: Session, org_id: int) -> dict[str, int]:
-    return {r[0]: int(r[1]) for r in conn(session).execute(_items_per_recurrence_stmt(), {"org": org_id}).all()}
+def checklist_items_due(session: Session, org_id: int, keys: list[str], as_of: date, tz_name: str) -> int:
+    """The items due over these period keys: for each, the items its template had at the period's end
+    (or today, while it runs). An item a new version retired counts for the periods before, its
+    replacement from the day it came, so a past summary keeps the items that were answered then."""
+    rows = conn(session).execute(_items_stmt(), {"org": org_id}).all()
+    due = 0
+    for key in keys:
+        period = parse_period(key)
+        cutoff = min(period.end_date() - timedelta(days=1), as_of)
+        for recurrence, active, introduced, retired, n in rows:
+            if recurrence != period.kind or (introduced is not None and local_date(introduced, tz_name) > cutoff):
+                continue
+            if active or (retired is not None and local_date(retired, tz_name) > cutoff):
+                due += int(n)
+    return due
 
 
 def units_expected_to_answer(session: Session, org_id: int) -> set[int]:
@@ -89,8 +105,7 @@ def build_internkontroll(ctx: SummaryContext) -> InternkontrollSection:
     """Answered / due for the runs whose period lies inside this one and has started."""
     keys = checklist_keys(ctx.period)
     due_keys = [k for k in keys if _key_started(k, ctx.as_of)]
-    per_rec = checklist_items_per_recurrence(ctx.session, ctx.org_id)
-    due = sum(per_rec.get(parse_period(k).kind, 0) for k in due_keys)
+    due = checklist_items_due(ctx.session, ctx.org_id, due_keys, ctx.as_of, ctx.tz_name)
     answered = ({uid: (n, nei) for uid, n, nei in checklist_answered_by_unit(ctx.session, ctx.org_id, due_keys)}
                 if due_keys else {})
     by_unit = []

@@ -10,7 +10,7 @@ from forms.staff.pageutil import problem
 from forms.staff.web import StaffRoute, render
 from models.errors import PermissionDenied
 from models.i18n import _
-from models.services import checklist_admin, oppdragsbrev
+from models.services import checklist_admin, oppdragsbrev, people_admin
 
 router = APIRouter(route_class=StaffRoute)
 
@@ -23,9 +23,10 @@ def index(request: Request, me: MeDep) -> Response:
                       _("Oppdragsbrevene og oppdragene i dem, med eiere og frister.")))
     if checklist_admin.may_administer(me.actor):
         parts.append(("/admin/sjekklister", _("Sjekklister"), _("Sjekklistene for internkontroll og hvem de gjelder.")))
-    if "admin" in me.actor.roles:
+    if people_admin.may_administer(me.actor):
         parts.append(("/admin/personer", _("Personer og enheter"),
                       _("Legg til en leder, flytt en person, deaktiver, gi eller ta roller.")))
+    if "admin" in me.actor.roles:
         parts.append(("/admin/innstillinger", _("Kommunens innstillinger"),
                       _("Navn og logo, avvikskategorier, varslingsrutinen og den alternative kanalen.")))
     if not parts:

@@ -20,7 +20,7 @@ from models.access import Actor, can_manage_avvik, can_view_avvik
 from models.errors import InvalidTransition, NotFound, PermissionDenied, ValidationFailed
 from models.i18n import N_, _
 from models.risk import risk_score
-from models.services import audit, avvik_close, escalation, org, outbox
+from models.services import audit, avvik_close, escalation, kommune_settings, org, outbox
 from models.services._tx import writes
 from models.sql import SelectOf, SelectRows, col, pk, table_of
 from models.tables import Avvik, AvvikEvent, Person, Tiltak, Unit
@@ -122,6 +122,8 @@ def report_avvik(*, session: Session, reporter_id: int, data: AvvikInput, source
     actor = org.load_actor(session, person_id=reporter_id)
     key = idempotency_key[:200] if idempotency_key else None
     clean = validate_avvik_input(data)
+    if clean.category not in kommune_settings.offered_categories(session, org_id=actor.org_id):
+        raise ValidationFailed({"category": _("Velg en av kategoriene kommunen bruker.")})
     unit_id = clean.unit_id or actor.unit_id
     unit = session.get(Unit, unit_id) if unit_id else None
     if unit is None or unit.org_id != actor.org_id or not unit.active:
@@ -387,9 +389,8 @@ def list_tiltak(*, session: Session, actor_id: int, avvik_id: int) -> list[Tilta
 def overdue_tiltak_query(actor: Actor, today: date, *, include_owned: bool = True) -> SelectRows[Tiltak, Avvik]:
     """The rule for «tiltak past deadline that this person should see»: (Tiltak, Avvik) rows.
 
-    Open tiltak whose deadline has passed, on open avvik in the units the person manages
-    (the whole organisation when org-wide) and, with `include_owned`, tiltak they own.
-    Callers add ordering and limits; the nudge and the leader's web page share this rule.
+    Open tiltak past deadline, on open avvik in the units the person manages (the whole organisation
+    when org-wide) and, with `include_owned`, tiltak they own. The nudge and the leader's page share it.
     """
     managed = true() if actor.org_wide else col(Avvik.unit_id).in_(actor.managed_unit_ids or {-1})
     who = or_(managed, col(Tiltak.owner_id) == actor.person_id) if include_owned else managed

@@ -148,12 +148,13 @@ def _set_items(session: Session, tpl: ChecklistTemplate, items: tuple[Item, ...]
     for position, key in enumerate(items):
         same = old.get(key)
         row = same.pop(0) if same else ChecklistItem(org_id=tpl.org_id, template_id=pk(tpl), purpose=key[0],
-                                                     type=key[1], text=key[2], version=tpl.version)
+                                                     type=key[1], text=key[2], version=tpl.version,
+                                                     introduced_at=utcnow() if tpl.version > 1 else None)
         row.position = position
         session.add(row)
     for rest in old.values():
         for it in rest:
-            it.active = False
+            it.active, it.retired_at = False, utcnow()
             session.add(it)
     session.flush()
 

@@ -14,7 +14,7 @@ from sqlmodel import Session, select
 from models.errors import NotFound, PermissionDenied, ValidationFailed
 from models.i18n import N_, _
 from models.periods import Period, local_date, period_of
-from models.services import audit, org
+from models.services import audit, kommune_settings, org
 from models.services._tx import writes
 from models.sql import col, pk
 from models.tables import (
@@ -114,6 +114,20 @@ def list_due_checklists(*, session: Session, actor_id: int, now: datetime | None
     return list_checklist(session=session, actor_id=actor_id, now=now, include_answered=False)
 
 
+def _refuse_other_unit(session: Session, tpl: ChecklistTemplate, unit_id: int) -> None:
+    """A template answers only for the units it is for (all, a sector and below, or the chosen units)."""
+    wanted = scope_units(session, tpl)
+    if not tpl.active or (wanted is not None and unit_id not in wanted):
+        raise ValidationFailed({"unit_id": _("Sjekklisten «{name}» gjelder ikke denne enheten.").format(name=tpl.name)})
+
+
+def _avvik_category(session: Session, org_id: int, item: ChecklistItem) -> str:
+    """The «nei» avvik's category: HMS or rutinebrudd as the item reads, among those the kommune offers."""
+    offered = kommune_settings.offered_categories(session, org_id=org_id)
+    wanted = "hms" if "hms" in (item.purpose + item.type).lower() else "rutinebrudd"
+    return next((c for c in (wanted, "rutinebrudd", "annet") if c in offered), next(iter(offered)))
+
+
 @dataclass(frozen=True)
 class AnswerResult:
     answer: ChecklistAnswer
@@ -139,6 +153,7 @@ def answer_check_item(*, session: Session, actor_id: int, unit_id: int, item_id:
         raise ValidationFailed({"comment": _("Kommentaren kan være høyst 3000 tegn.")})
     tpl = session.get(ChecklistTemplate, item.template_id)
     assert tpl is not None
+    _refuse_other_unit(session, tpl, unit_id)
     period = period_key(tpl, now)
     run = session.exec(select(ChecklistRun).where(ChecklistRun.template_id == tpl.id, ChecklistRun.unit_id == unit_id,
                                                   ChecklistRun.period == period)).first()
@@ -160,7 +175,7 @@ def answer_check_item(*, session: Session, actor_id: int, unit_id: int, item_id:
     if answer == "nei" and row.avvik_id is None:
         from models.services.avvik import AvvikInput, report_avvik
 
-        category = "hms" if "hms" in (item.purpose + item.type).lower() else "rutinebrudd"
+        category = _avvik_category(session, actor.org_id, item)
         # report_avvik commits: the answer and the avvik land together in this transaction.
         avvik = report_avvik.__wrapped__(
             session=session, reporter_id=actor_id, source="checklist",

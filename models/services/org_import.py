@@ -1,5 +1,8 @@
 """`trad org import people.csv`: create or update units, people and roles from one CSV.
 
+The per-row rules (reading an e-mail, a unit path and roles; storing a person and their roles;
+deactivating) are `people_rules`, the same the people admin pages use.
+
 All or nothing: every row is checked first, and a file with any bad row imports
 nothing, with each problem reported by line number. Re-importing updates in place;
 `prune` deactivates people missing from the file (never deletes: their history stays).
@@ -9,7 +12,6 @@ from __future__ import annotations
 
 import csv
 import io
-import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 
@@ -18,17 +20,14 @@ from sqlmodel import Session, select
 from models.errors import ImportFailed
 from models.i18n import LOCALES, _, normalize
 from models.services import audit, org
+from models.services import people_rules as rules
 from models.services._tx import writes
 from models.sql import pk
-from models.tables import Organisation, Person, PersonRole
+from models.tables import Organisation
 from models.tables._common import utcnow
-from models.vocabulary import ROLES
 
 REQUIRED = ("email", "name", "unit", "role")
-EMAIL = re.compile(r"^[^@\s,;<>]+@[^@\s,;<>]+\.[^@\s,;<>]+$")
-ROLE_ALIASES = {"kommunedirektor": "kommunedirektør", "rådmann": "kommunedirektør", "enhetsleder": "leder",
-                "virksomhetsleder": "leder", "avdelingsleder": "leder", "varslingsmottakar": "varslingsmottaker",
-                "tilsett": "ansatt", "medarbeider": "ansatt", "direktør": "kommunalsjef"}
+EMAIL = rules.EMAIL  # the Entra sync reads e-mails by the same rule
 MAX_ROWS = 50_000
 #: The optional `locale` column: codes (nb, nn, en, nb-NO …) and the languages' names as people write them.
 LOCALE_ALIASES = {"bokmål": "nb", "bokmal": "nb", "norsk": "nb", "nynorsk": "nn", "english": "en", "engelsk": "en",
@@ -128,32 +127,20 @@ def parse_csv(data: bytes | str) -> list[Row]:
         if None in raw:
             problems.append((i, _("for mange kolonner (har et felt komma uten anførselstegn?)")))
             continue
-        email = (raw.get("email") or "").strip().lower()
-        name = " ".join((raw.get("name") or "").split())
-        unit = "/".join(p.strip() for p in (raw.get("unit") or "").split("/") if p.strip())
-        role_text = (raw.get("role") or "").strip().lower()
+        email, name = rules.clean_email(raw.get("email")), rules.clean_name(raw.get("name"))
+        unit = rules.clean_path(raw.get("unit"))
         locale = _locale_cell(i, raw.get("locale") or "", problems)
-        if not EMAIL.match(email) or len(email) > 320:
-            problems.append((i, _("ugyldig e-post «{email}»").format(email=email[:60])))
+        bad_email = rules.email_problem(email)
+        if bad_email:
+            problems.append((i, bad_email))
         elif email in seen:
             problems.append((i, _("e-posten {email} står også på linje {line}").format(email=email, line=seen[email])))
         else:
             seen[email] = i
-        if not name or len(name) > 200:
-            problems.append((i, _("navn mangler") if not name else _("navnet er for langt (høyst 200 tegn)")))
-        if not unit:
-            problems.append((i, _("enhet mangler (skriv f.eks. «Oppvekst/Aurvoll skole»)")))
-        elif len(unit) > 1000 or any(len(p) > 200 for p in unit.split("/")):
-            problems.append((i, _("enhetsnavnet er for langt")))
-        roles = []
-        for r in [x.strip() for x in re.split(r"[;|]", role_text) if x.strip()] or ["ansatt"]:
-            r = ROLE_ALIASES.get(r, r)
-            if r not in ROLES:
-                problems.append((i, _("ukjent rolle «{role}» (gyldige: {roles})").format(role=r[:40], roles=", ".join(ROLES))))
-            else:
-                roles.append(r)
-        rows.append(Row(line=i, email=email, name=name, unit=unit, roles=tuple(dict.fromkeys(roles)),
-                        locale=locale))
+        problems += [(i, msg) for msg in (rules.name_problem(name), rules.path_problem(unit)) if msg]
+        roles, bad_roles = rules.parse_roles(raw.get("role"))
+        problems += [(i, msg) for msg in bad_roles]
+        rows.append(Row(line=i, email=email, name=name, unit=unit, roles=roles, locale=locale))
     if problems:
         raise ImportFailed(problems)
     if not rows:
@@ -173,44 +160,27 @@ def import_people(*, session: Session, data: bytes | str, org_slug: str, org_nam
     oid = organisation.id
     assert oid is not None
     units_before = len(org.list_units(session, org_id=oid))
-    existing = {p.email: p for p in session.exec(select(Person).where(Person.org_id == oid)).all()}
+    existing = rules.people_by_email(session, oid)
     created = updated = unchanged = 0
     for row in rows:
-        unit = org.ensure_unit_path(session, org_id=oid, path=row.unit)
-        person = existing.get(row.email)
-        is_new = person is None
-        if person is None:
-            person = Person(org_id=oid, email=row.email, name=row.name, unit_id=unit.id)
-            session.add(person)
-            session.flush()
-        changed = is_new or person.name != row.name or person.unit_id != unit.id or not person.active
+        unit = rules.unit_for_path(session, org_id=oid, path=row.unit)
+        is_new = row.email not in existing
+        person, changed = rules.place_person(session, org_id=oid, person=existing.get(row.email), email=row.email,
+                                             name=row.name, unit_id=pk(unit), activate=True)
         if row.locale and person.locale != row.locale:
             person.locale, changed = row.locale, True
-        person.name, person.unit_id, person.active = row.name, unit.id, True
-        want = {(r, unit.id if r in ("leder", "kommunalsjef") else None) for r in row.roles if r != "ansatt"}
-        have = {(r.role, r.unit_id): r for r in session.exec(select(PersonRole).where(PersonRole.person_id == person.id)).all()}
-        for key, role_row in have.items():
-            if key not in want:
-                session.delete(role_row)
-                changed = True
-        for role, unit_id in want - set(have):
-            session.add(PersonRole(org_id=oid, person_id=pk(person), role=role, unit_id=unit_id))
-            changed = True
-        if changed:
+        changed |= rules.set_roles(session, person, row.roles, pk(unit))
+        if changed and not is_new:
             person.updated_at = utcnow()
-        session.add(person)
+            session.add(person)
         created += is_new
         updated += changed and not is_new
         unchanged += not changed
     deactivated = 0
     if prune:
         in_file = {r.email for r in rows}
-        for email, person in existing.items():
-            if email not in in_file and person.active:
-                person.active = False
-                person.updated_at = utcnow()
-                session.add(person)
-                deactivated += 1
+        deactivated = sum(rules.set_active(session, person, False) for email, person in existing.items()
+                          if email not in in_file)
     session.flush()
     units_created = len(org.list_units(session, org_id=oid)) - units_before
     audit.record(session, org_id=oid, actor_id=actor_id, action="org.imported", entity="organisation", entity_id=oid,

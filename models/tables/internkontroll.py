@@ -45,6 +45,8 @@ class ChecklistItem(SQLModel, table=True):
     position: int = Field(default=0)
     active: bool = Field(default=True)
     version: int = Field(default=1, description="the template version this wording first appeared in")
+    introduced_at: datetime | None = Field(default=None, description="when a later version added it; None: from the start")
+    retired_at: datetime | None = Field(default=None, description="when a new version retired it (active False)")
 
 
 class ChecklistRun(SQLModel, table=True):
