@@ -125,8 +125,12 @@ def test_report_then_leader_takes_and_closes_all_pages_accessible(live, browser)
     _assert_accessible(page, "close form with errors")
     page.get_by_label(f"Konklusjon for AV-{number}").fill("Rutinen er endret")
     page.get_by_label("Vurdering av effekten av tiltakene").fill("Ingen nye hendelser")
+    # The tiltak is still open: closing anyway needs a reason (issue 12, point 3), which is kept in the history.
+    page.get_by_label("Advarsel: 1 tiltak er ikke utført. Hvorfor lukker du avviket likevel?").fill(
+        "Tiltaket følges opp i personalmøtet")
     page.get_by_role("button", name="Lukk avviket").click()
     expect(page.locator("#status")).to_have_text("Lukket")
+    expect(page.get_by_text("Tiltaket følges opp i personalmøtet")).to_be_visible()
     _assert_accessible(page, "closed")
 
     for path in ("/sjekkliste", "/oppdrag/12", f"/sjekkliste/nei?enhet={live.org.units['Oppvekst/Aurvoll skole']}"  # type: ignore[attr-defined]
