@@ -236,3 +236,27 @@ async def test_an_uninstalled_workspace_gets_nothing_and_the_outbox_says_why(ses
     assert await deliver_due(wiring.engine, build_adapters(wiring)) == 1
     sent = oauth_env.of("chat.postMessage")
     assert [(c.args["text"], oauth_env.team_of_call(c)) for c in sent] == [("Velkommen tilbake", "TALVER")]
+
+
+async def test_a_forged_replayed_or_foreign_oauth_state_installs_nothing(session: Session, two: dict[str, int],
+                                                                        oauth_env: FakeSlack) -> None:
+    """Slack's install flow: the `state` must be one we issued (stored in the database), to this browser
+    (bolt's state cookie), and is spent once. A forged, replayed or other browser's state stores nothing."""
+    app = _app()
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url="https://trad.example.no") as browser, \
+            httpx.AsyncClient(transport=transport, base_url="https://trad.example.no") as attacker:
+        forged = await browser.get("/slack/oauth_redirect", params={"code": "code-alver", "state": "forfalsket"})
+        assert 400 <= forged.status_code < 500 and "ble ikke fullført" in forged.text
+        page = await attacker.get("/slack/install")
+        state = re.search(r"state=([^&\"]+)", page.text).group(1)  # type: ignore[union-attr]
+        foreign = await browser.get("/slack/oauth_redirect", params={"code": "code-alver", "state": state})
+        assert 400 <= foreign.status_code < 500  # the attacker's state in the victim's browser (login CSRF)
+        assert oauth_env.of("oauth.v2.access") == [] and session.exec(select(SlackInstallation)).all() == []
+
+        ok = await attacker.get("/slack/oauth_redirect", params={"code": "code-alver", "state": state})
+        assert ok.status_code == 200 and "ikke koblet til en kommune" in ok.text
+        replay = await attacker.get("/slack/oauth_redirect", params={"code": "code-alver", "state": state})
+        assert 400 <= replay.status_code < 500  # spent once
+    assert len(oauth_env.of("oauth.v2.access")) == 1
+    assert [r.workspace_key for r in session.exec(select(SlackInstallation)).all()] == ["TALVER"]
