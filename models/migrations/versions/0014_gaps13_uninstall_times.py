@@ -1,6 +1,6 @@
 """gaps13: a Slack installation remembers that its workspace uninstalled Tråd; reminder times per kommune (issue 13)
 
-Revision ID: 0014_gaps13_uninstalled_schedules
+Revision ID: 0014_gaps13_uninstall_times
 Revises: 0013_scaleout_installs_pacing (`upgrade` runs to "heads")
 """
 from collections.abc import Sequence
@@ -9,7 +9,7 @@ import sqlalchemy as sa
 import sqlmodel
 from alembic import op
 
-revision: str = "0014_gaps13_uninstalled_schedules"
+revision: str = "0014_gaps13_uninstall_times"
 down_revision: str | Sequence[str] | None = "0013_scaleout_installs_pacing"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
