@@ -87,6 +87,12 @@ def show(org_slug: str | None) -> None:
 @click.option("--teams-leadership-conversation", default=None, help="Teams-samtalen for sammendrag.")
 @click.option("--nudge-schedule", default=None, help="Når månedens påminnelse går, f.eks. «first-weekday 10:00».")
 @click.option("--summary-schedule", default=None, help="Når sammendragene postes, f.eks. «first-weekday 08:00».")
+@click.option("--deadline-reminder-schedule", default=None,
+              help="Når påminnelser om passerte frister (tiltak, varsling) går, crontab, f.eks. «0 8 * * mon».")
+@click.option("--governance-reminder-schedule", default=None,
+              help="Når påminnelser om ROS-gjennomgang, tilsynsfrister og årshjul går, f.eks. «15 7 * * *».")
+@click.option("--indicator-reminder-schedule", default=None,
+              help="Når påminnelsen om indikatorer går, f.eks. «0 8 * * *».")
 @click.option("--varsling-alternative-contact", default=None, help="Alternativ varslingskanal (tekst på skjemaet).")
 @click.option("--varsling-backup-email", default=None, help="Reservemottaker for varsler (e-post).")
 def set_cmd(org_slug: str | None, **values: str | None) -> None:
@@ -99,7 +105,7 @@ def set_cmd(org_slug: str | None, **values: str | None) -> None:
         click.echo("Ingenting å endre: gi minst én innstilling.", err=True)
         sys.exit(2)
     settings, uow = _uow()
-    for key in ("nudge_schedule", "summary_schedule"):
+    for key in tenants.SCHEDULE_NAMES:
         if given.get(key):
             try:
                 parse_schedule(str(given[key]), settings.tz_name)

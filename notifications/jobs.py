@@ -69,17 +69,22 @@ def monthly_nudge(now: datetime | None = None, *, engine: Engine, settings: Sett
     return totals
 
 
-def deadline_reminders(now: datetime | None = None, *, engine: Engine, settings: Settings) -> dict[str, int]:
+def deadline_reminders(now: datetime | None = None, *, engine: Engine, settings: Settings, only: int | None = None,
+                       skip: frozenset[int] = frozenset()) -> dict[str, int]:
     """Weekly: tiltak past deadline to their owners, and varsling deadlines to the recipients."""
     now = now or datetime.now(UTC)
     uow = UnitOfWork(engine)
     out = {"tiltak": 0, "varsling": 0}
-    with uow.write() as tx:
-        out["tiltak"] = nudges.send_tiltak_deadline_reminders(session=tx, now=now, tz=settings.tz_name)
-    with uow.write() as tx:
-        out["varsling"] = int(varsling_casework.send_varsling_deadline_reminders(
-            session=tx, now=now, tz=settings.tz_name,  # links: each case's own kommune's address
-            escalate_after_days=settings.varsling_escalate_after_days) or 0)
+    with uow.read() as tx:
+        org_ids = _orgs(tx, only, skip)
+    for org_id in org_ids:
+        with uow.write() as tx:
+            out["tiltak"] += nudges.send_tiltak_deadline_reminders(session=tx, now=now, tz=settings.tz_name,
+                                                                   org_id=org_id)
+        with uow.write() as tx:
+            out["varsling"] += int(varsling_casework.send_varsling_deadline_reminders(
+                session=tx, now=now, tz=settings.tz_name,  # links: each case's own kommune's address
+                escalate_after_days=settings.varsling_escalate_after_days, org_id=org_id) or 0)
     log.info("deadline reminders: %s", out)
     return out
 
@@ -136,12 +141,17 @@ def housekeeping(now: datetime | None = None, *, engine: Engine, settings: Setti
     return out
 
 
-def governance_reminders(now: datetime | None = None, *, engine: Engine, settings: Settings) -> dict[str, int]:
+def governance_reminders(now: datetime | None = None, *, engine: Engine, settings: Settings, only: int | None = None,
+                         skip: frozenset[int] = frozenset()) -> dict[str, int]:
     """Daily: risk reviews due, tilsyn finding deadlines and årshjul activities at their lead time, once each."""
     from models.services.governance_reminders import send_all
 
+    out: dict[str, int] = {}
     with UnitOfWork(engine).write() as tx:
-        out = send_all(session=tx, now=now or datetime.now(UTC), tz=settings.tz_name)
+        for org_id in _orgs(tx, only, skip):
+            for key, n in send_all(session=tx, now=now or datetime.now(UTC), tz=settings.tz_name,
+                                   org_id=org_id).items():
+                out[key] = out.get(key, 0) + n
     log.info("governance reminders: %s", out)
     return out
 

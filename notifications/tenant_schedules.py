@@ -1,10 +1,11 @@
-"""Schedules per kommune (issue 13): the monthly nudge and the summaries at each kommune's own time.
+"""Schedules per kommune (issue 13): the nudge, the summaries and the reminders at each kommune's own time.
 
 Why split jobs rather than one job that checks the clock per kommune: APScheduler then keeps each
 kommune's misfire grace, coalescing and catch-up at start-up exactly as for the shared job. The
 shared job (the environment's time) skips the kommuner that chose their own; a kommune created
 later uses the shared time until it sets one (`trad org set --nudge-schedule …`, applied at the
-scheduler's next start).
+scheduler's next start). Housekeeping, the Teams auto-install and the Entra sync are the
+installation's own work, not a kommune's, and keep the environment's time.
 """
 
 from __future__ import annotations
@@ -23,12 +24,14 @@ if TYPE_CHECKING:
     from sqlalchemy.engine import Engine
 
 log = logging.getLogger("trad.jobs")
-PER_KOMMUNE = {"monthly_nudge": "nudge_schedule", "summaries": "summary_schedule"}  # job id -> OrgSettings field
+PER_KOMMUNE = {"monthly_nudge": "nudge_schedule", "summaries": "summary_schedule",  # job id -> OrgSettings field
+               "deadline_reminders": "deadline_reminder_schedule", "governance_reminders": "governance_reminder_schedule",
+               "indicator_reminders": "indicator_reminder_schedule"}
 SCHEDULE_ATTR = "trad_schedule"  # a job carrying this attribute is scheduled by it (scheduler.add_jobs)
 
 
 def per_kommune(jobs: Mapping[str, Callable[[], Any]], engine: Engine, settings: Settings) -> dict[str, Callable[[], Any]]:
-    """`jobs` with a `monthly_nudge@<slug>` / `summaries@<slug>` job for each kommune with a time of its own."""
+    """`jobs` with a `<job>@<slug>` job (`monthly_nudge@alver`) for each kommune with a time of its own."""
     try:
         with UnitOfWork(engine).read() as tx:
             own = tenants.own_schedules(tx)

@@ -3,7 +3,9 @@
 Why: many people read a card in a channel, but only the case's leader may act on it.
 Teams asks the bot for each reader's own version of such a card (Universal Actions'
 `refresh`); this module phrases both versions, platform-neutral, from
-`listings.avvik_case`, which applies the same rule as every leader's button.
+`listings.avvik_case`, which applies the same rule as every leader's button. A reader who may
+not see the case (or asks for one that does not exist, or another kommune's) gets one neutral
+card, «Du har ikke tilgang til denne saken», and learns nothing: not its number, status or leaders.
 """
 
 from __future__ import annotations
@@ -13,9 +15,8 @@ from dataclasses import dataclass
 from bot.conversation import views
 from models.errors import NotFound
 from models.i18n import _
-from models.messages import Fact, Reply
+from models.messages import Reply
 from models.services.listings import AvvikCase
-from models.vocabulary import AVVIK_STATUSES
 
 KIND = "avvik"
 # The buttons that act on a case: shown, and accepted, only for a reader who may manage it.
@@ -32,6 +33,7 @@ class CaseView:
     refused: Reply  # the status with a note, for a reader who pressed a button they may not use
     manage: bool
     leader_ids: frozenset[int]
+    visible: bool = True  # False: the neutral no-access card, no refresh, nothing of the case
 
 
 def case_key(avvik_id: int) -> str:
@@ -64,15 +66,19 @@ def status_only(reply: Reply) -> Reply:
     return reply.model_copy(update={"items": items})
 
 
+def hidden_view(key: str) -> CaseView:
+    """For a reader who may not see the case, whichever it is (or whether it exists at all)."""
+    neutral = Reply(text=_("Du har ikke tilgang til denne saken."))
+    return CaseView(key=key, mine=neutral, status=neutral, refused=neutral, manage=False, leader_ids=frozenset(),
+                    visible=False)
+
+
 def case_view(case: AvvikCase) -> CaseView:
-    status_label = _(AVVIK_STATUSES.get(case.status, case.status))
-    if case.line is not None:
-        item = views.avvik_item(case.line, for_leader=case.manage)
-        status = Reply(title=item.title, facts=item.facts)
-        mine = Reply(title=item.title, facts=item.facts, actions=item.actions if case.manage else [])
-    else:  # the reader may not see the case: its number and status only
-        status = Reply(title=case.ref, facts=[Fact(label=_("Status"), value=status_label)])
-        mine = status
+    if case.line is None:  # the reader may not see the case (least privilege): not even its status
+        return hidden_view(case_key(case.avvik_id))
+    item = views.avvik_item(case.line, for_leader=case.manage)
+    status = Reply(title=item.title, facts=item.facts)
+    mine = Reply(title=item.title, facts=item.facts, actions=item.actions if case.manage else [])
     refused = status.model_copy(update={"text": _("Bare lederen for saken kan gjøre dette. Ingenting er endret.")})
     return CaseView(key=case_key(case.avvik_id), mine=mine, status=status, refused=refused, manage=case.manage,
                     leader_ids=case.leader_ids)

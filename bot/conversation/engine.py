@@ -237,9 +237,15 @@ class Conversation:
 
     @speaks
     def case_view(self, person_id: int, key: str, *, platform_locale: str | None = None) -> cases.CaseView:
-        """One reader's view of a case card shared in a channel: buttons only for who may act on it."""
+        """One reader's view of a case card shared in a channel: buttons only for who may act on it.
+
+        A case this reader may not see, another kommune's or none at all: the same neutral view."""
         with self.uow.read() as tx:
-            return cases.case_view(listings.avvik_case(session=tx, actor_id=person_id, avvik_id=cases.parse_key(key)))
+            try:
+                case = listings.avvik_case(session=tx, actor_id=person_id, avvik_id=cases.parse_key(key))
+            except NotFound:
+                return cases.hidden_view(str(key)[:40])
+            return cases.case_view(case)
 
     # ------------------------------------------------------------------ buttons
     @speaks

@@ -54,6 +54,8 @@ def build_slack_app(settings: Settings, *, uow: UnitOfWork, conversation: Conver
     deps.identities.runner = deps.run
     app.trad = deps  # type: ignore[attr-defined]
     app.use(gate(workspaces, deps.run, deps.background))
+    if oauth:  # `app_uninstalled` / `tokens_revoked`: bolt's listeners delete the installation from our store
+        app.enable_token_revocation_listeners()
 
     for module in (commands, shortcuts, actions, views, events):
         module.register(app, deps)

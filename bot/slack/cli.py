@@ -26,6 +26,9 @@ def register(group: click.Group) -> None:
             click.echo(_("Ingen Slack-installasjoner ennå. Arbeidsområder installerer Tråd via /slack/install."))
         for r in rows:
             where = r.org_slug or _("venter på en administrator")
+            if r.uninstalled_at is not None:
+                where += " " + _("(avinstallert {date}: installer på nytt via /slack/install)").format(
+                    date=f"{r.uninstalled_at:%Y-%m-%d}")
             kind = _("Grid-organisasjon") if r.enterprise else _("arbeidsområde")
             click.echo(f"  {r.workspace_key:<12} {kind:<18} {(r.team_name or '')[:40]:<40}  → {where}")
 

@@ -34,7 +34,8 @@ log = logging.getLogger("trad.slack.delivery")
 METADATA_EVENT = "trad_outbox"
 UNREACHABLE = {"user_not_found", "users_not_found", "channel_not_found", "account_inactive", "user_disabled",
                "cannot_dm_bot", "not_in_channel", "is_archived", "user_is_restricted", "method_not_supported_for_channel_type",
-               "not_allowed_token_type", "team_access_not_granted", "missing_scope_im"}
+               "not_allowed_token_type", "team_access_not_granted", "missing_scope_im",
+               "token_revoked"}  # a send racing the workspace's `app_uninstalled` event
 TRANSIENT = {"ratelimited", "rate_limited", "internal_error", "fatal_error", "service_unavailable", "request_timeout",
              "timeout"}
 

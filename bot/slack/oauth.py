@@ -5,7 +5,8 @@ and the state store below are bolt's interfaces over `models.services.slack_inst
 kept encrypted (`token_box`) in the same database as everything else. Events, commands and actions are
 authorised with bolt's `AsyncInstallationStoreAuthorize` (each workspace's own token; `auth.test`
 once per token per process). The install page says whether the workspace serves a kommune yet, or
-waits for an admin (`trad slack map --team T… --org SLUG`).
+waits for an admin (`trad slack map --team T… --org SLUG`). bolt's token revocation listeners
+(`app_uninstalled`, `tokens_revoked`) call the store's delete, which forgets the workspace's tokens.
 """
 
 from __future__ import annotations
@@ -84,7 +85,10 @@ class DbInstallationStore(AsyncInstallationStore):
 
     def _delete(self, enterprise_id: str | None, team_id: str | None) -> None:
         with self.uow.write() as tx:
-            slack_installs.delete_installation(session=tx, enterprise_id=enterprise_id, team_id=team_id)
+            gone = slack_installs.delete_installation(session=tx, enterprise_id=enterprise_id, team_id=team_id,
+                                                      secret_key=self.secret_key)
+        if gone:
+            log.info("Slack workspace %s/%s uninstalled Tråd: its tokens are forgotten", enterprise_id, team_id)
 
     async def async_delete_installation(self, *, enterprise_id: str | None, team_id: str | None,
                                         user_id: str | None = None) -> None:

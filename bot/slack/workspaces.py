@@ -26,6 +26,7 @@ from models.uow import UnitOfWork
 log = logging.getLogger("trad.slack")
 CACHE_S = 60.0
 UNMAPPED_CACHE_S = 5.0  # an admin who just mapped a workspace tries it at once
+REVOCATIONS = ("app_uninstalled", "tokens_revoked")
 
 
 class Workspaces:
@@ -72,6 +73,8 @@ def gate(workspaces: Workspaces, run: Callable[..., Awaitable[Any]],
     """The bolt middleware: let requests from a mapped workspace through, answer the others politely."""
 
     async def trad_workspace_gate(body: dict, context: Any, next: Callable[[], Awaitable[Any]]) -> Any:  # noqa: A002
+        if (body.get("event") or {}).get("type") in REVOCATIONS:
+            return await next()  # a workspace that leaves is forgotten whether or not it was mapped
         org_id = await run(workspaces.lookup, context.enterprise_id, context.team_id, context.is_enterprise_install)
         if org_id is not None:
             context["trad_org_id"] = org_id

@@ -99,6 +99,8 @@ class CaseCards:
             view = await self._view(who, user, case_key(avvik_id))
         except DomainError:
             return None
+        if not view.visible:
+            return None
         return message_activity(await self._card(view, tenant, view.status), summary=view.status.title or "")
 
     async def handle(self, data: dict, who: int | str, user: ChannelUser, tenant: str, card_id: str, act: Act,
@@ -116,6 +118,10 @@ class CaseCards:
             view = await self._view(who, user, str(trad.get("v") if a == REFRESH else trad.get("c")))
         except DomainError as exc:
             return {"statusCode": 200, "type": "application/vnd.microsoft.activity.message", "value": exc.message}
+        if not view.visible:  # a case this reader may not see: the neutral card, no refresh, nothing of the case
+            if a != REFRESH:
+                log.info("a press on a case card by person %s who may not see the case was refused", who)
+            return invoke_card(replies_card([view.mine], tz=self.tz))
         if a in (REFRESH, "form.cancel") or not (a in LEADER_ACTIONS or a == "form.submit"):
             return invoke_card(await self._card(view, tenant, view.mine))
         if not view.manage or not _same_case(trad, a, view.key):

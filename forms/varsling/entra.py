@@ -39,9 +39,18 @@ class EntraRefused(Exception):
         self.reason = reason
 
 
-def authority(settings: Settings) -> str:
-    return (settings.varsling_entra_authority
+def authority(settings: Settings, tenant_id: str | None = None) -> str:
+    """The authority for one kommune's tenant: the configured one with its tenant segment replaced.
+
+    Each kommune signs its recipients in through its own Entra tenant (issue 13); the configured
+    authority names the default kommune's tenant, and its host (a sovereign cloud, the test fake) is kept.
+    """
+    base = (settings.varsling_entra_authority
             or f"https://login.microsoftonline.com/{settings.varsling_entra_tenant_id}").rstrip("/")
+    if not tenant_id:
+        return base
+    head, _sep, _last = base.rpartition("/")
+    return f"{head}/{tenant_id}"
 
 
 def tenant(settings: Settings) -> str:
@@ -49,13 +58,14 @@ def tenant(settings: Settings) -> str:
     return settings.varsling_entra_tenant_id or urlsplit(authority(settings)).path.rstrip("/").rsplit("/", 1)[-1]
 
 
-def redirect_uri(settings: Settings) -> str:
-    return settings.public_base_url.rstrip("/") + "/varsling/mottak/entra/svar"
+def redirect_uri(base_url: str) -> str:
+    """Where Microsoft sends the browser back: the kommune's own address (`/k/<slug>/…` or its host)."""
+    return base_url.rstrip("/") + "/varsling/mottak/entra/svar"
 
 
-def _app(settings: Settings) -> msal.ConfidentialClientApplication:
+def _app(settings: Settings, tenant_id: str) -> msal.ConfidentialClientApplication:
     """A fresh msal app per sign-in leg, so no user's tokens linger in an in-memory msal cache."""
-    auth = authority(settings)
+    auth = authority(settings, tenant_id)
     microsoft = urlsplit(auth).hostname in MICROSOFT_HOSTS
     return msal.ConfidentialClientApplication(
         settings.varsling_entra_client_id, client_credential=settings.varsling_entra_client_secret, authority=auth,
@@ -64,16 +74,17 @@ def _app(settings: Settings) -> msal.ConfidentialClientApplication:
         instance_discovery=None if microsoft else False, validate_authority=microsoft, http_cache=_HTTP_CACHE)
 
 
-def start(settings: Settings) -> dict[str, Any]:
-    """Begin the flow: msal makes state, nonce and the PKCE verifier; returns the flow (with auth_uri)."""
+def start(settings: Settings, tenant_id: str, base_url: str) -> dict[str, Any]:
+    """Begin the flow in the kommune's tenant: msal makes state, nonce and the PKCE verifier; returns the
+    flow (with auth_uri)."""
     # No API scopes: sign-in only (openid profile are added by msal), so no Graph consent is asked for.
-    return _app(settings).initiate_auth_code_flow(scopes=[], redirect_uri=redirect_uri(settings))
+    return _app(settings, tenant_id).initiate_auth_code_flow(scopes=[], redirect_uri=redirect_uri(base_url))
 
 
-def finish(settings: Settings, flow: dict[str, Any], query: dict[str, str]) -> dict[str, Any]:
+def finish(settings: Settings, tenant_id: str, flow: dict[str, Any], query: dict[str, str]) -> dict[str, Any]:
     """Redeem the code (msal checks state, nonce, PKCE), then verify the id token; returns its claims."""
     try:
-        result = _app(settings).acquire_token_by_auth_code_flow(flow, query)
+        result = _app(settings, tenant_id).acquire_token_by_auth_code_flow(flow, query)
     except ValueError as exc:  # state mismatch and other client-side checks ("usually CSRF", says msal)
         raise EntraRefused("state") from exc
     except RuntimeError as exc:  # nonce mismatch
@@ -83,11 +94,11 @@ def finish(settings: Settings, flow: dict[str, Any], query: dict[str, str]) -> d
     token = result.get("id_token")
     if not token:
         raise EntraRefused("no_id_token")
-    return verify_id_token(settings, token)
+    return verify_id_token(settings, tenant_id, token)
 
 
-def _metadata(settings: Settings) -> dict[str, Any]:
-    resp = requests.get(authority(settings) + "/v2.0/.well-known/openid-configuration", timeout=10)
+def _metadata(settings: Settings, tenant_id: str) -> dict[str, Any]:
+    resp = requests.get(authority(settings, tenant_id) + "/v2.0/.well-known/openid-configuration", timeout=10)
     resp.raise_for_status()
     return resp.json()
 
@@ -105,7 +116,7 @@ def _key_set(jwks_uri: str, *, refresh: bool) -> dict[str, Any]:
     return keys
 
 
-def verify_id_token(settings: Settings, token: str) -> dict[str, Any]:
+def verify_id_token(settings: Settings, tenant_id: str, token: str) -> dict[str, Any]:
     """Check signature (the authority's JWKS), audience (our client id), times and issuer; return the claims.
 
     The issuer must be the authority's issuer for the token's own `tid` (Entra's multi-tenant
@@ -113,7 +124,7 @@ def verify_id_token(settings: Settings, token: str) -> dict[str, Any]:
     after this so the refusal can say so.
     """
     try:
-        meta = _metadata(settings)
+        meta = _metadata(settings, tenant_id)
         kid = jwt.get_unverified_header(token).get("kid")
         keys = _key_set(meta["jwks_uri"], refresh=False)
         if kid not in keys:
@@ -133,9 +144,8 @@ def verify_id_token(settings: Settings, token: str) -> dict[str, Any]:
         raise EntraRefused("invalid_token") from exc
     tid = str(claims.get("tid") or "")
     issuer = str(meta.get("issuer") or "").replace("{tenantid}", tid)
-    configured = tenant(settings)
-    if tid and configured and configured in issuer:
-        issuer = issuer.replace(configured, tid)
+    if tid and tenant_id and tenant_id in issuer:
+        issuer = issuer.replace(tenant_id, tid)
     if not tid or claims.get("iss") != issuer:
         raise EntraRefused("issuer")
     return claims

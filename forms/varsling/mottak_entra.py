@@ -3,6 +3,11 @@
 The flow (state, nonce, PKCE verifier) is kept in a signed, HttpOnly cookie bound to this browser,
 SameSite=Lax because Strict would not be sent on the top-level return from Microsoft. It is spent
 once: its state is recorded as used before the code is redeemed (keys.spend_entra_flow).
+
+Each kommune signs in on its own (issue 13): the redirect URI is the kommune's address
+(`/k/<slug>/…` or its host), the flow cookie is signed with the kommune's key and names the
+kommune and the Entra tenant it started in (its mapped tenant, else VARSLING_ENTRA_TENANT_ID),
+and a token from any other tenant is refused (`keys.sign_in_with_entra`).
 """
 
 from __future__ import annotations
@@ -19,11 +24,12 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from forms.deps import SettingsDep, UowDep
+from forms.tenancy import base_url_of, tenant_id
 from forms.varsling import entra
 from forms.varsling.mottak_web import PATH, page, secret_of, set_cookie
 from models.errors import DomainError
 from models.i18n import N_
-from models.services import tenants
+from models.services import teams_tenants
 from models.services import varsling_keys as keys
 from models.settings import Settings
 from models.uow import UnitOfWork
@@ -36,14 +42,15 @@ FLOW_KEYS = ("state", "nonce", "code_verifier", "redirect_uri", "scope", "claims
 EXPIRED = N_("Innloggingen var utløpt eller ugyldig. Prøv igjen.")
 
 
-def _sign_flow(request: Request, flow: dict[str, Any]) -> str:
-    body = json.dumps({"flow": {k: flow.get(k) for k in FLOW_KEYS}, "exp": int(time.time()) + FLOW_TTL},
-                      separators=(",", ":"))
+def _sign_flow(request: Request, flow: dict[str, Any], tenant: str) -> str:
+    body = json.dumps({"flow": {k: flow.get(k) for k in FLOW_KEYS}, "org": tenant_id(request), "tid": tenant,
+                       "exp": int(time.time()) + FLOW_TTL}, separators=(",", ":"))
     sig = hmac.new(secret_of(request), b"entra|" + body.encode(), hashlib.sha256).hexdigest()
     return f"{sig}.{body}"
 
 
-def _read_flow(request: Request) -> dict[str, Any] | None:
+def _read_flow(request: Request) -> tuple[dict[str, Any], str] | None:
+    """This browser's flow for this kommune and the tenant it started in, or None."""
     raw = request.cookies.get(FLOW_COOKIE, "")
     sig, _, body = raw.partition(".")
     good = hmac.new(secret_of(request), b"entra|" + body.encode(), hashlib.sha256).hexdigest()
@@ -53,8 +60,10 @@ def _read_flow(request: Request) -> dict[str, Any] | None:
         data = json.loads(body)
     except ValueError:
         return None
-    flow = data.get("flow") if isinstance(data, dict) and data.get("exp", 0) >= time.time() else None
-    return flow if isinstance(flow, dict) and flow.get("state") else None
+    if not isinstance(data, dict) or data.get("exp", 0) < time.time() or data.get("org") != tenant_id(request):
+        return None
+    flow = data.get("flow")
+    return (flow, str(data.get("tid") or "")) if isinstance(flow, dict) and flow.get("state") else None
 
 
 def _entra_failed(request: Request, status: int, message: str) -> Response:
@@ -64,29 +73,36 @@ def _entra_failed(request: Request, status: int, message: str) -> Response:
     return resp
 
 
+def _tenants(uow: UnitOfWork, settings: Settings, org_id: int) -> list[str]:
+    with uow.read() as tx:
+        return teams_tenants.entra_tenants_of(session=tx, org_id=org_id, configured=entra.tenant(settings))
+
+
 @router.get("/entra")
-async def entra_start(request: Request, settings: SettingsDep) -> Response:
-    if not settings.varsling_entra_enabled:
+async def entra_start(request: Request, uow: UowDep, settings: SettingsDep) -> Response:
+    tids = await run_in_threadpool(_tenants, uow, settings, tenant_id(request)) \
+        if settings.varsling_entra_enabled else []
+    if not tids:
         return page(request, "info", N_("Ikke satt opp"), status=404,
                     paragraphs=[N_("Innlogging med Microsoft er ikke satt opp for varslingssakene. "
                                 "Bruk innloggingslenken fra Tråd i chat.")])
     try:
-        flow = await run_in_threadpool(entra.start, settings)
+        flow = await run_in_threadpool(entra.start, settings, tids[0], base_url_of(request))
     except Exception:  # noqa: BLE001 - authority unreachable or misconfigured: say so, don't 500
         logger.exception("Entra sign-in could not start")
         return page(request, "info", N_("Innloggingen feilet"), status=503,
                     paragraphs=[N_("Microsoft-innloggingen svarer ikke nå. Prøv igjen senere, "
                                 "eller bruk innloggingslenken fra Tråd i chat.")])
     resp = RedirectResponse(flow["auth_uri"], status_code=302)
-    resp.set_cookie(FLOW_COOKIE, _sign_flow(request, flow), max_age=FLOW_TTL, path=PATH, httponly=True,
+    resp.set_cookie(FLOW_COOKIE, _sign_flow(request, flow, tids[0]), max_age=FLOW_TTL, path=PATH, httponly=True,
                     samesite="lax", secure=settings.public_base_url.startswith("https"))
     return resp
 
 
-def _refuse(uow: UnitOfWork, settings: Settings, reason: str) -> None:
-    """Audit a refused attempt (record_entra_refusal commits it)."""
+def _refuse(uow: UnitOfWork, org_id: int, reason: str) -> None:
+    """Audit a refused attempt in the kommune it was made in (record_entra_refusal commits it)."""
     with uow.write() as tx:
-        keys.record_entra_refusal(tx, org_id=tenants.resolve(tx, None, settings).id, reason=reason)
+        keys.record_entra_refusal(tx, org_id=org_id, reason=reason)
 
 
 def _spend(uow: UnitOfWork, state: str) -> bool:
@@ -94,29 +110,30 @@ def _spend(uow: UnitOfWork, state: str) -> bool:
         return keys.spend_entra_flow(session=tx, state=state)
 
 
-def _sign_in(uow: UnitOfWork, settings: Settings, claims: dict[str, Any]) -> str:
+def _sign_in(uow: UnitOfWork, settings: Settings, org_id: int, claims: dict[str, Any]) -> str:
     with uow.write() as tx:
-        return keys.sign_in_with_entra(session=tx, org_id=tenants.resolve(tx, None, settings).id, claims=claims,
-                                       tenant_id=entra.tenant(settings))
+        return keys.sign_in_with_entra(session=tx, org_id=org_id, claims=claims, tenant_id=entra.tenant(settings))
 
 
 async def _verified_claims(request: Request, uow: UnitOfWork, settings: Settings,
-                           flow: dict[str, Any]) -> dict[str, Any] | Response:
+                           started: tuple[dict[str, Any], str]) -> dict[str, Any] | Response:
     """The id token's claims for this returning flow, or the refusal page (each refusal audited)."""
+    flow, tid = started
+    org_id = tenant_id(request)
     query = dict(request.query_params)
     if not hmac.compare_digest(str(query.get("state") or ""), str(flow["state"])):
-        await run_in_threadpool(_refuse, uow, settings, "state")
+        await run_in_threadpool(_refuse, uow, org_id, "state")
         return _entra_failed(request, 400, EXPIRED)
     if not await run_in_threadpool(_spend, uow, str(flow["state"])):
-        await run_in_threadpool(_refuse, uow, settings, "replay")
+        await run_in_threadpool(_refuse, uow, org_id, "replay")
         return _entra_failed(request, 400, N_("Denne innloggingen er allerede brukt. Start på nytt."))
     if query.get("error"):
-        await run_in_threadpool(_refuse, uow, settings, "authority_error")
+        await run_in_threadpool(_refuse, uow, org_id, "authority_error")
         return _entra_failed(request, 401, N_("Microsoft avviste innloggingen."))
     try:
-        claims: dict[str, Any] = await run_in_threadpool(entra.finish, settings, flow, query)
+        claims: dict[str, Any] = await run_in_threadpool(entra.finish, settings, tid, flow, query)
     except entra.EntraRefused as exc:
-        await run_in_threadpool(_refuse, uow, settings, exc.reason)
+        await run_in_threadpool(_refuse, uow, org_id, exc.reason)
         return _entra_failed(request, 401, N_("Microsoft-innloggingen kunne ikke bekreftes. Prøv igjen."))
     return claims
 
@@ -131,7 +148,7 @@ async def entra_return(request: Request, uow: UowDep, settings: SettingsDep) -> 
     if isinstance(claims, Response):
         return claims
     try:
-        cookie = await run_in_threadpool(_sign_in, uow, settings, claims)
+        cookie = await run_in_threadpool(_sign_in, uow, settings, tenant_id(request), claims)
     except DomainError as exc:
         return _entra_failed(request, 403, exc.message)
     # A page, not a redirect: a SameSite=Strict cookie set during a cross-site navigation is only sent

@@ -125,8 +125,9 @@ def send_arshjul_reminders(*, session: Session, now: datetime | None = None, tz:
     return added
 
 
-def send_all(*, session: Session, now: datetime | None = None, tz: str = "Europe/Oslo") -> dict[str, int]:
-    """One daily job for all three (what the scheduler wires); each part commits on its own."""
-    return {"risk_review": send_risk_review_reminders(session=session, now=now, tz=tz),
-            "tilsyn_deadline": send_tilsyn_deadline_reminders(session=session, now=now, tz=tz),
-            "arshjul": send_arshjul_reminders(session=session, now=now, tz=tz)}
+def send_all(*, session: Session, now: datetime | None = None, tz: str = "Europe/Oslo",
+             org_id: int | None = None) -> dict[str, int]:
+    """One daily job for all three (what the scheduler wires), for one kommune or all; each part commits on its own."""
+    return {"risk_review": send_risk_review_reminders(session=session, now=now, tz=tz, org_id=org_id),
+            "tilsyn_deadline": send_tilsyn_deadline_reminders(session=session, now=now, tz=tz, org_id=org_id),
+            "arshjul": send_arshjul_reminders(session=session, now=now, tz=tz, org_id=org_id)}

@@ -97,11 +97,17 @@ def refresh_reminder(*, session: Session, person_id: int, period: Period) -> boo
                           recipient_person_id=person_id, update_of_key=key)
 
 
-def indicator_reminder_job(now: datetime | None = None, *, engine: Engine, settings: Settings) -> dict[str, int]:
-    """The scheduled job (notifications/jobs.py JOBS["indicator_reminders"]): daily, sends only in the window."""
+def indicator_reminder_job(now: datetime | None = None, *, engine: Engine, settings: Settings, only: int | None = None,
+                           skip: frozenset[int] = frozenset()) -> dict[str, int]:
+    """The scheduled job (notifications/jobs.py JOBS["indicator_reminders"]): daily, sends only in the window.
+
+    `only` / `skip`: one kommune at its own time, or all the others (notifications/tenant_schedules.py).
+    """
+    sent = 0
     with UnitOfWork(engine).write() as tx:
-        sent = send_reminders(session=tx, now=now or datetime.now(UTC), tz=settings.tz_name,
-                              days_before=settings.indicator_reminder_days_before)
+        for org_id in ([only] if only is not None else [i for i in org.org_ids(tx) if i not in skip]):
+            sent += send_reminders(session=tx, now=now or datetime.now(UTC), tz=settings.tz_name,
+                                   days_before=settings.indicator_reminder_days_before, org_id=org_id)
     log.info("indicator reminders: %s", sent)
     return {"sent": sent}
 

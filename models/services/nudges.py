@@ -310,14 +310,17 @@ def iso_week_key(today: date) -> str:
 
 
 @writes
-def send_tiltak_deadline_reminders(*, session: Session, now: datetime | None = None, tz: str = "Europe/Oslo") -> int:
-    """Weekly: each owner of a tiltak past its deadline gets one reminder per ISO week."""
+def send_tiltak_deadline_reminders(*, session: Session, now: datetime | None = None, tz: str = "Europe/Oslo",
+                                   org_id: int | None = None) -> int:
+    """Weekly: each owner of a tiltak past its deadline gets one reminder per ISO week (one kommune or all)."""
     now = now or utcnow()
     today = local_date(now, tz)
     week = iso_week_key(today)
-    rows = session.exec(select(Tiltak, Avvik).join(Avvik, col(Avvik.id) == Tiltak.avvik_id)
-                        .where(col(Tiltak.done_at).is_(None), Tiltak.deadline < today)
-                        .order_by(col(Tiltak.owner_id), col(Tiltak.deadline), col(Tiltak.id))).all()
+    q = (select(Tiltak, Avvik).join(Avvik, col(Avvik.id) == Tiltak.avvik_id)
+         .where(col(Tiltak.done_at).is_(None), Tiltak.deadline < today))
+    if org_id is not None:
+        q = q.where(col(Avvik.org_id) == org_id)
+    rows = session.exec(q.order_by(col(Tiltak.owner_id), col(Tiltak.deadline), col(Tiltak.id))).all()
     by_owner: dict[int, list[tuple[Tiltak, Avvik]]] = {}
     for t, a in rows:
         by_owner.setdefault(t.owner_id, []).append((t, a))

@@ -4,6 +4,9 @@ Why here: the edge (`bot/slack/oauth.py`) implements bolt's InstallationStore ov
 the outbox picks its token here, and `trad slack map/installs` map and list them. An install from a
 workspace nobody has mapped is stored «waiting for an admin to map it» (org_id NULL) and serves
 nothing: events from it get a polite «not connected yet», and no person, identity or record is made.
+A workspace that uninstalls Tråd (or revokes its bot token) keeps its row and mapping without tokens
+(`uninstalled_at`), so deliveries to it stop at once with a clear reason, and a re-install serves the
+same kommune again.
 """
 
 from __future__ import annotations
@@ -17,7 +20,7 @@ from sqlmodel import Session, col, select
 
 from models.errors import NotFound
 from models.i18n import _
-from models.services import tenants, token_box
+from models.services import audit, tenants, token_box
 from models.services._tx import writes
 from models.tables import Organisation
 from models.tables._common import utcnow
@@ -33,6 +36,15 @@ class UnknownWorkspace(NotFound):
     """`trad slack map --team X` for a workspace that never installed Tråd."""
 
 
+class Uninstalled(Exception):
+    """The workspace a delivery needs has uninstalled Tråd: nothing can go there until it installs again."""
+
+    def __init__(self, workspace_key: str, at: datetime) -> None:
+        super().__init__(f"Tråd was uninstalled from Slack workspace {workspace_key} ({at:%Y-%m-%d %H:%M} UTC); "
+                         "it must install again at /slack/install")
+        self.workspace_key = workspace_key
+
+
 @dataclass(frozen=True)
 class InstallInfo:
     """An installation as `trad slack installs` and the install page show it (no token)."""
@@ -44,6 +56,7 @@ class InstallInfo:
     org_slug: str | None
     org_name: str | None
     installed_at: datetime
+    uninstalled_at: datetime | None = None
 
 
 def workspace_key(*, enterprise_id: str | None, team_id: str | None, is_enterprise_install: bool | None) -> str:
@@ -57,7 +70,7 @@ def _info(session: Session, row: SlackInstallation) -> InstallInfo:
     org = session.get(Organisation, row.org_id) if row.org_id is not None else None
     return InstallInfo(workspace_key=row.workspace_key, team_name=row.team_name, enterprise=row.is_enterprise_install,
                        org_id=row.org_id, org_slug=org.slug if org else None, org_name=org.name if org else None,
-                       installed_at=row.installed_at)
+                       installed_at=row.installed_at, uninstalled_at=row.uninstalled_at)
 
 
 @writes
@@ -76,6 +89,7 @@ def save_installation(*, session: Session, data: dict[str, Any], secret_key: str
     row.installer_user_id = kept.get("user_id")
     row.secret = token_box.seal_json(secret_key, kept)
     row.installed_at = utcnow()
+    row.uninstalled_at = None
     session.add(row)
     session.flush()
     return _info(session, row)
@@ -92,9 +106,11 @@ def _row_for(session: Session, enterprise_id: str | None, team_id: str | None,
 
 def find_installation(*, session: Session, enterprise_id: str | None, team_id: str | None,
                       is_enterprise_install: bool | None, secret_key: str) -> dict[str, Any] | None:
-    """The stored installation (tokens decrypted) for bolt's authorize, mapped or not."""
+    """The stored installation (tokens decrypted) for bolt's authorize, mapped or not; None once uninstalled."""
     row = _row_for(session, enterprise_id, team_id, is_enterprise_install)
-    return token_box.open_json(secret_key, row.secret) if row is not None else None
+    if row is None or row.uninstalled_at is not None:
+        return None
+    return token_box.open_json(secret_key, row.secret)
 
 
 def org_of(*, session: Session, enterprise_id: str | None, team_id: str | None,
@@ -105,7 +121,10 @@ def org_of(*, session: Session, enterprise_id: str | None, team_id: str | None,
 
 
 def token_for(*, session: Session, team_id: str | None, org_id: int | None, secret_key: str) -> str | None:
-    """The bot token to deliver with: the recipient's workspace when known, else the kommune's (first) install."""
+    """The bot token to deliver with: the recipient's workspace when known, else the kommune's (first) install.
+
+    Raises `Uninstalled` when that workspace (or every installation of the kommune) uninstalled Tråd.
+    """
     row = session.get(SlackInstallation, team_id) if team_id else None
     if row is not None and row.org_id is None:
         return None  # unmapped: nothing goes out through it
@@ -113,20 +132,37 @@ def token_for(*, session: Session, team_id: str | None, org_id: int | None, secr
         row = session.exec(select(SlackInstallation).where(SlackInstallation.team_id == team_id,
                                                            col(SlackInstallation.org_id).is_not(None))).first()
     if row is None and org_id is not None:
-        row = session.exec(select(SlackInstallation).where(SlackInstallation.org_id == org_id)
-                           .order_by(col(SlackInstallation.installed_at))).first()
+        installs = session.exec(select(SlackInstallation).where(SlackInstallation.org_id == org_id)
+                                .order_by(col(SlackInstallation.uninstalled_at).is_not(None),
+                                          col(SlackInstallation.installed_at))).all()
+        row = installs[0] if installs else None
     if row is None:
         return None
+    if row.uninstalled_at is not None:
+        raise Uninstalled(row.workspace_key, row.uninstalled_at)
     return token_box.open_json(secret_key, row.secret).get("bot_token")
 
 
 @writes
 def delete_installation(*, session: Session, enterprise_id: str | None, team_id: str | None,
-                        is_enterprise_install: bool | None = None) -> None:
-    """Slack told us the app was uninstalled (or bolt asked): forget its tokens."""
+                        is_enterprise_install: bool | None = None, secret_key: str) -> bool:
+    """Slack told us the app was uninstalled or its bot token revoked (bolt's delete): forget the tokens.
+
+    The row stays, without tokens and marked `uninstalled_at`, with its kommune: deliveries to the
+    workspace then stop with a clear reason instead of failing against Slack, `trad slack installs`
+    shows it, and a re-install serves the same kommune. Returns whether anything changed.
+    """
     row = _row_for(session, enterprise_id, team_id, is_enterprise_install)
-    if row is not None:
-        session.delete(row)
+    if row is None or row.uninstalled_at is not None:
+        return False
+    kept = token_box.open_json(secret_key, row.secret)
+    row.secret = token_box.seal_json(secret_key, {k: v for k, v in kept.items()
+                                                  if k not in ("bot_token", "bot_refresh_token")})
+    row.uninstalled_at = utcnow()
+    session.add(row)
+    audit.record(session, org_id=row.org_id, actor_id=None, action="slack.uninstalled", entity="slack_installation",
+                 entity_id=None, detail={"workspace": row.workspace_key})
+    return True
 
 
 @writes

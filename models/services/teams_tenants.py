@@ -75,3 +75,17 @@ def mapped(*, session: Session) -> list[TenantMapping]:
 def tenants_of_org(*, session: Session, org_id: int) -> list[str]:
     """The tenants mapped to one kommune (e.g. to install Tråd in Teams per kommune)."""
     return list(session.exec(select(TeamsTenant.tenant_id).where(TeamsTenant.org_id == org_id)).all())
+
+
+def entra_tenants_of(*, session: Session, org_id: int, configured: str | None) -> list[str]:
+    """The Entra tenants whose accounts may sign in as this kommune's people (varsling recipients).
+
+    A kommune with tenants mapped (`trad teams map`) signs in through those, and only those; a
+    kommune without one shares the configured tenant (VARSLING_ENTRA_TENANT_ID), as kommuner of one
+    IKT-samarbeid often share one Microsoft 365 tenant. The first is the one the sign-in starts in.
+    """
+    own = sorted(tenants_of_org(session=session, org_id=org_id))
+    fallback = (configured or "").strip().lower()
+    if not own:
+        return [fallback] if fallback else []
+    return sorted(own, key=lambda tid: tid != fallback)

@@ -25,8 +25,11 @@ from models.tables.tenant import OrgSettings
 SLUG = re.compile(r"[a-z0-9](?:[a-z0-9-]{0,62}[a-z0-9])?")
 _SCHEDULE = re.compile(r"first-weekday(?: \d{1,2}:\d{2})?|(?:\S+ ){4}\S+")
 # The settings a kommune may set for itself; every one falls back to the environment's value.
-SETTING_NAMES = ("locale", "slack_leadership_channel", "teams_leadership_conversation", "nudge_schedule",
-                 "summary_schedule", "varsling_alternative_contact", "varsling_backup_email")
+# The jobs' times a kommune may choose (notifications/tenant_schedules.py runs each at that time).
+SCHEDULE_NAMES = ("nudge_schedule", "summary_schedule", "deadline_reminder_schedule", "governance_reminder_schedule",
+                  "indicator_reminder_schedule")
+SETTING_NAMES = ("locale", "slack_leadership_channel", "teams_leadership_conversation", *SCHEDULE_NAMES,
+                 "varsling_alternative_contact", "varsling_backup_email")
 
 
 class UnknownOrg(NotFound):
@@ -54,6 +57,9 @@ class TenantSettings:
     teams_leadership_conversation: str | None
     nudge_schedule: str
     summary_schedule: str
+    deadline_reminder_schedule: str
+    governance_reminder_schedule: str
+    indicator_reminder_schedule: str
     varsling_alternative_contact: str
     varsling_backup_email: str | None
 
@@ -87,6 +93,9 @@ def settings_for(tx: Session, org_id: int, env: Settings | None = None) -> Tenan
         teams_leadership_conversation=pick("teams_leadership_conversation", env.teams_leadership_conversation),
         nudge_schedule=pick("nudge_schedule", None) or env.nudge_schedule,
         summary_schedule=pick("summary_schedule", None) or env.summary_schedule,
+        deadline_reminder_schedule=pick("deadline_reminder_schedule", None) or env.deadline_reminder_schedule,
+        governance_reminder_schedule=pick("governance_reminder_schedule", None) or env.governance_reminder_schedule,
+        indicator_reminder_schedule=pick("indicator_reminder_schedule", None) or env.indicator_reminder_schedule,
         varsling_alternative_contact=pick("varsling_alternative_contact", None) or env.varsling_alternative_contact,
         varsling_backup_email=pick("varsling_backup_email", env.varsling_backup_email),
     )
@@ -104,10 +113,10 @@ def own_settings(tx: Session, org_id: int) -> dict[str, str]:
 
 
 def own_schedules(tx: Session) -> dict[int, dict[str, str]]:
-    """org id → {nudge_schedule/summary_schedule: text} for the kommuner with times of their own."""
+    """org id → {schedule setting (SCHEDULE_NAMES): text} for the kommuner with times of their own."""
     out: dict[int, dict[str, str]] = {}
     for row in tx.exec(select(OrgSettings)).all():
-        own = {n: v for n in ("nudge_schedule", "summary_schedule") if (v := getattr(row, n))}
+        own = {n: v for n in SCHEDULE_NAMES if (v := getattr(row, n))}
         if own:
             out[row.org_id] = own
     return out

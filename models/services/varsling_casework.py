@@ -170,7 +170,7 @@ def set_checklist(*, session: Session, person_id: int, varsel_id: int, checked: 
 
 @writes
 def send_varsling_deadline_reminders(*, session: Session, now: datetime, tz: str, escalate_after_days: int,
-                                     public_base_url: str | None = None) -> int:
+                                     public_base_url: str | None = None, org_id: int | None = None) -> int:
     """Remind recipients of overdue deadlines; after a grace period escalate to the configured backup.
 
     Idempotent: every message has a dedupe key per (case, deadline, recipient), so running
@@ -181,7 +181,10 @@ def send_varsling_deadline_reminders(*, session: Session, now: datetime, tz: str
     today = now.astimezone(ZoneInfo(tz)).date()
     bases: dict[int, str] = {}
     sent = 0
-    open_cases = session.exec(select(Varsel).where(Varsel.status != "lukket")).all()
+    q = select(Varsel).where(Varsel.status != "lukket")
+    if org_id is not None:  # one kommune at its own time (notifications/tenant_schedules.py)
+        q = q.where(Varsel.org_id == org_id)
+    open_cases = session.exec(q).all()
     for v in open_cases:
         if v.org_id not in bases:
             bases[v.org_id] = public_base_url or tenants.org_base_url(session, v.org_id)

@@ -19,6 +19,7 @@ from models.i18n import _
 from models.services import audit, outbox_links
 from models.services import varsling_crypto as vc
 from models.services._tx import writes
+from models.services.teams_tenants import entra_tenants_of
 from models.sql import col, pk
 from models.tables import Person, PersonRole
 from models.tables._common import utcnow
@@ -292,18 +293,19 @@ def record_entra_refusal(session: Session, *, org_id: int | None, reason: str, p
     session.commit()
 
 
-def sign_in_with_entra(*, session: Session, org_id: int, claims: dict, tenant_id: str) -> str:
+def sign_in_with_entra(*, session: Session, org_id: int, claims: dict, tenant_id: str | None) -> str:
     """Open a session for the recipient an Entra ID token names; refuse (and audit) anyone else.
 
     `claims` must come from an id token whose signature, audience, issuer and times the edge
-    has verified. The rules here: the token's `tid` is the configured tenant, and its
+    has verified. The rules here: the token's `tid` is one of this kommune's tenants
+    (`teams_tenants.entra_tenants_of`, `tenant_id` being the configured default), and its
     `preferred_username`, `email` or `upn` is (case-insensitively) the e-mail of an active
     person in this organisation who is a varslingsmottaker. Returns the session cookie value.
     """
     from sqlalchemy import func as sa_func
 
     tid = str(claims.get("tid") or "")
-    if not tenant_id or tid.lower() != tenant_id.lower():
+    if not tid or tid.lower() not in entra_tenants_of(session=session, org_id=org_id, configured=tenant_id):
         record_entra_refusal(session, org_id=org_id, reason="tenant", tenant=tid)
         raise PermissionDenied(_("Microsoft-kontoen din tilhører en annen organisasjon. Logg inn med kommunens konto."))
     emails = {str(claims.get(k) or "").strip().lower() for k in ("preferred_username", "email", "upn")} - {""}

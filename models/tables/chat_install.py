@@ -31,6 +31,8 @@ class SlackInstallation(SQLModel, table=True):
     secret: str = Field(sa_column=Column(Text, nullable=False), description="the installation (tokens) encrypted")
     installed_at: datetime = Field(default_factory=utcnow)
     mapped_at: datetime | None = None
+    uninstalled_at: datetime | None = Field(default=None, description="the workspace uninstalled Tråd or revoked its "
+                                                                      "bot token: tokens forgotten, mapping kept")
 
 
 class SlackOAuthState(SQLModel, table=True):

@@ -36,6 +36,7 @@ class FakeSlack:
         # many workspaces (OAuth): install code -> workspace, and bot token -> team id
         self.oauth_codes: dict[str, dict[str, Any]] = {}
         self.token_team: dict[str, str] = {}
+        self.revoked: set[str] = set()  # bot tokens of workspaces that uninstalled the app: token_revoked
         self._failures: dict[str, list[tuple[int, dict, dict]]] = {}
         self._held: dict[str, threading.Event] = {}
         self.sockets: list[web.WebSocketResponse] = []  # Socket Mode connections from the app
@@ -61,6 +62,7 @@ class FakeSlack:
             self.posted.clear()
             self.oauth_codes.clear()
             self.token_team.clear()
+            self.revoked.clear()
             self._failures.clear()
             self.users.clear()
             self.socket_acks.clear()
@@ -191,6 +193,9 @@ class FakeSlack:
             gate = self._held.get(method)
         while gate is not None and not gate.is_set():
             await asyncio.sleep(0.01)
+        auth = str(request.headers.get("Authorization") or "").removeprefix("Bearer ").strip()
+        if auth in self.revoked:
+            return web.json_response({"ok": False, "error": "token_revoked"})
         if failure is not None:
             status, body, headers = failure
             if status >= 500:

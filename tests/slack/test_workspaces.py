@@ -156,3 +156,107 @@ async def test_two_workspaces_land_in_their_own_kommune_with_their_own_token(ses
     assert await deliver_due(wiring.engine, adapters) == 2
     sent = {c.args["text"]: oauth_env.team_of_call(c) for c in oauth_env.of("chat.postMessage")}
     assert sent == {"Til alver": "TALVER", "Til bjorn": "TBJORN"}
+
+
+async def _identities(session: Session, n: int) -> bool:
+    for _i in range(200):
+        session.expire_all()
+        if len(session.exec(select(ChatIdentity)).all()) >= n:
+            return True
+        await asyncio.sleep(0.02)
+    return False
+
+
+async def _revocation(app: Any, team: str, event: dict[str, Any]) -> httpx.Response:
+    """A signed `app_uninstalled` / `tokens_revoked` event as Slack sends it."""
+    body = json.dumps({"token": "x", "team_id": team, "api_app_id": "A1", "type": "event_callback",
+                       "event_id": f"Ev{time.monotonic_ns()}", "event_time": int(time.time()),
+                       "authorizations": [{"team_id": team, "user_id": "UBOT", "is_bot": True}],
+                       "event": event}).encode()
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://trad.test") as c:
+        return await c.post("/slack/events", content=body, headers={"Content-Type": "application/json", **sign(body)})
+
+
+async def test_an_uninstalled_workspace_gets_nothing_and_the_outbox_says_why(session: Session, two: dict[str, int],
+                                                                            oauth_env: FakeSlack) -> None:
+    """`app_uninstalled` and `tokens_revoked` forget the workspace's token (the mapping stays): deliveries to it
+    stop at once as «unreachable» with the reason in `trad outbox`, no call with the dead token; a re-install
+    serves the same kommune again."""
+    from bot.main import build_adapters, build_wiring
+    from models.services import token_box
+    from models.settings import get_settings
+    from notifications.outbox_worker import deliver_due
+
+    app = _app()
+    for slug, (team, _token, _name) in WS.items():
+        assert (await _install(app, f"code-{slug}")).status_code == 200
+        assert _cli("slack", "map", "--team", team, "--org", slug).exit_code == 0
+    app = _app()
+    for slug, (team, _token, _name) in WS.items():  # both leaders have used Tråd in their workspace
+        assert (await _dm(app, team, f"U{slug.upper()}1", "hjelp")).status_code == 200
+    await oauth_env.wait_for("chat.postMessage", 2, pred=lambda c: str(c.args.get("channel")).startswith("DU"))
+    assert await _identities(session, 2)
+    oauth_env.revoked.update({"xoxb-alver-1", "xoxb-bjorn-2"})  # Slack revokes the tokens as it sends the events
+    assert (await _revocation(app, "TALVER", {"type": "app_uninstalled"})).status_code == 200
+    assert (await _revocation(app, "TBJORN", {"type": "tokens_revoked",
+                                              "tokens": {"oauth": [], "bot": ["UBOT"]}})).status_code == 200
+    secret = get_settings().secret_key or ""
+    for slug, (team, token, _name) in WS.items():
+        session.expire_all()
+        row = session.get(SlackInstallation, team)
+        assert row is not None and row.uninstalled_at is not None and row.org_id is not None
+        assert token not in json.dumps(token_box.open_json(secret, row.secret))  # the token is forgotten
+    assert "avinstallert" in _cli("slack", "installs").output
+
+    wiring = build_wiring(get_settings())
+    oauth_env.calls.clear()
+    for slug, pid in two.items():
+        person = session.get(Person, pid)
+        assert person is not None
+        outbox.enqueue(session, dedupe_key=f"gone:{slug}", kind="notice", payload=Reply(text=f"Til {slug}"),
+                       org_id=person.org_id, recipient_person_id=pid, platform="slack")
+    session.commit()
+    assert await deliver_due(wiring.engine, build_adapters(wiring)) == 2
+    assert oauth_env.of("chat.postMessage") == []  # not one call with a revoked token
+    listing = _cli("outbox", "--status", "unreachable")
+    assert listing.exit_code == 0, listing.output
+    for team in ("TALVER", "TBJORN"):
+        assert f"uninstalled from Slack workspace {team}" in listing.output
+
+    # Alver installs again: the same kommune, its new token, deliveries flow.
+    oauth_env.oauth_codes["code-alver-2"] = {"team_id": "TALVER", "token": "xoxb-alver-3", "name": "Alver IKT"}
+    page = await _install(_app(), "code-alver-2")
+    assert "svarer for" in page.text
+    outbox.enqueue(session, dedupe_key="back:alver", kind="notice", payload=Reply(text="Velkommen tilbake"),
+                   org_id=session.get(Person, two["alver"]).org_id,  # type: ignore[union-attr]
+                   recipient_person_id=two["alver"], platform="slack")
+    session.commit()
+    wiring = build_wiring(get_settings())
+    assert await deliver_due(wiring.engine, build_adapters(wiring)) == 1
+    sent = oauth_env.of("chat.postMessage")
+    assert [(c.args["text"], oauth_env.team_of_call(c)) for c in sent] == [("Velkommen tilbake", "TALVER")]
+
+
+async def test_a_forged_replayed_or_foreign_oauth_state_installs_nothing(session: Session, two: dict[str, int],
+                                                                        oauth_env: FakeSlack) -> None:
+    """Slack's install flow: the `state` must be one we issued (stored in the database), to this browser
+    (bolt's state cookie), and is spent once. A forged, replayed or other browser's state stores nothing."""
+    app = _app()
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url="https://trad.example.no") as browser, \
+            httpx.AsyncClient(transport=transport, base_url="https://trad.example.no") as attacker:
+        forged = await browser.get("/slack/oauth_redirect", params={"code": "code-alver", "state": "forfalsket"})
+        assert 400 <= forged.status_code < 500 and "ble ikke fullført" in forged.text
+        page = await attacker.get("/slack/install")
+        state = re.search(r"state=([^&\"]+)", page.text).group(1)  # type: ignore[union-attr]
+        foreign = await browser.get("/slack/oauth_redirect", params={"code": "code-alver", "state": state})
+        assert 400 <= foreign.status_code < 500  # the attacker's state in the victim's browser (login CSRF)
+        assert oauth_env.of("oauth.v2.access") == [] and session.exec(select(SlackInstallation)).all() == []
+
+        ok = await attacker.get("/slack/oauth_redirect", params={"code": "code-alver", "state": state})
+        assert ok.status_code == 200 and "ikke koblet til en kommune" in ok.text
+        replay = await attacker.get("/slack/oauth_redirect", params={"code": "code-alver", "state": state})
+        assert 400 <= replay.status_code < 500  # spent once
+    assert len(oauth_env.of("oauth.v2.access")) == 1
+    assert [r.workspace_key for r in session.exec(select(SlackInstallation)).all()] == ["TALVER"]

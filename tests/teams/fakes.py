@@ -68,6 +68,11 @@ class State:
     graph_installed: dict[str, str] = field(default_factory=dict)  # object id -> installation id
     graph_calls: list[dict] = field(default_factory=list)
     graph_fail_next: list[tuple[int, dict]] = field(default_factory=list)
+    # More tenants than TENANT (issue 13: a kommune per tenant): tenant -> its directory (e-mail -> object id).
+    # A token is issued per tenant, and Graph answers from the directory of the token's tenant.
+    other_tenants: dict[str, dict[str, str]] = field(default_factory=dict)
+    token_tenant: dict[str, str] = field(default_factory=dict)  # issued token -> tenant
+    graph_tenants: list[str] = field(default_factory=list)  # the tenant of each graph call's token
     lock: threading.Lock = field(default_factory=threading.Lock)
 
     def reset(self) -> None:
@@ -80,6 +85,9 @@ class State:
             self.graph_installed.clear()
             self.graph_calls.clear()
             self.graph_fail_next.clear()
+            self.other_tenants.clear()
+            self.token_tenant.clear()
+            self.graph_tenants.clear()
 
     def activities(self, method: str | None = None) -> list[dict]:
         return [c for c in self.calls if "/activities" in c["path"] and (method is None or c["method"] == method)]
@@ -137,11 +145,13 @@ class _Handler(BaseHTTPRequestHandler):
                                         "authorization_endpoint": f"{root}/oauth2/v2.0/authorize"})
             if path.endswith("/oauth2/v2.0/token"):
                 form = dict(p.split("=", 1) for p in body.decode().split("&") if "=" in p)
-                if unquote(form.get("client_secret", "")) != APP_PASSWORD or tenant != TENANT:
+                if unquote(form.get("client_secret", "")) != APP_PASSWORD or \
+                        (tenant != TENANT and tenant not in st.other_tenants):
                     return self._json(401, {"error": "invalid_client"})
                 st.token_hits += 1
                 token = f"tok-{uuid.uuid4().hex}"
                 st.issued.add(token)
+                st.token_tenant[token] = tenant
                 return self._json(200, {"access_token": token, "token_type": "Bearer", "expires_in": 3600})
         if path.startswith("/v3/conversations"):
             return self._connector(method, path, body)
@@ -180,13 +190,15 @@ class _Handler(BaseHTTPRequestHandler):
         token = (self.headers.get("Authorization") or "").removeprefix("Bearer ")
         with st.lock:
             st.graph_calls.append({"method": method, "path": path, "body": json.loads(body) if body else None})
+            st.graph_tenants.append(st.token_tenant.get(token, ""))
             if token not in st.issued:
                 return self._json(401, {"error": {"code": "InvalidAuthenticationToken"}})
             if st.graph_fail_next:
                 status, headers = st.graph_fail_next.pop(0)
                 return self._json(status, {"error": {"code": "Fail"}}, headers)
         parts = path.strip("/").split("/")
-        oid = st.graph_users.get(parts[1].lower()) or (parts[1] if parts[1] in st.graph_users.values() else None)
+        users = st.other_tenants.get(st.token_tenant.get(token, ""), st.graph_users)  # the token's directory
+        oid = users.get(parts[1].lower()) or (parts[1] if parts[1] in users.values() else None)
         if oid is None:
             return self._json(404, {"error": {"code": "Request_ResourceNotFound"}})
         if len(parts) == 2:

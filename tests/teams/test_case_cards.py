@@ -80,7 +80,8 @@ def test_the_leader_sees_the_actions_others_the_status_only(client, teams_env, o
     assert actions(seen) == [] and "AV-1" in texts(seen) and "Meldt" in texts(seen)
     other = Teams(client, teams_env, org, key="ansatt2")  # another school: may not even read it
     theirs = _refresh(other, card)
-    assert actions(theirs) == [] and "Meldt" in texts(theirs)
+    assert actions(theirs) == [] and "Du har ikke tilgang til denne saken" in texts(theirs)
+    assert "Meldt" not in texts(theirs) and "AV-1" not in texts(theirs) and "refresh" not in theirs
     assert "glatt" not in texts(theirs).lower() and "Aurvoll" not in texts(theirs)
 
 
@@ -124,20 +125,25 @@ def test_a_non_leader_cannot_act_even_by_forging_the_verb(client, teams_env, org
     _report(client, teams_env, org)
     leader, card = _shared_card(client, teams_env, org)
     leaders_card = _refresh(leader, card)
-    other = Teams(client, teams_env, org, key="ansatt2")
+    reader = Teams(client, teams_env, org, key="ansatt")  # the reporter: may read the case, not act on it
+    other = Teams(client, teams_env, org, key="ansatt2")  # another school: may not even read it
     n = len(teams_env.state.calls)
     for title in ("Ta saken", "Lukk"):
         forged = next(a for a in actions(leaders_card) if a["title"] == title)["data"]
-        body = _execute(other, forged).json()
+        body = _execute(reader, forged).json()
         assert body["type"] == ADAPTIVE and actions(body["value"]) == []
         assert "Bare lederen for saken" in texts(body["value"])
+        hidden = _execute(other, forged).json()["value"]
+        assert actions(hidden) == [] and texts(hidden).strip() == "Du har ikke tilgang til denne saken."
     ctx = json.dumps({"avvik_id": "1"})
     submit = {"trad": {"a": "form.submit", "v": "avvik.close", "n": "x1", "ctx": ctx, "c": "avvik:1"}}
-    body = _execute(other, submit, {"conclusion": "Ferdig", "effect_evaluation": "Bra"}).json()
+    body = _execute(reader, submit, {"conclusion": "Ferdig", "effect_evaluation": "Bra"}).json()
     assert "Bare lederen for saken" in texts(body["value"])
+    body = _execute(other, submit, {"conclusion": "Ferdig", "effect_evaluation": "Bra"}).json()
+    assert "Du har ikke tilgang" in texts(body["value"])
     # a leader's own card cannot be pointed at another case either
     take_other = {"trad": {"a": "avvik.take", "v": "1", "c": "avvik:1"}}
-    assert "Bare lederen" in texts(_execute(other, take_other).json()["value"])
+    assert "Bare lederen" in texts(_execute(reader, take_other).json()["value"])
     assert [c for c in teams_env.state.calls[n:] if c["method"] == "PUT"] == []  # nobody's card changed
     session.expire_all()
     a = session.exec(select(Avvik)).one()
@@ -173,9 +179,12 @@ def test_the_refusal_speaks_the_readers_language(client, teams_env, org):
     _report(client, teams_env, org)
     leader, card = _shared_card(client, teams_env, org)
     take = next(a for a in actions(_refresh(leader, card)) if a["title"] == "Ta saken")["data"]
+    reader = Teams(client, teams_env, org, key="ansatt")
+    assert "Berre leiaren for saka" in texts(_execute(reader, take, locale="nn-NO").json()["value"])
+    assert "Only the case's leader" in texts(_execute(reader, take, locale="en-US").json()["value"])
     other = Teams(client, teams_env, org, key="ansatt2")
-    assert "Berre leiaren for saka" in texts(_execute(other, take, locale="nn-NO").json()["value"])
-    assert "Only the case's leader" in texts(_execute(other, take, locale="en-US").json()["value"])
+    assert "Du har ikkje tilgang til denne saka." in texts(_execute(other, take, locale="nn-NO").json()["value"])
+    assert "You have no access to this case." in texts(_execute(other, take, locale="en-US").json()["value"])
 
 
 def test_a_list_in_the_channel_shows_no_leader_buttons(client, teams_env, org):
@@ -188,3 +197,31 @@ def test_a_list_in_the_channel_shows_no_leader_buttons(client, teams_env, org):
     assert _in_channel(leader, text="<at>Tråd</at> enhetens avvik").status_code == 200
     shared = card_of(leader.sent_since(n)[0])
     assert "AV-1" in texts(shared) and actions(shared) == []
+
+
+def test_a_forged_refresh_for_a_case_one_may_not_see_shows_nothing_of_it(client, teams_env, org, session):
+    """Issue 18, least privilege: anyone in the kommune can forge `case.refresh` for any avvik id. Whoever may
+    not see that case gets one neutral card, the same as for an id that does not exist or is another
+    kommune's: not its number, status, unit, text or leaders."""
+    from bot.teams.cards import action_data
+
+    _report(client, teams_env, org)
+    other = Teams(client, teams_env, org, key="ansatt2")  # Solvang skole: may not see Aurvoll's AV-1
+    other.say("hjelp")
+    avvik_id = session.exec(select(Avvik)).one().id
+    answers = []
+    for key in (f"avvik:{avvik_id}", "avvik:999999", "avvik:abc", "tiltak:1"):
+        r = _execute(other, action_data("case.refresh", key), trigger="manual")
+        assert r.status_code == 200, r.text
+        body = r.json()
+        assert body["statusCode"] == 200 and body["type"] == ADAPTIVE
+        answers.append(body["value"])
+    seen = texts(answers[0])
+    assert seen.strip() == "Du har ikke tilgang til denne saken."
+    assert "AV-1" not in seen and "Meldt" not in seen and "glatt" not in seen.lower() and "Aurvoll" not in seen
+    assert "refresh" not in answers[0] and actions(answers[0]) == []  # no leaders' Teams ids either
+    assert all(a == answers[0] for a in answers)  # a real case reads exactly as one that does not exist
+    # The reporter (who may see the case) still gets its status by the same refresh.
+    reporter = Teams(client, teams_env, org, key="ansatt")
+    mine = _execute(reporter, action_data("case.refresh", f"avvik:{avvik_id}")).json()["value"]
+    assert "AV-1" in texts(mine) and "Meldt" in texts(mine)

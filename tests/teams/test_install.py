@@ -220,3 +220,41 @@ def test_graph_signs_in_as_the_entra_app_when_it_is_set(graph_env, org, session,
     result = CliRunner().invoke(main, ["teams", "install", "--email", org.emails["ansatt"]])
     assert result.exit_code == 0 and "Installert for 1" in result.output, result.output
     assert graph_env.state.graph_installed == {"oid-ansatt": "inst-oid-ansatt"}
+
+
+def test_install_into_a_second_mapped_tenant_uses_that_tenant_only(graph_env, engine, session):
+    """Issue 13: `trad teams install --org B` gets its Graph token from B's tenant and installs for B's
+    people there; the default kommune's tenant and people are not touched. The fake Microsoft serves
+    two tenants, each with its own directory, and answers Graph from the directory of the token's tenant."""
+    from bot.cli import main
+    from tests.factories import make_test_org
+
+    other_tenant = "bbbbbbbb-1111-2222-3333-444444444444"
+    a, b = make_test_org(session, slug="alver"), make_test_org(session, slug="bjorn")  # alver: TEAMS_TENANT_ID's
+    session.commit()
+    for key in a.people:
+        graph_env.state.graph_users[a.emails[key]] = f"oid-a-{key}"
+    graph_env.state.other_tenants[other_tenant] = {b.emails[key]: f"oid-b-{key}" for key in b.people}
+
+    unmapped = CliRunner().invoke(main, ["teams", "install", "--leaders", "--org", "bjorn"])
+    assert unmapped.exit_code == 2 and "trad teams map" in unmapped.output
+    assert graph_env.state.graph_calls == []
+    assert CliRunner().invoke(main, ["teams", "map", "--tenant", other_tenant, "--org", "bjorn"]).exit_code == 0
+
+    result = CliRunner().invoke(main, ["teams", "install", "--leaders", "--org", "bjorn"])
+    assert result.exit_code == 0, result.output
+    assert set(graph_env.state.graph_tenants) == {other_tenant}  # every Graph call with a token of B's tenant
+    installed = {c["path"].split("/")[2] for c in graph_env.state.graph_calls if c["method"] == "POST"}
+    assert installed and all(oid.startswith("oid-b-") for oid in installed)
+    assert "oid-b-leder" in installed and "oid-b-ansatt" not in installed
+    session.expire_all()
+    idents = session.exec(select(ChatIdentity)).all()
+    assert {i.person_id for i in idents} == {b.people[k] for k in b.people if f"oid-b-{k}" in installed}
+    assert {i.workspace for i in idents} == {other_tenant}  # reached in B's tenant, as B's people
+
+    # The default kommune installs in its own tenant, its own people, with its own token.
+    n = len(graph_env.state.graph_calls)
+    assert CliRunner().invoke(main, ["teams", "install", "--leaders", "--org", "alver"]).exit_code == 0
+    assert set(graph_env.state.graph_tenants[n:]) == {TENANT}
+    again = {c["path"].split("/")[2] for c in graph_env.state.graph_calls[n:] if c["method"] == "POST"}
+    assert "oid-a-leder" in again and not any(oid.startswith("oid-b-") for oid in again)

@@ -214,3 +214,54 @@ def test_without_entra_configured_the_route_says_so_and_the_link_still_works(
         page = sign_in(c, f"http://testserver/varsling/mottak/inn?t={token}")  # type: ignore[arg-type]
         assert "Lås opp nøkkelen din" in page.text
     assert entra.state.authorize_requests == []
+
+
+def test_each_kommune_signs_in_through_its_own_tenant_and_address(
+        client: TestClient, entra: FakeEntra, session: Session, org) -> None:  # type: ignore[no-untyped-def]
+    """Issue 13: the redirect URI, the flow and the tenant are the kommune's (/k/alver/ and its mapped tenant);
+    a token of the default kommune's tenant is refused there, and a flow of one kommune fails in another."""
+    from models.services import teams_tenants
+    from tests.factories import make_test_org
+
+    alver = make_test_org(session, slug="alver")
+    session.commit()
+    give_keys(session, alver, "mottaker")
+    teams_tenants.map_tenant(session=session, tenant_id=OTHER_TENANT, org_slug="alver")
+    callback = "http://testserver/k/alver" + CALLBACK
+
+    def begin(login: Login) -> tuple[str, str]:
+        start = client.get("/k/alver" + START, follow_redirects=False)
+        assert start.status_code == 302, start.text
+        auth_uri = start.headers["location"]
+        assert auth_uri.startswith(f"{entra.base}/{OTHER_TENANT}/oauth2/v2.0/authorize?")  # alver's own tenant
+        asked = {k: v[0] for k, v in parse_qs(urlsplit(auth_uri).query).items()}
+        assert asked["redirect_uri"] == callback
+        cookie = start.headers["set-cookie"]
+        assert cookie.startswith("trad_entra_flow__alver=") and "Path=/k/alver/varsling/mottak" in cookie
+        entra.state.next_login = login
+        back = httpx.get(auth_uri, verify=ssl.create_default_context(cafile=entra.ca_file), follow_redirects=False)
+        assert back.headers["location"].startswith(callback + "?")
+        return back.headers["location"], cookie.split(";")[0].split("=", 1)[1]
+
+    # A token of the default kommune's tenant, for an address alver also has: refused in alver.
+    location, _flow = begin(Login(email=alver.emails["mottaker"], tid=TENANT))
+    refused = client.get(location, follow_redirects=False)
+    _refused(refused, 403)
+    assert "annen organisasjon" in refused.text
+    assert [(a.org_id, a.detail["reason"]) for a in _audit(session, "varsling.sign_in_refused")] == \
+        [(alver.org_id, "tenant")]
+    assert _sessions(session) == 0
+
+    # alver's flow brought to the default kommune's address: not this kommune's flow, nothing redeemed.
+    location, flow = begin(Login(email=alver.emails["mottaker"], tid=OTHER_TENANT))
+    client.cookies.set("trad_entra_flow", flow, path="/varsling/mottak")
+    redeemed = len(entra.state.token_requests)
+    _refused(client.get(CALLBACK + "?" + urlsplit(location).query, follow_redirects=False), 400)
+    assert len(entra.state.token_requests) == redeemed and _sessions(session) == 0
+
+    # The right tenant at the right address: alver's recipient is signed in to alver.
+    done = client.get(location, follow_redirects=False)
+    assert done.status_code == 200, done.text
+    assert any(c.startswith("trad_mottak__alver=") for c in done.headers.get_list("set-cookie"))
+    signed_in = _audit(session, "varsling.signed_in")
+    assert [(a.org_id, a.actor_id) for a in signed_in] == [(alver.org_id, alver.people["mottaker"])]
