@@ -15,6 +15,7 @@ from sqlmodel import Session
 
 from models.access import Actor
 from models.errors import NotFound
+from models.i18n import _
 from models.indicator_rules import Light, traffic_light
 from models.periods import Period, parse_period
 from models.services import styringskort as sk
@@ -89,7 +90,7 @@ def _units(session: Session, org_id: int) -> list[Any]:
 
 def readable_scopes(session: Session, *, actor: Actor, org_name: str) -> list[ScopeOption]:
     """The kommune (for those who see it all) and every unit the person may read, in tree order."""
-    out = [ScopeOption("kommune", f"Hele kommunen ({org_name})", 0)] if actor.org_wide else []
+    out = [ScopeOption("kommune", _("Hele kommunen ({name})").format(name=org_name), 0)] if actor.org_wide else []
     out += [ScopeOption(str(u.id), u.path, u.path.count("/") + (1 if actor.org_wide else 0))
             for u in _units(session, actor.org_id) if actor.manages(u.id)]
     return out
@@ -110,7 +111,7 @@ def scope_for(session: Session, *, org_id: int, key: str) -> sk.Scope:
     row = conn(session).execute(select(U.c.id, U.c.path, U.c.id_path, U.c.kind).where(
         U.c.org_id == org_id, U.c.id == int(key))).first() if key.isdigit() and len(key) < 12 else None
     if row is None:
-        raise NotFound("Fant ikke enheten.")
+        raise NotFound(_("Fant ikke enheten."))
     return sk.Scope(kind="sector" if row.kind == "sector" else "unit", name=row.path, unit_id=row.id,
                     id_path=row.id_path)
 
@@ -186,7 +187,7 @@ def find_row(card: sk.Card, indicator_id: int) -> sk.CardRow:
     for r in card.rows:
         if r.indicator_id == indicator_id:
             return r
-    raise NotFound("Fant ikke indikatoren på dette styringskortet.")
+    raise NotFound(_("Fant ikke indikatoren på dette styringskortet."))
 
 
 def period_options(today_month: Period, chosen: Period) -> list[Period]:

@@ -115,7 +115,7 @@ def scope_label(session: Session, *, actor_id: int, unit_id: int | None) -> str:
         unit = session.get(Unit, unit_id)
         if unit is not None and unit.org_id == actor.org_id:
             return unit.path
-    return "Hele kommunen" if actor.org_wide else "Enhetene du leder"
+    return _("Hele kommunen") if actor.org_wide else _("Enhetene du leder")
 
 
 def avvik_id_by_number(session: Session, *, actor_id: int, number: int) -> int:
