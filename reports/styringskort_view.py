@@ -168,7 +168,7 @@ def history(session: Session, *, org_id: int, scope: sk.Scope, row: sk.CardRow) 
     """The indicator's last periods for the scope (rolled up like the card), oldest first,
     each coloured against its own year's target."""
     periods = [parse_period(row.period)]
-    for _ in range(HISTORY_LENGTH.get(periods[0].kind, 12) - 1):
+    for _step in range(HISTORY_LENGTH.get(periods[0].kind, 12) - 1):
         periods.append(periods[-1].previous())
     periods.reverse()
     weighted = row.rollup == "weighted" and scope.kind != "unit"
@@ -193,10 +193,10 @@ def find_row(card: sk.Card, indicator_id: int) -> sk.CardRow:
 def period_options(today_month: Period, chosen: Period) -> list[Period]:
     """The chooser's periods: the last 24 months, the last 6 tertials and the last 3 years, newest first."""
     out = [today_month]
-    for _ in range(23):
+    for _step in range(23):
         out.append(out[-1].previous())
     tertial = Period("tertial", today_month.year, (today_month.index - 1) // 4 + 1)
-    for _ in range(6):
+    for _step in range(6):
         out.append(tertial)
         tertial = tertial.previous()
     out += [Period("year", today_month.year - k, 1) for k in range(3)]
