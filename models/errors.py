@@ -50,3 +50,15 @@ class ImportFailed(DomainError):
         lines = "\n".join(_("linje {n}: {problem}").format(n=n, problem=msg) for n, msg in problems)
         super().__init__(_("Ingenting ble importert. Rett feilene og prøv igjen:") + "\n" + lines)
         self.problems = problems
+
+
+def avvik_not_found(number: int | str | None = None) -> NotFound:
+    """One wording, in chat and on the web, for an avvik that is missing or not the person's to see.
+
+    With the number the person asked for: «Fant ikke avvik AV-12.» (the same for a hidden case, so
+    it reveals nothing). A button or link that carries only an internal id gets the wording the
+    conversation uses for a stale or forged link.
+    """
+    if number is None:
+        return NotFound(_("Fant ikke saken. Den kan være slettet, eller lenken er feil."))
+    return NotFound(_("Fant ikke avvik AV-{number}.").format(number=number))

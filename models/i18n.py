@@ -93,8 +93,9 @@ def translations(locale: str) -> NullTranslations:
 
 
 def gettext(message: str) -> str:
+    """`message` in the current language; the empty string stays empty (gettext would give the catalog header)."""
     locale = _current.get()
-    return message if locale == DEFAULT_LOCALE else translations(locale).gettext(message)
+    return message if locale == DEFAULT_LOCALE or not message else translations(locale).gettext(message)
 
 
 def ngettext(singular: str, plural: str, n: int) -> str:

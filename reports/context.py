@@ -16,6 +16,7 @@ from pydantic import BaseModel
 from sqlalchemy import and_, select
 from sqlmodel import Session
 
+from models.i18n import _
 from models.periods import Period, local_date
 from reports.sql import ORG, U, conn, param
 
@@ -42,7 +43,8 @@ class SummaryContext:
 
     def unit(self, unit_id: int) -> UnitInfo:
         """The unit's name and sector; a unit deleted since still gets a name."""
-        return self.units.get(unit_id) or UnitInfo(f"enhet {unit_id}", unit_id, f"enhet {unit_id}")
+        name = _("enhet {id}").format(id=unit_id)
+        return self.units.get(unit_id) or UnitInfo(name, unit_id, name)
 
 
 @cache

@@ -15,6 +15,7 @@ from sqlmodel import Session
 
 from models.access import Actor
 from models.errors import NotFound
+from models.i18n import _
 from models.indicator_rules import Light, traffic_light
 from models.periods import Period, parse_period
 from models.services import styringskort as sk
@@ -89,7 +90,7 @@ def _units(session: Session, org_id: int) -> list[Any]:
 
 def readable_scopes(session: Session, *, actor: Actor, org_name: str) -> list[ScopeOption]:
     """The kommune (for those who see it all) and every unit the person may read, in tree order."""
-    out = [ScopeOption("kommune", f"Hele kommunen ({org_name})", 0)] if actor.org_wide else []
+    out = [ScopeOption("kommune", _("Hele kommunen ({name})").format(name=org_name), 0)] if actor.org_wide else []
     out += [ScopeOption(str(u.id), u.path, u.path.count("/") + (1 if actor.org_wide else 0))
             for u in _units(session, actor.org_id) if actor.manages(u.id)]
     return out
@@ -110,7 +111,7 @@ def scope_for(session: Session, *, org_id: int, key: str) -> sk.Scope:
     row = conn(session).execute(select(U.c.id, U.c.path, U.c.id_path, U.c.kind).where(
         U.c.org_id == org_id, U.c.id == int(key))).first() if key.isdigit() and len(key) < 12 else None
     if row is None:
-        raise NotFound("Fant ikke enheten.")
+        raise NotFound(_("Fant ikke enheten."))
     return sk.Scope(kind="sector" if row.kind == "sector" else "unit", name=row.path, unit_id=row.id,
                     id_path=row.id_path)
 
@@ -167,7 +168,7 @@ def history(session: Session, *, org_id: int, scope: sk.Scope, row: sk.CardRow) 
     """The indicator's last periods for the scope (rolled up like the card), oldest first,
     each coloured against its own year's target."""
     periods = [parse_period(row.period)]
-    for _ in range(HISTORY_LENGTH.get(periods[0].kind, 12) - 1):
+    for _step in range(HISTORY_LENGTH.get(periods[0].kind, 12) - 1):
         periods.append(periods[-1].previous())
     periods.reverse()
     weighted = row.rollup == "weighted" and scope.kind != "unit"
@@ -186,16 +187,16 @@ def find_row(card: sk.Card, indicator_id: int) -> sk.CardRow:
     for r in card.rows:
         if r.indicator_id == indicator_id:
             return r
-    raise NotFound("Fant ikke indikatoren på dette styringskortet.")
+    raise NotFound(_("Fant ikke indikatoren på dette styringskortet."))
 
 
 def period_options(today_month: Period, chosen: Period) -> list[Period]:
     """The chooser's periods: the last 24 months, the last 6 tertials and the last 3 years, newest first."""
     out = [today_month]
-    for _ in range(23):
+    for _step in range(23):
         out.append(out[-1].previous())
     tertial = Period("tertial", today_month.year, (today_month.index - 1) // 4 + 1)
-    for _ in range(6):
+    for _step in range(6):
         out.append(tertial)
         tertial = tertial.previous()
     out += [Period("year", today_month.year - k, 1) for k in range(3)]

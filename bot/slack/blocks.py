@@ -279,7 +279,7 @@ def form_view(form: Form, *, now: datetime | None = None) -> View:
     if len(metadata) > METADATA_MAX:
         raise ValueError("form context is too large for a Slack modal")
     return View(type="modal", callback_id=form.form_id, title=plain(form.title, MODAL_TITLE),
-                submit=plain(form.submit_label, MODAL_TITLE), close=plain("Avbryt", MODAL_TITLE),
+                submit=plain(form.submit_label, MODAL_TITLE), close=plain(_("Avbryt"), MODAL_TITLE),
                 private_metadata=metadata, blocks=blocks)
 
 

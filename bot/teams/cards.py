@@ -240,7 +240,7 @@ def form_card(form: Form, *, values: dict[str, str] | None = None, errors: dict[
     data = action_data("form.submit", form.form_id, n=nonce or uuid.uuid4().hex, ctx=json.dumps(form.context))
     cancel = action_data("form.cancel", form.form_id)
     return _card(body, [_execute(form.submit_label, "form.submit", data, "primary"),
-                        _execute("Avbryt", "form.cancel", cancel, associated_inputs="none")])
+                        _execute(_("Avbryt"), "form.cancel", cancel, associated_inputs="none")])
 
 
 def form_values(form_fields: list[FormField] | None, raw: dict) -> dict[str, str]:

@@ -42,7 +42,7 @@ router = APIRouter(route_class=StaffRoute)
 
 FAR = date(9999, 12, 31)  # stands in for an unreadable date while the other fields are checked
 TREATMENT_OPTIONS = list(TREATMENTS.items())
-SCORE_HINT = "1 er lavest og 5 er høyest."
+SCORE_HINT = N_("1 er lavest og 5 er høyest.")
 
 
 def _risk_form(units: tuple[gv.Choice, ...], people: tuple[gv.Choice, ...], submit: str) -> Form:
@@ -182,7 +182,7 @@ def _edit_values(v: RiskView) -> dict[str, str]:
 
 
 def _edit_page(v: RiskView) -> Page:
-    return Page(action=f"/risiko/{v.id}/endre", title=f"Endre {v.ref}", back=(f"/risiko/{v.id}", _("Tilbake til {ref}").format(ref=v.ref)))
+    return Page(action=f"/risiko/{v.id}/endre", title=_("Endre {ref}").format(ref=v.ref), back=(f"/risiko/{v.id}", _("Tilbake til {ref}").format(ref=v.ref)))
 
 
 @router.get("/risiko/{rid}/endre")
@@ -215,7 +215,7 @@ def edit_submit(request: Request, uow: UowDep, settings: SettingsDep, rid: str, 
 
 
 def _review_page(v: RiskView) -> Page:
-    return Page(action=f"/risiko/{v.id}/gjennomga", title=f"Gjennomgå {v.ref}", back=(f"/risiko/{v.id}", _("Tilbake til {ref}").format(ref=v.ref)),
+    return Page(action=f"/risiko/{v.id}/gjennomga", title=_("Gjennomgå {ref}").format(ref=v.ref), back=(f"/risiko/{v.id}", _("Tilbake til {ref}").format(ref=v.ref)),
                 intro=_("{title}. Bekreft eller endre scorene, og sett datoen for neste gjennomgang.").format(title=v.title))
 
 

@@ -17,7 +17,7 @@ from sqlmodel import Session, select
 
 from models import notices
 from models.access import Actor, can_manage_avvik, can_view_avvik
-from models.errors import InvalidTransition, NotFound, PermissionDenied, ValidationFailed
+from models.errors import InvalidTransition, NotFound, PermissionDenied, ValidationFailed, avvik_not_found
 from models.i18n import N_, _
 from models.risk import risk_score
 from models.services import audit, avvik_close, escalation, kommune_settings, org, outbox
@@ -173,11 +173,11 @@ def _tiltak_owner_ids(session: Session, avvik_id: int) -> set[int]:
 def _load_for_view(session: Session, actor: Actor, avvik_id: int) -> Avvik:
     avvik = session.get(Avvik, avvik_id)
     if avvik is None or avvik.org_id != actor.org_id:
-        raise NotFound(_("Fant ikke avviket."))
+        raise avvik_not_found()
     if not can_view_avvik(actor, org_id=avvik.org_id, unit_id=avvik.unit_id, reporter_id=avvik.reporter_id,
                           assignee_id=avvik.assignee_id, tiltak_owner_ids=_tiltak_owner_ids(session, avvik_id)):
         # Same answer as a missing case: do not reveal that another unit's avvik exists.
-        raise NotFound(_("Fant ikke avviket."))
+        raise avvik_not_found(avvik.number)
     return avvik
 
 
@@ -196,7 +196,7 @@ def find_avvik_id(*, session: Session, actor_id: int, number: int) -> int:
     actor = org.load_actor(session, person_id=actor_id)
     avvik_id = session.exec(select(Avvik.id).where(Avvik.org_id == actor.org_id, Avvik.number == number)).first()
     if avvik_id is None:
-        raise NotFound(_("Fant ikke avvik AV-{number}.").format(number=number))
+        raise avvik_not_found(number)
     _load_for_view(session, actor, avvik_id)
     return avvik_id
 

@@ -17,9 +17,9 @@ from sqlmodel import Session, col, select
 
 from models.errors import NotFound, PermissionDenied
 from models.governance_terms import FINDING_KINDS, OPEN_FINDING_STATUSES, risk_ref
-from models.i18n import _
+from models.i18n import _, use_locale
 from models.periods import local_date
-from models.services import arshjul, audit, org
+from models.services import arshjul, audit, org, tenants
 from models.services._tx import writes
 from models.tables import (
     Avvik,
@@ -102,24 +102,24 @@ def my_deadlines(session: Session, *, person_id: int, today: date) -> list[Deadl
             for year in (today.year, today.year + 1):
                 on = arshjul.occurrence_in_year(act, year)
                 if on is not None:
-                    out.append(Deadline(uid=f"arshjul-{act.id}-{on.isoformat()}", on=on, summary=f"Årshjul: {act.title}",
+                    out.append(Deadline(uid=f"arshjul-{act.id}-{on.isoformat()}", on=on, summary=_("Årshjul: {title}").format(title=act.title),
                                         description=act.description))
     for r in session.exec(select(Risk).where(col(Risk.owner_id) == person_id, col(Risk.status) == "aktiv")).all():
         out.append(Deadline(uid=f"risk-review-{r.id}-{r.review_date.isoformat()}", on=r.review_date,
-                            summary=f"ROS-gjennomgang {risk_ref(r.number)}: {r.title}"))
+                            summary=_("ROS-gjennomgang {ref}: {title}").format(ref=risk_ref(r.number), title=r.title)))
     for t, r in session.exec(select(RiskTiltak, Risk).join(Risk, col(Risk.id) == col(RiskTiltak.risk_id)).where(
             col(RiskTiltak.owner_id) == person_id, col(RiskTiltak.done_at).is_(None))).all():
-        out.append(Deadline(uid=f"risk-tiltak-{t.id}", on=t.deadline, summary=f"Tiltak i {risk_ref(r.number)}",
+        out.append(Deadline(uid=f"risk-tiltak-{t.id}", on=t.deadline, summary=_("Tiltak i {ref}").format(ref=risk_ref(r.number)),
                             description=t.description))
     for f, ts in session.exec(select(TilsynFinding, Tilsyn).join(Tilsyn, col(Tilsyn.id) == col(TilsynFinding.tilsyn_id))
                               .where(col(TilsynFinding.owner_id) == person_id,
                                      col(TilsynFinding.status).in_(OPEN_FINDING_STATUSES))).all():
         out.append(Deadline(uid=f"tilsyn-finding-{f.id}", on=f.deadline,
-                            summary=f"{FINDING_KINDS.get(f.kind, f.kind)} etter tilsyn: {ts.theme}",
+                            summary=_("{kind} etter tilsyn: {theme}").format(kind=FINDING_KINDS.get(f.kind, f.kind), theme=ts.theme),
                             description=f.description))
     for at, a in session.exec(select(Tiltak, Avvik).join(Avvik, col(Avvik.id) == col(Tiltak.avvik_id)).where(
             col(Tiltak.owner_id) == person_id, col(Tiltak.done_at).is_(None))).all():
-        out.append(Deadline(uid=f"avvik-tiltak-{at.id}", on=at.deadline, summary=f"Tiltak i AV-{a.number}",
+        out.append(Deadline(uid=f"avvik-tiltak-{at.id}", on=at.deadline, summary=_("Tiltak i {ref}").format(ref=f"AV-{a.number}"),
                             description=at.description))
     return sorted(out, key=lambda d: (d.on, d.uid))
 
@@ -129,7 +129,7 @@ def to_ics(deadlines: list[Deadline], *, host: str = "trad", now: datetime | Non
     cal = Calendar()
     cal.add("prodid", "-//Tråd//Mine frister//NO")
     cal.add("version", "2.0")
-    cal.add("x-wr-calname", "Tråd – mine frister")
+    cal.add("x-wr-calname", _("Tråd – mine frister"))
     stamp = now or utcnow()
     for d in deadlines:
         ev = Event()
@@ -153,4 +153,5 @@ def feed_for_token(*, session: Session, token: str, now: datetime | None = None,
     if person is None or not person.active:
         return None
     now = now or utcnow()
-    return to_ics(my_deadlines(session, person_id=person_id, today=local_date(now, tz)), now=now)
+    with use_locale(person.locale, tenants.org_locale(session, person.org_id)):  # no request: the person's language
+        return to_ics(my_deadlines(session, person_id=person_id, today=local_date(now, tz)), now=now)

@@ -15,7 +15,7 @@ from sqlalchemy import ColumnElement
 from sqlmodel import Session, col, select
 
 from models.access import Actor
-from models.errors import NotFound
+from models.errors import NotFound, avvik_not_found
 from models.governance_terms import RISK_STATUSES, TREATMENTS, risk_ref
 from models.i18n import _
 from models.risk import severity
@@ -115,7 +115,7 @@ def scope_label(session: Session, *, actor_id: int, unit_id: int | None) -> str:
         unit = session.get(Unit, unit_id)
         if unit is not None and unit.org_id == actor.org_id:
             return unit.path
-    return "Hele kommunen" if actor.org_wide else "Enhetene du leder"
+    return _("Hele kommunen") if actor.org_wide else _("Enhetene du leder")
 
 
 def avvik_id_by_number(session: Session, *, actor_id: int, number: int) -> int:
@@ -123,7 +123,7 @@ def avvik_id_by_number(session: Session, *, actor_id: int, number: int) -> int:
     actor = org.load_actor(session, person_id=actor_id)
     aid = session.exec(select(Avvik.id).where(col(Avvik.org_id) == actor.org_id, col(Avvik.number) == number)).first()
     if aid is None:
-        raise NotFound(_("Fant ikke avviket."))
+        raise avvik_not_found(number)
     return aid
 
 

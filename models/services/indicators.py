@@ -175,7 +175,7 @@ def _pick_unit(session: Session, actor: Actor, ind: Indicator, unit_id: int | No
         if not mine and "admin" not in actor.roles:
             raise PermissionDenied(_("Bare lederne for enhetene som rapporterer «{name}», kan registrere verdier.").format(name=ind.name))
         if len(mine) != 1:
-            hint = "Du leder ingen enhet som rapporterer den." if not mine else "Du leder flere enheter som rapporterer den."
+            hint = _("Du leder ingen enhet som rapporterer den.") if not mine else _("Du leder flere enheter som rapporterer den.")
             raise ValidationFailed({"unit": _("Si hvilken enhet verdien for «{name}» gjelder. {hint}").format(name=ind.name, hint=hint)})
         unit_id = mine[0]
     unit = session.get(Unit, unit_id)

@@ -16,8 +16,7 @@ from sqlmodel import Session, col, select
 
 from models import notices
 from models.access import can_manage_avvik
-from models.errors import NotFound
-from models.i18n import _
+from models.errors import NotFound, avvik_not_found
 from models.messages import Action, Fact, Reply
 from models.services import avvik as avvik_svc
 from models.services import oppdrag as oppdrag_svc
@@ -205,7 +204,7 @@ def avvik_case(*, session: Session, actor_id: int, avvik_id: int) -> AvvikCase:
     actor = org.load_actor(session, person_id=actor_id)
     a = session.get(Avvik, avvik_id)
     if a is None or a.org_id != actor.org_id:
-        raise NotFound(_("Fant ikke avviket."))
+        raise avvik_not_found()
     try:
         avvik_svc.get_avvik(session=session, actor_id=actor_id, avvik_id=avvik_id)
         line: AvvikLine | None = avvik_lines(session, [a])[0]

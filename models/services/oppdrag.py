@@ -75,7 +75,7 @@ def update_oppdrag(*, session: Session, actor_id: int, number: int, status: str 
         raise PermissionDenied(_("Du er ikke eier av oppdrag {number} og kan ikke oppdatere det.").format(number=number))
     errors: dict[str, str] = {}
     if status is not None and status not in OPPDRAG_STATUSES:
-        errors["status"] = "Velg en status: " + ", ".join(OPPDRAG_STATUSES.values()) + "."
+        errors["status"] = _("Velg en status: {choices}.").format(choices=", ".join(OPPDRAG_STATUSES.values()))
     if progress is not None and not (isinstance(progress, int) and 0 <= progress <= 100):
         errors["progress"] = _("Framdriften må være et tall fra 0 til 100 %.")
     text = (comment or "").replace("\x00", "").strip()

@@ -137,7 +137,7 @@ def add_oppdrag(*, session: Session, actor_id: int | None, org_id: int, letter_i
     letter = get_letter(session, org_id=org_id, letter_id=letter_id)
     actor = _actor(session, actor_id)
     if actor is not None and not may_manage_letter(actor, letter):
-        raise PermissionDenied(DENIED)
+        raise PermissionDenied(_(DENIED))
     return insert(session, org_id=org_id, actor_id=actor_id, data=data, letter_id=letter_id)
 
 
@@ -170,7 +170,7 @@ def edit_oppdrag(*, session: Session, actor_id: int, number: int, data: OppdragI
     actor = org.load_actor(session, person_id=actor_id)
     o = _by_number(session, actor.org_id, number)
     if not may_manage_letter(actor, _letter_of(session, o)):
-        raise PermissionDenied(DENIED)
+        raise PermissionDenied(_(DENIED))
     apply_edit(session, o=o, actor_id=actor_id, data=data, letter_id=o.oppdragsbrev_id, parent_id=o.parent_id)
     return o
 

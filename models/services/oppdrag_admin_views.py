@@ -8,6 +8,7 @@ from datetime import date
 from sqlmodel import Session, col, select
 
 from models.errors import PermissionDenied
+from models.i18n import _
 from models.services import org
 from models.services.oppdrag_admin import may_split
 from models.services.oppdragsbrev import DENIED, get_letter, may_manage_letter
@@ -49,7 +50,7 @@ def letter_oppdrag(session: Session, *, actor_id: int, letter_id: int) -> list[A
     actor = org.load_actor(session, person_id=actor_id)
     letter = get_letter(session, org_id=actor.org_id, letter_id=letter_id)
     if not may_manage_letter(actor, letter):
-        raise PermissionDenied(DENIED)
+        raise PermissionDenied(_(DENIED))
     items = session.exec(select(Oppdrag).where(Oppdrag.oppdragsbrev_id == letter_id)
                          .order_by(col(Oppdrag.number))).all()
     names = org.person_names(session, {o.owner_id for o in items})

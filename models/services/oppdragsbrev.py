@@ -14,15 +14,15 @@ from sqlmodel import Session, col, select
 
 from models.access import Actor
 from models.errors import NotFound, PermissionDenied, ValidationFailed
-from models.i18n import _
+from models.i18n import N_, _
 from models.services import audit, org
 from models.services._tx import writes
 from models.sql import pk
 from models.tables import Oppdrag, Oppdragsbrev, Unit
 
-ISSUERS: dict[str, str] = {"kommunestyre": "Kommunestyret", "kommunedirektor": "Kommunedirektøren",
-                           "sektor": "Sektor"}
-DENIED = "Du har ikke tilgang til å endre oppdragsbrev. Det kan administratorer og kommunalsjefer for egen sektor."
+ISSUERS: dict[str, str] = {"kommunestyre": N_("Kommunestyret"), "kommunedirektor": N_("Kommunedirektøren"),
+                           "sektor": N_("Sektor")}
+DENIED = N_("Du har ikke tilgang til å endre oppdragsbrev. Det kan administratorer og kommunalsjefer for egen sektor.")
 
 
 @dataclass(frozen=True)
@@ -70,7 +70,8 @@ def validate_letter(session: Session, *, org_id: int, year: int, title: str, iss
     if not title.strip() or len(title) > 300:
         errors["title"] = _("Skriv en tittel på høyst 300 tegn.")
     if issuer not in ISSUERS:
-        errors["issuer"] = "Velg hvem som gir oppdragsbrevet: " + ", ".join(ISSUERS.values()) + "."
+        errors["issuer"] = _("Velg hvem som gir oppdragsbrevet: {choices}.").format(
+            choices=", ".join(_(label) for label in ISSUERS.values()))
     elif issuer == "sektor":
         unit = session.get(Unit, sector_id) if sector_id else None
         if unit is None or unit.org_id != org_id or (unit.kind != "sector" and "/" in unit.path):
@@ -85,7 +86,7 @@ def create_letter(*, session: Session, actor_id: int | None, org_id: int, year: 
     if actor_id is not None:
         actor = org.load_actor(session, person_id=actor_id)
         if not may_manage(actor, org_id=org_id, issuer=issuer, sector_id=sector_id):
-            raise PermissionDenied(DENIED)
+            raise PermissionDenied(_(DENIED))
     sector = sector_id if issuer == "sektor" else None
     errors = validate_letter(session, org_id=org_id, year=year, title=title, issuer=issuer, sector_id=sector)
     if len(case_ref) > 200:
@@ -120,7 +121,7 @@ def list_letters(*, session: Session, actor_id: int) -> list[LetterView]:
     """The letters this person may manage, newest year first."""
     actor = org.load_actor(session, person_id=actor_id)
     if not may_administer(actor):
-        raise PermissionDenied(DENIED)
+        raise PermissionDenied(_(DENIED))
     letters = session.exec(select(Oppdragsbrev).where(Oppdragsbrev.org_id == actor.org_id)
                            .order_by(col(Oppdragsbrev.year).desc(), col(Oppdragsbrev.id))).all()
     mine = [lt for lt in letters if may_manage_letter(actor, lt)]
@@ -137,7 +138,7 @@ def view_letter(*, session: Session, actor_id: int, letter_id: int) -> LetterVie
     actor = org.load_actor(session, person_id=actor_id)
     letter = get_letter(session, org_id=actor.org_id, letter_id=letter_id)
     if not may_manage_letter(actor, letter):
-        raise PermissionDenied(DENIED)
+        raise PermissionDenied(_(DENIED))
     count = len(session.exec(select(Oppdrag.id).where(Oppdrag.oppdragsbrev_id == letter_id)).all())
     return _view(letter, count, org.unit_names(session, {letter.sector_id} if letter.sector_id else set()))
 

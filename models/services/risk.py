@@ -15,7 +15,7 @@ from sqlmodel import Session, col, select
 
 from models import governance_notices as gn
 from models.access import Actor
-from models.errors import InvalidTransition, NotFound, PermissionDenied, ValidationFailed
+from models.errors import InvalidTransition, NotFound, PermissionDenied, ValidationFailed, avvik_not_found
 from models.governance_terms import TREATMENTS, risk_ref
 from models.i18n import _
 from models.periods import local_date
@@ -293,8 +293,10 @@ def link_avvik(*, session: Session, actor_id: int, avvik_id: int, risk_id: int) 
     actor = org.load_actor(session, person_id=actor_id)
     risk = _load_for_manage(session, actor, risk_id)
     avvik = session.get(Avvik, avvik_id)
-    if avvik is None or avvik.org_id != actor.org_id or not actor.manages(avvik.unit_id):
-        raise NotFound(_("Fant ikke avviket."))
+    if avvik is None or avvik.org_id != actor.org_id:
+        raise avvik_not_found()
+    if not actor.manages(avvik.unit_id):
+        raise avvik_not_found(avvik.number)
     link = session.get(RiskAvvikLink, avvik_id)
     if link is None:
         link = RiskAvvikLink(avvik_id=avvik_id, org_id=actor.org_id, risk_id=risk_id, linked_by_id=actor_id)

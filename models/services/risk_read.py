@@ -16,7 +16,7 @@ from sqlmodel import Session, col, select
 from models.access import Actor
 from models.errors import NotFound, PermissionDenied
 from models.governance_terms import RISK_STATUSES, TREATMENTS, risk_ref
-from models.i18n import _
+from models.i18n import N_, _
 from models.risk import severity
 from models.services import org
 from models.services.risk import can_view, load_for_view
@@ -108,7 +108,7 @@ def matrix_for_units(session: Session, *, org_id: int, unit_ids: set[int] | None
 
 
 def scope_units(session: Session, actor: Actor, unit_id: int | None,
-                denied: str = "Bare ledere kan se risikobildet for en enhet.") -> set[int] | None:
+                denied: str = N_("Bare ledere kan se risikobildet for en enhet.")) -> set[int] | None:
     """The units an actor reads: a unit (a sector is a unit too) and all below, or all they manage.
 
     None means the whole kommune (org-wide roles only). Employees without a line role get
@@ -121,7 +121,7 @@ def scope_units(session: Session, actor: Actor, unit_id: int | None,
     if actor.org_wide:
         return None
     if not actor.is_leader:
-        raise PermissionDenied(denied)
+        raise PermissionDenied(_(denied))
     return set(actor.managed_unit_ids)
 
 

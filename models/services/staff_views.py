@@ -17,8 +17,8 @@ from zoneinfo import ZoneInfo
 from sqlmodel import Session, col, select
 
 from models.access import Actor, can_update_oppdrag
-from models.errors import NotFound
-from models.i18n import N_, _, fmt_datetime
+from models.errors import avvik_not_found
+from models.i18n import N_, fmt_datetime
 from models.periods import local_date
 from models.risk import severity
 from models.services import avvik as avvik_svc
@@ -261,7 +261,7 @@ def home_view(s: Session, *, person_id: int, is_leader: bool, now: datetime, tz:
 def find_avvik(s: Session, *, actor_id: int, number: str) -> int:
     """The id of the avvik with this number (as typed in a URL) that the person may see."""
     if not number.isdecimal() or len(number) > 9:
-        raise NotFound(_("Fant ikke avviket."))
+        raise avvik_not_found(number[:12])
     return avvik_svc.find_avvik_id(session=s, actor_id=actor_id, number=int(number))
 
 

@@ -14,13 +14,14 @@ from sqlalchemy import func
 from sqlmodel import Session, col, select
 
 from models.errors import PermissionDenied
+from models.i18n import N_, _
 from models.services import audit, web_auth
 from models.services._tx import writes
 from models.sql import pk
 from models.tables import ChatIdentity, Person
 from models.tables._common import utcnow
 
-UNKNOWN = ("Vi fant deg ikke blant de ansatte i Tråd. Be lederen din eller Tråd-administratoren legge deg inn "
+UNKNOWN = N_("Vi fant deg ikke blant de ansatte i Tråd. Be lederen din eller Tråd-administratoren legge deg inn "
            "med e-postadressen du bruker i Teams.")
 
 
@@ -46,7 +47,7 @@ def sign_in(*, session: Session, org_id: int, oid: str, names: tuple[str, ...],
     """Open a staff web session for the person the token names; returns (cookie value, person id)."""
     person = _person(session, org_id=org_id, oid=oid, names=tuple(n.strip().lower() for n in names if n))
     if person is None:
-        raise PermissionDenied(UNKNOWN)
+        raise PermissionDenied(_(UNKNOWN))
     cookie = web_auth.open_session(session, org_id=org_id, person_id=pk(person), now=now or utcnow())
     audit.record(session, org_id=org_id, actor_id=pk(person), action="web.signed_in", entity="person",
                  entity_id=pk(person), detail={"via": "teams_tab"})

@@ -15,7 +15,7 @@ from sqlmodel import Session, col, select
 
 from models.errors import NotFound, PermissionDenied, ValidationFailed
 from models.governance_terms import FINDING_KINDS, FINDING_STATUSES, OPEN_FINDING_STATUSES, TILSYN_AUTHORITIES
-from models.i18n import _, fmt_date
+from models.i18n import N_, _, fmt_date
 from models.periods import local_date
 from models.services import audit, org
 from models.services._tx import writes
@@ -216,5 +216,5 @@ def list_tilsyn(*, session: Session, actor_id: int, unit_id: int | None = None, 
                 limit: int = 50) -> list[TilsynView]:
     """A leader's tilsyn, read along the line; employees without a line role are refused."""
     actor = org.load_actor(session, person_id=actor_id)
-    units = scope_units(session, actor, unit_id, "Bare ledere kan se tilsyn for en enhet.")
+    units = scope_units(session, actor, unit_id, N_("Bare ledere kan se tilsyn for en enhet."))
     return tilsyn_for_units(session, org_id=actor.org_id, unit_ids=units, year=year, limit=limit)

@@ -100,11 +100,13 @@ def request_link(*, session: Session, org_id: int, email: str, public_base_url: 
     outbox.enqueue(
         session, org_id=person.org_id, dedupe_key=f"web.login:{person.id}:{row_id}", kind="web.login",
         recipient_person_id=person.id, platform="auto",
-        payload=Reply(title="Logg inn i Tråd",
-                      text="Du (eller noen som skrev inn e-postadressen din) ba om å logge inn i Tråd på nett. "
-                           "Lenken gjelder i 15 minutter og kan brukes én gang. Ba du ikke om den, kan du se bort fra "
-                           "denne meldingen.",
-                      actions=[Action(label="Logg inn", action_id="web.login", url=link_url(public_base_url, outbox_links.placeholder("web", row_id)))]),
+        payload=lambda: Reply(  # built in the recipient's language
+            title=_("Logg inn i Tråd"),
+            text=_("Du (eller noen som skrev inn e-postadressen din) ba om å logge inn i Tråd på nett. "
+                   "Lenken gjelder i 15 minutter og kan brukes én gang. Ba du ikke om den, kan du se bort fra "
+                   "denne meldingen."),
+            actions=[Action(label=_("Logg inn"), action_id="web.login",
+                            url=link_url(public_base_url, outbox_links.placeholder("web", row_id)))]),
     )
     return True
 

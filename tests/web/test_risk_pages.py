@@ -143,7 +143,7 @@ def test_review_tiltak_and_link(web):  # type: ignore[no-untyped-def]
     r = owner.post(f"/risiko/tiltak/{tid}/utfort", data={"csrf": csrf_owner, "risiko": str(rid)})
     assert r.status_code == 200 and "Komfyrvakt – ansvarlig Kari Ansatt" in r.text and "(utført)" in r.text
     r = client.post(f"/risiko/{rid}/avvik", data={"csrf": csrf, "avvik": "AV-99999"})
-    assert r.status_code == 404 and "Fant ikke avviket." in r.text
+    assert r.status_code == 404 and "Fant ikke avvik AV-99999." in r.text
     r = client.post(f"/risiko/{rid}/lukk", data={"csrf": csrf, "reason": "x"})
     assert r.status_code == 422 and "Skriv hvorfor risikoen lukkes." in r.text
     r = client.post(f"/risiko/{rid}/lukk", data={"csrf": csrf, "reason": "Kjøkkenet er lagt ned"})
