@@ -7,7 +7,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import TYPE_CHECKING, Any
 
-from fastapi import Request
+from fastapi import Request, Response
 
 if TYPE_CHECKING:
     from fastapi import FastAPI
@@ -36,12 +36,50 @@ def mount(app: FastAPI, wiring: Wiring) -> None:
     app.state.slack_app = bolt
     _share_http_session(app, bolt)
 
+    gate = Shedder(settings.slack_max_in_flight, owed=bolt.trad.tasks)  # type: ignore[attr-defined]
+    app.state.slack_gate = gate
+
     @app.post("/slack/events", include_in_schema=False)
     async def slack_events(request: Request) -> Any:
-        return await handler.handle(request)
+        if not gate.enter():
+            return Response(status_code=503, headers={"Retry-After": "1"})
+        try:
+            return await handler.handle(request)
+        finally:
+            gate.leave()
 
     if settings.slack_app_token:
         _add_socket_mode(app, bolt, settings.slack_app_token)
+
+
+class Shedder:
+    """A bounded count of Slack work in progress: above `limit`, a request gets a fast 503.
+
+    Why: past the rate one process can serve, requests queue (for the event loop and the
+    database threads) until each waits longer than Slack's 3 s, and then every request fails
+    late. Refusing the excess at once keeps the answers that are accepted fast; Slack retries
+    a refused event, and a person whose modal was refused sees Slack's own error and can send
+    it again, with nothing half-stored. Counted: requests being handled plus answers still
+    owed after an ack (`owed`, the listeners' background tasks), since both take the same CPU.
+    """
+
+    def __init__(self, limit: int, owed: set[Any] | None = None) -> None:
+        self.limit = limit
+        self.owed = owed if owed is not None else set()
+        self.in_flight = 0
+        self.shed = 0
+
+    def enter(self) -> bool:
+        if self.limit and self.in_flight + len(self.owed) >= self.limit:
+            self.shed += 1
+            if self.shed == 1 or self.shed % 100 == 0:
+                log.warning("Slack load shedding: %d requests answered 503 so far (limit %d)", self.shed, self.limit)
+            return False
+        self.in_flight += 1
+        return True
+
+    def leave(self) -> None:
+        self.in_flight -= 1
 
 
 def _shorten_gil_switch(ms: float) -> None:
