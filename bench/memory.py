@@ -156,7 +156,9 @@ async def run_one(args: argparse.Namespace, workers: int, db_url: str, fake, uid
             "rss_peak_mb": max(v for _, v in samples), "rss_start_mb": samples[0][1],
             "rss_after_warmup_mb": sum(first) / len(first), "rss_last_minute_mb": sum(last) / len(last),
             "growth_after_warmup_mb": sum(last) / len(last) - sum(first) / len(first),
-            "slope_mb_per_min": slope_per_min(after), "samples": samples}
+            "slope_mb_per_min": slope_per_min(after),
+            "slope_second_half_mb_per_min": slope_per_min([(t, v) for t, v in samples if t >= span / 2]),
+            "samples": samples}
 
 
 async def drain_all(pids: list[int], quiet: float = 1.0, limit: float = 120.0) -> float:
@@ -209,13 +211,18 @@ async def bench(args: argparse.Namespace) -> list[dict]:
 def report(results: list[dict], cmd: str, load: tuple[str, str]) -> str:
     lines = [f"Command: `{cmd}` (load average {load[0]} at the start, {load[1]} at the end)", "",
              "| workers | rate | minutes | answered | non-2xx | p50 / p99 / max ms | server CPU ms/req | "
-             "RSS start / peak MB | RSS first post-warm-up minute / last minute MB | growth MB | slope MB/min |",
-             "|---|---|---|---|---|---|---|---|---|---|---|"]
+             "RSS start / peak MB | RSS first post-warm-up minute / last minute MB | growth MB | slope MB/min "
+             "(after warm-up / second half) |", "|---|---|---|---|---|---|---|---|---|---|---|"]
     for r in results:
         lines.append(f"| {r['workers']} | {r['rate']}/s | {r['minutes']} | {r['n']} | {r['non2xx']} | "
                      f"{r['p50']:.1f} / {r['p99']:.1f} / {r['max']:.0f} | {r['cpu_ms_per_req']:.2f} | "
                      f"{r['rss_start_mb']:.0f} / {r['rss_peak_mb']:.0f} | {r['rss_after_warmup_mb']:.0f} / "
-                     f"{r['rss_last_minute_mb']:.0f} | {r['growth_after_warmup_mb']:+.1f} | {r['slope_mb_per_min']:+.2f} |")
+                     f"{r['rss_last_minute_mb']:.0f} | {r['growth_after_warmup_mb']:+.1f} | {r['slope_mb_per_min']:+.2f} / "
+                     f"{r['slope_second_half_mb_per_min']:+.2f} |")
+    for r in results:
+        st = r["statuses"]
+        lines.append(f"\n{r['workers']} worker(s): answers by kind: " + ", ".join(f"{k} {v}" for k, v in st.items())
+                     + f"; backlog drained {r['drain_s']:.1f} s after the load stopped.")
     late = max((r["send_late_max"] or 0) for r in results)
     lines += ["", f"Load generator: every request was sent at most {late:.0f} ms after it was due."]
     return "\n".join(lines)

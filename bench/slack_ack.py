@@ -325,6 +325,8 @@ async def run_load(session, url: str, make, rate: float, duration: float, fake=N
             return
         note("2xx", due)
         acks.append((time.perf_counter() - due) * 1000)
+        if statuses is not None:
+            statuses.setdefault("timeline", []).append((due - t0, acks[-1]))
 
     await asyncio.gather(*(one(i) for i in range(n)))
     if fan_task is not None:
@@ -339,6 +341,14 @@ async def run_load(session, url: str, make, rate: float, duration: float, fake=N
         if len(opens) < len(due_of_trigger):
             bad += len(due_of_trigger) - len(opens)
     return acks, opens, bad, late
+
+
+def phases(timeline: list, duration: float) -> dict:
+    """p50/p99 of the requests due before the fan-out starts (first third) and after it (the rest)."""
+    before = [ms for t, ms in timeline if t < duration / 3]
+    after = [ms for t, ms in timeline if t >= duration / 3]
+    return {"first_third_p50": pct(before, 50), "first_third_p99": pct(before, 99),
+            "rest_p50": pct(after, 50), "rest_p99": pct(after, 99)}
 
 
 async def fanout_call(session, port: int, month: int) -> dict:  # type: ignore[no-untyped-def]
@@ -503,7 +513,8 @@ async def bench(args: argparse.Namespace) -> dict:
                                                      "open_p99": pct(opens, 99) if opens else None,
                                                      "drain_s": drained, "cpu_ms": cpu_ms,
                                                      "send_late_p99": pct(late, 99), "send_late_max": max(late),
-                                                     "fanout": st.get("fanout")}
+                                                     "fanout": st.get("fanout"),
+                                                     **phases(st.get("timeline", []), args.duration)}
                         print(rate, req, kind, json.dumps(per_rate[f"{req}|{kind}"]), flush=True)
                 results["rates"][rate] = per_rate
             if args.ramp:
