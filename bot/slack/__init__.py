@@ -59,8 +59,9 @@ class Shedder:
     database threads) until each waits longer than Slack's 3 s, and then every request fails
     late. Refusing the excess at once keeps the answers that are accepted fast; Slack retries
     a refused event, and a person whose modal was refused sees Slack's own error and can send
-    it again, with nothing half-stored. Counted: requests being handled plus answers still
-    owed after an ack (`owed`, the listeners' background tasks), since both take the same CPU.
+    it again, with nothing half-stored. Counted: requests being handled (at most `limit`), and
+    answers still owed after an ack (`owed`, the listeners' background tasks: at most 4 × `limit`,
+    a bound on the backlog; a burst of DMs owes many replies but delays no ack).
     """
 
     def __init__(self, limit: int, owed: set[Any] | None = None) -> None:
@@ -70,7 +71,7 @@ class Shedder:
         self.shed = 0
 
     def enter(self) -> bool:
-        if self.limit and self.in_flight + len(self.owed) >= self.limit:
+        if self.limit and (self.in_flight >= self.limit or len(self.owed) >= 4 * self.limit):
             self.shed += 1
             if self.shed == 1 or self.shed % 100 == 0:
                 log.warning("Slack load shedding: %d requests answered 503 so far (limit %d)", self.shed, self.limit)

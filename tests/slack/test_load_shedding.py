@@ -78,3 +78,18 @@ async def test_without_a_limit_nothing_is_refused(monkeypatch: pytest.MonkeyPatc
     slack = SlackDriver(create_app(get_settings()), slack_env, org)
     answers = await asyncio.gather(*(slack.dm("ansatt", "hjelp") for _ in range(20)))
     assert [a.status_code for a in answers] == [200] * 20
+
+
+def test_a_backlog_of_owed_answers_is_bounded_too() -> None:
+    """Answers owed after acks (DM replies) do not count against requests, but their backlog is bounded."""
+    from bot.slack import Shedder
+
+    owed: set[object] = set()
+    gate = Shedder(2, owed=owed)
+    assert gate.enter() and gate.enter() and not gate.enter()  # two requests in progress: the third is refused
+    gate.leave(), gate.leave()
+    owed.update(object() for _ in range(7))
+    assert gate.enter()  # 7 replies still owed: below 4 × 2
+    gate.leave()
+    owed.add(object())
+    assert not gate.enter() and gate.shed == 2
