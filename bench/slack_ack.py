@@ -500,7 +500,8 @@ async def bench(args: argparse.Namespace) -> dict:
 
                         gc.collect()
                         gc.freeze()
-                        fan = (fanout_call(session, port, next(months)) if args.fanout and kind == "trad" else None)
+                        fan = (fanout_call(session, port, next(months))
+                               if args.fanout and kind == "trad" and req in args.fanout_kinds else None)
                         st: dict = {}
                         acks, opens, bad, late = await run_load(session, url, make, rate, args.duration,
                                                                 fake if (req == "/avvik" and kind == "trad") else None,
@@ -623,6 +624,7 @@ def main() -> None:
     ap.add_argument("--storm", type=int, default=300, help="events in the replay storm")
     ap.add_argument("--fanout", type=int, default=0,
                     help="leaders to add; the nudge job for all of them runs in Tråd's process during each Tråd cell")
+    ap.add_argument("--fanout-kinds", default="view_submission", help="the cells (request kinds) with a fan-out")
     ap.add_argument("--ramp", default="", help="rates of view submissions to find the highest sustainable one, e.g. 50,100,200")
     ap.add_argument("--ramp-duration", type=float, default=10.0)
     ap.add_argument("--ramp-servers", default="trad")
@@ -637,6 +639,7 @@ def main() -> None:
     args.servers = args.servers.split(",")
     args.ramp = [int(r) for r in args.ramp.split(",") if r]
     args.ramp_servers = args.ramp_servers.split(",")
+    args.fanout_kinds = args.fanout_kinds.split(",")
     load_start = Path("/proc/loadavg").read_text().split()[0]
     results = asyncio.run(bench(args))
     results["load_start"], results["load_end"] = load_start, Path("/proc/loadavg").read_text().split()[0]
