@@ -86,10 +86,29 @@ def test_a_backlog_of_owed_answers_is_bounded_too() -> None:
 
     owed: set[object] = set()
     gate = Shedder(2, owed=owed)
-    assert gate.enter() and gate.enter() and not gate.enter()  # two requests in progress: the third is refused
-    gate.leave(), gate.leave()
+    a, b = gate.enter(), gate.enter()
+    assert a is not None and b is not None and gate.enter() is None  # two in progress: the third is refused
+    gate.leave(a), gate.leave(b)
     owed.update(object() for _ in range(7))
-    assert gate.enter()  # 7 replies still owed: below 4 × 2
-    gate.leave()
+    c = gate.enter()
+    assert c is not None  # 7 replies still owed: below 4 × 2
+    gate.leave(c)
     owed.add(object())
-    assert not gate.enter() and gate.shed == 2
+    assert gate.enter() is None and gate.shed == 2
+
+
+def test_a_request_waiting_too_long_means_the_server_is_not_keeping_up() -> None:
+    """Below the count, a request is still refused while the oldest in progress has waited a second."""
+    from bot.slack import Shedder
+
+    now = [0.0]
+    gate = Shedder(100, max_wait=1.0, clock=lambda: now[0])
+    slow = gate.enter()
+    now[0] = 0.5
+    quick = gate.enter()
+    assert slow is not None and quick is not None
+    gate.leave(quick)
+    now[0] = 1.2
+    assert gate.enter() is None  # the first has waited 1.2 s
+    gate.leave(slow)
+    assert gate.enter() is not None  # it answered: room again
