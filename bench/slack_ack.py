@@ -562,7 +562,11 @@ async def bench(args: argparse.Namespace) -> dict:
         finally:
             for proc, _ in servers.values():
                 proc.terminate()
-                proc.wait(10)
+                try:
+                    proc.wait(30)
+                except subprocess.TimeoutExpired:  # still draining a backlog: do not leave it running
+                    proc.kill()
+                    proc.wait(10)
             fake.stop()
     return results
 
