@@ -149,7 +149,7 @@ async def run_one(args: argparse.Namespace, workers: int, db_url: str, fake, uid
     first = [v for t, v in after if t < args.warmup * span + 60] or [after[0][1]]
     last = [v for t, v in after if t >= span - 60] or [after[-1][1]]
     return {"workers": workers, "rate": args.rate, "minutes": args.minutes, "n": len(acks), "non2xx": bad,
-            "statuses": {k: len(v) for k, v in st.items() if isinstance(v, list)},
+            "statuses": {k: len(v) for k, v in st.items() if isinstance(v, list) and k != "timeline"},
             "p50": sa.pct(acks, 50), "p99": sa.pct(acks, 99), "max": max(acks) if acks else None,
             "cpu_ms_per_req": 1000 * cpu / max(1, len(acks)), "drain_s": drained,
             "send_late_p99": sa.pct(late, 99), "send_late_max": max(late) if late else None,
