@@ -9,7 +9,7 @@ NODE_DEPS := var/node/node_modules/axe-core/axe.min.js var/node/node_modules/@mi
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test lint bench clean browser fuzz
+.PHONY: run test lint bench bench-memory clean browser fuzz
 
 $(STAMP): pyproject.toml
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -48,6 +48,11 @@ lint: $(STAMP)
 
 bench: $(STAMP)
 	@$(PY) bench/domain.py
+
+# Peak memory of `trad serve` over 10 minutes at 100 req/s of Slack traffic (issue 15; not in `make test`).
+# The server runs on core 0, the load generator on core 1.
+bench-memory: $(STAMP)
+	@flock /tmp/trad-bench.lock taskset -c 1 $(PY) bench/memory.py --minutes 10 --rate 100 --json var/bench-memory.json
 
 clean:
 	rm -rf $(VENV) var .pytest_cache

@@ -48,12 +48,21 @@ TEAM = "T0BENCH"
 _ids = itertools.count(1)
 
 
+PORTS = range(int(os.environ.get("BENCH_PORT_BASE", "8410")), int(os.environ.get("BENCH_PORT_BASE", "8410")) + 20)
+
+
 def free_port() -> int:
-    s = socket.socket()
-    s.bind(("127.0.0.1", 0))
-    port = s.getsockname()[1]
-    s.close()
-    return port
+    """A free port in this bench's range (BENCH_PORT_BASE … +19; the shared machine gives each bench its own)."""
+    for port in PORTS:
+        s = socket.socket()
+        try:
+            s.bind(("127.0.0.1", port))
+            return port
+        except OSError:
+            continue
+        finally:
+            s.close()
+    raise RuntimeError(f"no free port in {PORTS}")
 
 
 def pin(core: int) -> None:
@@ -79,6 +88,7 @@ def serve(kind: str, port: int) -> None:
         from bot.main import serve_app
 
         app = serve_app()  # as `trad serve` runs it
+        add_fanout_route(app)
     else:
         from fastapi import FastAPI
         from slack_bolt.adapter.fastapi.async_handler import AsyncSlackRequestHandler
@@ -113,6 +123,57 @@ def serve(kind: str, port: int) -> None:
     uvicorn.run(app, host="127.0.0.1", port=port, log_level="warning", access_log=False)
 
 
+def add_fanout_route(app) -> None:  # type: ignore[no-untyped-def]
+    """POST /bench/fanout?month=N runs the monthly nudge job in this process, on a thread as the
+    scheduler runs it, for month N of 2027: a fan-out competing with the Slack edge for the CPU
+    and the database (it commits once per leader; its DMs then go out through this process's
+    outbox worker). Bench only: the route exists in this script's server, never in Tråd."""
+    from datetime import UTC, datetime
+
+    from fastapi.responses import JSONResponse
+
+    from notifications.jobs import monthly_nudge
+
+    async def fanout(month: int = 1) -> JSONResponse:
+        w = app.state.wiring
+        t = time.perf_counter()
+        r = await asyncio.to_thread(monthly_nudge, datetime(2027, month, 15, 9, tzinfo=UTC), engine=w.engine,
+                                    settings=w.settings)
+        return JSONResponse({**r, "seconds": round(time.perf_counter() - t, 2)})
+
+    app.add_api_route("/bench/fanout", fanout, methods=["POST"])
+
+
+def seed_leaders(db_url: str, n: int) -> None:
+    """`n` more leaders in the test kommune, each leading a unit with an open avvik and known to Slack."""
+    from datetime import timedelta
+
+    from sqlmodel import Session, select
+
+    from models.db import get_engine
+    from models.tables import Avvik, ChatIdentity, Organisation, Person, PersonRole, Unit
+    from models.tables._common import utcnow
+
+    now = utcnow()
+    with Session(get_engine(db_url)) as s:
+        org_id = s.exec(select(Organisation.id)).first()
+        for i in range(n):
+            u = Unit(org_id=org_id, name=f"Fan {i}", path=f"Fan {i}", kind="unit")
+            s.add(u)
+            s.flush()
+            u.id_path = f"/{u.id}/"
+            p = Person(org_id=org_id, email=f"fan{i:05d}@bench.no", name=f"Leder {i}", unit_id=u.id)
+            s.add(p)
+            s.flush()
+            s.add(PersonRole(org_id=org_id, person_id=p.id, role="leder", unit_id=u.id))
+            s.add(ChatIdentity(org_id=org_id, person_id=p.id, platform="slack", workspace=TEAM, user_id=f"UFAN{i:05d}",
+                               email=p.email))
+            s.add(Avvik(org_id=org_id, number=100000 + i, category="hms", unit_id=u.id, title=f"Avvik {i}",
+                        description="Glatt", occurred_at=now - timedelta(days=3), probability=3, consequence=3, risk=9,
+                        created_at=now - timedelta(days=3)))
+        s.commit()
+
+
 def floor_writer(db_url: str):  # type: ignore[no-untyped-def]
     """One row per request, committed before the ack, on the project's engine (same pragmas and locking)."""
     from sqlalchemy import text
@@ -130,6 +191,19 @@ def floor_writer(db_url: str):  # type: ignore[no-untyped-def]
             c.execute(ins, {"kind": kind, "body": json.dumps(body), "at": time.time()})
 
     return keep
+
+
+def fresh_pg(url: str, name: str) -> str:
+    """`url` with a new, empty schema of its own first on the search path (dropped and made anew)."""
+    from sqlalchemy import create_engine, text
+
+    schema = f"bench_{name}_{os.getpid()}"
+    admin = create_engine(url, isolation_level="AUTOCOMMIT")
+    with admin.connect() as c:
+        c.execute(text(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE'))
+        c.execute(text(f'CREATE SCHEMA "{schema}"'))
+    admin.dispose()
+    return f"{url}{'&' if '?' in url else '?'}options=-csearch_path%3D{schema}"
 
 
 def seed(db_url: str) -> dict[str, str]:
@@ -191,18 +265,37 @@ def submission_body(uid: str, view_id: str, category: str) -> bytes:
     return urlencode({"payload": json.dumps(payload)}).encode()
 
 
-async def run_load(session, url: str, make, rate: float, duration: float, fake=None):  # type: ignore[no-untyped-def]
+SLACK_TIMEOUT = 3.0  # Slack gives up on an answer after 3 s
+
+
+async def run_load(session, url: str, make, rate: float, duration: float, fake=None,  # type: ignore[no-untyped-def]
+                   fanout=None, statuses: dict | None = None):
     """Open loop at `rate`/s for `duration` s.
 
-    Returns (ack latencies ms, views.open latencies ms, non-2xx, send lateness ms): the last
-    is how late the generator itself sent each request, to show it kept up.
+    Returns (2xx latencies ms, views.open latencies ms, non-2xx, send lateness ms): the last
+    is how late the generator itself sent each request, to show it kept up. `fanout`, a
+    coroutine, is started a third of the way in (a nudge run in the server's process).
+    `statuses` (if given) collects, per answer kind ("2xx", "503", "other", "timeout"), the latencies.
     """
+    import aiohttp
+
     n = int(rate * duration)
     acks: list[float] = []
     late: list[float] = []
     bad = 0
     due_of_trigger: dict[str, float] = {}
     t0 = time.perf_counter() + 0.2
+    fan_task = None
+    if fanout is not None:
+        async def later() -> dict:
+            await asyncio.sleep(0.2 + duration / 3)
+            return await fanout
+        fan_task = asyncio.ensure_future(later())
+    limit = aiohttp.ClientTimeout(total=SLACK_TIMEOUT)
+
+    def note(kind: str, due: float) -> None:
+        if statuses is not None:
+            statuses.setdefault(kind, []).append((time.perf_counter() - due) * 1000)
 
     async def one(i: int) -> None:
         nonlocal bad
@@ -215,16 +308,30 @@ async def run_load(session, url: str, make, rate: float, duration: float, fake=N
         if trigger:
             due_of_trigger[trigger] = due
         try:
-            async with session.post(url, data=body, headers={"Content-Type": ctype, **signed(body)}) as r:
+            async with session.post(url, data=body, headers={"Content-Type": ctype, **signed(body)},
+                                    timeout=limit) as r:
                 await r.read()
                 if not 200 <= r.status < 300:
                     bad += 1
+                    note("503" if r.status == 503 else "other", due)
+                    return
+        except TimeoutError:
+            bad += 1
+            note("timeout", due)
+            return
         except Exception:  # noqa: BLE001
             bad += 1
+            note("other", due)
             return
+        note("2xx", due)
         acks.append((time.perf_counter() - due) * 1000)
+        if statuses is not None:
+            statuses.setdefault("timeline", []).append((due - t0, acks[-1]))
 
     await asyncio.gather(*(one(i) for i in range(n)))
+    if fan_task is not None:
+        statuses = statuses if statuses is not None else {}
+        statuses["fanout"] = await fan_task
     opens: list[float] = []
     if fake is not None and due_of_trigger:
         deadline = time.perf_counter() + 10
@@ -234,6 +341,42 @@ async def run_load(session, url: str, make, rate: float, duration: float, fake=N
         if len(opens) < len(due_of_trigger):
             bad += len(due_of_trigger) - len(opens)
     return acks, opens, bad, late
+
+
+def phases(timeline: list, duration: float) -> dict:
+    """p50/p99 of the requests due before the fan-out starts (first third) and after it (the rest)."""
+    before = [ms for t, ms in timeline if t < duration / 3]
+    after = [ms for t, ms in timeline if t >= duration / 3]
+    return {"first_third_p50": pct(before, 50), "first_third_p99": pct(before, 99),
+            "rest_p50": pct(after, 50), "rest_p99": pct(after, 99)}
+
+
+async def fanout_call(session, port: int, month: int) -> dict:  # type: ignore[no-untyped-def]
+    async with session.post(f"http://127.0.0.1:{port}/bench/fanout?month={month}") as r:
+        return await r.json()
+
+
+async def ramp(session, servers: dict, args: argparse.Namespace, make_submission) -> dict:  # type: ignore[no-untyped-def]
+    """View submissions to Tråd alone at rising rates: where does it stop keeping up, and what
+    does Slack get then (2xx, a fast 503, or a timeout past 3 s)?"""
+    out: dict = {}
+    for kind in [k for k in ("trad", "floor") if k in servers and k in args.ramp_servers]:
+        proc, port = servers[kind]
+        url = f"http://127.0.0.1:{port}/slack/events"
+        for rate in args.ramp:
+            st: dict = {}
+            cpu0, w0 = cpu_seconds(proc.pid), time.perf_counter()
+            gc.collect()
+            await run_load(session, url, make_submission, rate, args.ramp_duration, statuses=st)
+            busy = (cpu_seconds(proc.pid) - cpu0) / (time.perf_counter() - w0)
+            drained = await drain(proc.pid)
+            row = {"sent": int(rate * args.ramp_duration), "server_cpu_share": round(busy, 2), "drain_s": round(drained, 1)}
+            for k in ("2xx", "503", "other", "timeout"):
+                xs = st.get(k, [])
+                row[k] = {"n": len(xs), "p50": pct(xs, 50), "p99": pct(xs, 99), "max": max(xs) if xs else None}
+            out[f"{kind}|{rate}"] = row
+            print("ramp", kind, rate, json.dumps(row), flush=True)
+    return out
 
 
 def cpu_seconds(pid: int) -> float:
@@ -305,6 +448,9 @@ async def bench(args: argparse.Namespace) -> dict:
     tmp = Path(tempfile.mkdtemp(prefix="trad-bench-"))
     db_url = f"sqlite:///{tmp / 'bench.db'}"
     emails = seed(db_url)
+    if args.fanout:
+        seed_leaders(db_url, args.fanout)
+    months = itertools.count(1)
     uids = {}
     for key, email in emails.items():
         uids[key] = "U" + key.upper()
@@ -354,8 +500,12 @@ async def bench(args: argparse.Namespace) -> dict:
 
                         gc.collect()
                         gc.freeze()
+                        fan = (fanout_call(session, port, next(months))
+                               if args.fanout and kind == "trad" and req in args.fanout_kinds else None)
+                        st: dict = {}
                         acks, opens, bad, late = await run_load(session, url, make, rate, args.duration,
-                                                                fake if (req == "/avvik" and kind == "trad") else None)
+                                                                fake if (req == "/avvik" and kind == "trad") else None,
+                                                                fanout=fan, statuses=st)
                         drained = await drain(servers[kind][0].pid)
                         cpu_ms = (cpu_seconds(servers[kind][0].pid) - cpu0) * 1000 / max(1, len(acks))
                         per_rate[f"{req}|{kind}"] = {"n": len(acks), "p50": pct(acks, 50), "p99": pct(acks, 99),
@@ -363,9 +513,15 @@ async def bench(args: argparse.Namespace) -> dict:
                                                      "open_p50": pct(opens, 50) if opens else None,
                                                      "open_p99": pct(opens, 99) if opens else None,
                                                      "drain_s": drained, "cpu_ms": cpu_ms,
-                                                     "send_late_p99": pct(late, 99), "send_late_max": max(late)}
+                                                     "send_late_p99": pct(late, 99), "send_late_max": max(late),
+                                                     "fanout": st.get("fanout"),
+                                                     **phases(st.get("timeline", []), args.duration)}
                         print(rate, req, kind, json.dumps(per_rate[f"{req}|{kind}"]), flush=True)
                 results["rates"][rate] = per_rate
+            if args.ramp:
+                results["ramp"] = await ramp(session, servers, args, make_submission=lambda i: (
+                    submission_body(uids[people[i % len(people)]], f"Vramp{next(_ids)}", category),
+                    "application/x-www-form-urlencoded", None))
             if args.storm <= 0:
                 return results
             # replay storm against the real app
@@ -406,7 +562,11 @@ async def bench(args: argparse.Namespace) -> dict:
         finally:
             for proc, _ in servers.values():
                 proc.terminate()
-                proc.wait(10)
+                try:
+                    proc.wait(30)
+                except subprocess.TimeoutExpired:  # still draining a backlog: do not leave it running
+                    proc.kill()
+                    proc.wait(10)
             fake.stop()
     return results
 
@@ -433,6 +593,22 @@ def report(results: dict, cmd: str) -> str:
     lates = [v["send_late_max"] for per in results["rates"].values() for v in per.values()]
     if lates:
         lines += ["", f"Load generator: every request was sent at most {max(lates):.1f} ms after it was due."]
+    fans = [(rate, req, v["fanout"]) for rate, per in results["rates"].items() for key, v in per.items()
+            for req in [key.split("|")[0]] if v.get("fanout")]
+    if fans:
+        lines += ["", "Fan-out in Tråd's process during each Tråd cell (started a third of the way in): " + "; ".join(
+            f"{rate}/s {req}: {f['enqueued']} nudges enqueued in {f['seconds']} s" for rate, req, f in fans) + "."]
+    if results.get("ramp"):
+        lines += ["", "Ramp (view submissions only, one server process pinned to one core; Slack's 3 s timeout):", "",
+                  "| server | rate | sent | 2xx | 2xx p50 / p99 / max ms | 503 | 503 p99 / max ms | timeout > 3 s | "
+                  "other | server CPU share | backlog drained in s |", "|---|---|---|---|---|---|---|---|---|---|---|"]
+        for key, r in results["ramp"].items():
+            kind, rate = key.split("|")
+            ok, sh = r["2xx"], r["503"]
+            lines.append(f"| {kind} | {rate}/s | {r['sent']} | {ok['n']} | {ok['p50']:.0f} / {ok['p99']:.0f} / "
+                         f"{(ok['max'] or float('nan')):.0f} | {sh['n']} | "
+                         + (f"{sh['p99']:.0f} / {sh['max']:.0f}" if sh["n"] else "–")
+                         + f" | {r['timeout']['n']} | {r['other']['n']} | {r['server_cpu_share']} | {r['drain_s']} |")
     s = results.get("storm")
     if s:
         lines += ["", f"Replay storm: {s['events']} events, {s['replayed_events']} of them resent with "
@@ -450,6 +626,12 @@ def main() -> None:
     ap.add_argument("--rates", default="20,100")
     ap.add_argument("--kinds", default="message.im,/avvik,view_submission", help="request kinds to measure")
     ap.add_argument("--storm", type=int, default=300, help="events in the replay storm")
+    ap.add_argument("--fanout", type=int, default=0,
+                    help="leaders to add; the nudge job for all of them runs in Tråd's process during each Tråd cell")
+    ap.add_argument("--fanout-kinds", default="view_submission", help="the cells (request kinds) with a fan-out")
+    ap.add_argument("--ramp", default="", help="rates of view submissions to find the highest sustainable one, e.g. 50,100,200")
+    ap.add_argument("--ramp-duration", type=float, default=10.0)
+    ap.add_argument("--ramp-servers", default="trad")
     ap.add_argument("--out", default=None, help="write the markdown table here")
     ap.add_argument("--json", default=None, help="write the raw results here")
     args = ap.parse_args()
@@ -459,6 +641,9 @@ def main() -> None:
     args.rates = [int(r) for r in args.rates.split(",")]
     args.kinds = args.kinds.split(",")
     args.servers = args.servers.split(",")
+    args.ramp = [int(r) for r in args.ramp.split(",") if r]
+    args.ramp_servers = args.ramp_servers.split(",")
+    args.fanout_kinds = args.fanout_kinds.split(",")
     load_start = Path("/proc/loadavg").read_text().split()[0]
     results = asyncio.run(bench(args))
     results["load_start"], results["load_end"] = load_start, Path("/proc/loadavg").read_text().split()[0]

@@ -53,9 +53,17 @@ def fmt_dt(d: datetime | None, dialect: str):
     return d.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S.%f")
 
 
-def generate(dialect: str, scale: float, seed: int = 7) -> dict[str, tuple[list[str], list[tuple]]]:
-    """Every row of the municipality as plain tuples, table by table (insertion order respects foreign keys)."""
+def generate(dialect: str, scale: float, seed: int = 7, years: int | None = None) -> dict[str, tuple[list[str], list[tuple]]]:
+    """Every row of the municipality as plain tuples, table by table (insertion order respects foreign keys).
+
+    `years=None`: the data of record (100,000 × scale avvik and 1,000,000 × scale answers over
+    2022–2026, 100 units). `years=Y` (growth runs, issue 15): the last Y years up to 2026, each year
+    with 100,000 × scale avvik and 200,000 × scale answers, and 100 × scale units (the kommune
+    grows with its people: 5,000 × scale either way).
+    """
     rnd = random.Random(seed)
+    years_of = YEARS if years is None else range(2027 - years, 2027)
+    per_sector = 10 if years is None else max(1, round(10 * scale))
     dt = lambda d: fmt_dt(d, dialect)  # noqa: E731
     tables: dict[str, tuple[list[str], list[tuple]]] = {}
     created = datetime(2021, 12, 1, tzinfo=UTC)
@@ -66,7 +74,7 @@ def generate(dialect: str, scale: float, seed: int = 7) -> dict[str, tuple[list[
         uid += 1
         sid = uid
         units.append((sid, 1, None, f"Sektor {s}", f"Sektor {s}", f"/{sid}/", "sector", True))
-        for u in range(10):
+        for u in range(per_sector):
             uid += 1
             unit_ids.append(uid)
             units.append((uid, 1, sid, f"Enhet {s}.{u}", f"Sektor {s}/Enhet {s}.{u}", f"/{sid}/{uid}/", "unit", True))
@@ -79,8 +87,8 @@ def generate(dialect: str, scale: float, seed: int = 7) -> dict[str, tuple[list[
     tables["person_role"] = (["id", "org_id", "person_id", "role", "unit_id"],
                              [(i + 1, 1, i + 1, "leder", u) for i, u in enumerate(unit_ids)])
 
-    n_avvik = int(100_000 * scale)
-    start = datetime(2022, 1, 1, tzinfo=UTC)
+    n_avvik = int(100_000 * scale * (1 if years is None else years))
+    start = datetime(years_of[0], 1, 1, tzinfo=UTC)
     span_s = (datetime(2027, 1, 1, tzinfo=UTC) - start).total_seconds()
     rows = []
     random_, choice, randint, expo = rnd.random, rnd.choice, rnd.randint, rnd.expovariate
@@ -98,8 +106,8 @@ def generate(dialect: str, scale: float, seed: int = 7) -> dict[str, tuple[list[
                         "occurred_at", "location", "probability", "consequence", "risk", "immediate_action",
                         "status", "source", "created_at", "updated_at", "closed_at"], rows)
     # checklists: a monthly template (m items) and a tertial one (t items); 100 units × 5 years
-    target = int(1_000_000 * scale)
-    per_unit_year = target / 0.92 / (len(unit_ids) * len(YEARS))  # 92 % of items get answered
+    target = int(1_000_000 * scale) if years is None else int(200_000 * scale * years)
+    per_unit_year = target / 0.92 / (len(unit_ids) * len(years_of))  # 92 % of items get answered
     m_items = max(1, int(per_unit_year * 0.7 / 12))
     t_items = max(1, int(per_unit_year * 0.3 / 3))
     tables["checklist_template"] = (["id", "org_id", "name", "recurrence", "active"],
@@ -108,7 +116,7 @@ def generate(dialect: str, scale: float, seed: int = 7) -> dict[str, tuple[list[
                                 [(i, 1, 1 if i <= m_items else 2, "HMS", "HMS", f"Punkt {i}", i, True)
                                  for i in range(1, m_items + t_items + 1)])
     runs, answers, rid, aid = [], [], 0, 0
-    for y in YEARS:
+    for y in years_of:
         keys = [(1, f"{y}-{m:02d}", range(1, m_items + 1)) for m in range(1, 13)]
         keys += [(2, f"{y}-T{t}", range(m_items + 1, m_items + t_items + 1)) for t in range(1, 4)]
         at = dt(datetime(y, 6, 1, tzinfo=UTC))
@@ -138,12 +146,12 @@ def sizes_of(tables: dict) -> dict:
             "people": len(tables["person"][1]), "units": len(tables["unit"][1])}
 
 
-def build_sqlite(path: Path, scale: float, seed: int) -> dict:
+def build_sqlite(path: Path, scale: float, seed: int, years: int | None = None) -> dict:
     """Load into a freshly migrated SQLite file: one transaction, no journal, no fsync, no foreign-key
     checks, and the big tables' secondary indexes dropped during the load and rebuilt after it."""
     import sqlite3
 
-    tables = generate("sqlite", scale, seed)
+    tables = generate("sqlite", scale, seed, years)
     con = sqlite3.connect(path, isolation_level=None)
     con.execute("PRAGMA journal_mode=OFF")
     con.execute("PRAGMA synchronous=OFF")
@@ -166,9 +174,9 @@ def build_sqlite(path: Path, scale: float, seed: int) -> dict:
     return sizes_of(tables)
 
 
-def build_pg(drv, scale: float, seed: int) -> dict:
+def build_pg(drv, scale: float, seed: int, years: int | None = None) -> dict:
     """COPY every table in one transaction, the big tables' secondary indexes rebuilt after the load."""
-    tables = generate("postgresql", scale, seed)
+    tables = generate("postgresql", scale, seed, years)
     with drv.cursor() as cur:
         cur.execute("SELECT indexname, indexdef FROM pg_indexes WHERE schemaname = current_schema() "
                     "AND tablename = ANY(%s) AND indexname NOT IN (SELECT conname FROM pg_constraint)", (list(BULK_TABLES),))
@@ -264,6 +272,23 @@ def raw_summary(raw, dialect: str, period: Period, tz: str = "Europe/Oslo") -> l
     bucket = "CASE " + " ".join(f"WHEN created_at < ? THEN {i}" for i in range(len(months))) + " ELSE -1 END"
     q(f"SELECT {bucket} AS m, unit_id, COUNT(*) FROM avvik WHERE org_id = ? AND created_at >= ? AND created_at < ?"
       f" GROUP BY 1, unit_id", *[dt(b[1]) for b in months], 1, dt(months[0][0]), dt(months[-1][1]))
+    raw.rollback()
+    return out
+
+
+def plain_sql(raw, dialect: str, period: Period, tz: str = "Europe/Oslo") -> list:
+    """A plain query over the base tables, as a hand-written report would start: the period's new
+    avvik by unit and category, and its closed ones by unit. Less than the summary computes (no
+    open-at-end, medians, checklists, oppdrag or chart): a floor, not the same work."""
+    ph = "%s" if dialect == "postgresql" else "?"
+    s, e = (fmt_dt(x, dialect) for x in period.bounds_utc(tz))
+    cur = raw.cursor()
+    cur.execute(f"SELECT unit_id, category, COUNT(*) FROM avvik WHERE org_id = {ph} AND created_at >= {ph} "
+                f"AND created_at < {ph} GROUP BY unit_id, category", (1, s, e))
+    out = [cur.fetchall()]
+    cur.execute(f"SELECT unit_id, COUNT(*) FROM avvik WHERE org_id = {ph} AND closed_at >= {ph} AND closed_at < {ph} "
+                f"GROUP BY unit_id", (1, s, e))
+    out.append(cur.fetchall())
     raw.rollback()
     return out
 
@@ -377,14 +402,15 @@ def timed_pair(a, b, repeat: int) -> tuple[float, float]:
     return statistics.median(ta) * 1000, statistics.median(tb) * 1000
 
 
-def prepare_sqlite(scale: float, seed: int, cache_dir: Path) -> tuple[str, dict, str]:
-    """The built SQLite file for (scale, seed), reused from `cache_dir` when it is there."""
+def prepare_sqlite(scale: float, seed: int, cache_dir: Path, years: int | None = None) -> tuple[str, dict, str]:
+    """The built SQLite file for (scale, seed, years), reused from `cache_dir` when it is there."""
     import json
 
     from models.migrate import upgrade
 
     cache_dir.mkdir(parents=True, exist_ok=True)
-    path = cache_dir / f"summary-v{BUILD_VERSION}-s{scale:g}-seed{seed}.db"
+    tail = "" if years is None else f"-y{years}"
+    path = cache_dir / f"summary-v{BUILD_VERSION}-s{scale:g}-seed{seed}{tail}.db"
     meta = path.with_suffix(".json")
     url = f"sqlite:///{path}"
     if path.exists() and meta.exists():
@@ -394,7 +420,7 @@ def prepare_sqlite(scale: float, seed: int, cache_dir: Path) -> tuple[str, dict,
         p.unlink(missing_ok=True)
     upgrade(url)
     t0 = time.perf_counter()
-    sizes = build_sqlite(path, scale, seed)
+    sizes = build_sqlite(path, scale, seed, years)
     took = time.perf_counter() - t0
     meta.write_text(json.dumps(sizes))
     return url, sizes, f"built in {took:.1f} s"
@@ -431,6 +457,91 @@ def run_backend(dialect: str, url: str, sizes: dict, how: str, repeat: int) -> l
     return lines
 
 
+def timed_three(fns: list, repeat: int) -> list[float]:
+    """Median ms of each function, run in turn (a, b, c, a, b, c, …) after one warm-up each."""
+    for fn in fns:
+        fn()
+    times: list[list[float]] = [[] for _ in fns]
+    for _ in range(repeat):
+        for fn, ts in zip(fns, times, strict=True):
+            t0 = time.perf_counter()
+            fn()
+            ts.append(time.perf_counter() - t0)
+    return [statistics.median(ts) * 1000 for ts in times]
+
+
+def growth_rows(dialect: str, url: str, sizes: dict, label: str, repeat: int) -> list[str]:
+    """One row per period: build_summary, the nine raw statements and the plain query, and the check."""
+    from models.db import make_engine
+    from reports import queries
+
+    without_varsling = sections()
+    engine = make_engine(url)
+    raw = engine.raw_connection()
+    drv = raw.driver_connection
+    rows = []
+    for key in ("2026-11", "2026"):
+        period = parse_period(key)
+
+        def orm(period: Period = period) -> None:
+            with Session(engine.execution_options(trad_readonly=True)) as s:
+                queries.build_summary(session=s, org_id=1, period=period, now=NOW, sections=without_varsling)
+                s.rollback()
+
+        ms = timed_three([orm, lambda p=period: raw_summary(drv, dialect, p), lambda p=period: plain_sql(drv, dialect, p)],
+                         repeat)
+        with Session(engine.execution_options(trad_readonly=True)) as s:
+            summary = queries.build_summary(session=s, org_id=1, period=period, now=NOW, sections=without_varsling)
+        check_same(dialect, key, summary, raw_summary(drv, dialect, period), period)
+        rows.append(f"| {dialect} | {label} | {sizes['people']:,} | {sizes['avvik']:,} | {sizes['answers']:,} | "
+                    f"{period.kind} {key} | {ms[0]:.1f} | {ms[1]:.1f} | {ms[2]:.1f} | {ms[0] / ms[1]:.2f}× | "
+                    f"{ms[0] / ms[2]:.1f}× |")
+        print(rows[-1], flush=True)
+    raw.close()
+    engine.dispose()
+    return rows
+
+
+GROWTH = [(0.2, 1), (0.5, 1), (1.0, 1), (2.0, 1), (5.0, 1), (1.0, 3), (1.0, 5)]
+
+
+def run_growth(args: argparse.Namespace) -> list[str]:
+    """Issue 15, point 3: scale 0.2×–5× of a year's volume, then 1, 3 and 5 years of history at 1×."""
+    from models.db import make_engine
+    from models.migrate import upgrade
+
+    out = ["| db | data | people | avvik | answers | summary | build_summary ms | raw SQL (same 9 statements) ms | "
+           "plain query ms | ratio to raw | ratio to plain |", "|---|---|---:|---:|---:|---|---:|---:|---:|---:|---:|"]
+    cases = [(sc, y) for sc, y in GROWTH if (args.growth_only is None or f"{sc:g}x{y}" in args.growth_only)]
+    for scale, years in cases:
+        label = f"{scale:g}× · {years} y"
+        if args.db in ("sqlite", "both"):
+            url, sizes, how = prepare_sqlite(scale, args.seed, Path(args.cache_dir), years)
+            print(f"sqlite {label}: {how}", flush=True)
+            out += growth_rows("sqlite", url, sizes, label, args.repeat)
+        if args.db in ("postgresql", "both"):
+            schema = f"trad_bench_{uuid.uuid4().hex[:8]}"
+            admin = create_engine(args.pg_url, isolation_level="AUTOCOMMIT")
+            with admin.connect() as c:
+                c.execute(text(f'CREATE SCHEMA "{schema}"'))
+            url = f"{args.pg_url}{'&' if '?' in args.pg_url else '?'}options={quote(f'-csearch_path={schema}')}"
+            try:
+                upgrade(url)
+                engine = make_engine(url)
+                raw = engine.raw_connection()
+                t0 = time.perf_counter()
+                sizes = build_pg(raw.driver_connection, scale, args.seed, years)
+                print(f"postgresql {label}: built in {time.perf_counter() - t0:.1f} s", flush=True)
+                raw.close()
+                engine.dispose()
+                out += growth_rows("postgresql", url, sizes, label, args.repeat)
+            finally:
+                with admin.connect() as c:
+                    c.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+                admin.dispose()
+    return out
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--scale", type=float, default=1.0)
@@ -440,7 +551,18 @@ def main() -> None:
     ap.add_argument("--cache-dir", default=os.environ.get("BENCH_DIR") or "var/bench",
                     help="where the built SQLite file is kept, keyed by scale and seed")
     ap.add_argument("--pg-url", default=os.environ.get("TEST_DATABASE_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"))
+    ap.add_argument("--growth", action="store_true",
+                    help="the growth matrix (issue 15): 0.2×–5× of a year, then 1, 3 and 5 years at 1×")
+    ap.add_argument("--growth-only", default=None, help="comma-separated cases, e.g. 5x1,1x5")
     args = ap.parse_args()
+    if args.growth:
+        args.growth_only = args.growth_only.split(",") if args.growth_only else None
+        load0 = Path("/proc/loadavg").read_text().split()[0]
+        rows = run_growth(args)
+        print(f"\nCommand: `python bench/summary.py {' '.join(sys.argv[1:])}`; load average {load0} at the start, "
+              f"{Path('/proc/loadavg').read_text().split()[0]} at the end; medians of {args.repeat}\n")
+        print("\n".join(rows))
+        return
     out = []
     if args.db in ("sqlite", "both"):
         url, sizes, how = prepare_sqlite(args.scale, args.seed, Path(args.cache_dir))

@@ -177,6 +177,9 @@ class Settings(BaseSettings):
     # and the GIL switch interval in ms that lets the event loop ack sooner (0 keeps Python's default)
     slack_worker_threads: int | None = Field(default=None, ge=1, alias="SLACK_WORKER_THREADS")
     slack_gil_switch_ms: float = Field(default=0.5, ge=0, alias="SLACK_GIL_SWITCH_MS")
+    # Load shedding: above this many Slack requests in progress (or when the oldest has waited 1 s),
+    # answer 503 at once rather than let Slack's 3 s timeout pass (issue 15; 0 turns it off)
+    slack_max_in_flight: int = Field(default=256, ge=0, alias="SLACK_MAX_IN_FLIGHT")
 
     # Risk escalation (issue 11): a risk or avvik scoring at least this goes to the sector's kommunalsjef / the top.
     risk_escalate_sector: int = Field(default=15, ge=1, le=25, alias="RISK_ESCALATE_SECTOR")

@@ -336,7 +336,7 @@ class Conversation:
             data = forms.parse_avvik_form(values, now=self.now(), tz=self.settings.tz_name)
             a = avvik_svc.report_avvik(session=tx, reporter_id=pid, data=data, idempotency_key=idempotency_key)
             return [Reply(text=_("Takk! Avviket er registrert som AV-{n}. {told}, og du får beskjed når det skjer "
-                                 "noe.").format(n=a.number, told=listings.who_was_told(tx, a.unit_id, reporter_id=pid)))]
+                                 "noe.").format(n=a.number, told=listings.who_was_told(tx, a.unit_id, reporter_id=pid, avvik_id=a.id)))]
         if form_id == "avvik.add_tiltak":
             owner_raw = values.get("owner_id") or ""
             t = avvik_svc.add_tiltak(session=tx, actor_id=pid, avvik_id=_id(str(ctx["avvik_id"])),

@@ -101,8 +101,7 @@ class Speaker:
         if person_id is not None:
             try:
                 with self.uow.read() as tx:
-                    own = preferences.person_locale(session=tx, person_id=person_id)
-                    kommune = preferences.kommune_locale_of(session=tx, person_id=person_id)
+                    own, kommune = preferences.turn_locales(session=tx, person_id=person_id)
             except Exception:  # noqa: BLE001 - without the person's choice we still answer, in the next best language
                 log.exception("reading the person's language failed")
         token = _in_turn.set(True)

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import itertools
 import logging
-from collections.abc import AsyncIterator
+import time
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from typing import TYPE_CHECKING, Any
 
-from fastapi import Request
+from fastapi import Request, Response
 
 if TYPE_CHECKING:
     from fastapi import FastAPI
@@ -37,9 +39,18 @@ def mount(app: FastAPI, wiring: Wiring) -> None:
     app.state.slack_app = bolt
     _share_http_session(app, bolt)
 
+    gate = Shedder(settings.slack_max_in_flight, owed=bolt.trad.tasks)  # type: ignore[attr-defined]
+    app.state.slack_gate = gate
+
     @app.post("/slack/events", include_in_schema=False)
     async def slack_events(request: Request) -> Any:
-        return await handler.handle(request)
+        ticket = gate.enter()
+        if ticket is None:
+            return Response(status_code=503, headers={"Retry-After": "1"})
+        try:
+            return await handler.handle(request)
+        finally:
+            gate.leave(ticket)
 
     if settings.slack_oauth_enabled:  # many workspaces: bolt's install flow (bot/slack/oauth.py)
         @app.get("/slack/install", include_in_schema=False)
@@ -52,6 +63,50 @@ def mount(app: FastAPI, wiring: Wiring) -> None:
 
     if settings.slack_app_token:
         _add_socket_mode(app, bolt, settings.slack_app_token)
+
+
+class Shedder:
+    """Slack work in progress, bounded: past the bound a request gets a fast 503.
+
+    Why: past the rate one process can serve, requests queue (for the event loop and the
+    database threads) until each waits longer than Slack's 3 s, and then every request fails
+    late. Refusing the excess at once keeps the answers that are accepted fast; Slack retries
+    a refused event, and a person whose modal was refused sees Slack's own error and can send
+    it again, with nothing half-stored. A request is refused when `limit` requests are in
+    progress, or when the oldest of them has waited `max_wait` seconds (a third of Slack's 3 s:
+    the server is not keeping up, whatever the count; a burst of cheap events passes), or when
+    4 × `limit` answers are still owed after acks (`owed`, the listeners' background tasks).
+    """
+
+    def __init__(self, limit: int, owed: set[Any] | None = None, *, max_wait: float = 1.0,
+                 clock: Callable[[], float] = time.monotonic) -> None:
+        self.limit = limit
+        self.owed = owed if owed is not None else set()
+        self.max_wait = max_wait
+        self.clock = clock
+        self.started: dict[int, float] = {}
+        self.shed = 0
+        self._ids = itertools.count()
+
+    @property
+    def in_flight(self) -> int:
+        return len(self.started)
+
+    def enter(self) -> int | None:
+        """A ticket for `leave`, or None: answer 503."""
+        now = self.clock()
+        if self.limit and (len(self.started) >= self.limit or len(self.owed) >= 4 * self.limit
+                           or (self.started and now - min(self.started.values()) >= self.max_wait)):
+            self.shed += 1
+            if self.shed == 1 or self.shed % 100 == 0:
+                log.warning("Slack load shedding: %d requests answered 503 so far (limit %d)", self.shed, self.limit)
+            return None
+        ticket = next(self._ids)
+        self.started[ticket] = now
+        return ticket
+
+    def leave(self, ticket: int) -> None:
+        self.started.pop(ticket, None)
 
 
 def _shorten_gil_switch(ms: float) -> None:

@@ -30,6 +30,7 @@ from models.vocabulary import AVVIK_CATEGORIES, OPEN_AVVIK_STATUSES
 MAX_TITLE = 200
 MAX_TEXT = 5000
 MAX_SHORT = 300
+TOLD = "trad.avvik_told"  # session.info: avvik id → (unit name, leaders told), see listings.who_was_told
 
 
 @dataclass(frozen=True)
@@ -151,6 +152,7 @@ def report_avvik(*, session: Session, reporter_id: int, data: AvvikInput, source
     audit.record(session, org_id=avvik.org_id, actor_id=reporter_id, action="avvik.reported", entity="avvik",
                  entity_id=avvik.id)
     leaders = org.leaders_for_unit(session, unit_id=pk(unit), exclude=reporter_id)
+    session.info.setdefault(TOLD, {})[avvik.id] = (unit.name, [p.name for p in leaders])  # for the answer, no re-read
     outbox.enqueue(session, org_id=avvik.org_id, dedupe_key=f"avvik:{avvik.id}:receipt", kind="avvik_receipt",
                    recipient_person_id=reporter_id,
                    payload=lambda: notices.receipt_to_reporter(avvik, unit, [p.name for p in leaders]))

@@ -247,7 +247,14 @@ def varsling_recipient_names(session: Session, person_id: int | None) -> list[st
     return [p.name for p in varsling_keys.recipients(session, org_id=person.org_id)]
 
 
-def who_was_told(session: Session, unit_id: int, *, reporter_id: int) -> str:
-    """«Kari Leder (leder for Solvang skule) er varslet»: the unit's leaders, as report_avvik told them."""
+def who_was_told(session: Session, unit_id: int, *, reporter_id: int, avvik_id: int | None = None) -> str:
+    """«Kari Leder (leder for Solvang skule) er varslet»: the unit's leaders, as report_avvik told them.
+
+    With `avvik_id` of an avvik this session just reported, the names report_avvik kept are used:
+    the chat's answer then costs no second transaction (on SQLite, no second wait for the write lock).
+    """
+    kept = session.info.get(avvik_svc.TOLD, {}).get(avvik_id) if avvik_id is not None else None
+    if kept is not None:
+        return notices.who_was_told(*kept)
     leaders = org.leaders_for_unit(session, unit_id=unit_id, exclude=reporter_id)
     return notices.who_was_told(org.unit_names(session, {unit_id}).get(unit_id), [p.name for p in leaders])

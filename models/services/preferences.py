@@ -29,6 +29,14 @@ def kommune_locale_of(*, session: Session, person_id: int) -> str | None:
     return tenants.org_locale(session, person.org_id) if person is not None else None
 
 
+def turn_locales(*, session: Session, person_id: int) -> tuple[str | None, str | None]:
+    """(the person's own language, their kommune's default) from one read of the person: every chat turn asks."""
+    person = session.get(Person, person_id)
+    if person is None:
+        return None, None
+    return normalize(person.locale), tenants.org_locale(session, person.org_id)
+
+
 @writes
 def set_person_locale(*, session: Session, actor_id: int, locale: str | None) -> str | None:
     """Store the person's own language choice (None: follow the platform and the kommune again)."""

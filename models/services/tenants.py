@@ -11,6 +11,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, fields
 
+from sqlalchemy import event
+from sqlalchemy.orm import Session as OrmSession
 from sqlmodel import Session, select
 
 from models.errors import NotFound, ValidationFailed
@@ -80,7 +82,7 @@ def _env_locale(env: Settings) -> str:
 def settings_for(tx: Session, org_id: int, env: Settings | None = None) -> TenantSettings:
     """What kommune `org_id` has chosen, over the environment's defaults (`env`, else the process settings)."""
     env = env or get_settings()
-    row = tx.get(OrgSettings, org_id)
+    row = _own_row(tx, org_id)
 
     def pick(name: str, default: str | None) -> str | None:
         own = getattr(row, name, None) if row is not None else None
@@ -99,6 +101,23 @@ def settings_for(tx: Session, org_id: int, env: Settings | None = None) -> Tenan
         varsling_alternative_contact=pick("varsling_alternative_contact", None) or env.varsling_alternative_contact,
         varsling_backup_email=pick("varsling_backup_email", env.varsling_backup_email),
     )
+
+
+_ROWS = "trad.org_settings"
+
+
+def _own_row(tx: Session, org_id: int) -> OrgSettings | None:
+    """The kommune's row, read once per transaction: one report asks for it per notice it words
+    (a missing row is not in the identity map, so `tx.get` would ask the database every time)."""
+    rows: dict[int, OrgSettings | None] = tx.info.setdefault(_ROWS, {})
+    if org_id not in rows:
+        rows[org_id] = tx.get(OrgSettings, org_id)
+    return rows[org_id]
+
+
+@event.listens_for(OrmSession, "after_transaction_end")
+def _forget_rows(session: OrmSession, _transaction: object) -> None:
+    session.info.pop(_ROWS, None)
 
 
 def org_locale(tx: Session, org_id: int, env: Settings | None = None) -> str:
@@ -192,6 +211,7 @@ def set_settings(*, session: Session, org_id: int, values: dict[str, str | None]
     """Store the kommune's own choices (an empty value goes back to the environment's default)."""
     checked = _check(values)
     row = session.get(OrgSettings, org_id) or OrgSettings(org_id=org_id)
+    session.info.pop(_ROWS, None)
     for name, value in checked.items():
         setattr(row, name, value)
     row.updated_at = utcnow()

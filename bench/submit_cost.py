@@ -1,0 +1,86 @@
+"""What one avvik submission costs before the Slack ack, in process: statements and CPU.
+
+    .venv/bin/python bench/submit_cost.py [--n 300] [--profile] [--db URL]
+
+Calls `Conversation.submit_form` for the avvik modal (the work `bot/slack/listeners/views.py`
+awaits before it acks) `--n` times on a fresh SQLite file with the test kommune, and prints the
+statements of one submission (grouped), and the CPU time per submission (process time, which a
+loaded shared machine moves less than wall time). `--profile` adds a cProfile listing. To
+compare two versions, run the script from each checkout, alternating (issue 15).
+"""
+
+from __future__ import annotations
+
+import argparse
+import collections
+import cProfile
+import itertools
+import pstats
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--n", type=int, default=300)
+    ap.add_argument("--db", default=None)
+    ap.add_argument("--profile", action="store_true")
+    args = ap.parse_args()
+    from sqlalchemy import event
+    from sqlmodel import Session
+
+    from bot.conversation.channel import ChannelUser, Interaction
+    from bot.conversation.engine import Conversation
+    from models.db import get_engine
+    from models.migrate import upgrade
+    from models.settings import Settings
+    from models.uow import UnitOfWork
+    from models.vocabulary import AVVIK_CATEGORIES
+    from tests.factories import make_test_org
+
+    db = args.db or f"sqlite:///{tempfile.mkdtemp(prefix='trad-submit-')}/cost.db"
+    upgrade(db)
+    engine = get_engine(db)
+    with Session(engine) as s:
+        people = make_test_org(s).people
+        s.commit()
+    conv = Conversation(settings=Settings(), uow=UnitOfWork(engine))
+    seen: collections.Counter[str] = collections.Counter()
+    event.listen(engine, "before_cursor_execute", lambda _c, _cur, stmt, *_a: seen.update([stmt.split("\n")[0][:100]]))
+    ids, who = itertools.count(1), ["ansatt", "ansatt2", "leder", "helseansatt"]
+    category = next(iter(AVVIK_CATEGORIES))
+
+    def one(i: int) -> str:
+        values = {"category": category, "description": "Benk: glatt gulv ved garderoben", "occurred_at": "i dag 08:00",
+                  "probability": "2", "consequence": "3"}
+        ia = Interaction(user=ChannelUser(platform="slack", workspace="T", user_id="U1", locale="nb-NO"),
+                         person_id=people[who[i % 4]], action_id="avvik.report", value=f"V{next(ids)}", values=values,
+                         context={})
+        return conv.submit_form(ia)[0].text
+
+    for i in range(20):  # warm-up: imports, statement caches
+        one(i)
+    seen.clear()
+    print("answer:", one(0))
+    print(f"statements per submission: {sum(seen.values())}")
+    for stmt, n in seen.most_common():
+        print(f"  {n} × {stmt}")
+    t = time.process_time()
+    for i in range(args.n):
+        one(i)
+    print(f"CPU per submission: {(time.process_time() - t) / args.n * 1000:.2f} ms (n={args.n})")
+    if args.profile:
+        prof = cProfile.Profile()
+        prof.enable()
+        for i in range(args.n):
+            one(i)
+        prof.disable()
+        pstats.Stats(prof).sort_stats("cumulative").print_stats(40)
+
+
+if __name__ == "__main__":
+    main()
