@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from functools import lru_cache
 
-from sqlalchemy import func, or_, true
+from sqlalchemy import func, or_
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.sql import Insert
 from sqlmodel import Session, select
@@ -22,7 +22,7 @@ from models.i18n import N_, _
 from models.risk import risk_score
 from models.services import audit, avvik_close, escalation, kommune_settings, org, outbox
 from models.services._tx import writes
-from models.sql import SelectOf, SelectRows, col, pk, table_of
+from models.sql import SelectOf, col, pk, table_of
 from models.tables import Avvik, AvvikEvent, Person, Tiltak, Unit
 from models.tables._common import utcnow
 from models.vocabulary import AVVIK_CATEGORIES, OPEN_AVVIK_STATUSES
@@ -387,15 +387,3 @@ def list_tiltak(*, session: Session, actor_id: int, avvik_id: int) -> list[Tilta
     get_avvik(session=session, actor_id=actor_id, avvik_id=avvik_id)
     return list(session.exec(select(Tiltak).where(Tiltak.avvik_id == avvik_id).order_by(col(Tiltak.id))).all())
 
-
-def overdue_tiltak_query(actor: Actor, today: date, *, include_owned: bool = True) -> SelectRows[Tiltak, Avvik]:
-    """The rule for «tiltak past deadline that this person should see»: (Tiltak, Avvik) rows.
-
-    Open tiltak past deadline, on open avvik in the units the person manages (the whole organisation
-    when org-wide) and, with `include_owned`, tiltak they own. The nudge and the leader's page share it.
-    """
-    managed = true() if actor.org_wide else col(Avvik.unit_id).in_(actor.managed_unit_ids or {-1})
-    who = or_(managed, col(Tiltak.owner_id) == actor.person_id) if include_owned else managed
-    return (select(Tiltak, Avvik).join(Avvik, col(Avvik.id) == Tiltak.avvik_id)
-            .where(Tiltak.org_id == actor.org_id, col(Tiltak.done_at).is_(None), Tiltak.deadline < today,
-                   col(Avvik.status).in_(OPEN_AVVIK_STATUSES), who))

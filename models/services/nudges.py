@@ -24,8 +24,7 @@ from models.indicator_rules import format_value
 from models.messages import Action, Fact, Item, Reply
 from models.periods import Period, local_date, parse_period
 from models.risk import severity_label
-from models.services import avvik as avvik_svc
-from models.services import checklists, indicator_chat, org, outbox
+from models.services import checklists, indicator_chat, org, outbox, tiltak_overdue
 from models.services import oppdrag as oppdrag_svc
 from models.services._tx import writes
 from models.services.languages import speaking_to
@@ -125,7 +124,7 @@ def _open_avvik(session: Session, actor: Actor, today: date, tz: str) -> tuple[i
 
 def _overdue_tiltak(session: Session, actor: Actor, today: date) -> tuple[int, list[Item]]:
     """Tiltak past deadline: on avvik in their units, or owned by them."""
-    tq = avvik_svc.overdue_tiltak_query(actor, today)
+    tq = tiltak_overdue.overdue_tiltak_query(actor, today)
     count = session.exec(select(func.count()).select_from(tq.subquery())).one()
     items = []
     for t, a in session.exec(tq.order_by(col(Tiltak.deadline), col(Tiltak.id)).limit(SECTION_LIMIT)).all():

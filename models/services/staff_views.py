@@ -22,7 +22,7 @@ from models.i18n import N_, fmt_datetime
 from models.periods import local_date
 from models.risk import severity
 from models.services import avvik as avvik_svc
-from models.services import checklists, oppdrag
+from models.services import checklists, oppdrag, tiltak_overdue
 from models.tables import Avvik, AvvikEvent, Oppdrag, OppdragUnit, OppdragUpdate, Person, Tiltak, Unit
 from models.vocabulary import AVVIK_CATEGORIES, AVVIK_STATUSES, OPPDRAG_STATUSES, TRAFFIC_LIGHTS, Labels
 
@@ -312,7 +312,7 @@ class LeaderView:
 def _overdue_tiltak(s: Session, actor: Actor, *, now: datetime) -> list[OverdueTiltak]:
     """Open tiltak past their deadline in the units this leader manages (whole organisation when org-wide)."""
     today = local_date(now)
-    q = avvik_svc.overdue_tiltak_query(actor, today, include_owned=False)
+    q = tiltak_overdue.overdue_tiltak_query(actor, today, include_owned=False)
     rows = s.exec(q.order_by(col(Tiltak.deadline), col(Tiltak.id)).limit(200)).all()
     owners = _names(s, {t.owner_id for t, _ in rows})
     return [OverdueTiltak(tiltak=_tiltak_line(t), avvik_number=a.number, owner_name=owners.get(t.owner_id, "–"),
