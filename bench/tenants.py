@@ -1,0 +1,155 @@
+"""Many kommuner in one installation on PostgreSQL (issue 13): Slack acks, nudge fan-out, year summaries.
+
+    .venv/bin/python bench/tenants.py [--size tiny|small|full] [--parts acks,fanout,summaries] [--reuse]
+    make bench-tenants        # the full size: 1, 10 and 50 kommuner, up to 100,000 staff and 1,000,000 avvik
+
+Each size builds one schema per kommune count (full: 1, 10 and 50 kommuner of 2,000 staff, 100
+leaders and 20,000 avvik each; bench/tenants_data.py) and measures on each:
+
+- acks: signed Slack events spread over the kommuner's workspaces at `--rate`/s, served by
+  `trad serve --workers 2`: p50/p99 time to ack, non-2xx, replies (bench/tenants_acks.py);
+- fanout: the monthly nudge job for every leader of every kommune, delivered by `--senders`
+  processes through a fake Slack that enforces a per-workspace limit (bench/tenants_fanout.py);
+- summaries: `build_summary` of year 2026 for every kommune, one after the other.
+
+Every figure is also given as a ratio to the same figure on 1 kommune in the same run (the
+growth): "linear in the data or better" means the ratio is at most the ratio of the data (10×, 50×)
+for totals, and about 1× for per-request and per-kommune figures.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import statistics
+import sys
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+import tenants_data as td  # noqa: E402
+
+PG = "postgresql+psycopg://postgres@127.0.0.1:5432/trad_tbench"
+NOW = datetime(2026, 12, 4, 12, tzinfo=UTC)
+
+
+def summaries(db_url: str, k_count: int) -> dict:
+    """The year summary of every kommune, one after the other: ms per kommune and the total."""
+    from sqlmodel import Session
+
+    from models.db import make_engine
+    from reports import queries
+
+    engine = make_engine(db_url).execution_options(trad_readonly=True)
+    with Session(engine) as s:  # warm-up: imports, the first connection, the planner's first look
+        queries.build_summary(session=s, org_id=1, period="2026", now=NOW)
+        s.rollback()
+    times = []
+    t0 = time.perf_counter()
+    for org_id in range(1, k_count + 1):
+        t = time.perf_counter()
+        with Session(engine) as s:
+            summary = queries.build_summary(session=s, org_id=org_id, period="2026", now=NOW)
+            s.rollback()
+        times.append((time.perf_counter() - t) * 1000)
+    total = time.perf_counter() - t0
+    engine.dispose()
+    out = {"kommuner": k_count, "total_s": round(total, 2), "ms_median": round(statistics.median(times), 1),
+           "ms_max": round(max(times), 1), "new_in_last": summary.avvik.period.new}
+    print("summaries", json.dumps(out), flush=True)
+    return out
+
+
+def existing(pg: str, schema: str, k_count: int, shape: td.Shape) -> dict | None:
+    """A schema left by an earlier run with exactly this data, to reuse with --reuse."""
+    from sqlalchemy import create_engine, text
+
+    eng = create_engine(td.schema_url(pg, schema))
+    try:
+        with eng.connect() as c:
+            n_org = c.execute(text("SELECT count(*) FROM organisation")).scalar()
+            n_avvik = c.execute(text("SELECT count(*) FROM avvik WHERE number <= :n"), {"n": shape.avvik}).scalar()
+    except Exception:  # noqa: BLE001  - no such schema
+        return None
+    finally:
+        eng.dispose()
+    if n_org != k_count or n_avvik != k_count * shape.avvik:
+        return None
+    return {"schema": schema, "url": td.schema_url(pg, schema), "kommuner": k_count, "reused": True,
+            "staff": k_count * shape.staff, "leaders": k_count * shape.leaders, "avvik": k_count * shape.avvik}
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--size", choices=sorted(td.SIZES), default="small")
+    ap.add_argument("--kommuner", default=None, help="kommune counts to measure, e.g. 1,10,50 (default: the size's)")
+    ap.add_argument("--parts", default="summaries,acks,fanout")
+    ap.add_argument("--pg", default=PG, help="PostgreSQL URL of a database this bench may fill (one schema per count)")
+    ap.add_argument("--reuse", action="store_true", help="keep and reuse schemas built by an earlier run of this size")
+    ap.add_argument("--rate", type=float, default=100.0, help="Slack events per second")
+    ap.add_argument("--duration", type=float, default=None, help="seconds of measured load per cell")
+    ap.add_argument("--users", type=int, default=None, help="distinct Slack users sending (default 20 per kommune of the largest count)")
+    ap.add_argument("--workers", type=int, default=2)
+    ap.add_argument("--port", type=int, default=8440, help="trad serve's port; the fake Slack of the fan-out uses port+3")
+    ap.add_argument("--senders", default="1,3", help="delivering processes, one fan-out per value")
+    ap.add_argument("--scale", type=float, default=20.0, help="speed-up of Slack's limits (as bench/nudge_fanout.py)")
+    ap.add_argument("--rate-per-min", type=float, default=300.0, help="chat.postMessage per minute per workspace, before --scale")
+    ap.add_argument("--channel-interval", type=float, default=1.0)
+    ap.add_argument("--p429", type=float, default=0.003)
+    ap.add_argument("--p5xx", type=float, default=0.002)
+    ap.add_argument("--lease", type=float, default=60.0)
+    ap.add_argument("--batch", type=int, default=50)
+    ap.add_argument("--json", default=None, help="write the raw results here")
+    a = ap.parse_args()
+    counts, shape = td.SIZES[a.size]
+    if a.kommuner:
+        counts = tuple(int(x) for x in a.kommuner.split(","))
+    duration = a.duration or {"tiny": 2.0, "small": 10.0, "full": 30.0}[a.size]
+    n_users = a.users or min(shape.staff, 20 * max(counts))
+    parts = a.parts.split(",")
+    res: dict = {"size": a.size, "shape": vars(shape), "command": "python bench/tenants.py " + " ".join(sys.argv[1:]),
+                 "started": datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
+                 "load_start": Path("/proc/loadavg").read_text().split()[0], "builds": [], "summaries": [], "acks": [],
+                 "fanout": []}
+    fake = None
+    try:
+        if "fanout" in parts:
+            import tenants_fanout as tf
+
+            fake = tf.start_fake(a.port + 3, a)
+        for k in counts:
+            schema = f"tb_{a.size}_{k}"
+            built = (existing(a.pg, schema, k, shape) if a.reuse else None) or td.build(a.pg, schema, k, shape)
+            res["builds"].append(built)
+            print("build", json.dumps(built), flush=True)
+            url = built["url"]
+            if "summaries" in parts:
+                res["summaries"].append(summaries(url, k))
+            if "acks" in parts:
+                from tenants_acks import run_acks
+
+                res["acks"].append(run_acks(url, k, shape, port=a.port, rate=a.rate, duration=duration,
+                                            n_users=n_users, workers=a.workers))
+            if "fanout" in parts:
+                for n in (int(x) for x in a.senders.split(",")):
+                    res["fanout"].append(tf.run_fanout(url, k, port=a.port + 3, senders=n, a=a))
+            if not a.reuse:
+                td.drop(a.pg, schema)
+    finally:
+        if fake is not None:
+            fake.terminate()
+            fake.wait()
+    res["load_end"] = Path("/proc/loadavg").read_text().split()[0]
+    if a.json:
+        Path(a.json).write_text(json.dumps(res, indent=2), encoding="utf-8")
+    from tenants_report import report
+
+    print(report(res))
+
+
+if __name__ == "__main__":
+    main()

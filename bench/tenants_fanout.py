@@ -1,0 +1,93 @@
+"""Monthly nudge fan-out to every leader of every kommune, through the rate-limited fake Slack.
+
+The fake (bench/nudge_fanout.py's, run as its own process) keeps a 1-second window per
+token, i.e. per workspace, as Slack's limits are, plus a minimum gap per channel, and
+answers 429 with Retry-After when either is exceeded (and a small share of 429s and 500s at
+random). The monthly job enqueues one nudge per leader (timed: that is the job's own cost),
+then `--senders` processes deliver until the outbox is empty.
+
+Figures: lost (enqueued but never posted), doubled (posted twice), the share of 429s among
+all post calls, and per workspace the time from the start of delivery to its last post
+against the rate-limit floor (its posts ÷ its limit).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import nudge_fanout as nf
+
+ROOT = Path(__file__).resolve().parents[1]
+PERIOD = "2026-11"
+
+
+def enqueue(db_url: str) -> dict:
+    """Clear earlier runs' nudges, then run the monthly job for every kommune at once (as the scheduler does)."""
+    from sqlalchemy import text
+    from sqlmodel import Session
+
+    from models.db import make_engine
+    from models.services import nudges
+
+    engine = make_engine(db_url)
+    with engine.begin() as c:
+        c.execute(text("DELETE FROM outbox"))
+    t0 = time.perf_counter()
+    with Session(engine) as s:
+        r = nudges.run_nudges(session=s, period=PERIOD)
+    took = time.perf_counter() - t0
+    engine.dispose()
+    return {"enqueue_s": round(took, 2), "leaders": r.leaders, "enqueued": r.enqueued,
+            "enqueue_ms_per_leader": round(1000 * took / max(1, r.leaders), 1)}
+
+
+def start_fake(port: int, a: argparse.Namespace) -> subprocess.Popen:
+    import httpx
+
+    proc = subprocess.Popen([sys.executable, nf.__file__, "fake", "--port", str(port), "--scale", str(a.scale),
+                             "--rate-per-min", str(a.rate_per_min), "--channel-interval", str(a.channel_interval),
+                             "--p429", str(a.p429), "--p5xx", str(a.p5xx)])
+    for _ in range(100):
+        try:
+            httpx.get(f"http://127.0.0.1:{port}/stats", timeout=1)
+            return proc
+        except httpx.HTTPError:
+            time.sleep(0.1)
+    proc.kill()
+    raise RuntimeError("fake Slack did not start")
+
+
+def run_fanout(db_url: str, k_count: int, *, port: int, senders: int, a: argparse.Namespace) -> dict:
+    """One fan-out: enqueue for every leader, deliver with `senders` processes, read the fake's tally."""
+    import httpx
+
+    api = f"http://127.0.0.1:{port}"
+    prep = enqueue(db_url)
+    httpx.post(f"{api}/reset")
+    limit_per_s = a.rate_per_min * a.scale / 60
+    t0 = time.monotonic()
+    procs = [subprocess.Popen(nf._sender_cmd(a, db_url, api, pace=True), stdout=subprocess.PIPE, text=True)
+             for _ in range(senders)]
+    outs = [json.loads(p.communicate()[0].strip().splitlines()[-1]) for p in procs]
+    wall = time.monotonic() - t0
+    stats = nf._get(f"{api}/stats")
+    per_ws = stats.pop("per_workspace")
+    start = stats.get("first_call") or t0  # delivery starts with the first post of any sender (not process start-up)
+    ratios = {tok: (ws["last_ok"] - start + 1 / limit_per_s) / (ws["ok"] / limit_per_s)
+              for tok, ws in per_ws.items() if ws["ok"]}
+    outcome = nf._outcome(api, prep["enqueued"])
+    out = {"kommuner": k_count, "senders": senders, **prep, "wall_s": round(wall, 2),
+           "deliver_s": round(max((ws["last_ok"] for ws in per_ws.values() if ws["last_ok"]), default=start) - start, 2),
+           "workspaces_seen": len(per_ws), "limit_per_s_per_workspace": limit_per_s,
+           "floor_s_max": round(max(ws["ok"] for ws in per_ws.values()) / limit_per_s, 2) if per_ws else None,
+           "ws_ratio_max": round(max(ratios.values()), 3) if ratios else None,
+           "ws_ratio_median": round(statistics.median(ratios.values()), 3) if ratios else None,
+           "peak_rss_mb": max(o["peak_rss_mb"] for o in outs), **outcome}
+    print("fanout", json.dumps(out), flush=True)
+    return out
