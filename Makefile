@@ -9,7 +9,7 @@ NODE_DEPS := var/node/node_modules/axe-core/axe.min.js
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test lint bench clean browser fuzz
+.PHONY: run test lint bench bench-tenants clean browser fuzz
 
 $(STAMP): pyproject.toml
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -47,6 +47,12 @@ lint: $(STAMP)
 
 bench: $(STAMP)
 	@$(PY) bench/domain.py
+
+# Many kommuner on PostgreSQL (issue 13): 1, 10 and 50 kommuner, up to 100,000 staff and 1,000,000 avvik.
+# Long (builds the data, then acks, fan-out and summaries); not part of `make test`. See bench/README.md.
+bench-tenants: $(STAMP)
+	@mkdir -p var/bench
+	@$(PY) bench/tenants.py --size full --json var/bench/tenants-full.json $(BENCH_ARGS)
 
 clean:
 	rm -rf $(VENV) var .pytest_cache

@@ -37,30 +37,49 @@ PG = "postgresql+psycopg://postgres@127.0.0.1:5432/trad_tbench"
 NOW = datetime(2026, 12, 4, 12, tzinfo=UTC)
 
 
-def summaries(db_url: str, k_count: int) -> dict:
-    """The year summary of every kommune, one after the other: ms per kommune and the total."""
+def summaries(urls: dict[int, str], repeat: int = 3) -> list[dict]:
+    """The year summary of every kommune of every database, `repeat` rounds.
+
+    The shared machine's load drifts over minutes, so each summary is paired with one of the
+    baseline (kommune 1 of the smallest database) timed right after it: the per-kommune
+    growth is the median of those pairs' ratios. The total is the sum over the kommuner of
+    each one's median time.
+    """
     from sqlmodel import Session
 
     from models.db import make_engine
     from reports import queries
 
-    engine = make_engine(db_url).execution_options(trad_readonly=True)
-    with Session(engine) as s:  # warm-up: imports, the first connection, the planner's first look
-        queries.build_summary(session=s, org_id=1, period="2026", now=NOW)
-        s.rollback()
-    times = []
-    t0 = time.perf_counter()
-    for org_id in range(1, k_count + 1):
+    engines = {k: make_engine(u).execution_options(trad_readonly=True) for k, u in urls.items()}
+    base_k = min(engines)
+
+    def one(k: int, org_id: int) -> float:
         t = time.perf_counter()
-        with Session(engine) as s:
-            summary = queries.build_summary(session=s, org_id=org_id, period="2026", now=NOW)
+        with Session(engines[k]) as s:
+            queries.build_summary(session=s, org_id=org_id, period="2026", now=NOW)
             s.rollback()
-        times.append((time.perf_counter() - t) * 1000)
-    total = time.perf_counter() - t0
-    engine.dispose()
-    out = {"kommuner": k_count, "total_s": round(total, 2), "ms_median": round(statistics.median(times), 1),
-           "ms_max": round(max(times), 1), "new_in_last": summary.avvik.period.new}
-    print("summaries", json.dumps(out), flush=True)
+        return (time.perf_counter() - t) * 1000
+
+    for k in engines:  # warm-up: imports, the first connection, the planner's first look
+        one(k, 1)
+    times: dict[int, dict[int, list[float]]] = {k: {j: [] for j in range(1, k + 1)} for k in engines}
+    ratios: dict[int, list[float]] = {k: [] for k in engines}
+    for _ in range(repeat):
+        for k in engines:
+            for j in range(1, k + 1):
+                ms = one(k, j)
+                times[k][j].append(ms)
+                ratios[k].append(ms / one(base_k, 1))
+    for e in engines.values():
+        e.dispose()
+    out = []
+    for k in engines:
+        med = [statistics.median(v) for v in times[k].values()]
+        row = {"kommuner": k, "total_s": round(sum(med) / 1000, 2), "ms_median": round(statistics.median(med), 1),
+               "ms_max": round(max(med), 1), "per_kommune_vs_base": round(statistics.median(ratios[k]), 2),
+               "repeat": repeat}
+        print("summaries", json.dumps(row), flush=True)
+        out.append(row)
     return out
 
 
@@ -89,6 +108,7 @@ def main() -> None:
     ap.add_argument("--kommuner", default=None, help="kommune counts to measure, e.g. 1,10,50 (default: the size's)")
     ap.add_argument("--parts", default="summaries,acks,fanout")
     ap.add_argument("--pg", default=PG, help="PostgreSQL URL of a database this bench may fill (one schema per count)")
+    ap.add_argument("--schema-prefix", default="tb", help="schemas are <prefix>_<size>_<count>")
     ap.add_argument("--reuse", action="store_true", help="keep and reuse schemas built by an earlier run of this size")
     ap.add_argument("--rate", type=float, default=100.0, help="Slack events per second")
     ap.add_argument("--duration", type=float, default=None, help="seconds of measured load per cell")
@@ -103,6 +123,7 @@ def main() -> None:
     ap.add_argument("--p5xx", type=float, default=0.002)
     ap.add_argument("--lease", type=float, default=60.0)
     ap.add_argument("--batch", type=int, default=50)
+    ap.add_argument("--repeat", type=int, default=3, help="rounds of year summaries (medians are reported)")
     ap.add_argument("--json", default=None, help="write the raw results here")
     a = ap.parse_args()
     counts, shape = td.SIZES[a.size]
@@ -121,14 +142,16 @@ def main() -> None:
             import tenants_fanout as tf
 
             fake = tf.start_fake(a.port + 3, a)
+        urls = {}
         for k in counts:
-            schema = f"tb_{a.size}_{k}"
+            schema = f"{a.schema_prefix}_{a.size}_{k}"
             built = (existing(a.pg, schema, k, shape) if a.reuse else None) or td.build(a.pg, schema, k, shape)
             res["builds"].append(built)
             print("build", json.dumps(built), flush=True)
-            url = built["url"]
-            if "summaries" in parts:
-                res["summaries"].append(summaries(url, k))
+            urls[k] = built["url"]
+        if "summaries" in parts:
+            res["summaries"] = summaries(urls, a.repeat)
+        for k, url in urls.items():
             if "acks" in parts:
                 from tenants_acks import run_acks
 
@@ -137,8 +160,9 @@ def main() -> None:
             if "fanout" in parts:
                 for n in (int(x) for x in a.senders.split(",")):
                     res["fanout"].append(tf.run_fanout(url, k, port=a.port + 3, senders=n, a=a))
-            if not a.reuse:
-                td.drop(a.pg, schema)
+        if not a.reuse:
+            for b in res["builds"]:
+                td.drop(a.pg, b["schema"])
     finally:
         if fake is not None:
             fake.terminate()
