@@ -158,8 +158,9 @@ def main() -> None:
                 res["acks"].append(run_acks(url, k, shape, port=a.port, rate=a.rate, duration=duration,
                                             n_users=n_users, workers=a.workers))
             if "fanout" in parts:
+                prep = tf.enqueue(url)
                 for n in (int(x) for x in a.senders.split(",")):
-                    res["fanout"].append(tf.run_fanout(url, k, port=a.port + 3, senders=n, a=a))
+                    res["fanout"].append(tf.run_fanout(url, k, prep, port=a.port + 3, senders=n, a=a))
         if not a.reuse:
             for b in res["builds"]:
                 td.drop(a.pg, b["schema"])

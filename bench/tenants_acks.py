@@ -112,10 +112,10 @@ def run_acks(db_url: str, k_count: int, shape: Shape, *, port: int, rate: float,
             self.calls = _Forget()
             self.replies = 0
 
-        def _answer(self, method, a):  # type: ignore[no-untyped-def]
+        def _answer(self, method, a, *rest):  # type: ignore[no-untyped-def]
             if method == "chat.postMessage":
                 self.replies += 1
-            return super()._answer(method, a)
+            return super()._answer(method, a, *rest)
 
     fake = CountingFake().start()
     users = users_for(k_count, shape, n_users)

@@ -1,7 +1,8 @@
 """Bulk data for bench/tenants.py: K kommuner on PostgreSQL, each with the same shape.
 
 Per kommune (full size): 10 sectors of 10 units, 2,000 staff of whom 100 lead a unit, and
-20,000 avvik over 2022–2026 (about 15 % still open), every person known in the kommune's
+20,000 avvik over 2022–2026 (about 15 % still open; stored in time order across all kommuner, as
+a shared installation receives them), every person known in the kommune's
 own Slack workspace (`T0001`, `T0002`, …). 50 kommuner make 100,000 staff, 5,000 leaders
 and 1,000,000 avvik. Rows are built as plain tuples and streamed with COPY, the big tables'
 secondary indexes dropped during the load and rebuilt after it (as bench/summary.py does);
@@ -113,21 +114,24 @@ def _rows(k_count: int, shape: Shape, seed: int) -> dict[str, tuple[list[str], I
                 yield p, k, p, "slack", team_of(k), user_of(k, i), email_of(k, i), True, created
 
     def avvik() -> Iterator[tuple]:
+        """In time order across the kommuner, as a shared installation receives them: one kommune's
+        avvik of a year are spread over the whole table, not stored together."""
         span_s = (END - START).total_seconds()
         random_, choice, randint, expo = rnd.random, rnd.choice, rnd.randint, rnd.expovariate
-        n = 0
-        for k in range(1, k_count + 1):
-            us = unit_ids(k)
-            for number in range(1, shape.avvik + 1):
-                n += 1
-                c = START + timedelta(seconds=random_() * span_s)
-                p, q = randint(1, 5), randint(1, 5)
-                closed = c + timedelta(hours=expo(1 / 300)) if random_() < 0.85 else None
-                if closed and closed > END:
-                    closed = None
-                yield (n, k, number, choice(CATS), choice(us), pid(k, randint(0, shape.staff - 1)), "Hendelse",
-                       "Beskrivelse", c, "", p, q, p * q, "", "lukket" if closed else choice(["meldt", "under_behandling"]),
-                       "chat", c, closed or c, closed)
+        created = [(START + timedelta(seconds=random_() * span_s), k) for k in range(1, k_count + 1)
+                   for _ in range(shape.avvik)]
+        created.sort()
+        numbers = dict.fromkeys(range(1, k_count + 1), 0)
+        uids = {k: unit_ids(k) for k in range(1, k_count + 1)}
+        for n, (c, k) in enumerate(created, start=1):
+            numbers[k] += 1
+            p, q = randint(1, 5), randint(1, 5)
+            closed = c + timedelta(hours=expo(1 / 300)) if random_() < 0.85 else None
+            if closed and closed > END:
+                closed = None
+            yield (n, k, numbers[k], choice(CATS), choice(uids[k]), pid(k, randint(0, shape.staff - 1)), "Hendelse",
+                   "Beskrivelse", c, "", p, q, p * q, "", "lukket" if closed else choice(["meldt", "under_behandling"]),
+                   "chat", c, closed or c, closed)
 
     def counters() -> Iterator[tuple]:
         for k in range(1, k_count + 1):
@@ -188,8 +192,8 @@ def build(pg_url: str, schema: str, k_count: int, shape: Shape, seed: int = 7) -
     drv.commit()
     t_load = time.perf_counter() - t1
     drv.autocommit = True
-    with drv.cursor() as cur:
-        cur.execute("ANALYZE")
+    with drv.cursor() as cur:  # as autovacuum would leave a table in use: statistics and the visibility map
+        cur.execute("VACUUM ANALYZE")
     raw.close()
     engine.dispose()
     return {"schema": schema, "url": url, "kommuner": k_count, "staff": counts["person"], "leaders": counts["person_role"],

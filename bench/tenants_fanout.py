@@ -42,9 +42,27 @@ def enqueue(db_url: str) -> dict:
     with Session(engine) as s:
         r = nudges.run_nudges(session=s, period=PERIOD)
     took = time.perf_counter() - t0
+    with engine.begin() as c:  # each fan-out starts from this same outbox (restore_outbox)
+        c.execute(text("DROP TABLE IF EXISTS bench_outbox_snap"))
+        c.execute(text("CREATE TABLE bench_outbox_snap AS SELECT * FROM outbox"))
     engine.dispose()
     return {"enqueue_s": round(took, 2), "leaders": r.leaders, "enqueued": r.enqueued,
             "enqueue_ms_per_leader": round(1000 * took / max(1, r.leaders), 1)}
+
+
+def restore_outbox(db_url: str) -> None:
+    """The outbox as the monthly job left it, and no pacing booked (so the deliverers start fresh)."""
+    from sqlalchemy import inspect, text
+
+    from models.db import make_engine
+
+    engine = make_engine(db_url)
+    with engine.begin() as c:
+        c.execute(text("DELETE FROM outbox"))
+        c.execute(text("INSERT INTO outbox SELECT * FROM bench_outbox_snap"))
+        if inspect(c).has_table("pacing_slot"):
+            c.execute(text("DELETE FROM pacing_slot"))
+    engine.dispose()
 
 
 def start_fake(port: int, a: argparse.Namespace) -> subprocess.Popen:
@@ -63,12 +81,12 @@ def start_fake(port: int, a: argparse.Namespace) -> subprocess.Popen:
     raise RuntimeError("fake Slack did not start")
 
 
-def run_fanout(db_url: str, k_count: int, *, port: int, senders: int, a: argparse.Namespace) -> dict:
-    """One fan-out: enqueue for every leader, deliver with `senders` processes, read the fake's tally."""
+def run_fanout(db_url: str, k_count: int, prep: dict, *, port: int, senders: int, a: argparse.Namespace) -> dict:
+    """One fan-out of what `enqueue` left (`prep`): deliver with `senders` processes, read the fake's tally."""
     import httpx
 
     api = f"http://127.0.0.1:{port}"
-    prep = enqueue(db_url)
+    restore_outbox(db_url)
     httpx.post(f"{api}/reset")
     limit_per_s = a.rate_per_min * a.scale / 60
     t0 = time.monotonic()
