@@ -208,3 +208,29 @@ def drop(pg_url: str, schema: str) -> None:
     with admin.connect() as c:
         c.execute(text(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE'))
     admin.dispose()
+
+
+def token_of(k: int) -> str:
+    """The bot token of kommune k's Slack installation (the fake Slack maps it back to the workspace)."""
+    return f"xoxb-bench-{team_of(k)}"
+
+
+def seed_installations(db_url: str, k_count: int, secret_key: str) -> int:
+    """One Slack installation per kommune's workspace, mapped to it (as `trad slack map` does), through the
+    use cases (tokens sealed as the install flow seals them). Needs the scale-out work (issue 13, pt 2)."""
+    from models.db import make_engine
+    from models.services import slack_installs  # type: ignore[attr-defined]
+    from models.uow import UnitOfWork
+
+    engine = make_engine(db_url)
+    uow = UnitOfWork(engine)
+    for k in range(1, k_count + 1):
+        data = {"app_id": "A1", "team_id": team_of(k), "team_name": f"Benchkommune {k}", "bot_token": token_of(k),
+                "bot_id": "BBOT", "bot_user_id": "UBOT", "bot_scopes": "chat:write,commands,im:history",
+                "is_enterprise_install": False, "token_type": "bot", "installed_at": time.time()}
+        with uow.write() as tx:
+            slack_installs.save_installation(session=tx, data=data, secret_key=secret_key)
+        with uow.write() as tx:
+            slack_installs.map_workspace(session=tx, key=team_of(k), org_slug=f"k{k:04d}")
+    engine.dispose()
+    return k_count
