@@ -5,7 +5,7 @@ PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-stamp
-NODE_DEPS := var/node/node_modules/axe-core/axe.min.js
+NODE_DEPS := var/node/node_modules/axe-core/axe.min.js var/node/node_modules/@microsoft/app-manifest/package.json
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
@@ -23,7 +23,8 @@ run: $(STAMP)
 	@$(VENV)/bin/trad demo --if-empty
 	@$(VENV)/bin/trad serve --host $(HOST) --port $(PORT) --banner
 
-# Headless Chromium (Debian's package) and axe-core (npm) for the browser tests.
+# Headless Chromium (Debian's package) and axe-core (npm) for the browser tests; Microsoft's Teams
+# manifest JSON schemas (npm @microsoft/app-manifest) for the app package test.
 browser: $(NODE_DEPS)
 	@command -v chromium >/dev/null || { \
 	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
@@ -31,7 +32,7 @@ browser: $(NODE_DEPS)
 
 $(NODE_DEPS):
 	@mkdir -p var/node
-	@npm install --silent --no-audit --no-fund --prefix var/node axe-core@4 >/dev/null
+	@npm install --silent --no-audit --no-fund --prefix var/node axe-core@4 @microsoft/app-manifest@1 >/dev/null
 
 test: $(STAMP) browser
 	@$(PY) -m pytest $(PYTEST_ARGS)

@@ -23,6 +23,7 @@ from bot import tenant_cli
 from bot.entra import cli as entra_cli
 from bot.main import build_engine, build_wiring, load_settings
 from bot.org_option import ORG_OPTION
+from bot.slack import cli as slack_cli
 from bot.teams import cli as teams_cli
 from models.files import private_dir
 from models.settings import Settings, get_settings, served_base_url
@@ -175,7 +176,7 @@ def chat(email: str, org_slug: str | None) -> None:
 
 def _register(group: click.Group) -> None:
     for module in (notifications.cli, reports.cli, reports.plan_cli, reports.rapport_cli, teams_cli, forms.cli,
-                   reports.oppdrag_cli, reports.sjekkliste_cli, entra_cli):
+                   reports.oppdrag_cli, reports.sjekkliste_cli, entra_cli, slack_cli):
         module.register(group)
 
 

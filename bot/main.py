@@ -126,7 +126,7 @@ def build_adapters(wiring: Wiring) -> dict[str, Adapter]:
     if settings.slack_enabled:
         from bot.slack.delivery import build_adapter as build_slack
 
-        slack = build_slack(settings, wiring.conversation)
+        slack = build_slack(settings, wiring.conversation, wiring.uow)
         if slack is not None:
             adapters["slack"] = slack
     if settings.teams_enabled:
@@ -146,11 +146,16 @@ def build_adapters(wiring: Wiring) -> dict[str, Adapter]:
 
 def build_delivery(settings: Settings, engine: Engine, adapters: dict[str, Adapter], *,
                    lease_s: float | None = None) -> Delivery:
-    """The outbox worker's set-up: one pacer per process, so every round shares the platforms' budget."""
+    """The outbox worker's set-up: one pacer per process, so every round shares the platforms' budget;
+    with shared pacing (PostgreSQL by default) the pace is booked in the database, so every delivering
+    process shares it."""
+    from models.uow import UnitOfWork
     from notifications.outbox_worker import Delivery
-    from notifications.pacing import Pacer, limits_from_settings
+    from notifications.pacing import Pacer, SharedPacer, limits_from_settings
 
-    return Delivery(engine=engine, adapters=adapters, pacer=Pacer(limits_from_settings(settings)),
+    pacer = (SharedPacer(limits_from_settings(settings), UnitOfWork(engine)) if settings.pacing_is_shared
+             else Pacer(limits_from_settings(settings)))
+    return Delivery(engine=engine, adapters=adapters, pacer=pacer,
                     poll_s=settings.outbox_poll_seconds,
                     lease_s=settings.outbox_lease_seconds if lease_s is None else lease_s,
                     max_attempts=settings.outbox_max_attempts)

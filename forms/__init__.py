@@ -16,12 +16,15 @@ def mount(app: FastAPI, wiring: Wiring) -> None:
     The wiring is kept on `app.state` for the routes' dependencies (`forms.deps`).
     """
     from forms.deps import keep_wiring
+    from forms.locale import LocaleMiddleware
     from forms.staff import mount as mount_staff
     from forms.teams_tab import mount as mount_tab
     from forms.tenancy import TenantMiddleware
     from forms.varsling.web import mount as mount_varsling
 
     keep_wiring(app, wiring)
+    app.add_middleware(LocaleMiddleware, default_locale=wiring.settings.default_locale,
+                       secure=wiring.settings.public_base_url.startswith("https"))
     mount_varsling(app, wiring.settings)
     mount_staff(app, wiring.settings)
     mount_tab(app, wiring.settings)

@@ -117,6 +117,5 @@ def reminders() -> None:
     settings, uow = _open()
     with uow.write() as tx:
         n = send_varsling_deadline_reminders(session=tx, now=datetime.now(UTC), tz=settings.tz_name,
-                                             public_base_url=settings.public_base_url,
                                              escalate_after_days=settings.varsling_escalate_after_days)
     click.echo(f"{n} påminnelser lagt i utboksen.")

@@ -30,8 +30,13 @@ from forms.templating import render
 from forms.tenancy import TenantDep
 from forms.varsling.security import BadToken, check_token, make_token
 from models.errors import DomainError
+from models.i18n import N_, _, use_locale
+from models.periods import period_of
 from models.services import org as org_svc
-from models.services import staff_views, teams_sso, web_auth
+from models.services import preferences, staff_views, teams_sso, web_auth
+from models.services import styringskort as sk
+from reports import styringskort_view as skv
+from reports.styringskort_html import card_fragment, scope_title
 
 if TYPE_CHECKING:
     from fastapi import FastAPI
@@ -89,13 +94,52 @@ def tab(request: Request, uow: UowDep, settings: SettingsDep) -> Response:
     who = _signed_in(request, uow)
     if who is None:
         return render(request, "teams_tab/signin.html", {
-            "title": "Mine saker", "sdk": TEAMS_SDK, "token": make_token(secret_of(request), PURPOSE, ttl=900)})
+            "title": N_("Mine saker"), "sdk": TEAMS_SDK, "token": make_token(secret_of(request), PURPOSE, ttl=900)})
     pid, actor = who
     with uow.read() as tx:
         view = staff_views.home_view(tx, person_id=pid, is_leader=actor.is_leader, now=now(), tz=settings.tz_name)
-    return render(request, "teams_tab/home.html", {"title": "Mine saker", "actor": actor, "rows": view.rows,
+    return render(request, "teams_tab/home.html", {"title": N_("Mine saker"), "actor": actor, "rows": view.rows,
                                                    "oppdrag": view.oppdrag, "due": view.due,
                                                    "base": settings.public_base_url.rstrip("/")})
+
+
+@router.get("/teams/fane/styringskort")
+def tab_styringskort(request: Request, uow: UowDep, settings: SettingsDep, omfang: str | None = None) -> Response:
+    """The person's styringskort inside the tab (last month), with a chooser of the cards they may read.
+
+    The service checks the read (`styringskort.check_read`), so a hand-made `omfang` gets a
+    refusal, never the figures. Indicator links open the staff pages in the browser.
+    """
+    who = _signed_in(request, uow)
+    if who is None:
+        return RedirectResponse("/teams/fane", status_code=303)
+    pid, actor = who
+    with uow.read() as tx:
+        locale = preferences.person_locale(session=tx, person_id=pid)
+    with use_locale(locale, settings.default_locale):
+        return _styringskort(request, uow, settings, actor, (omfang or "").strip()[:12])
+
+
+def _styringskort(request: Request, uow: UowDep, settings: Settings, actor: Any, omfang: str) -> Response:
+    base = settings.public_base_url.rstrip("/")
+    period = period_of(now(), "month").previous()
+    with uow.read() as tx:
+        options = skv.readable_scopes(tx, actor=actor, org_name=sk.resolve_scope(
+            tx, org_id=actor.org_id, kommune=True).name)
+        key = omfang or skv.default_scope_key(actor, options)
+        page = {"actor": actor, "options": options, "chosen": key, "period": period, "base": base}
+        if key is None:
+            return render(request, "teams_tab/styringskort.html", {**page, "title": _("Styringskort"), "text": _(
+                "Styringskortet er for ledere langs linja. Du leder ingen enhet.")}, status_code=403)
+        try:
+            view = skv.card_view(tx, org_id=actor.org_id, scope=skv.scope_for(tx, org_id=actor.org_id, key=key),
+                                 period=period, actor_id=actor.person_id)
+        except DomainError as exc:
+            return render(request, "teams_tab/styringskort.html", {**page, "title": _("Styringskort"),
+                                                                  "text": exc.message}, status_code=403)
+    fragment = card_fragment(view, indicator_url=lambda r: (
+        f"{base}/styringskort/indikator/{r.indicator_id}?omfang={key}&periode={period.key}"))
+    return render(request, "teams_tab/styringskort.html", {**page, "title": scope_title(view), "fragment": fragment})
 
 
 @router.get("/teams/fane.js")
@@ -104,7 +148,7 @@ def tab_script() -> Response:
 
 
 def _refused(request: Request, text: str, status: int) -> Response:
-    return render(request, "teams_tab/refused.html", {"title": "Innlogging avvist", "text": text},
+    return render(request, "teams_tab/refused.html", {"title": N_("Innlogging avvist"), "text": text},
                   status_code=status)
 
 
@@ -114,19 +158,19 @@ async def tab_sign_in(request: Request, uow: UowDep, settings: SettingsDep, tena
     try:
         check_token(secret_of(request), data.get("csrf"), PURPOSE)
     except BadToken:
-        return _refused(request, "Siden var for gammel. Åpne fanen på nytt.", 403)
+        return _refused(request, N_("Siden var for gammel. Åpne fanen på nytt."), 403)
     if not same_origin(request):
-        return _refused(request, "Innloggingen kom fra en annen side.", 403)
+        return _refused(request, N_("Innloggingen kom fra en annen side."), 403)
     validator: TabTokenValidator = request.app.state.teams_tab_validator
     try:
         user = await run_in_threadpool(validator.validate, data.get("sso", ""))
     except SsoError as exc:
         log.info("Teams tab token refused: %s", exc)
-        return _refused(request, "Teams-innloggingen kunne ikke bekreftes. Bruk innloggingslenken i stedet.", 401)
+        return _refused(request, N_("Teams-innloggingen kunne ikke bekreftes. Bruk innloggingslenken i stedet."), 401)
 
     def open_session() -> str:
         with uow.write() as tx:
-            cookie, _ = teams_sso.sign_in(session=tx, org_id=tenant.id, oid=user.oid,
+            cookie, _who = teams_sso.sign_in(session=tx, org_id=tenant.id, oid=user.oid,
                                           names=user.names)
             return cookie
 

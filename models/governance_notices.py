@@ -57,6 +57,17 @@ def risk_review_due(ref: str, title: str, review_date: date, risk_id: int) -> Re
     )
 
 
+def risk_review_done(ref: str, title: str, reviewer: str, on: date, risk_before: int, risk_after: int,
+                     next_review: date) -> Reply:
+    """The review reminder once answered: what was decided, and no button left to press."""
+    return Reply(
+        title=_("ROS-gjennomgang: {ref} {title} – gjennomgått").format(ref=ref, title=title),
+        text=_("Gjennomgått {on} av {reviewer}: risikotall {before} før tiltak, {after} etter tiltak. "
+               "Neste gjennomgang {next}.").format(on=fmt_date(on), reviewer=reviewer, before=risk_before,
+                                                   after=risk_after, next=fmt_date(next_review)),
+    )
+
+
 def finding_deadline(kind_label: str, authority: str, description: str, deadline: date, overdue: bool,
                      finding_id: int) -> Reply:
     """`kind_label` and `authority` are already in the recipient's language (or as the kommune wrote them)."""

@@ -106,6 +106,12 @@ class Settings(BaseSettings):
     slack_app_token: str | None = Field(default=None, alias="SLACK_APP_TOKEN")
     slack_api_url: str = Field(default="https://slack.com/api/", alias="SLACK_API_URL")
     slack_leadership_channel: str | None = Field(default=None, alias="SLACK_LEADERSHIP_CHANNEL")
+    # Many workspaces (issue 13, docs/slack.md): Slack's OAuth install flow at /slack/install when both are set.
+    slack_client_id: str | None = Field(default=None, alias="SLACK_CLIENT_ID")
+    slack_client_secret: str | None = Field(default=None, alias="SLACK_CLIENT_SECRET")
+    slack_scopes: str = Field(
+        default="chat:write,commands,im:history,im:write,users:read,users:read.email,files:write",
+        alias="SLACK_SCOPES")
 
     # Microsoft Teams (Bot Framework)
     teams_app_id: str | None = Field(default=None, alias="TEAMS_APP_ID")
@@ -155,6 +161,10 @@ class Settings(BaseSettings):
     scheduler_misfire_hours: float = Field(default=6.0, alias="SCHEDULER_MISFIRE_HOURS")
     nudge_roles: str = Field(default="leder,kommunalsjef,kommunedirektør", alias="NUDGE_ROLES")
     nudge_all_clear: bool = Field(default=False, alias="NUDGE_ALL_CLEAR")
+    # Delivery pacing shared through the database (table pacing_slot), so several delivering
+    # processes together keep the platforms' limits (docs/deploy.md). auto: on with PostgreSQL;
+    # off: each process paces alone (one delivering process only).
+    shared_pacing: Literal["auto", "on", "off"] = Field(default="auto", alias="SHARED_PACING")
     # Outbox delivery and pacing
     outbox_max_attempts: int = Field(default=5, alias="OUTBOX_MAX_ATTEMPTS")
     outbox_lease_seconds: float = Field(default=20.0, gt=0, alias="OUTBOX_LEASE_SECONDS")  # renewed while held
@@ -222,15 +232,12 @@ class Settings(BaseSettings):
     @model_validator(mode="after")
     def _refuse_placeholders(self) -> Settings:
         for name in ("slack_bot_token", "slack_signing_secret", "slack_app_token", "teams_app_password", "secret_key",
-                     "varsling_entra_client_secret", "smtp_password"):
+                     "varsling_entra_client_secret", "smtp_password", "slack_client_secret"):
             if _is_placeholder(getattr(self, name)):
                 alias = type(self).model_fields[name].alias
                 raise SettingsError(f"{alias} has a placeholder value; set a real secret or remove it")
         self._refuse_weak_secrets()
-        slack_parts = {"SLACK_BOT_TOKEN": self.slack_bot_token, "SLACK_SIGNING_SECRET": self.slack_signing_secret}
-        if any(slack_parts.values()) and not all(slack_parts.values()):
-            missing = next(k for k, v in slack_parts.items() if not v)
-            raise SettingsError(f"{missing} is missing: Slack needs both SLACK_BOT_TOKEN and SLACK_SIGNING_SECRET")
+        self._check_slack()
         teams_parts = {
             "TEAMS_APP_ID": self.teams_app_id,
             "TEAMS_APP_PASSWORD": self.teams_app_password,
@@ -240,6 +247,24 @@ class Settings(BaseSettings):
             missing = next(k for k, v in teams_parts.items() if not v)
             raise SettingsError(f"{missing} is missing: Teams needs TEAMS_APP_ID, TEAMS_APP_PASSWORD and TEAMS_TENANT_ID")
         return self
+
+    def _check_slack(self) -> None:
+        """One token (SLACK_BOT_TOKEN) or the OAuth install flow (SLACK_CLIENT_ID/SECRET), always with the signing secret."""
+        oauth = {"SLACK_CLIENT_ID": self.slack_client_id, "SLACK_CLIENT_SECRET": self.slack_client_secret}
+        if any(oauth.values()) and not all(oauth.values()):
+            missing = next(k for k, v in oauth.items() if not v)
+            raise SettingsError(f"{missing} is missing: Slack's install flow needs SLACK_CLIENT_ID and SLACK_CLIENT_SECRET")
+        if all(oauth.values()):
+            if not self.slack_signing_secret:
+                raise SettingsError("SLACK_SIGNING_SECRET is missing: Slack's install flow needs it too")
+            if not self.secret_key:
+                raise SettingsError("SECRET_KEY is missing: the tokens of Slack installations are stored encrypted "
+                                    "with a key derived from it")
+            return
+        slack_parts = {"SLACK_BOT_TOKEN": self.slack_bot_token, "SLACK_SIGNING_SECRET": self.slack_signing_secret}
+        if any(slack_parts.values()) and not all(slack_parts.values()):
+            missing = next(k for k, v in slack_parts.items() if not v)
+            raise SettingsError(f"{missing} is missing: Slack needs both SLACK_BOT_TOKEN and SLACK_SIGNING_SECRET")
 
     def _refuse_weak_secrets(self) -> None:
         if self.secret_key is not None and (why := weak_secret_reason(self.secret_key)):
@@ -251,7 +276,12 @@ class Settings(BaseSettings):
 
     @property
     def slack_enabled(self) -> bool:
-        return bool(self.slack_bot_token and self.slack_signing_secret)
+        return bool(self.slack_signing_secret and (self.slack_bot_token or self.slack_oauth_enabled))
+
+    @property
+    def slack_oauth_enabled(self) -> bool:
+        """Many workspaces: installs through /slack/install, one token per installation (bot/slack/oauth.py)."""
+        return bool(self.slack_client_id and self.slack_client_secret and self.slack_signing_secret)
 
     @property
     def teams_enabled(self) -> bool:
@@ -283,6 +313,10 @@ class Settings(BaseSettings):
             if sep and slug.strip() and host.strip():
                 out[host.strip().lower().split(":")[0]] = slug.strip().lower()
         return out
+
+    @property
+    def pacing_is_shared(self) -> bool:
+        return self.shared_pacing == "on" or (self.shared_pacing == "auto" and not self.is_sqlite)
 
     @property
     def is_sqlite(self) -> bool:

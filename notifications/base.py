@@ -43,6 +43,7 @@ class Recipient:
     workspace: str | None
     conversation_ref: dict | None
     target: str | None  # a channel / conversation id for messages not to a person
+    org_id: int | None = None  # the kommune the message belongs to (which installation's token to use)
 
 
 class Adapter(Protocol):

@@ -8,6 +8,7 @@ import json
 import signal
 import sys
 from datetime import UTC, datetime
+from typing import Any
 
 import click
 
@@ -119,12 +120,18 @@ def _install_stop(stop: asyncio.Event) -> None:
 @click.option("--once", is_flag=True, help="Lever det som er forfalt nå, og avslutt når køen er tom.")
 @click.option("--lease", type=float, default=None, help="Sekunder før en «sending»-rad fra en krasjet prosess tas opp igjen.")
 def deliver(once: bool, lease: float | None) -> None:
+    """Several `trad deliver` may run at once when pacing is shared (PostgreSQL: rows are claimed with
+    SKIP LOCKED and the pace is booked in the database); otherwise they take turns through the lease
+    `delivery`, so only one paces at a time."""
     from bot.main import build_delivery, build_wiring
+    from models.i18n import _
 
     settings = _settings()
     wiring = build_wiring(settings)
     delivery = build_delivery(settings, wiring.engine, wiring.adapters, lease_s=lease)
     click.echo(f"Leverer via: {', '.join(delivery.adapters)}", err=True)
+    click.echo(_("Tempoet deles med andre leveranseprosesser gjennom databasen.") if settings.pacing_is_shared
+               else _("Tempoet holdes i denne prosessen: bare én leveranseprosess leverer om gangen."), err=True)
 
     async def main() -> None:
         if once:
@@ -133,36 +140,56 @@ def deliver(once: bool, lease: float | None) -> None:
             return
         stop = asyncio.Event()
         _install_stop(stop)
-        await delivery.run(stop)
+        if settings.pacing_is_shared:
+            await delivery.run(stop)
+            return
+        await _under_lease(settings.model_copy(update={"scheduler_enabled": False, "outbox_worker_enabled": True}),
+                           delivery, {}, stop, lease_name="delivery")
 
     asyncio.run(main())
+
+
+async def _under_lease(settings: Settings, delivery: Any, jobs: dict, stop: asyncio.Event, *, lease_name: str,
+                       lease_s: float | None = None) -> None:
+    """Run the background work only while this process holds the lease (`notifications.runtime`)."""
+    from types import SimpleNamespace
+
+    from notifications import runtime
+
+    state = SimpleNamespace()
+    await runtime.start(settings, state, delivery=delivery, jobs=jobs, lease_name=lease_name,
+                        lease_s=lease_s or runtime.LEASE_S)
+    try:
+        await stop.wait()
+    finally:
+        await runtime.stop(state)
 
 
 @click.command(name="scheduler", help="Kjør planleggeren (påminnelser, fristvarsler, oppsummeringer) som egen prosess.")
 @click.option("--deliver/--no-deliver", "with_worker", default=True, show_default=True,
               help="Lever også utboksen i denne prosessen.")
 def scheduler_cmd(with_worker: bool) -> None:
+    """Takes the same lease as `trad serve` (`background`): a second scheduler, here or in a server,
+    waits as a standby and takes over within the lease when the first one stops."""
     from bot.main import build_delivery, build_engine, build_jobs, build_wiring
     from notifications.scheduler import build_scheduler
 
-    settings = _settings()
+    settings = _settings().model_copy(update={"scheduler_enabled": True})
     engine = build_engine(settings)
+    jobs = build_jobs(settings, engine)
+    try:
+        scheduler = build_scheduler(settings, jobs=jobs)  # check the schedules before waiting for the lease
+    except ValueError as exc:
+        click.echo(f"Tråd kan ikke starte planleggeren: {exc}", err=True)
+        sys.exit(2)
+    for job in scheduler.get_jobs():
+        click.echo(f"  {job.id}: {job.trigger}", err=True)
+    settings = settings.model_copy(update={"outbox_worker_enabled": with_worker})
+    adapters = build_wiring(settings).adapters if with_worker else {}
 
     async def main() -> None:
-        try:
-            scheduler = build_scheduler(settings, jobs=build_jobs(settings, engine))
-        except ValueError as exc:
-            click.echo(f"Tråd kan ikke starte planleggeren: {exc}", err=True)
-            sys.exit(2)
-        scheduler.start()
-        for job in scheduler.get_jobs():
-            click.echo(f"  {job.id}: {job.trigger}, neste {job.next_run_time:%d.%m.%Y %H:%M}", err=True)
         stop = asyncio.Event()
         _install_stop(stop)
-        if with_worker:
-            await build_delivery(settings, engine, build_wiring(settings).adapters).run(stop)
-        else:
-            await stop.wait()
-        scheduler.shutdown(wait=False)
+        await _under_lease(settings, build_delivery(settings, engine, adapters), jobs, stop, lease_name="background")
 
     asyncio.run(main())

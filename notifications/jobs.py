@@ -78,7 +78,7 @@ def deadline_reminders(now: datetime | None = None, *, engine: Engine, settings:
         out["tiltak"] = nudges.send_tiltak_deadline_reminders(session=tx, now=now, tz=settings.tz_name)
     with uow.write() as tx:
         out["varsling"] = int(varsling_casework.send_varsling_deadline_reminders(
-            session=tx, now=now, tz=settings.tz_name, public_base_url=settings.public_base_url,
+            session=tx, now=now, tz=settings.tz_name,  # links: each case's own kommune's address
             escalate_after_days=settings.varsling_escalate_after_days) or 0)
     log.info("deadline reminders: %s", out)
     return out

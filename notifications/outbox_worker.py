@@ -96,21 +96,23 @@ class _Rows:
 
 
 # ---------------------------------------------------------------------------------------- resolving
-def _recipient(person: Addressee | None, ident: Identity | None, target: str | None) -> Recipient:
+def _recipient(person: Addressee | None, ident: Identity | None, target: str | None,
+               org_id: int | None = None) -> Recipient:
     return Recipient(person_id=person.id if person else None, email=person.email if person else None,
                      name=person.name if person else None, user_id=ident.user_id if ident else None,
                      workspace=ident.workspace if ident else None,
-                     conversation_ref=ident.conversation_ref if ident else None, target=target)
+                     conversation_ref=ident.conversation_ref if ident else None, target=target, org_id=org_id)
 
 
 async def _looked_up(db: _Rows, adapters: dict[str, Adapter], name: str,
-                     person: Addressee) -> Identity | None:
+                     person: Addressee, org_id: int | None) -> Identity | None:
     """The person's account on `name` found by e-mail (and remembered), if the adapter can look people up."""
     finder = getattr(adapters[name], "find_user", None)
     if finder is None or name == "console":
         return None
-    try:
-        found = await finder(email=person.email)
+    try:  # an adapter serving many workspaces looks in the kommune's own (`per_org`)
+        found = await finder(email=person.email, **({"org_id": org_id} if getattr(adapters[name], "per_org", False)
+                                                   else {}))
     except RetryLater:
         raise
     except Exception as exc:  # noqa: BLE001  - a lookup failure means "not found here"
@@ -132,9 +134,9 @@ async def _candidates(db: _Rows, adapters: dict[str, Adapter], row: Claimed,
     platform = only_platform or (row.platform if row.platform != "auto" else None)
     if person is None:
         if row.target and platform is not None and platform in adapters:
-            yield platform, _recipient(None, None, row.target)
+            yield platform, _recipient(None, None, row.target, row.org_id)
         elif row.target and row.platform == "auto" and len(adapters) == 1:
-            yield next(iter(adapters)), _recipient(None, None, row.target)
+            yield next(iter(adapters)), _recipient(None, None, row.target, row.org_id)
         return
     if not person.active:
         return
@@ -147,16 +149,16 @@ async def _candidates(db: _Rows, adapters: dict[str, Adapter], row: Claimed,
     tried: set[str] = set()
     for ident in idents:
         tried.add(ident.platform)
-        yield ident.platform, _recipient(person, ident, row.target)
+        yield ident.platform, _recipient(person, ident, row.target, row.org_id)
     for name in sorted(wanted - tried):
-        looked_up = await _looked_up(db, adapters, name, person)
+        looked_up = await _looked_up(db, adapters, name, person, row.org_id)
         if looked_up is not None:
-            yield name, _recipient(person, looked_up, row.target)
+            yield name, _recipient(person, looked_up, row.target, row.org_id)
     if "email" in wanted and "email" not in tried and person.email:
         # No chat account reached: e-mail, when this deployment has SMTP configured.
-        yield "email", _recipient(person, None, row.target)
+        yield "email", _recipient(person, None, row.target, row.org_id)
     if "console" in wanted and set(adapters) == {"console"} and "console" not in tried:
-        yield "console", _recipient(person, None, row.target)
+        yield "console", _recipient(person, None, row.target, row.org_id)
 
 
 # ---------------------------------------------------------------------------------------- delivering
@@ -198,7 +200,7 @@ async def _send(db: _Rows, adapters: dict[str, Adapter], row: Claimed, pacer: Pa
                     await db.write(rows.mark_delivered, row_id=row.id, at=utcnow(), external_ref=sent,
                                    platform=platform)
                     return None
-            await pacer.wait(platform, channel)
+            await pacer.wait(platform, channel, recipient.workspace)
             reply = reply or await _rendered(db, row)
             # the renderer's own labels (buttons, headings) in the language the text was written in
             with use_locale(reply.locale, kommune_locale(row.org_id)):
@@ -208,7 +210,7 @@ async def _send(db: _Rows, adapters: dict[str, Adapter], row: Claimed, pacer: Pa
             last_error = f"{platform}: {exc}"
             continue
         except RetryLater as exc:
-            pacer.hold_channel(platform, channel, exc.after or 0.0)
+            pacer.hold_channel(platform, channel, exc.after or 0.0, recipient.workspace)
             raise
         await _record_sent(db, row, platform, ref)
         return None

@@ -1,18 +1,21 @@
 """Pacing: keep sends under each platform's rate limits, so 429s stay rare.
 
 Slack allows ~300 messages/min per workspace and about one per second per channel;
-Teams 7/s per conversation and ~50/s per tenant. The pace is per process: run one
-delivering process per workspace (see docs/nudges.md). The composition root builds one
-`Pacer` per process from the settings and hands it to the worker.
+Teams 7/s per conversation and ~50/s per tenant. `Pacer` paces one process; `SharedPacer`
+books the same slots in the database (`models.services.pacing_slots`), so several delivering
+processes together keep the limits (SHARED_PACING, on by default with PostgreSQL). The
+composition root builds one per process from the settings and hands it to the worker.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import time
 from dataclasses import dataclass
 
 from models.settings import Settings
+from models.uow import UnitOfWork
 
 
 @dataclass(frozen=True)
@@ -37,7 +40,8 @@ class Pacer:
         self._next_global: dict[str, float] = {}
         self._next_channel: dict[tuple[str, str], float] = {}
 
-    def reserve(self, platform: str, channel: str | None, now: float | None = None) -> float:
+    def reserve(self, platform: str, channel: str | None, now: float | None = None,
+                workspace: str | None = None) -> float:
         """Book the next slot for (platform, channel) and return how long to wait for it."""
         now = time.monotonic() if now is None else now
         limit = self.limits.get(platform)
@@ -45,27 +49,80 @@ class Pacer:
             return 0.0
         slot = now
         ckey = (platform, channel or "")
+        gkey = f"{platform}:{workspace}" if workspace else platform  # the limit is per workspace / tenant
         if limit.channel_interval_s and channel:
             slot = max(slot, self._next_channel.get(ckey, now))
         if limit.rate_per_s:
-            slot = max(slot, self._next_global.get(platform, now))
-            self._next_global[platform] = slot + 1.0 / (limit.rate_per_s * self.headroom)
+            slot = max(slot, self._next_global.get(gkey, now))
+            self._next_global[gkey] = slot + 1.0 / (limit.rate_per_s * self.headroom)
         if limit.channel_interval_s and channel:
             self._next_channel[ckey] = slot + limit.channel_interval_s / self.headroom
             if len(self._next_channel) > 50_000:  # forget channels whose slot has passed
                 self._next_channel = {k: v for k, v in self._next_channel.items() if v > now}
         return max(0.0, slot - now)
 
-    def hold_channel(self, platform: str, channel: str | None, seconds: float) -> None:
+    def hold_channel(self, platform: str, channel: str | None, seconds: float, workspace: str | None = None) -> None:
         """After a 429 for a channel, keep its next send at least `seconds` away."""
         if channel:
             key = (platform, channel)
             self._next_channel[key] = max(self._next_channel.get(key, 0.0), time.monotonic() + seconds)
 
-    async def wait(self, platform: str, channel: str | None) -> None:
-        delay = self.reserve(platform, channel)
+    async def wait(self, platform: str, channel: str | None, workspace: str | None = None) -> None:
+        delay = self.reserve(platform, channel, workspace=workspace)
         if delay > 0:
             await asyncio.sleep(delay)
+
+
+class SharedPacer(Pacer):
+    """The same limits, booked in the database: every delivering process shares one pace per key.
+
+    Keys: `<platform>:ws:<workspace>` (Slack workspace / Teams tenant; `-` when unknown) and
+    `<platform>:ch:<workspace>:<channel>` (Slack channel or DM / Teams conversation).
+    """
+
+    def __init__(self, limits: dict[str, Limit] | None, uow: UnitOfWork, *, headroom: float = 0.95) -> None:
+        super().__init__(limits, headroom=headroom)
+        self.uow = uow
+
+    def keys(self, platform: str, channel: str | None, workspace: str | None) -> list[tuple[str, float]]:
+        limit = self.limits.get(platform)
+        if limit is None:
+            return []
+        ws = workspace or "-"
+        out = []
+        if limit.rate_per_s:
+            out.append((f"{platform}:ws:{ws}", 1.0 / (limit.rate_per_s * self.headroom)))
+        if limit.channel_interval_s and channel:
+            out.append((f"{platform}:ch:{ws}:{channel}"[:200], limit.channel_interval_s / self.headroom))
+        return out
+
+    def _book(self, keys: list[tuple[str, float]]) -> float:
+        from models.services import pacing_slots
+
+        now = time.time()
+        with self.uow.write() as tx:
+            return pacing_slots.reserve(session=tx, keys=keys, now=now) - now
+
+    def _hold(self, key: str, until: float) -> None:
+        from models.services import pacing_slots
+
+        with self.uow.write() as tx:
+            pacing_slots.hold(session=tx, key=key, until=until)
+
+    async def wait(self, platform: str, channel: str | None, workspace: str | None = None) -> None:
+        keys = self.keys(platform, channel, workspace)
+        if not keys:
+            return
+        delay = await asyncio.to_thread(self._book, keys)
+        if delay > 0:
+            await asyncio.sleep(delay)
+
+    def hold_channel(self, platform: str, channel: str | None, seconds: float, workspace: str | None = None) -> None:
+        super().hold_channel(platform, channel, seconds, workspace)
+        if channel and seconds > 0:
+            key = f"{platform}:ch:{workspace or '-'}:{channel}"[:200]
+            with contextlib.suppress(Exception):  # the row is rescheduled anyway; the hold only spares a 429
+                self._hold(key, time.time() + seconds)
 
 
 def limits_from_settings(settings: Settings) -> dict[str, Limit]:

@@ -37,8 +37,9 @@ class Background:
     """This process's share of the background work: everything while it holds the lease, nothing otherwise."""
 
     def __init__(self, settings: Settings, delivery: Delivery, jobs: Mapping[str, Callable[[], Any]],
-                 lease_s: float) -> None:
+                 lease_s: float, lease_name: str = runtime_lease.BACKGROUND) -> None:
         self.settings, self.delivery, self.jobs, self.lease_s = settings, delivery, jobs, lease_s
+        self.lease_name = lease_name
         self.uow = UnitOfWork(delivery.engine)
         self.holder = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:6]}"
         self.scheduler: Any = None
@@ -48,12 +49,12 @@ class Background:
 
     def _try(self) -> tuple[bool, str | None]:
         with self.uow.write() as tx:
-            held = runtime_lease.take_or_renew(session=tx, name=runtime_lease.BACKGROUND, holder=self.holder,
+            held = runtime_lease.take_or_renew(session=tx, name=self.lease_name, holder=self.holder,
                                                now=utcnow(), ttl_s=self.lease_s)
         if held:
             return True, self.holder
         with self.uow.read() as tx:
-            return False, runtime_lease.holder_of(session=tx, name=runtime_lease.BACKGROUND, now=utcnow())
+            return False, runtime_lease.holder_of(session=tx, name=self.lease_name, now=utcnow())
 
     async def step(self) -> None:
         """Take or renew the lease, and start or stop the background work to match."""
@@ -115,18 +116,22 @@ class Background:
 
     def _release(self) -> None:
         with self.uow.write() as tx:
-            runtime_lease.release(session=tx, name=runtime_lease.BACKGROUND, holder=self.holder)
+            runtime_lease.release(session=tx, name=self.lease_name, holder=self.holder)
 
 
 async def start(settings: Settings, app_state: Any, *, delivery: Delivery,
-                jobs: Mapping[str, Callable[[], Any]], lease_s: float = LEASE_S) -> None:
-    """Start what the settings enable (outbox worker, scheduler) if this process wins the lease."""
+                jobs: Mapping[str, Callable[[], Any]], lease_s: float = LEASE_S,
+                lease_name: str = runtime_lease.BACKGROUND) -> None:
+    """Start what the settings enable (outbox worker, scheduler) if this process wins the lease.
+
+    `trad serve` and `trad scheduler` share the lease `background`, so a second scheduler anywhere is
+    a standby; `trad deliver` without shared pacing holds `delivery` (one deliverer, the others wait)."""
     app_state.trad_background = None
     app_state.trad_lease_keeper = None
     if not (settings.outbox_worker_enabled or settings.scheduler_enabled):
         log.info("runtime role: requests only (SCHEDULER_ENABLED and OUTBOX_WORKER_ENABLED are off)")
         return
-    bg = Background(settings, delivery, jobs, lease_s)
+    bg = Background(settings, delivery, jobs, lease_s, lease_name)
     await bg.step()
     app_state.trad_background = bg
     app_state.trad_lease_keeper = asyncio.create_task(bg.keep(), name="trad-runtime-lease")

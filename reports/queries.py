@@ -2,7 +2,7 @@
 
 Every figure comes from a SQL aggregate, in the subject's own module (`reports.avvik`,
 `reports.internkontroll`, `reports.oppdrag`, `reports.varsling`,
-`reports.styringskort_summary`). A section is a function of
+`reports.styringskort_summary`, `reports.risiko`). A section is a function of
 the shared `SummaryContext`; `SECTIONS` names them explicitly, in order. A new subject adds
 its module, a field on `Summary` of the same name, and an entry here (see docs/summaries.md).
 """
@@ -22,6 +22,7 @@ from reports.avvik import build_avvik, chart_months, risk_band_expr
 from reports.context import SectionBuilder, make_context, org_name
 from reports.internkontroll import build_internkontroll, checklist_keys
 from reports.oppdrag import build_oppdrag, traffic_light_expr
+from reports.risiko import build_risiko
 from reports.styringskort_summary import build_styringskort
 from reports.summary import Summary
 from reports.varsling import varsling_section
@@ -33,6 +34,7 @@ SECTIONS: Mapping[str, SectionBuilder] = {
     "oppdrag": build_oppdrag,
     "varsling": varsling_section(varsling_counts),
     "styringskort": build_styringskort,
+    "risiko": build_risiko,
 }
 
 

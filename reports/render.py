@@ -30,6 +30,8 @@ from reports.labels import (
     pct,
     period_label,
 )
+from reports.risiko_render import csv_rows as risiko_csv_rows
+from reports.risiko_render import risiko_items, risiko_view
 from reports.styringskort_render import goal_lines, sk_view
 from reports.summary import SUPPRESSION_LABELS, Cell, Summary
 
@@ -182,6 +184,7 @@ def view(summary: Summary) -> dict[str, Any]:
         "as_of": fmt_date(s.as_of),
         "generated": fmt_date(s.generated_at),
         "suppression_words": {k: _(v) for k, v in SUPPRESSION_LABELS.items()},
+        "rv": risiko_view(s.risiko),
     }
 
 
@@ -195,7 +198,8 @@ def render_json(summary: Summary) -> str:
 
 
 def render_csv(summary: Summary) -> str:
-    raw = _PLAIN_ENV.get_template("summary.csv.j2").render(**view(summary))
+    v = view(summary)
+    raw = _PLAIN_ENV.get_template("summary.csv.j2").render(**v, risiko_rows=risiko_csv_rows(v["rv"]))
     return "".join(line + "\n" for line in raw.splitlines() if line.strip())
 
 
@@ -251,6 +255,7 @@ def to_reply(summary: Summary, chart_png: bytes | None = None) -> Reply:
         items.append(Item(title=_("Oppdrag etter trafikklys"), facts=[
             Fact(label=f"{e} {label}", value=str(n)) for e, label, n in v["lights"]]))
     items += _styringskort_items(v["sk"])
+    items += risiko_items(v["rv"])
     if v["varsling"] is not None:
         items.append(Item(title=_("Varsling (bare antall)"),
                           facts=[Fact(label=k, value=val) for k, val in v["varsling"]]))

@@ -3,66 +3,25 @@
 One section shape for the summaries and for the politicians' reports, so they show the same
 figures. The ROS register keeps no history of scores, so the picture is the register as it
 stands on the day it is read (`as_of`, printed with it), whatever period it is shown with.
-`build_risiko` has the `SectionBuilder` shape: registering it in `reports.queries.SECTIONS`
-(with a `risiko` field on `Summary`) puts the matrix in every summary.
+`build_risiko` is the summaries' `risiko` section (`reports.queries.SECTIONS`), in tertial and
+year summaries; its shape is in `reports.risiko_shape`.
 """
 
 from __future__ import annotations
 
 from datetime import date
 
-from pydantic import BaseModel, Field
 from sqlmodel import Session
 
 from models.periods import local_date
 from models.services.risk_read import RiskMatrix, RiskView, matrix_for_units, top_risks_for_units
 from models.vocabulary import SEVERITY_LABELS
 from reports.context import SummaryContext
+from reports.risiko_shape import MatrixPart, RiskPicture, RiskTiltakPart, TopRisk
+
+__all__ = ["MatrixPart", "RiskPicture", "RiskTiltakPart", "TopRisk", "build_risiko", "matrix_part", "risk_picture"]
 
 TOP_RISKS = 10
-
-
-class MatrixPart(BaseModel):
-    """Active risks per cell of the 5×5 matrix: `cells[p - 1][c - 1]` for sannsynlighet p, konsekvens c."""
-
-    after: bool = Field(description="false: scored before tiltak; true: after")
-    total: int
-    cells: list[list[int]]
-    by_severity: dict[str, int] = Field(description="Lav / Middels / Høy / Kritisk → count")
-
-    def matrix(self) -> RiskMatrix:
-        """Back to the domain's matrix, for the chart (`reports.risk_chart`)."""
-        return RiskMatrix(cells=tuple(tuple(r) for r in self.cells), after=self.after)
-
-
-class RiskTiltakPart(BaseModel):
-    description: str
-    owner: str
-    deadline: date
-    done: bool
-
-
-class TopRisk(BaseModel):
-    ref: str = Field(description="RO-<number>")
-    title: str
-    unit: str
-    process: str
-    score_before: int
-    score_after: int
-    severity: str = Field(description="band of the score before tiltak")
-    treatment: str = Field(description="Unngå / Redusere / Dele / Akseptere")
-    owner: str
-    review_date: date
-    tiltak: list[RiskTiltakPart]
-
-
-class RiskPicture(BaseModel):
-    """The register as it stands on `as_of`: matrices before and after tiltak and the top risks."""
-
-    as_of: date = Field(description="the day the register was read")
-    before: MatrixPart
-    after: MatrixPart
-    top: list[TopRisk] = Field(description="the highest scores before tiltak, at most 10")
 
 
 def matrix_part(m: RiskMatrix) -> MatrixPart:
@@ -87,6 +46,9 @@ def risk_picture(session: Session, org_id: int, as_of: date) -> RiskPicture:
         top=[_top_risk(r) for r in top_risks_for_units(session, org_id=org_id, limit=TOP_RISKS)])
 
 
-def build_risiko(ctx: SummaryContext) -> RiskPicture:
-    """The summary section: the register as read now (see the module docstring)."""
+def build_risiko(ctx: SummaryContext) -> RiskPicture | None:
+    """The summary section: the register as read now (see the module docstring). Month summaries
+    leave it out (None), like the styringskort: the register is reviewed by tertial."""
+    if ctx.period.kind == "month":
+        return None
     return risk_picture(ctx.session, ctx.org_id, local_date(ctx.now, ctx.tz_name))

@@ -1,10 +1,12 @@
-"""The card's matrix columns (one per unit right below the scope) in two grouped queries.
+"""The card and its matrix columns (one per unit right below the scope) from one grouped query.
 
-Rolling each column up as a card of its own cost two statements per column, each reading every
-value of the card's periods in the kommune (the unit filter comes after the index): ten sectors
-made the kommune page five times the card. Here the values are grouped by column in SQL (a CASE
-over the column's unit ids), so the cost is about that of the card itself, whatever the column count.
-The roll-up rules are the card's own (`styringskort._rolled`, `_scaled`).
+The page used to run the card's aggregate and then a second aggregate for the columns (a CASE over
+each column's unit ids, evaluated per value row): three times the card. Here the scope's values are
+grouped in SQL by the unit's parent (or the unit itself when it is a column, the scope, or at the
+top), which gives at most a few hundred rows; each group is then added to its column in Python by
+its id path, and the card is the sum of all groups (`Totals` add up, whatever the roll-up). So the
+page costs about one card query, whatever the column count. The roll-up rules are the service's
+(`styringskort.rolled`, `scaled`, `card_row`).
 """
 
 from __future__ import annotations
@@ -12,11 +14,11 @@ from __future__ import annotations
 from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import bindparam, case, func, select
+from sqlalchemy import bindparam, case, func, or_, select
 from sqlmodel import Session
 
-from models.indicator_rules import improving, traffic_light, trend
-from models.periods import parse_period
+from models.access import Actor
+from models.periods import Period
 from models.services import styringskort as sk
 from models.tables import IndicatorUnit, IndicatorValue, Person
 from reports.sql import U, conn, table
@@ -24,104 +26,126 @@ from reports.sql import U, conn, table
 IV, IU, PERSON = table(IndicatorValue), table(IndicatorUnit), table(Person)
 
 
-def _members(session: Session, org_id: int, children: list[sk.Scope]) -> dict[int, list[int]]:
-    """Column unit id → the ids of the units under it (the column itself included)."""
-    wanted = {ch.id_path: int(ch.unit_id or 0) for ch in children}
-    out: dict[int, list[int]] = {}
-    for uid, path in conn(session).execute(select(U.c.id, U.c.id_path).where(U.c.org_id == org_id)).all():
-        parts = path.strip("/").split("/")
-        for depth in range(len(parts)):
-            col = wanted.get("/" + "/".join(parts[: depth + 1]) + "/")
-            if col is not None:
-                out.setdefault(col, []).append(int(uid))
-                break
-    return out
+def _group_key() -> Any:
+    """A unit's group: itself when it is at the top, the scope or a column (right below the scope),
+    else its parent. Param b_scope (the scope's unit id, 0 for the kommune)."""
+    scope: Any = bindparam("b_scope")
+    return case((or_(U.c.parent_id.is_(None), U.c.id == scope, U.c.parent_id == scope), U.c.id),
+                else_=U.c.parent_id)
 
 
-def _column_of(unit_col: Any, n: int) -> Any:
-    """The column a row's unit belongs to, as SQL: a CASE over id lists (no join, no LIKE per row);
-    params m0… (the column's unit ids, expanding) and c0… (the column's id)."""
-    return case(*[(unit_col.in_(bindparam(f"m{i}", expanding=True)), bindparam(f"c{i}")) for i in range(n)],
-                else_=None)
-
-
-@lru_cache(maxsize=32)
-def _aggregates_stmt(n: int, weighted: bool) -> Any:
-    """Built once per column count (compiling it cost as much as running it); params b_org, b_keys, b_every."""
-    v = (select(IV.c.indicator_id, IV.c.period, IV.c.value, IV.c.unit_id, _column_of(IV.c.unit_id, n).label("col"))
-         .where(IV.c.org_id == bindparam("b_org"), IV.c.period.in_(bindparam("b_keys", expanding=True)),
-                IV.c.unit_id.in_(bindparam("b_every", expanding=True)))).subquery()
-    q = select(v.c.col, v.c.indicator_id, v.c.period, func.sum(v.c.value).label("total"),
-               func.avg(v.c.value).label("mean"), func.count().label("n"))
+@lru_cache(maxsize=4)
+def _grouped_stmt(subtree: bool, weighted: bool) -> Any:
+    """Per group, indicator and period: sum, count (and the staff-weighted sum); params b_org, b_keys,
+    b_scope, b_prefix. Built once per shape."""
+    key = _group_key().label("g")
+    q = (select(key, IV.c.indicator_id, IV.c.period, func.sum(IV.c.value).label("total"), func.count().label("n"))
+         .join_from(IV, U, U.c.id == IV.c.unit_id))
     if weighted:
         staff = (select(PERSON.c.unit_id, func.count().label("n"))
                  .where(PERSON.c.org_id == bindparam("b_org"), PERSON.c.active.is_(True))
                  .group_by(PERSON.c.unit_id).subquery())
         weight = func.coalesce(staff.c.n, 0)
-        q = q.add_columns(func.sum(v.c.value * weight).label("wsum"), func.sum(weight).label("wn"))
-        q = q.select_from(v).outerjoin(staff, staff.c.unit_id == v.c.unit_id)
-    return q.where(v.c.col.is_not(None)).group_by(v.c.col, v.c.indicator_id, v.c.period)
+        q = q.add_columns(func.sum(IV.c.value * weight).label("wsum"), func.sum(weight).label("wn"))
+        q = q.outerjoin(staff, staff.c.unit_id == IV.c.unit_id)
+    q = q.where(IV.c.org_id == bindparam("b_org"), IV.c.period.in_(bindparam("b_keys", expanding=True)))
+    if subtree:
+        q = q.where(U.c.id_path.startswith(bindparam("b_prefix")))
+    return q.group_by(key, IV.c.indicator_id, IV.c.period)
 
 
-@lru_cache(maxsize=32)
-def _counts_stmt(n: int) -> Any:
-    inner = (select(IU.c.indicator_id, _column_of(IU.c.unit_id, n).label("col"))
-             .where(IU.c.indicator_id.in_(bindparam("b_ids", expanding=True)))).subquery()
-    return (select(inner.c.col, inner.c.indicator_id, func.count()).where(inner.c.col.is_not(None))
-            .group_by(inner.c.col, inner.c.indicator_id))
+@lru_cache(maxsize=2)
+def _counts_stmt(subtree: bool) -> Any:
+    """Per group and indicator: how many units report it; params b_ids, b_scope, b_prefix (a few hundred
+    rows: reading every (unit, indicator) pair into Python cost twice as much)."""
+    key = _group_key().label("g")
+    q = (select(key, IU.c.indicator_id, func.count().label("n")).join_from(IU, U, U.c.id == IU.c.unit_id)
+         .where(IU.c.indicator_id.in_(bindparam("b_ids", expanding=True))))
+    if subtree:
+        q = q.where(U.c.id_path.startswith(bindparam("b_prefix")))
+    return q.group_by(key, IU.c.indicator_id)
 
 
-def _member_params(members: dict[int, list[int]]) -> dict[str, Any]:
-    out: dict[str, Any] = {}
-    for i, (col, ids) in enumerate(members.items()):
-        out[f"m{i}"], out[f"c{i}"] = ids, col
+def _column_of(units: list[tuple[int, str]], children: list[sk.Scope]) -> dict[int, int]:
+    """Every unit id → the column (a child of the scope) it lies under; units under none are left out."""
+    wanted = {ch.id_path: int(ch.unit_id or 0) for ch in children}
+    out: dict[int, int] = {}
+    for uid, path in units:
+        parts = path.strip("/").split("/")
+        for depth in range(len(parts)):
+            col = wanted.get("/" + "/".join(parts[: depth + 1]) + "/")
+            if col is not None:
+                out[int(uid)] = col
+                break
     return out
 
 
-def _aggregates(session: Session, org_id: int, members: dict[int, list[int]], keys: list[str],
-                weighted: bool) -> dict[tuple[int, int, str], Any]:
-    """(column, indicator, period) → sum, mean, count (and the staff-weighted sum)."""
-    params = {"b_org": org_id, "b_keys": keys, "b_every": [u for ids in members.values() for u in ids],
-              **_member_params(members)}
-    rows = conn(session).execute(_aggregates_stmt(len(members), weighted), params).all()
-    return {(r.col, r.indicator_id, r.period): r for r in rows}
+def _params(org_id: int, scope: sk.Scope, **more: Any) -> dict[str, Any]:
+    return {"b_org": org_id, "b_scope": int(scope.unit_id or 0),
+            **({"b_prefix": scope.id_path} if scope.id_path else {}), **more}
 
 
-def _unit_counts(session: Session, members: dict[int, list[int]], indicator_ids: list[int]) -> dict[tuple[int, int], int]:
+def _grouped(session: Session, org_id: int, scope: sk.Scope, keys: set[str], weighted: bool,
+             column_of: dict[int, int]) -> tuple[dict[tuple[int, str], sk.Totals], dict[tuple[int, int, str], sk.Totals]]:
+    """The card's totals per (indicator, period) and each column's per (column, indicator, period)."""
+    rows = conn(session).execute(_grouped_stmt(bool(scope.id_path), weighted),
+                                 _params(org_id, scope, b_keys=sorted(keys))).all()
+    card: dict[tuple[int, str], sk.Totals] = {}
+    cols: dict[tuple[int, int, str], sk.Totals] = {}
+    for r in rows:
+        t = sk.Totals.of(r)
+        k = (r.indicator_id, r.period)
+        card[k] = card[k] + t if k in card else t
+        col = column_of.get(int(r.g))
+        if col is not None:
+            ck = (col, r.indicator_id, r.period)
+            cols[ck] = cols[ck] + t if ck in cols else t
+    if scope.kind == "unit":  # a unit's card is a plain mean (as `styringskort.styringskort` does)
+        card = {k: sk.Totals(t.total, t.n) for k, t in card.items()}
+    return card, cols
+
+
+def _unit_counts(session: Session, scope: sk.Scope, ids: list[int], column_of: dict[int, int]
+                 ) -> dict[tuple[int, int], int]:
     """(column, indicator) → how many of the column's units report the indicator."""
-    rows = conn(session).execute(_counts_stmt(len(members)), {"b_ids": indicator_ids, **_member_params(members)}).all()
-    return {(r[0], r[1]): int(r[2]) for r in rows}
+    params = {k: v for k, v in _params(0, scope, b_ids=ids).items() if k != "b_org"}
+    out: dict[tuple[int, int], int] = {}
+    for g, ind, n in conn(session).execute(_counts_stmt(bool(scope.id_path)), params).all():
+        col = column_of.get(g)
+        if col is not None:
+            out[(col, ind)] = out.get((col, ind), 0) + n
+    return out
 
 
-def columns(session: Session, *, org_id: int, card: sk.Card, children: list[sk.Scope]) -> dict[int, dict[int, sk.CardRow]]:
-    """Column unit id → indicator id → the column's row (only indicators the column's units report)."""
-    if not children or not card.rows:
-        return {}
-    keys = sorted({r.period for r in card.rows} | {parse_period(r.period).previous().key for r in card.rows})
-    weighted = any(r.rollup == "weighted" for r in card.rows)
-    members = _members(session, org_id, children)
-    if not members:
-        return {}
-    agg = _aggregates(session, org_id, members, keys, weighted)
-    counts = _unit_counts(session, members, [r.indicator_id for r in card.rows])
+def card_and_columns(session: Session, *, org_id: int, scope: sk.Scope, period: Period, children: list[sk.Scope],
+                     units: list[tuple[int, str]], actor: Actor | None = None
+                     ) -> tuple[sk.Card, dict[int, dict[int, sk.CardRow]]]:
+    """The card, and column unit id → indicator id → the column's row (only indicators its units report).
+
+    `units` is every unit of the kommune as (id, id path), inactive ones too (their values count);
+    `actor` None is for trusted callers (the CLI, summaries)."""
+    if actor is not None:
+        sk.check_read_actor(actor, scope)
+    metas = sk.indicators(session, org_id, scope, period.year)
+    if not metas:
+        return sk.Card(scope=scope, period=period, rows=()), {}
+    cur, keys = sk.card_periods(metas, period)
+    column_of = _column_of(units, children) if children else {}
+    weighted = any(m.rollup == "weighted" for m in metas)
+    card_agg, col_agg = _grouped(session, org_id, scope, keys, weighted, column_of)
+    card = sk.build_card(scope, period, metas, card_agg)
+    if not column_of:
+        return card, {}
+    counts = _unit_counts(session, scope, [m.id for m in metas], column_of)
     out: dict[int, dict[int, sk.CardRow]] = {}
+    pers = [(m, r, cur[m.id], r.period, cur[m.id].previous().key) for m, r in zip(metas, card.rows, strict=True)]
     for ch in children:
         cid = int(ch.unit_id or 0)
-        for r in card.rows:
-            units = counts.get((cid, r.indicator_id), 0)
-            if not units:
+        for m, r, per, key, prev_key in pers:
+            n = counts.get((cid, m.id), 0)
+            if not n:
                 continue
-            prev_key = parse_period(r.period).previous().key
-            now_row, prev_row = agg.get((cid, r.indicator_id, r.period)), agg.get((cid, r.indicator_id, prev_key))
-            value, previous = sk._rolled(now_row, r.rollup), sk._rolled(prev_row, r.rollup)
-            per_unit = r.rollup == "sum" and r.units > 0
-            base_t = r.target / r.units if per_unit and r.target is not None else r.target
-            base_r = r.red_limit / r.units if per_unit and r.red_limit is not None else r.red_limit
-            target, red = sk._scaled(base_t, units, r.rollup), sk._scaled(base_r, units, r.rollup)
-            out.setdefault(cid, {})[r.indicator_id] = sk.CardRow(
-                indicator_id=r.indicator_id, name=r.name, perspective=r.perspective, goal=r.goal, goal_id=r.goal_id,
-                measure=r.measure, direction=r.direction, rollup=r.rollup, period=r.period, value=value,
-                target=target, red_limit=red, light=traffic_light(value, target, red, r.direction),
-                previous=previous, trend=trend(value, previous), improving=improving(value, previous, r.direction),
-                reported=int(now_row.n) if now_row else 0, units=units)
-    return out
+            out.setdefault(cid, {})[m.id] = sk.card_row(
+                m, per, col_agg.get((cid, m.id, key)), col_agg.get((cid, m.id, prev_key)), n,
+                sk.scaled(sk.per_unit(r.target, r), n, r.rollup), sk.scaled(sk.per_unit(r.red_limit, r), n, r.rollup))
+    return card, out

@@ -21,7 +21,7 @@ from models.services import styringskort as sk
 from models.services.indicators import target_for
 from models.tables import IndicatorValue
 from reports.sql import U, conn, table
-from reports.styringskort_matrix import columns as matrix_columns
+from reports.styringskort_matrix import card_and_columns
 
 IV = table(IndicatorValue)
 #: How many of an indicator's own periods its history shows.
@@ -115,20 +115,19 @@ def scope_for(session: Session, *, org_id: int, key: str) -> sk.Scope:
                     id_path=row.id_path)
 
 
-def _children(session: Session, org_id: int, scope: sk.Scope) -> list[sk.Scope]:
-    units = _units(session, org_id)
-    below = [u for u in units if u.parent_id == scope.unit_id]
-    return [sk.Scope(kind="sector" if u.kind == "sector" else "unit", name=u.name, unit_id=u.id, id_path=u.id_path)
-            for u in below]
-
-
 def card_view(session: Session, *, org_id: int, scope: sk.Scope, period: Period,
-              actor_id: int | None = None) -> CardView:
+              actor_id: int | None = None, actor: Actor | None = None) -> CardView:
     """The card and its matrix: one column per unit right below the scope (sectors for the kommune),
-    each rolled up the same way as the card. A unit with nothing below it is its own only column."""
-    card = sk.styringskort(session=session, org_id=org_id, scope=scope, period=period, actor_id=actor_id)
-    children = _children(session, org_id, scope) if card.rows else []
-    cells = matrix_columns(session, org_id=org_id, card=card, children=children)
+    each rolled up the same way as the card. A unit with nothing below it is its own only column.
+    The read check takes `actor` (loaded already) or `actor_id`; neither is for trusted callers."""
+    if actor is None and actor_id is not None:
+        sk.check_read(session, actor_id=actor_id, scope=scope)
+    units = list(conn(session).execute(select(U.c.id, U.c.name, U.c.id_path, U.c.kind, U.c.parent_id, U.c.active)
+                                       .where(U.c.org_id == org_id).order_by(U.c.path)).all())
+    children = [sk.Scope(kind="sector" if u.kind == "sector" else "unit", name=u.name, unit_id=u.id, id_path=u.id_path)
+                for u in units if u.parent_id == scope.unit_id and u.active]
+    card, cells = card_and_columns(session, org_id=org_id, scope=scope, period=period, children=children,
+                                   units=[(u.id, u.id_path) for u in units], actor=actor)
     columns = [Column(str(ch.unit_id), ch.name, cells[int(ch.unit_id or 0)]) for ch in children
                if int(ch.unit_id or 0) in cells]
     if not columns and card.rows and scope.unit_id is not None:
@@ -157,9 +156,7 @@ def unit_values(session: Session, *, org_id: int, card: sk.Card) -> list[UnitVal
         r = rows[v.indicator_id]
         if v.period != r.period:
             continue
-        per_unit = r.rollup == "sum" and r.units > 0
-        target = r.target / r.units if per_unit and r.target is not None else r.target
-        red = r.red_limit / r.units if per_unit and r.red_limit is not None else r.red_limit
+        target, red = sk.per_unit(r.target, r), sk.per_unit(r.red_limit, r)
         out.append(UnitValue(indicator_id=r.indicator_id, unit_id=v.unit_id, unit=v.path, period=v.period,
                              value=float(v.value), target=target, red_limit=red,
                              light=traffic_light(float(v.value), target, red, r.direction)))
@@ -174,12 +171,12 @@ def history(session: Session, *, org_id: int, scope: sk.Scope, row: sk.CardRow) 
         periods.append(periods[-1].previous())
     periods.reverse()
     weighted = row.rollup == "weighted" and scope.kind != "unit"
-    agg = sk._aggregates(session, org_id, scope, {p.key for p in periods}, weighted)
+    agg = sk.aggregates(session, org_id, scope, {p.key for p in periods}, weighted)
     targets = {y: target_for(session, indicator_id=row.indicator_id, year=y) for y in {p.year for p in periods}}
     out = []
     for p in periods:
-        value = sk._rolled(agg.get((row.indicator_id, p.key)), row.rollup)
-        target, red = (sk._scaled(x, row.units, row.rollup) for x in targets[p.year])
+        value = sk.rolled(agg.get((row.indicator_id, p.key)), row.rollup)
+        target, red = (sk.scaled(x, row.units, row.rollup) for x in targets[p.year])
         out.append(HistoryPoint(period=p.key, label=p.label, value=value, target=target, red_limit=red,
                                 light=traffic_light(value, target, red, row.direction)))
     return out

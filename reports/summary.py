@@ -3,7 +3,7 @@
 Why a separate module: renderers, the CLI, posting, the platform cards and tests all depend
 on the shape, and none of them should need to import the SQL to know it.
 
-One section per subject (`avvik`, `internkontroll`, `oppdrag`, `varsling`, `styringskort`), each with named
+One section per subject (`avvik`, `internkontroll`, `oppdrag`, `varsling`, `styringskort`, `risiko`), each with named
 figures; the JSON export is `Summary.model_dump_json()` and docs/summaries.md is its schema.
 A suppressed cell holds no number at all (`count: null`) and says why (`suppressed`), so a
 JSON export or a renderer can never leak the value it hides.
@@ -18,6 +18,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from models.i18n import N_, _
+from reports.risiko_shape import RiskPicture
 
 SuppressionReason = Literal["fewer_than_5", "secondary"]
 
@@ -280,3 +281,4 @@ class Summary(BaseModel):
     oppdrag: OppdragSection
     varsling: VarslingSection | None = Field(default=None, description="None when the figures are not available")
     styringskort: StyringskortSection | None = Field(default=None, description="None in month summaries")
+    risiko: RiskPicture | None = Field(default=None, description="the risk matrix; None in month summaries")

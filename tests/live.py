@@ -98,6 +98,28 @@ def serve_in_thread(app: Any, port: int, *, log_level: str = "warning") -> Itera
         thread.join(timeout=10)
 
 
+class NorwegianBrowser:
+    """The browser as a kommune's staff have it: pages and contexts speak nb-NO (Accept-Language) unless told.
+
+    Why: the web follows Accept-Language when nothing else says (forms/locale.py), and headless
+    Chromium would otherwise ask for en-US.
+    """
+
+    def __init__(self, browser: Any) -> None:
+        self._browser = browser
+
+    def new_context(self, **kwargs: Any) -> Any:
+        kwargs.setdefault("locale", "nb-NO")
+        return self._browser.new_context(**kwargs)
+
+    def new_page(self, **kwargs: Any) -> Any:
+        kwargs.setdefault("locale", "nb-NO")
+        return self._browser.new_page(**kwargs)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._browser, name)
+
+
 @contextmanager
 def chromium() -> Iterator[Any]:
     """Debian's Chromium, headless, through playwright (which never downloads a browser here)."""
@@ -108,7 +130,7 @@ def chromium() -> Iterator[Any]:
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         try:
-            yield browser
+            yield NorwegianBrowser(browser)
         finally:
             browser.close()
 

@@ -32,3 +32,22 @@ def test_dates_and_numbers_follow_the_language() -> None:
     with i18n.use_locale("en"):
         assert i18n.fmt_date(date(2026, 12, 18)) == "18/12/2026"
         assert i18n.fmt_number(1234.5) == "1,234.5"
+
+
+@pytest.mark.parametrize("locale", ["nn", "en"])
+def test_a_message_reads_the_same_in_every_catalog_of_a_language(locale: str) -> None:
+    """Each area keeps its own .po file; a string two areas share must not read two ways."""
+    from babel.messages.pofile import read_po
+
+    seen: dict[str, tuple[str, object]] = {}
+    clashes = []
+    for path in i18n.catalog_files(locale):
+        with path.open("rb") as fh:
+            for m in read_po(fh, locale=locale):
+                if not m.id or not m.string:
+                    continue
+                key = m.id if isinstance(m.id, str) else m.id[0]
+                if key in seen and seen[key][1] != m.string:
+                    clashes.append((key, seen[key][0], path.name))
+                seen.setdefault(key, (path.name, m.string))
+    assert not clashes, f"translated differently in two files (choose one wording): {clashes[:10]}"

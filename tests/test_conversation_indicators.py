@@ -145,24 +145,27 @@ def test_the_unit_is_asked_for_when_the_leader_has_several(session, planned, con
 def test_guided_round_stores_each_value_with_skip_back_and_cancel(session, planned, conv):
     c = chat(conv, planned, "leder")
     out = c.say("registrer indikatorar")  # nynorsk
-    assert "3 mangler verdi" in out and "1/3 Nærvær for Aurvoll skole, oktober 2026 (%). Mål: 93 %." in out
+    # October's three, and the 2nd tertial's (overdue since 10 September, still missing) last
+    assert "4 mangler verdi" in out and "1/4 Nærvær for Aurvoll skole, oktober 2026 (%). Mål: 93 %." in out
     out = c.say("93,4 %")
-    assert "Lagret: Nærvær 93,4 % – 🟢 Grønn" in out and "2/3 Sykefravær" in out
+    assert "Lagret: Nærvær 93,4 % – 🟢 Grønn" in out and "2/4 Sykefravær" in out
     assert values(session) == {("Nærvær", "2026-10"): 93.4}  # stored at once
-    assert "3/3 Budsjettavvik" in c.say("hopp over")
+    assert "3/4 Budsjettavvik" in c.say("hopp over")
     out = c.say("tilbake")
-    assert "2/3 Sykefravær" in out
-    assert "ikke et tall" in c.say("mye") and "2/3" in c.last[-1].text
+    assert "2/4 Sykefravær" in out
+    assert "ikke et tall" in c.say("mye") and "2/4" in c.last[-1].text
     out = c.say("tilbake")
-    assert "1/3 Nærvær" in out and "Du har registrert 93,4 %" in out
+    assert "1/4 Nærvær" in out and "Du har registrert 93,4 %" in out
     assert "Rettet: Nærvær 94 %" in c.say("94")
     assert "Lagret: Sykefravær 7 %" in c.say("7")
     assert "Avbrutt. 2 verdier er lagret" in c.say("avbryt")
     assert values(session) == {("Nærvær", "2026-10"): 94.0, ("Sykefravær", "2026-10"): 7.0}
     assert session.exec(select(DialogState)).all() == []
     out = c.say("registrer indikatorer")
-    assert "1/1 Budsjettavvik" in out
-    assert "Ferdig med indikatorene" in c.say("-20 000")
+    assert "1/2 Budsjettavvik" in out
+    assert "2/2 Brukertilfredshet" in c.say("-20 000")
+    assert "Ferdig med indikatorene" in c.say("4,6")
+    assert values(session)[("Brukertilfredshet", "2026-T2")] == 4.6
     assert "Alle indikatorene for oktober 2026 er registrert" in c.say("registrer indikatorer")
     assert "ingen indikatorer å registrere" in chat(conv, planned, "ansatt").say("registrer indikatorer")
 
@@ -197,9 +200,12 @@ def test_home_and_help_show_the_indicators(session, planned, conv):
     assert "registrer indikatorer" in chat(conv, planned, "leder").say("hjelp")
     view = conv.home_view(planned.people["leder"])
     waiting = next(s for s in view.sections if s.title == "Venter på deg")
-    assert waiting.items[0].title == "Indikatorer som venter (3)"
+    assert waiting.items[0].title == "Indikatorer som venter (4)"  # with the overdue 2nd tertial
     assert "oktober 2026 mangler verdi" in waiting.items[0].text
     _fill(chat(conv, planned, "leder"))
+    view = conv.home_view(planned.people["leder"])
+    assert next(s for s in view.sections if s.title == "Venter på deg").items[0].title == "Indikatorer som venter (1)"
+    chat(conv, planned, "leder").say("brukertilfredshet andre tertial 4,6")
     view = conv.home_view(planned.people["leder"])
     assert all("Indikatorer" not in i.title for s in view.sections for i in s.items)
     assert all("Indikatorer" not in i.title for s in conv.home_view(planned.people["ansatt"]).sections for i in s.items)

@@ -51,14 +51,15 @@ def test_monthly_nudge_lists_the_missing_indicators(session, planned, engine):
     nudges.run_nudges(session=session, period="2026-12", now=DEC_2)
     leder = planned.people["leder"]
     (row,) = [r for r in _rows(session, "nudge") if r.recipient_person_id == leder]
-    assert "3 indikatorer som mangler verdi" in row.payload["text"]
+    # November's two monthly ones, and the 2nd tertial's, overdue since 10 September and still missing
+    assert "4 indikatorer som mangler verdi" in row.payload["text"]
     titles = [i["title"] for i in row.payload["items"]]
     assert "Indikator: Nærvær – Aurvoll skole" in titles and "Indikator: Budsjettavvik – Aurvoll skole" in titles
-    assert {"label": "Indikatorer som mangler verdi", "value": "3"} in row.payload["facts"]
-    # A check-in refreshes the nudge in place: two left.
+    assert {"label": "Indikatorer som mangler verdi", "value": "4"} in row.payload["facts"]
+    # A check-in refreshes the nudge in place: three left.
     assert "Registrert" in _say(engine, planned, "leder", "nærvær november 93", DEC_2)
     (upd,) = _rows(session, "nudge_update")
-    assert upd.update_of_key == row.dedupe_key and "2 indikatorer som mangler verdi" in upd.payload["text"]
+    assert upd.update_of_key == row.dedupe_key and "3 indikatorer som mangler verdi" in upd.payload["text"]
 
 
 def test_reminder_comes_once_before_the_deadline_and_is_updated_in_place(session, planned, engine):
@@ -76,15 +77,17 @@ def test_reminder_comes_once_before_the_deadline_and_is_updated_in_place(session
     (mine,) = [r for r in rows if r.recipient_person_id == leder]
     assert mine.dedupe_key == f"indicator_reminder:2026-11:person-{leder}"
     assert mine.payload["title"] == "Indikatorer som venter – frist 10.12.2026"
-    assert [i["title"] for i in mine.payload["items"]] == [
-        "Nærvær – Aurvoll skole", "Sykefravær – Aurvoll skole", "Budsjettavvik – Aurvoll skole"]
+    assert [i["title"] for i in mine.payload["items"]] == [  # the 2nd tertial's is overdue and still missing
+        "Nærvær – Aurvoll skole", "Sykefravær – Aurvoll skole", "Budsjettavvik – Aurvoll skole",
+        "Brukertilfredshet – Aurvoll skole"]
     _say(engine, planned, "leder", "nærvær 93,4", DEC_7)  # no period: November
     (upd,) = _rows(session, "indicator_reminder_update")
     assert upd.update_of_key == mine.dedupe_key and upd.recipient_person_id == leder
-    assert len(upd.payload["items"]) == 2 and "(Oppdatert.)" in upd.payload["text"]
+    assert len(upd.payload["items"]) == 3 and "(Oppdatert.)" in upd.payload["text"]
     _say(engine, planned, "leder", "registrer indikatorer", DEC_7)
     _say(engine, planned, "leder", "6,5", DEC_7)
     _say(engine, planned, "leder", "0", DEC_7)
+    _say(engine, planned, "leder", "4,6", DEC_7)
     last = _rows(session, "indicator_reminder_update")[-1]
     assert last.payload["title"] == "Indikatorer for november 2026: alt er registrert"
     assert len(_rows(session, "indicator_reminder")) == 3  # the reminder itself was never sent twice

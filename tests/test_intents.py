@@ -37,3 +37,10 @@ def test_oppdrag_updates(text, args):
     assert intent.name == "update_oppdrag"
     for k, v in args.items():
         assert intent.args[k] == v
+
+
+@pytest.mark.parametrize("text", ["gjennomgå risiko 3", "Gjennomgå RO-3", "gå gjennom risikoen 3", "gjennomga ro 3",
+                                  "gjennomgang av risiko nr. 3"])
+def test_review_a_risk_by_number(text: str) -> None:
+    intent = parse(text)
+    assert intent.name == "review_risk" and intent.number == 3

@@ -161,8 +161,23 @@ def test_due_lists_what_is_missing(session, planned):
     assert [(d.indicator, d.period, d.missing) for d in due] == [
         ("Nærvær", "2026-12", False), ("Budsjettavvik", "2026-12", True), ("Brukertilfredshet", "2026-T3", True)]
     nov = ind_svc.due_indicators(session=session, actor_id=planned.people["leder"], period=parse_period("2026-11"))
-    assert [d.indicator for d in nov] == ["Nærvær", "Budsjettavvik"]  # tertial not due in November
+    # T3 has not ended in November; T2 (deadline 10 September) is still missing, so it stays on the list, overdue
+    assert [(d.indicator, d.period, d.overdue) for d in nov] == [
+        ("Nærvær", "2026-11", False), ("Budsjettavvik", "2026-11", False), ("Brukertilfredshet", "2026-T2", True)]
     assert ind_svc.due_indicators(session=session, actor_id=planned.people["ansatt"], period=parse_period("2026-11")) == []
+
+
+def test_a_tertial_is_due_from_its_end_until_its_deadline_then_overdue_while_missing(session, planned):
+    def due(month: str) -> dict[str, tuple[str, bool]]:
+        items = ind_svc.due_indicators(session=session, actor_id=planned.people["leder"], period=parse_period(month))
+        return {d.indicator: (d.period, d.overdue) for d in items if d.indicator == "Brukertilfredshet"}
+
+    # The round for August runs 1–10 September: T2 ended 31 August, so it is due, not overdue
+    assert due("2026-08") == {"Brukertilfredshet": ("2026-T2", False)}
+    assert due("2026-10") == {"Brukertilfredshet": ("2026-T2", True)}  # past its deadline and still missing
+    _record(session, planned, indicator="brukertilfredshet", period="2026-T2", value="4,6")
+    assert due("2026-10") == {}  # in, so no longer listed until T3 ends
+    assert due("2026-12") == {"Brukertilfredshet": ("2026-T3", False)}
 
 
 def test_oppdrag_links_to_a_goal(session, planned):

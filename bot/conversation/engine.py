@@ -16,7 +16,7 @@ from datetime import UTC, datetime
 
 from rapidfuzz import fuzz, process
 
-from bot.conversation import closing, delegation, dialog_guard, forms, governance, views
+from bot.conversation import cases, closing, delegation, dialog_guard, forms, governance, views
 from bot.conversation.channel import IncomingMessage, Interaction
 from bot.conversation.guided import GuidedDialog, key
 from bot.conversation.home import MAX_ITEMS, HomeView, build_home_view
@@ -123,8 +123,9 @@ class Conversation:
             return [Reply(text=_("Bare hyggelig! Skriv «hjelp» om du lurer på noe."))]
         if name in ("cancel", "back"):
             return [Reply(text=_("Det er ingen dialog å avbryte nå. Skriv «hjelp» for å se hva jeg kan."))]
-        if name in ("report_avvik", "new_risk"):
-            form = self._avvik_form(tx, pid) if name == "report_avvik" else governance.risk_form(tx, pid)
+        if name in ("report_avvik", "new_risk", "review_risk"):
+            form = (self._avvik_form(tx, pid) if name == "report_avvik" else governance.risk_form(tx, pid)
+                    if name == "new_risk" else governance.review_form_for(tx, pid, intent.number))
             return [Reply(form=form)] if msg.supports_forms else self.guided.start(tx, msg.user, form)
         if name == "my_avvik":
             return [closing.with_closed_hint(views.avvik_list(
@@ -234,6 +235,12 @@ class Conversation:
         with self.uow.read() as tx:
             return listings.avvik_followup(session=tx, actor_id=actor_id, avvik_id=avvik_id)
 
+    @speaks
+    def case_view(self, person_id: int, key: str, *, platform_locale: str | None = None) -> cases.CaseView:
+        """One reader's view of a case card shared in a channel: buttons only for who may act on it."""
+        with self.uow.read() as tx:
+            return cases.case_view(listings.avvik_case(session=tx, actor_id=person_id, avvik_id=cases.parse_key(key)))
+
     # ------------------------------------------------------------------ buttons
     @speaks
     def handle_action(self, ia: Interaction) -> list[Reply]:
@@ -265,6 +272,8 @@ class Conversation:
                                             item_text=listings.check_item_text(tx, item_id))
         if ia.action_id == "oppdrag.update":
             return forms.oppdrag_form(listings.find_oppdrag(session=tx, actor_id=pid, number=_id(v)))
+        if ia.action_id == "risk.review":
+            return governance.review_form(tx, pid, _id(v))
         return None
 
     def _action_now(self, tx: Tx, ia: Interaction) -> list[Reply]:
@@ -353,6 +362,8 @@ class Conversation:
             return [views.oppdrag_updated(o)]
         if form_id == "risk.add":
             return governance.submit_risk(tx, pid, values, today=self.now().date(), tz=self.settings.tz_name)
+        if form_id == "risk.review":
+            return governance.submit_review(tx, pid, values, ctx, tz=self.settings.tz_name)
         raise ValidationFailed({"form": _("Ukjent skjema.")})
 
 

@@ -2,8 +2,9 @@
 
 Why here: the notices are neutral Replies that every platform shows with the same buttons, so
 what a press does is decided once, in the conversation. Acknowledging and ticking off a tiltak
-happen at once; reviewing a risk or updating a finding needs the longer forms of the web
-pages, so the answer is a button that opens that page.
+happen at once; reviewing a risk («Gjennomgå», or «gjennomgå risiko 3») is a short form (a
+Slack modal, a Teams card, a guided dialog in the terminal) on the same use case as the web
+review page. Updating a tilsyn finding needs the web page's longer form, so that answer is a link.
 """
 
 from __future__ import annotations
@@ -15,9 +16,9 @@ from bot.conversation.forms import scale_k, scale_p
 from bot.conversation.parsing import parse_date
 from models.errors import PermissionDenied, ValidationFailed
 from models.governance_terms import TREATMENTS
-from models.i18n import _
+from models.i18n import _, fmt_date
 from models.messages import Action, Form, FormField, Reply
-from models.services import escalation, org, risk
+from models.services import escalation, org, risk, risk_read
 from models.uow import Tx
 
 ACTION_PREFIXES = frozenset({"escalation", "risk", "risk_tiltak", "tilsyn"})
@@ -32,9 +33,6 @@ def act(tx: Tx, ia: Interaction, *, public_base_url: str, tz: str) -> list[Reply
         t = risk.complete_risk_tiltak(session=tx, actor_id=pid, tiltak_id=ref)
         return [Reply(text=_("Tiltaket «{what}» er markert som utført.").format(what=t.description[:80]))]
     base = public_base_url.rstrip("/")
-    if ia.action_id == "risk.review":
-        return [_open_page(_("Gjennomgå risikoen på nettsiden: der ser du vurderingen og kan endre den."),
-                           _("Gjennomgå risikoen"), f"{base}/risiko/{ref}/gjennomga")]
     if ia.action_id == "tilsyn.finding_update":
         return [_open_page(_("Oppdater status og tiltak for funnet på nettsiden."), _("Oppdater funnet"),
                            f"{base}/tilsyn/funn/{ref}")]
@@ -96,3 +94,41 @@ def submit_risk(tx: Tx, person_id: int, values: dict[str, str], *, today: date, 
 def _score(raw: str | None) -> int:
     text = (raw or "").strip()
     return int(text) if text.isdigit() and len(text) < 3 else 0
+
+
+def review_form(tx: Tx, person_id: int, risk_id: int) -> Form:
+    """The review: today's scores to confirm or change, a comment, and the next review date.
+    Only the unit's leaders may review (the use case checks again on submit)."""
+    v = risk_read.get_risk(session=tx, actor_id=person_id, risk_id=risk_id)
+    if not org.load_actor(tx, person_id=person_id).manages(v.unit_id):
+        raise PermissionDenied(_("Bare lederen for enheten kan gjennomgå denne risikoen."))
+    return Form(form_id="risk.review", title=_("Gjennomgå {ref}").format(ref=v.ref)[:24],
+                submit_label=_("Lagre gjennomgangen"), context={"risk_id": str(v.id)}, fields=[
+        FormField(name="probability_before", label=_("Sannsynlighet (nå {n})").format(n=v.probability_before),
+                  kind="select", options=scale_p(), initial=str(v.probability_before)),
+        FormField(name="consequence_before", label=_("Konsekvens (nå {n})").format(n=v.consequence_before),
+                  kind="select", options=scale_k(), initial=str(v.consequence_before)),
+        FormField(name="comment", label=_("Kommentar til gjennomgangen"), kind="textarea", required=False,
+                  max_length=1000),
+        FormField(name="review_date", label=_("Neste gjennomgang"), kind="date",
+                  hint=_("F.eks. «1.3.2027» eller «om 12 uker»")),
+    ])
+
+
+def review_form_for(tx: Tx, person_id: int, number: int) -> Form:
+    """«gjennomgå risiko 3»: the review form of RO-3."""
+    return review_form(tx, person_id, risk_read.find_risk_id(session=tx, actor_id=person_id, number=number))
+
+
+def submit_review(tx: Tx, person_id: int, values: dict[str, str], ctx: dict[str, str], *, tz: str) -> list[Reply]:
+    """Store the review through the web form's use case; the reminder is edited in place by it."""
+    review = parse_date(values.get("review_date", ""), tz=tz)
+    if review is None:
+        raise ValidationFailed({"review_date": _("Skriv en dato, f.eks. «1.3.2027».")})
+    raw = str(ctx.get("risk_id", ""))
+    r = risk.review_risk(session=tx, actor_id=person_id, risk_id=_id(raw), next_review=review,
+                         probability_before=_score(values.get("probability_before")) or None,
+                         consequence_before=_score(values.get("consequence_before")) or None,
+                         comment=values.get("comment"), tz=tz)
+    return [Reply(text=_("Gjennomgangen av RO-{number} er lagret: risikotall {score}. Neste gjennomgang {date}.")
+                  .format(number=r.number, score=r.risk_before, date=fmt_date(r.review_date)))]

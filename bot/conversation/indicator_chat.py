@@ -106,7 +106,9 @@ class IndicatorChat:
         try:
             nudges.refresh_nudge(session=tx, person_id=pid, now=self.now(), tz=self.tz)
             month = indicator_chat.reporting_month(parse_period(period_key))
-            indicator_reminders.refresh_reminder(session=tx, person_id=pid, period=month)
+            current = indicator_chat.reporting_period(self.today())
+            for round_month in dict.fromkeys((month, current)):  # an overdue value is on the current round too
+                indicator_reminders.refresh_reminder(session=tx, person_id=pid, period=round_month)
         except Exception:  # noqa: BLE001 - the value is committed; a stale reminder is not worth an error
             log.exception("refreshing the nudge after a check-in failed")
 

@@ -147,11 +147,17 @@ def _card(t: str) -> Intent | None:
     return Intent("styringskort", {"scope": " ".join(rest)} if rest else {})
 
 
+_RISK_REVIEW = re.compile(r"(?:gjennomg[åa]|gjennomgang(?: av)?|g[åa] gjennom|vurder)\s+"
+                          r"(?:(?:risiko(?:en)?|ros)\s*(?:nr\.?|nummer)?\s*)?(?:ro-?\s?)?(\d{1,6})")
+
+
 def parse(text: str) -> Intent:
     raw = (text or "")[:4000]
     t = normalise(raw)
     if not t:
         return Intent("empty")
+    if m := _RISK_REVIEW.fullmatch(t):  # «gjennomgå risiko 3», «gå gjennom RO-3»
+        return Intent("review_risk", {"number": int(m.group(1))})
     if upd := _oppdrag_update(raw, t):
         return upd
     if ref := _OPPDRAG_REF.fullmatch(t) or re.fullmatch(r"(?:vis\s+)?oppdrag\s*(\d{1,6})", t):

@@ -18,7 +18,8 @@ log = logging.getLogger("trad.slack")
 
 
 def mount(app: FastAPI, wiring: Wiring) -> None:
-    """Add POST /slack/events when Slack is configured, and Socket Mode when SLACK_APP_TOKEN is set.
+    """Add POST /slack/events when Slack is configured, and Socket Mode when SLACK_APP_TOKEN is set;
+    with SLACK_CLIENT_ID/SECRET also GET /slack/install and /slack/oauth_redirect (many workspaces).
 
     Bolt's async FastAPI handler verifies every request's signature (401 otherwise)
     and never blocks the event loop. The Bolt app is kept on `app.state.slack_app`.
@@ -39,6 +40,15 @@ def mount(app: FastAPI, wiring: Wiring) -> None:
     @app.post("/slack/events", include_in_schema=False)
     async def slack_events(request: Request) -> Any:
         return await handler.handle(request)
+
+    if settings.slack_oauth_enabled:  # many workspaces: bolt's install flow (bot/slack/oauth.py)
+        @app.get("/slack/install", include_in_schema=False)
+        async def slack_install(request: Request) -> Any:
+            return await handler.handle(request)
+
+        @app.get("/slack/oauth_redirect", include_in_schema=False)
+        async def slack_oauth_redirect(request: Request) -> Any:
+            return await handler.handle(request)
 
     if settings.slack_app_token:
         _add_socket_mode(app, bolt, settings.slack_app_token)

@@ -24,6 +24,7 @@ from bot.conversation.engine import Conversation
 from bot.slack.deps import SlackDeps, default_workers
 from bot.slack.identity import IdentityResolver, slack_error
 from bot.slack.listeners import actions, commands, events, shortcuts, views
+from bot.slack.workspaces import Workspaces, gate
 from models.settings import Settings
 from models.uow import UnitOfWork
 
@@ -36,14 +37,23 @@ def build_slack_app(settings: Settings, *, uow: UnitOfWork, conversation: Conver
     Listeners must return quickly (see the module docstring): whatever they await before
     returning delays Slack's answer.
     """
-    client = AsyncWebClient(token=settings.slack_bot_token, base_url=settings.slack_api_url)
+    oauth: dict[str, Any] = {}
+    if settings.slack_oauth_enabled:  # many workspaces: each request is authorised with its installation's token
+        from bot.slack.oauth import oauth_parts
+
+        oauth_settings, store, authorize = oauth_parts(settings, uow)
+        oauth = {"oauth_settings": oauth_settings, "installation_store": store, "authorize": authorize}
+    token = None if oauth else settings.slack_bot_token
+    client = AsyncWebClient(token=token, base_url=settings.slack_api_url)
     app = AsyncApp(client=client, signing_secret=settings.slack_signing_secret, process_before_response=True,
-                   request_verification_enabled=True, raise_error_for_unhandled_request=False)
+                   request_verification_enabled=True, raise_error_for_unhandled_request=False, **oauth)
     executor = ThreadPoolExecutor(max_workers=default_workers(settings), thread_name_prefix="trad-slack")
-    deps = SlackDeps(settings=settings, uow=uow, conversation=conversation, identities=IdentityResolver(uow),
-                     executor=executor)
+    workspaces = Workspaces(settings, uow)
+    deps = SlackDeps(settings=settings, uow=uow, conversation=conversation,
+                     identities=IdentityResolver(uow, org_for_team=workspaces.org_for_team), executor=executor)
     deps.identities.runner = deps.run
     app.trad = deps  # type: ignore[attr-defined]
+    app.use(gate(workspaces, deps.run, deps.background))
 
     for module in (commands, shortcuts, actions, views, events):
         module.register(app, deps)

@@ -10,6 +10,7 @@ message metadata, so `find_sent` can tell a reclaimed row that it already went o
 from __future__ import annotations
 
 import base64
+import contextvars
 import logging
 from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, Any
@@ -20,8 +21,10 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.slack.blocks import message_payloads
 from bot.slack.summary import reply_summary_blocks
+from bot.slack.tokens import TokenSource
 from models.messages import Reply
 from models.settings import Settings
+from models.uow import UnitOfWork
 from notifications.base import PermanentFailure, Recipient, RetryLater, Unreachable
 
 if TYPE_CHECKING:
@@ -57,18 +60,37 @@ def _map_error(e: SlackApiError) -> Exception:
 
 
 class SlackAdapter:
-    """Delivers outbox messages through the Slack Web API (`AsyncWebClient`)."""
+    """Delivers outbox messages through the Slack Web API (`AsyncWebClient`).
+
+    With many workspaces (`tokens`, bot/slack/tokens.py) each message goes out with the token of the
+    recipient's workspace, else of the kommune's installation; `client` (SLACK_BOT_TOKEN) is the
+    single-token setup's client and the fallback.
+    """
 
     platform = "slack"
+    per_org = True  # find_user takes the kommune (the worker passes org_id)
 
     def __init__(self, client: AsyncWebClient, *,
-                 on_delivered: Callable[[str, int | None], Awaitable[None]] | None = None) -> None:
+                 on_delivered: Callable[..., Awaitable[None]] | None = None, tokens: Any = None) -> None:
         self.client = client
-        self.on_delivered = on_delivered  # e.g. refresh the recipient's App Home
+        self.on_delivered = on_delivered  # e.g. refresh the recipient's App Home: (client, user id, person id)
+        self.tokens = tokens  # TokenSource | None
+        self._current: contextvars.ContextVar[AsyncWebClient] = contextvars.ContextVar("slack_client")
+
+    async def client_for(self, *, workspace: str | None, org_id: int | None) -> AsyncWebClient:
+        """The client with the right token for this workspace/kommune; Unreachable when there is none."""
+        if self.tokens is None:
+            return self.client
+        token = await self.tokens.token(workspace=workspace, org_id=org_id)
+        if token is None:
+            if self.client.token:
+                return self.client
+            raise Unreachable("no Slack installation mapped to this kommune")
+        return self.tokens.client(token, self.client)
 
     async def _call(self, method: str, **kwargs: Any) -> Any:
         try:
-            return await getattr(self.client, method)(**kwargs)
+            return await getattr(self._current.get(self.client), method)(**kwargs)
         except SlackApiError as e:
             raise _map_error(e) from e
         except (TimeoutError, aiohttp.ClientError, OSError) as e:
@@ -97,6 +119,15 @@ class SlackAdapter:
         return opened["channel"]["id"], user_id
 
     async def deliver(self, *, recipient: Recipient, reply: Reply, previous_ref: dict | None, dedupe_key: str) -> dict:
+        client = await self.client_for(workspace=recipient.workspace, org_id=recipient.org_id)
+        reset = self._current.set(client)
+        try:
+            return await self._deliver(client, recipient, reply, previous_ref, dedupe_key)
+        finally:
+            self._current.reset(reset)
+
+    async def _deliver(self, client: AsyncWebClient, recipient: Recipient, reply: Reply, previous_ref: dict | None,
+                       dedupe_key: str) -> dict:
         metadata = {"event_type": METADATA_EVENT, "event_payload": {"key": dedupe_key[:200]}}
         parts = message_payloads(reply)
         rich = reply.rich.get("slack_blocks") or reply_summary_blocks(reply)
@@ -120,14 +151,18 @@ class SlackAdapter:
                              alt_txt=(reply.image_alt or "")[:1000] or None)
         if self.on_delivered is not None and user_id:
             try:
-                await self.on_delivered(user_id, recipient.person_id)
+                await self.on_delivered(client, user_id, recipient.person_id)
             except Exception:  # noqa: BLE001 - the message went out; a dashboard refresh must not undo that
                 log.exception("after-delivery hook failed")
         return {"channel": channel, "ts": first_ts}
 
-    async def find_user(self, *, email: str) -> dict | None:
+    async def find_user(self, *, email: str, org_id: int | None = None) -> dict | None:
         try:
-            resp = await self.client.users_lookupByEmail(email=email)
+            client = self._current.get(None) or await self.client_for(workspace=None, org_id=org_id)
+        except Unreachable:
+            return None
+        try:
+            resp = await client.users_lookupByEmail(email=email)
         except SlackApiError as e:
             err = _map_error(e)
             if isinstance(err, RetryLater):
@@ -143,8 +178,13 @@ class SlackAdapter:
     async def find_sent(self, *, recipient: Recipient, dedupe_key: str) -> dict | None:
         """Was this outbox row already posted (a crash between send and commit)? Looks at the DM's recent history."""
         try:
-            channel, _ = await self._channel(recipient)
-            hist = await self._call("conversations_history", channel=channel, limit=20, include_all_metadata=True)
+            client = await self.client_for(workspace=recipient.workspace, org_id=recipient.org_id)
+            reset = self._current.set(client)
+            try:
+                channel, _ = await self._channel(recipient)
+                hist = await self._call("conversations_history", channel=channel, limit=20, include_all_metadata=True)
+            finally:
+                self._current.reset(reset)
         except (Unreachable, PermanentFailure):
             return None
         for m in hist.get("messages") or []:
@@ -154,7 +194,7 @@ class SlackAdapter:
         return None
 
 
-def build_adapter(settings: Settings, conversation: Conversation) -> SlackAdapter | None:
+def build_adapter(settings: Settings, conversation: Conversation, uow: UnitOfWork | None = None) -> SlackAdapter | None:
     """The adapter for this deployment; it also refreshes the recipient's App Home after each DM
     (built by the process's conversation, which the composition root passes in)."""
     if not settings.slack_enabled:
@@ -163,8 +203,9 @@ def build_adapter(settings: Settings, conversation: Conversation) -> SlackAdapte
 
     client = AsyncWebClient(token=settings.slack_bot_token, base_url=settings.slack_api_url)
 
-    async def refresh(user_id: str, person_id: int | None) -> None:
+    async def refresh(with_client: AsyncWebClient, user_id: str, person_id: int | None) -> None:
         if person_id is not None:
-            await publish_home(client, conversation, user_id=user_id, person_id=person_id)
+            await publish_home(with_client, conversation, user_id=user_id, person_id=person_id)
 
-    return SlackAdapter(client, on_delivered=refresh)
+    tokens = TokenSource(settings, uow) if settings.slack_oauth_enabled and uow is not None else None
+    return SlackAdapter(client, on_delivered=refresh, tokens=tokens)

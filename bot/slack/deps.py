@@ -109,8 +109,9 @@ class SlackDeps:
         for task in list(self.tasks) + list(self.optional_tasks):
             task.cancel()
 
-    async def unknown_text(self) -> str:
-        return unknown_user_text(await self.run(self.identities.admin_names))
+    async def unknown_text(self, team_id: str = "") -> str:
+        """What an unknown user is told, naming the administrators of their workspace's kommune only."""
+        return unknown_user_text(await self.run(self.identities.admin_names, team_id))
 
     def refresh_home(self, client: AsyncWebClient, user_id: str, person_id: int) -> None:
         """Refresh a user's App Home soon, coalescing bursts: at most one publish per user per interval.

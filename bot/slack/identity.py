@@ -26,8 +26,10 @@ CACHE_SECONDS = 120.0
 
 
 class IdentityResolver:
-    def __init__(self, uow: UnitOfWork) -> None:
+    def __init__(self, uow: UnitOfWork, *, org_for_team: Callable[[str], int | None] | None = None) -> None:
         self.uow = uow
+        # the kommune a workspace serves (bot/slack/workspaces.py): a new person is looked up only there
+        self.org_for_team = org_for_team
         self._cache: dict[tuple[str, str], tuple[int, float]] = {}
         # Slack's locale per user (users.info include_locale): the first guess at their language, never stored
         self._locales: dict[tuple[str, str], str | None] = {}
@@ -47,10 +49,11 @@ class IdentityResolver:
             return identity.person_for_identity(session=tx, platform=PLATFORM, workspace=team_id, user_id=user_id)
 
     def _link(self, team_id: str, user_id: str, email: str | None) -> int | None:
+        org_id = self.org_for_team(team_id) if self.org_for_team is not None else None
         with self.uow.write() as tx:
             try:
                 return identity.link_identity(session=tx, platform=PLATFORM, workspace=team_id, user_id=user_id,
-                                              email=email, conversation_ref={"user_id": user_id})
+                                              email=email, conversation_ref={"user_id": user_id}, org_id=org_id)
             except DomainError:
                 return None
 
@@ -107,10 +110,11 @@ class IdentityResolver:
         with self.uow.read() as tx:
             return chat_identity.accounts_of(session=tx, person_id=person_id, platform=PLATFORM)
 
-    def admin_names(self) -> list[str]:
-        """Whom an unknown user should contact: the organisation's Tråd administrators."""
+    def admin_names(self, team_id: str = "") -> list[str]:
+        """Whom an unknown user should contact: the Tråd administrators of the workspace's kommune."""
+        org_id = self.org_for_team(team_id) if self.org_for_team is not None and team_id else None
         with self.uow.read() as tx:
-            return chat_identity.admin_names(session=tx)
+            return chat_identity.admin_names(session=tx, org_id=org_id)
 
 
 def slack_error(e: SlackApiError) -> str:

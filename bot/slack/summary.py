@@ -22,6 +22,7 @@ from bot.slack.blocks import MESSAGE_BLOCKS, esc
 from models.i18n import _, fmt_date
 from models.messages import Reply
 from reports.render import MAX_LINES, days, pct, view
+from reports.risiko_render import risiko_lines
 from reports.styringskort_render import styringskort_lines
 from reports.summary import Summary
 
@@ -88,6 +89,9 @@ def summary_blocks(summary: Summary) -> list[dict]:
     if v["sk"] is not None:
         blocks.append(_section("\n".join(["*" + _("Styringskort") + f"* ({v['sk']['period']})",
                                           *(esc(line) for line in styringskort_lines(v["sk"], MAX_LINES))])))
+    if v["rv"] is not None:
+        blocks.append(_section("\n".join([f"*{esc(v['rv']['title'])}*",
+                                          *(esc(line) for line in risiko_lines(v["rv"], MAX_LINES))])))
     if v["varsling"] is not None:
         figures = "\n".join(esc(f"{k}: {val}") for k, val in v["varsling"]) or _("Ingen tall.")
         blocks.append(SectionBlock(text=_md(_cut("*" + _("Varsling") + "* " + _("(bare antall)") + f"\n{figures}"))))

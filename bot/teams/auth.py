@@ -64,8 +64,12 @@ class BotFrameworkAuth:
     """Checks `Authorization: Bearer …` against the activity it came with."""
 
     def __init__(self, *, app_id: str, tenant_id: str, metadata_url: str,
-                 refetch_cooldown: float = 30.0, allowed_hosts: list[str] | None = None) -> None:
+                 refetch_cooldown: float = 30.0, allowed_hosts: list[str] | None = None,
+                 multi_tenant: bool = False) -> None:
         self.app_id = app_id
+        # multi-tenant (issue 13): any tenant whose fields agree passes here; the edge then refuses a
+        # tenant no admin has mapped to a kommune (`models.services.teams_tenants`)
+        self.multi_tenant = multi_tenant
         # Bot Connector hosts an activity's serviceUrl may name (TEAMS_SERVICE_URL_HOSTS); None: not checked here.
         self.allowed_hosts = allowed_hosts
         self.tenant_id = tenant_id
@@ -141,8 +145,8 @@ class BotFrameworkAuth:
             raise AuthError(f"token rejected: {exc}") from exc
         return claims, key.endorsements
 
-    def check_activity(self, claims: dict, endorsements: list[str], activity: dict) -> None:
-        """Step 2: the token must belong to this very activity, from Teams, in our tenant."""
+    def check_activity(self, claims: dict, endorsements: list[str], activity: dict) -> str:
+        """Step 2: the token must belong to this very activity, from Teams, in our tenant; returns the tenant."""
         channel = activity.get("channelId")
         if channel != CHANNEL:
             raise AuthError("activity is not from Microsoft Teams")
@@ -152,12 +156,15 @@ class BotFrameworkAuth:
         if not isinstance(service_url, str) or not service_url or claims.get("serviceurl") != service_url:
             raise AuthError("serviceurl claim does not match the activity")
         tenants = tenant_fields(activity, claims)
-        if not tenants or any(t != self.tenant_id for t in tenants):
-            raise AuthError("activity is from another tenant, or its tenant fields disagree")
+        if not tenants or any(not isinstance(t, str) or t.lower() != str(tenants[0]).lower() for t in tenants):
+            raise AuthError("the activity's tenant fields (channelData, conversation, token) disagree or are missing")
+        if not self.multi_tenant and tenants[0] != self.tenant_id:
+            raise AuthError("activity is from another tenant")
         if self.allowed_hosts is not None:
             parts = urlsplit(service_url)
             if parts.scheme != "https" or (parts.hostname or "").lower() not in self.allowed_hosts:
                 raise ServiceUrlNotAllowed(f"serviceUrl host is not allowed: {parts.hostname}")
+        return str(tenants[0]).lower()
 
     async def validate(self, authorization: str | None, activity: dict) -> dict:
         """Both steps at once; returns the verified claims or raises AuthError."""

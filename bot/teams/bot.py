@@ -14,8 +14,10 @@ import html
 import json
 import logging
 import re
+from functools import partial
 from typing import Any
 
+from bot.conversation.cases import status_only
 from bot.conversation.channel import ChannelUser, IncomingMessage, Interaction
 from bot.conversation.engine import Conversation
 from bot.teams.auth import activity_tenant
@@ -27,6 +29,7 @@ from bot.teams.cards import (
     reply_activities,
     text_card,
 )
+from bot.teams.casecards import REFRESH, CaseCards
 from bot.teams.connector import Connector, ConnectorError
 from bot.teams.extension import MessageExtension
 from bot.teams.welcome import welcome_activities
@@ -50,6 +53,7 @@ FORM_OPENERS = {
     "avvik.close": ("avvik.close", "avvik_id"),
     "avvik.reopen": ("avvik.reopen", "avvik_id"),
     "oppdrag.update": ("oppdrag.update", "number"),
+    "risk.review": ("risk.review", "risk_id"),
 }
 
 
@@ -85,9 +89,10 @@ def conversation_ref(activity: dict, tenant: str) -> dict:
 class _Ctx:
     """What every step needs to know about the activity being handled."""
 
-    def __init__(self, activity: dict, tenant: str) -> None:
+    def __init__(self, activity: dict, tenant: str, org_id: int | None = None) -> None:
         self.activity = activity
         self.tenant = tenant
+        self.org_id = org_id  # the kommune the tenant is mapped to (None: the default kommune, single tenant)
         self.service_url: str = activity.get("serviceUrl") or ""
         conv = activity.get("conversation") or {}
         self.conversation_id: str = conv.get("id") or ""
@@ -106,6 +111,7 @@ class TeamsBot:
         self.conversation = conversation
         self.uow = uow
         self.extension = MessageExtension(conversation, tz=settings.tz_name)
+        self.cases = CaseCards(conversation, uow, tz=settings.tz_name)
 
     # ------------------------------------------------------------------ use cases (run in threads)
     def _db(self, fn: Any, **kwargs: Any) -> Any:
@@ -116,10 +122,10 @@ class TeamsBot:
         return await asyncio.to_thread(self._db, fn, **kwargs)
 
     # ------------------------------------------------------------------ entry
-    async def on_activity(self, activity: dict) -> dict | None:
-        """Handle one validated activity. Returns the body of an invoke response, if any."""
+    async def on_activity(self, activity: dict, *, org_id: int | None = None) -> dict | None:
+        """Handle one validated activity of kommune `org_id`. Returns the body of an invoke response, if any."""
         tenant = activity_tenant(activity) or ""
-        ctx = _Ctx(activity, tenant)
+        ctx = _Ctx(activity, tenant, org_id)
         kind = activity.get("type")
         is_invoke = kind == "invoke"
         if kind not in ("message", "invoke", "conversationUpdate", "installationUpdate"):
@@ -165,7 +171,7 @@ class TeamsBot:
         email = member.get("email") or member.get("userPrincipalName")
         try:
             return int(await self._run(identity.link_identity, platform=PLATFORM, workspace=ctx.tenant,
-                                       user_id=ctx.user_id, email=email, conversation_ref=ref))
+                                       user_id=ctx.user_id, email=email, conversation_ref=ref, org_id=ctx.org_id))
         except UnknownPerson as exc:
             return exc.message
 
@@ -200,6 +206,11 @@ class TeamsBot:
             return {"statusCode": 200, "type": "application/vnd.microsoft.activity.message", "value": ""}
         action = (ctx.activity.get("value") or {}).get("action") or {}
         data: dict = action["data"] if isinstance(action.get("data"), dict) else {}
+        if isinstance(data.get("trad"), dict) and (data["trad"].get("c") or data["trad"].get("a") == REFRESH):
+            return await self.cases.handle(data, await self._person(ctx), ctx.user, ctx.tenant,  # one view per reader
+                                           str(ctx.activity.get("replyToId") or ""),
+                                           lambda d: self._on_card_action(ctx, d), partial(self._update, ctx))
+
         if not isinstance(data.get("trad"), dict):
             return invoke_message(_("Den knappen kjenner jeg ikke igjen."))
         replace, extra = await self._on_card_action(ctx, data)
@@ -297,7 +308,7 @@ class TeamsBot:
                 log.info("member lookup at install failed: %s", exc)
         try:
             await self._run(identity.save_conversation_ref, platform=PLATFORM, workspace=ctx.tenant, user_id=key,
-                            conversation_ref=ref, email=email, org_slug=self.settings.org_slug)
+                            conversation_ref=ref, email=email, org_slug=self.settings.org_slug, org_id=ctx.org_id)
         except DomainError as exc:  # e.g. no organisation yet
             log.warning("could not store the Teams installation: %s", exc.message)
             return None
@@ -305,7 +316,7 @@ class TeamsBot:
         if ctx.personal and email:
             try:
                 pid = int(await self._run(identity.link_identity, platform=PLATFORM, workspace=ctx.tenant,
-                                          user_id=key, email=email, conversation_ref=ref))
+                                          user_id=key, email=email, conversation_ref=ref, org_id=ctx.org_id))
             except UnknownPerson:
                 pass
         if pid is not None:  # messages that found no way to them before go out now (the same rows)
@@ -357,7 +368,12 @@ class TeamsBot:
                 ref = await self._personal_ref(ctx)
                 if ref:
                     target_conv, target_url = ref.get("conversationId"), ref.get("serviceUrl")
-            for j, activity in enumerate(reply_activities(reply, tz=self.settings.tz_name)):
+            activities = reply_activities(reply, tz=self.settings.tz_name)
+            if target_conv is None and not ctx.personal and person_id is not None:
+                case = await self.cases.shared_activity(person_id, ctx.user, ctx.tenant, reply)
+                activities = [case] if case is not None else reply_activities(status_only(reply),
+                                                                              tz=self.settings.tz_name)
+            for j, activity in enumerate(activities):
                 try:
                     await self._send(ctx, activity, conversation_id=target_conv, service_url=target_url)
                 except ConnectorError as exc:

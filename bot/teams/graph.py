@@ -52,8 +52,10 @@ class Reached:
 class TeamsInstaller:
     """One per process; safe to share between the outbox worker and `trad teams install`."""
 
-    def __init__(self, settings: Settings) -> None:
+    def __init__(self, settings: Settings, tenant_id: str | None = None) -> None:
         self.settings = settings
+        # the Entra tenant to install in (issue 13: one per kommune); TEAMS_TENANT_ID by default
+        self.tenant_id = tenant_id or settings.teams_tenant_id or ""
         self.base = settings.graph_api_url.rstrip("/")
         self.catalog_id = settings.teams_catalog_app_id or ""
         self._msal: Any = None
@@ -64,18 +66,28 @@ class TeamsInstaller:
         return bool(self.settings.teams_enabled and self.catalog_id)
 
     # ------------------------------------------------------------------ token
+    def _credentials(self) -> tuple[str | None, str | None, str]:
+        """The `ENTRA_*` app when it is set (it holds the directory permissions), else the bot's own."""
+        st = self.settings
+        if st.entra_client_id and st.entra_client_secret and (st.entra_tenant_id or st.entra_authority):
+            authority = st.entra_authority or f"https://login.microsoftonline.com/{st.entra_tenant_id}"
+            return st.entra_client_id, st.entra_client_secret, authority.rstrip("/")
+        return st.teams_app_id, st.teams_app_password, st.teams_authority_url
+
     def _token_sync(self) -> str:
         with self._lock:
             if self._msal is None:
                 import msal
 
-                authority = self.settings.teams_authority_url
+                client_id, secret, authority = self._credentials()
+                for home in (self.settings.teams_tenant_id, self.settings.entra_tenant_id):
+                    if home and self.tenant_id and self.tenant_id != home and home in authority:
+                        authority = authority.replace(home, self.tenant_id)  # another mapped kommune's tenant
                 extra: dict[str, Any] = {}
                 if (urlsplit(authority).hostname or "").lower() not in MICROSOFT_AUTHORITY_HOSTS:
                     extra = {"instance_discovery": False, "validate_authority": False}
                 self._msal = msal.ConfidentialClientApplication(
-                    self.settings.teams_app_id, client_credential=self.settings.teams_app_password,
-                    authority=authority, **extra)
+                    client_id, client_credential=secret, authority=authority, **extra)
         result = self._msal.acquire_token_for_client(scopes=[GRAPH_SCOPE])
         token = result.get("access_token") if isinstance(result, dict) else None
         if not token:
@@ -135,5 +147,5 @@ class TeamsInstaller:
     def conversation_ref(self, reached: Reached) -> dict:
         """A stored-reference shape the Teams adapter can send to (the bot's 1:1 chat with the person)."""
         return {"serviceUrl": self.settings.teams_default_service_url, "conversationId": reached.chat_id,
-                "conversationType": "personal", "tenantId": self.settings.teams_tenant_id,
+                "conversationType": "personal", "tenantId": self.tenant_id,
                 "aadObjectId": reached.user_id, "userId": None}

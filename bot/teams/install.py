@@ -33,12 +33,14 @@ class InstallReport:
 
 
 async def install_for(settings: Settings, uow: UnitOfWork, installer: TeamsInstaller, *,
-                      leaders_only: bool = False, email: str | None = None, pause: float = PAUSE_S) -> InstallReport:
-    """Install the app for each active person Tråd cannot reach in Teams; store how to reach them."""
+                      leaders_only: bool = False, email: str | None = None, pause: float = PAUSE_S,
+                      kommune_id: int | None = None) -> InstallReport:
+    """Install the app for each active person of one kommune (the default one unless `kommune_id`) whom
+    Tråd cannot reach in Teams, in the installer's tenant; store how to reach them."""
     def todo() -> list[tuple[int, str]]:
         with uow.read() as tx:
-            return teams_reach.people_without_teams(session=tx, org_id=org_id(tx, slug=settings.org_slug),
-                                                    leaders_only=leaders_only, email=email)
+            oid = kommune_id if kommune_id is not None else org_id(tx, slug=settings.org_slug)
+            return teams_reach.people_without_teams(session=tx, org_id=oid, leaders_only=leaders_only, email=email)
 
     report = InstallReport()
     for person_id, mail in await asyncio.to_thread(todo):
@@ -55,7 +57,7 @@ async def install_for(settings: Settings, uow: UnitOfWork, installer: TeamsInsta
         def store(pid: int = person_id, r: Reached = reached) -> int:
             with uow.write() as tx:
                 return teams_reach.remember_reached(
-                    session=tx, person_id=pid, workspace=settings.teams_tenant_id or "", user_id=r.user_id,
+                    session=tx, person_id=pid, workspace=installer.tenant_id, user_id=r.user_id,
                     conversation_ref=installer.conversation_ref(r))
 
         report.requeued += await asyncio.to_thread(store)
@@ -67,13 +69,35 @@ async def install_for(settings: Settings, uow: UnitOfWork, installer: TeamsInsta
     return report
 
 
+def tenant_kommuner(settings: Settings, uow: UnitOfWork, only_org: int | None = None) -> list[tuple[str, int]]:
+    """(tenant, kommune id) to install in: TEAMS_TENANT_ID for the default kommune, and each mapped tenant."""
+    from models.services import teams_tenants
+
+    with uow.read() as tx:
+        pairs = [(m.tenant_id, m.org_id) for m in teams_tenants.mapped(session=tx)]
+        if settings.teams_tenant_id and all(t != settings.teams_tenant_id.lower() for t, _ in pairs):
+            default = teams_tenants.org_of(session=tx, tenant_id=settings.teams_tenant_id,
+                                           default_tenant=settings.teams_tenant_id, default_slug=settings.org_slug)
+            if default is not None:
+                pairs.insert(0, (settings.teams_tenant_id, default))
+    return [(t, o) for t, o in pairs if only_org is None or o == only_org]
+
+
 def auto_install_job(now: datetime | None = None, *, engine: Any, settings: Settings) -> dict[str, int]:
     """The nightly job (TEAMS_AUTO_INSTALL=leaders|all): the same run as `trad teams install`."""
     installer = TeamsInstaller(settings)
     if settings.teams_auto_install == "off" or not installer.enabled:
         return {}
-    report = asyncio.run(install_for(settings, UnitOfWork(engine), installer,
-                                     leaders_only=settings.teams_auto_install == "leaders"))
+    uow = UnitOfWork(engine)
+    report = InstallReport()
+    for tenant, kommune in tenant_kommuner(settings, uow):  # every mapped tenant, each in its own kommune
+        one = asyncio.run(install_for(settings, uow, TeamsInstaller(settings, tenant),
+                                      leaders_only=settings.teams_auto_install == "leaders", kommune_id=kommune))
+        report.installed += one.installed
+        report.already += one.already
+        report.requeued += one.requeued
+        report.failed.update(one.failed)
+        report.stopped = report.stopped or one.stopped
     out = {"installed": report.installed, "already": report.already, "requeued": report.requeued,
            "failed": len(report.failed), "stopped": int(report.stopped is not None)}
     log.info("teams auto-install: %s", out)

@@ -1,6 +1,8 @@
-"""The Teams app package: manifest.json (schema 1.17) and the two icons, zipped for upload.
+"""The Teams app package: manifest.json (schema 1.17), the two icons and the nn/en language files, zipped.
 
-The icons are drawn pixel by pixel and written with a tiny PNG encoder, so the
+The manifest's own strings are bokmål; `localizationInfo` points Teams at nynorsk and English
+files built from the same gettext catalogs as the rest of Tråd. The command titles stay the
+words the bot understands in every language. The icons are drawn pixel by pixel and written with a tiny PNG encoder, so the
 package is byte-for-byte reproducible and needs no image library.
 """
 
@@ -14,20 +16,30 @@ import zlib
 from urllib.parse import urlsplit
 
 from bot.teams.extension import COMMAND_ID
+from models.i18n import N_, _, use_locale
 from models.settings import Settings
 
 MANIFEST_VERSION = "1.17"
 ACCENT = (0x1F, 0x6F, 0x8B)
 
-COMMANDS = [
-    ("meld avvik", "Registrer et avvik (skjema)"),
-    ("mine avvik", "Avvik du har meldt eller har ansvar for"),
-    ("enhetens avvik", "Åpne avvik i enhetene du leder"),
-    ("mine oppdrag", "Oppdragene dine med trafikklys"),
-    ("sjekkliste", "Internkontroll-punktene som venter"),
-    ("varsle", "Si fra om kritikkverdige forhold, anonymt"),
-    ("hjelp", "Hva Tråd kan hjelpe med"),
+DEFAULT_LANGUAGE = "nb-NO"
+LANGUAGES = (("nn-NO", "nn", "nn.json"), ("en", "en", "en.json"))  # Teams language tag, our locale, file
+COMMANDS = [  # (what to type, as the bot understands it in every language; what it does)
+    ("meld avvik", N_("Registrer et avvik (skjema)")),
+    ("mine avvik", N_("Avvik du har meldt eller har ansvar for")),
+    ("enhetens avvik", N_("Åpne avvik i enhetene du leder")),
+    ("mine oppdrag", N_("Oppdragene dine med trafikklys")),
+    ("sjekkliste", N_("Internkontroll-punktene som venter")),
+    ("varsle", N_("Si fra om kritikkverdige forhold, anonymt")),
+    ("hjelp", N_("Hva Tråd kan hjelpe med")),
 ]
+NAME_FULL = N_("Tråd – avvik, internkontroll og oppdrag")
+DESCRIPTION_SHORT = N_("Meld avvik, svar på internkontroll og oppdater oppdrag.")
+DESCRIPTION_FULL = N_("Tråd hjelper ansatte og ledere i kommunen: meld avvik, følg opp tiltak, svar på "
+                      "sjekklister for internkontroll, oppdater oppdrag og finn veien til anonym varsling.")
+EXTENSION_TITLE = N_("Meld avvik fra denne meldingen")
+EXTENSION_DESCRIPTION = N_("Registrer et avvik med teksten i meldingen")
+TAB_NAME = N_("Mine saker")
 
 
 def png(width: int, height: int, pixel: object) -> bytes:
@@ -76,7 +88,25 @@ def sso_resource(settings: Settings) -> str:
     return f"api://{host}/{settings.teams_app_id}"
 
 
+def localization(locale: str) -> dict:
+    """One language file (MicrosoftTeams.Localization.schema.json): the manifest's texts in `locale`."""
+    with use_locale(locale):
+        strings = {"name.short": "Tråd", "name.full": _(NAME_FULL), "description.short": _(DESCRIPTION_SHORT),
+                   "description.full": _(DESCRIPTION_FULL), "staticTabs[0].name": _(TAB_NAME),
+                   "composeExtensions[0].commands[0].title": _(EXTENSION_TITLE),
+                   "composeExtensions[0].commands[0].description": _(EXTENSION_DESCRIPTION)}
+        for i, (_title, description) in enumerate(COMMANDS):
+            strings[f"bots[0].commandLists[0].commands[{i}].description"] = _(description)
+    schema = f"https://developer.microsoft.com/en-us/json-schemas/teams/v{MANIFEST_VERSION}/MicrosoftTeams.Localization.schema.json"
+    return {"$schema": schema, **strings}
+
+
 def manifest(settings: Settings, *, version: str = "1.0.0") -> dict:
+    with use_locale("nb"):
+        return _manifest(settings, version)
+
+
+def _manifest(settings: Settings, version: str) -> dict:
     if not settings.teams_app_id:
         raise ValueError("TEAMS_APP_ID is not set: the manifest needs the bot's app id")
     base = settings.public_base_url.rstrip("/")
@@ -88,12 +118,10 @@ def manifest(settings: Settings, *, version: str = "1.0.0") -> dict:
         "id": settings.teams_app_id,
         "developer": {"name": "Tråd", "websiteUrl": base, "privacyUrl": f"{base}/personvern",
                       "termsOfUseUrl": f"{base}/vilkar"},
-        "name": {"short": "Tråd", "full": "Tråd – avvik, internkontroll og oppdrag"},
-        "description": {
-            "short": "Meld avvik, svar på internkontroll og oppdater oppdrag.",
-            "full": ("Tråd hjelper ansatte og ledere i kommunen: meld avvik, følg opp tiltak, svar på "
-                     "sjekklister for internkontroll, oppdater oppdrag og finn veien til anonym varsling."),
-        },
+        "name": {"short": "Tråd", "full": _(NAME_FULL)},
+        "description": {"short": _(DESCRIPTION_SHORT), "full": _(DESCRIPTION_FULL)},
+        "localizationInfo": {"defaultLanguageTag": DEFAULT_LANGUAGE, "additionalLanguages": [
+            {"languageTag": tag, "file": file} for tag, _locale, file in LANGUAGES]},
         "icons": {"color": "color.png", "outline": "outline.png"},
         "accentColor": "#{:02X}{:02X}{:02X}".format(*ACCENT),
         "bots": [{
@@ -102,15 +130,15 @@ def manifest(settings: Settings, *, version: str = "1.0.0") -> dict:
             "supportsFiles": False,
             "isNotificationOnly": False,
             "commandLists": [{"scopes": ["personal", "team", "groupChat"],
-                              "commands": [{"title": t, "description": d} for t, d in COMMANDS]}],
+                              "commands": [{"title": t, "description": _(d)} for t, d in COMMANDS]}],
         }],
         "composeExtensions": [{
             "botId": settings.teams_app_id,
-            "commands": [{"id": COMMAND_ID, "type": "action", "title": "Meld avvik fra denne meldingen",
-                          "description": "Registrer et avvik med teksten i meldingen", "context": ["message"],
+            "commands": [{"id": COMMAND_ID, "type": "action", "title": _(EXTENSION_TITLE),
+                          "description": _(EXTENSION_DESCRIPTION), "context": ["message"],
                           "fetchTask": True}],
         }],
-        "staticTabs": [{"entityId": "mine-saker", "name": "Mine saker", "contentUrl": f"{base}/teams/fane",
+        "staticTabs": [{"entityId": "mine-saker", "name": _(TAB_NAME), "contentUrl": f"{base}/teams/fane",
                         "websiteUrl": f"{base}/", "scopes": ["personal"]}],
         "webApplicationInfo": {"id": settings.teams_app_id, "resource": sso_resource(settings)},
         "permissions": ["identity", "messageTeamMembers"],
@@ -120,9 +148,14 @@ def manifest(settings: Settings, *, version: str = "1.0.0") -> dict:
 
 def build_package(settings: Settings, *, version: str = "1.0.0") -> bytes:
     buf = io.BytesIO()
+    def text(doc: dict) -> bytes:
+        return json.dumps(doc, ensure_ascii=False, indent=2).encode()
+
+    files = [("manifest.json", text(manifest(settings, version=version))), ("color.png", color_icon()),
+             ("outline.png", outline_icon())]
+    files += [(file, text(localization(locale))) for _tag, locale, file in LANGUAGES]
     with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as z:
-        for name, data in (("manifest.json", json.dumps(manifest(settings, version=version), ensure_ascii=False, indent=2).encode()),
-                           ("color.png", color_icon()), ("outline.png", outline_icon())):
+        for name, data in files:
             info = zipfile.ZipInfo(name, date_time=(2026, 1, 1, 0, 0, 0))
             info.compress_type = zipfile.ZIP_DEFLATED
             z.writestr(info, data)

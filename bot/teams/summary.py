@@ -16,6 +16,7 @@ from models.i18n import _, fmt_date
 from models.messages import Reply
 from reports.chart import chart_alt_text, render_chart_png
 from reports.render import MAX_LINES, chart_data_uri, days, pct, view
+from reports.risiko_render import risiko_lines
 from reports.styringskort_render import styringskort_lines
 from reports.summary import Summary
 
@@ -70,6 +71,9 @@ def _body(summary: Summary, chart: str | None, chart_alt: str) -> list[Element]:
     if v["sk"] is not None:
         body += [_heading(_("Styringskort ({period})").format(period=v["sk"]["period"])),
                  *(_text(card_md(line), spacing="None") for line in styringskort_lines(v["sk"], MAX_LINES))]
+    if v["rv"] is not None:
+        body += [_heading(card_md(v["rv"]["title"])),
+                 *(_text(card_md(line), spacing="None") for line in risiko_lines(v["rv"], MAX_LINES))]
     if v["varsling"] is not None:
         body += [_heading(_("Varsling (bare antall)")), _facts([(card_md(k), card_md(val)) for k, val in v["varsling"]])]
     body.append(_text(card_md(_("Tall fra Tråd per {date}. Små tall i sensitive kategorier og all varsling under 5 "

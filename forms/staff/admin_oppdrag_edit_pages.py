@@ -22,6 +22,7 @@ from forms.staff.govforms import MeDep, Page, field, values_of
 from forms.staff.pageutil import PostDep, problem
 from forms.staff.web import Me, StaffRoute
 from models.errors import DomainError, PermissionDenied, ValidationFailed
+from models.i18n import N_, _
 from models.messages import Form
 from models.services import oppdrag_admin
 from models.services import oppdrag_admin_views as av
@@ -43,8 +44,8 @@ def _managed(request: Request, me: Me, number: str) -> av.OppdragFacts:
 
 
 def _back(f: av.OppdragFacts) -> tuple[str, str]:
-    return (f"/admin/oppdrag/brev/{f.letter_id}", "Tilbake til oppdragsbrevet") if f.letter_id \
-        else (f"/oppdrag/{f.number}", f"Tilbake til oppdrag {f.number}")
+    return (f"/admin/oppdrag/brev/{f.letter_id}", N_("Tilbake til oppdragsbrevet")) if f.letter_id \
+        else (f"/oppdrag/{f.number}", _("Tilbake til oppdrag {n}").format(n=f.number))
 
 
 def _done(f: av.OppdragFacts, ok: str) -> Response:
@@ -53,7 +54,7 @@ def _done(f: av.OppdragFacts, ok: str) -> Response:
 
 
 def _edit_page(f: av.OppdragFacts) -> Page:
-    return Page(action=f"/admin/oppdrag/{f.number}/endre", title=f"Endre oppdrag {f.number}", back=_back(f))
+    return Page(action=f"/admin/oppdrag/{f.number}/endre", title=_("Endre oppdrag {n}").format(n=f.number), back=_back(f))
 
 
 def _edit_values(f: av.OppdragFacts) -> dict[str, str]:
@@ -68,7 +69,7 @@ def edit_form(request: Request, me: MeDep, number: str) -> Response:
         c = choices(request, me)
     except DomainError as exc:
         return problem(request, me, exc)
-    return show(request, me, oppdrag_form(c, "Lagre endringene"), _edit_page(f), values=_edit_values(f),
+    return show(request, me, oppdrag_form(c, N_("Lagre endringene")), _edit_page(f), values=_edit_values(f),
                 units=c.units, checked={str(u) for u in f.unit_ids})
 
 
@@ -80,7 +81,7 @@ def edit_submit(request: Request, uow: UowDep, number: str, post: PostDep) -> Re
         c = choices(request, me)
     except DomainError as exc:
         return problem(request, me, exc)
-    form, units = oppdrag_form(c, "Lagre endringene"), checked_units(post.data)
+    form, units = oppdrag_form(c, N_("Lagre endringene")), checked_units(post.data)
     values = values_of(form, post.data)
     data, edge = oppdrag_input(values, units)
     try:
@@ -97,23 +98,23 @@ def edit_submit(request: Request, uow: UowDep, number: str, post: PostDep) -> Re
 
 
 def _split_form(people: list[tuple[str, str]]) -> Form:
-    return Form(form_id="admin.del", title="Deloppdrag", submit_label="Lagre deloppdraget", fields=[
-        field("title", "Tittel på deloppdraget", max_length=300),
-        field("description", "Beskrivelse", "textarea", required=False, max_length=5000),
-        field("owner_id", "Eier", "select", options=people),
-        field("deadline", "Frist", "date", required=False, hint=None),
+    return Form(form_id="admin.del", title=N_("Deloppdrag"), submit_label=N_("Lagre deloppdraget"), fields=[
+        field("title", N_("Tittel på deloppdraget"), max_length=300),
+        field("description", N_("Beskrivelse"), "textarea", required=False, max_length=5000),
+        field("owner_id", N_("Eier"), "select", options=people),
+        field("deadline", N_("Frist"), "date", required=False, hint=None),
     ])
 
 
 def _split_page(f: av.OppdragFacts) -> Page:
-    return Page(action=f"/admin/oppdrag/{f.number}/del", title=f"Del opp oppdrag {f.number}", back=_back(f),
-                intro=f"{f.title}. Velg enhetene under deg og en eier. Uten frist gjelder fristen til oppdraget.")
+    return Page(action=f"/admin/oppdrag/{f.number}/del", title=_("Del opp oppdrag {n}").format(n=f.number), back=_back(f),
+                intro=_("{title}. Velg enhetene under deg og en eier. Uten frist gjelder fristen til oppdraget.").format(title=f.title))
 
 
 def _splittable(request: Request, me: Me, number: str) -> av.OppdragFacts:
     f = _facts(request, me, number)
     if not f.may_split:
-        raise PermissionDenied(f"Bare eieren av oppdrag {f.number} kan dele det opp.")
+        raise PermissionDenied(_("Bare eieren av oppdrag {n} kan dele det opp.").format(n=f.number))
     return f
 
 
@@ -125,7 +126,7 @@ def split_form(request: Request, me: MeDep, number: str) -> Response:
     except DomainError as exc:
         return problem(request, me, exc)
     return show(request, me, _split_form(c.people), _split_page(f), values={}, units=c.units, checked=set(),
-                units_label="Enheter under deg")
+                units_label=N_("Enheter under deg"))
 
 
 @router.post("/admin/oppdrag/{number}/del")
@@ -148,20 +149,20 @@ def split_submit(request: Request, uow: UowDep, number: str, post: PostDep) -> R
                                         description=data.description)
     except ValidationFailed as exc:
         return show(request, me, form, _split_page(f), values=values, units=c.units, checked=units,
-                    errors=exc.errors, status=422, units_label="Enheter under deg")
+                    errors=exc.errors, status=422, units_label=N_("Enheter under deg"))
     except DomainError as exc:
         return problem(request, me, exc)
     return _done(f, "delt")
 
 
-CLOSE_FORM = Form(form_id="admin.lukk", title="Lukk oppdrag", submit_label="Lukk oppdraget", fields=[
-    field("outcome", "Utfall", "select", options=[("fullfort", "Fullført"), ("avbrutt", "Avbrutt")]),
-    field("reason", "Begrunnelse", "textarea", max_length=3000, hint="Begrunnelsen lagres i historikken."),
+CLOSE_FORM = Form(form_id="admin.lukk", title=N_("Lukk oppdrag"), submit_label=N_("Lukk oppdraget"), fields=[
+    field("outcome", N_("Utfall"), "select", options=[("fullfort", N_("Fullført")), ("avbrutt", N_("Avbrutt"))]),
+    field("reason", N_("Begrunnelse"), "textarea", max_length=3000, hint=N_("Begrunnelsen lagres i historikken.")),
 ])
 
 
 def _close_page(f: av.OppdragFacts) -> Page:
-    return Page(action=f"/admin/oppdrag/{f.number}/lukk", title=f"Lukk eller avbryt oppdrag {f.number}",
+    return Page(action=f"/admin/oppdrag/{f.number}/lukk", title=_("Lukk eller avbryt oppdrag {n}").format(n=f.number),
                 back=_back(f), intro=f.title)
 
 

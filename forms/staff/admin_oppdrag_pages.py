@@ -18,6 +18,7 @@ from forms.staff.govforms import BAD_DATE, MeDep, Page, field, parse_date, parse
 from forms.staff.pageutil import PostDep, problem
 from forms.staff.web import Me, StaffRoute, render
 from models.errors import DomainError, NotFound, PermissionDenied, ValidationFailed
+from models.i18n import N_, _
 from models.messages import Form
 from models.services import governance_views as gv
 from models.services import oppdrag_admin, oppdragsbrev
@@ -27,8 +28,8 @@ from models.vocabulary import OPPDRAG_CATEGORIES
 
 router = APIRouter(route_class=StaffRoute)
 
-NOTICES = {"brev": "Oppdragsbrevet er lagret.", "oppdrag": "Oppdraget er lagret, og eieren har fått beskjed.",
-           "delt": "Deloppdraget er lagret, og eieren har fått beskjed.", "lukket": "Oppdraget er lukket."}
+NOTICES = {"brev": N_("Oppdragsbrevet er lagret."), "oppdrag": N_("Oppdraget er lagret, og eieren har fått beskjed."),
+           "delt": N_("Deloppdraget er lagret, og eieren har fått beskjed."), "lukket": N_("Oppdraget er lukket.")}
 
 
 @dataclass(frozen=True)
@@ -54,7 +55,7 @@ def choices(request: Request, me: Me) -> Choices:
 
 def show(request: Request, me: Me, form: Form, page: Page, *, values: dict[str, str], units: list[tuple[str, str]],
          checked: set[str], errors: dict[str, str] | None = None, status: int = 200,
-         units_label: str = "Enheter") -> Response:
+         units_label: str = N_("Enheter")) -> Response:
     names = {f.name for f in form.fields} | ({"unit_ids"} if units else set())
     errs = errors or {}
     return render(request, "admin/form.html", {
@@ -70,15 +71,15 @@ def checked_units(data: dict[str, str]) -> set[str]:
 
 def oppdrag_form(c: Choices, submit: str) -> Form:
     fields = [
-        field("title", "Tittel", max_length=300),
-        field("description", "Beskrivelse", "textarea", required=False, max_length=5000),
-        field("category", "Kategori", "select", options=[(k, k) for k in OPPDRAG_CATEGORIES]),
-        field("owner_id", "Eier", "select", options=c.people),
-        field("deadline", "Frist", "date", required=False),
+        field("title", N_("Tittel"), max_length=300),
+        field("description", N_("Beskrivelse"), "textarea", required=False, max_length=5000),
+        field("category", N_("Kategori"), "select", options=[(k, k) for k in OPPDRAG_CATEGORIES]),
+        field("owner_id", N_("Eier"), "select", options=c.people),
+        field("deadline", N_("Frist"), "date", required=False),
     ]
     if c.goals:
-        fields.append(field("goal_id", "Mål i planen", "select", required=False, options=c.goals))
-    return Form(form_id="admin.oppdrag", title="Oppdrag", submit_label=submit, fields=fields)
+        fields.append(field("goal_id", N_("Mål i planen"), "select", required=False, options=c.goals))
+    return Form(form_id="admin.oppdrag", title=N_("Oppdrag"), submit_label=submit, fields=fields)
 
 
 def oppdrag_input(values: dict[str, str], units: set[str]) -> tuple[OppdragInput, dict[str, str]]:
@@ -98,7 +99,7 @@ def oppdrag_input(values: dict[str, str], units: set[str]) -> tuple[OppdragInput
 
 def number_of(text: str) -> int:
     if not text.isdecimal() or len(text) > 9:
-        raise NotFound("Fant ikke siden.")
+        raise NotFound(N_("Fant ikke siden."))
     return int(text)
 
 
@@ -116,17 +117,17 @@ def letters(request: Request, me: MeDep) -> Response:
 def letter_form(sectors: list[tuple[str, str]], *, org_wide: bool) -> Form:
     """A kommunalsjef is offered only a letter from their sector; the use case refuses the rest anyway."""
     issuers = list(oppdragsbrev.ISSUERS.items()) if org_wide else [("sektor", oppdragsbrev.ISSUERS["sektor"])]
-    return Form(form_id="admin.brev", title="Oppdragsbrev", submit_label="Lagre oppdragsbrevet", fields=[
-        field("year", "År", "number"),
-        field("title", "Tittel", max_length=300),
-        field("issuer", "Gitt av", "select", options=issuers),
-        field("sector_id", "Sektor (når en sektor gir brevet)", "select", required=False, options=sectors),
-        field("case_ref", "Politisk sak", required=False, max_length=200, hint="For eksempel PS 12/26."),
+    return Form(form_id="admin.brev", title=N_("Oppdragsbrev"), submit_label=N_("Lagre oppdragsbrevet"), fields=[
+        field("year", N_("År"), "number"),
+        field("title", N_("Tittel"), max_length=300),
+        field("issuer", N_("Gitt av"), "select", options=issuers),
+        field("sector_id", N_("Sektor (når en sektor gir brevet)"), "select", required=False, options=sectors),
+        field("case_ref", N_("Politisk sak"), required=False, max_length=200, hint=N_("For eksempel PS 12/26.")),
     ])
 
 
-LETTER_PAGE = Page(action="/admin/oppdrag/brev/ny", title="Nytt oppdragsbrev",
-                   back=("/admin/oppdrag", "Tilbake til oppdragsbrevene"))
+LETTER_PAGE = Page(action="/admin/oppdrag/brev/ny", title=N_("Nytt oppdragsbrev"),
+                   back=("/admin/oppdrag", N_("Tilbake til oppdragsbrevene")))
 
 
 def _sectors(request: Request, me: Me) -> list[tuple[str, str]]:
@@ -180,9 +181,9 @@ def letter_page(request: Request, me: MeDep, lid: str) -> Response:
 
 
 def _new_page(letter: oppdragsbrev.LetterView) -> Page:
-    return Page(action=f"/admin/oppdrag/brev/{letter.id}/ny", title=f"Nytt oppdrag i «{letter.title}»",
-                back=(f"/admin/oppdrag/brev/{letter.id}", "Tilbake til oppdragsbrevet"),
-                intro="Eieren får beskjed i Slack eller Teams når oppdraget er lagret.")
+    return Page(action=f"/admin/oppdrag/brev/{letter.id}/ny", title=_("Nytt oppdrag i «{title}»").format(title=letter.title),
+                back=(f"/admin/oppdrag/brev/{letter.id}", N_("Tilbake til oppdragsbrevet")),
+                intro=N_("Eieren får beskjed i Slack eller Teams når oppdraget er lagret."))
 
 
 def _letter_and_choices(request: Request, me: Me, lid: str) -> tuple[oppdragsbrev.LetterView, Choices]:
@@ -197,7 +198,7 @@ def oppdrag_new(request: Request, me: MeDep, lid: str) -> Response:
         letter, c = _letter_and_choices(request, me, lid)
     except DomainError as exc:
         return problem(request, me, exc)
-    return show(request, me, oppdrag_form(c, "Lagre oppdraget"), _new_page(letter), values={}, units=c.units,
+    return show(request, me, oppdrag_form(c, N_("Lagre oppdraget")), _new_page(letter), values={}, units=c.units,
                 checked=set())
 
 
@@ -208,7 +209,7 @@ def oppdrag_create(request: Request, uow: UowDep, lid: str, post: PostDep) -> Re
         letter, c = _letter_and_choices(request, me, lid)
     except DomainError as exc:
         return problem(request, me, exc)
-    form, units = oppdrag_form(c, "Lagre oppdraget"), checked_units(post.data)
+    form, units = oppdrag_form(c, N_("Lagre oppdraget")), checked_units(post.data)
     values = values_of(form, post.data)
     data, edge = oppdrag_input(values, units)
     try:

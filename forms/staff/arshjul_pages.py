@@ -8,6 +8,7 @@ from __future__ import annotations
 from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse, Response
 
+from forms.badges import month_name
 from forms.deps import SettingsDep, UowDep, uow_of
 from forms.staff import govforms as gf
 from forms.staff.govforms import MeDep, Page, field, show_form
@@ -15,6 +16,7 @@ from forms.staff.pageutil import PostDep, now, problem
 from forms.staff.web import Me, StaffRoute, render
 from models.errors import DomainError, NotFound, PermissionDenied, ValidationFailed
 from models.governance_terms import ARSHJUL_KINDS, ARSHJUL_ROLES
+from models.i18n import N_, _
 from models.messages import Form
 from models.periods import local_date
 from models.services import arshjul
@@ -23,9 +25,7 @@ from models.services.arshjul import ActivityInput, ArshjulEntry
 
 router = APIRouter(route_class=StaffRoute)
 
-MONTHS = ("januar", "februar", "mars", "april", "mai", "juni", "juli", "august", "september", "oktober",
-          "november", "desember")
-YEARLY = [("ja", "Ja, samme dato hvert år"), ("nei", "Nei, bare denne datoen")]
+YEARLY = [("ja", N_("Ja, samme dato hvert år")), ("nei", N_("Nei, bare denne datoen"))]
 
 
 @router.get("/arshjul")
@@ -34,25 +34,25 @@ def year_page(request: Request, me: MeDep, uow: UowDep, settings: SettingsDep, a
     year = int(ar) if ar.isdecimal() and len(ar) == 4 and 2000 <= int(ar) <= 2100 else this_year
     with uow.read() as tx:
         entries = arshjul.year_view(session=tx, actor_id=me.person_id, year=year)
-    months: list[tuple[str, list[ArshjulEntry]]] = [(m, []) for m in MONTHS]
+    months: list[tuple[str, list[ArshjulEntry]]] = [(month_name(m), []) for m in range(1, 13)]
     for e in entries:
         months[e.on.month - 1][1].append(e)
     return render(request, "arshjul.html", {
-        "me": me, "title": f"Årshjul {year}", "year": year, "months": [(m, es) for m, es in months if es],
+        "me": me, "title": _("Årshjul {year}").format(year=year), "year": year, "months": [(m, es) for m, es in months if es],
         "may_edit": me.actor.org_wide, "notice": gf.notice(request), "count": len(entries)})
 
 
 def _form(units: tuple[gv.Choice, ...]) -> Form:
-    return Form(form_id="arshjul", title="Aktivitet", submit_label="Lagre aktiviteten", fields=[
-        field("title", "Tittel", max_length=200),
-        field("kind", "Type", "select", options=list(ARSHJUL_KINDS.items())),
-        field("on_date", "Dato", "date"),
-        field("yearly", "Gjentas hvert år", "select", options=YEARLY),
-        field("responsible_role", "Ansvarlig rolle", "select", options=list(ARSHJUL_ROLES.items())),
-        field("unit_id", "Bare for en del av organisasjonen", "select", required=False,
+    return Form(form_id="arshjul", title=N_("Aktivitet"), submit_label=N_("Lagre aktiviteten"), fields=[
+        field("title", N_("Tittel"), max_length=200),
+        field("kind", N_("Type"), "select", options=list(ARSHJUL_KINDS.items())),
+        field("on_date", N_("Dato"), "date"),
+        field("yearly", N_("Gjentas hvert år"), "select", options=YEARLY),
+        field("responsible_role", N_("Ansvarlig rolle"), "select", options=list(ARSHJUL_ROLES.items())),
+        field("unit_id", N_("Bare for en del av organisasjonen"), "select", required=False,
               options=[(u.value, u.label) for u in units]),
-        field("lead_days", "Varsle antall dager før", "number"),
-        field("description", "Beskrivelse", "textarea", required=False, max_length=2000),
+        field("lead_days", N_("Varsle antall dager før"), "number"),
+        field("description", N_("Beskrivelse"), "textarea", required=False, max_length=2000),
     ])
 
 
@@ -75,21 +75,21 @@ def _values(a: ActivityInput) -> dict[str, str]:
 
 def _admin_units(request: Request, me: Me) -> tuple[gv.Choice, ...]:
     if not me.actor.org_wide:
-        raise PermissionDenied("Bare administratorer og kommunedirektøren kan endre årshjulet.")
+        raise PermissionDenied(N_("Bare administratorer og kommunedirektøren kan endre årshjulet."))
     with uow_of(request).read() as tx:
         return gv.unit_choices(tx, me.actor)
 
 
 def _page(aid: int | None) -> Page:
     if aid is None:
-        return Page(action="/arshjul/ny", title="Ny aktivitet i årshjulet", back=("/arshjul", "Tilbake til årshjulet"),
-                    intro="Påminnelsen går i chat til alle med den ansvarlige rollen, det antall dager før datoen.")
-    return Page(action=f"/arshjul/{aid}/endre", title="Endre aktivitet", back=("/arshjul", "Tilbake til årshjulet"))
+        return Page(action="/arshjul/ny", title=N_("Ny aktivitet i årshjulet"), back=("/arshjul", N_("Tilbake til årshjulet")),
+                    intro=N_("Påminnelsen går i chat til alle med den ansvarlige rollen, det antall dager før datoen."))
+    return Page(action=f"/arshjul/{aid}/endre", title=N_("Endre aktivitet"), back=("/arshjul", N_("Tilbake til årshjulet")))
 
 
 def _activity_id(text: str) -> int:
     if not text.isdecimal() or len(text) > 9:
-        raise NotFound("Fant ikke aktiviteten.")
+        raise NotFound(N_("Fant ikke aktiviteten."))
     return int(text)
 
 
@@ -111,8 +111,8 @@ def edit_form(request: Request, me: MeDep, aid: str) -> Response:
     except DomainError as exc:
         return problem(request, me, exc)
     return render(request, "arshjul_edit.html", {
-        "me": me, "title": "Endre aktivitet", "form": form, "action": f"/arshjul/{aid}/endre", "aid": aid,
-        "back": ("/arshjul", "Tilbake til årshjulet"), "values": _values(current_values)})
+        "me": me, "title": N_("Endre aktivitet"), "form": form, "action": f"/arshjul/{aid}/endre", "aid": aid,
+        "back": ("/arshjul", N_("Tilbake til årshjulet")), "values": _values(current_values)})
 
 
 def _submit(request: Request, me: Me, data: dict[str, str], aid: int | None) -> Response:

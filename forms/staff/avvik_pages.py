@@ -16,13 +16,14 @@ from forms.staff.neutral_forms import FormPage, form_values, render_form, requir
 from forms.staff.pageutil import PostDep, forbidden, now, ok_notice, problem, to_login, user_of
 from forms.staff.web import Me, StaffRoute, current, render
 from models.errors import DomainError, NotFound, PermissionDenied, ValidationFailed
+from models.i18n import N_, _
 from models.messages import Form
 from models.services import avvik as avvik_svc
 from models.services import staff_views as views
 
 router = APIRouter(route_class=StaffRoute)
-NEW = FormPage(action="/avvik/ny", title="Meld avvik",
-               intro="Meld fra om noe som gikk galt eller kunne ha gått galt. Lederen for enheten du velger får beskjed.")
+NEW = FormPage(action="/avvik/ny", title=N_("Meld avvik"),
+               intro=N_("Meld fra om noe som gikk galt eller kunne ha gått galt. Lederen for enheten du velger får beskjed."))
 
 
 @router.get("/")
@@ -33,7 +34,7 @@ def home(request: Request, uow: UowDep, settings: SettingsDep) -> Response:
     tz = settings.tz_name
     with uow.read() as tx:
         view = views.home_view(tx, person_id=me.person_id, is_leader=me.is_leader, now=now(), tz=tz)
-    return render(request, "home.html", {"me": me, "title": "Mine saker", "rows": view.rows, "oppdrag": view.oppdrag,
+    return render(request, "home.html", {"me": me, "title": N_("Mine saker"), "rows": view.rows, "oppdrag": view.oppdrag,
                                          "due": view.due, "fmt": views.fmt_dt, "tz": tz, "notice": ok_notice(request)})
 
 
@@ -75,7 +76,7 @@ def _report(request: Request, me: Me, data: dict[str, str], nonce: str) -> Respo
     except DomainError as exc:
         return render_form(request, me, form, page, values=values, errors={"form": exc.message},
                            status=exc.http_status)
-    return render(request, "receipt.html", {"me": me, "title": "Avviket er registrert", "number": a.number,
+    return render(request, "receipt.html", {"me": me, "title": N_("Avviket er registrert"), "number": a.number,
                                             "avvik_title": a.title, "unit_name": unit_name})
 
 
@@ -95,13 +96,23 @@ def avvik_detail(request: Request, number: str, uow: UowDep, settings: SettingsD
         with uow.read() as tx:
             d = views.avvik_detail(tx, actor_id=me.person_id, number=number, now=now(), tz=tz)
     except DomainError as exc:
-        return problem(request, me, exc)
+        return avvik_problem(request, me, number, exc)
     a = d.row.avvik
     manage = me.actor.manages(a.unit_id) or a.assignee_id == me.person_id
-    return render(request, "avvik.html", {"me": me, "title": f"AV-{a.number} {a.title}", "row": d.row, "a": a,
+    return render(request, "avvik.html", {"me": me, "title": _("AV-{n} {title}").format(n=a.number, title=a.title), "row": d.row, "a": a,
                                           "manage": manage, "owners": d.owners, "reporter": d.reporter,
                                           "assignee": d.assignee, "fmt": views.fmt_dt, "tz": tz,
                                           "notice": ok_notice(request)})
+
+
+def avvik_problem(request: Request, me: Me, number: str, exc: DomainError) -> Response:
+    """One wording for an avvik that is missing or not the person's to see: «Fant ikke avvik AV-12.»
+
+    The same words whether it does not exist or is someone else's, so the page does not tell which.
+    """
+    if isinstance(exc, NotFound):
+        exc = NotFound(_("Fant ikke avvik AV-{n}.").format(n=number[:12]))
+    return problem(request, me, exc)
 
 
 def _act(request: Request, me: Me, action_id: str, value: str, done: str) -> Response:
@@ -123,7 +134,7 @@ async def avvik_take(request: Request, number: str, post: PostDep) -> Response:
             with uow_of(request).read() as tx:
                 avvik_id = views.find_avvik(tx, actor_id=me.person_id, number=number)
         except DomainError as exc:
-            return problem(request, me, exc)
+            return avvik_problem(request, me, number, exc)
         return _act(request, me, "avvik.take", str(avvik_id), f"/avvik/{number}?ok=tatt")
 
     return await run_in_threadpool(do)
@@ -139,22 +150,22 @@ async def tiltak_done(request: Request, tiltak_id: str, post: PostDep) -> Respon
 
 
 # Forms opened by a leader's button: (action id, page title, success code).
-AVVIK_FORMS = {"tiltak": ("avvik.add_tiltak", "Legg til tiltak", "tiltak"),
-               "lukk": ("avvik.close", "Lukk avvik", "lukket"),
-               "gjenapne": ("avvik.reopen", "Gjenåpne avvik", "gjenapnet")}
+AVVIK_FORMS = {"tiltak": ("avvik.add_tiltak", N_("Legg til tiltak"), "tiltak"),
+               "lukk": ("avvik.close", N_("Lukk avvik"), "lukket"),
+               "gjenapne": ("avvik.reopen", N_("Gjenåpne avvik"), "gjenapnet")}
 
 
 def _manage_form(request: Request, me: Me, number: str, which: str) -> tuple[Form, FormPage]:
     with uow_of(request).read() as tx:
         a = views.avvik_ref(tx, actor_id=me.person_id, number=number)
     if not (me.actor.manages(a.unit_id) or a.assignee_id == me.person_id):
-        raise PermissionDenied("Bare lederen for enheten kan behandle dette avviket.")
+        raise PermissionDenied(N_("Bare lederen for enheten kan behandle dette avviket."))
     replies = conversation_of(request).handle_action(Interaction(user=user_of(me), person_id=me.person_id,
                                                                  action_id=AVVIK_FORMS[which][0], value=str(a.id)))
     form = replies[0].form
     assert form is not None
     page = FormPage(action=f"/avvik/{number}/{which}", title=AVVIK_FORMS[which][1],
-                    back=(f"/avvik/{number}", f"Tilbake til AV-{number}"))
+                    back=(f"/avvik/{number}", _("Tilbake til AV-{n}").format(n=number)))
     return form, page
 
 
@@ -164,11 +175,11 @@ def avvik_form_page(request: Request, number: str, which: str) -> Response:
     if me is None:
         return to_login(request)
     if which not in AVVIK_FORMS:
-        return problem(request, me, NotFound("Fant ikke siden."))
+        return problem(request, me, NotFound(N_("Fant ikke siden.")))
     try:
         form, page = _manage_form(request, me, number, which)
     except DomainError as exc:
-        return problem(request, me, exc)
+        return avvik_problem(request, me, number, exc)
     return render_form(request, me, form, page)
 
 
@@ -176,13 +187,13 @@ def avvik_form_page(request: Request, number: str, which: str) -> Response:
 async def avvik_form_submit(request: Request, number: str, which: str, post: PostDep) -> Response:
     me, data = post.me, post.data
     if which not in AVVIK_FORMS:
-        return problem(request, me, NotFound("Fant ikke siden."))
+        return problem(request, me, NotFound(N_("Fant ikke siden.")))
 
     def do() -> Response:
         try:
             form, page = _manage_form(request, me, number, which)
         except DomainError as exc:
-            return problem(request, me, exc)
+            return avvik_problem(request, me, number, exc)
         return submit(request, me, form, data, page, done=f"/avvik/{number}?ok={AVVIK_FORMS[which][2]}")
 
     return await run_in_threadpool(do)

@@ -15,6 +15,7 @@ from forms.staff.govforms import MeDep, notice
 from forms.staff.pageutil import PostDep, now, problem
 from forms.staff.web import StaffRoute, render
 from models.errors import DomainError
+from models.i18n import N_, _
 from models.services import calendar_feed
 from models.services import governance_views as gv
 
@@ -34,7 +35,7 @@ FEED_HEADERS = {
 def calendar_page(request: Request, me: MeDep, uow: UowDep) -> Response:
     with uow.read() as tx:
         active = gv.has_active_feed(tx, person_id=me.person_id)
-    return render(request, "calendar.html", {"me": me, "title": "Mine frister i kalenderen", "active": active,
+    return render(request, "calendar.html", {"me": me, "title": N_("Mine frister i kalenderen"), "active": active,
                                               "url": None, "notice": notice(request)})
 
 
@@ -48,7 +49,7 @@ def calendar_create(request: Request, uow: UowDep, settings: SettingsDep, post: 
     except DomainError as exc:
         return problem(request, me, exc)
     url = f"{settings.public_base_url.rstrip('/')}/kalender/{token}.ics"
-    return render(request, "calendar.html", {"me": me, "title": "Mine frister i kalenderen", "active": True,
+    return render(request, "calendar.html", {"me": me, "title": N_("Mine frister i kalenderen"), "active": True,
                                               "url": url})
 
 
@@ -67,7 +68,7 @@ def calendar_feed_ics(token: str, uow: UowDep, settings: SettingsDep) -> Respons
     with uow.read() as tx:
         body = calendar_feed.feed_for_token(session=tx, token=token, now=now(), tz=settings.tz_name)
     if body is None:
-        return Response("Fant ikke kalenderen.", status_code=404, media_type="text/plain; charset=utf-8",
+        return Response(_("Fant ikke kalenderen."), status_code=404, media_type="text/plain; charset=utf-8",
                         headers=FEED_HEADERS)
     return Response(body, media_type="text/calendar; charset=utf-8",
                     headers={**FEED_HEADERS, "content-disposition": 'inline; filename="trad-frister.ics"'})

@@ -16,25 +16,26 @@ from fastapi.responses import Response
 
 from forms.staff.pageutil import to_login
 from forms.staff.web import Halt, Me, current, render
+from models.i18n import N_
 from models.messages import FieldKind, Form, FormField
 
 #: The confirmations shown after a redirect (`?ok=`), for these pages.
 NOTICES = {
-    "risiko": "Risikoen er lagret.",
-    "gjennomgatt": "Gjennomgangen er lagret.",
-    "lukket": "Risikoen er lukket.",
-    "tiltak": "Tiltaket er lagret.",
-    "utfort": "Tiltaket er markert som utført.",
-    "koblet": "Avviket er koblet til risikoen.",
-    "tilsyn": "Tilsynet er registrert.",
-    "funn": "Funnet er lagret.",
-    "aktivitet": "Aktiviteten er lagret.",
-    "fjernet": "Aktiviteten er fjernet fra årshjulet.",
-    "kalender": "Kalenderlenken er stoppet.",
+    "risiko": N_("Risikoen er lagret."),
+    "gjennomgatt": N_("Gjennomgangen er lagret."),
+    "lukket": N_("Risikoen er lukket."),
+    "tiltak": N_("Tiltaket er lagret."),
+    "utfort": N_("Tiltaket er markert som utført."),
+    "koblet": N_("Avviket er koblet til risikoen."),
+    "tilsyn": N_("Tilsynet er registrert."),
+    "funn": N_("Funnet er lagret."),
+    "aktivitet": N_("Aktiviteten er lagret."),
+    "fjernet": N_("Aktiviteten er fjernet fra årshjulet."),
+    "kalender": N_("Kalenderlenken er stoppet."),
 }
 
-BAD_DATE = "Skriv en gyldig dato (dd.mm.åååå)."
-BAD_NUMBER = "Skriv et helt tall."
+BAD_DATE = N_("Skriv en gyldig dato (dd.mm.åååå).")
+BAD_NUMBER = N_("Skriv et helt tall.")
 SCORES = [(str(n), str(n)) for n in range(1, 6)]
 
 

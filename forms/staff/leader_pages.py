@@ -13,6 +13,7 @@ from forms.staff.neutral_forms import FormPage, render_form, submit
 from forms.staff.pageutil import PostDep, now, ok_notice, problem, to_login, user_of
 from forms.staff.web import Me, StaffRoute, current, render
 from models.errors import DomainError, NotFound
+from models.i18n import N_
 from models.messages import Form
 from models.services import checklists
 from models.services import staff_views as views
@@ -28,12 +29,12 @@ def leader(request: Request, uow: UowDep, sorter: str = "alder") -> Response:
     if me is None:
         return to_login(request)
     if not me.is_leader:
-        return render(request, "info.html", {"me": me, "title": "Ikke tillatt", "paragraphs": [
-            "Ledervisningen er for ledere. Du finner dine egne saker under «Mine saker»."]}, status_code=403)
+        return render(request, "info.html", {"me": me, "title": N_("Ikke tillatt"), "paragraphs": [
+            N_("Ledervisningen er for ledere. Du finner dine egne saker under «Mine saker».")]}, status_code=403)
     sort = sorter if sorter in views.SORTS else "alder"
     with uow.read() as tx:
         view = views.leader_view(tx, actor=me.actor, now=now(), sort=sort)
-    return render(request, "leader.html", {"me": me, "title": "Ledervisning", "rows": view.rows, "sort": sort,
+    return render(request, "leader.html", {"me": me, "title": N_("Ledervisning"), "rows": view.rows, "sort": sort,
                                            "overdue": view.overdue, "completion": view.completion,
                                            "oppdrag": view.oppdrag})
 
@@ -48,7 +49,7 @@ def checklist(request: Request, uow: UowDep) -> Response:
     groups: dict[tuple[str, str, str], list[DueItem]] = {}
     for it in items:
         groups.setdefault((it.unit_name, it.template_name, it.period), []).append(it)
-    return render(request, "checklist.html", {"me": me, "title": "Sjekkliste", "groups": groups,
+    return render(request, "checklist.html", {"me": me, "title": N_("Sjekkliste"), "groups": groups,
                                               "answers": CHECK_ANSWERS, "notice": ok_notice(request)})
 
 
@@ -64,8 +65,8 @@ async def checklist_answer(request: Request, post: PostDep) -> Response:
     answer = data.get("answer", "")
     if answer not in ("ja", "ikke_relevant") or form_id(data.get("unit_id")) is None \
             or form_id(data.get("item_id")) is None:
-        return render(request, "info.html", {"me": me, "title": "Noe er galt", "paragraphs": [
-            "Velg «Ja», «Nei» eller «Ikke relevant» for et sjekkpunkt i listen."]}, status_code=400)
+        return render(request, "info.html", {"me": me, "title": N_("Noe er galt"), "paragraphs": [
+            N_("Velg «Ja», «Nei» eller «Ikke relevant» for et sjekkpunkt i listen.")]}, status_code=400)
 
     def do() -> Response:
         try:
@@ -77,20 +78,20 @@ async def checklist_answer(request: Request, post: PostDep) -> Response:
     return await run_in_threadpool(do)
 
 
-NEI_INTRO = "Et «nei» blir registrert som et avvik for enheten. Beskriv kort hva som mangler."
+NEI_INTRO = N_("Et «nei» blir registrert som et avvik for enheten. Beskriv kort hva som mangler.")
 
 
 def _nei_form(request: Request, me: Me, unit: str, item: str) -> tuple[Form, FormPage]:
     if form_id(unit) is None or form_id(item) is None:
-        raise NotFound("Fant ikke sjekkpunktet.")
+        raise NotFound(N_("Fant ikke sjekkpunktet."))
     with uow_of(request).read() as tx:
         due = {(i.unit_id, i.item_id) for i in checklists.list_checklist(session=tx, actor_id=me.person_id, now=now())}
     if (int(unit), int(item)) not in due:
-        raise NotFound("Fant ikke sjekkpunktet i sjekklistene dine.")
+        raise NotFound(N_("Fant ikke sjekkpunktet i sjekklistene dine."))
     form = _press(request, me, "check.nei", f"{unit}:{item}")[0]
     assert form is not None
-    return form, FormPage(action=f"/sjekkliste/nei?enhet={unit}&punkt={item}", title="Sjekkpunkt: nei",
-                          intro=NEI_INTRO, back=("/sjekkliste", "Tilbake til sjekklisten"))
+    return form, FormPage(action=f"/sjekkliste/nei?enhet={unit}&punkt={item}", title=N_("Sjekkpunkt: nei"),
+                          intro=NEI_INTRO, back=("/sjekkliste", N_("Tilbake til sjekklisten")))
 
 
 @router.get("/sjekkliste/nei")

@@ -19,6 +19,7 @@ from forms.numbers import too_big
 from forms.staff.pageutil import user_of
 from forms.staff.web import Me, render
 from models.errors import DomainError, ValidationFailed
+from models.i18n import N_
 from models.messages import Form
 
 
@@ -39,12 +40,12 @@ def required_errors(form: Form, values: dict[str, str]) -> dict[str, str]:
     errors = {}
     for f in form.fields:
         if f.required and not values.get(f.name, "").strip():
-            errors[f.name] = "Velg et alternativ." if f.kind == "select" else "Fyll ut dette feltet."
+            errors[f.name] = N_("Velg et alternativ.") if f.kind == "select" else N_("Fyll ut dette feltet.")
         elif f.kind == "select" and too_big(values.get(f.name, "")):
             # a forged number (say a 20-digit id) would overflow an INTEGER column: refused here, on its field
-            errors[f.name] = "Velg et alternativ."
+            errors[f.name] = N_("Velg et alternativ.")
         elif f.kind == "datetime" and values.get(f.name) and not values.get(f"{f.name}_time"):
-            errors[f.name] = "Fyll ut både dato og klokkeslett."
+            errors[f.name] = N_("Fyll ut både dato og klokkeslett.")
     return errors
 
 

@@ -19,15 +19,16 @@ from bot.conversation.channel import ChannelUser
 from forms.guards import safe_next, same_origin
 from forms.staff.web import Halt, Me, csrf_ok, current, render
 from models.errors import DomainError
+from models.i18n import N_
 
 OK_MESSAGES = {
-    "tatt": "Du har tatt saken. Melderen har fått beskjed.",
-    "tiltak": "Tiltaket er lagret. Melderen har fått beskjed.",
-    "lukket": "Avviket er lukket. Melderen har fått beskjed.",
-    "gjenapnet": "Avviket er gjenåpnet.",
-    "utfort": "Tiltaket er markert som utført.",
-    "oppdatert": "Oppdraget er oppdatert.",
-    "registrert": "Svaret er registrert.",
+    "tatt": N_("Du har tatt saken. Melderen har fått beskjed."),
+    "tiltak": N_("Tiltaket er lagret. Melderen har fått beskjed."),
+    "lukket": N_("Avviket er lukket. Melderen har fått beskjed."),
+    "gjenapnet": N_("Avviket er gjenåpnet."),
+    "utfort": N_("Tiltaket er markert som utført."),
+    "oppdatert": N_("Oppdraget er oppdatert."),
+    "registrert": N_("Svaret er registrert."),
 }
 
 
@@ -47,14 +48,14 @@ def to_login(request: Request) -> Response:
 
 def problem(request: Request, me: Me | None, exc: DomainError) -> Response:
     status = exc.http_status if exc.http_status >= 400 else 400
-    title = {404: "Fant ikke siden", 403: "Ikke tillatt", 409: "Kan ikke gjøres nå"}.get(status, "Noe er galt")
+    title = {404: N_("Fant ikke siden"), 403: N_("Ikke tillatt"), 409: N_("Kan ikke gjøres nå")}.get(status, N_("Noe er galt"))
     return render(request, "info.html", {"me": me, "title": title, "paragraphs": [exc.message]}, status_code=status)
 
 
 def forbidden(request: Request, me: Me | None) -> Response:
-    return render(request, "info.html", {"me": me, "title": "Ikke tillatt", "paragraphs": [
-        "Skjemaet kunne ikke bekreftes (det kan være for gammelt, eller sendt fra en annen side). "
-        "Gå tilbake, last siden på nytt og prøv igjen. Ingenting er lagret."]}, status_code=403)
+    return render(request, "info.html", {"me": me, "title": N_("Ikke tillatt"), "paragraphs": [
+        N_("Skjemaet kunne ikke bekreftes (det kan være for gammelt, eller sendt fra en annen side). "
+        "Gå tilbake, last siden på nytt og prøv igjen. Ingenting er lagret.")]}, status_code=403)
 
 
 async def form_data(request: Request) -> dict[str, str]:

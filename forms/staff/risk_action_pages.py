@@ -17,6 +17,7 @@ from forms.staff.pageutil import PostDep, problem
 from forms.staff.risk_edit_pages import managed_risk
 from forms.staff.web import Me, StaffRoute
 from models.errors import DomainError, NotFound, ValidationFailed
+from models.i18n import N_, _
 from models.messages import Form
 from models.services import governance_views as gv
 from models.services import risk
@@ -29,22 +30,22 @@ Action = Callable[[Tx, Me, RiskView, dict[str, str]], None]
 
 
 def _tiltak_form(people: tuple[gv.Choice, ...]) -> Form:
-    return Form(form_id="risk.tiltak", title="Tiltak", submit_label="Lagre tiltaket", fields=[
-        field("description", "Tiltak", "textarea", max_length=5000),
-        field("deadline", "Frist", "date"),
-        field("owner_id", "Ansvarlig", "select", required=False, options=[(p.value, p.label) for p in people]),
+    return Form(form_id="risk.tiltak", title=N_("Tiltak"), submit_label=N_("Lagre tiltaket"), fields=[
+        field("description", N_("Tiltak"), "textarea", max_length=5000),
+        field("deadline", N_("Frist"), "date"),
+        field("owner_id", N_("Ansvarlig"), "select", required=False, options=[(p.value, p.label) for p in people]),
     ])
 
 
 def _link_form() -> Form:
-    return Form(form_id="risk.link", title="Koble avvik", submit_label="Koble avviket", fields=[
-        field("avvik", "Avviksnummer (AV-…)", hint="Avviket som viser at risikoen har inntruffet, for eksempel AV-12."),
+    return Form(form_id="risk.link", title=N_("Koble avvik"), submit_label=N_("Koble avviket"), fields=[
+        field("avvik", N_("Avviksnummer (AV-…)"), hint=N_("Avviket som viser at risikoen har inntruffet, for eksempel AV-12.")),
     ])
 
 
 def _close_form() -> Form:
-    return Form(form_id="risk.close", title="Lukk risiko", submit_label="Lukk risikoen", fields=[
-        field("reason", "Hvorfor lukkes risikoen?", "textarea", max_length=5000),
+    return Form(form_id="risk.close", title=N_("Lukk risiko"), submit_label=N_("Lukk risikoen"), fields=[
+        field("reason", N_("Hvorfor lukkes risikoen?"), "textarea", max_length=5000),
     ])
 
 
@@ -53,7 +54,7 @@ def _add_tiltak(tx: Tx, me: Me, view: RiskView, v: dict[str, str]) -> None:
     if deadline is None:  # nothing is stored: the other fields' messages come with the date's
         errors = {"deadline": BAD_DATE}
         if len((v.get("description") or "").strip()) < 3:
-            errors["description"] = "Beskriv tiltaket."
+            errors["description"] = N_("Beskriv tiltaket.")
         raise ValidationFailed(errors)
     risk.add_risk_tiltak(session=tx, actor_id=me.person_id, risk_id=view.id, description=v.get("description", ""),
                          deadline=deadline, owner_id=parse_int(v.get("owner_id")))
@@ -62,7 +63,7 @@ def _add_tiltak(tx: Tx, me: Me, view: RiskView, v: dict[str, str]) -> None:
 def _link(tx: Tx, me: Me, view: RiskView, v: dict[str, str]) -> None:
     text = (v.get("avvik") or "").strip().upper().removeprefix("AV-").strip()
     if not text.isdecimal() or len(text) > 9:
-        raise ValidationFailed({"avvik": "Skriv nummeret på avviket, for eksempel AV-12."})
+        raise ValidationFailed({"avvik": N_("Skriv nummeret på avviket, for eksempel AV-12.")})
     aid = gv.avvik_id_by_number(tx, actor_id=me.person_id, number=int(text))
     risk.link_avvik(session=tx, actor_id=me.person_id, avvik_id=aid, risk_id=view.id)
 
@@ -73,9 +74,9 @@ def _close(tx: Tx, me: Me, view: RiskView, v: dict[str, str]) -> None:
 
 ACTIONS: dict[str, tuple[str, str, str]] = {
     # path part: (page title, the redirect's ?ok=, intro)
-    "tiltak": ("Nytt tiltak for {ref}", "tiltak", "Hva skal gjøres for å redusere risikoen, av hvem og innen når?"),
-    "avvik": ("Koble avvik til {ref}", "koblet", "Et avvik som viser at risikoen har inntruffet."),
-    "lukk": ("Lukk {ref}", "lukket", "En lukket risiko tas ut av risikomatrisen. Den blir stående i historikken."),
+    "tiltak": (N_("Nytt tiltak for {ref}"), "tiltak", N_("Hva skal gjøres for å redusere risikoen, av hvem og innen når?")),
+    "avvik": (N_("Koble avvik til {ref}"), "koblet", N_("Et avvik som viser at risikoen har inntruffet.")),
+    "lukk": (N_("Lukk {ref}"), "lukket", N_("En lukket risiko tas ut av risikomatrisen. Den blir stående i historikken.")),
 }
 HANDLERS: dict[str, Action] = {"tiltak": _add_tiltak, "avvik": _link, "lukk": _close}
 
@@ -88,16 +89,16 @@ def _form_for(request: Request, me: Me, kind: str) -> Form:
 
 
 def _page(view: RiskView, kind: str) -> Page:
-    title, _, intro = ACTIONS[kind]
-    return Page(action=f"/risiko/{view.id}/{kind}", title=title.format(ref=view.ref), intro=intro,
-                back=(f"/risiko/{view.id}", f"Tilbake til {view.ref}"))
+    title, _ok, intro = ACTIONS[kind]
+    return Page(action=f"/risiko/{view.id}/{kind}", title=_(title).format(ref=view.ref), intro=intro,
+                back=(f"/risiko/{view.id}", _("Tilbake til {ref}").format(ref=view.ref)))
 
 
 @router.get("/risiko/{rid}/{kind}")
 def action_form(request: Request, me: MeDep, rid: str, kind: str) -> Response:
     try:
         if kind not in ACTIONS:
-            raise NotFound("Fant ikke siden.")
+            raise NotFound(N_("Fant ikke siden."))
         view = managed_risk(request, me, rid)
         form = _form_for(request, me, kind)
     except DomainError as exc:
@@ -111,7 +112,7 @@ def action_submit(request: Request, uow: UowDep, rid: str, kind: str, post: Post
     me = post.me
     try:
         if kind not in ACTIONS:
-            raise NotFound("Fant ikke siden.")
+            raise NotFound(N_("Fant ikke siden."))
         view = managed_risk(request, me, rid)
         form = _form_for(request, me, kind)
     except DomainError as exc:

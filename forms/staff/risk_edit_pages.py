@@ -30,6 +30,7 @@ from forms.staff.pageutil import PostDep, now, problem
 from forms.staff.web import Me, StaffRoute
 from models.errors import DomainError, NotFound, PermissionDenied, ValidationFailed
 from models.governance_terms import TREATMENTS
+from models.i18n import N_, _
 from models.messages import Form
 from models.periods import local_date
 from models.services import governance_views as gv
@@ -45,31 +46,31 @@ SCORE_HINT = "1 er lavest og 5 er høyest."
 
 
 def _risk_form(units: tuple[gv.Choice, ...], people: tuple[gv.Choice, ...], submit: str) -> Form:
-    return Form(form_id="risk", title="Risiko", submit_label=submit, fields=[
-        field("title", "Overskrift", max_length=200),
-        field("description", "Hva kan gå galt?", "textarea", max_length=5000),
-        field("cause", "Årsak", "textarea", required=False, max_length=5000),
-        field("consequence_text", "Mulig konsekvens", "textarea", required=False, max_length=5000),
-        field("process", "Prosess eller aktivitet", required=False, max_length=200),
-        field("unit_id", "Enhet", "select", options=[(u.value, u.label) for u in units]),
-        field("probability_before", "Sannsynlighet før tiltak (1–5)", "select", options=SCORES),
-        field("consequence_before", "Konsekvens før tiltak (1–5)", "select", options=SCORES),
-        field("probability_after", "Sannsynlighet etter tiltak (1–5)", "select", required=False, options=SCORES),
-        field("consequence_after", "Konsekvens etter tiltak (1–5)", "select", required=False, options=SCORES),
-        field("treatment", "Behandling", "select", options=TREATMENT_OPTIONS),
-        field("owner_id", "Risikoeier", "select", required=False, options=[(p.value, p.label) for p in people]),
-        field("review_date", "Neste gjennomgang", "date"),
+    return Form(form_id="risk", title=N_("Risiko"), submit_label=submit, fields=[
+        field("title", N_("Overskrift"), max_length=200),
+        field("description", N_("Hva kan gå galt?"), "textarea", max_length=5000),
+        field("cause", N_("Årsak"), "textarea", required=False, max_length=5000),
+        field("consequence_text", N_("Mulig konsekvens"), "textarea", required=False, max_length=5000),
+        field("process", N_("Prosess eller aktivitet"), required=False, max_length=200),
+        field("unit_id", N_("Enhet"), "select", options=[(u.value, u.label) for u in units]),
+        field("probability_before", N_("Sannsynlighet før tiltak (1–5)"), "select", options=SCORES),
+        field("consequence_before", N_("Konsekvens før tiltak (1–5)"), "select", options=SCORES),
+        field("probability_after", N_("Sannsynlighet etter tiltak (1–5)"), "select", required=False, options=SCORES),
+        field("consequence_after", N_("Konsekvens etter tiltak (1–5)"), "select", required=False, options=SCORES),
+        field("treatment", N_("Behandling"), "select", options=TREATMENT_OPTIONS),
+        field("owner_id", N_("Risikoeier"), "select", required=False, options=[(p.value, p.label) for p in people]),
+        field("review_date", N_("Neste gjennomgang"), "date"),
     ])
 
 
 def _review_form() -> Form:
-    return Form(form_id="risk.review", title="Gjennomgang", submit_label="Lagre gjennomgangen", fields=[
-        field("probability_before", "Sannsynlighet før tiltak (1–5)", "select", options=SCORES),
-        field("consequence_before", "Konsekvens før tiltak (1–5)", "select", options=SCORES),
-        field("probability_after", "Sannsynlighet etter tiltak (1–5)", "select", options=SCORES),
-        field("consequence_after", "Konsekvens etter tiltak (1–5)", "select", options=SCORES),
-        field("treatment", "Behandling", "select", options=TREATMENT_OPTIONS),
-        field("review_date", "Neste gjennomgang", "date"),
+    return Form(form_id="risk.review", title=N_("Gjennomgang"), submit_label=N_("Lagre gjennomgangen"), fields=[
+        field("probability_before", N_("Sannsynlighet før tiltak (1–5)"), "select", options=SCORES),
+        field("consequence_before", N_("Konsekvens før tiltak (1–5)"), "select", options=SCORES),
+        field("probability_after", N_("Sannsynlighet etter tiltak (1–5)"), "select", options=SCORES),
+        field("consequence_after", N_("Konsekvens etter tiltak (1–5)"), "select", options=SCORES),
+        field("treatment", N_("Behandling"), "select", options=TREATMENT_OPTIONS),
+        field("review_date", N_("Neste gjennomgang"), "date"),
     ])
 
 
@@ -106,7 +107,7 @@ def _all_errors(data: RiskInput, edge: dict[str, str], today: date) -> dict[str,
 
 def _leader_or_refuse(me: Me) -> None:
     if not me.is_leader:
-        raise PermissionDenied("Bare ledere kan registrere og endre risikoer.")
+        raise PermissionDenied(N_("Bare ledere kan registrere og endre risikoer."))
 
 
 def _choices(request: Request, me: Me) -> tuple[tuple[gv.Choice, ...], tuple[gv.Choice, ...]]:
@@ -114,8 +115,8 @@ def _choices(request: Request, me: Me) -> tuple[tuple[gv.Choice, ...], tuple[gv.
         return gv.unit_choices(tx, me.actor), gv.people_choices(tx, org_id=me.actor.org_id)
 
 
-ADD_PAGE = Page(action="/risiko/ny", title="Ny risiko", back=("/risiko", "Tilbake til risikoregisteret"),
-                intro="Beskriv risikoen og gi den en score før og etter tiltak. Risiko = sannsynlighet × konsekvens.")
+ADD_PAGE = Page(action="/risiko/ny", title=N_("Ny risiko"), back=("/risiko", N_("Tilbake til risikoregisteret")),
+                intro=N_("Beskriv risikoen og gi den en score før og etter tiltak. Risiko = sannsynlighet × konsekvens."))
 
 
 @router.get("/risiko/ny")
@@ -126,7 +127,7 @@ def add_form(request: Request, me: MeDep, settings: SettingsDep) -> Response:
     except DomainError as exc:
         return problem(request, me, exc)
     first = units[0].value if len(units) == 1 else ""
-    return show_form(request, me, _risk_form(units, people, "Lagre risikoen"), ADD_PAGE,
+    return show_form(request, me, _risk_form(units, people, N_("Lagre risikoen")), ADD_PAGE,
                      values={"unit_id": first, "owner_id": str(me.person_id), "treatment": "reduce"})
 
 
@@ -158,17 +159,17 @@ def add_submit(request: Request, uow: UowDep, settings: SettingsDep, post: PostD
         with uow.write() as tx:
             return risk.add_risk(session=tx, actor_id=me.person_id, data=clean, tz=settings.tz_name).id  # type: ignore[return-value]
 
-    return _save(request, me, _risk_form(units, people, "Lagre risikoen"), ADD_PAGE, post.data, settings.tz_name, store)
+    return _save(request, me, _risk_form(units, people, N_("Lagre risikoen")), ADD_PAGE, post.data, settings.tz_name, store)
 
 
 def managed_risk(request: Request, me: Me, rid: str) -> RiskView:
     """The risk, for its unit's leaders only (others get the domain's 404 or 403 page)."""
     if not rid.isdecimal() or len(rid) > 9:
-        raise NotFound("Fant ikke risikoen.")
+        raise NotFound(N_("Fant ikke risikoen."))
     with uow_of(request).read() as tx:
         view = risk_read.get_risk(session=tx, actor_id=me.person_id, risk_id=int(rid))
     if not me.actor.manages(view.unit_id):
-        raise PermissionDenied("Bare lederen for enheten kan endre denne risikoen.")
+        raise PermissionDenied(N_("Bare lederen for enheten kan endre denne risikoen."))
     return view
 
 
@@ -181,7 +182,7 @@ def _edit_values(v: RiskView) -> dict[str, str]:
 
 
 def _edit_page(v: RiskView) -> Page:
-    return Page(action=f"/risiko/{v.id}/endre", title=f"Endre {v.ref}", back=(f"/risiko/{v.id}", f"Tilbake til {v.ref}"))
+    return Page(action=f"/risiko/{v.id}/endre", title=f"Endre {v.ref}", back=(f"/risiko/{v.id}", _("Tilbake til {ref}").format(ref=v.ref)))
 
 
 @router.get("/risiko/{rid}/endre")
@@ -191,7 +192,7 @@ def edit_form(request: Request, me: MeDep, rid: str) -> Response:
         units, people = _choices(request, me)
     except DomainError as exc:
         return problem(request, me, exc)
-    return show_form(request, me, _risk_form(units, people, "Lagre endringene"), _edit_page(view),
+    return show_form(request, me, _risk_form(units, people, N_("Lagre endringene")), _edit_page(view),
                      values=_edit_values(view))
 
 
@@ -209,13 +210,13 @@ def edit_submit(request: Request, uow: UowDep, settings: SettingsDep, rid: str, 
             risk.update_risk(session=tx, actor_id=me.person_id, risk_id=view.id, data=clean, tz=settings.tz_name)
         return view.id
 
-    return _save(request, me, _risk_form(units, people, "Lagre endringene"), _edit_page(view), post.data,
+    return _save(request, me, _risk_form(units, people, N_("Lagre endringene")), _edit_page(view), post.data,
                  settings.tz_name, store)
 
 
 def _review_page(v: RiskView) -> Page:
-    return Page(action=f"/risiko/{v.id}/gjennomga", title=f"Gjennomgå {v.ref}", back=(f"/risiko/{v.id}", f"Tilbake til {v.ref}"),
-                intro=f"{v.title}. Bekreft eller endre scorene, og sett datoen for neste gjennomgang.")
+    return Page(action=f"/risiko/{v.id}/gjennomga", title=f"Gjennomgå {v.ref}", back=(f"/risiko/{v.id}", _("Tilbake til {ref}").format(ref=v.ref)),
+                intro=_("{title}. Bekreft eller endre scorene, og sett datoen for neste gjennomgang.").format(title=v.title))
 
 
 @router.get("/risiko/{rid}/gjennomga")

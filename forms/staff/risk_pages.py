@@ -15,6 +15,7 @@ from forms.staff.govforms import MeDep, notice
 from forms.staff.pageutil import PostDep, now, problem
 from forms.staff.web import StaffRoute, current, render
 from models.errors import DomainError, NotFound
+from models.i18n import N_
 from models.periods import local_date
 from models.risk import severity
 from models.services import governance_views as gv
@@ -25,7 +26,7 @@ from reports.risk_chart import matrix_alt_text, render_risk_matrix_png
 router = APIRouter(route_class=StaffRoute)
 
 #: CSS class per band; the band is always written out too, colour only repeats it.
-BAND_CLASS = {"Lav": "band-lav", "Middels": "band-middels", "Høy": "band-hoy", "Kritisk": "band-kritisk"}
+BAND_CLASS = {N_("Lav"): "band-lav", N_("Middels"): "band-middels", N_("Høy"): "band-hoy", N_("Kritisk"): "band-kritisk"}
 
 
 def unit_param(text: str) -> int | None:
@@ -37,7 +38,7 @@ def register(request: Request, me: MeDep, uow: UowDep, settings: SettingsDep, en
     with uow.read() as tx:
         reg = gv.risk_register(tx, actor_id=me.person_id, unit_id=unit_param(enhet),
                                today=local_date(now(), settings.tz_name))
-    return render(request, "risk_list.html", {"me": me, "title": "Risikoregister (ROS)", "reg": reg,
+    return render(request, "risk_list.html", {"me": me, "title": N_("Risikoregister (ROS)"), "reg": reg,
                                               "notice": notice(request)})
 
 
@@ -59,7 +60,7 @@ def matrix_page(request: Request, me: MeDep, uow: UowDep, enhet: str = "", etter
         return problem(request, me, exc)
     query = f"enhet={unit_id}&" if unit_id else ""
     return render(request, "risk_matrix.html", {
-        "me": me, "title": "Risikomatrise", "matrix": matrix, "grid": grid_of(matrix), "scope": label,
+        "me": me, "title": N_("Risikomatrise"), "matrix": matrix, "grid": grid_of(matrix), "scope": label,
         "units": units, "unit_id": unit_id, "after": after, "bands": matrix.by_severity(),
         "alt": matrix_alt_text(matrix), "png": f"/risiko/matrise.png?{query}etter={'1' if after else '0'}",
         "query": query})
@@ -83,7 +84,7 @@ def matrix_png(request: Request, uow: UowDep, enhet: str = "", etter: str = "") 
 @router.get("/risiko/{rid}")
 def risk_detail(request: Request, me: MeDep, uow: UowDep, rid: str) -> Response:
     if not rid.isdecimal() or len(rid) > 9:
-        return problem(request, me, NotFound("Fant ikke risikoen."))
+        return problem(request, me, NotFound(N_("Fant ikke risikoen.")))
     try:
         with uow.read() as tx:
             view = risk_read.get_risk(session=tx, actor_id=me.person_id, risk_id=int(rid))
@@ -99,7 +100,7 @@ def risk_detail(request: Request, me: MeDep, uow: UowDep, rid: str) -> Response:
 def risk_tiltak_done(request: Request, uow: UowDep, tid: str, post: PostDep) -> Response:
     me, rid = post.me, post.data.get("risiko", "")
     if not tid.isdecimal() or not rid.isdecimal():
-        return problem(request, me, NotFound("Fant ikke tiltaket."))
+        return problem(request, me, NotFound(N_("Fant ikke tiltaket.")))
     try:
         with uow.write() as tx:
             risk.complete_risk_tiltak(session=tx, actor_id=me.person_id, tiltak_id=int(tid))

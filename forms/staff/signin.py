@@ -22,11 +22,12 @@ from forms.staff.web import (
 from forms.tenancy import TenantDep, base_url_of
 from forms.varsling.security import BadToken, check_token, make_token
 from models.errors import DomainError
+from models.i18n import N_, _
 from models.services import web_auth
 
 router = APIRouter(route_class=StaffRoute)
 log = logging.getLogger("trad.web")
-LOGIN_SENT = "Hvis adressen er registrert, har vi sendt deg en lenke"
+LOGIN_SENT = N_("Hvis adressen er registrert, har vi sendt deg en lenke")
 
 
 def _login_token(request: Request, purpose: str) -> str:
@@ -44,7 +45,7 @@ def _login_token_ok(request: Request, token: str | None, purpose: str) -> bool:
 @router.get("/logg-inn")
 def login_page(request: Request, neste: str = "") -> Response:
     me = current(request)
-    return render(request, "login.html", {"me": me, "title": "Logg inn", "neste": safe_next(neste) if neste else "",
+    return render(request, "login.html", {"me": me, "title": N_("Logg inn"), "neste": safe_next(neste) if neste else "",
                                           "token": _login_token(request, "login")})
 
 
@@ -56,9 +57,9 @@ async def login_request(request: Request, background: BackgroundTasks, uow: UowD
         return forbidden(request, None)
     email = data.get("email", "").strip()
     if "@" not in email or len(email) > 320:
-        return render(request, "login.html", {"title": "Logg inn", "token": _login_token(request, "login"),
-                                              "errors": {"email": "Skriv e-postadressen du bruker på jobb, "
-                                                                  "f.eks. navn@kommune.no."},
+        return render(request, "login.html", {"title": N_("Logg inn"), "token": _login_token(request, "login"),
+                                              "errors": {"email": N_("Skriv e-postadressen du bruker på jobb, "
+                                                                  "f.eks. navn@kommune.no.")},
                                               "values": {"email": email[:320]}}, status_code=422)
 
     base_url = base_url_of(request)
@@ -72,9 +73,9 @@ async def login_request(request: Request, background: BackgroundTasks, uow: UowD
 
     # After the response: the answer and its timing are the same whether or not the address exists.
     background.add_task(run_in_threadpool, send)
-    return render(request, "info.html", {"title": "Sjekk chatten eller e-posten", "paragraphs": [
-        f"{LOGIN_SENT}. Du får den i Slack eller Teams hvis du bruker det, ellers på e-post.",
-        "Lenken gjelder i 15 minutter og kan brukes én gang."]})
+    return render(request, "info.html", {"title": N_("Sjekk chatten eller e-posten"), "paragraphs": [
+        _("Hvis adressen er registrert, har vi sendt deg en lenke. Du får den i Slack eller Teams hvis du bruker det, ellers på e-post."),
+        N_("Lenken gjelder i 15 minutter og kan brukes én gang.")]})
 
 
 @router.get("/logg-inn/lenke")
@@ -83,9 +84,9 @@ def link_page(request: Request, uow: UowDep, tenant: TenantDep, t: str = "") -> 
     with uow.read() as tx:
         usable = bool(t) and web_auth.link_is_usable(tx, token=t, org_id=tenant.id)
     if not usable:
-        return render(request, "info.html", {"title": "Lenken virker ikke", "paragraphs": [
-            "Innloggingslenken er brukt eller utløpt. Be om en ny lenke."], "login_link": True}, status_code=410)
-    return render(request, "link.html", {"title": "Logg inn", "login_token": t,
+        return render(request, "info.html", {"title": N_("Lenken virker ikke"), "paragraphs": [
+            N_("Innloggingslenken er brukt eller utløpt. Be om en ny lenke.")], "login_link": True}, status_code=410)
+    return render(request, "link.html", {"title": N_("Logg inn"), "login_token": t,
                                          "token": _login_token(request, "redeem")})
 
 
@@ -97,13 +98,13 @@ async def link_redeem(request: Request, uow: UowDep, tenant: TenantDep) -> Respo
 
     def do() -> str:
         with uow.write() as tx:
-            cookie, _ = web_auth.redeem_link(session=tx, token=data.get("t", ""), org_id=tenant.id)
+            cookie, _who = web_auth.redeem_link(session=tx, token=data.get("t", ""), org_id=tenant.id)
             return cookie
 
     try:
         cookie = await run_in_threadpool(do)
     except DomainError as exc:
-        return render(request, "info.html", {"title": "Lenken virker ikke", "paragraphs": [exc.message],
+        return render(request, "info.html", {"title": N_("Lenken virker ikke"), "paragraphs": [exc.message],
                                              "login_link": True}, status_code=410)
     resp = RedirectResponse("/", status_code=303)
     set_session_cookie(request, resp, cookie)

@@ -16,6 +16,7 @@ from forms.deps import UowDep
 from forms.staff.pageutil import now, problem, to_login
 from forms.staff.web import Me, StaffRoute, current, render
 from models.errors import DomainError, NotFound
+from models.i18n import N_, _
 from models.periods import Period, parse_period, period_of
 from models.services import styringskort as sk
 from reports import styringskort_view as skv
@@ -42,8 +43,8 @@ def _choose(request: Request, me: Me, uow: UowDep, omfang: str | None, periode: 
             tx, org_id=me.actor.org_id, kommune=True).name)
     key = (omfang or "").strip() or skv.default_scope_key(me.actor, options)
     if key is None:
-        return render(request, "info.html", {"me": me, "title": "Ingen styringskort", "paragraphs": [
-            "Styringskortet er for ledere langs linja. Du leder ingen enhet."]}, status_code=403)
+        return render(request, "info.html", {"me": me, "title": N_("Ingen styringskort"), "paragraphs": [
+            N_("Styringskortet er for ledere langs linja. Du leder ingen enhet.")]}, status_code=403)
     try:
         period = _period(periode)
     except DomainError as exc:
@@ -64,7 +65,7 @@ def styringskort_page(request: Request, uow: UowDep, omfang: str | None = None,
     try:
         with uow.read() as tx:
             scope = skv.scope_for(tx, org_id=me.actor.org_id, key=key)
-            view = skv.card_view(tx, org_id=me.actor.org_id, scope=scope, period=period, actor_id=me.person_id)
+            view = skv.card_view(tx, org_id=me.actor.org_id, scope=scope, period=period, actor=me.actor)
     except DomainError as exc:
         return problem(request, me, exc)
     fragment = card_fragment(
@@ -83,7 +84,7 @@ def _indicator(request: Request, uow: UowDep, me: Me, indicator_id: str, omfang:
     _, key, period = chosen
     try:
         if not indicator_id.isdecimal() or len(indicator_id) > 9:
-            raise NotFound("Fant ikke indikatoren.")
+            raise NotFound(N_("Fant ikke indikatoren."))
         with uow.read() as tx:
             scope = skv.scope_for(tx, org_id=me.actor.org_id, key=key)
             card = sk.styringskort(session=tx, org_id=me.actor.org_id, scope=scope, period=period,
@@ -106,7 +107,7 @@ def indicator_page(request: Request, uow: UowDep, indicator_id: str, omfang: str
         return found
     row, points, key, period, scope = found
     return render(request, "styringskort_indikator.html", {
-        "me": me, "title": f"{row.name} – historikk", "row": row, "scope": scope, "table": history_table(row, points),
+        "me": me, "title": _("{name} – historikk").format(name=row.name), "row": row, "scope": scope, "table": history_table(row, points),
         "alt": history_alt_text(row.name, row.measure, points), "back": f"/styringskort?{_query(key, period)}",
         "chart": f"/styringskort/indikator/{row.indicator_id}/graf.png?{_query(key, period)}"})
 

@@ -16,6 +16,7 @@ from forms.staff.tilsyn_pages import NEVER, finding_fields, finding_input
 from forms.staff.web import Me, StaffRoute
 from models.errors import DomainError, NotFound, ValidationFailed
 from models.governance_terms import FINDING_STATUSES
+from models.i18n import N_, _, fmt_date
 from models.messages import Form
 from models.services import tilsyn, tilsyn_views
 from models.services.tilsyn_views import FindingEdit, TilsynHead
@@ -31,15 +32,15 @@ def _id(text: str, what: str) -> int:
 
 def _head(request: Request, me: Me, tid: str) -> TilsynHead:
     with uow_of(request).read() as tx:
-        return tilsyn_views.tilsyn_head(tx, actor_id=me.person_id, tilsyn_id=_id(tid, "Fant ikke tilsynet."))
+        return tilsyn_views.tilsyn_head(tx, actor_id=me.person_id, tilsyn_id=_id(tid, N_("Fant ikke tilsynet.")))
 
 
 def _add_page(h: TilsynHead) -> Page:
-    return Page(action=f"/tilsyn/{h.id}/funn", title=f"Nytt funn: {h.theme}", back=("/tilsyn", "Tilbake til tilsyn"),
-                intro=f"{h.authority_label}, {h.held_on:%d.%m.%Y}. Fristen kan ikke være før tilsynsdatoen.")
+    return Page(action=f"/tilsyn/{h.id}/funn", title=_("Nytt funn: {theme}").format(theme=h.theme), back=("/tilsyn", N_("Tilbake til tilsyn")),
+                intro=_("{authority}, {date}. Fristen kan ikke være før tilsynsdatoen.").format(authority=_(h.authority_label), date=fmt_date(h.held_on)))
 
 
-ADD_FORM = Form(form_id="tilsyn.finding", title="Nytt funn", submit_label="Lagre funnet",
+ADD_FORM = Form(form_id="tilsyn.finding", title=N_("Nytt funn"), submit_label=N_("Lagre funnet"),
                 fields=finding_fields("", "", required=True))
 
 
@@ -76,21 +77,21 @@ def add_submit(request: Request, tid: str, post: PostDep) -> Response:
 
 
 def _update_form(f: FindingEdit) -> Form:
-    fields = [field("status", "Status", "select", options=list(FINDING_STATUSES.items())),
-              field("tiltak", "Tiltak", "textarea", required=False, max_length=5000)]
+    fields = [field("status", N_("Status"), "select", options=list(FINDING_STATUSES.items())),
+              field("tiltak", N_("Tiltak"), "textarea", required=False, max_length=5000)]
     if f.manages:
-        fields.append(field("deadline", "Frist", "date"))
-    return Form(form_id="tilsyn.finding.update", title="Oppdater funn", submit_label="Lagre funnet", fields=fields)
+        fields.append(field("deadline", N_("Frist"), "date"))
+    return Form(form_id="tilsyn.finding.update", title=N_("Oppdater funn"), submit_label=N_("Lagre funnet"), fields=fields)
 
 
 def _update_page(f: FindingEdit) -> Page:
-    return Page(action=f"/tilsyn/funn/{f.id}", title=f"{f.kind_label}: {f.tilsyn.theme}", back=("/tilsyn", "Til tilsyn"),
-                intro=f"{f.tilsyn.authority_label}, {f.tilsyn.held_on:%d.%m.%Y}. {f.description}")
+    return Page(action=f"/tilsyn/funn/{f.id}", title=_("{kind}: {theme}").format(kind=_(f.kind_label), theme=f.tilsyn.theme), back=("/tilsyn", N_("Til tilsyn")),
+                intro=_("{authority}, {date}. {text}").format(authority=_(f.tilsyn.authority_label), date=fmt_date(f.tilsyn.held_on), text=f.description))
 
 
 def _finding_edit(request: Request, me: Me, fid: str) -> FindingEdit:
     with uow_of(request).read() as tx:
-        return tilsyn_views.finding_for_update(tx, actor_id=me.person_id, finding_id=_id(fid, "Fant ikke funnet."))
+        return tilsyn_views.finding_for_update(tx, actor_id=me.person_id, finding_id=_id(fid, N_("Fant ikke funnet.")))
 
 
 @router.get("/tilsyn/funn/{fid}")

@@ -29,6 +29,7 @@ from forms.staff.risk_pages import unit_param
 from forms.staff.web import Me, StaffRoute, render
 from models.errors import DomainError, PermissionDenied, ValidationFailed
 from models.governance_terms import FINDING_KINDS, TILSYN_AUTHORITIES
+from models.i18n import N_, _
 from models.messages import Form, FormField
 from models.services import governance_views as gv
 from models.services import tilsyn
@@ -50,30 +51,30 @@ def tilsyn_list(request: Request, me: MeDep, uow: UowDep, enhet: str = "", ar: s
             units = gv.unit_choices(tx, me.actor)
     except DomainError as exc:
         return problem(request, me, exc)
-    return render(request, "tilsyn.html", {"me": me, "title": "Tilsyn", "rows": rows, "units": units,
+    return render(request, "tilsyn.html", {"me": me, "title": N_("Tilsyn"), "rows": rows, "units": units,
                                            "unit_id": unit_id, "year": year, "notice": notice(request)})
 
 
 def finding_fields(prefix: str, label_suffix: str, required: bool) -> list[FormField]:
     return [
-        field(f"{prefix}kind", f"Type funn{label_suffix}", "select", required=required, options=list(FINDING_KINDS.items())),
-        field(f"{prefix}description", f"Beskrivelse av funnet{label_suffix}", "textarea", required=required, max_length=5000),
-        field(f"{prefix}deadline", f"Frist{label_suffix}", "date", required=required),
-        field(f"{prefix}tiltak", f"Tiltak{label_suffix}", "textarea", required=False, max_length=5000),
+        field(f"{prefix}kind", _("Type funn") + label_suffix, "select", required=required, options=list(FINDING_KINDS.items())),
+        field(f"{prefix}description", _("Beskrivelse av funnet") + label_suffix, "textarea", required=required, max_length=5000),
+        field(f"{prefix}deadline", _("Frist") + label_suffix, "date", required=required),
+        field(f"{prefix}tiltak", _("Tiltak") + label_suffix, "textarea", required=False, max_length=5000),
     ]
 
 
 def _register_form(units: tuple[gv.Choice, ...]) -> Form:
     fields = [
-        field("authority", "Tilsynsmyndighet", "select", options=list(TILSYN_AUTHORITIES.items())),
-        field("authority_name", "Navn på myndigheten (når «Annet»)", required=False, max_length=200),
-        field("held_on", "Dato for tilsynet", "date"),
-        field("theme", "Tema", max_length=300),
-        field("unit_id", "Enhet", "select", options=[(u.value, u.label) for u in units]),
+        field("authority", N_("Tilsynsmyndighet"), "select", options=list(TILSYN_AUTHORITIES.items())),
+        field("authority_name", N_("Navn på myndigheten (når «Annet»)"), required=False, max_length=200),
+        field("held_on", N_("Dato for tilsynet"), "date"),
+        field("theme", N_("Tema"), max_length=300),
+        field("unit_id", N_("Enhet"), "select", options=[(u.value, u.label) for u in units]),
     ]
     for i in range(SLOTS):
-        fields += finding_fields(f"findings.{i}.", f" (funn {i + 1})", required=False)
-    return Form(form_id="tilsyn", title="Registrer tilsyn", submit_label="Registrer tilsynet", fields=fields)
+        fields += finding_fields(f"findings.{i}.", " (" + _("funn {n}").format(n=i + 1) + ")", required=False)
+    return Form(form_id="tilsyn", title=N_("Registrer tilsyn"), submit_label=N_("Registrer tilsynet"), fields=fields)
 
 
 def finding_input(v: dict[str, str], prefix: str, edge: dict[str, str]) -> FindingInput:
@@ -84,14 +85,14 @@ def finding_input(v: dict[str, str], prefix: str, edge: dict[str, str]) -> Findi
                         deadline=deadline or NEVER, tiltak=v.get(f"{prefix}tiltak", ""))
 
 
-REGISTER_PAGE = Page(action="/tilsyn/ny", title="Registrer tilsyn", back=("/tilsyn", "Tilbake til tilsyn"),
-                     intro="Fyll ut tilsynet og funnene (avvik, merknad eller pålegg). Tomme funn hoppes over. "
-                           "Flere funn kan legges til etterpå.")
+REGISTER_PAGE = Page(action="/tilsyn/ny", title=N_("Registrer tilsyn"), back=("/tilsyn", N_("Tilbake til tilsyn")),
+                     intro=N_("Fyll ut tilsynet og funnene (avvik, merknad eller pålegg). Tomme funn hoppes over. "
+                           "Flere funn kan legges til etterpå."))
 
 
 def _choices(request: Request, me: Me) -> tuple[gv.Choice, ...]:
     if not me.is_leader:
-        raise PermissionDenied("Bare ledere kan registrere tilsyn.")
+        raise PermissionDenied(N_("Bare ledere kan registrere tilsyn."))
     with uow_of(request).read() as tx:
         return gv.unit_choices(tx, me.actor)
 

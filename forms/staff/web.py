@@ -22,6 +22,7 @@ from forms.templating import render as render_page
 from forms.tenancy import tenant_id, tenant_key
 from models.access import Actor
 from models.errors import DomainError
+from models.i18n import N_
 from models.services import kommune_settings, web_auth
 from models.services import org as org_svc
 from models.services.kommune_settings import Brand
@@ -132,4 +133,8 @@ def render(request: Request, name: str, context: Mapping[str, Any], status_code:
     me: Me | None = context.get("me")
     base: dict[str, Any] = {"me": me, "csrf": me.csrf if me else "", "errors": {}, "notice": None, "values": {}}
     base.update(context)
+    form = base.get("form")
+    if form is not None and "labels" not in base:  # the error summary names each field (forms/templates/staff/_errors.html)
+        base["labels"] = {f.name: f.label for f in getattr(form, "fields", ())}
+    base.setdefault("labels", {"email": N_("E-postadresse på jobb")})
     return render_page(request, f"staff/{name}", base, status_code=status_code)

@@ -6,7 +6,8 @@
   var status = document.getElementById("sso-status");
   function failed() {
     if (status) {
-      status.textContent = "Vi fikk ikke logget deg inn automatisk. Bruk innloggingslenken under.";
+      // the words are the page's own (data-failed), in the person's language
+      status.textContent = status.getAttribute("data-failed") || status.textContent;
     }
   }
   if (!form || !window.microsoftTeams) {

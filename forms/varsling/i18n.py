@@ -1,44 +1,46 @@
-"""Texts of the anonymous pages in bokmål (default), nynorsk and English, chosen with ?lang= (no cookie)."""
+"""Words the anonymous pages pick by a code (a recipient's exclusion, a case status, a form error).
+
+The texts themselves live in the gettext catalogs (models/locales/*/LC_MESSAGES/web.po; the msgid
+is the bokmål text); the language is the request's, chosen by forms/locale.py from `?lang=` or the
+browser, never a cookie. These tables only map a code to its msgid.
+"""
 
 from __future__ import annotations
 
-import json
-from pathlib import Path
-from typing import Protocol
+from models.i18n import N_, current_locale
+from models.i18n import gettext as _
 
-LANGS = ("nb", "nn", "en")
-LANG_NAMES = {"nb": "Bokmål", "nn": "Nynorsk", "en": "English"}
-
-# The texts themselves are data: texts.json beside this module, {key: {lang: text}}.
-_T: dict[str, dict[str, str]] = json.loads((Path(__file__).resolve().parent / "texts.json").read_text(encoding="utf-8"))
-
-
-def pick_lang(value: str | None) -> str:
-    return value if value in LANGS else "nb"
-
-
-class Translate(Protocol):
-    def __call__(self, key: str, **kw: object) -> str: ...
-
-
-def translator(lang: str) -> Translate:
-    """The page's `t(key, **values)`: the text in `lang`, else bokmål, else the key itself."""
-
-    def t(key: str, **kw: object) -> str:
-        entry = _T.get(key)
-        if entry is None:
-            return key
-        text = entry.get(lang) or entry["nb"]
-        return text.format(**kw) if kw else text
-
-    return t
+REASONS = {
+    "leads_unit": N_("leder enheten saken gjelder"),
+    "above_unit": N_("står over enheten i linjen"),
+    "is_director": N_("er kommunedirektør"),
+}
+STATUSES = {
+    "mottatt": N_("Mottatt"),
+    "bekreftet": N_("Mottak bekreftet"),
+    "undersokes": N_("Under undersøkelse"),
+    "tilbakemelding": N_("Tilbakemelding gitt"),
+    "lukket": N_("Avsluttet"),
+}
+ERRORS = {
+    "required": N_("Fyll ut dette feltet."),
+    "unknown_unit": N_("Velg en enhet fra lista."),
+    "no_recipient": N_("Velg minst én mottaker, eller bruk den alternative kanalen."),
+    "closed": N_("Saken er avsluttet."),
+}
 
 
-def error_text(lang: str, code: str) -> str:
+def query() -> str:
+    """`?lang=xx` for links and form actions, so the chosen language follows the reporter without a cookie."""
+    lang = current_locale()
+    return "" if lang == "nb" else f"?lang={lang}"
+
+
+def error_text(code: str) -> str:
     """Translate a domain error code from `varsling_cases.validate_fields`."""
-    t = translator(lang)
-    kind, _, rest = code.partition(":")
+    kind, _sep, rest = code.partition(":")
     if kind == "too_long":
-        limit, _, length = rest.partition(":")
-        return t("err_too_long", limit=limit, length=length)
-    return t(f"err_{kind}") if f"err_{kind}" in _T else code
+        limit, _sep, length = rest.partition(":")
+        return _("Teksten er for lang. Den kan ha høyst {limit} tegn; du har skrevet {length}. Ingenting er sendt, "
+                 "og teksten din står fortsatt i feltet.").format(limit=limit, length=length)
+    return _(ERRORS[kind]) if kind in ERRORS else code

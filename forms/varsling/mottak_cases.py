@@ -16,6 +16,7 @@ from forms.numbers import MAX_ID
 from forms.tenancy import tenant_id
 from forms.varsling.mottak_web import COOKIE, PATH, checked_form, forbidden, page
 from models.errors import DomainError, ValidationFailed
+from models.i18n import N_, _
 from models.services import varsling_cases as cases
 from models.services import varsling_casework as work
 from models.services import varsling_retention as retention
@@ -36,14 +37,14 @@ def _case_response(request: Request, varsel_id: int, *, identity: bool = False,
         if state is None:
             return RedirectResponse(PATH, status_code=303)
         if state.sk is None:
-            return page(request, "unlock", "Lås opp nøkkelen din", signed_in=True)
+            return page(request, "unlock", N_("Lås opp nøkkelen din"), signed_in=True)
         try:
             view, ident = varsling_web.open_case(session=tx, person_id=state.person_id, varsel_id=varsel_id,
                                                  sk=state.sk, identity=identity)
         except DomainError as exc:
-            return page(request, "info", "Ingen tilgang", status=exc.http_status, paragraphs=[exc.message],
+            return page(request, "info", N_("Ingen tilgang"), status=exc.http_status, paragraphs=[exc.message],
                         signed_in=True)
-    return page(request, "case", f"Sak {view.varsel.ref}", view=view, identity=ident, signed_in=True,
+    return page(request, "case", _("Sak {ref}").format(ref=view.varsel.ref), view=view, identity=ident, signed_in=True,
                 errors=errors or {}, notice=notice, status=status)
 
 
@@ -87,21 +88,21 @@ async def _act(request: Request, varsel_id: int, fn: CaseAction, notice: str) ->
 async def case_message(request: Request, varsel_id: VarselId) -> Response:
     return await _act(request, varsel_id, lambda s, pid, sk, f, today: work.post_message(
         session=s, person_id=pid, varsel_id=varsel_id, sk=sk, text=str(f.get("message") or ""), today=today),
-        "Meldingen er sendt til varsleren.")
+        N_("Meldingen er sendt til varsleren."))
 
 
 @router.post("/sak/{varsel_id}/status", response_class=HTMLResponse)
 async def case_status(request: Request, varsel_id: VarselId) -> Response:
     return await _act(request, varsel_id, lambda s, pid, sk, f, today: work.advance(
         session=s, person_id=pid, varsel_id=varsel_id, action=str(f.get("action") or ""), today=today),
-        "Saken er oppdatert.")
+        N_("Saken er oppdatert."))
 
 
 @router.post("/sak/{varsel_id}/sjekkliste", response_class=HTMLResponse)
 async def case_checklist(request: Request, varsel_id: VarselId) -> Response:
     return await _act(request, varsel_id, lambda s, pid, sk, f, today: work.set_checklist(
         session=s, person_id=pid, varsel_id=varsel_id, checked=set(f["_raw"].getlist("checked"))),
-        "Sjekklisten er lagret.")
+        N_("Sjekklisten er lagret."))
 
 
 def _export(request: Request, varsel_id: int) -> dict[str, Any] | Response:
@@ -113,7 +114,7 @@ def _export(request: Request, varsel_id: int) -> dict[str, Any] | Response:
             return retention.export_case(session=tx, person_id=state.person_id, varsel_id=varsel_id, sk=state.sk,
                                          today=cases.local_today(settings_of(request).tz_name))
         except DomainError as exc:
-            return page(request, "info", "Kan ikke eksporteres", status=exc.http_status, paragraphs=[exc.message],
+            return page(request, "info", N_("Kan ikke eksporteres"), status=exc.http_status, paragraphs=[exc.message],
                         signed_in=True)
 
 
@@ -130,4 +131,4 @@ def export_html(request: Request, varsel_id: VarselId) -> Response:
     data = _export(request, varsel_id)
     if isinstance(data, Response):
         return data
-    return page(request, "export", f"Sak {data['sak']} – arkiveksport", data=data)
+    return page(request, "export", _("Sak {ref} – arkiveksport").format(ref=data["sak"]), data=data)

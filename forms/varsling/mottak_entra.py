@@ -22,6 +22,7 @@ from forms.deps import SettingsDep, UowDep
 from forms.varsling import entra
 from forms.varsling.mottak_web import PATH, page, secret_of, set_cookie
 from models.errors import DomainError
+from models.i18n import N_
 from models.services import tenants
 from models.services import varsling_keys as keys
 from models.settings import Settings
@@ -32,7 +33,7 @@ router = APIRouter(prefix=PATH)
 FLOW_COOKIE = "trad_entra_flow"
 FLOW_TTL = 600
 FLOW_KEYS = ("state", "nonce", "code_verifier", "redirect_uri", "scope", "claims_challenge")
-EXPIRED = "Innloggingen var utløpt eller ugyldig. Prøv igjen."
+EXPIRED = N_("Innloggingen var utløpt eller ugyldig. Prøv igjen.")
 
 
 def _sign_flow(request: Request, flow: dict[str, Any]) -> str:
@@ -57,7 +58,7 @@ def _read_flow(request: Request) -> dict[str, Any] | None:
 
 
 def _entra_failed(request: Request, status: int, message: str) -> Response:
-    resp = page(request, "info", "Innloggingen feilet" if status != 403 else "Ikke tillatt", status=status,
+    resp = page(request, "info", N_("Innloggingen feilet") if status != 403 else N_("Ikke tillatt"), status=status,
                 paragraphs=[message], entra_retry=True)
     resp.delete_cookie(FLOW_COOKIE, path=PATH)
     return resp
@@ -66,16 +67,16 @@ def _entra_failed(request: Request, status: int, message: str) -> Response:
 @router.get("/entra")
 async def entra_start(request: Request, settings: SettingsDep) -> Response:
     if not settings.varsling_entra_enabled:
-        return page(request, "info", "Ikke satt opp", status=404,
-                    paragraphs=["Innlogging med Microsoft er ikke satt opp for varslingssakene. "
-                                "Bruk innloggingslenken fra Tråd i chat."])
+        return page(request, "info", N_("Ikke satt opp"), status=404,
+                    paragraphs=[N_("Innlogging med Microsoft er ikke satt opp for varslingssakene. "
+                                "Bruk innloggingslenken fra Tråd i chat.")])
     try:
         flow = await run_in_threadpool(entra.start, settings)
     except Exception:  # noqa: BLE001 - authority unreachable or misconfigured: say so, don't 500
         logger.exception("Entra sign-in could not start")
-        return page(request, "info", "Innloggingen feilet", status=503,
-                    paragraphs=["Microsoft-innloggingen svarer ikke nå. Prøv igjen senere, "
-                                "eller bruk innloggingslenken fra Tråd i chat."])
+        return page(request, "info", N_("Innloggingen feilet"), status=503,
+                    paragraphs=[N_("Microsoft-innloggingen svarer ikke nå. Prøv igjen senere, "
+                                "eller bruk innloggingslenken fra Tråd i chat.")])
     resp = RedirectResponse(flow["auth_uri"], status_code=302)
     resp.set_cookie(FLOW_COOKIE, _sign_flow(request, flow), max_age=FLOW_TTL, path=PATH, httponly=True,
                     samesite="lax", secure=settings.public_base_url.startswith("https"))
@@ -108,15 +109,15 @@ async def _verified_claims(request: Request, uow: UnitOfWork, settings: Settings
         return _entra_failed(request, 400, EXPIRED)
     if not await run_in_threadpool(_spend, uow, str(flow["state"])):
         await run_in_threadpool(_refuse, uow, settings, "replay")
-        return _entra_failed(request, 400, "Denne innloggingen er allerede brukt. Start på nytt.")
+        return _entra_failed(request, 400, N_("Denne innloggingen er allerede brukt. Start på nytt."))
     if query.get("error"):
         await run_in_threadpool(_refuse, uow, settings, "authority_error")
-        return _entra_failed(request, 401, "Microsoft avviste innloggingen.")
+        return _entra_failed(request, 401, N_("Microsoft avviste innloggingen."))
     try:
         claims: dict[str, Any] = await run_in_threadpool(entra.finish, settings, flow, query)
     except entra.EntraRefused as exc:
         await run_in_threadpool(_refuse, uow, settings, exc.reason)
-        return _entra_failed(request, 401, "Microsoft-innloggingen kunne ikke bekreftes. Prøv igjen.")
+        return _entra_failed(request, 401, N_("Microsoft-innloggingen kunne ikke bekreftes. Prøv igjen."))
     return claims
 
 
@@ -135,7 +136,7 @@ async def entra_return(request: Request, uow: UowDep, settings: SettingsDep) -> 
         return _entra_failed(request, 403, exc.message)
     # A page, not a redirect: a SameSite=Strict cookie set during a cross-site navigation is only sent
     # from the next same-site click.
-    resp = page(request, "info", "Du er logget inn", paragraphs=["Du er logget inn med Microsoft."],
+    resp = page(request, "info", N_("Du er logget inn"), paragraphs=[N_("Du er logget inn med Microsoft.")],
                 next_link=PATH)
     set_cookie(request, resp, cookie)
     resp.delete_cookie(FLOW_COOKIE, path=PATH)

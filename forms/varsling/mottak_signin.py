@@ -13,6 +13,7 @@ from forms.deps import SettingsDep, UowDep
 from forms.tenancy import TenantDep, base_url_of, tenant_id
 from forms.varsling.mottak_web import COOKIE, PATH, checked_form, forbidden, form_ok, page, set_cookie
 from models.errors import DomainError, ValidationFailed
+from models.i18n import N_
 from models.services import link_limits, varsling_web
 from models.services import varsling_cases as cases
 from models.services import varsling_keys as keys
@@ -26,13 +27,13 @@ def home(request: Request, uow: UowDep, settings: SettingsDep, tenant: TenantDep
     with uow.read() as tx:
         state = varsling_web.recipient_state(tx, cookie=request.cookies.get(COOKIE), org_id=tenant.id)
         if state is None:
-            return page(request, "login", "Logg inn", entra=settings.varsling_entra_enabled)
+            return page(request, "login", N_("Logg inn"), entra=settings.varsling_entra_enabled)
         if not state.has_key:
-            return page(request, "setup", "Lag nøkkelen din", signed_in=True)
+            return page(request, "setup", N_("Lag nøkkelen din"), signed_in=True)
         if state.sk is None:
-            return page(request, "unlock", "Lås opp nøkkelen din", signed_in=True)
+            return page(request, "unlock", N_("Lås opp nøkkelen din"), signed_in=True)
         items = varsling_web.case_list(tx, person_id=state.person_id)
-    return page(request, "list", "Varslingssaker", signed_in=True, cases=items,
+    return page(request, "list", N_("Varslingssaker"), signed_in=True, cases=items,
                 today=cases.local_today(settings.tz_name))
 
 
@@ -50,14 +51,14 @@ async def request_link(request: Request, uow: UowDep, tenant: TenantDep) -> Resp
                                                public_base_url=base_url)
 
     await run_in_threadpool(send)
-    return page(request, "info", "Sjekk chatten",
-                paragraphs=["Er du varslingsmottaker, får du en innloggingslenke fra Tråd i chat i løpet av kort tid."])
+    return page(request, "info", N_("Sjekk chatten"),
+                paragraphs=[N_("Er du varslingsmottaker, får du en innloggingslenke fra Tråd i chat i løpet av kort tid.")])
 
 
 @router.get("/inn", response_class=HTMLResponse)
 def redeem_page(request: Request, t: str = "", sak: str = "") -> Response:
     # A GET must not spend the link: chat apps fetch links to preview them.
-    return page(request, "redeem", "Logg inn", login_token=t, sak=sak if sak.isdecimal() else "")
+    return page(request, "redeem", N_("Logg inn"), login_token=t, sak=sak if sak.isdecimal() else "")
 
 
 @router.post("/inn")
@@ -68,13 +69,13 @@ async def redeem(request: Request, uow: UowDep, settings: SettingsDep, tenant: T
 
     def do() -> str:
         with uow.write() as tx:
-            cookie, _ = keys.redeem_login_token(session=tx, token=str(form.get("t") or ""), org_id=tenant.id)
+            cookie, _who = keys.redeem_login_token(session=tx, token=str(form.get("t") or ""), org_id=tenant.id)
             return cookie
 
     try:
         cookie = await run_in_threadpool(do)
     except DomainError as exc:
-        return page(request, "login", "Logg inn", status=exc.http_status, notice=exc.message,
+        return page(request, "login", N_("Logg inn"), status=exc.http_status, notice=exc.message,
                     entra=settings.varsling_entra_enabled)
     sak = str(form.get("sak") or "")
     resp = RedirectResponse(f"{PATH}/sak/{sak}" if sak.isdecimal() else PATH, status_code=303)
@@ -108,7 +109,7 @@ async def _key_action(request: Request, work: Callable[[], T], *, template: str,
         errors = {(rename or {}).get(k, k): v for k, v in exc.errors.items()}
         return page(request, template, title, status=422, errors=errors, signed_in=True)
     except DomainError as exc:
-        return page(request, "info", "Ikke tillatt", status=exc.http_status, paragraphs=[exc.message])
+        return page(request, "info", N_("Ikke tillatt"), status=exc.http_status, paragraphs=[exc.message])
 
 
 @router.post("/nokkel", response_class=HTMLResponse)
@@ -126,10 +127,10 @@ async def create_key(request: Request, uow: UowDep) -> Response:
             keys.unlock_session(session=tx, cookie=cookie, passphrase=str(form.get("passphrase") or ""))
             return recovery
 
-    recovery = await _key_action(request, do, template="setup", title="Lag nøkkelen din")
+    recovery = await _key_action(request, do, template="setup", title=N_("Lag nøkkelen din"))
     if isinstance(recovery, Response):
         return recovery
-    return page(request, "recovery", "Gjenopprettingsnøkkel", recovery=recovery, signed_in=True)
+    return page(request, "recovery", N_("Gjenopprettingsnøkkel"), recovery=recovery, signed_in=True)
 
 
 @router.post("/las-opp", response_class=HTMLResponse)
@@ -142,7 +143,7 @@ async def unlock(request: Request, uow: UowDep) -> Response:
         with uow.write() as tx:
             keys.unlock_session(session=tx, cookie=request.cookies[COOKIE], passphrase=str(form.get("passphrase") or ""))
 
-    refused = await _key_action(request, do, template="unlock", title="Lås opp nøkkelen din")
+    refused = await _key_action(request, do, template="unlock", title=N_("Lås opp nøkkelen din"))
     return refused if isinstance(refused, Response) else RedirectResponse(PATH, status_code=303)
 
 
@@ -162,8 +163,8 @@ async def recover(request: Request, uow: UowDep) -> Response:
             keys.unlock_session(session=tx, cookie=cookie, passphrase=new)
             return rec
 
-    recovery = await _key_action(request, do, template="unlock", title="Lås opp nøkkelen din",
+    recovery = await _key_action(request, do, template="unlock", title=N_("Lås opp nøkkelen din"),
                                  rename={"passphrase": "new_passphrase"})
     if isinstance(recovery, Response):
         return recovery
-    return page(request, "recovery", "Ny gjenopprettingsnøkkel", recovery=recovery, signed_in=True)
+    return page(request, "recovery", N_("Ny gjenopprettingsnøkkel"), recovery=recovery, signed_in=True)

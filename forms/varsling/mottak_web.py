@@ -19,6 +19,7 @@ from forms.guards import same_origin
 from forms.templating import render
 from forms.tenancy import tenant_key
 from forms.varsling.security import BadToken, check_token, make_token
+from models.i18n import N_
 from models.services import varsling_cases as cases
 from models.services import varsling_casework as work
 from models.services import varsling_keys as keys
@@ -27,8 +28,8 @@ COOKIE = "trad_mottak"
 PATH = "/varsling/mottak"
 FORM_PURPOSE = "mottak-signin"
 FORM_TTL = 24 * 3600  # as long as a sign-in link lives: the confirmation page may be left open
-ACTIONS = [("bekreft", "Bekreft mottak"), ("undersok", "Start undersøkelse"),
-           ("tilbakemelding", "Tilbakemelding er gitt"), ("lukk", "Avslutt saken")]
+ACTIONS = [("bekreft", N_("Bekreft mottak")), ("undersok", N_("Start undersøkelse")),
+           ("tilbakemelding", N_("Tilbakemelding er gitt")), ("lukk", N_("Avslutt saken"))]
 
 
 def secret_of(request: Request) -> bytes:
@@ -79,5 +80,5 @@ def form_ok(request: Request, form: Mapping[str, Any]) -> bool:
 
 
 def forbidden(request: Request) -> Response:
-    return page(request, "info", "Ikke tillatt", status=403,
-                paragraphs=["Skjemaet kunne ikke bekreftes, eller du er ikke logget inn. Gå tilbake og prøv igjen."])
+    return page(request, "info", N_("Ikke tillatt"), status=403,
+                paragraphs=[N_("Skjemaet kunne ikke bekreftes, eller du er ikke logget inn. Gå tilbake og prøv igjen.")])

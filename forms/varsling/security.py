@@ -18,6 +18,7 @@ import time
 from pathlib import Path
 from typing import Any
 
+from models.i18n import _
 from models.settings import Settings
 
 ANON_CSP = ("default-src 'none'; style-src 'self'; img-src 'self'; form-action 'self'; "
@@ -195,7 +196,7 @@ class PrivacyMiddleware:
         if scope["method"] == "POST":
             length = dict(scope["headers"]).get(b"content-length")
             if length is None or not length.isdigit() or int(length) > MAX_BODY:
-                await _plain(send, 413, "Innsendingen er for stor. Korte ned teksten og prøv igjen.")
+                await _plain(send, 413, _("Innsendingen er for stor. Korte ned teksten og prøv igjen."))
                 return
 
         started = False
@@ -217,7 +218,7 @@ class PrivacyMiddleware:
             # Only the exception's type is logged: a driver error's text can quote the submitted form.
             log.error("server error on a varsling page: %s", type(exc).__name__)
             if not started:
-                await _plain(send, 500, "Noe gikk galt hos oss. Prøv igjen senere.")
+                await _plain(send, 500, _("Noe gikk galt hos oss. Prøv igjen senere."))
 
 
 async def _plain(send: Any, status: int, text: str) -> None:

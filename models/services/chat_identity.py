@@ -41,11 +41,21 @@ def accounts_of(*, session: Session, person_id: int, platform: str) -> list[tupl
     return [(r.workspace, r.user_id) for r in rows if r.platform == platform]
 
 
-def admin_names(*, session: Session, limit: int = 3) -> list[str]:
-    """Whom an unknown user should contact: the Tråd administrators."""
-    return list(session.exec(select(Person.name).join(PersonRole, col(PersonRole.person_id) == col(Person.id))
-                             .where(PersonRole.role == "admin", Person.active == True)  # noqa: E712
-                             .order_by(Person.name).limit(limit)).all())
+def user_ids_of(*, session: Session, person_ids: frozenset[int], platform: str, workspace: str) -> list[str]:
+    """The active accounts of several people in one workspace (a shared card's readers who may act)."""
+    out: list[str] = []
+    for pid in sorted(person_ids):
+        out.extend(uid for ws, uid in accounts_of(session=session, person_id=pid, platform=platform) if ws == workspace)
+    return out
+
+
+def admin_names(*, session: Session, limit: int = 3, org_id: int | None = None) -> list[str]:
+    """Whom an unknown user should contact: the Tråd administrators (of kommune `org_id` when given)."""
+    q = (select(Person.name).join(PersonRole, col(PersonRole.person_id) == col(Person.id))
+         .where(PersonRole.role == "admin", Person.active == True))  # noqa: E712
+    if org_id is not None:
+        q = q.where(Person.org_id == org_id)
+    return list(session.exec(q.order_by(Person.name).limit(limit)).all())
 
 
 @writes

@@ -10,6 +10,7 @@ so a missed run is made up by the next.
 
 from __future__ import annotations
 
+import uuid
 from datetime import date, datetime, timedelta
 from functools import partial
 
@@ -27,7 +28,7 @@ from models.messages import Reply
 from models.periods import local_date
 from models.services import arshjul, org, outbox
 from models.services._tx import writes
-from models.tables import ArshjulActivity, Risk, Tilsyn, TilsynFinding
+from models.tables import ArshjulActivity, OutboxMessage, Person, Risk, Tilsyn, TilsynFinding
 from models.tables._common import utcnow
 
 RISK_REVIEW_LEAD_DAYS = 7
@@ -48,10 +49,28 @@ def send_risk_review_reminders(*, session: Session, now: datetime | None = None,
         q = q.where(col(Risk.org_id) == org_id)
     added = 0
     for r in session.exec(q.order_by(col(Risk.id))).all():
-        key = f"risk_review:{r.id}:{r.review_date.isoformat()}:person-{r.owner_id}"
+        key = risk_review_key(int(r.id or 0), r.review_date, r.owner_id)
         added += outbox.enqueue(session, org_id=r.org_id, dedupe_key=key, kind="risk_review", recipient_person_id=r.owner_id,
                                 payload=partial(gn.risk_review_due, risk_ref(r.number), r.title, r.review_date, r.id))  # type: ignore[arg-type]
     return added
+
+
+def risk_review_key(risk_id: int, review_date: date, person_id: int | None) -> str:
+    return f"risk_review:{risk_id}:{review_date.isoformat()}:person-{person_id}"
+
+
+def risk_review_answered(session: Session, risk: Risk, *, reminded_for: date, reminded_person: int | None,
+                         reviewer_id: int, tz: str = "Europe/Oslo") -> bool:
+    """After a review: edit the reminder that asked for it in place (no buttons left). False when none was sent."""
+    key = risk_review_key(int(risk.id or 0), reminded_for, reminded_person)
+    if session.exec(select(OutboxMessage.id).where(OutboxMessage.dedupe_key == key)).first() is None:
+        return False
+    reviewer = session.get(Person, reviewer_id)
+    return outbox.enqueue(
+        session, org_id=risk.org_id, dedupe_key=f"{key}:reviewed-{uuid.uuid4().hex[:12]}", kind="risk_review_update",
+        recipient_person_id=reminded_person, update_of_key=key,
+        payload=gn.risk_review_done(risk_ref(risk.number), risk.title, reviewer.name if reviewer else "–",
+                                    _today(None, tz), risk.risk_before, risk.risk_after, risk.review_date))
 
 
 @writes

@@ -82,6 +82,7 @@ class DueItem:
     period: str
     period_label: str
     value: float | None
+    overdue: bool = False  # its deadline passed in an earlier round and it is still missing
 
     @property
     def missing(self) -> bool:
@@ -233,8 +234,10 @@ def value_history(*, session: Session, actor_id: int, indicator_id: int, unit_id
 def due_indicators(*, session: Session, actor_id: int, period: Period) -> list[DueItem]:
     """The indicators the units this leader leads report for `period`, with the value if it is in.
 
-    Monthly indicators are due every month, tertial ones in the tertial's last month, yearly
-    ones in December (or for a tertial or year period that ends with them). Two queries.
+    `period` is the reporting round (the month that ended last). Each indicator's own period is the
+    latest one that has ended by then: it is due in the round it ends in (a tertial from the tertial's
+    end until its deadline, the 10th of the month after; a year likewise), and after that it stays on
+    the list, marked overdue, for as long as it is missing, until the next one of its own ends. Two queries.
     """
     actor = org.load_actor(session, person_id=actor_id)
     if not actor.led_unit_ids:
@@ -246,11 +249,12 @@ def due_indicators(*, session: Session, actor_id: int, period: Period) -> list[D
                                col(IndicatorUnit.unit_id).in_(actor.led_unit_ids))
                         .order_by(Unit.path, col(Indicator.position), Indicator.name)).all()
     due = [(ind, int(uid or 0), uname, period_for(ind.frequency, period)) for ind, uid, uname in rows]
-    due = [d for d in due if d[3].end_date() == period.end_date()]
     keys = {d[3].key for d in due}
     values = {(v.indicator_id, v.unit_id, v.period): v.value for v in session.exec(
         select(IndicatorValue).where(IndicatorValue.org_id == actor.org_id, col(IndicatorValue.period).in_(keys),
                                      col(IndicatorValue.unit_id).in_(actor.led_unit_ids)))} if keys else {}
-    return [DueItem(indicator_id=pk(ind), indicator=ind.name, measure=ind.measure, frequency=ind.frequency,
-                    unit_id=uid, unit=uname, period=per.key, period_label=per.label,
-                    value=values.get((pk(ind), uid, per.key))) for ind, uid, uname, per in due]
+    items = [DueItem(indicator_id=pk(ind), indicator=ind.name, measure=ind.measure, frequency=ind.frequency,
+                     unit_id=uid, unit=uname, period=per.key, period_label=per.label,
+                     value=values.get((pk(ind), uid, per.key)), overdue=per.end_date() != period.end_date())
+             for ind, uid, uname, per in due]
+    return [d for d in items if not (d.overdue and not d.missing)]

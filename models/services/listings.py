@@ -15,6 +15,9 @@ from typing import Protocol
 from sqlmodel import Session, col, select
 
 from models import notices
+from models.access import can_manage_avvik
+from models.errors import NotFound
+from models.i18n import _
 from models.messages import Action, Fact, Reply
 from models.services import avvik as avvik_svc
 from models.services import oppdrag as oppdrag_svc
@@ -175,6 +178,46 @@ def avvik_followup(*, session: Session, actor_id: int, avvik_id: int) -> AvvikFo
     if a.reporter_id is not None:
         people.add(a.reporter_id)
     return AvvikFollowup(leader_message=msg, people=frozenset(people))
+
+
+@dataclass(frozen=True)
+class AvvikCase:
+    """One avvik as a card shared in a channel shows it to one reader (Teams' user-specific views).
+
+    `line` is None when the reader may not see the case at all (then only its number and status
+    are shown); `manage` is the same rule the domain applies to every leader's button.
+    """
+
+    avvik_id: int
+    number: int
+    status: str
+    line: AvvikLine | None
+    manage: bool
+    leader_ids: frozenset[int]  # the case's leaders: the unit's nearest leaders and its handler
+
+    @property
+    def ref(self) -> str:
+        return f"AV-{self.number}"
+
+
+def avvik_case(*, session: Session, actor_id: int, avvik_id: int) -> AvvikCase:
+    """The avvik as `actor_id` may see it on a shared card. Another kommune's case is NotFound."""
+    actor = org.load_actor(session, person_id=actor_id)
+    a = session.get(Avvik, avvik_id)
+    if a is None or a.org_id != actor.org_id:
+        raise NotFound(_("Fant ikke avviket."))
+    try:
+        avvik_svc.get_avvik(session=session, actor_id=actor_id, avvik_id=avvik_id)
+        line: AvvikLine | None = avvik_lines(session, [a])[0]
+    except NotFound:
+        line = None
+    manage = line is not None and can_manage_avvik(actor, org_id=a.org_id, unit_id=a.unit_id,
+                                                   assignee_id=a.assignee_id)
+    leaders = {p.id for p in org.leaders_for_unit(session, unit_id=a.unit_id) if p.id is not None}
+    if a.assignee_id is not None:
+        leaders.add(a.assignee_id)
+    return AvvikCase(avvik_id=avvik_id, number=a.number, status=a.status, line=line, manage=manage,
+                     leader_ids=frozenset(leaders))
 
 
 def tiltak_owner_options(*, session: Session, actor_id: int, org_id: int, unit_id: int) -> list[tuple[str, str]]:

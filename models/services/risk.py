@@ -20,7 +20,7 @@ from models.governance_terms import TREATMENTS, risk_ref
 from models.i18n import _
 from models.periods import local_date
 from models.risk import risk_score
-from models.services import audit, escalation, org, outbox
+from models.services import audit, escalation, governance_reminders, org, outbox
 from models.services._tx import writes
 from models.tables import Avvik, Person, Risk, RiskAvvikLink, RiskTiltak, Unit
 from models.tables._common import utcnow
@@ -188,8 +188,12 @@ def review_risk(*, session: Session, actor_id: int, risk_id: int, next_review: d
                 probability_before: int | None = None, consequence_before: int | None = None,
                 probability_after: int | None = None, consequence_after: int | None = None,
                 treatment: str | None = None, tz: str = "Europe/Oslo",
-                thresholds: escalation.Thresholds | None = None) -> Risk:
-    """The periodic review: confirm or re-score, and set the next review date (answers the reminder)."""
+                thresholds: escalation.Thresholds | None = None, comment: str | None = None) -> Risk:
+    """The periodic review: confirm or re-score, and set the next review date (answers the reminder).
+
+    The review is kept in the audit trail (scores before and after, the comment), and the reminder
+    that asked for it is edited in place to say it is done (`governance_reminders.risk_review_answered`).
+    """
     actor = org.load_actor(session, person_id=actor_id)
     risk = _load_for_manage(session, actor, risk_id)
     if risk.status != "aktiv":
@@ -203,13 +207,17 @@ def review_risk(*, session: Session, actor_id: int, risk_id: int, next_review: d
                      cause=risk.cause, consequence_text=risk.consequence_text, owner_id=risk.owner_id,
                      process=risk.process, goal_id=risk.goal_id)
     clean = validate_risk_input(data, today=local_date(utcnow(), tz))
-    before = (risk.risk_before, risk.risk_after)
+    note = _clean(comment)[:1000]
+    before, reminded = (risk.risk_before, risk.risk_after), (risk.review_date, risk.owner_id)
     _apply(risk, clean, _unit_for(session, actor, risk.unit_id), _owner(session, actor, risk.owner_id))
     risk.reviewed_at = risk.updated_at = utcnow()
     session.add(risk)
     audit.record(session, org_id=risk.org_id, actor_id=actor_id, action="risk.reviewed", entity="risk",
-                 entity_id=risk.id, detail={"before": list(before), "after": [risk.risk_before, risk.risk_after]})
+                 entity_id=risk.id, detail={"before": list(before), "after": [risk.risk_before, risk.risk_after],
+                                            **({"comment": note} if note else {})})
     escalation.escalate_risk(session, risk, thresholds=thresholds)
+    governance_reminders.risk_review_answered(session, risk, reminded_for=reminded[0], reminded_person=reminded[1],
+                                              reviewer_id=actor_id, tz=tz)
     return risk
 
 

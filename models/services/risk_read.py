@@ -14,12 +14,12 @@ from sqlalchemy import ColumnElement, func
 from sqlmodel import Session, col, select
 
 from models.access import Actor
-from models.errors import PermissionDenied
+from models.errors import NotFound, PermissionDenied
 from models.governance_terms import RISK_STATUSES, TREATMENTS, risk_ref
 from models.i18n import _
 from models.risk import severity
 from models.services import org
-from models.services.risk import load_for_view
+from models.services.risk import can_view, load_for_view
 from models.tables import Avvik, Person, Risk, RiskAvvikLink, RiskTiltak, Unit
 
 
@@ -149,6 +149,15 @@ def top_risks(*, session: Session, actor_id: int, unit_id: int | None = None, li
 def get_risk(*, session: Session, actor_id: int, risk_id: int) -> RiskView:
     actor = org.load_actor(session, person_id=actor_id)
     return _views(session, [load_for_view(session, actor, risk_id)])[0]
+
+
+def find_risk_id(*, session: Session, actor_id: int, number: int) -> int:
+    """The id of RO-`number` in the person's kommune, if they may see it (else NotFound, like a risk that is not there)."""
+    actor = org.load_actor(session, person_id=actor_id)
+    found = session.exec(select(Risk).where(col(Risk.org_id) == actor.org_id, col(Risk.number) == number)).first()
+    if found is None or not can_view(session, actor, found):
+        raise NotFound(_("Fant ingen risiko RO-{number}.").format(number=number))
+    return int(found.id or 0)
 
 
 def _views(session: Session, risks: list[Risk]) -> list[RiskView]:

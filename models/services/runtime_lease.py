@@ -19,7 +19,8 @@ from sqlmodel import Session, col, select
 from models.services._tx import writes
 from models.tables import RuntimeLease
 
-BACKGROUND = "background"  # the scheduler and the outbox worker
+BACKGROUND = "background"  # the scheduler and the outbox worker (`trad serve`, `trad scheduler`)
+DELIVERY = "delivery"  # `trad deliver` when pacing is per process: one deliverer at a time
 
 
 @writes

@@ -18,7 +18,7 @@ from sqlmodel import Session, col, select
 
 from models.access import Actor, can_update_oppdrag
 from models.errors import NotFound
-from models.i18n import N_, _
+from models.i18n import N_, _, fmt_datetime
 from models.periods import local_date
 from models.risk import severity
 from models.services import avvik as avvik_svc
@@ -37,7 +37,7 @@ def fmt_dt(dt: datetime | None, tz: str = "Europe/Oslo") -> str:
         return "–"
     if dt.tzinfo is None:
         dt = dt.replace(tzinfo=UTC)
-    return dt.astimezone(ZoneInfo(tz)).strftime("%d.%m.%Y %H:%M")
+    return fmt_datetime(dt.astimezone(ZoneInfo(tz)).replace(tzinfo=None))  # one way everywhere, in the reader's language
 
 
 def today_iso(now: datetime, tz: str = "Europe/Oslo") -> tuple[str, str]:

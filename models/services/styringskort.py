@@ -14,6 +14,7 @@ from typing import Any
 from sqlalchemy import and_, bindparam, func, or_, select
 from sqlmodel import Session
 
+from models.access import Actor
 from models.errors import NotFound, PermissionDenied
 from models.i18n import _
 from models.indicator_rules import Light, improving, period_for, traffic_light, trend
@@ -155,37 +156,98 @@ def _params(org_id: int, scope: Scope, **more: Any) -> dict[str, Any]:
     return {"b_org": org_id, **({"b_prefix": scope.id_path} if scope.id_path else {}), **more}
 
 
-def _indicators(session: Session, org_id: int, scope: Scope, year: int) -> list[Any]:
-    """Query 1: the indicators reported in the scope, with goal, perspective and the year's target."""
+@dataclass(frozen=True)
+class Totals:
+    """The raw sums behind one rolled-up value: they add up across units, so a sector's totals are
+    the sum of its columns' totals and any roll-up (sum, mean, staff-weighted mean) follows from them."""
+
+    total: float
+    n: int
+    wsum: float = 0.0
+    wn: float = 0.0
+
+    def __add__(self, other: Totals) -> Totals:
+        return Totals(self.total + other.total, self.n + other.n, self.wsum + other.wsum, self.wn + other.wn)
+
+    @classmethod
+    def of(cls, row: Any) -> Totals:
+        """From a grouped row with `total`, `n` and (when weighted) `wsum`, `wn`."""
+        return cls(float(row.total or 0), int(row.n or 0), float(getattr(row, "wsum", 0) or 0),
+                   float(getattr(row, "wn", 0) or 0))
+
+
+def indicators(session: Session, org_id: int, scope: Scope, year: int) -> list[Any]:
+    """Query 1: the indicators reported in the scope, with goal, perspective, the year's target and
+    `units` (how many units of the scope report it)."""
     stmt = _indicators_stmt(bool(scope.id_path))
     return list(session.execute(stmt, _params(org_id, scope, b_year=year)).all())
 
 
-def _aggregates(session: Session, org_id: int, scope: Scope, keys: set[str], weighted: bool) -> dict[tuple[int, str], Any]:
-    """Query 2: the scope's values of the card's periods, aggregated per indicator and period."""
+def aggregates(session: Session, org_id: int, scope: Scope, keys: set[str], weighted: bool
+               ) -> dict[tuple[int, str], Totals]:
+    """Query 2: the scope's values of the given periods, as totals per indicator and period."""
     stmt = _aggregates_stmt(bool(scope.id_path), weighted)
     rows = session.execute(stmt, _params(org_id, scope, b_keys=sorted(keys))).all()
-    return {(r.indicator_id, r.period): r for r in rows}
+    return {(r.indicator_id, r.period): Totals.of(r) for r in rows}
 
 
-def _rolled(row: Any, rollup: str) -> float | None:
-    if row is None:
+def rolled(totals: Totals | None, rollup: str) -> float | None:
+    """The indicator's value from its totals: sum, mean, or the staff-weighted mean (mean without staff)."""
+    if totals is None or totals.n == 0:
         return None
     if rollup == "sum":
-        return float(row.total)
-    if rollup == "weighted" and getattr(row, "wn", None):
-        return float(row.wsum) / float(row.wn)
-    return float(row.mean)
+        return totals.total
+    if rollup == "weighted" and totals.wn:
+        return totals.wsum / totals.wn
+    return totals.total / totals.n
 
 
-def _scaled(limit: float | None, units: int, rollup: str) -> float | None:
+def scaled(limit: float | None, units: int, rollup: str) -> float | None:
     """Targets are set per reporting unit: a summed indicator's target for a sector adds up too."""
     return None if limit is None else limit * units if rollup == "sum" else limit
 
 
+def per_unit(limit: float | None, row: CardRow) -> float | None:
+    """A card row's target or red limit for one reporting unit (a summed target divided back)."""
+    return limit / row.units if limit is not None and row.rollup == "sum" and row.units > 0 else limit
+
+
+def card_periods(metas: list[Any], period: Period) -> tuple[dict[int, Period], set[str]]:
+    """Each indicator's own period for the chosen one, and the period keys a card reads (those and the previous)."""
+    cur = {m.id: period_for(m.frequency, period) for m in metas}
+    return cur, {p.key for p in cur.values()} | {p.previous().key for p in cur.values()}
+
+
+def card_row(meta: Any, per: Period, now: Totals | None, prev: Totals | None, units: int,
+             target: float | None, red: float | None) -> CardRow:
+    """One row: the value rolled up from its totals, coloured against the (already scaled) limits."""
+    value, previous = rolled(now, meta.rollup), rolled(prev, meta.rollup)
+    return CardRow(indicator_id=meta.id, name=meta.name, perspective=meta.perspective, goal=meta.title,
+                   goal_id=meta.goal_id, measure=meta.measure, direction=meta.direction, rollup=meta.rollup,
+                   period=per.key, value=value, target=target, red_limit=red, units=units,
+                   light=traffic_light(value, target, red, meta.direction), previous=previous,
+                   trend=trend(value, previous), improving=improving(value, previous, meta.direction),
+                   reported=now.n if now else 0)
+
+
+def build_card(scope: Scope, period: Period, metas: list[Any], agg: dict[tuple[int, str], Totals]) -> Card:
+    """The card from query 1's indicators and the totals per (indicator, period)."""
+    cur, _ = card_periods(metas, period)
+    rows = []
+    for m in metas:
+        per = cur[m.id]
+        rows.append(card_row(m, per, agg.get((m.id, per.key)), agg.get((m.id, per.previous().key)), int(m.units),
+                             scaled(m.target, m.units, m.rollup), scaled(m.red_limit, m.units, m.rollup)))
+    return Card(scope=scope, period=period, rows=tuple(rows))
+
+
 def check_read(session: Session, *, actor_id: int, scope: Scope) -> None:
     """Everyone along the line may read: the unit's leaders, the kommunalsjef above, kommunedirektør, admin."""
-    actor = org_svc.load_actor(session, person_id=actor_id)
+    check_read_actor(org_svc.load_actor(session, person_id=actor_id), scope)
+
+
+def check_read_actor(actor: Actor, scope: Scope) -> None:
+    """`check_read` for a caller that has loaded the person already (the web request has)."""
     allowed = actor.org_wide if scope.unit_id is None else actor.manages(scope.unit_id)
     if not allowed:
         raise PermissionDenied(_("Du har ikke tilgang til dette styringskortet."))
@@ -199,25 +261,10 @@ def styringskort(*, session: Session, org_id: int, scope: Scope, period: Period,
     """
     if actor_id is not None:
         check_read(session, actor_id=actor_id, scope=scope)
-    metas = _indicators(session, org_id, scope, period.year)
-    cur = {m.id: period_for(m.frequency, period) for m in metas}
-    keys = {p.key for p in cur.values()} | {p.previous().key for p in cur.values()}
-    single = scope.kind == "unit"
-    weighted = not single and any(m.rollup == "weighted" for m in metas)
-    agg = _aggregates(session, org_id, scope, keys, weighted) if keys else {}
-    rows = []
-    for m in metas:
-        per = cur[m.id]
-        now_row, prev_row = agg.get((m.id, per.key)), agg.get((m.id, per.previous().key))
-        value, previous = _rolled(now_row, m.rollup), _rolled(prev_row, m.rollup)
-        target, red = _scaled(m.target, m.units, m.rollup), _scaled(m.red_limit, m.units, m.rollup)
-        rows.append(CardRow(indicator_id=m.id, name=m.name, perspective=m.perspective, goal=m.title, goal_id=m.goal_id,
-                            measure=m.measure, direction=m.direction, rollup=m.rollup, period=per.key, value=value,
-                            target=target, red_limit=red, units=int(m.units),
-                            light=traffic_light(value, target, red, m.direction), previous=previous,
-                            trend=trend(value, previous), improving=improving(value, previous, m.direction),
-                            reported=int(now_row.n) if now_row else 0))
-    return Card(scope=scope, period=period, rows=tuple(rows))
+    metas = indicators(session, org_id, scope, period.year)
+    _, keys = card_periods(metas, period)
+    weighted = scope.kind != "unit" and any(m.rollup == "weighted" for m in metas)
+    return build_card(scope, period, metas, aggregates(session, org_id, scope, keys, weighted) if keys else {})
 
 
 def card_json(card: Card) -> dict[str, Any]:

@@ -15,7 +15,7 @@ from sqlmodel import Session, select
 
 from models.errors import InvalidTransition, PermissionDenied, ValidationFailed
 from models.i18n import N_, _
-from models.services import audit
+from models.services import audit, tenants
 from models.services import varsling_crypto as vc
 from models.services._tx import writes
 from models.services.org import person_names
@@ -169,19 +169,23 @@ def set_checklist(*, session: Session, person_id: int, varsel_id: int, checked: 
 # ---------------------------------------------------------------- deadlines
 
 @writes
-def send_varsling_deadline_reminders(*, session: Session, now: datetime, tz: str, public_base_url: str,
-                                     escalate_after_days: int) -> int:
+def send_varsling_deadline_reminders(*, session: Session, now: datetime, tz: str, escalate_after_days: int,
+                                     public_base_url: str | None = None) -> int:
     """Remind recipients of overdue deadlines; after a grace period escalate to the configured backup.
 
     Idempotent: every message has a dedupe key per (case, deadline, recipient), so running
     this daily or twice in a row enqueues each reminder once. Returns the number enqueued.
-    The caller passes TZ_NAME, PUBLIC_BASE_URL and VARSLING_ESCALATE_AFTER_DAYS from its settings.
+    The caller passes TZ_NAME and VARSLING_ESCALATE_AFTER_DAYS from its settings; links go to each
+    case's own kommune (`tenants.org_base_url`) unless `public_base_url` is given.
     """
     today = now.astimezone(ZoneInfo(tz)).date()
-    base = public_base_url
+    bases: dict[int, str] = {}
     sent = 0
     open_cases = session.exec(select(Varsel).where(Varsel.status != "lukket")).all()
     for v in open_cases:
+        if v.org_id not in bases:
+            bases[v.org_id] = public_base_url or tenants.org_base_url(session, v.org_id)
+        base = bases[v.org_id]
         for which, due, done, label in (("ack", v.ack_due, v.acknowledged_on, N_("bekrefte mottak")),
                                         ("feedback", v.feedback_due, v.feedback_on, N_("gi tilbakemelding"))):
             if done is not None or today <= due:

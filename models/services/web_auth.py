@@ -187,6 +187,19 @@ def session_person(session: Session, cookie: str | None, *, now: datetime | None
     return row.person_id
 
 
+def session_locale(session: Session, cookie: str | None, *, now: datetime | None = None) -> str | None:
+    """The language stored for the person behind a live session cookie (read only; for the web's language choice)."""
+    if not cookie or len(cookie) > 200:
+        return None
+    now = now or utcnow()
+    row = session.exec(select(WebSession.expires_at, Person.locale)
+                       .join(Person, col(Person.id) == col(WebSession.person_id))
+                       .where(WebSession.token_hash == token_hash(cookie), Person.active == True)).first()  # noqa: E712
+    if row is None or _aware(row[0]) <= now:
+        return None
+    return row[1]
+
+
 @writes
 def end_session(*, session: Session, cookie: str) -> None:
     session.execute(delete(WebSession).where(col(WebSession.token_hash) == token_hash(cookie)))

@@ -3,6 +3,7 @@
 from models.tables.arshjul import ArshjulActivity, CalendarFeedToken
 from models.tables.audit import AuditEntry
 from models.tables.avvik import Avvik, AvvikEvent, Tiltak
+from models.tables.chat_install import PacingSlot, SlackInstallation, SlackOAuthState, TeamsTenant
 from models.tables.entra import EntraLink, EntraSyncState
 from models.tables.internkontroll import (
     ChecklistAnswer,
@@ -39,4 +40,8 @@ __all__ = [
     "EntraLink", "EntraSyncState",
     "Goal", "Indicator", "IndicatorTarget", "IndicatorUnit", "IndicatorValue", "IndicatorValueRevision", "Perspective",
     "RuntimeLease",
+    "PacingSlot",
+    "SlackInstallation",
+    "SlackOAuthState",
+    "TeamsTenant",
 ]

@@ -96,3 +96,35 @@ def test_the_lease_has_one_holder_until_it_lapses(engine: Any) -> None:
     assert not take("b", now + timedelta(seconds=25))
     assert take("b", now + timedelta(seconds=31))  # lapsed: b takes it
     assert not take("a", now + timedelta(seconds=32))
+
+
+def test_a_separate_scheduler_process_waits_while_a_server_holds_the_lease(db_url: str,
+                                                                           monkeypatch: pytest.MonkeyPatch) -> None:
+    """`trad scheduler` takes the same lease as `trad serve`: a second scheduler is a standby, then takes over."""
+    from notifications.cli import _under_lease
+
+    settings = _settings(monkeypatch)
+    (a, da, ja), (_b, db, jb) = _process(settings), _process(settings)
+    uow = UnitOfWork(da.engine)
+
+    def holder() -> str | None:
+        with uow.read() as tx:
+            return runtime_lease.holder_of(session=tx, name=runtime_lease.BACKGROUND, now=utcnow())
+
+    async def go() -> None:
+        await runtime.start(settings, a, delivery=da, jobs=ja, lease_s=LEASE_S)  # the server
+        stop = asyncio.Event()
+        scheduler = asyncio.create_task(_under_lease(settings, db, jb, stop, lease_name=runtime_lease.BACKGROUND,
+                                                     lease_s=LEASE_S))
+        await asyncio.sleep(LEASE_S)
+        assert holder() == a.trad_background.holder and _running(a)  # the scheduler process only waits
+        await runtime.stop(a)
+        for _ in range(40):
+            await asyncio.sleep(0.25)
+            if holder() not in (None, a.trad_background and a.trad_background.holder):
+                break
+        assert holder() is not None  # the standby took over
+        stop.set()
+        await scheduler
+
+    asyncio.run(go())

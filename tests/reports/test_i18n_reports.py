@@ -105,7 +105,7 @@ def test_year_summary_says_how_much_the_comparison_covers(year):
     text = render_text(year)
     assert "mot året 2025 (data for bare 1 av 12 måneder)" in text
     with i18n.use_locale("en"):
-        assert "from 2025 (data for only 1 of 12 months)" in render_text(year)
+        assert "from the year 2025 (data for only 1 of 12 months)" in render_text(year)
 
 
 def test_year_summary_marks_the_month_in_progress(year, session, org):

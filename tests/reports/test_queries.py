@@ -163,7 +163,7 @@ def test_real_varsling_counts(session, data):
 
 
 def test_sections_registry_names_summary_fields():
-    assert list(queries.SECTIONS) == ["avvik", "internkontroll", "oppdrag", "varsling", "styringskort"]
+    assert list(queries.SECTIONS) == ["avvik", "internkontroll", "oppdrag", "varsling", "styringskort", "risiko"]
     assert set(queries.SECTIONS) <= set(Summary.model_fields)
 
 

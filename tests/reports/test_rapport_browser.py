@@ -39,3 +39,21 @@ def test_reports_are_accessible_at_both_widths(pages, browser, width):
             assert page.get_by_role("region", name="De høyeste risikoene med tiltak").count() == 1
     finally:
         ctx.close()
+
+
+def test_the_tertial_summary_with_its_risk_matrix_is_accessible(session, org, browser):
+    """The summary's HTML (risk matrix: count and band word per cell) passes axe at desktop width."""
+    from reports.queries import build_summary
+    from reports.render import render_html
+
+    build_report_dataset(session, org)
+    html = render_html(build_summary(session=session, org_id=org.org_id, period="2026-T2", now=NOW))
+    ctx = browser.new_context(viewport={"width": 1280, "height": 900}, bypass_csp=True)
+    try:
+        page = ctx.new_page()
+        page.set_content(html)
+        assert page.get_by_role("table", name="Aktive risikoer per sannsynlighet (rader) og konsekvens (kolonner), "
+                                              "før tiltak").count() == 1
+        assert_accessible(page, "tertial summary")
+    finally:
+        ctx.close()

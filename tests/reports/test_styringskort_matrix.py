@@ -27,6 +27,10 @@ def test_matrix_columns_match_each_units_own_card(session, org, key):
     expected_columns = {"kommune": ["Helse og omsorg", "Oppvekst"], "Oppvekst": ["Aurvoll skole", "Solvang skole"],
                         "Oppvekst/Aurvoll skole": ["Aurvoll skole"]}[key]
     assert sorted(c.label for c in view.columns) == expected_columns
+    whole = sk.styringskort(session=session, org_id=org.org_id, scope=scope, period=period)
+    assert [(r.light, r.reported, r.units, r.trend) for r in view.card.rows] == [
+        (r.light, r.reported, r.units, r.trend) for r in whole.rows]
+    assert [r.value for r in view.card.rows] == pytest.approx([r.value for r in whole.rows])
     for col in view.columns:
         own = skv.scope_for(session, org_id=org.org_id, key=col.key)
         card = sk.styringskort(session=session, org_id=org.org_id, scope=own, period=period)

@@ -22,6 +22,7 @@ class Call:
     method: str
     args: dict[str, Any]
     headers: dict[str, str] = field(default_factory=dict)
+    at: float = field(default_factory=time.monotonic)  # when the fake received it (pacing tests)
 
 
 class FakeSlack:
@@ -32,6 +33,9 @@ class FakeSlack:
         self.calls: list[Call] = []
         self.users: dict[str, str] = {}  # slack user id -> e-mail
         self.posted: dict[str, list[dict]] = {}  # channel -> messages (for conversations.history)
+        # many workspaces (OAuth): install code -> workspace, and bot token -> team id
+        self.oauth_codes: dict[str, dict[str, Any]] = {}
+        self.token_team: dict[str, str] = {}
         self._failures: dict[str, list[tuple[int, dict, dict]]] = {}
         self._held: dict[str, threading.Event] = {}
         self.sockets: list[web.WebSocketResponse] = []  # Socket Mode connections from the app
@@ -55,6 +59,8 @@ class FakeSlack:
         with self._lock:
             self.calls.clear()
             self.posted.clear()
+            self.oauth_codes.clear()
+            self.token_team.clear()
             self._failures.clear()
             self.users.clear()
             self.socket_acks.clear()
@@ -190,24 +196,47 @@ class FakeSlack:
             if status >= 500:
                 return web.Response(status=status, text="upstream error", headers=headers)
             return web.json_response(body, status=status, headers=headers)
-        return web.json_response(self._answer(method, args))
+        return web.json_response(self._answer(method, args, self._team_of(request.headers)))
 
-    def _answer(self, method: str, a: dict[str, Any]) -> dict[str, Any]:
+    def team_of_call(self, call: Call) -> str:
+        """Which workspace's token a recorded call was made with."""
+        return self._team_of(call.headers)
+
+    def _team_of(self, headers: Any) -> str:
+        auth = str(headers.get("Authorization") or headers.get("authorization") or "")
+        return self.token_team.get(auth.removeprefix("Bearer ").strip(), self.team_id)
+
+    def _oauth_access(self, a: dict[str, Any]) -> dict[str, Any]:
+        """oauth.v2.access: the code of an install gives that workspace's bot token (as Slack answers)."""
+        ws = self.oauth_codes.get(str(a.get("code") or ""))
+        if ws is None:
+            return {"ok": False, "error": "invalid_code"}
+        self.token_team[ws["token"]] = ws["team_id"]
+        enterprise = {"id": ws["enterprise_id"], "name": "Grid"} if ws.get("enterprise_id") else None
+        return {"ok": True, "app_id": "A1", "authed_user": {"id": ws.get("user", "UADMIN")},
+                "scope": "chat:write,commands", "token_type": "bot", "access_token": ws["token"],
+                "bot_user_id": "UBOT", "team": {"id": ws["team_id"], "name": ws.get("name", ws["team_id"])},
+                "enterprise": enterprise, "is_enterprise_install": bool(ws.get("is_enterprise_install"))}
+
+    def _answer(self, method: str, a: dict[str, Any], team: str = "") -> dict[str, Any]:
         ok: dict[str, Any] = {"ok": True}
+        team = team or self.team_id
+        if method == "oauth.v2.access":
+            return self._oauth_access(a)
         if method == "auth.test":
-            return {**ok, "url": f"{self.base}/", "team": "Testkommune", "user": "trad", "team_id": self.team_id,
+            return {**ok, "url": f"{self.base}/", "team": "Testkommune", "user": "trad", "team_id": team,
                     "user_id": self.bot_user, "bot_id": "BBOT"}
         if method == "users.info":
             uid = a.get("user", "")
             if uid not in self.users:
                 return {"ok": False, "error": "user_not_found"}
-            return {**ok, "user": {"id": uid, "team_id": self.team_id, "name": uid.lower(), "deleted": False,
+            return {**ok, "user": {"id": uid, "team_id": team, "name": uid.lower(), "deleted": False,
                                    "is_bot": False, "profile": {"email": self.users[uid], "real_name": uid}}}
         if method == "users.lookupByEmail":
             email = (a.get("email") or "").lower()
             for uid, em in self.users.items():
                 if em.lower() == email:
-                    return {**ok, "user": {"id": uid, "team_id": self.team_id, "profile": {"email": em}}}
+                    return {**ok, "user": {"id": uid, "team_id": team, "profile": {"email": em}}}
             return {"ok": False, "error": "users_not_found"}
         if method == "apps.connections.open":
             return {**ok, "url": f"ws://127.0.0.1:{self.port}/socket"}

@@ -458,3 +458,37 @@ async def test_an_answer_on_its_way_is_delivered_when_the_server_stops(slack: Sl
         assert await slack.fake.wait_for("users.info")
         threading.Timer(0.5, gate.set).start()  # Slack answers while the server is shutting down
     assert slack.fake.of("chat.postMessage"), "the acked DM got no answer: it was dropped at shutdown"
+
+
+async def test_risk_review_button_opens_a_modal_and_stores_the_review(slack: SlackDriver, engine) -> None:
+    """Issue 11: the review reminder's «Gjennomgå» is a modal (scores, comment, next date) on the web form's use case."""
+    from datetime import date, timedelta
+
+    from models.services import governance_reminders
+    from models.services import risk as risk_svc
+    from models.tables import Risk
+
+    with Session(engine) as s:
+        r = risk_svc.add_risk(session=s, actor_id=slack.org.people["leder"], data=risk_svc.RiskInput(
+            title="Glatt trapp", description="Is om vinteren", probability_before=3, consequence_before=3,
+            treatment="reduce", review_date=date.today() + timedelta(days=3)))
+        governance_reminders.send_risk_review_reminders(session=s)
+        s.commit()
+        rid = r.id
+    await slack.button("leder", "risk.review", str(rid))
+    view = view_of((await slack.fake.wait_for("views.open"))[0])
+    assert view["callback_id"] == "risk.review" and "RO-1" in json.dumps(view, ensure_ascii=False)
+    assert {b["block_id"] for b in view["blocks"] if b["type"] == "input"} >= {
+        "probability_before", "consequence_before", "comment", "review_date"}
+    r1 = await slack.submit("leder", view, {"probability_before": "3", "consequence_before": "3",
+                                             "review_date": "2020-01-01"})
+    assert r1.json()["response_action"] == "errors" and "review_date" in r1.json()["errors"]
+    later = (date.today() + timedelta(weeks=10)).isoformat()
+    r2 = await slack.submit("leder", view, {"probability_before": "2", "consequence_before": "3", "review_date": later,
+                                             "comment": "Varmekabler lagt <@U123>"})
+    assert r2.json()["response_action"] == "update"
+    with Session(engine) as s:
+        stored = s.get(Risk, rid)
+        assert (stored.risk_before, stored.review_date.isoformat()) == (6, later)
+        update = s.exec(select(OutboxMessage).where(OutboxMessage.kind == "risk_review_update")).one()
+        assert update.update_of_key.startswith(f"risk_review:{rid}:")

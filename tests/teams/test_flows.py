@@ -334,3 +334,34 @@ def test_reply_goes_to_outbox_when_teams_keeps_throttling(client, teams_env, org
     row = session.exec(select(OutboxMessage)).one()
     assert row.platform == "teams" and row.recipient_person_id == org.people["ansatt"]
     assert "ingen åpne avvik" in row.payload["text"]
+
+
+def test_risk_review_from_the_reminders_button_is_a_card_form(client, teams_env, org, session):
+    """Issue 11: «Gjennomgå» on the review reminder opens a card (scores, comment, next date); errors keep the card."""
+    from datetime import date, timedelta
+
+    from models.services import governance_reminders
+    from models.services import risk as risk_svc
+    from models.tables import OutboxMessage, Risk
+
+    r = risk_svc.add_risk(session=session, actor_id=org.people["leder"], data=risk_svc.RiskInput(
+        title="Glatt trapp", description="Is om vinteren", probability_before=3, consequence_before=3,
+        treatment="reduce", review_date=date.today() + timedelta(days=3)))
+    governance_reminders.send_risk_review_reminders(session=session)
+    session.commit()
+    leader = Teams(client, teams_env, org, key="leder")
+    n = len(teams_env.state.calls)
+    leader.invoke({"trad": {"a": "risk.review", "v": str(r.id)}})
+    form = card_of(leader.sent_since(n)[0])
+    assert {"probability_before", "consequence_before", "comment", "review_date"} <= set(inputs(form))
+    assert inputs(form)["review_date"]["type"] == "Input.Date" and "RO-1" in json.dumps(form, ensure_ascii=False)
+    again = leader.invoke(actions(form)[0]["data"], {"probability_before": "3", "consequence_before": "3",
+                                                     "review_date": "2020-01-01"})
+    assert again["type"] == "application/vnd.microsoft.card.adaptive" and "review_date" in inputs(again["value"])
+    later = (date.today() + timedelta(weeks=8)).isoformat()
+    resp = leader.invoke(actions(form)[0]["data"], {"probability_before": "4", "consequence_before": "2",
+                                                    "comment": "**Ny** vurdering", "review_date": later})
+    assert "risikotall 8" in texts(resp["value"])
+    session.expire_all()
+    assert session.get(Risk, r.id).risk_before == 8
+    assert session.exec(select(OutboxMessage).where(OutboxMessage.kind == "risk_review_update")).one()

@@ -174,3 +174,49 @@ def test_nightly_job_installs_for_leaders_when_turned_on(graph_env, engine, org,
     assert out["installed"] >= 1 and out["failed"] == 0
     installed = {c["path"].split("/")[2] for c in graph_env.state.graph_calls if c["method"] == "POST"}
     assert "oid-leder" in installed and "oid-ansatt" not in installed
+
+
+def _outbox_json() -> dict:
+    import json
+
+    from bot.cli import main
+
+    result = CliRunner().invoke(main, ["outbox", "--json"])
+    assert result.exit_code == 0, result.output
+    return json.loads(result.output)
+
+
+def test_trad_outbox_stops_listing_a_person_as_unreachable_once_tråd_reaches_them(graph_env, engine, org, session):
+    _nudge(session, org)
+    _deliver(engine)  # the leader is not in the directory yet: unreachable
+    before = _outbox_json()
+    assert before["counts"].get("unreachable") == 1
+    assert [r["to"] for r in before["rows"] if r["status"] == "unreachable"] == [org.emails["leder"]]
+    graph_env.state.graph_users[org.emails["leder"]] = "oid-leder"
+    from bot.cli import main
+
+    assert CliRunner().invoke(main, ["teams", "install", "--leaders"]).exit_code == 0
+    _deliver(engine, later=True)
+    after = _outbox_json()
+    assert after["counts"].get("unreachable", 0) == 0
+    assert [r["status"] for r in after["rows"] if r["to"] == org.emails["leder"]] == ["delivered"]
+
+
+def test_graph_signs_in_as_the_entra_app_when_it_is_set(graph_env, org, session, monkeypatch):
+    """With ENTRA_* set, the installer uses that app (the bot's own authority is broken here on purpose)."""
+    from bot.cli import main
+    from models.settings import get_settings
+    from tests.teams.fakes import APP_PASSWORD
+
+    monkeypatch.setenv("TEAMS_AUTHORITY", f"{graph_env.base}/entra/ffffffff-0000-0000-0000-000000000000")
+    graph_env.state.graph_users[org.emails["ansatt"]] = "oid-ansatt"
+    get_settings.cache_clear()
+    failed = CliRunner().invoke(main, ["teams", "install", "--email", org.emails["ansatt"]])
+    assert "Installert for 0" in failed.output and graph_env.state.graph_installed == {}
+    for key, value in {"ENTRA_TENANT_ID": TENANT, "ENTRA_CLIENT_ID": "entra-directory-app",
+                       "ENTRA_CLIENT_SECRET": APP_PASSWORD, "ENTRA_AUTHORITY": f"{graph_env.base}/entra/{TENANT}"}.items():
+        monkeypatch.setenv(key, value)
+    get_settings.cache_clear()
+    result = CliRunner().invoke(main, ["teams", "install", "--email", org.emails["ansatt"]])
+    assert result.exit_code == 0 and "Installert for 1" in result.output, result.output
+    assert graph_env.state.graph_installed == {"oid-ansatt": "inst-oid-ansatt"}

@@ -28,7 +28,7 @@ def test_package_has_manifest_and_icons(teams_env, tmp_path, monkeypatch):
     result = CliRunner().invoke(main, ["teams", "package", "--out", str(out)])
     assert result.exit_code == 0, result.output
     with zipfile.ZipFile(out) as z:
-        assert sorted(z.namelist()) == ["color.png", "manifest.json", "outline.png"]
+        assert sorted(z.namelist()) == ["color.png", "en.json", "manifest.json", "nn.json", "outline.png"]
         manifest = json.loads(z.read("manifest.json"))
         color = _png_info(z.read("color.png"))
         outline = _png_info(z.read("outline.png"))

@@ -88,3 +88,37 @@ def test_the_tab_cookie_is_not_a_way_into_the_ordinary_pages(tab, teams_env, org
     assert _sign_in(tab, teams_env.sso_token(email=org.emails["ansatt"])).status_code == 303
     r = tab.get("/", follow_redirects=False)
     assert r.status_code == 303 and r.headers["location"].startswith("/logg-inn")
+
+
+def test_the_tab_shows_the_leaders_styringskort_inside_teams(tab, teams_env, org):
+    assert _sign_in(tab, teams_env.sso_token(email=org.emails["leder"])).status_code == 303
+    home = tab.get("/teams/fane")
+    assert 'href="/teams/fane/styringskort" target="_self"' in home.text  # opens inside the tab
+    page = tab.get("/teams/fane/styringskort")
+    assert page.status_code == 200
+    assert "Styringskort – enhet" in page.text and "Aurvoll skole" in page.text
+    assert "frame-ancestors 'self' https://teams.microsoft.com" in page.headers["content-security-policy"]
+    assert "x-frame-options" not in page.headers
+    assert '<option value="' in page.text and "Solvang" not in page.text  # only what she may read
+
+
+def test_the_tab_styringskort_refuses_what_the_person_may_not_read(tab, teams_env, org):
+    assert tab.get("/teams/fane/styringskort", follow_redirects=False).headers["location"] == "/teams/fane"
+    assert _sign_in(tab, teams_env.sso_token(email=org.emails["leder"])).status_code == 303
+    other = tab.get(f"/teams/fane/styringskort?omfang={org.units['Oppvekst/Solvang skole']}")
+    assert other.status_code == 403 and "Styringskort – enhet" not in other.text
+    assert tab.get("/teams/fane/styringskort?omfang=kommune").status_code == 403
+
+
+def test_the_tab_styringskort_tells_staff_it_is_for_leaders_in_their_language(tab, teams_env, org, session):
+    from models.tables import Person
+
+    assert _sign_in(tab, teams_env.sso_token(email=org.emails["ansatt"])).status_code == 303
+    assert "/teams/fane/styringskort" not in tab.get("/teams/fane").text
+    page = tab.get("/teams/fane/styringskort")
+    assert page.status_code == 403 and "for ledere langs linja" in page.text
+    person = session.get(Person, org.people["ansatt"])
+    person.locale = "nn"
+    session.add(person)
+    session.commit()
+    assert "for leiarar langs linja" in tab.get("/teams/fane/styringskort").text

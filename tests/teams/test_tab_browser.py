@@ -46,4 +46,11 @@ def test_tab_sign_in_and_mine_saker_are_accessible(live_tab, teams_env, org, bro
     for width in (390, 1280):
         page.set_viewport_size({"width": width, "height": 900})
         assert_accessible(page, f"/teams/fane home at {width} px")
+    page.get_by_role("link", name="Styringskort").first.click()  # opens inside the tab, not in a browser
+    expect(page.get_by_role("heading", level=1)).to_contain_text("Styringskort")
+    expect(page.get_by_label("Styringskort for")).to_be_visible()
+    for width in (390, 1280):
+        page.set_viewport_size({"width": width, "height": 900})
+        assert_accessible(page, f"/teams/fane/styringskort at {width} px")
+        assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth + 1"), "sideways scroll"
     ctx.close()

@@ -90,7 +90,7 @@ def test_governance_pages_accessible_at_both_widths(live, browser):  # type: ign
     page.get_by_label("Neste gjennomgang").fill((date.today() + timedelta(days=100)).isoformat())
     page.get_by_role("button", name="Lagre risikoen").click()
     expect(page.get_by_text("Risikoen er lagret.")).to_be_visible()
-    expect(page.locator("#risk-before")).to_contain_text("20 (kritisk)")
+    expect(page.locator("#risk-before")).to_contain_text("20 Kritisk")
     _check(page, "risk page")
     rid = urlparse(page.url).path.rsplit("/", 1)[-1]
     for sub in ("gjennomga", "endre", "tiltak", "avvik", "lukk"):

@@ -52,8 +52,8 @@ def test_leader_registers_a_risk_and_sees_it_with_its_scores(web, aurvoll_risk):
     page = client.get(f"/risiko/{aurvoll_risk}?ok=risiko")
     assert page.status_code == 200
     assert "Risikoen er lagret." in page.text
-    assert "16 (høy) = sannsynlighet 4 × konsekvens 4" in page.text
-    assert "6 (middels) = sannsynlighet 2 × konsekvens 3" in page.text
+    assert '<span class="badge band-hoy">16 Høy</span> = sannsynlighet 4 × konsekvens 4' in page.text
+    assert '<span class="badge band-middels">6 Middels</span> = sannsynlighet 2 × konsekvens 3' in page.text
     assert 'id="treatment">Redusere<' in page.text and "Gjennomgå" in page.text
     listing = client.get("/risiko")
     assert "Vikar alene med klassen" in listing.text and "Ny risiko" in listing.text
@@ -127,7 +127,7 @@ def test_review_tiltak_and_link(web):  # type: ignore[no-untyped-def]
                                                       "probability_after": "1", "consequence_after": "5",
                                                       "treatment": "share", "review_date": later.isoformat()})
     assert r.status_code == 200 and "Gjennomgangen er lagret." in r.text
-    assert "10 (høy) = sannsynlighet 2 × konsekvens 5" in r.text and 'id="treatment">Dele<' in r.text
+    assert '<span class="badge band-hoy">10 Høy</span> = sannsynlighet 2 × konsekvens 5' in r.text and 'id="treatment">Dele<' in r.text
     assert f'id="review-date">{later:%d.%m.%Y}<' in r.text
     r = client.post(f"/risiko/{rid}/tiltak", data={"csrf": csrf, "description": "Komfyrvakt",
                                                    "deadline": "2020-01-01", "owner_id": str(web.org.people["ansatt"])})

@@ -38,7 +38,7 @@ def register(app: AsyncApp, deps: SlackDeps) -> None:
             team = (body.get("team") or {}).get("id") or body["user"].get("team_id", "")
             pid = await deps.identities.resolve(client, team, user_id)
             if pid is None:
-                await send_replies(client, [Reply(text=await deps.unknown_text())], user_id=user_id, respond=respond)
+                await send_replies(client, [Reply(text=await deps.unknown_text(team))], user_id=user_id, respond=respond)
                 return
             ia = Interaction(user=deps.user(team, user_id), person_id=pid, action_id=base_action_id(action["action_id"]),
                              value=action.get("value") or "", supports_forms=True)

@@ -45,7 +45,7 @@ def register(app: AsyncApp, deps: SlackDeps) -> None:
 async def _person(deps: SlackDeps, client: AsyncWebClient, command: dict, respond: Any) -> int | None:
     pid = await deps.identities.resolve(client, command.get("team_id", ""), command["user_id"])
     if pid is None:
-        await respond(text=await deps.unknown_text(), response_type="ephemeral")
+        await respond(text=await deps.unknown_text(command.get("team_id", "")), response_type="ephemeral")
     return pid
 
 

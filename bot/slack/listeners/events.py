@@ -60,7 +60,7 @@ async def _on_dm(deps: SlackDeps, body: dict, event: dict, client: AsyncWebClien
         pid = await deps.identities.resolve(client, team, user_id)
         if pid is None:
             handled = True
-            await send_replies(client, [Reply(text=await deps.unknown_text())], user_id=user_id,
+            await send_replies(client, [Reply(text=await deps.unknown_text(team))], user_id=user_id,
                                channel=event["channel"])
             return
         msg = IncomingMessage(user=deps.user(team, user_id), person_id=pid, text=event.get("text") or "",
@@ -80,7 +80,7 @@ async def _open_home(deps: SlackDeps, body: dict, event: dict, client: AsyncWebC
         team = body.get("team_id") or ""
         pid = await deps.identities.resolve(client, team, event["user"])
         if pid is None:
-            view = view_dict(home_view([], intro=await deps.unknown_text(), actions=[]))
+            view = view_dict(home_view([], intro=await deps.unknown_text(team), actions=[]))
             await client.views_publish(user_id=event["user"], view=view)
             return
         await publish_home(client, deps.conversation, user_id=event["user"], person_id=pid, runner=deps.run)

@@ -26,7 +26,7 @@ def register(app: AsyncApp, deps: SlackDeps) -> None:
         user_id = body["user"]["id"]
         pid = await deps.identities.resolve(client, team, user_id)
         if pid is None:
-            view = notice_view("Tråd", Reply(text=await deps.unknown_text()))
+            view = notice_view("Tråd", Reply(text=await deps.unknown_text(team)))
         else:
             view = form_view(await deps.run(lambda: deps.conversation.open_avvik_form(
                 pid, description, platform_locale=deps.identities.locale(team, user_id))))

@@ -25,11 +25,11 @@ from models.vocabulary import Labels
 
 log = logging.getLogger("trad.slack")
 FORM_IDS = ("avvik.report", "avvik.add_tiltak", "avvik.close", "avvik.reopen", "check.nei", "oppdrag.update",
-            "risk.add")
+            "risk.add", "risk.review")
 TITLES = Labels({"avvik.report": N_("Avvik registrert"), "avvik.add_tiltak": N_("Tiltak lagret"),
                  "avvik.close": N_("Avvik lukket"), "avvik.reopen": N_("Avvik gjenåpnet"),
                  "check.nei": N_("Sjekkpunkt lagret"), "oppdrag.update": N_("Oppdrag oppdatert"),
-                 "risk.add": N_("Risiko lagret")})
+                 "risk.add": N_("Risiko lagret"), "risk.review": N_("Gjennomgang lagret")})
 SORRY = N_("Beklager, noe gikk galt hos meg. Prøv igjen om litt.")
 
 
@@ -50,7 +50,7 @@ def _make_submit(deps: SlackDeps) -> Any:
                 pid = await deps.identities.resolve(client, team, user_id)
             if pid is None:
                 acked = True
-                await ack(response_action="errors", errors=field_errors(blocks, {"form": await deps.unknown_text()}))
+                await ack(response_action="errors", errors=field_errors(blocks, {"form": await deps.unknown_text(team)}))
                 return
             try:
                 ctx = json.loads(view.get("private_metadata") or "{}")
