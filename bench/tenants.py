@@ -98,6 +98,9 @@ def existing(pg: str, schema: str, k_count: int, shape: td.Shape) -> dict | None
         eng.dispose()
     if n_org != k_count or n_avvik != k_count * shape.avvik:
         return None
+    from models.migrate import upgrade
+
+    upgrade(td.schema_url(pg, schema))  # migrations added since the schema was built
     return {"schema": schema, "url": td.schema_url(pg, schema), "kommuner": k_count, "reused": True,
             "staff": k_count * shape.staff, "leaders": k_count * shape.leaders, "avvik": k_count * shape.avvik}
 
@@ -114,15 +117,19 @@ def main() -> None:
     ap.add_argument("--duration", type=float, default=None, help="seconds of measured load per cell")
     ap.add_argument("--users", type=int, default=None, help="distinct Slack users sending (default 20 per kommune of the largest count)")
     ap.add_argument("--workers", type=int, default=2)
+    ap.add_argument("--slack", choices=("oauth", "token"), default="oauth",
+                    help="oauth: one installation per kommune's workspace; token: one SLACK_BOT_TOKEN (the default kommune)")
     ap.add_argument("--port", type=int, default=8440, help="trad serve's port; the fake Slack of the fan-out uses port+3")
-    ap.add_argument("--senders", default="1,3", help="delivering processes, one fan-out per value")
-    ap.add_argument("--scale", type=float, default=20.0, help="speed-up of Slack's limits (as bench/nudge_fanout.py)")
+    ap.add_argument("--senders", default="3", help="delivering processes, one fan-out per value")
+    ap.add_argument("--scale", type=float, default=0.4,
+                    help="Slack's limits × this (0.4: 2 posts/s per workspace, so 50 workspaces ask 100/s in all)")
     ap.add_argument("--rate-per-min", type=float, default=300.0, help="chat.postMessage per minute per workspace, before --scale")
     ap.add_argument("--channel-interval", type=float, default=1.0)
     ap.add_argument("--p429", type=float, default=0.003)
     ap.add_argument("--p5xx", type=float, default=0.002)
     ap.add_argument("--lease", type=float, default=60.0)
     ap.add_argument("--batch", type=int, default=50)
+    ap.add_argument("--fanout-timeout", type=float, default=900.0, help="give up a fan-out after this many seconds")
     ap.add_argument("--repeat", type=int, default=3, help="rounds of year summaries (medians are reported)")
     ap.add_argument("--json", default=None, help="write the raw results here")
     a = ap.parse_args()
@@ -156,7 +163,7 @@ def main() -> None:
                 from tenants_acks import run_acks
 
                 res["acks"].append(run_acks(url, k, shape, port=a.port, rate=a.rate, duration=duration,
-                                            n_users=n_users, workers=a.workers))
+                                            n_users=n_users, workers=a.workers, oauth=a.slack == "oauth"))
             if "fanout" in parts:
                 prep = tf.enqueue(url)
                 for n in (int(x) for x in a.senders.split(",")):

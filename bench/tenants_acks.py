@@ -46,13 +46,16 @@ def users_for(k_count: int, shape: Shape, n_users: int) -> list[tuple[str, str, 
 
 
 def start_serve(env: dict[str, str], port: int, workers: int) -> subprocess.Popen:
-    proc = subprocess.Popen([str(ROOT / ".venv/bin/trad"), "serve", "--host", "127.0.0.1", "--port", str(port),
-                             "--workers", str(workers)], env=env, cwd=str(ROOT), start_new_session=True,
-                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    deadline = time.time() + 90
+    log = ROOT / "var" / "bench" / f"tenants-serve-{port}.log"
+    log.parent.mkdir(parents=True, exist_ok=True)
+    with log.open("wb") as err:  # the server's own log, for when it does not start
+        proc = subprocess.Popen([str(ROOT / ".venv/bin/trad"), "serve", "--host", "127.0.0.1", "--port", str(port),
+                                 "--workers", str(workers)], env=env, cwd=str(ROOT), start_new_session=True,
+                                stdout=subprocess.DEVNULL, stderr=err)
+    deadline = time.time() + 240
     while time.time() < deadline:
         if proc.poll() is not None:
-            raise RuntimeError(f"trad serve exited: {proc.stderr.read().decode()[-2000:] if proc.stderr else ''}")
+            raise RuntimeError(f"trad serve exited: see {log}")
         try:
             socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
             time.sleep(2.0)  # the other worker(s) and the runtime lease settle
@@ -94,8 +97,28 @@ async def _measure(fake, port: int, users: list[tuple[str, str, str]], rate: flo
             "workspaces": len({u[0] for u in users}), "users": len(users)}
 
 
+def slack_env(db_url: str, api_url: str, k_count: int, oauth: bool) -> dict[str, str]:
+    """The environment of `trad serve` / `trad deliver`: one token (the default kommune only), or the
+    OAuth set-up with one installation per kommune's workspace (seeded here, idempotent)."""
+    env = {**os.environ, "DATABASE_URL": db_url, "SLACK_SIGNING_SECRET": SECRET, "SLACK_API_URL": api_url,
+           "PUBLIC_BASE_URL": "https://trad.example.no", "TRAD_ORG": "k0001", "PYTHONPATH": str(ROOT)}
+    for name in ("SLACK_APP_TOKEN", "SLACK_BOT_TOKEN", "SLACK_CLIENT_ID", "SLACK_CLIENT_SECRET", "SECRET_KEY"):
+        env.pop(name, None)
+    if not oauth:
+        env["SLACK_BOT_TOKEN"] = "xoxb-bench-1"
+        return env
+    from tenants_data import seed_installations
+
+    env.update(SLACK_CLIENT_ID="1111.2222", SLACK_CLIENT_SECRET="bench-client-secret", SECRET_KEY=SECRET_KEY)
+    seed_installations(db_url, k_count, SECRET_KEY)
+    return env
+
+
+SECRET_KEY = "q8Zr3VtLw0nXc7Yp2Bd5Kf9Hs1Jm4Gu6Ea-Ti_Ro3Wy8Nb2Lz5Qx7Cv0Mk"  # a fixed random-looking key: the bench's own
+
+
 def run_acks(db_url: str, k_count: int, shape: Shape, *, port: int, rate: float, duration: float, n_users: int,
-             workers: int = 2) -> dict:
+             workers: int = 2, oauth: bool = True) -> dict:
     """The ack figure for one database: start the workers, warm up, measure, stop."""
     sys.path.insert(0, str(ROOT))
     from tests.slack.fake_slack import FakeSlack
@@ -121,10 +144,12 @@ def run_acks(db_url: str, k_count: int, shape: Shape, *, port: int, rate: float,
     users = users_for(k_count, shape, n_users)
     for _team, uid, email in users:
         fake.users[uid] = email
-    env = {**os.environ, "DATABASE_URL": db_url, "SLACK_BOT_TOKEN": "xoxb-bench-1", "SLACK_SIGNING_SECRET": SECRET,
-           "SLACK_API_URL": fake.api_url, "SCHEDULER_ENABLED": "true", "OUTBOX_WORKER_ENABLED": "true",
-           "PUBLIC_BASE_URL": "https://trad.example.no", "TRAD_ORG": "k0001", "PYTHONPATH": str(ROOT)}
-    env.pop("SLACK_APP_TOKEN", None)
+    from tenants_data import token_of
+
+    env = {**slack_env(db_url, fake.api_url, k_count, oauth), "SCHEDULER_ENABLED": "true",
+           "OUTBOX_WORKER_ENABLED": "true"}
+    for k in range(1, k_count + 1):
+        fake.token_team[token_of(k)] = team_of(k)
     proc = start_serve(env, port, workers)
     try:
         out = asyncio.run(_measure(fake, port, users, rate, duration, f"k{k_count}"))
@@ -136,7 +161,7 @@ def run_acks(db_url: str, k_count: int, shape: Shape, *, port: int, rate: float,
     finally:
         stop_serve(proc)
         fake.stop()
-    out.update(kommuner=k_count, rate=rate, duration=duration, workers=workers)
+    out.update(kommuner=k_count, rate=rate, duration=duration, workers=workers, slack="oauth" if oauth else "token")
     print("acks", json.dumps(out), flush=True)
     return out
 

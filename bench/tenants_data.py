@@ -226,7 +226,7 @@ def seed_installations(db_url: str, k_count: int, secret_key: str) -> int:
     uow = UnitOfWork(engine)
     for k in range(1, k_count + 1):
         data = {"app_id": "A1", "team_id": team_of(k), "team_name": f"Benchkommune {k}", "bot_token": token_of(k),
-                "bot_id": "BBOT", "bot_user_id": "UBOT", "bot_scopes": "chat:write,commands,im:history",
+                "bot_id": "BBOT", "bot_user_id": "UBOT", "user_id": "U0INSTALLER", "bot_scopes": "chat:write,commands,im:history",
                 "is_enterprise_install": False, "token_type": "bot", "installed_at": time.time()}
         with uow.write() as tx:
             slack_installs.save_installation(session=tx, data=data, secret_key=secret_key)

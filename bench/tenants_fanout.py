@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import signal
 import statistics
 import subprocess
 import sys
@@ -81,6 +82,34 @@ def start_fake(port: int, a: argparse.Namespace) -> subprocess.Popen:
     raise RuntimeError("fake Slack did not start")
 
 
+def deliver_with_trad(db_url: str, api: str, k_count: int, senders: int, a: argparse.Namespace) -> float | None:
+    """`senders` × `trad deliver` (as in production: claims with SKIP LOCKED, pacing shared through the
+    database, each workspace's own token), stopped with SIGTERM once the outbox is empty."""
+    from tenants_acks import slack_env
+
+    env = {**slack_env(db_url, f"{api}/api/", k_count, oauth=True), "SHARED_PACING": "on",
+           "SLACK_RATE_PER_MINUTE": str(a.rate_per_min * a.scale),
+           "SLACK_CHANNEL_INTERVAL_SECONDS": str(a.channel_interval / a.scale), "OUTBOX_POLL_SECONDS": "0.1",
+           "OUTBOX_MAX_ATTEMPTS": "20", "SCHEDULER_ENABLED": "false"}
+    procs = [subprocess.Popen([str(ROOT / ".venv/bin/trad"), "deliver"], env=env, cwd=str(ROOT),
+                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL) for _ in range(senders)]
+    deadline = time.monotonic() + a.fanout_timeout
+    try:
+        time.sleep(2.0)
+        while nf.remaining(db_url) and time.monotonic() < deadline and all(p.poll() is None for p in procs):
+            time.sleep(0.2)
+    finally:
+        for p in procs:
+            p.send_signal(signal.SIGTERM)
+        for p in procs:
+            try:
+                p.wait(30)
+            except subprocess.TimeoutExpired:
+                p.kill()
+                p.wait()
+    return None
+
+
 def run_fanout(db_url: str, k_count: int, prep: dict, *, port: int, senders: int, a: argparse.Namespace) -> dict:
     """One fan-out of what `enqueue` left (`prep`): deliver with `senders` processes, read the fake's tally."""
     import httpx
@@ -90,9 +119,12 @@ def run_fanout(db_url: str, k_count: int, prep: dict, *, port: int, senders: int
     httpx.post(f"{api}/reset")
     limit_per_s = a.rate_per_min * a.scale / 60
     t0 = time.monotonic()
-    procs = [subprocess.Popen(nf._sender_cmd(a, db_url, api, pace=True), stdout=subprocess.PIPE, text=True)
-             for _ in range(senders)]
-    outs = [json.loads(p.communicate()[0].strip().splitlines()[-1]) for p in procs]
+    if a.slack == "oauth":
+        rss = deliver_with_trad(db_url, api, k_count, senders, a)
+    else:  # one token: bench/nudge_fanout.py's sender (the adapter and worker, one SLACK_BOT_TOKEN)
+        procs = [subprocess.Popen(nf._sender_cmd(a, db_url, api, pace=True), stdout=subprocess.PIPE, text=True)
+                 for _ in range(senders)]
+        rss = max(json.loads(p.communicate()[0].strip().splitlines()[-1])["peak_rss_mb"] for p in procs)
     wall = time.monotonic() - t0
     stats = nf._get(f"{api}/stats")
     per_ws = stats.pop("per_workspace")
@@ -106,6 +138,6 @@ def run_fanout(db_url: str, k_count: int, prep: dict, *, port: int, senders: int
            "floor_s_max": round(max(ws["ok"] for ws in per_ws.values()) / limit_per_s, 2) if per_ws else None,
            "ws_ratio_max": round(max(ratios.values()), 3) if ratios else None,
            "ws_ratio_median": round(statistics.median(ratios.values()), 3) if ratios else None,
-           "peak_rss_mb": max(o["peak_rss_mb"] for o in outs), **outcome}
+           "peak_rss_mb": rss, "slack": a.slack, **outcome}
     print("fanout", json.dumps(out), flush=True)
     return out
