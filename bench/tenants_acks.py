@@ -58,10 +58,15 @@ def start_serve(env: dict[str, str], port: int, workers: int) -> subprocess.Pope
             raise RuntimeError(f"trad serve exited: see {log}")
         try:
             socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
-            time.sleep(2.0)  # the other worker(s) and the runtime lease settle
-            return proc
         except OSError:
             time.sleep(0.2)
+            continue
+        # every worker up, not just the first: uvicorn kills a worker that misses its 5 s health ping,
+        # which a starting worker does on a loaded machine when traffic starts before it is ready
+        if log.read_text(errors="replace").count("Application startup complete") >= workers:
+            time.sleep(2.0)  # the runtime lease settles
+            return proc
+        time.sleep(0.5)
     stop_serve(proc)
     raise RuntimeError("trad serve did not start")
 
