@@ -9,7 +9,7 @@ NODE_DEPS := var/node/node_modules/axe-core/axe.min.js var/node/node_modules/@mi
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test lint bench bench-memory clean browser fuzz
+.PHONY: run test lint bench bench-memory bench-tenants clean browser fuzz
 
 $(STAMP): pyproject.toml
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -53,6 +53,12 @@ bench: $(STAMP)
 # The server runs on core 0, the load generator on core 1.
 bench-memory: $(STAMP)
 	@flock /tmp/trad-bench.lock taskset -c 1 $(PY) bench/memory.py --minutes 10 --rate 100 --json var/bench-memory.json
+
+# Many kommuner on PostgreSQL (issue 13): 1, 10 and 50 kommuner, up to 100,000 staff and 1,000,000 avvik.
+# Long (builds the data, then acks, fan-out and summaries); not part of `make test`. See bench/README.md.
+bench-tenants: $(STAMP)
+	@mkdir -p var/bench
+	@$(PY) bench/tenants.py --size full --json var/bench/tenants-full.json $(BENCH_ARGS)
 
 clean:
 	rm -rf $(VENV) var .pytest_cache

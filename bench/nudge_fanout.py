@@ -45,8 +45,8 @@ def run_fake(args: argparse.Namespace) -> None:
     gap = args.channel_interval / args.scale
     st: dict = {}
 
-    def reset() -> None:
-        st.update(window=deque(), last=dict(), calls=Counter(), posts=0, r429_limit=0, r429_random=0, r5xx=0,
+    def reset() -> None:  # the rate window is per token, i.e. per workspace, as Slack's limits are
+        st.update(window={}, per_ws={}, first_call=None, last=dict(), calls=Counter(), posts=0, r429_limit=0, r429_random=0, r5xx=0,
                   delivered=Counter(), history={}, ts=0)
 
     reset()
@@ -88,12 +88,19 @@ def run_fake(args: argparse.Namespace) -> None:
             if roll < args.p429 + args.p5xx:
                 st["r5xx"] += 1
                 return web.json_response({"ok": False, "error": "internal_error"}, status=500)
-            win = st["window"]
+            st["first_call"] = st.get("first_call") or now
+            token = req.headers.get("Authorization", "").removeprefix("Bearer ")
+            win = st["window"].setdefault(token, deque())
+            ws = st["per_ws"].setdefault(token, {"ok": 0, "first_ok": None, "last_ok": None, "r429": 0})
             while win and win[0] <= now - 1.0:
                 win.popleft()
             if len(win) >= per_window or now - st["last"].get(channel, -1e9) < gap:
+                ws["r429"] += 1
                 return too_many("r429_limit")
             win.append(now)
+            ws["ok"] += 1
+            ws["first_ok"] = ws["first_ok"] or now
+            ws["last_ok"] = now
             st["last"][channel] = now
             meta = data.get("metadata") or {}
             if isinstance(meta, str):
@@ -111,7 +118,8 @@ def run_fake(args: argparse.Namespace) -> None:
         d = st["delivered"]
         return web.json_response({"calls": dict(st["calls"]), "posts": st["posts"], "r429_limit": st["r429_limit"],
                                   "r429_random": st["r429_random"], "r5xx": st["r5xx"], "delivered_keys": len(d),
-                                  "delivered_total": sum(d.values()), "doubled": sum(1 for v in d.values() if v > 1)})
+                                  "delivered_total": sum(d.values()), "doubled": sum(1 for v in d.values() if v > 1),
+                                  "per_workspace": st["per_ws"], "first_call": st.get("first_call")})
 
     async def do_reset(_req: web.Request) -> web.Response:
         reset()
