@@ -1,0 +1,82 @@
+"""skperf: a per-kommune plan version, bumped by triggers on every write a styringskort reads (issue 10)
+
+Why triggers: the web workers keep a rendered card as a memo of one version, so the version must
+move in the same transaction as every write, whatever code (or bulk import) makes it. Row triggers
+on SQLite and PostgreSQL; the person table only when a person's unit, activity or kommune changes
+(the staff weights), not on every profile edit.
+
+Revision ID: 0014_skperf_plan_version
+Revises: 0008_risk (a head of its own; `upgrade` runs to "heads")
+"""
+from collections.abc import Sequence
+
+import sqlalchemy as sa
+from alembic import op
+
+revision: str = "0014_skperf_plan_version"
+down_revision: str | Sequence[str] | None = "0008_risk"
+branch_labels: str | Sequence[str] | None = None
+depends_on: str | Sequence[str] | None = None
+
+#: table → the column holding the kommune's id.
+TABLES = {"indicator_value": "org_id", "indicator": "org_id", "indicator_target": "org_id",
+          "indicator_unit": "org_id", "plan_goal": "org_id", "plan_perspective": "org_id", "unit": "org_id",
+          "organisation": "id"}
+PERSON_COLUMNS = "unit_id, active, org_id"
+
+
+def _sqlite_bump(ref: str) -> str:
+    return (f"INSERT INTO plan_version (org_id, version) VALUES ({ref}, 1) "
+            "ON CONFLICT (org_id) DO UPDATE SET version = plan_version.version + 1;")
+
+
+def _sqlite() -> None:
+    for table, col in TABLES.items():
+        events = {"ins": ("INSERT", "NEW"), "upd": ("UPDATE", "NEW"), "del": ("DELETE", "OLD")}
+        if table == "organisation":
+            events = {"upd": ("UPDATE OF name", "NEW")}
+        for suffix, (event, rec) in events.items():
+            op.execute(f"CREATE TRIGGER trg_plan_version_{table}_{suffix} AFTER {event} ON {table} "
+                       f"BEGIN {_sqlite_bump(f'{rec}.{col}')} END")
+    for suffix, (event, rec) in {"ins": ("INSERT", "NEW"), "upd": (f"UPDATE OF {PERSON_COLUMNS}", "NEW"),
+                                 "del": ("DELETE", "OLD")}.items():
+        op.execute(f"CREATE TRIGGER trg_plan_version_person_{suffix} AFTER {event} ON person "
+                   f"BEGIN {_sqlite_bump(f'{rec}.org_id')} END")
+
+
+def _postgresql() -> None:
+    for table, col in {**TABLES, "person": "org_id"}.items():
+        op.execute(f"""
+CREATE FUNCTION trg_plan_version_{table}() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+  INSERT INTO plan_version (org_id, version)
+  VALUES (CASE WHEN TG_OP = 'DELETE' THEN OLD.{col} ELSE NEW.{col} END, 1)
+  ON CONFLICT (org_id) DO UPDATE SET version = plan_version.version + 1;
+  RETURN NULL;
+END $$""")
+        events = {"organisation": "UPDATE OF name", "person": f"INSERT OR DELETE OR UPDATE OF {PERSON_COLUMNS}"}.get(
+            table, "INSERT OR UPDATE OR DELETE")
+        op.execute(f"CREATE TRIGGER trg_plan_version_{table} AFTER {events} ON {table} "
+                   f"FOR EACH ROW EXECUTE FUNCTION trg_plan_version_{table}()")
+
+
+def upgrade() -> None:
+    op.create_table(
+        "plan_version",
+        sa.Column("org_id", sa.Integer(), sa.ForeignKey("organisation.id"), nullable=False),
+        sa.Column("version", sa.Integer(), nullable=False),
+        sa.PrimaryKeyConstraint("org_id"),
+    )
+    (_postgresql if op.get_bind().dialect.name == "postgresql" else _sqlite)()
+
+
+def downgrade() -> None:
+    if op.get_bind().dialect.name == "postgresql":
+        for table in [*TABLES, "person"]:
+            op.execute(f"DROP TRIGGER IF EXISTS trg_plan_version_{table} ON {table}")
+            op.execute(f"DROP FUNCTION IF EXISTS trg_plan_version_{table}()")
+    else:
+        for table in [*TABLES, "person"]:
+            for suffix in ("ins", "upd", "del"):
+                op.execute(f"DROP TRIGGER IF EXISTS trg_plan_version_{table}_{suffix}")
+    op.drop_table("plan_version")
