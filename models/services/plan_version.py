@@ -13,9 +13,12 @@ from sqlmodel import Session
 from models.tables import PlanVersion
 
 _PV = PlanVersion.__table__.c  # type: ignore[attr-defined]
-_STMT = select(_PV.version).where(_PV.org_id == bindparam("b_org"))
+_STMT = select(_PV.version, _PV.structure).where(_PV.org_id == bindparam("b_org"))
 
 
-def plan_version(session: Session, org_id: int) -> int:
-    """The kommune's current version (0 before its first plan write)."""
-    return int(session.execute(_STMT, {"b_org": org_id}).scalar() or 0)
+def plan_version(session: Session, org_id: int) -> tuple[int, int]:
+    """The kommune's current (version, structure): version moves with every write a card reads,
+    structure only with writes to the plan's layout (indicators, targets, units), not values.
+    (0, 0) before its first plan write."""
+    row = session.execute(_STMT, {"b_org": org_id}).first()
+    return (int(row[0]), int(row[1])) if row else (0, 0)

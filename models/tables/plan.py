@@ -126,3 +126,4 @@ class PlanVersion(SQLModel, table=True):
     __tablename__ = "plan_version"
     org_id: int = Field(foreign_key="organisation.id", primary_key=True)
     version: int = Field(default=0)
+    structure: int = Field(default=0)  # moves with plan and unit writes only, not with values or people

@@ -90,3 +90,28 @@ def test_the_memo_never_skips_the_read_check(two_workers):  # type: ignore[no-un
     sector = web.org.units["Oppvekst"]
     r = leader.get(f"/styringskort?omfang={sector}&periode=2026-11")
     assert r.status_code == 403 and "Indikatorer per enhet" not in r.text
+
+
+def test_a_value_keeps_the_layout_and_a_plan_write_moves_it(two_workers):  # type: ignore[no-untyped-def]
+    from sqlmodel import Session
+
+    from models.services.plan_version import plan_version
+
+    web, clients = two_workers
+    with Session(web.engine()) as s:
+        before = plan_version(s, web.org.org_id)
+    with web.engine().begin() as conn:
+        from sqlalchemy import text
+
+        conn.execute(text("UPDATE indicator_value SET value = value + 1 WHERE org_id = :o"), {"o": web.org.org_id})
+    with Session(web.engine()) as s:
+        after_value = plan_version(s, web.org.org_id)
+        assert after_value[0] > before[0] and after_value[1] == before[1]
+    with web.engine().begin() as conn:
+        conn.execute(text("DELETE FROM indicator_unit WHERE unit_id = :u"), {"u": web.org.units["Oppvekst/Solvang skole"]})
+    with Session(web.engine()) as s:
+        after_plan = plan_version(s, web.org.org_id)
+        assert after_plan[0] > after_value[0] and after_plan[1] > after_value[1]
+    for c in clients:  # Solvang reports nothing now: its column is gone, whichever worker kept the old layout
+        matrix = _matrix(c)
+        assert "Solvang skole" not in matrix and "Aurvoll barneskole" in matrix

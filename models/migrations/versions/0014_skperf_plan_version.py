@@ -3,7 +3,8 @@
 Why triggers: the web workers keep a rendered card as a memo of one version, so the version must
 move in the same transaction as every write, whatever code (or bulk import) makes it. Row triggers
 on SQLite and PostgreSQL; the person table only when a person's unit, activity or kommune changes
-(the staff weights), not on every profile edit.
+(the staff weights), not on every profile edit. `structure` moves with every write except a value
+or a person (the plan's layout: indicators, targets, units), so a check-in keeps the layout memo.
 
 Revision ID: 0014_skperf_plan_version
 Revises: 0008_risk (a head of its own; `upgrade` runs to "heads")
@@ -18,6 +19,8 @@ down_revision: str | Sequence[str] | None = "0008_risk"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
+#: Tables whose writes change figures but not the plan's layout.
+FIGURES_ONLY = ("indicator_value", "person")
 #: table → the column holding the kommune's id.
 TABLES = {"indicator_value": "org_id", "indicator": "org_id", "indicator_target": "org_id",
           "indicator_unit": "org_id", "plan_goal": "org_id", "plan_perspective": "org_id", "unit": "org_id",
@@ -25,9 +28,11 @@ TABLES = {"indicator_value": "org_id", "indicator": "org_id", "indicator_target"
 PERSON_COLUMNS = "unit_id, active, org_id"
 
 
-def _sqlite_bump(ref: str) -> str:
-    return (f"INSERT INTO plan_version (org_id, version) VALUES ({ref}, 1) "
-            "ON CONFLICT (org_id) DO UPDATE SET version = plan_version.version + 1;")
+def _bump(ref: str, table: str) -> str:
+    s = 0 if table in FIGURES_ONLY else 1
+    return (f"INSERT INTO plan_version (org_id, version, structure) VALUES ({ref}, 1, {s}) "
+            f"ON CONFLICT (org_id) DO UPDATE SET version = plan_version.version + 1, "
+            f"structure = plan_version.structure + {s};")
 
 
 def _sqlite() -> None:
@@ -37,11 +42,11 @@ def _sqlite() -> None:
             events = {"upd": ("UPDATE OF name", "NEW")}
         for suffix, (event, rec) in events.items():
             op.execute(f"CREATE TRIGGER trg_plan_version_{table}_{suffix} AFTER {event} ON {table} "
-                       f"BEGIN {_sqlite_bump(f'{rec}.{col}')} END")
+                       f"BEGIN {_bump(f'{rec}.{col}', table)} END")
     for suffix, (event, rec) in {"ins": ("INSERT", "NEW"), "upd": (f"UPDATE OF {PERSON_COLUMNS}", "NEW"),
                                  "del": ("DELETE", "OLD")}.items():
         op.execute(f"CREATE TRIGGER trg_plan_version_person_{suffix} AFTER {event} ON person "
-                   f"BEGIN {_sqlite_bump(f'{rec}.org_id')} END")
+                   f"BEGIN {_bump(f'{rec}.org_id', 'person')} END")
 
 
 def _postgresql() -> None:
@@ -49,9 +54,7 @@ def _postgresql() -> None:
         op.execute(f"""
 CREATE FUNCTION trg_plan_version_{table}() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
-  INSERT INTO plan_version (org_id, version)
-  VALUES (CASE WHEN TG_OP = 'DELETE' THEN OLD.{col} ELSE NEW.{col} END, 1)
-  ON CONFLICT (org_id) DO UPDATE SET version = plan_version.version + 1;
+  {_bump(f"CASE WHEN TG_OP = 'DELETE' THEN OLD.{col} ELSE NEW.{col} END", table)}
   RETURN NULL;
 END $$""")
         events = {"organisation": "UPDATE OF name", "person": f"INSERT OR DELETE OR UPDATE OF {PERSON_COLUMNS}"}.get(
@@ -65,6 +68,7 @@ def upgrade() -> None:
         "plan_version",
         sa.Column("org_id", sa.Integer(), sa.ForeignKey("organisation.id"), nullable=False),
         sa.Column("version", sa.Integer(), nullable=False),
+        sa.Column("structure", sa.Integer(), nullable=False),
         sa.PrimaryKeyConstraint("org_id"),
     )
     (_postgresql if op.get_bind().dialect.name == "postgresql" else _sqlite)()
