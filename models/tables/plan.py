@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Index, Text, UniqueConstraint
+from sqlalchemy import BigInteger, Index, Text, UniqueConstraint
 from sqlmodel import Column, Field, SQLModel
 
 from models.tables._common import utcnow
@@ -127,3 +127,6 @@ class PlanVersion(SQLModel, table=True):
     org_id: int = Field(foreign_key="organisation.id", primary_key=True)
     version: int = Field(default=0)
     structure: int = Field(default=0)  # moves with plan and unit writes only, not with values or people
+    # PostgreSQL: the transactions that last moved each counter (a transaction bumps at most once).
+    vtx: int | None = Field(default=None, sa_column=Column(BigInteger, nullable=True))
+    stx: int | None = Field(default=None, sa_column=Column(BigInteger, nullable=True))
