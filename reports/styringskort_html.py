@@ -17,7 +17,9 @@ from markupsafe import Markup
 from models.i18n import N_, _, fmt_date
 from models.indicator_rules import format_value
 from models.services.styringskort import CardRow
+from reports.fast_numbers import fast_value
 from reports.jinja_env import TEMPLATES, report_env
+from reports.styringskort_cells import light_html, matrix_rows
 from reports.styringskort_view import LIGHT_CLASS, LIGHT_SHAPES, CardView, HistoryPoint
 
 CSS = (TEMPLATES / "styringskort.css").read_text(encoding="utf-8")
@@ -39,9 +41,13 @@ class History:
 
 def card_fragment(view: CardView, *, indicator_url: Callable[[CardRow], str] | None = None,
                   scope_url: Callable[[str], str] | None = None) -> Markup:
-    """The card per perspective and the indicators × units matrix; links only where given (the web)."""
+    """The card per perspective and the indicators × units matrix; links only where given (the web).
+
+    The matrix body comes ready-made from `styringskort_cells` and numbers from `fast_numbers`
+    (same text, a fraction of the cost: the kommune's matrix has hundreds of cells)."""
     return Markup(_ENV.get_template("styringskort_card.html.j2").render(  # noqa: S704 - autoescaped template
-        view=view, indicator_url=indicator_url, scope_url=scope_url, **_COMMON))
+        view=view, indicator_url=indicator_url, scope_url=scope_url,
+        **{**_COMMON, "fmt": fast_value, "lights": light_html(), "matrix_rows": matrix_rows}))
 
 
 def history_table(row: CardRow, points: list[HistoryPoint]) -> Markup:

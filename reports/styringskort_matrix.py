@@ -11,6 +11,7 @@ page costs about one card query, whatever the column count. The roll-up rules ar
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
@@ -85,24 +86,37 @@ def _params(org_id: int, scope: sk.Scope, **more: Any) -> dict[str, Any]:
             **({"b_prefix": scope.id_path} if scope.id_path else {}), **more}
 
 
+def _add(acc: dict[Any, list[float]], key: Any, total: float, n: int, wsum: float, wn: float) -> None:
+    sums = acc.get(key)
+    if sums is None:
+        acc[key] = [total, n, wsum, wn]
+    else:
+        sums[0] += total
+        sums[1] += n
+        sums[2] += wsum
+        sums[3] += wn
+
+
 def _grouped(session: Session, org_id: int, scope: sk.Scope, keys: set[str], weighted: bool,
              column_of: dict[int, int]) -> tuple[dict[tuple[int, str], sk.Totals], dict[tuple[int, int, str], sk.Totals]]:
-    """The card's totals per (indicator, period) and each column's per (column, indicator, period)."""
+    """The card's totals per (indicator, period) and each column's per (column, indicator, period).
+
+    Sums are added up in plain lists and made `Totals` once per key (a frozen object per added
+    group row cost more than the query's fetch at the large scale)."""
     rows = conn(session).execute(_grouped_stmt(bool(scope.id_path), weighted),
                                  _params(org_id, scope, b_keys=sorted(keys))).all()
-    card: dict[tuple[int, str], sk.Totals] = {}
-    cols: dict[tuple[int, int, str], sk.Totals] = {}
+    card: dict[Any, list[float]] = {}
+    cols: dict[Any, list[float]] = {}
     for r in rows:
-        t = sk.Totals.of(r)
-        k = (r.indicator_id, r.period)
-        card[k] = card[k] + t if k in card else t
-        col = column_of.get(int(r.g))
+        g, ind, per, total, n = r[0], r[1], r[2], float(r[3] or 0), int(r[4] or 0)
+        wsum, wn = (float(r[5] or 0), float(r[6] or 0)) if weighted else (0.0, 0.0)
+        _add(card, (ind, per), total, n, wsum, wn)
+        col = column_of.get(int(g))
         if col is not None:
-            ck = (col, r.indicator_id, r.period)
-            cols[ck] = cols[ck] + t if ck in cols else t
-    if scope.kind == "unit":  # a unit's card is a plain mean (as `styringskort.styringskort` does)
-        card = {k: sk.Totals(t.total, t.n) for k, t in card.items()}
-    return card, cols
+            _add(cols, (col, ind, per), total, n, wsum, wn)
+    unit_card = scope.kind == "unit"  # a unit's card is a plain mean (as `styringskort.styringskort` does)
+    return ({k: sk.Totals(t, int(n)) if unit_card else sk.Totals(t, int(n), ws, w) for k, (t, n, ws, w) in card.items()},
+            {k: sk.Totals(t, int(n), ws, w) for k, (t, n, ws, w) in cols.items()})
 
 
 def _unit_counts(session: Session, scope: sk.Scope, ids: list[int], column_of: dict[int, int]
@@ -117,32 +131,55 @@ def _unit_counts(session: Session, scope: sk.Scope, ids: list[int], column_of: d
     return out
 
 
-def card_and_columns(session: Session, *, org_id: int, scope: sk.Scope, period: Period, children: list[sk.Scope],
-                     units: list[tuple[int, str]], actor: Actor | None = None
-                     ) -> tuple[sk.Card, dict[int, dict[int, sk.CardRow]]]:
+@dataclass(frozen=True)
+class Shape:
+    """What a card's figures are laid out on: the columns, the indicators with their year's targets,
+    every unit's column and how many units of each column report each indicator. It changes only
+    with a write to the plan or the units, not with a value, so the web keeps it across check-ins
+    (keyed by the plan's structure version, `reports/styringskort_cache.py`)."""
+
+    children: tuple[sk.Scope, ...]
+    metas: tuple[Any, ...]
+    column_of: dict[int, int]
+    counts: dict[tuple[int, int], int]
+
+
+def shape(session: Session, *, org_id: int, scope: sk.Scope, year: int) -> Shape:
+    """The scope's layout for a year: children right below it (active units), indicators, counts.
+
+    Every unit of the kommune is placed, inactive ones too (their values count)."""
+    units = list(conn(session).execute(select(U.c.id, U.c.name, U.c.id_path, U.c.kind, U.c.parent_id, U.c.active)
+                                       .where(U.c.org_id == org_id).order_by(U.c.path)).all())
+    children = tuple(sk.Scope(kind="sector" if u.kind == "sector" else "unit", name=u.name, unit_id=u.id,
+                              id_path=u.id_path) for u in units if u.parent_id == scope.unit_id and u.active)
+    metas = tuple(sk.indicators(session, org_id, scope, year))
+    column_of = _column_of([(u.id, u.id_path) for u in units], list(children)) if children else {}
+    counts = _unit_counts(session, scope, [m.id for m in metas], column_of) if column_of and metas else {}
+    return Shape(children=children, metas=metas, column_of=column_of, counts=counts)
+
+
+def card_and_columns(session: Session, *, org_id: int, scope: sk.Scope, period: Period, layout: Shape,
+                     actor: Actor | None = None) -> tuple[sk.Card, dict[int, dict[int, sk.CardRow]]]:
     """The card, and column unit id → indicator id → the column's row (only indicators its units report).
 
-    `units` is every unit of the kommune as (id, id path), inactive ones too (their values count);
-    `actor` None is for trusted callers (the CLI, summaries)."""
+    `layout` is `shape(...)` of the period's year; `actor` None is for trusted callers (the CLI, summaries)."""
     if actor is not None:
         sk.check_read_actor(actor, scope)
-    metas = sk.indicators(session, org_id, scope, period.year)
+    metas = list(layout.metas)
     if not metas:
         return sk.Card(scope=scope, period=period, rows=()), {}
     cur, keys = sk.card_periods(metas, period)
-    column_of = _column_of(units, children) if children else {}
     weighted = any(m.rollup == "weighted" for m in metas)
-    card_agg, col_agg = _grouped(session, org_id, scope, keys, weighted, column_of)
+    card_agg, col_agg = _grouped(session, org_id, scope, keys, weighted, layout.column_of)
     card = sk.build_card(scope, period, metas, card_agg)
-    if not column_of:
+    if not layout.column_of:
         return card, {}
-    counts = _unit_counts(session, scope, [m.id for m in metas], column_of)
     out: dict[int, dict[int, sk.CardRow]] = {}
     pers = [(m, r, cur[m.id], r.period, cur[m.id].previous().key) for m, r in zip(metas, card.rows, strict=True)]
-    for ch in children:
+    for ch in layout.children:
         cid = int(ch.unit_id or 0)
         for m, r, per, key, prev_key in pers:
-            n = counts.get((cid, m.id), 0)
+            n = layout.counts.get((cid, m.id), 0)
             if not n:
                 continue
             out.setdefault(cid, {})[m.id] = sk.card_row(

@@ -22,7 +22,7 @@ from models.services import styringskort as sk
 from models.services.indicators import target_for
 from models.tables import IndicatorValue
 from reports.sql import U, conn, table
-from reports.styringskort_matrix import card_and_columns
+from reports.styringskort_matrix import Shape, card_and_columns, shape
 
 IV = table(IndicatorValue)
 #: How many of an indicator's own periods its history shows.
@@ -117,19 +117,16 @@ def scope_for(session: Session, *, org_id: int, key: str) -> sk.Scope:
 
 
 def card_view(session: Session, *, org_id: int, scope: sk.Scope, period: Period,
-              actor_id: int | None = None, actor: Actor | None = None) -> CardView:
+              actor_id: int | None = None, actor: Actor | None = None, layout: Shape | None = None) -> CardView:
     """The card and its matrix: one column per unit right below the scope (sectors for the kommune),
     each rolled up the same way as the card. A unit with nothing below it is its own only column.
-    The read check takes `actor` (loaded already) or `actor_id`; neither is for trusted callers."""
+    The read check takes `actor` (loaded already) or `actor_id`; neither is for trusted callers.
+    `layout` is the scope's `shape` for the period's year when the caller kept it (the web)."""
     if actor is None and actor_id is not None:
         sk.check_read(session, actor_id=actor_id, scope=scope)
-    units = list(conn(session).execute(select(U.c.id, U.c.name, U.c.id_path, U.c.kind, U.c.parent_id, U.c.active)
-                                       .where(U.c.org_id == org_id).order_by(U.c.path)).all())
-    children = [sk.Scope(kind="sector" if u.kind == "sector" else "unit", name=u.name, unit_id=u.id, id_path=u.id_path)
-                for u in units if u.parent_id == scope.unit_id and u.active]
-    card, cells = card_and_columns(session, org_id=org_id, scope=scope, period=period, children=children,
-                                   units=[(u.id, u.id_path) for u in units], actor=actor)
-    columns = [Column(str(ch.unit_id), ch.name, cells[int(ch.unit_id or 0)]) for ch in children
+    layout = layout or shape(session, org_id=org_id, scope=scope, year=period.year)
+    card, cells = card_and_columns(session, org_id=org_id, scope=scope, period=period, layout=layout, actor=actor)
+    columns = [Column(str(ch.unit_id), ch.name, cells[int(ch.unit_id or 0)]) for ch in layout.children
                if int(ch.unit_id or 0) in cells]
     if not columns and card.rows and scope.unit_id is not None:
         columns.append(Column(str(scope.unit_id), scope.name.rsplit("/", 1)[-1],

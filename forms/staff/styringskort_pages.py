@@ -19,11 +19,20 @@ from models.errors import DomainError, NotFound
 from models.i18n import N_, _
 from models.periods import Period, parse_period, period_of
 from models.services import styringskort as sk
+from reports import styringskort_cache as skc
 from reports import styringskort_view as skv
 from reports.styringskort_chart import history_alt_text, render_history_png
 from reports.styringskort_html import CSS, card_fragment, history_table, scope_title
 
 router = APIRouter(route_class=StaffRoute)
+
+
+def _memo(request: Request) -> skc.Memo:
+    """This app's (this worker's) memo of rendered cards; correct across workers by the plan version."""
+    memo = getattr(request.app.state, "styringskort_memo", None)
+    if memo is None:
+        memo = request.app.state.styringskort_memo = skc.Memo()
+    return memo
 
 
 def _period(raw: str | None) -> Period:
@@ -64,13 +73,13 @@ def styringskort_page(request: Request, uow: UowDep, omfang: str | None = None,
     options, key, period = chosen
     try:
         with uow.read() as tx:
-            scope = skv.scope_for(tx, org_id=me.actor.org_id, key=key)
-            view = skv.card_view(tx, org_id=me.actor.org_id, scope=scope, period=period, actor=me.actor)
+            view, fragment = skc.card_page(
+                tx, _memo(request), org_id=me.actor.org_id, key=key, period=period, actor=me.actor, kind="web",
+                fragment=lambda v: card_fragment(
+                    v, indicator_url=lambda r: f"/styringskort/indikator/{r.indicator_id}?{_query(key, period)}",
+                    scope_url=lambda k: f"/styringskort?{_query(k, period)}"))
     except DomainError as exc:
         return problem(request, me, exc)
-    fragment = card_fragment(
-        view, indicator_url=lambda r: f"/styringskort/indikator/{r.indicator_id}?{_query(key, period)}",
-        scope_url=lambda k: f"/styringskort?{_query(k, period)}")
     return render(request, "styringskort.html", {
         "me": me, "title": scope_title(view), "view": view, "fragment": fragment, "options": options,
         "chosen": key, "period": period, "periods": skv.period_options(period_of(now(), "month"), period)})

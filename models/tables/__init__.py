@@ -25,6 +25,7 @@ from models.tables.plan import (
     IndicatorValue,
     IndicatorValueRevision,
     Perspective,
+    PlanVersion,
 )
 from models.tables.risk import Risk, RiskAvvikLink, RiskEscalation, RiskTiltak
 from models.tables.runtime import RuntimeLease
@@ -33,7 +34,7 @@ from models.tables.tilsyn import Tilsyn, TilsynFinding
 __all__ = [
     "AuditEntry", "Avvik", "AvvikEvent", "ChatIdentity", "ChecklistAnswer", "ChecklistItem", "ChecklistRun",
     "ChecklistTemplate", "ChecklistTemplateUnit", "Counter", "KommuneSettings", "DialogState", "InboundEvent", "Oppdrag", "OppdragUnit", "OppdragUpdate",
-    "Oppdragsbrev",
+    "Oppdragsbrev", "PlanVersion",
     "Organisation", "OutboxMessage", "Person", "PersonRole", "Tiltak", "Unit",
     "ArshjulActivity", "CalendarFeedToken", "Risk", "RiskAvvikLink", "RiskEscalation", "RiskTiltak", "Tilsyn",
     "TilsynFinding",

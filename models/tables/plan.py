@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Index, Text, UniqueConstraint
+from sqlalchemy import BigInteger, Index, Text, UniqueConstraint
 from sqlmodel import Column, Field, SQLModel
 
 from models.tables._common import utcnow
@@ -112,3 +112,21 @@ class IndicatorValueRevision(SQLModel, table=True):
     entered_at: datetime
     replaced_by_id: int | None = Field(default=None, foreign_key="person.id")
     replaced_at: datetime = Field(default_factory=utcnow)
+
+
+class PlanVersion(SQLModel, table=True):
+    """A per-kommune counter that moves with every write a styringskort reads (values, indicators,
+    targets, goals, perspectives, units, the staff behind weights, the kommune's name).
+
+    Database triggers bump it in the writing transaction itself (migration 0014), so every web
+    worker sees a new number on its very next read and may keep a card only as a memo of one
+    version (`reports/styringskort_cache.py`); no code path can forget to bump it.
+    """
+
+    __tablename__ = "plan_version"
+    org_id: int = Field(foreign_key="organisation.id", primary_key=True)
+    version: int = Field(default=0)
+    structure: int = Field(default=0)  # moves with plan and unit writes only, not with values or people
+    # PostgreSQL: the transactions that last moved each counter (a transaction bumps at most once).
+    vtx: int | None = Field(default=None, sa_column=Column(BigInteger, nullable=True))
+    stx: int | None = Field(default=None, sa_column=Column(BigInteger, nullable=True))
