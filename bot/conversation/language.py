@@ -81,7 +81,8 @@ def switch_reply(tx: Tx, person_id: int, code: str) -> Reply:
     with use_locale(chosen):
         text = _("Greit! Nå skriver jeg {language}.").format(language=_(NAMES[chosen]))
         back = _("Skriv «bytt til bokmål», «skriv nynorsk» eller «speak English» for å bytte språk.")
-        return Reply(text=f"{text} {back} {_('Skriv «hjelp» for å se hva jeg kan.')}")
+        helper = _("Skriv «hjelp» for å se hva jeg kan.")
+        return Reply(text=f"{text} {back} {helper}")
 
 
 class Speaker:

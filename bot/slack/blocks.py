@@ -352,6 +352,7 @@ def home_view(sections: list[HomeSection] | list[tuple[str, list[Item], str]], *
             shown += 1
         rest = max(total or 0, len(items)) - shown
         if rest > 0:
-            more = f" <{more_url}|{_('Se alle')}>" if more_url else ""
+            see_all = _("Se alle")
+            more = f" <{more_url}|{see_all}>" if more_url else ""
             blocks.append(ContextBlock(elements=[mrkdwn(_("… og {n} til.").format(n=rest) + more)]))
     return View(type="home", blocks=blocks[:VIEW_BLOCKS])

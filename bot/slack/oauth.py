@@ -25,7 +25,7 @@ from slack_sdk.oauth.installation_store import Bot, Installation
 from slack_sdk.oauth.installation_store.async_installation_store import AsyncInstallationStore
 from slack_sdk.oauth.state_store.async_state_store import AsyncOAuthStateStore
 
-from models.i18n import _, use_locale
+from models.i18n import _, current_locale, use_locale
 from models.services import slack_installs
 from models.settings import Settings
 from models.uow import UnitOfWork
@@ -129,7 +129,7 @@ class DbStateStore(AsyncOAuthStateStore):
 
 
 def _page(title: str, body: str, status: int = 200) -> BoltResponse:
-    doc = (f'<!doctype html><html lang="{_("nb")}"><head><meta charset="utf-8">'
+    doc = (f'<!doctype html><html lang="{current_locale()}"><head><meta charset="utf-8">'
            f'<meta name="viewport" content="width=device-width, initial-scale=1"><title>{html.escape(title)}</title>'
            f'</head><body><main><h1>{html.escape(title)}</h1><p>{body}</p></main></body></html>')
     return BoltResponse(status=status, body=doc, headers={"Content-Type": "text/html; charset=utf-8"})
