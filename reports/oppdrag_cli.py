@@ -6,6 +6,7 @@ Registered on the `trad` group by `register(group)`, like the other command modu
 from __future__ import annotations
 
 import sys
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -24,6 +25,23 @@ def register(group: click.Group) -> None:
 @click.group(help="Oppdragsbrev og oppdrag: import og eksport (CSV eller .xlsx).")
 def oppdrag() -> None:
     pass
+
+
+def write_export(out: Path, org_slug: str | None, export_bytes: Callable[..., bytes]) -> None:
+    """`trad oppdrag|sjekkliste export`: the kommune's rows as CSV or .xlsx (by the file's suffix)."""
+    from bot.main import build_engine, load_settings
+    from models.db import session_scope
+    from models.errors import DomainError
+
+    settings = load_settings()
+    try:
+        with session_scope(build_engine(settings)) as s:
+            data = export_bytes(s, org_id=_org_id(s, org_slug, settings.org_slug), xlsx=out.suffix.lower() == ".xlsx")
+    except DomainError as exc:
+        click.echo(exc.message, err=True)
+        sys.exit(1)
+    out.write_bytes(data)
+    click.echo(_("Skrev {path}.").format(path=out))
 
 
 def _org_id(session: Session, org_slug: str | None, default_slug: str) -> int:
@@ -62,17 +80,6 @@ def import_cmd(file: Path, org_slug: str | None) -> None:
 @click.option("--out", "out", required=True, type=click.Path(dir_okay=False, path_type=Path), help="Fila å skrive.")
 @click.option("--org", "org_slug", default=None, help="Kommunens kortnavn (standard: TRAD_ORG).")
 def export_cmd(out: Path, org_slug: str | None) -> None:
-    from bot.main import build_engine, load_settings
-    from models.db import session_scope
-    from models.errors import DomainError
     from models.services.oppdrag_io import export_bytes
 
-    settings = load_settings()
-    try:
-        with session_scope(build_engine(settings)) as s:
-            data = export_bytes(s, org_id=_org_id(s, org_slug, settings.org_slug), xlsx=out.suffix.lower() == ".xlsx")
-    except DomainError as exc:
-        click.echo(exc.message, err=True)
-        sys.exit(1)
-    out.write_bytes(data)
-    click.echo(_("Skrev {path}.").format(path=out))
+    write_export(out, org_slug, export_bytes)

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import click
 
-from reports.oppdrag_cli import _org_id
+from reports.oppdrag_cli import _org_id, write_export
 
 
 def register(group: click.Group) -> None:
@@ -53,18 +53,6 @@ def import_cmd(file: Path, org_slug: str | None) -> None:
 @click.option("--out", "out", required=True, type=click.Path(dir_okay=False, path_type=Path), help="Fila å skrive.")
 @click.option("--org", "org_slug", default=None, help="Kommunens kortnavn (standard: TRAD_ORG).")
 def export_cmd(out: Path, org_slug: str | None) -> None:
-    from bot.main import build_engine, load_settings
-    from models.db import session_scope
-    from models.errors import DomainError
-    from models.i18n import _
     from models.services.checklist_io import export_bytes
 
-    settings = load_settings()
-    try:
-        with session_scope(build_engine(settings)) as s:
-            data = export_bytes(s, org_id=_org_id(s, org_slug, settings.org_slug), xlsx=out.suffix.lower() == ".xlsx")
-    except DomainError as exc:
-        click.echo(exc.message, err=True)
-        sys.exit(1)
-    out.write_bytes(data)
-    click.echo(_("Skrev {file}.").format(file=out))
+    write_export(out, org_slug, export_bytes)
