@@ -439,10 +439,10 @@ async def bench(args: argparse.Namespace) -> dict:
             self.open_times: dict[str, float] = {}
             self.calls = _Forget()
 
-        def _answer(self, method, a):  # type: ignore[no-untyped-def]
+        def _answer(self, method, a, *rest):  # type: ignore[no-untyped-def]
             if method == "views.open":
                 self.open_times[str(a.get("trigger_id"))] = time.perf_counter()
-            return super()._answer(method, a)
+            return super()._answer(method, a, *rest)
 
     fake = TimedFake().start()
     tmp = Path(tempfile.mkdtemp(prefix="trad-bench-"))
