@@ -19,18 +19,22 @@ from sqlalchemy.engine import Connection, Engine
 from sqlmodel import Session, create_engine
 
 from models.files import private_file, tighten
+from models.sqlite_lock import WriteLock
 
 BUSY_TIMEOUT_MS = 30_000
 _WRITE_LOCK_KEY = "trad_sqlite_write_lock"
-_write_locks: dict[str, threading.Lock] = {}
+_write_locks: dict[str, WriteLock] = {}
 _write_locks_guard = threading.Lock()
 
 
-def _write_lock_for(path: str) -> threading.Lock:
-    """One lock per database file, shared by every engine on it in this process."""
+def _write_lock_for(path: str) -> WriteLock:
+    """One writers' queue per database file, shared by every engine on it in this process
+    and, through its lock file, with every other process (`models.sqlite_lock`)."""
     key = str(Path(path).resolve())
     with _write_locks_guard:
-        return _write_locks.setdefault(key, threading.Lock())
+        if key not in _write_locks:
+            _write_locks[key] = WriteLock(Path(key))
+        return _write_locks[key]
 
 
 def make_engine(url: str, *, pool_size: int = 4, echo: bool = False) -> Engine:
@@ -51,11 +55,11 @@ def make_engine(url: str, *, pool_size: int = 4, echo: bool = False) -> Engine:
 def _private_sqlite(path: Path) -> None:
     """The database file 0600 in a 0700 directory; SQLite gives its -wal and -shm files the file's mode."""
     private_file(path)
-    for side in ("-wal", "-shm", "-journal"):
+    for side in ("-wal", "-shm", "-journal", "-writelock"):
         tighten(path.with_name(path.name + side))
 
 
-def _tune_sqlite(engine: Engine, write_lock: threading.Lock | None) -> None:
+def _tune_sqlite(engine: Engine, write_lock: WriteLock | None) -> None:
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_conn: sqlite3.Connection, _record: object) -> None:
         cur = dbapi_conn.cursor()
@@ -74,11 +78,10 @@ def _tune_sqlite(engine: Engine, write_lock: threading.Lock | None) -> None:
         if conn.get_execution_options().get("trad_readonly"):
             conn.exec_driver_sql("BEGIN")
             return
-        # Writers in this process queue on a lock first. SQLite's busy handler polls
-        # with sleeps of 1, 2, 5 … 100 ms, so a thread that finds the database locked
-        # for 1 ms can sleep 25 ms or more; the lock hands over the moment the other
-        # writer commits. Other processes (a second worker, `trad scheduler`) still
-        # meet the busy timeout, as before.
+        # Writers queue on the file's writers' lock first (threads and processes,
+        # `models.sqlite_lock`): SQLite's busy handler polls with sleeps of 1, 2, 5 … 100 ms,
+        # so a writer that finds the database locked for 1 ms can sleep 25 ms or more;
+        # the writers' lock passes on within about a millisecond of the commit.
         if write_lock is not None:
             if not write_lock.acquire(timeout=BUSY_TIMEOUT_MS / 1000):
                 # The same error SQLite's own busy timeout gives, so callers see one kind.

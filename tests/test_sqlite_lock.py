@@ -1,0 +1,46 @@
+"""The writers' queue of an SQLite file is shared between processes (models/sqlite_lock.py).
+
+What an operator relies on: a writer in another process (the background of `trad serve`, `trad
+deliver`) is waited for, and one that crashes while writing never leaves the file locked.
+"""
+
+from __future__ import annotations
+
+import signal
+import subprocess
+import sys
+from pathlib import Path
+
+from models.sqlite_lock import WriteLock
+
+HOLD = """
+import fcntl, os, sys
+fd = os.open(sys.argv[1], os.O_RDWR | os.O_CREAT, 0o600)
+fcntl.flock(fd, fcntl.LOCK_EX)
+print("held", flush=True)
+sys.stdin.read()
+"""
+
+
+def test_a_writer_in_another_process_is_waited_for_and_its_crash_frees_the_file(tmp_path: Path) -> None:
+    lock = WriteLock(tmp_path / "trad.db")
+    other = subprocess.Popen([sys.executable, "-c", HOLD, str(lock.path)], stdin=subprocess.PIPE,
+                             stdout=subprocess.PIPE, text=True)
+    try:
+        assert other.stdout is not None and other.stdout.readline().strip() == "held"
+        assert lock.acquire(timeout=0.05) is False  # the other process writes: we wait, then give up
+        assert lock.acquire(timeout=0.05) is False  # and giving up left nothing held in this process
+        other.send_signal(signal.SIGKILL)  # it crashes mid-write
+        other.wait(timeout=10)
+        assert lock.acquire(timeout=5) is True
+        lock.release()
+    finally:
+        if other.poll() is None:
+            other.kill()
+
+
+def test_the_lock_file_is_private(tmp_path: Path) -> None:
+    lock = WriteLock(tmp_path / "trad.db")
+    assert lock.acquire(timeout=1)
+    lock.release()
+    assert lock.path.stat().st_mode & 0o077 == 0
