@@ -27,6 +27,7 @@ from bot.slack import cli as slack_cli
 from bot.teams import cli as teams_cli
 from models.files import private_dir
 from models.settings import Settings, get_settings, served_base_url
+from notifications.child import BackgroundChild, child_argv
 
 __all__ = ["load_settings", "main"]
 
@@ -75,13 +76,33 @@ def serve(host: str, port: int, workers: int, banner: bool) -> None:
             "      .venv/bin/trad chat --as leder.aurvoll@oyer.kommune.no (leder)\n"
             "  Stopp med Ctrl+C.\n"
         )
+    child = _background_child(settings)
     try:
         # No access log: the anonymous varsling path must leave no client address anywhere.
-        uvicorn.run("bot.main:serve_app", factory=True, host=host, port=port, workers=workers, access_log=False,
-                    proxy_headers=False, server_header=False, log_level="info")
+        # A worker process gets 30 s (uvicorn's default: 5) to answer the supervisor's health ping,
+        # so a loaded machine does not have its workers killed and restarted while they start.
+        uvicorn.run("bot.main:serve_requests_app" if child else "bot.main:serve_app", factory=True, host=host,
+                    port=port, workers=workers, access_log=False, proxy_headers=False, server_header=False,
+                    log_level="info", timeout_worker_healthcheck=30)
     finally:
+        if child is not None:
+            child.stop()
         if noted is not None:
             noted.unlink(missing_ok=True)
+
+
+def _background_child(settings: Settings) -> BackgroundChild | None:
+    """Start the background process (SERVE_BACKGROUND=child) when anything runs in the background."""
+    import os
+
+    from bot.main import show_runtime_log
+
+    if settings.serve_background != "child" or not (settings.scheduler_enabled or settings.outbox_worker_enabled):
+        return None
+    show_runtime_log()
+    child = BackgroundChild(child_argv(os.getpid()), nice=settings.serve_background_nice)
+    child.start()
+    return child
 
 
 def _note_served_url(settings: Settings, host: str, port: int) -> Path | None:

@@ -178,13 +178,20 @@ def build_jobs(settings: Settings, engine: Engine) -> dict[str, Callable[[], Any
     return jobs
 
 
-def serve_app() -> FastAPI:
+def serve_requests_app() -> FastAPI:
+    """`trad serve`'s web process when its background runs in a child (SERVE_BACKGROUND=child):
+    requests only, so no delivery or scheduled job ever waits in line with a Slack ack."""
+    settings = get_settings().model_copy(update={"scheduler_enabled": False, "outbox_worker_enabled": False})
+    return serve_app(settings)
+
+
+def serve_app(settings: Settings | None = None) -> FastAPI:
     """The app as `trad serve` runs it: `create_app` plus the serving process's GC policy.
 
     Kept apart from `create_app`, which tests call many times in one process.
     """
-    _log_runtime_role()
-    app = create_app()
+    show_runtime_log()
+    app = create_app(settings)
     inner = app.router.lifespan_context
 
     @asynccontextmanager
@@ -206,7 +213,7 @@ def serve_app() -> FastAPI:
     return app
 
 
-def _log_runtime_role() -> None:
+def show_runtime_log() -> None:
     """Show at start whether this server process runs the scheduler and the outbox worker
     (`notifications.runtime`): uvicorn configures only its own loggers."""
     runtime_log = logging.getLogger("trad.runtime")

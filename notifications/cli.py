@@ -28,6 +28,7 @@ def register(group: click.Group) -> None:
     group.add_command(outbox_cmd)
     group.add_command(deliver)
     group.add_command(scheduler_cmd)
+    group.add_command(background_cmd)
 
 
 @click.command(help="Vis (--dry-run) eller legg i kø månedens påminnelser til lederne.")
@@ -191,5 +192,39 @@ def scheduler_cmd(with_worker: bool) -> None:
         stop = asyncio.Event()
         _install_stop(stop)
         await _under_lease(settings, build_delivery(settings, engine, adapters), jobs, stop, lease_name="background")
+
+    asyncio.run(main())
+
+
+@click.command(name="background", hidden=True,
+               help="Bakgrunnsprosessen til «trad serve» (planlegger, utboks, innboks); startes av serveren.")
+@click.option("--parent", type=int, default=None, help="Avslutt når denne prosessen (serveren) er borte.")
+def background_cmd(parent: int | None) -> None:
+    """`trad serve`'s child (`notifications.child`): the background work as the settings enable it, under
+    the lease `background`, so a `trad scheduler` elsewhere is a standby rather than a second one."""
+    from bot.main import build_delivery, build_engine, build_jobs, build_wiring, show_runtime_log
+    from notifications.child import parent_gone
+
+    show_runtime_log()
+    settings = _settings()
+    engine = build_engine(settings)
+    jobs = build_jobs(settings, engine) if settings.scheduler_enabled else {}
+    adapters = build_wiring(settings).adapters if settings.outbox_worker_enabled else {}
+
+    async def watch_parent(stop: asyncio.Event) -> None:
+        while not stop.is_set():
+            if parent is not None and parent_gone(parent):
+                stop.set()
+            await asyncio.sleep(1.0)
+
+    async def main() -> None:
+        stop = asyncio.Event()
+        _install_stop(stop)
+        watcher = asyncio.create_task(watch_parent(stop))
+        try:
+            await _under_lease(settings, build_delivery(settings, engine, adapters), jobs, stop,
+                               lease_name="background")
+        finally:
+            watcher.cancel()
 
     asyncio.run(main())

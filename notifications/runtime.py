@@ -129,7 +129,7 @@ async def start(settings: Settings, app_state: Any, *, delivery: Delivery,
     app_state.trad_background = None
     app_state.trad_lease_keeper = None
     if not (settings.outbox_worker_enabled or settings.scheduler_enabled):
-        log.info("runtime role: requests only (SCHEDULER_ENABLED and OUTBOX_WORKER_ENABLED are off)")
+        log.info("runtime role: requests only (no scheduler or outbox worker in this process)")
         return
     bg = Background(settings, delivery, jobs, lease_s, lease_name)
     await bg.step()
