@@ -85,10 +85,17 @@ def serve(kind: str, port: int) -> None:
     from fastapi import Request
 
     if kind == "trad":
-        from bot.main import serve_app
+        from bot.main import serve_app, serve_requests_app
+        from models.settings import get_settings
+        from notifications.child import BackgroundChild, child_argv
 
-        app = serve_app()  # as `trad serve` runs it
-        add_fanout_route(app)
+        settings = get_settings()
+        if settings.serve_background == "child":  # as `trad serve` runs it by default (bot/cli.py)
+            BackgroundChild(child_argv(os.getpid()), nice=settings.serve_background_nice).start()
+            app = serve_requests_app()
+        else:
+            app = serve_app()
+        add_fanout_route(app, settings.serve_background == "child", settings.serve_background_nice)
     else:
         from fastapi import FastAPI
         from slack_bolt.adapter.fastapi.async_handler import AsyncSlackRequestHandler
@@ -123,11 +130,37 @@ def serve(kind: str, port: int) -> None:
     uvicorn.run(app, host="127.0.0.1", port=port, log_level="warning", access_log=False)
 
 
-def add_fanout_route(app) -> None:  # type: ignore[no-untyped-def]
-    """POST /bench/fanout?month=N runs the monthly nudge job in this process, on a thread as the
-    scheduler runs it, for month N of 2027: a fan-out competing with the Slack edge for the CPU
-    and the database (it commits once per leader; its DMs then go out through this process's
-    outbox worker). Bench only: the route exists in this script's server, never in Tråd."""
+def run_nudge_job(month: int) -> None:
+    """The monthly nudge job as the background process's scheduler runs it; prints its totals as JSON."""
+    from datetime import UTC, datetime
+
+    from bot.main import build_engine
+    from models.settings import get_settings
+    from notifications.jobs import monthly_nudge
+
+    settings = get_settings()
+    print(json.dumps(monthly_nudge(datetime(2027, month, 15, 9, tzinfo=UTC), engine=build_engine(settings),
+                                   settings=settings)))
+
+
+def add_fanout_route(app, in_child: bool = False, nice: int = 0) -> None:  # type: ignore[no-untyped-def]
+    """POST /bench/fanout?month=N runs the monthly nudge job for month N of 2027 where the scheduler
+    runs it: with SERVE_BACKGROUND=child in a process at the background's niceness on the same core
+    (`--nudge-month`), else in this process on a thread. A fan-out competing with the Slack edge for
+    the CPU and the database (it commits once per leader; its DMs then go out through the outbox
+    worker). Bench only: the route exists in this script's server, never in Tråd."""
+    if in_child:
+        async def fanout_elsewhere(month: int = 1):  # type: ignore[no-untyped-def]
+            from fastapi.responses import JSONResponse
+
+            t = time.perf_counter()
+            p = await asyncio.create_subprocess_exec(sys.executable, __file__, "--nudge-month", str(month),
+                                                     stdout=asyncio.subprocess.PIPE, preexec_fn=lambda: os.nice(nice))
+            out, _ = await p.communicate()
+            return JSONResponse({**json.loads(out or b"{}"), "seconds": round(time.perf_counter() - t, 2)})
+
+        app.add_api_route("/bench/fanout", fanout_elsewhere, methods=["POST"])
+        return
     from datetime import UTC, datetime
 
     from fastapi.responses import JSONResponse
@@ -380,12 +413,26 @@ async def ramp(session, servers: dict, args: argparse.Namespace, make_submission
 
 
 def cpu_seconds(pid: int) -> float:
-    """User+system CPU time of a process (Linux /proc), to see when a server has finished its backlog."""
-    try:
-        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-    except (OSError, IndexError, ValueError):
-        return 0.0
+    """User+system CPU time of a server and its live children (Tråd's background process), Linux /proc,
+    to see when a server has finished its backlog and what a request cost in all."""
+    total = 0.0
+    for p in [pid, *_children(pid)]:
+        try:
+            fields = Path(f"/proc/{p}/stat").read_text().rsplit(")", 1)[1].split()
+            total += (int(fields[11]) + int(fields[12]) + int(fields[13]) + int(fields[14])) / os.sysconf("SC_CLK_TCK")
+        except (OSError, IndexError, ValueError):
+            pass
+    return total
+
+
+def _children(pid: int) -> list[int]:
+    out: list[int] = []
+    for task in Path(f"/proc/{pid}/task").glob("*"):
+        try:
+            out += [int(c) for c in (task / "children").read_text().split()]
+        except OSError:
+            pass
+    return out
 
 
 async def drain(pid: int, quiet: float = 1.0, limit: float = 120.0) -> float:
@@ -620,6 +667,7 @@ def report(results: dict, cmd: str) -> str:
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--serve", choices=("trad", "floor", "bare", "bare_fast"))
+    ap.add_argument("--nudge-month", type=int, default=None, help=argparse.SUPPRESS)  # the fan-out's job, see add_fanout_route
     ap.add_argument("--servers", default="floor,trad", help="servers to measure: trad, floor, bare, bare_fast")
     ap.add_argument("--port", type=int, default=0)
     ap.add_argument("--duration", type=float, default=30.0)
@@ -635,6 +683,9 @@ def main() -> None:
     ap.add_argument("--out", default=None, help="write the markdown table here")
     ap.add_argument("--json", default=None, help="write the raw results here")
     args = ap.parse_args()
+    if args.nudge_month:
+        run_nudge_job(args.nudge_month)
+        return
     if args.serve:
         serve(args.serve, args.port)
         return

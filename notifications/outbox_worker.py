@@ -39,6 +39,7 @@ from models.services.outbox_delivery import Claimed
 from models.services.outbox_recipients import Addressee, Identity
 from models.uow import UnitOfWork
 from notifications.base import Adapter, PermanentFailure, Recipient, RetryLater, Unreachable
+from notifications.inbox_worker import register_waiting, run_inbox
 from notifications.outbox_heartbeat import heartbeat as _heartbeat
 from notifications.pacing import Limit, Pacer, limits_from_settings
 
@@ -374,12 +375,15 @@ class Delivery:
     send_timeout_s: float = DEFAULT_SEND_TIMEOUT_S
 
     async def run(self, stop: asyncio.Event) -> None:
-        """Deliver until `stop` is set."""
-        await run_worker(self.engine, self.adapters, stop, poll_s=self.poll_s, pacer=self.pacer,
-                         lease_s=self.lease_s, max_attempts=self.max_attempts, send_timeout_s=self.send_timeout_s)
+        """Register waiting chat reports and deliver, until `stop` is set."""
+        await asyncio.gather(
+            run_inbox(self.engine, stop),
+            run_worker(self.engine, self.adapters, stop, poll_s=self.poll_s, pacer=self.pacer,
+                       lease_s=self.lease_s, max_attempts=self.max_attempts, send_timeout_s=self.send_timeout_s))
 
     async def drain(self, *, batch: int = 50) -> int:
         """Deliver what is due now, batch by batch, until nothing is; returns how many rows were handled."""
+        await asyncio.to_thread(register_waiting, self.engine)  # waiting reports first: their notices follow
         total = 0
         while n := await deliver_due(self.engine, self.adapters, limit=batch, pacer=self.pacer,
                                      lease_s=self.lease_s, max_attempts=self.max_attempts,

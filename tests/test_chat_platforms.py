@@ -24,6 +24,8 @@ from sqlmodel import select
 
 from bot.conversation import views
 from bot.conversation.engine import Conversation
+from bot.conversation.report_intake import RECEIVED
+from models.i18n import _
 from models.messages import Reply
 from models.services.plan_import import import_plan
 from models.tables import Avvik, DialogState, IndicatorValue, Oppdrag, OutboxMessage
@@ -39,6 +41,8 @@ AVVIK = {"category": "hms", "description": "Trappa til gymsalen mangler rekkverk
 WHISTLE = "Lederen min trakasserer en kollega"
 # What a leader sees across the whole run, whatever the platform: one canonical dump per platform run.
 _SEEN: dict[str, list[Any]] = {}
+_REGISTERED = [Reply(text="Takk! Avviket er registrert som AV-1. Lise Leder (leder for Aurvoll skole) "
+                          "er varslet, og du får beskjed når det skjer noe.")]
 
 
 class Recorder:
@@ -46,7 +50,7 @@ class Recorder:
 
     def __init__(self, conv: Conversation, monkeypatch: pytest.MonkeyPatch) -> None:
         self.calls: list[tuple[str, list[Reply]]] = []
-        for name in ("handle_message", "handle_action", "submit_form", "command"):
+        for name in ("handle_message", "handle_action", "submit_form", "accept_form", "command"):
             monkeypatch.setattr(conv, name, self._wrap(name, getattr(conv, name)))
 
     def _wrap(self, name: str, fn: Callable[..., list[Reply]]) -> Callable[..., list[Reply]]:
@@ -89,9 +93,22 @@ class SlackEdge:
         view = json.loads(self._sent("views.open", n))[-1]["view"]
         view = view if isinstance(view, dict) else json.loads(view)
         values = {**AVVIK, "unit_id": str(unit_id), "occurred_at": str(int(WHEN.timestamp()))}
-        r = self.loop.run(self.d.submit(who, view, values))
+        r = self.loop.run(self.d.submit(who, view, values))  # the background registers it right after
         assert r.json()["response_action"] == "update", r.json()
-        return json.dumps(r.json(), ensure_ascii=False)
+        return json.dumps(r.json(), ensure_ascii=False) + self._receipt(who)
+
+    def _receipt(self, who: str) -> str:
+        """Slack's modal answers before the case exists (3 s); the case number reaches the reporter's DM."""
+        from bot.slack.delivery import build_adapter
+        from models.settings import get_settings
+        from notifications.outbox_worker import Pacer, deliver_due
+
+        n = len(self.d.fake.of("chat.postMessage"))
+        adapter = build_adapter(get_settings(), self.d.app.state.wiring.conversation)
+        self.loop.run(deliver_due(self.d.app.state.wiring.engine, {"slack": adapter}, pacer=Pacer({})))
+        mine = (self.d.uid[who], "D" + self.d.uid[who])
+        return json.dumps([c.args for c in self.d.fake.of("chat.postMessage")[n:] if c.args.get("channel") in mine],
+                          ensure_ascii=False)
 
     def press(self, who: str, action_id: str, value: str, _shown_by: str) -> str:
         n = len(self.d.fake.of("respond"))
@@ -224,8 +241,7 @@ def _expected(step: str, replies: list[Reply]) -> None:
     if step == "help":
         assert replies == [views.help_reply()]
     elif step == "report":
-        assert replies == [Reply(text="Takk! Avviket er registrert som AV-1. Lise Leder (leder for Aurvoll skole) "
-                                      "er varslet, og du får beskjed når det skjer noe.")]
+        assert replies == _REGISTERED
     elif step == "unit_avvik":
         (r,) = replies
         assert r.title == "Åpne avvik i enhetene dine" and [i.title for i in r.items] == [
@@ -276,7 +292,10 @@ def test_the_same_script_gives_the_same_replies_and_changes_on_every_platform(ed
         before = len(rec.calls)
         seen = step.run(driver)
         assert len(rec.calls) > before, f"{step.name}: the conversation was not asked"
-        _name, replies = rec.calls[-1]
+        name, replies = rec.calls[-1]
+        if name == "accept_form":  # Slack's modal: kept at the ack and registered by the background
+            assert replies == [Reply(text=_(RECEIVED))]
+            replies = _REGISTERED  # what the receipt DM (in `seen`) and the other platforms say
         _expected(step.name, replies)
         assert step.seen in seen, f"{step.name}: {seen[:500]}"
         dump.append([r.model_dump(mode="json") for r in replies])

@@ -16,7 +16,7 @@ from datetime import UTC, datetime
 
 from rapidfuzz import fuzz, process
 
-from bot.conversation import cases, closing, delegation, dialog_guard, forms, governance, views
+from bot.conversation import cases, closing, delegation, dialog_guard, forms, governance, report_intake, views
 from bot.conversation.channel import IncomingMessage, Interaction
 from bot.conversation.guided import GuidedDialog, key
 from bot.conversation.home import MAX_ITEMS, HomeView, build_home_view
@@ -307,6 +307,10 @@ class Conversation:
         return [Reply(text=_(views.UNKNOWN_BUTTON))]
 
     # ------------------------------------------------------------------ form submissions
+    def accept_form(self, ia: Interaction) -> list[Reply]:
+        """`submit_form`, but an avvik report is kept and registered in the background (`report_intake`)."""
+        return report_intake.accept_form(self, ia)
+
     @speaks
     def submit_form(self, ia: Interaction) -> list[Reply]:
         """Submit a form; raises ValidationFailed with field names as in the Form."""

@@ -13,7 +13,7 @@ from models.tables.internkontroll import (
     ChecklistTemplateUnit,
 )
 from models.tables.kommune import KommuneSettings
-from models.tables.messaging import ChatIdentity, DialogState, InboundEvent, OutboxMessage
+from models.tables.messaging import ChatIdentity, DialogState, InboundEvent, OutboxMessage, ReportInbox
 from models.tables.oppdrag import Oppdrag, OppdragUnit, OppdragUpdate
 from models.tables.oppdragsbrev import Oppdragsbrev
 from models.tables.org import Counter, Organisation, Person, PersonRole, Unit
@@ -35,7 +35,7 @@ __all__ = [
     "AuditEntry", "Avvik", "AvvikEvent", "ChatIdentity", "ChecklistAnswer", "ChecklistItem", "ChecklistRun",
     "ChecklistTemplate", "ChecklistTemplateUnit", "Counter", "KommuneSettings", "DialogState", "InboundEvent", "Oppdrag", "OppdragUnit", "OppdragUpdate",
     "Oppdragsbrev", "PlanVersion",
-    "Organisation", "OutboxMessage", "Person", "PersonRole", "Tiltak", "Unit",
+    "Organisation", "OutboxMessage", "ReportInbox", "Person", "PersonRole", "Tiltak", "Unit",
     "ArshjulActivity", "CalendarFeedToken", "Risk", "RiskAvvikLink", "RiskEscalation", "RiskTiltak", "Tilsyn",
     "TilsynFinding",
     "EntraLink", "EntraSyncState",

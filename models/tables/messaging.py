@@ -81,3 +81,24 @@ class DialogState(SQLModel, table=True):
     step: int = Field(default=0)
     data: dict = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
     updated_at: datetime = Field(default_factory=utcnow)
+
+
+class ReportInbox(SQLModel, table=True):
+    """A chat report kept before the platform's ack; the background turns it into an avvik and deletes it.
+
+    Why: the ack then costs one durable row, as the floor of «a report acknowledged is a report kept»
+    does, and numbering, notices and escalation run where they cannot delay a Slack answer
+    (`models.services.report_inbox`). The row holds the person's words only until then.
+    """
+
+    __tablename__ = "report_inbox"
+    __table_args__ = (UniqueConstraint("org_id", "idempotency_key", name="uq_report_inbox_key"),
+                      Index("ix_report_inbox_due", "status", "id"))
+    id: int | None = Field(default=None, primary_key=True)
+    org_id: int = Field(foreign_key="organisation.id", index=True)
+    reporter_id: int = Field(foreign_key="person.id", index=True)
+    idempotency_key: str | None = Field(default=None, max_length=200, description="e.g. the Slack view id")
+    form_id: str = Field(max_length=40)
+    data: dict = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    status: str = Field(default="pending", max_length=16)
+    received_at: datetime = Field(default_factory=utcnow)

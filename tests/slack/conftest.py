@@ -118,8 +118,19 @@ class SlackDriver:
                             "response_url": f"{self.fake.base}/respond/{next(_ids)}"})
         return await self.interactive(payload)
 
-    async def submit(self, who: str, view: dict, values: dict[str, str], *, view_id: str | None = None) -> httpx.Response:
-        return await self.interactive(self.submission_payload(who, view, values, view_id=view_id))
+    async def submit(self, who: str, view: dict, values: dict[str, str], *, view_id: str | None = None,
+                     background: bool = True) -> httpx.Response:
+        """Submit a modal. `background` then does what the background process does a moment after the ack:
+        an avvik report kept at the ack becomes its case (`notifications.inbox_worker`)."""
+        r = await self.interactive(self.submission_payload(who, view, values, view_id=view_id))
+        if background:
+            self.run_background()
+        return r
+
+    def run_background(self) -> int:
+        from notifications.inbox_worker import register_waiting
+
+        return register_waiting(self.app.state.wiring.engine)
 
     def submission_payload(self, who: str, view: dict, values: dict[str, str], *, view_id: str | None = None) -> dict:
         """A modal submission as Slack sends it: state values shaped by each input's element type."""

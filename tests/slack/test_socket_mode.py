@@ -78,7 +78,7 @@ async def test_socket_mode_serves_dms_commands_and_submissions(socket_slack: Sla
                   envelope_id="env-ok", accepts_response_payload=True)
         ack = await _ack(fake, "env-ok")
         assert ack["payload"]["response_action"] == "update"
-        assert "AV-" in json.dumps(ack["payload"]["view"], ensure_ascii=False)
+        assert "Avviket ditt er mottatt" in json.dumps(ack["payload"]["view"], ensure_ascii=False)
     # the fake reads the close frame on its own thread: give it a moment, as Slack would
     deadline = time.monotonic() + 5
     while fake.sockets and time.monotonic() < deadline:

@@ -1,0 +1,51 @@
+"""Form submissions that must answer fast: an avvik report is checked, kept, and registered right after.
+
+Why a separate door from `Conversation.submit_form`: Slack waits 3 s for a modal's answer. Every
+check that needs no database runs here, before the ack, so a mistake still shows on its field in
+the modal; the report is then kept as one row (`models.services.report_inbox`), and the case
+number, the leaders' notices and any escalation follow from the background a moment later, with
+the number in the reporter's DM (the receipt). Every other form is submitted as before.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+from typing import Protocol
+
+from bot.conversation import forms
+from bot.conversation.channel import Interaction
+from bot.conversation.language import Speaker, speaks
+from models.i18n import N_, _
+from models.messages import Reply
+from models.services import avvik as avvik_svc
+from models.services import report_inbox
+from models.settings import Settings
+from models.uow import UnitOfWork
+
+RECEIVED = N_("Takk! Avviket ditt er mottatt. Du får saksnummeret i en melding fra meg straks, "
+              "og lederen din får beskjed samtidig.")
+
+
+class Conversation(Protocol):
+    """What this module needs of `bot.conversation.engine.Conversation` (which imports this module)."""
+
+    settings: Settings
+    uow: UnitOfWork
+    speaker: Speaker
+    now: Callable[[], datetime]
+
+    def submit_form(self, ia: Interaction) -> list[Reply]: ...
+
+
+@speaks
+def accept_form(conversation: Conversation, ia: Interaction) -> list[Reply]:
+    """Submit a form; an avvik report is only checked and kept before the answer (see the module)."""
+    if ia.action_id != report_inbox.AVVIK_FORM:
+        return conversation.submit_form(ia)
+    settings = conversation.settings
+    data = avvik_svc.validate_avvik_input(forms.parse_avvik_form(ia.values, now=conversation.now(),
+                                                                 tz=settings.tz_name))
+    with conversation.uow.write() as tx:
+        report_inbox.accept(session=tx, reporter_id=ia.person_id, data=data, idempotency_key=ia.value or None)
+    return [Reply(text=_(RECEIVED))]

@@ -1,0 +1,139 @@
+"""The report inbox: an avvik reported in chat is kept as one row before the ack, registered right after.
+
+Why: Slack gives an interaction 3 s, and «a report acknowledged is a report kept» only needs the
+report on disk. `accept` is therefore one INSERT (the reporter's kommune taken in the same
+statement); `register_next`, run by the background (`notifications.inbox_worker`), turns the
+oldest row into an avvik with its number, notices and escalation, and deletes the row, all in
+one transaction: a crash before the commit leaves the row for the next try, and the avvik's
+idempotency key (the Slack view id) makes a resubmitted view end in the same case. A report the
+domain refuses after the ack (a unit closed meanwhile) is not lost: the reporter gets a DM that
+says why and quotes what they wrote.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict
+from datetime import datetime
+
+from sqlalchemy import ColumnElement, Integer, String, delete, exists, literal, true
+from sqlalchemy import select as core_select
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlmodel import Session, col, func, select
+
+from models.errors import DomainError, UnknownPerson, ValidationFailed
+from models.i18n import _
+from models.messages import Reply
+from models.services import avvik as avvik_svc
+from models.services import outbox
+from models.services._tx import writes
+from models.sql import table_of
+from models.tables import Avvik, Person, ReportInbox, Unit
+from models.tables._common import utcnow
+
+AVVIK_FORM = "avvik.report"
+
+
+def _encode(data: avvik_svc.AvvikInput) -> dict:
+    raw = asdict(data)
+    raw["occurred_at"] = data.occurred_at.isoformat()
+    return raw
+
+
+def _decode(raw: dict) -> avvik_svc.AvvikInput:
+    return avvik_svc.AvvikInput(**{**raw, "occurred_at": datetime.fromisoformat(raw["occurred_at"])})
+
+
+@writes
+def accept(*, session: Session, reporter_id: int, data: avvik_svc.AvvikInput, idempotency_key: str | None,
+           received_at: datetime | None = None) -> None:
+    """Keep a checked report durably, in one statement. A resubmission with the same key adds nothing."""
+    key = idempotency_key[:200] if idempotency_key else None
+    dialect = session.get_bind().dialect.name
+    table = table_of(ReportInbox)
+    source = core_select(col(Person.org_id), literal(reporter_id, Integer), literal(key, String),
+                    literal(AVVIK_FORM, String), literal(_encode(data), table.c.data.type), literal("pending", String),
+                    literal(received_at or utcnow(), table.c.received_at.type)).where(
+        col(Person.id) == reporter_id, col(Person.active).is_(True), _unit_is_open(data.unit_id))
+    ins = (postgresql.insert(table) if dialect == "postgresql" else sqlite.insert(table)).from_select(
+        ["org_id", "reporter_id", "idempotency_key", "form_id", "data", "status", "received_at"], source)
+    added = session.execute(ins.on_conflict_do_nothing(index_elements=["org_id", "idempotency_key"])
+                            .returning(table.c.id)).first()
+    if added is None and (key is None or not _known_key(session, reporter_id, key)):
+        if data.unit_id is not None and session.get(Person, reporter_id) is not None:
+            raise ValidationFailed({"unit_id": _("Velg en enhet i din kommune.")})
+        raise UnknownPerson(_("Du er ikke registrert som aktiv ansatt i Tråd. Kontakt din leder eller Tråd-administratoren."))
+
+
+def _unit_is_open(unit_id: int | None) -> ColumnElement[bool]:
+    """A chosen unit must be an open unit of the reporter's own kommune (checked in the INSERT itself)."""
+    if unit_id is None:
+        return true()
+    return exists().where(col(Unit.id) == unit_id, col(Unit.org_id) == col(Person.org_id), col(Unit.active).is_(True))
+
+
+def _known_key(session: Session, reporter_id: int, key: str) -> bool:
+    """The rare resubmission: the key is waiting in the inbox or already an avvik of this person's kommune."""
+    org_id = select(col(Person.org_id)).where(col(Person.id) == reporter_id).scalar_subquery()
+    waiting = session.exec(select(func.count()).select_from(ReportInbox).where(
+        col(ReportInbox.org_id) == org_id, col(ReportInbox.idempotency_key) == key)).one()
+    return bool(waiting) or _avvik_with_key(session, org_id, key) is not None
+
+
+def _avvik_with_key(session: Session, org_id: object, key: str) -> int | None:
+    return session.exec(select(col(Avvik.id)).where(col(Avvik.org_id) == org_id,
+                                                   col(Avvik.idempotency_key) == key)).first()
+
+
+def _claim(session: Session) -> ReportInbox | None:
+    q = select(ReportInbox).where(col(ReportInbox.status) == "pending").order_by(col(ReportInbox.id)).limit(1)
+    if session.get_bind().dialect.name == "postgresql":
+        q = q.with_for_update(skip_locked=True)  # several background processes each take another row
+    return session.exec(q).first()
+
+
+def register_next(*, session: Session) -> bool:
+    """Register the oldest waiting report; False when none waits. Commits its own transaction."""
+    row = _claim(session)
+    if row is None:
+        session.rollback()
+        return False
+    row_id, reporter_id, key = row.id, row.reporter_id, row.idempotency_key
+    try:
+        if key is None or _avvik_with_key(session, row.org_id, key) is None:
+            avvik_svc.report_avvik.__wrapped__(session=session, reporter_id=reporter_id, data=_decode(row.data),
+                                               idempotency_key=key)
+    except DomainError as exc:
+        session.rollback()
+        _refuse(session, row_id, reporter_id, exc.message)
+        return True
+    except BaseException:
+        session.rollback()
+        raise
+    session.execute(delete(ReportInbox).where(col(ReportInbox.id) == row_id))
+    session.commit()
+    return True
+
+
+def _refuse(session: Session, row_id: int | None, reporter_id: int, reason: str) -> None:
+    """Tell the reporter why their report could not be registered, with their own words, and drop the row."""
+    row = session.get(ReportInbox, row_id)
+    if row is None:  # another process finished it meanwhile
+        session.rollback()
+        return
+    words = str(row.data.get("description") or "")
+    outbox.enqueue(session, org_id=row.org_id, dedupe_key=f"report_inbox:{row_id}:refused", kind="report_refused",
+                   recipient_person_id=reporter_id, payload=lambda: refused_notice(reason, words))
+    session.delete(row)
+    session.commit()
+
+
+def refused_notice(reason: str, words: str) -> Reply:
+    return Reply(title=_("Avviket ditt ble ikke registrert"),
+                 text=_("{reason} Meld det gjerne på nytt med /avvik. Dette skrev du: «{words}»").format(
+                     reason=reason, words=words[:1500]))
+
+
+def waiting(*, session: Session) -> int:
+    """How many reports wait to be registered (for `trad outbox` and the health page)."""
+    return int(session.exec(select(func.count()).select_from(ReportInbox)
+                            .where(col(ReportInbox.status) == "pending")).one())
