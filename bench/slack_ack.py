@@ -138,6 +138,9 @@ def run_nudge_job(month: int) -> None:
     from models.settings import get_settings
     from notifications.jobs import monthly_nudge
 
+    from models.sqlite_lock import give_way_to_requests
+
+    give_way_to_requests()  # as in the background process that runs the scheduler
     settings = get_settings()
     print(json.dumps(monthly_nudge(datetime(2027, month, 15, 9, tzinfo=UTC), engine=build_engine(settings),
                                    settings=settings)))

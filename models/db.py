@@ -55,7 +55,7 @@ def make_engine(url: str, *, pool_size: int = 4, echo: bool = False) -> Engine:
 def _private_sqlite(path: Path) -> None:
     """The database file 0600 in a 0700 directory; SQLite gives its -wal and -shm files the file's mode."""
     private_file(path)
-    for side in ("-wal", "-shm", "-journal", "-writelock"):
+    for side in ("-wal", "-shm", "-journal", "-writelock", "-writewait"):
         tighten(path.with_name(path.name + side))
 
 

@@ -8,6 +8,7 @@ and then on an `flock` of `<db>-writelock` (every process), polled every 0.2–2
 passes on within about a millisecond of the commit. The kernel drops the flock of a process that
 dies, so a crash never leaves the file locked. SQLite's own lock still guards the data; this only
 orders the writers that use Tråd's engine (anything else meets the busy timeout as before).
+Background processes give way (`give_way_to_requests`): while a request's writer waits, they wait.
 """
 
 from __future__ import annotations
@@ -20,6 +21,19 @@ from pathlib import Path
 
 FIRST_PAUSE_S = 0.0002
 LONGEST_PAUSE_S = 0.002
+_gives_way = False  # set in background processes: their writers wait while a request's writer waits
+
+
+def give_way_to_requests() -> None:
+    """Make this process's writers yield to any other process's waiting writer.
+
+    For the processes that only do background work (`trad serve`'s background process, `trad deliver`,
+    `trad scheduler`): a nudge fan-out commits once per leader and takes the lock again at once, so
+    without this a web request polling for the lock could lose to it for seconds. A waiting request
+    now waits for one background transaction at most.
+    """
+    global _gives_way
+    _gives_way = True
 
 
 class WriteLock:
@@ -27,40 +41,65 @@ class WriteLock:
 
     def __init__(self, db_path: Path) -> None:
         self.path = db_path.with_name(db_path.name + "-writelock")
+        self.waiting_path = db_path.with_name(db_path.name + "-writewait")  # shared-locked while a request waits
         self._thread = threading.Lock()
-        self._fd: int | None = None
+        self._fds: tuple[int, int] | None = None
         self._pid = os.getpid()
 
-    def _file(self) -> int:
-        if self._fd is None or self._pid != os.getpid():  # a forked child opens its own
-            self._fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o600)
+    def _files(self) -> tuple[int, int]:
+        if self._fds is None or self._pid != os.getpid():  # a forked child opens its own
+            self._fds = (os.open(self.path, os.O_RDWR | os.O_CREAT, 0o600),
+                         os.open(self.waiting_path, os.O_RDWR | os.O_CREAT, 0o600))
             self._pid = os.getpid()
-        return self._fd
+        return self._fds
 
     def acquire(self, timeout: float) -> bool:
         deadline = time.monotonic() + timeout
         if not self._thread.acquire(timeout=timeout):
             return False
         try:
-            fd, pause = self._file(), FIRST_PAUSE_S
-            while True:
-                try:
-                    fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            lock_fd, waiting_fd = self._files()
+            if not _gives_way:
+                fcntl.flock(waiting_fd, fcntl.LOCK_SH)  # tell background writers a request waits
+            try:
+                if self._take(lock_fd, waiting_fd, deadline):
                     return True
-                except BlockingIOError:
-                    if time.monotonic() >= deadline:
-                        self._thread.release()
-                        return False
-                    time.sleep(pause)
-                    pause = min(pause * 2, LONGEST_PAUSE_S)
+            finally:
+                if not _gives_way:
+                    fcntl.flock(waiting_fd, fcntl.LOCK_UN)
+            self._thread.release()
+            return False
         except BaseException:
             if self._thread.locked():
                 self._thread.release()
             raise
 
+    def _take(self, lock_fd: int, waiting_fd: int, deadline: float) -> bool:
+        pause = FIRST_PAUSE_S
+        while True:
+            if not _gives_way or _nobody_waits(waiting_fd):
+                try:
+                    fcntl.flock(lock_fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                    return True
+                except BlockingIOError:
+                    pass
+            if time.monotonic() >= deadline:
+                return False
+            time.sleep(pause)
+            pause = min(pause * 2, LONGEST_PAUSE_S)
+
     def release(self) -> None:
         try:
-            if self._fd is not None:
-                fcntl.flock(self._fd, fcntl.LOCK_UN)
+            if self._fds is not None:
+                fcntl.flock(self._fds[0], fcntl.LOCK_UN)
         finally:
             self._thread.release()
+
+
+def _nobody_waits(waiting_fd: int) -> bool:
+    try:
+        fcntl.flock(waiting_fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        return False
+    fcntl.flock(waiting_fd, fcntl.LOCK_UN)
+    return True

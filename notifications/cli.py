@@ -126,7 +126,9 @@ def deliver(once: bool, lease: float | None) -> None:
     `delivery`, so only one paces at a time."""
     from bot.main import build_delivery, build_wiring
     from models.i18n import _
+    from models.sqlite_lock import give_way_to_requests
 
+    give_way_to_requests()  # on SQLite, a web request's write goes before ours
     settings = _settings()
     wiring = build_wiring(settings)
     delivery = build_delivery(settings, wiring.engine, wiring.adapters, lease_s=lease)
@@ -173,8 +175,10 @@ def scheduler_cmd(with_worker: bool) -> None:
     """Takes the same lease as `trad serve` (`background`): a second scheduler, here or in a server,
     waits as a standby and takes over within the lease when the first one stops."""
     from bot.main import build_delivery, build_engine, build_jobs, build_wiring
+    from models.sqlite_lock import give_way_to_requests
     from notifications.scheduler import build_scheduler
 
+    give_way_to_requests()  # on SQLite, a web request's write goes before ours
     settings = _settings().model_copy(update={"scheduler_enabled": True})
     engine = build_engine(settings)
     jobs = build_jobs(settings, engine)
@@ -203,9 +207,11 @@ def background_cmd(parent: int | None) -> None:
     """`trad serve`'s child (`notifications.child`): the background work as the settings enable it, under
     the lease `background`, so a `trad scheduler` elsewhere is a standby rather than a second one."""
     from bot.main import build_delivery, build_engine, build_jobs, build_wiring, show_runtime_log
+    from models.sqlite_lock import give_way_to_requests
     from notifications.child import parent_gone
 
     show_runtime_log()
+    give_way_to_requests()  # on SQLite, a web request's write goes before ours
     settings = _settings()
     engine = build_engine(settings)
     jobs = build_jobs(settings, engine) if settings.scheduler_enabled else {}

@@ -44,3 +44,41 @@ def test_the_lock_file_is_private(tmp_path: Path) -> None:
     assert lock.acquire(timeout=1)
     lock.release()
     assert lock.path.stat().st_mode & 0o077 == 0
+
+
+WRITER = """
+import sys, time
+from pathlib import Path
+from models import sqlite_lock
+if sys.argv[2] == "background":
+    sqlite_lock.give_way_to_requests()
+lock = sqlite_lock.WriteLock(Path(sys.argv[1]))
+print("waiting", flush=True)
+assert lock.acquire(timeout=20)
+with open(sys.argv[3], "a") as out:
+    out.write(sys.argv[2] + "\\n")
+time.sleep(0.2)
+lock.release()
+"""
+
+
+def test_a_background_writer_gives_way_to_a_waiting_request(tmp_path: Path) -> None:
+    """`trad serve`'s background, `trad deliver` and `trad scheduler` write after a waiting web request."""
+    db, order = tmp_path / "trad.db", tmp_path / "order"
+    held = WriteLock(db)
+    assert held.acquire(timeout=1)  # a transaction in progress; both writers queue behind it
+
+    def start(kind: str) -> subprocess.Popen:
+        p = subprocess.Popen([sys.executable, "-c", WRITER, str(db), kind, str(order)], stdout=subprocess.PIPE,
+                             text=True)
+        assert p.stdout is not None and p.stdout.readline().strip() == "waiting"
+        return p
+
+    background = start("background")
+    request = start("request")
+    import time
+
+    time.sleep(0.3)  # both are polling now
+    held.release()
+    assert background.wait(timeout=30) == 0 and request.wait(timeout=30) == 0
+    assert order.read_text().split() == ["request", "background"]
