@@ -28,7 +28,7 @@ import contextlib
 import logging
 from dataclasses import dataclass
 from datetime import datetime
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from models.services import outbox_delivery as rows
 from models.services.outbox_delivery import Claimed
@@ -49,6 +49,7 @@ from notifications.pacing import Limit, Pacer, limits_from_settings
 
 if TYPE_CHECKING:
     from sqlalchemy.engine import Engine
+    from sqlmodel import Session
 
 __all__ = ["Claimed", "Delivery", "Limit", "Pacer", "backoff", "deliver_due", "limits_from_settings", "run_worker"]
 
@@ -100,13 +101,18 @@ async def report_stuck(db: _Rows, *, older_than_s: float) -> int:
     return len(lines)
 
 
+def _claim_now(*, session: Session, **kw: Any) -> list[Claimed]:
+    """`claim_due` stamped when it runs, not when it was queued for a database thread (a busy
+    process's queue would otherwise spend part of the new lease before the claim is made)."""
+    return rows.claim_due(session=session, now=utcnow(), **kw)
+
+
 async def _claim(db: _Rows, adapters: dict[str, Adapter], free: int, lease_s: float,
                  per_org: int | None) -> list[Claimed]:
     if free <= 0:
         return []
     try:
-        return await db.write(rows.claim_due, platforms=set(adapters), limit=free, now=utcnow(), lease_s=lease_s,
-                              per_org=per_org)
+        return await db.write(_claim_now, platforms=set(adapters), limit=free, lease_s=lease_s, per_org=per_org)
     except Exception:  # noqa: BLE001  - keep the worker alive through a database restart
         log.exception("outbox claim failed")
         return []

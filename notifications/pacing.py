@@ -61,7 +61,7 @@ class Pacer:
                 self._next_channel = {k: v for k, v in self._next_channel.items() if v > now}
         return max(0.0, slot - now)
 
-    def in_flight_per_kommune(self, platforms: set[str], horizon_s: float = 5.0) -> int | None:
+    def in_flight_per_kommune(self, platforms: set[str], horizon_s: float = 10.0) -> int | None:
         """How many rows of one kommune may be in flight at once: what its workspace's pace sends in
         `horizon_s` (the slowest paced platform here), so no row waits long for its slot and a busy
         kommune never fills a claim. None when nothing here is paced."""

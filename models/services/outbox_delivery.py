@@ -120,19 +120,24 @@ def claim_due(*, session: Session, platforms: set[str], limit: int, now: datetim
     return out
 
 
-def _finish(session: Session, row_id: int, **values: Any) -> None:
+def _finish(session: Session, row_id: int, statuses: tuple[str, ...] = ("sending",), **values: Any) -> None:
     if isinstance(values.get("last_error"), str):
         values["last_error"] = values["last_error"][:MAX_ERROR]
     session.execute(update(OutboxMessage)
-                    .where(col(OutboxMessage.id) == row_id, col(OutboxMessage.status) == "sending")
+                    .where(col(OutboxMessage.id) == row_id, col(OutboxMessage.status).in_(statuses))
                     .values(**values))
 
 
 @writes
 def mark_delivered(*, session: Session, row_id: int, at: datetime, platform: str, external_ref: dict) -> None:
-    """Sent: keep the platform's reference so later updates can edit the message in place."""
-    _finish(session, row_id, status="delivered", delivered_at=at, external_ref=external_ref, platform=platform,
-            last_error=None)
+    """Sent: keep the platform's reference so later updates can edit the message in place.
+
+    Also over `pending`: when our lease ran out mid-send, another worker may have reclaimed the row,
+    failed (a 429) and put it back to `pending` while our post went through. Our late «it went out»
+    is the truth; leaving the row pending would send it a second time, without `find_sent` first.
+    """
+    _finish(session, row_id, ("sending", "pending"), status="delivered", delivered_at=at, external_ref=external_ref,
+            platform=platform, last_error=None)
 
 
 @writes
