@@ -130,6 +130,8 @@ def main() -> None:
     ap.add_argument("--lease", type=float, default=60.0)
     ap.add_argument("--batch", type=int, default=50)
     ap.add_argument("--profile", default=None, help="fan-out: run the first deliverer under cProfile, to PREFIX-<kommuner>.prof")
+    ap.add_argument("--no-home", action="store_true",
+                    help="fan-out diagnostic: deliverers skip the App Home refresh after each DM (not production)")
     ap.add_argument("--reuse-outbox", action="store_true",
                     help="fan-out: deliver what an earlier run's monthly job enqueued (its enqueue time is not re-measured)")
     ap.add_argument("--fanout-timeout", type=float, default=900.0, help="give up a fan-out after this many seconds")

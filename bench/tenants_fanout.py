@@ -52,6 +52,10 @@ def enqueue(db_url: str) -> dict:
             "enqueue_ms_per_leader": round(1000 * took / max(1, r.leaders), 1)}
 
 
+NO_HOME = ("import sys\nimport bot.slack.home as home\n\nasync def _skip(*a, **k):\n    return None\n\n"
+           "home.publish_home = _skip\nsys.argv = ['trad', 'deliver']\nfrom bot.cli import main\nmain()\n")
+
+
 def enqueued_before(db_url: str) -> dict | None:
     """What an earlier run's monthly job left (`bench_outbox_snap`), to deliver again without re-running the
     job (`--reuse-outbox`: the enqueue takes minutes at 50 kommuner and is measured once)."""
@@ -114,6 +118,8 @@ def deliver_with_trad(db_url: str, api: str, k_count: int, senders: int, a: argp
            "SLACK_CHANNEL_INTERVAL_SECONDS": str(a.channel_interval / a.scale), "OUTBOX_POLL_SECONDS": "0.1",
            "OUTBOX_MAX_ATTEMPTS": "20", "SCHEDULER_ENABLED": "false"}
     trad = [str(ROOT / ".venv/bin/python"), str(ROOT / ".venv/bin/trad"), "deliver"]
+    if getattr(a, "no_home", False):  # diagnostic: what a DM costs without the App Home refresh after it
+        trad = [trad[0], "-c", NO_HOME]
     profiled = ([str(ROOT / ".venv/bin/python"), "-m", "cProfile", "-o", f"{a.profile}-{k_count}.prof", trad[1], "deliver"]
                 if getattr(a, "profile", None) else trad)  # --profile: the first deliverer runs under cProfile
     procs = [subprocess.Popen(profiled if i == 0 else trad, env=env, cwd=str(ROOT),
