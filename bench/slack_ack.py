@@ -136,9 +136,8 @@ def run_nudge_job(month: int) -> None:
 
     from bot.main import build_engine
     from models.settings import get_settings
-    from notifications.jobs import monthly_nudge
-
     from models.sqlite_lock import give_way_to_requests
+    from notifications.jobs import monthly_nudge
 
     give_way_to_requests()  # as in the background process that runs the scheduler
     settings = get_settings()

@@ -129,6 +129,11 @@ def main() -> None:
     ap.add_argument("--p5xx", type=float, default=0.002)
     ap.add_argument("--lease", type=float, default=60.0)
     ap.add_argument("--batch", type=int, default=50)
+    ap.add_argument("--profile", default=None, help="fan-out: run the first deliverer under cProfile, to PREFIX-<kommuner>.prof")
+    ap.add_argument("--no-home", action="store_true",
+                    help="fan-out diagnostic: deliverers skip the App Home refresh after each DM (not production)")
+    ap.add_argument("--reuse-outbox", action="store_true",
+                    help="fan-out: deliver what an earlier run's monthly job enqueued (its enqueue time is not re-measured)")
     ap.add_argument("--fanout-timeout", type=float, default=900.0, help="give up a fan-out after this many seconds")
     ap.add_argument("--repeat", type=int, default=3, help="rounds of year summaries (medians are reported)")
     ap.add_argument("--json", default=None, help="write the raw results here")
@@ -165,7 +170,7 @@ def main() -> None:
                 res["acks"].append(run_acks(url, k, shape, port=a.port, rate=a.rate, duration=duration,
                                             n_users=n_users, workers=a.workers, oauth=a.slack == "oauth"))
             if "fanout" in parts:
-                prep = tf.enqueue(url)
+                prep = (tf.enqueued_before(url) if a.reuse_outbox else None) or tf.enqueue(url)
                 for n in (int(x) for x in a.senders.split(",")):
                     res["fanout"].append(tf.run_fanout(url, k, prep, port=a.port + 3, senders=n, a=a))
         if not a.reuse:

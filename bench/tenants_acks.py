@@ -122,6 +122,19 @@ def slack_env(db_url: str, api_url: str, k_count: int, oauth: bool) -> dict[str,
 SECRET_KEY = "q8Zr3VtLw0nXc7Yp2Bd5Kf9Hs1Jm4Gu6Ea-Ti_Ro3Wy8Nb2Lz5Qx7Cv0Mk"  # a fixed random-looking key: the bench's own
 
 
+def _clear_undelivered(db_url: str) -> None:
+    """No outbox rows left by an earlier part (a fan-out stopped at its timeout): the server's outbox worker
+    would deliver them during the measurement, and their App Home refreshes would load the server."""
+    from sqlalchemy import text
+
+    from models.db import make_engine
+
+    engine = make_engine(db_url)
+    with engine.begin() as c:
+        c.execute(text("DELETE FROM outbox WHERE status IN ('pending', 'sending')"))
+    engine.dispose()
+
+
 def run_acks(db_url: str, k_count: int, shape: Shape, *, port: int, rate: float, duration: float, n_users: int,
              workers: int = 2, oauth: bool = True) -> dict:
     """The ack figure for one database: start the workers, warm up, measure, stop."""
@@ -145,6 +158,7 @@ def run_acks(db_url: str, k_count: int, shape: Shape, *, port: int, rate: float,
                 self.replies += 1
             return super()._answer(method, a, *rest)
 
+    _clear_undelivered(db_url)
     fake = CountingFake().start()
     users = users_for(k_count, shape, n_users)
     for _team, uid, email in users:

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import resource
 import signal
 import statistics
 import subprocess
@@ -51,6 +52,30 @@ def enqueue(db_url: str) -> dict:
             "enqueue_ms_per_leader": round(1000 * took / max(1, r.leaders), 1)}
 
 
+NO_HOME = ("import sys\nimport bot.slack.home as home\n\nasync def _skip(*a, **k):\n    return None\n\n"
+           "home.publish_home = _skip\nsys.argv = ['trad', 'deliver']\nfrom bot.cli import main\nmain()\n")
+
+
+def enqueued_before(db_url: str) -> dict | None:
+    """What an earlier run's monthly job left (`bench_outbox_snap`), to deliver again without re-running the
+    job (`--reuse-outbox`: the enqueue takes minutes at 50 kommuner and is measured once)."""
+    from sqlalchemy import inspect, text
+
+    from models.db import make_engine
+
+    engine = make_engine(db_url)
+    try:
+        with engine.connect() as c:
+            if not inspect(c).has_table("bench_outbox_snap"):
+                return None
+            n = int(c.execute(text("SELECT count(*) FROM bench_outbox_snap")).scalar() or 0)
+            leaders = int(c.execute(text("SELECT count(DISTINCT recipient_person_id) FROM bench_outbox_snap")).scalar()
+                          or 0)
+    finally:
+        engine.dispose()
+    return {"enqueue_s": None, "leaders": leaders, "enqueued": n, "enqueue_ms_per_leader": None, "outbox_reused": True}
+
+
 def restore_outbox(db_url: str) -> None:
     """The outbox as the monthly job left it, and no pacing booked (so the deliverers start fresh)."""
     from sqlalchemy import inspect, text
@@ -82,18 +107,25 @@ def start_fake(port: int, a: argparse.Namespace) -> subprocess.Popen:
     raise RuntimeError("fake Slack did not start")
 
 
-def deliver_with_trad(db_url: str, api: str, k_count: int, senders: int, a: argparse.Namespace) -> float | None:
+def deliver_with_trad(db_url: str, api: str, k_count: int, senders: int, a: argparse.Namespace) -> float:
     """`senders` × `trad deliver` (as in production: claims with SKIP LOCKED, pacing shared through the
-    database, each workspace's own token), stopped with SIGTERM once the outbox is empty."""
+    database, each workspace's own token), stopped with SIGTERM once the outbox is empty. Returns the
+    CPU seconds the deliverers used together."""
     from tenants_acks import slack_env
 
     env = {**slack_env(db_url, f"{api}/api/", k_count, oauth=True), "SHARED_PACING": "on",
            "SLACK_RATE_PER_MINUTE": str(a.rate_per_min * a.scale),
            "SLACK_CHANNEL_INTERVAL_SECONDS": str(a.channel_interval / a.scale), "OUTBOX_POLL_SECONDS": "0.1",
            "OUTBOX_MAX_ATTEMPTS": "20", "SCHEDULER_ENABLED": "false"}
-    procs = [subprocess.Popen([str(ROOT / ".venv/bin/trad"), "deliver"], env=env, cwd=str(ROOT),
-                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL) for _ in range(senders)]
+    trad = [str(ROOT / ".venv/bin/python"), str(ROOT / ".venv/bin/trad"), "deliver"]
+    if getattr(a, "no_home", False):  # diagnostic: what a DM costs without the App Home refresh after it
+        trad = [trad[0], "-c", NO_HOME]
+    profiled = ([str(ROOT / ".venv/bin/python"), "-m", "cProfile", "-o", f"{a.profile}-{k_count}.prof", trad[1], "deliver"]
+                if getattr(a, "profile", None) else trad)  # --profile: the first deliverer runs under cProfile
+    procs = [subprocess.Popen(profiled if i == 0 else trad, env=env, cwd=str(ROOT),
+                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL) for i in range(senders)]
     deadline = time.monotonic() + a.fanout_timeout
+    cpu0 = resource.getrusage(resource.RUSAGE_CHILDREN)
     try:
         time.sleep(2.0)
         while nf.remaining(db_url) and time.monotonic() < deadline and all(p.poll() is None for p in procs):
@@ -107,7 +139,8 @@ def deliver_with_trad(db_url: str, api: str, k_count: int, senders: int, a: argp
             except subprocess.TimeoutExpired:
                 p.kill()
                 p.wait()
-    return None
+    cpu1 = resource.getrusage(resource.RUSAGE_CHILDREN)  # the deliverers' CPU (user + system), start-up included
+    return round(cpu1.ru_utime + cpu1.ru_stime - cpu0.ru_utime - cpu0.ru_stime, 1)
 
 
 def run_fanout(db_url: str, k_count: int, prep: dict, *, port: int, senders: int, a: argparse.Namespace) -> dict:
@@ -119,8 +152,10 @@ def run_fanout(db_url: str, k_count: int, prep: dict, *, port: int, senders: int
     httpx.post(f"{api}/reset")
     limit_per_s = a.rate_per_min * a.scale / 60
     t0 = time.monotonic()
+    cpu_s = None
+    rss = None
     if a.slack == "oauth":
-        rss = deliver_with_trad(db_url, api, k_count, senders, a)
+        cpu_s = deliver_with_trad(db_url, api, k_count, senders, a)
     else:  # one token: bench/nudge_fanout.py's sender (the adapter and worker, one SLACK_BOT_TOKEN)
         procs = [subprocess.Popen(nf._sender_cmd(a, db_url, api, pace=True), stdout=subprocess.PIPE, text=True)
                  for _ in range(senders)]
@@ -138,6 +173,9 @@ def run_fanout(db_url: str, k_count: int, prep: dict, *, port: int, senders: int
            "floor_s_max": round(max(ws["ok"] for ws in per_ws.values()) / limit_per_s, 2) if per_ws else None,
            "ws_ratio_max": round(max(ratios.values()), 3) if ratios else None,
            "ws_ratio_median": round(statistics.median(ratios.values()), 3) if ratios else None,
-           "peak_rss_mb": rss, "slack": a.slack, **outcome}
+           "peak_rss_mb": rss, "deliverers_cpu_s": cpu_s, "slack": a.slack, **outcome}
+    if cpu_s is not None:
+        out["cpu_ms_per_dm"] = round(1000 * cpu_s / max(1, out["delivered"]), 1)
+        out["posts_per_s"] = round(out["delivered"] / max(0.01, out["deliver_s"]), 1)
     print("fanout", json.dumps(out), flush=True)
     return out

@@ -47,12 +47,14 @@ def report(res: dict) -> str:
         rows = res["fanout"]
         lines += ["", "Nudge fan-out (monthly job for every leader, then delivery):", "",
                   "| kommuner | senders | leaders | enqueue s (ms/leader) | enqueue vs 1 | delivery s (first to last post; with start-up) | workspaces seen | "
-                  "floor s (largest workspace) | per-workspace wall ÷ floor (max / median) | lost | doubled | 429 share |",
-                  "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"]
+                  "floor s (largest workspace) | per-workspace wall ÷ floor (max / median) | lost | doubled | 429 share | "
+                  "posts/s | deliverers' CPU ms per DM |",
+                  "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"]
         for r in rows:
             eb = _base(rows, "enqueue_s", senders=r["senders"])
             lines.append(f"| {r['kommuner']} | {r['senders']} | {r['leaders']:,} | {r['enqueue_s']} "
                          f"({r['enqueue_ms_per_leader']}) | {_ratio(r['enqueue_s'], eb)} | {r['deliver_s']} ({r['wall_s']}) | "
                          f"{r['workspaces_seen']} | {r['floor_s_max']} | {r['ws_ratio_max']} / {r['ws_ratio_median']} | "
-                         f"{r['lost']} | {r['doubled']} | {r['r429_share_pct']} % |")
+                         f"{r['lost']} | {r['doubled']} | {r['r429_share_pct']} % | {r.get('posts_per_s', '–')} | "
+                         f"{r.get('cpu_ms_per_dm', '–')} |")
     return "\n".join(lines)

@@ -1,18 +1,21 @@
-"""The outbox worker: claim due messages, pick a platform, send at a safe pace, record the outcome.
+"""The outbox worker: claim due messages fairly across kommuner, send each at a safe pace, record the outcome.
 
 Why it is built this way:
 - Claiming marks rows `sending` in one short transaction (`models.services.outbox_delivery`),
-  so two workers never send one row.
+  so two workers never send one row. The claim takes kommuner in turns and caps one kommune's
+  rows in flight at a few seconds of its pace (`Pacer.in_flight_per_kommune`), so one busy
+  workspace never holds the rows of the others (issue 13).
+- The running worker (`run_worker`) claims again as its sends finish, a few times a second,
+  instead of waiting for a whole batch: a batch barrier made every workspace wait for the
+  slowest one's last pacing slot. `deliver_due` (one claim, then wait for it) serves
+  `trad deliver --once` and the tests.
 - A row left in `sending` by a crashed worker is reclaimed after a short lease (20 s by
   default), which a live worker renews for the rows it still holds (`_heartbeat`), so a
-  restarted server delivers a dead one's rows within seconds. Before resending
-  a reclaimed row the worker asks the adapter whether the message already went out
-  (`find_sent`, optional), which closes the crash-between-send-and-commit window where the
-  platform allows it (Slack message metadata).
-- Success is recorded with the platform's reference in the step right after the send, so
-  later updates (`update_of_key`) can edit the message in place.
-- `RetryLater` (429, 5xx) never loses a message: it only moves `next_attempt_at`.
-- Pacing (`notifications.pacing`) keeps under the platforms' limits so 429s stay rare.
+  restarted server delivers a dead one's rows within seconds. Before resending a reclaimed row
+  the worker asks the adapter whether the message already went out (`find_sent`), which closes
+  the crash-between-send-and-commit window where the platform allows it (Slack message metadata).
+- How one row is sent (candidates, pacing, `RetryLater` never losing a message, the per-row
+  deadline) lives in `notifications.outbox_send`.
 
 The worker touches rows only through the use cases in `models.services.outbox_delivery`
 and `outbox_recipients`; the engine it is given comes from the composition root.
@@ -23,244 +26,38 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-import random
-from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
-from typing import TYPE_CHECKING, Any, TypeVar
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
 
-from models.i18n import use_locale
-from models.messages import Reply
 from models.services import outbox_delivery as rows
-from models.services import outbox_links as links
-from models.services import outbox_recipients as recipients
-from models.services.languages import kommune_locale
 from models.services.outbox_delivery import Claimed
-from models.services.outbox_recipients import Addressee, Identity
-from models.uow import UnitOfWork
-from notifications.base import Adapter, PermanentFailure, Recipient, RetryLater, Unreachable
+from notifications.base import Adapter
 from notifications.inbox_worker import register_waiting, run_inbox
 from notifications.outbox_heartbeat import heartbeat as _heartbeat
+from notifications.outbox_send import (
+    DEFAULT_LEASE_S,
+    DEFAULT_MAX_ATTEMPTS,
+    DEFAULT_SEND_TIMEOUT_S,
+    STUCK_REPORT_EVERY_S,
+    _Rows,
+    _send_deadline,
+    backoff,
+    deliver_claimed,
+    utcnow,
+)
 from notifications.pacing import Limit, Pacer, limits_from_settings
 
 if TYPE_CHECKING:
     from sqlalchemy.engine import Engine
+    from sqlmodel import Session
 
 __all__ = ["Claimed", "Delivery", "Limit", "Pacer", "backoff", "deliver_due", "limits_from_settings", "run_worker"]
 
 log = logging.getLogger("trad.outbox")
 
-DEFAULT_LEASE_S = 20.0  # renewed by a heartbeat while the worker holds rows (`_heartbeat`)
-# A send (pacing, the platform's calls, the after-delivery hook) gets this long before the row is
-# released for a retry (see `_send_deadline`); the heartbeat keeps the claim meanwhile.
-DEFAULT_SEND_TIMEOUT_S = 45.0
-STUCK_REPORT_EVERY_S = 60.0
-DEFAULT_MAX_ATTEMPTS = 5
-UPDATE_WAIT_S = 15.0  # an update whose original is not delivered yet waits this long
-BACKOFF_BASE_S = 1.0
-BACKOFF_CAP_S = 1800.0
-NO_CHANNEL = "ingen kanal: personen har ingen Slack-/Teams-konto Tråd kjenner, og finnes ikke ved oppslag på e-post"
-
-T = TypeVar("T")
-
-
-def utcnow() -> datetime:
-    return datetime.now(UTC)
-
-
-def backoff(attempts: int) -> float:
-    """Exponential back-off with full jitter around the centre: 1, 2, 4 … s (×0.5–1.5), capped."""
-    centre = min(BACKOFF_CAP_S, BACKOFF_BASE_S * 2 ** max(0, attempts - 1))
-    return centre * random.uniform(0.5, 1.5)
-
-
-class _Rows:
-    """The worker's door to the outbox: each call is one short transaction in a worker thread,
-    so the event loop never waits on the database."""
-
-    def __init__(self, engine: Engine) -> None:
-        self.uow = UnitOfWork(engine)
-
-    def _write(self, fn: Callable[..., T], kw: dict[str, Any]) -> T:
-        with self.uow.write() as tx:
-            return fn(session=tx, **kw)
-
-    def _read(self, fn: Callable[..., T], kw: dict[str, Any]) -> T:
-        with self.uow.read() as tx:
-            return fn(session=tx, **kw)
-
-    async def write(self, fn: Callable[..., T], **kw: Any) -> T:
-        return await asyncio.to_thread(self._write, fn, kw)
-
-    async def read(self, fn: Callable[..., T], **kw: Any) -> T:
-        return await asyncio.to_thread(self._read, fn, kw)
-
-
-# ---------------------------------------------------------------------------------------- resolving
-def _recipient(person: Addressee | None, ident: Identity | None, target: str | None,
-               org_id: int | None = None) -> Recipient:
-    return Recipient(person_id=person.id if person else None, email=person.email if person else None,
-                     name=person.name if person else None, user_id=ident.user_id if ident else None,
-                     workspace=ident.workspace if ident else None,
-                     conversation_ref=ident.conversation_ref if ident else None, target=target, org_id=org_id)
-
-
-async def _looked_up(db: _Rows, adapters: dict[str, Adapter], name: str,
-                     person: Addressee, org_id: int | None) -> Identity | None:
-    """The person's account on `name` found by e-mail (and remembered), if the adapter can look people up."""
-    finder = getattr(adapters[name], "find_user", None)
-    if finder is None or name == "console":
-        return None
-    try:  # an adapter serving many workspaces looks in the kommune's own (`per_org`)
-        found = await finder(email=person.email, **({"org_id": org_id} if getattr(adapters[name], "per_org", False)
-                                                   else {}))
-    except RetryLater:
-        raise
-    except Exception as exc:  # noqa: BLE001  - a lookup failure means "not found here"
-        log.info("find_user on %s failed: %s", name, exc)
-        return None
-    if not (found and found.get("user_id")):
-        return None
-    await db.write(recipients.remember_identity, platform=name, person=person, found=found)
-    return Identity(platform=name, workspace=str(found.get("workspace") or ""), user_id=str(found["user_id"]),
-                    conversation_ref=found.get("conversation_ref"))
-
-
-async def _candidates(db: _Rows, adapters: dict[str, Adapter], row: Claimed,
-                      only_platform: str | None) -> AsyncIterator[tuple[str, Recipient]]:
-    """Where to send a row, best first: the row's platform, the person's identities, a lookup by e-mail, console."""
-    person = row.person
-    if person is None and row.recipient_person_id:
-        person = await db.read(recipients.addressee, person_id=row.recipient_person_id)
-    platform = only_platform or (row.platform if row.platform != "auto" else None)
-    if person is None:
-        if row.target and platform is not None and platform in adapters:
-            yield platform, _recipient(None, None, row.target, row.org_id)
-        elif row.target and row.platform == "auto" and len(adapters) == 1:
-            yield next(iter(adapters)), _recipient(None, None, row.target, row.org_id)
-        return
-    if not person.active:
-        return
-    wanted = {platform} if platform else set(adapters)
-    if row.identities is not None:
-        idents = [i for i in row.identities if i.platform in wanted]
-    else:
-        found = await db.read(recipients.identities_of, person_ids=[person.id], platforms=wanted)
-        idents = found.get(person.id, [])
-    tried: set[str] = set()
-    for ident in idents:
-        tried.add(ident.platform)
-        yield ident.platform, _recipient(person, ident, row.target, row.org_id)
-    for name in sorted(wanted - tried):
-        looked_up = await _looked_up(db, adapters, name, person, row.org_id)
-        if looked_up is not None:
-            yield name, _recipient(person, looked_up, row.target, row.org_id)
-    if "email" in wanted and "email" not in tried and person.email:
-        # No chat account reached: e-mail, when this deployment has SMTP configured.
-        yield "email", _recipient(person, None, row.target, row.org_id)
-    if "console" in wanted and set(adapters) == {"console"} and "console" not in tried:
-        yield "console", _recipient(person, None, row.target, row.org_id)
-
-
-# ---------------------------------------------------------------------------------------- delivering
-async def _update_ref(db: _Rows, adapters: dict[str, Adapter], row: Claimed) -> tuple[str | None, dict | None, str | None]:
-    """For an update: (outcome if settled without sending, the original's reference, its platform)."""
-    orig = await db.read(rows.original_of, update_of_key=row.update_of_key, row_id=row.id)
-    if orig.superseded:
-        await db.write(rows.mark_superseded, row_id=row.id, at=utcnow())
-        return "delivered", None, None
-    if orig.status in ("pending", "sending"):
-        await db.write(rows.reschedule, row_id=row.id, attempts=row.attempts - 1,
-                       at=utcnow() + timedelta(seconds=UPDATE_WAIT_S))
-        return "pending", None, None
-    if orig.status == "delivered" and orig.external_ref and orig.platform in adapters:
-        return None, orig.external_ref, orig.platform
-    return None, None, None
-
-
-async def _rendered(db: _Rows, row: Claimed) -> Reply:
-    """The row's reply, with any sign-in link minted now (`outbox_links`): the outbox never stores one."""
-    if not links.has_placeholder(row.payload):
-        return Reply.model_validate(row.payload)
-    return Reply.model_validate(await db.write(links.mint, payload=row.payload))
-
-
-async def _send(db: _Rows, adapters: dict[str, Adapter], row: Claimed, pacer: Pacer,
-                previous_ref: dict | None, only_platform: str | None) -> str | None:
-    """Try each candidate until one takes the message; the last Unreachable reason if none did."""
-    reply: Reply | None = None
-    last_error = NO_CHANNEL
-    async for platform, recipient in _candidates(db, adapters, row, only_platform):
-        adapter = adapters[platform]
-        channel = recipient.target or recipient.user_id or recipient.email
-        try:
-            find_sent = getattr(adapter, "find_sent", None)
-            if row.reclaimed and previous_ref is None and find_sent is not None:
-                sent = await find_sent(recipient=recipient, dedupe_key=row.dedupe_key)
-                if sent:
-                    await db.write(rows.mark_delivered, row_id=row.id, at=utcnow(), external_ref=sent,
-                                   platform=platform)
-                    return None
-            await pacer.wait(platform, channel, recipient.workspace)
-            reply = reply or await _rendered(db, row)
-            # the renderer's own labels (buttons, headings) in the language the text was written in
-            with use_locale(reply.locale, kommune_locale(row.org_id)):
-                ref = await adapter.deliver(recipient=recipient, reply=reply, previous_ref=previous_ref,
-                                            dedupe_key=row.dedupe_key)
-        except Unreachable as exc:
-            last_error = f"{platform}: {exc}"
-            continue
-        except RetryLater as exc:
-            pacer.hold_channel(platform, channel, exc.after or 0.0, recipient.workspace)
-            raise
-        await _record_sent(db, row, platform, ref)
-        return None
-    return last_error
-
-
-class SentNotRecorded(Exception):
-    """The platform took the message but the outbox could not record it: leave the row `sending`,
-    so it is reclaimed after the lease and `find_sent` finds the post instead of sending it again."""
-
-
-async def _record_sent(db: _Rows, row: Claimed, platform: str, ref: dict | None) -> None:
-    try:
-        await db.write(rows.mark_delivered, row_id=row.id, at=utcnow(), external_ref=ref or {}, platform=platform)
-    except Exception as exc:
-        raise SentNotRecorded(f"{row.dedupe_key} sent on {platform}, not recorded") from exc
-
-
-async def _deliver_one(db: _Rows, adapters: dict[str, Adapter], row: Claimed, pacer: Pacer,
-                       max_attempts: int) -> str:
-    """Send one claimed row and record the outcome; returns the new status."""
-    previous_ref: dict | None = None
-    only_platform: str | None = None
-    if row.update_of_key:
-        settled, previous_ref, only_platform = await _update_ref(db, adapters, row)
-        if settled is not None:
-            return settled
-    try:
-        unreachable = await _send(db, adapters, row, pacer, previous_ref, only_platform)
-    except SentNotRecorded:
-        raise  # rescheduling would resend without asking the platform first
-    except RetryLater as exc:
-        delay = max(exc.after or 0.0, backoff(row.attempts))
-        await db.write(rows.reschedule, row_id=row.id, error=f"retry: {exc}", at=utcnow() + timedelta(seconds=delay))
-        return "pending"
-    except Exception as exc:  # noqa: BLE001  - PermanentFailure and anything unexpected: bounded retries
-        kind = "permanent" if isinstance(exc, PermanentFailure) else type(exc).__name__
-        if not isinstance(exc, PermanentFailure):
-            log.exception("delivering %s failed", row.dedupe_key)
-        if row.attempts >= max_attempts:
-            await db.write(rows.mark_failed, row_id=row.id, error=f"{kind}: {exc}")
-            return "failed"
-        await db.write(rows.reschedule, row_id=row.id, error=f"{kind}: {exc}",
-                       at=utcnow() + timedelta(seconds=backoff(row.attempts)))
-        return "pending"
-    if unreachable is None:
-        return "delivered"
-    await db.write(rows.mark_unreachable, row_id=row.id, error=unreachable)
-    return "unreachable"
+IN_FLIGHT = 100  # rows one running worker holds at once; most of them wait for their pacing slot
+CLAIM_EVERY_S = 0.25  # while busy, claim again this often (one claim per finished send would cost a query each)
 
 
 async def deliver_due(engine: Engine, adapters: dict[str, Adapter], *, limit: int = 100, now: datetime | None = None,
@@ -277,7 +74,7 @@ async def deliver_due(engine: Engine, adapters: dict[str, Adapter], *, limit: in
     pacer = pacer or Pacer()
     db = _Rows(engine)
     claimed = await db.write(rows.claim_due, platforms=set(adapters), limit=limit, now=now or utcnow(),
-                             lease_s=lease_s)
+                             lease_s=lease_s, per_org=pacer.in_flight_per_kommune(set(adapters)))
     if not claimed:
         return 0
     gate = asyncio.Semaphore(concurrency)
@@ -286,47 +83,12 @@ async def deliver_due(engine: Engine, adapters: dict[str, Adapter], *, limit: in
 
     async def one(row: Claimed) -> None:
         async with gate:
-            if row.reclaimed:
-                log.warning("outbox row %s (%s) was left in sending past its lease; retrying", row.id, row.dedupe_key)
-            try:
-                await asyncio.wait_for(_deliver_one(db, adapters, row, pacer, max_attempts), timeout=deadline)
-            except TimeoutError:
-                await _release_stuck(db, row, deadline, lease_s, max_attempts)
-            except Exception:  # noqa: BLE001  - a DB hiccup leaves the row `sending`; the lease reclaims it
-                log.exception("outbox row %s left for reclaim", row.id)
-            finally:
-                pending.discard(row.id)
+            await deliver_claimed(db, adapters, row, pacer, pending, deadline=deadline, lease_s=lease_s,
+                                  max_attempts=max_attempts)
 
     async with _heartbeat(db, pending, lease_s):
         await asyncio.gather(*(one(r) for r in claimed))
     return len(claimed)
-
-
-def _send_deadline(send_timeout_s: float, lease_s: float) -> float:
-    """The per-row deadline. The heartbeat renews the claim while a send runs, so the deadline
-    need not fit inside the lease; `lease_s` is kept for callers that pass it."""
-    del lease_s
-    return max(0.01, send_timeout_s)
-
-
-async def _release_stuck(db: _Rows, row: Claimed, deadline: float, lease_s: float, max_attempts: int) -> None:
-    """A send that got no answer in time: log it, and let it be retried soon (or give up after the last attempt).
-
-    The row stays `sending` because the message may have gone out; the retry is a reclaim, which asks
-    the platform first (`find_sent`) where it can.
-    """
-    error = f"timeout: no answer after {deadline:.0f} s"
-    log.warning("outbox row %s (%s, %s) stuck: no answer from the platform after %.1f s; %s", row.id,
-                row.dedupe_key, row.platform, deadline,
-                "giving up" if row.attempts >= max_attempts else "released for a retry")
-    try:
-        if row.attempts >= max_attempts:
-            await db.write(rows.mark_failed, row_id=row.id, error=error)
-        else:
-            await db.write(rows.release_stuck, row_id=row.id, at=utcnow(), lease_s=lease_s,
-                           retry_in_s=min(30.0, backoff(row.attempts)), error=error)
-    except Exception:  # noqa: BLE001  - the lease still reclaims it
-        log.exception("outbox row %s: could not record the timeout", row.id)
 
 
 async def report_stuck(db: _Rows, *, older_than_s: float) -> int:
@@ -340,26 +102,56 @@ async def report_stuck(db: _Rows, *, older_than_s: float) -> int:
     return len(lines)
 
 
+def _claim_now(*, session: Session, **kw: Any) -> list[Claimed]:
+    """`claim_due` stamped when it runs, not when it was queued for a database thread (a busy
+    process's queue would otherwise spend part of the new lease before the claim is made)."""
+    return rows.claim_due(session=session, now=utcnow(), **kw)
+
+
+async def _claim(db: _Rows, adapters: dict[str, Adapter], free: int, lease_s: float,
+                 per_org: int | None) -> list[Claimed]:
+    if free <= 0:
+        return []
+    try:
+        return await db.write(_claim_now, platforms=set(adapters), limit=free, lease_s=lease_s, per_org=per_org)
+    except Exception:  # noqa: BLE001  - keep the worker alive through a database restart
+        log.exception("outbox claim failed")
+        return []
+
+
 async def run_worker(engine: Engine, adapters: dict[str, Adapter], stop: asyncio.Event, *,
-                     poll_s: float = 1.0, batch: int = 50, pacer: Pacer | None = None,
+                     poll_s: float = 1.0, batch: int = IN_FLIGHT, pacer: Pacer | None = None,
                      lease_s: float = DEFAULT_LEASE_S, max_attempts: int = DEFAULT_MAX_ATTEMPTS,
                      send_timeout_s: float = DEFAULT_SEND_TIMEOUT_S) -> None:
-    """Deliver until `stop` is set; sleep `poll_s` when nothing is due. Once a minute, log stuck rows."""
+    """Deliver until `stop` is set, holding up to `batch` rows at once and claiming more as sends finish
+    (every `CLAIM_EVERY_S` while busy, every `poll_s` when idle). Once a minute, log stuck rows.
+    On stop, the sends under way finish (each within its deadline) before it returns."""
     pacer = pacer or Pacer()
+    db = _Rows(engine)
+    pending: set[int] = set()  # the rows the heartbeat renews
+    tasks: set[asyncio.Task[None]] = set()
+    per_org = pacer.in_flight_per_kommune(set(adapters))
+    deadline = _send_deadline(send_timeout_s, lease_s)
     last_report = 0.0
-    while not stop.is_set():
+    async with _heartbeat(db, pending, lease_s):
         try:
-            n = await deliver_due(engine, adapters, limit=batch, pacer=pacer, lease_s=lease_s,
-                                  max_attempts=max_attempts, send_timeout_s=send_timeout_s)
-            if asyncio.get_running_loop().time() - last_report > STUCK_REPORT_EVERY_S:
-                last_report = asyncio.get_running_loop().time()
-                await report_stuck(_Rows(engine), older_than_s=2 * _send_deadline(send_timeout_s, lease_s))
-        except Exception:  # noqa: BLE001  - keep the worker alive through a database restart
-            log.exception("outbox worker round failed")
-            n = 0
-        if n == 0:
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(stop.wait(), timeout=poll_s)
+            while not stop.is_set():
+                claimed = await _claim(db, adapters, batch - len(tasks), lease_s, per_org)
+                for row in claimed:
+                    pending.add(row.id)
+                    task = asyncio.create_task(deliver_claimed(db, adapters, row, pacer, pending, deadline=deadline,
+                                                               lease_s=lease_s, max_attempts=max_attempts))
+                    tasks.add(task)
+                    task.add_done_callback(tasks.discard)
+                if asyncio.get_running_loop().time() - last_report > STUCK_REPORT_EVERY_S:
+                    last_report = asyncio.get_running_loop().time()
+                    with contextlib.suppress(Exception):
+                        await report_stuck(db, older_than_s=2 * deadline)
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(stop.wait(), timeout=CLAIM_EVERY_S if (claimed or tasks) else poll_s)
+        finally:
+            if tasks:
+                await asyncio.gather(*tasks, return_exceptions=True)
 
 
 @dataclass(frozen=True)
@@ -375,7 +167,7 @@ class Delivery:
     send_timeout_s: float = DEFAULT_SEND_TIMEOUT_S
 
     async def run(self, stop: asyncio.Event) -> None:
-        """Register waiting chat reports and deliver, until `stop` is set."""
+        """Register waiting chat reports and deliver, until `stop` is set (`run_inbox`, `run_worker`)."""
         await asyncio.gather(
             run_inbox(self.engine, stop),
             run_worker(self.engine, self.adapters, stop, poll_s=self.poll_s, pacer=self.pacer,

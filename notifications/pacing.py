@@ -61,11 +61,30 @@ class Pacer:
                 self._next_channel = {k: v for k, v in self._next_channel.items() if v > now}
         return max(0.0, slot - now)
 
+    def in_flight_per_kommune(self, platforms: set[str], horizon_s: float = 10.0) -> int | None:
+        """How many rows of one kommune may be in flight at once: what its workspace's pace sends in
+        `horizon_s` (the slowest paced platform here), so no row waits long for its slot and a busy
+        kommune never fills a claim. None when nothing here is paced."""
+        rates = [lim.rate_per_s for p, lim in self.limits.items() if p in platforms and lim.rate_per_s]
+        if not rates:
+            return None
+        return max(1, round(min(rates) * self.headroom * horizon_s))
+
     def hold_channel(self, platform: str, channel: str | None, seconds: float, workspace: str | None = None) -> None:
-        """After a 429 for a channel, keep its next send at least `seconds` away."""
+        """After a 429, keep the channel's and the workspace's next send at least `seconds` away:
+        Slack's Retry-After holds the method for the whole workspace, not only the channel."""
+        until = time.monotonic() + seconds
         if channel:
             key = (platform, channel)
-            self._next_channel[key] = max(self._next_channel.get(key, 0.0), time.monotonic() + seconds)
+            self._next_channel[key] = max(self._next_channel.get(key, 0.0), until)
+        limit = self.limits.get(platform)
+        if limit is not None and limit.rate_per_s and seconds > 0:
+            gkey = f"{platform}:{workspace}" if workspace else platform
+            self._next_global[gkey] = max(self._next_global.get(gkey, 0.0), until)
+
+    async def hold(self, platform: str, channel: str | None, seconds: float, workspace: str | None = None) -> None:
+        """`hold_channel` from the event loop (the shared pacer writes the hold in a worker thread)."""
+        self.hold_channel(platform, channel, seconds, workspace)
 
     async def wait(self, platform: str, channel: str | None, workspace: str | None = None) -> None:
         delay = self.reserve(platform, channel, workspace=workspace)
@@ -99,15 +118,18 @@ class SharedPacer(Pacer):
     def _book(self, keys: list[tuple[str, float]]) -> float:
         from models.services import pacing_slots
 
-        now = time.time()
         with self.uow.write() as tx:
-            return pacing_slots.reserve(session=tx, keys=keys, now=now) - now
+            slot = pacing_slots.reserve(session=tx, keys=keys, now=time.time())
+        # the wait counts from after the booking's round trip, not from before it: a booking that took
+        # 30 ms would otherwise send 30 ms late and put two posts in one of Slack's 1-second windows
+        return slot - time.time()
 
-    def _hold(self, key: str, until: float) -> None:
+    def _hold(self, keys: list[str], until: float) -> None:
         from models.services import pacing_slots
 
         with self.uow.write() as tx:
-            pacing_slots.hold(session=tx, key=key, until=until)
+            for key in keys:
+                pacing_slots.hold(session=tx, key=key, until=until)
 
     async def wait(self, platform: str, channel: str | None, workspace: str | None = None) -> None:
         keys = self.keys(platform, channel, workspace)
@@ -119,10 +141,16 @@ class SharedPacer(Pacer):
 
     def hold_channel(self, platform: str, channel: str | None, seconds: float, workspace: str | None = None) -> None:
         super().hold_channel(platform, channel, seconds, workspace)
-        if channel and seconds > 0:
-            key = f"{platform}:ch:{workspace or '-'}:{channel}"[:200]
+        keys = [key for key, _interval in self.keys(platform, channel, workspace)]
+        if seconds > 0 and keys:
             with contextlib.suppress(Exception):  # the row is rescheduled anyway; the hold only spares a 429
-                self._hold(key, time.time() + seconds)
+                self._hold(keys, time.time() + seconds)
+
+    async def hold(self, platform: str, channel: str | None, seconds: float, workspace: str | None = None) -> None:
+        """The hold in a worker thread: written on the event loop it waited for the workspace row's lock
+        (every process books that row) and stalled every other send of this process for ~0.2 s per 429,
+        so their posts left late and drew more 429s (issue 13, profiled)."""
+        await asyncio.to_thread(self.hold_channel, platform, channel, seconds, workspace)
 
 
 def limits_from_settings(settings: Settings) -> dict[str, Limit]:

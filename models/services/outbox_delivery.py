@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import and_, or_, update
+from sqlalchemy import and_, case, func, or_, update
 from sqlmodel import Session, col, select
 
 from models.services._tx import writes
@@ -54,25 +54,49 @@ class Original:
     superseded: bool
 
 
-def _due(platforms: set[str], now: datetime, lease_s: float) -> Any:
+def _is_due(platforms: set[str], now: datetime, lease_s: float) -> Any:
     stale = now - timedelta(seconds=lease_s)
-    return (select(OutboxMessage)
-            .where(or_(and_(col(OutboxMessage.status) == "pending", col(OutboxMessage.next_attempt_at) <= now),
-                       and_(col(OutboxMessage.status) == "sending", col(OutboxMessage.claimed_at) < stale)),
-                   col(OutboxMessage.platform).in_(platforms | {"auto"}))
-            .order_by(col(OutboxMessage.next_attempt_at), col(OutboxMessage.id)))
+    return and_(or_(and_(col(OutboxMessage.status) == "pending", col(OutboxMessage.next_attempt_at) <= now),
+                    and_(col(OutboxMessage.status) == "sending", col(OutboxMessage.claimed_at) < stale)),
+                col(OutboxMessage.platform).in_(platforms | {"auto"}))
+
+
+def _fair(platforms: set[str], now: datetime, lease_s: float, limit: int, per_org: int | None) -> Any:
+    """Due rows in turns across kommuner: each kommune's oldest first, then each one's second, and so on.
+
+    Why: the monthly job enqueues kommune by kommune, so (next_attempt_at, id) order filled a batch
+    with one workspace, whose pace (2-5 posts/s) then held the whole batch while the other
+    workspaces idled (issue 13: 10 kommuner took 5× the rate-limit floor). `per_org` caps one
+    kommune's rows in flight (`sending` by any worker, plus this claim) at what its pace sends in
+    a few seconds, so a busy kommune never fills a batch and no row waits long for its pacing slot.
+    The rank is computed in a subquery: PostgreSQL allows no window function beside FOR UPDATE,
+    and the lock (SKIP LOCKED) is taken on the outer rows only.
+    """
+    due = _is_due(platforms, now, lease_s)
+    in_flight = and_(col(OutboxMessage.status) == "sending",
+                     col(OutboxMessage.claimed_at) >= now - timedelta(seconds=lease_s))
+    rank = func.row_number().over(partition_by=col(OutboxMessage.org_id),
+                                  order_by=(case((in_flight, 0), else_=1), col(OutboxMessage.next_attempt_at),
+                                            col(OutboxMessage.id)))
+    ranked = (select(col(OutboxMessage.id).label("rid"), rank.label("rk"))
+              .where(or_(due, in_flight) if per_org else due).subquery())
+    q = (select(OutboxMessage).join(ranked, ranked.c.rid == OutboxMessage.id).where(due)
+         .order_by(ranked.c.rk, col(OutboxMessage.next_attempt_at), col(OutboxMessage.id)).limit(limit))
+    return q.where(ranked.c.rk <= per_org) if per_org else q
 
 
 @writes
-def claim_due(*, session: Session, platforms: set[str], limit: int, now: datetime, lease_s: float) -> list[Claimed]:
-    """Mark up to `limit` due rows `sending` and return them. Safe under concurrent workers.
+def claim_due(*, session: Session, platforms: set[str], limit: int, now: datetime, lease_s: float,
+              per_org: int | None = None) -> list[Claimed]:
+    """Mark up to `limit` due rows `sending`, taken fairly across kommuner (`_fair`), at most
+    `per_org` of one kommune; return them. Safe under concurrent workers.
 
     PostgreSQL: FOR UPDATE SKIP LOCKED; SQLite: BEGIN IMMEDIATE serialises claimers. A row
     left `sending` longer than the lease (a crashed worker) is due again, marked `reclaimed`.
     """
-    q = _due(platforms, now, lease_s).limit(limit)
+    q = _fair(platforms, now, lease_s, limit, per_org)
     if session.get_bind().dialect.name == "postgresql":
-        q = q.with_for_update(skip_locked=True)
+        q = q.with_for_update(skip_locked=True, of=OutboxMessage)
     out = []
     for r in session.exec(q).all():
         assert r.id is not None
@@ -96,19 +120,24 @@ def claim_due(*, session: Session, platforms: set[str], limit: int, now: datetim
     return out
 
 
-def _finish(session: Session, row_id: int, **values: Any) -> None:
+def _finish(session: Session, row_id: int, statuses: tuple[str, ...] = ("sending",), **values: Any) -> None:
     if isinstance(values.get("last_error"), str):
         values["last_error"] = values["last_error"][:MAX_ERROR]
     session.execute(update(OutboxMessage)
-                    .where(col(OutboxMessage.id) == row_id, col(OutboxMessage.status) == "sending")
+                    .where(col(OutboxMessage.id) == row_id, col(OutboxMessage.status).in_(statuses))
                     .values(**values))
 
 
 @writes
 def mark_delivered(*, session: Session, row_id: int, at: datetime, platform: str, external_ref: dict) -> None:
-    """Sent: keep the platform's reference so later updates can edit the message in place."""
-    _finish(session, row_id, status="delivered", delivered_at=at, external_ref=external_ref, platform=platform,
-            last_error=None)
+    """Sent: keep the platform's reference so later updates can edit the message in place.
+
+    Also over `pending`: when our lease ran out mid-send, another worker may have reclaimed the row,
+    failed (a 429) and put it back to `pending` while our post went through. Our late «it went out»
+    is the truth; leaving the row pending would send it a second time, without `find_sent` first.
+    """
+    _finish(session, row_id, ("sending", "pending"), status="delivered", delivered_at=at, external_ref=external_ref,
+            platform=platform, last_error=None)
 
 
 @writes

@@ -26,7 +26,7 @@ from models.vocabulary import Labels
 log = logging.getLogger("trad.slack")
 FORM_IDS = ("avvik.report", "avvik.add_tiltak", "avvik.close", "avvik.reopen", "check.nei", "oppdrag.update",
             "risk.add", "risk.review")
-TITLES = Labels({"avvik.report": N_("Avvik registrert"), "avvik.add_tiltak": N_("Tiltak lagret"),
+TITLES = Labels({"avvik.report": N_("Avvik mottatt"), "avvik.add_tiltak": N_("Tiltak lagret"),
                  "avvik.close": N_("Avvik lukket"), "avvik.reopen": N_("Avvik gjenåpnet"),
                  "check.nei": N_("Sjekkpunkt lagret"), "oppdrag.update": N_("Oppdrag oppdatert"),
                  "risk.add": N_("Risiko lagret"), "risk.review": N_("Gjennomgang lagret")})
@@ -61,7 +61,7 @@ def _make_submit(deps: SlackDeps) -> Any:
                              value=view.get("id") or "", values=form_values((view.get("state") or {}).get("values", {})),
                              context={str(k): str(v) for k, v in ctx.items() if k not in (MSG_CHANNEL, MSG_TS)})
             try:
-                replies = await deps.run(deps.conversation.submit_form, ia)
+                replies = await deps.run(deps.conversation.accept_form, ia)
             except ValidationFailed as e:
                 acked = True
                 await ack(response_action="errors", errors=field_errors(blocks, e.errors))
@@ -72,7 +72,8 @@ def _make_submit(deps: SlackDeps) -> Any:
                 return
             acked = True
             await ack(response_action="update", view=view_dict(notice_view(TITLES.get(form_id, _("Lagret")), replies[0])))
-            deps.refresh_home(client, user_id, pid)
+            if form_id != "avvik.report":  # a report's receipt DM refreshes the home once the case exists
+                deps.refresh_home(client, user_id, pid)
             # A new avvik reaches the unit's leaders as a DM through the outbox, and delivering
             # that DM refreshes their App Home (bot.slack.delivery), so nothing more is done here.
             if form_id in AVVIK_ACTIONS and ia.context.get("avvik_id", "").isdigit():
