@@ -10,9 +10,9 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from functools import lru_cache
 
-from sqlalchemy import func, or_
+from sqlalchemy import func, union
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.sql import Insert
+from sqlalchemy.sql import CompoundSelect, Insert
 from sqlmodel import Session, select
 
 from models import notices
@@ -338,10 +338,15 @@ def reopen_avvik(*, session: Session, actor_id: int, avvik_id: int, reason: str)
 
 
 def list_my_avvik(*, session: Session, person_id: int, include_closed: bool = False, limit: int = 50) -> list[Avvik]:
-    """Avvik I reported, handle, or own a tiltak in."""
-    owned = select(Tiltak.avvik_id).where(Tiltak.owner_id == person_id)
-    q = select(Avvik).where(or_(col(Avvik.reporter_id) == person_id, col(Avvik.assignee_id) == person_id,
-                                col(Avvik.id).in_(owned)))
+    """Avvik I reported, handle, or own a tiltak in.
+
+    Three indexed look-ups joined by UNION, not one OR: PostgreSQL turned the OR into a scan of
+    every avvik of every kommune (128 ms per App Home refresh at 1,000,000 avvik, against 6.5 ms).
+    """
+    mine: CompoundSelect = union(select(col(Avvik.id)).where(col(Avvik.reporter_id) == person_id),
+                 select(col(Avvik.id)).where(col(Avvik.assignee_id) == person_id),
+                 select(col(Tiltak.avvik_id)).where(col(Tiltak.owner_id) == person_id))
+    q = select(Avvik).where(col(Avvik.id).in_(select(mine.subquery().c[0])))
     if not include_closed:
         q = q.where(col(Avvik.status).in_(OPEN_AVVIK_STATUSES))
     return list(session.exec(q.order_by(col(Avvik.created_at).desc()).limit(limit)).all())
