@@ -29,6 +29,8 @@ def main() -> None:
     ap.add_argument("--n", type=int, default=300)
     ap.add_argument("--db", default=None)
     ap.add_argument("--profile", action="store_true")
+    ap.add_argument("--accept", action="store_true",
+                    help="what runs before the ack since the report inbox: `accept_form` (check and keep one row)")
     args = ap.parse_args()
     from sqlalchemy import event
     from sqlmodel import Session
@@ -60,7 +62,7 @@ def main() -> None:
         ia = Interaction(user=ChannelUser(platform="slack", workspace="T", user_id="U1", locale="nb-NO"),
                          person_id=people[who[i % 4]], action_id="avvik.report", value=f"V{next(ids)}", values=values,
                          context={})
-        return conv.submit_form(ia)[0].text
+        return (conv.accept_form if args.accept else conv.submit_form)(ia)[0].text
 
     for i in range(20):  # warm-up: imports, statement caches
         one(i)

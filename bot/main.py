@@ -200,6 +200,7 @@ def serve_app(settings: Settings | None = None) -> FastAPI:
 
         from bot import gc_policy
 
+        gc_policy.shorten_gil_turns()
         async with inner(a):
             log.debug("gc: %d objects frozen at start", gc_policy.freeze_now(collect=True))
             timers = gc_policy.schedule_freezes(asyncio.get_running_loop())
