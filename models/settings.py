@@ -153,10 +153,11 @@ class Settings(BaseSettings):
     # Scheduling
     scheduler_enabled: bool = Field(default=True, alias="SCHEDULER_ENABLED")
     outbox_worker_enabled: bool = Field(default=True, alias="OUTBOX_WORKER_ENABLED")
-    # Where `trad serve` runs the scheduler, the outbox worker and the report inbox: `child` (a
-    # separate process at a lower CPU priority, so background work never delays a Slack ack) or
-    # `inline` (inside the web process, as before). SERVE_BACKGROUND_NICE is the child's niceness.
-    serve_background: Literal["child", "inline"] = Field(default="child", alias="SERVE_BACKGROUND")
+    # Where `trad serve` runs the scheduler, the outbox worker and the report inbox: `inline` (inside
+    # the web process, one process: the embedded default) or `child` (a separate process at a lower
+    # CPU priority; Slack reports are then kept at the ack and registered there; docs/deploy.md).
+    # SERVE_BACKGROUND_NICE is the child's niceness.
+    serve_background: Literal["child", "inline"] = Field(default="inline", alias="SERVE_BACKGROUND")
     serve_background_nice: int = Field(default=10, ge=0, le=19, alias="SERVE_BACKGROUND_NICE")
     # Schedules: "first-weekday HH:MM" or a 5-field crontab ("0 8 * * mon"), Europe/Oslo (TZ_NAME).
     nudge_schedule: str = Field(default="first-weekday 09:00", alias="NUDGE_SCHEDULE")

@@ -24,7 +24,7 @@ from sqlmodel import select
 
 from bot.conversation import views
 from bot.conversation.engine import Conversation
-from bot.conversation.report_intake import RECEIVED
+from bot.conversation.report_intake import RECEIVED, RECEIVED_TITLE
 from models.i18n import _
 from models.messages import Reply
 from models.services.plan_import import import_plan
@@ -294,7 +294,7 @@ def test_the_same_script_gives_the_same_replies_and_changes_on_every_platform(ed
         assert len(rec.calls) > before, f"{step.name}: the conversation was not asked"
         name, replies = rec.calls[-1]
         if name == "accept_form":  # Slack's modal: kept at the ack and registered by the background
-            assert replies == [Reply(text=_(RECEIVED))]
+            assert replies == [Reply(title=_(RECEIVED_TITLE), text=_(RECEIVED))]
             replies = _REGISTERED  # what the receipt DM (in `seen`) and the other platforms say
         _expected(step.name, replies)
         assert step.seen in seen, f"{step.name}: {seen[:500]}"

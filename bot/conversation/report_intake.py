@@ -1,10 +1,14 @@
 """Form submissions that must answer fast: an avvik report is checked, kept, and registered right after.
 
-Why a separate door from `Conversation.submit_form`: Slack waits 3 s for a modal's answer. Every
-check that needs no database runs here, before the ack, so a mistake still shows on its field in
-the modal; the report is then kept as one row (`models.services.report_inbox`), and the case
-number, the leaders' notices and any escalation follow from the background a moment later, with
-the number in the reporter's DM (the receipt). Every other form is submitted as before.
+Why a separate door from `Conversation.submit_form`: Slack waits 3 s for a modal's answer. When
+another process registers reports (a web worker with OUTBOX_WORKER_ENABLED=false beside `trad
+deliver`, or `trad serve` with SERVE_BACKGROUND=child), every check that needs no database runs
+here, before the ack, so a mistake still shows on its field in the modal; the report is then kept
+as one row (`models.services.report_inbox`), and the case number, the leaders' notices and any
+escalation follow from that process a moment later, with the number in the reporter's DM (the
+receipt). A process that registers reports itself registers them before the ack, as before: on
+one core, a registration on a thread of the same process delayed the next acks more than it saved
+(bench/slack.md). Every other form is submitted as before.
 """
 
 from __future__ import annotations
@@ -23,6 +27,7 @@ from models.services import report_inbox
 from models.settings import Settings
 from models.uow import UnitOfWork
 
+RECEIVED_TITLE = N_("Avvik mottatt")
 RECEIVED = N_("Takk! Avviket ditt er mottatt. Du får saksnummeret i en melding fra meg straks, "
               "og lederen din får beskjed samtidig.")
 
@@ -41,11 +46,11 @@ class Conversation(Protocol):
 @speaks
 def accept_form(conversation: Conversation, ia: Interaction) -> list[Reply]:
     """Submit a form; an avvik report is only checked and kept before the answer (see the module)."""
-    if ia.action_id != report_inbox.AVVIK_FORM:
+    if ia.action_id != report_inbox.AVVIK_FORM or conversation.settings.outbox_worker_enabled:
         return conversation.submit_form(ia)
     settings = conversation.settings
     data = avvik_svc.validate_avvik_input(forms.parse_avvik_form(ia.values, now=conversation.now(),
                                                                  tz=settings.tz_name))
     with conversation.uow.write() as tx:
         report_inbox.accept(session=tx, reporter_id=ia.person_id, data=data, idempotency_key=ia.value or None)
-    return [Reply(text=_(RECEIVED))]
+    return [Reply(title=_(RECEIVED_TITLE), text=_(RECEIVED))]

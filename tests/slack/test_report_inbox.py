@@ -93,3 +93,19 @@ async def test_two_background_processes_register_each_report_once(slack: SlackDr
     with Session(engine) as s:
         numbers = sorted(a.number for a in s.exec(select(Avvik)).all())
     assert numbers == list(range(1, 13)) and count(engine, ReportInbox) == 0
+
+
+async def test_a_server_that_registers_reports_itself_registers_before_the_ack(
+        slack_env, org, engine, monkeypatch: pytest.MonkeyPatch) -> None:  # type: ignore[no-untyped-def]
+    """`trad serve` with its outbox worker inside (the embedded default): the modal shows the case number."""
+    from bot.main import create_app
+    from models.settings import get_settings
+
+    monkeypatch.setenv("OUTBOX_WORKER_ENABLED", "true")
+    get_settings.cache_clear()
+    slack = SlackDriver(create_app(get_settings()), slack_env, org)
+    view = await open_avvik_modal(slack)
+    shown = await submit_avvik(slack, view, avvik_values(view), view_id="VSYNC", background=False)
+    text = json.dumps(shown, ensure_ascii=False)
+    assert "AV-1" in text and "Avvik registrert" in text
+    assert count(engine, Avvik) == 1 and count(engine, ReportInbox) == 0

@@ -26,7 +26,7 @@ from models.vocabulary import Labels
 log = logging.getLogger("trad.slack")
 FORM_IDS = ("avvik.report", "avvik.add_tiltak", "avvik.close", "avvik.reopen", "check.nei", "oppdrag.update",
             "risk.add", "risk.review")
-TITLES = Labels({"avvik.report": N_("Avvik mottatt"), "avvik.add_tiltak": N_("Tiltak lagret"),
+TITLES = Labels({"avvik.report": N_("Avvik registrert"), "avvik.add_tiltak": N_("Tiltak lagret"),
                  "avvik.close": N_("Avvik lukket"), "avvik.reopen": N_("Avvik gjenåpnet"),
                  "check.nei": N_("Sjekkpunkt lagret"), "oppdrag.update": N_("Oppdrag oppdatert"),
                  "risk.add": N_("Risiko lagret"), "risk.review": N_("Gjennomgang lagret")})
@@ -71,8 +71,9 @@ def _make_submit(deps: SlackDeps) -> Any:
                 await ack(response_action="errors", errors=field_errors(blocks, {"form": e.message}))
                 return
             acked = True
-            await ack(response_action="update", view=view_dict(notice_view(TITLES.get(form_id, _("Lagret")), replies[0])))
-            if form_id != "avvik.report":  # a report's receipt DM refreshes the home once the case exists
+            title = replies[0].title or TITLES.get(form_id, _("Lagret"))  # «Avvik mottatt» when kept for later
+            await ack(response_action="update", view=view_dict(notice_view(title, replies[0])))
+            if not replies[0].title:  # a kept report's receipt DM refreshes the home once the case exists
                 deps.refresh_home(client, user_id, pid)
             # A new avvik reaches the unit's leaders as a DM through the outbox, and delivering
             # that DM refreshes their App Home (bot.slack.delivery), so nothing more is done here.
