@@ -10,7 +10,7 @@ once and averages the middle one or two, as the window query did.
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import bindparam, text
@@ -37,10 +37,8 @@ _PG = text(
 ).bindparams(*_BINDS)
 
 
-_SQLITE_ROWS = text(
-    "SELECT unit_id, julianday(closed_at) - julianday(created_at), closed_at >= :s AND closed_at < :e,"
-    " closed_at >= :ps AND closed_at < :pe FROM avvik WHERE org_id = :org AND closed_at >= :lo AND closed_at < :hi"
-).bindparams(*_BINDS)
+_SQLITE_DAYS = ("SELECT unit_id, julianday(closed_at) - julianday(created_at) FROM avvik"
+                " WHERE org_id = ? AND closed_at >= ? AND closed_at < ?")
 
 
 def _median(values: list[float]) -> float:
@@ -49,30 +47,42 @@ def _median(values: list[float]) -> float:
     return values[(n - 1) // 2] if n % 2 else (values[n // 2 - 1] + values[n // 2]) / 2
 
 
-def _sqlite_medians(c: Any, params: dict[str, Any], sectors: dict[int, int]) -> dict[int, float]:
+def _stored(t: datetime) -> str:
+    """An instant as SQLAlchemy stores it in SQLite (UTC, no offset), for the bare cursor."""
+    return t.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S.%f")
+
+
+def _sqlite_medians(c: Any, org_id: int, cur: tuple[datetime, datetime], prev: tuple[datetime, datetime],
+                    sectors: dict[int, int]) -> dict[int, float]:
+    """On the bare sqlite3 cursor of the session's connection (same transaction): a row object per
+    avvik through SQLAlchemy's result machinery cost as much as the scan itself."""
+    cursor = c.connection.dbapi_connection.cursor()
     groups: dict[int, list[float]] = {}
-    for uid, d, cur, prv in c.execute(_SQLITE_ROWS, params).all():
-        if cur:
-            groups.setdefault(MEDIAN_ALL, []).append(d)
-            sid = sectors.get(uid)
-            if sid is not None:
-                groups.setdefault(sid, []).append(d)
-        if prv:
-            groups.setdefault(MEDIAN_PREV, []).append(d)
+    rows = cursor.execute(_SQLITE_DAYS, (org_id, _stored(cur[0]), _stored(cur[1]))).fetchall()
+    for uid, d in rows:
+        sid = sectors.get(uid)
+        if sid is not None:
+            groups.setdefault(sid, []).append(d)
+    if rows:
+        groups[MEDIAN_ALL] = [d for _uid, d in rows]
+    before = [d for _uid, d in cursor.execute(_SQLITE_DAYS, (org_id, _stored(prev[0]), _stored(prev[1]))).fetchall()]
+    if before:
+        groups[MEDIAN_PREV] = before
+    cursor.close()
     return {g: round(_median(v), 1) for g, v in groups.items()}
 
 
 def medians_days_to_close(session: Session, org_id: int, cur: tuple[datetime, datetime],
                           prev: tuple[datetime, datetime], sectors: dict[int, int]) -> dict[int, float]:
     """Median days from report to close of the avvik closed in a period: per sector and overall
-    for this period, overall for the previous one — one statement, one range scan.
+    for this period, overall for the previous one — range scans of the closed index over the two periods.
 
     Keys: sector ids, MEDIAN_ALL, MEDIAN_PREV. `sectors`: unit id → sector id (the summary's unit directory).
     """
     (s, e), (ps, pe) = cur, prev
     c = conn(session)
-    params = {"org": org_id, "s": s, "e": e, "ps": ps, "pe": pe, "lo": min(s, ps), "hi": max(e, pe)}
     if c.dialect.name != "postgresql":
-        return _sqlite_medians(c, params, sectors)
+        return _sqlite_medians(c, org_id, cur, prev, sectors)
+    params = {"org": org_id, "s": s, "e": e, "ps": ps, "pe": pe, "lo": min(s, ps), "hi": max(e, pe)}
     rows = c.execute(_PG, params).all()
     return {int(r[0]): round(float(r[1]), 1) for r in rows if r[1] is not None}
