@@ -132,8 +132,8 @@ def status_by_unit(session: Session, org_id: int, cur: tuple[datetime, datetime]
     out: dict[int, list[int]] = {}
     for uid, n in c.execute(_open_stmt(), {"org": org_id}).all():
         out[uid] = [0, 0, int(n), 0, 0, int(n)]
-    params = {"org": org_id, **keys(s, e, ps, pe)}
-    params["kmin"] = min(params["k0"], params["k2"])
+    k = keys(s, e, ps, pe)
+    params: dict[str, Any] = {"org": org_id, "kmin": min(k["k0"], k["k2"]), **k}
     for uid, *v in c.execute(_status_stmt(), params).all():
         row = out.setdefault(uid, [0] * 6)
         for i, x in enumerate(v):
