@@ -1,10 +1,10 @@
 """The avvik section of a summary: new, closed and open per unit and sector, categories, risk, status, trend.
 
-Each query groups at the finest grain the summary shows (unit, category, risk band, status)
-and is answered from covering indexes; coarser totals (sector, organisation) are sums of
-those few aggregate rows — never of data rows. Periods are half-open UTC intervals computed
-from local midnight in Europe/Oslo (`models.periods`), so DST months and an avvik at 00:30 on
-the 1st land right.
+The counts come from the trigger-kept monthly counters (`reports.avvik_counts`), grouped at the
+finest grain the summary shows (unit, category, risk band, status); coarser totals (sector,
+organisation) are sums of those few rows — never of data rows. Periods are half-open UTC intervals
+computed from local midnight in Europe/Oslo (`models.periods`), so DST months and an avvik at 00:30
+on the 1st land right (the counters' UTC months are corrected at each bound).
 """
 
 from __future__ import annotations
