@@ -390,8 +390,11 @@ def check_same(dialect: str, key: str, summary, raw_rows: list, period: Period) 
             f"{a['checklist_totals'][1]}/{a['checklist_totals'][0]}, {sum(o[0] for o in a['oppdrag'].values())} oppdrag"]
 
 
-def capture_statements(engine, build) -> list:
-    """The statements `build` sends to the driver, with their bound parameters as the driver got them."""
+def capture_statements(engine, build, period: Period | None = None) -> list:
+    """The statements `build` sends to the driver, with their bound parameters as the driver got them.
+
+    On SQLite the medians run on the bare cursor (`reports.medians`), outside SQLAlchemy's events: the
+    two statements are added here with the bounds of `period` and of the previous period."""
     from sqlalchemy import event
 
     seen: list = []
@@ -405,6 +408,11 @@ def capture_statements(engine, build) -> list:
         build()
     finally:
         event.remove(engine, "before_cursor_execute", grab)
+    if period is not None and engine.dialect.name == "sqlite":
+        from reports.medians import SQLITE_DAYS, stored_instant
+
+        for lo, hi in (period.bounds_utc("Europe/Oslo"), period.previous().bounds_utc("Europe/Oslo")):
+            seen.append((SQLITE_DAYS, (1, stored_instant(lo), stored_instant(hi))))
     return seen
 
 
@@ -462,7 +470,7 @@ def run_backend(dialect: str, url: str, sizes: dict, how: str, repeat: int) -> l
                 queries.build_summary(session=s, org_id=1, period=period, now=NOW, sections=without_varsling)
                 s.rollback()
 
-        same = capture_statements(engine, orm)
+        same = capture_statements(engine, orm, period)
         ms_orm, ms_same, ms_raw = timed_three([orm, lambda st=same: replay(drv, st),
                                                lambda p=period: raw_summary(drv, dialect, p)], repeat)
         lines.append(f"| {period.kind} {key} | {ms_orm:.1f} | {ms_same:.1f} | {ms_orm / ms_same:.2f}× | "
@@ -511,7 +519,7 @@ def growth_rows(dialect: str, url: str, sizes: dict, label: str, repeat: int) ->
                 queries.build_summary(session=s, org_id=1, period=period, now=NOW, sections=without_varsling)
                 s.rollback()
 
-        same = capture_statements(engine, orm)
+        same = capture_statements(engine, orm, period)
         ms = timed_three([orm, lambda st=same: replay(drv, st), lambda p=period: raw_summary(drv, dialect, p),
                           lambda p=period: plain_sql(drv, dialect, p)], repeat)
         with Session(engine.execution_options(trad_readonly=True)) as s:

@@ -37,7 +37,7 @@ _PG = text(
 ).bindparams(*_BINDS)
 
 
-_SQLITE_DAYS = ("SELECT unit_id, julianday(closed_at) - julianday(created_at) FROM avvik"
+SQLITE_DAYS = ("SELECT unit_id, julianday(closed_at) - julianday(created_at) FROM avvik"
                 " WHERE org_id = ? AND closed_at >= ? AND closed_at < ?")
 
 
@@ -47,7 +47,7 @@ def _median(values: list[float]) -> float:
     return values[(n - 1) // 2] if n % 2 else (values[n // 2 - 1] + values[n // 2]) / 2
 
 
-def _stored(t: datetime) -> str:
+def stored_instant(t: datetime) -> str:
     """An instant as SQLAlchemy stores it in SQLite (UTC, no offset), for the bare cursor."""
     return t.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S.%f")
 
@@ -58,14 +58,14 @@ def _sqlite_medians(c: Any, org_id: int, cur: tuple[datetime, datetime], prev: t
     avvik through SQLAlchemy's result machinery cost as much as the scan itself."""
     cursor = c.connection.dbapi_connection.cursor()
     groups: dict[int, list[float]] = {}
-    rows = cursor.execute(_SQLITE_DAYS, (org_id, _stored(cur[0]), _stored(cur[1]))).fetchall()
+    rows = cursor.execute(SQLITE_DAYS, (org_id, stored_instant(cur[0]), stored_instant(cur[1]))).fetchall()
     for uid, d in rows:
         sid = sectors.get(uid)
         if sid is not None:
             groups.setdefault(sid, []).append(d)
     if rows:
         groups[MEDIAN_ALL] = [d for _uid, d in rows]
-    before = [d for _uid, d in cursor.execute(_SQLITE_DAYS, (org_id, _stored(prev[0]), _stored(prev[1]))).fetchall()]
+    before = [d for _uid, d in cursor.execute(SQLITE_DAYS, (org_id, stored_instant(prev[0]), stored_instant(prev[1]))).fetchall()]
     if before:
         groups[MEDIAN_PREV] = before
     cursor.close()
