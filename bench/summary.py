@@ -43,7 +43,7 @@ def as_of(period: Period) -> date:
     return min(NOW.astimezone(ZoneInfo("Europe/Oslo")).date(), period.end_date() - timedelta(days=1))
 
 
-BUILD_VERSION = 3  # bump when the generated data changes, so cached SQLite files are rebuilt
+BUILD_VERSION = 4  # 4: the summary counters (migration 0015) built by their triggers during the load; bump when the generated data changes, so cached SQLite files are rebuilt
 BULK_TABLES = ("avvik", "checklist_run", "checklist_answer", "person")
 
 
@@ -199,8 +199,10 @@ def build_pg(drv, scale: float, seed: int, years: int | None = None) -> dict:
 # --------------------------------------------------------------------------- raw SQL, the baseline
 
 def raw_summary(raw, dialect: str, period: Period, tz: str = "Europe/Oslo") -> list:
-    """The same aggregates as build_summary, hand-written, through the bare DB-API cursor:
-    the same nine statements, results left as raw rows (no summary objects built)."""
+    """The same figures as build_summary, hand-written over the base tables only (avvik, runs and
+    answers; no counters), through the bare DB-API cursor, results left as raw rows: the nine
+    statements the summary ran before the counters of migration 0015. `check_same` takes its
+    figures as the truth the counters are checked against."""
     ph = "%s" if dialect == "postgresql" else "?"
     pct = "%%" if dialect == "postgresql" else "%"
     tv = "true" if dialect == "postgresql" else "1"
@@ -388,18 +390,40 @@ def check_same(dialect: str, key: str, summary, raw_rows: list, period: Period) 
             f"{a['checklist_totals'][1]}/{a['checklist_totals'][0]}, {sum(o[0] for o in a['oppdrag'].values())} oppdrag"]
 
 
-def timed_pair(a, b, repeat: int) -> tuple[float, float]:
-    """Median ms of `a` and of `b`, run alternately (a, b, a, b, …) after one warm-up each, so both
-    sides see the same load on a shared machine (run one after the other, a burst of other
-    work during either side skews the ratio)."""
-    a(), b()
-    ta, tb = [], []
-    for _ in range(repeat):
-        for fn, times in ((a, ta), (b, tb)):
-            t0 = time.perf_counter()
-            fn()
-            times.append(time.perf_counter() - t0)
-    return statistics.median(ta) * 1000, statistics.median(tb) * 1000
+def capture_statements(engine, build, period: Period | None = None) -> list:
+    """The statements `build` sends to the driver, with their bound parameters as the driver got them.
+
+    On SQLite the medians run on the bare cursor (`reports.medians`), outside SQLAlchemy's events: the
+    two statements are added here with the bounds of `period` and of the previous period."""
+    from sqlalchemy import event
+
+    seen: list = []
+
+    def grab(conn, cursor, statement, parameters, context, executemany) -> None:  # noqa: ANN001
+        if not statement.lstrip().upper().startswith("BEGIN"):
+            seen.append((statement, parameters))
+
+    event.listen(engine, "before_cursor_execute", grab)
+    try:
+        build()
+    finally:
+        event.remove(engine, "before_cursor_execute", grab)
+    if period is not None and engine.dialect.name == "sqlite":
+        from reports.medians import SQLITE_DAYS, stored_instant
+
+        for lo, hi in (period.bounds_utc("Europe/Oslo"), period.previous().bounds_utc("Europe/Oslo")):
+            seen.append((SQLITE_DAYS, (1, stored_instant(lo), stored_instant(hi))))
+    return seen
+
+
+def replay(raw, statements: list) -> None:
+    """The same statements as build_summary, run on the bare DB-API cursor, rows fetched and left raw."""
+    cur = raw.cursor()
+    for sql, params in statements:
+        cur.execute(sql, params)
+        if cur.description is not None:
+            cur.fetchall()
+    raw.rollback()
 
 
 def prepare_sqlite(scale: float, seed: int, cache_dir: Path, years: int | None = None) -> tuple[str, dict, str]:
@@ -435,7 +459,8 @@ def run_backend(dialect: str, url: str, sizes: dict, how: str, repeat: int) -> l
     raw = engine.raw_connection()
     drv = raw.driver_connection
     lines = [f"### {dialect}: {sizes['people']} people, {sizes['avvik']} avvik, {sizes['answers']} checklist answers "
-             f"({how})", "", "| summary | build_summary (ms) | raw SQL (ms) | ratio |", "|---|---:|---:|---:|"]
+             f"({how})", "", "| summary | build_summary (ms) | same statements, bare cursor (ms) | ratio | "
+             "base tables, same figures (ms) | ratio |", "|---|---:|---:|---:|---:|---:|"]
     checks: list[str] = []
     for key in ("2026-11", "2026"):
         period = parse_period(key)
@@ -445,8 +470,11 @@ def run_backend(dialect: str, url: str, sizes: dict, how: str, repeat: int) -> l
                 queries.build_summary(session=s, org_id=1, period=period, now=NOW, sections=without_varsling)
                 s.rollback()
 
-        ms_orm, ms_raw = timed_pair(orm, lambda: raw_summary(drv, dialect, period), repeat)  # noqa: B023
-        lines.append(f"| {period.kind} {key} | {ms_orm:.1f} | {ms_raw:.1f} | {ms_orm / ms_raw:.2f}× |")
+        same = capture_statements(engine, orm, period)
+        ms_orm, ms_same, ms_raw = timed_three([orm, lambda st=same: replay(drv, st),
+                                               lambda p=period: raw_summary(drv, dialect, p)], repeat)
+        lines.append(f"| {period.kind} {key} | {ms_orm:.1f} | {ms_same:.1f} | {ms_orm / ms_same:.2f}× | "
+                     f"{ms_raw:.1f} | {ms_orm / ms_raw:.2f}× |")
         # after timing: the baseline must have computed the very figures build_summary reports
         with Session(engine.execution_options(trad_readonly=True)) as s:
             summary = queries.build_summary(session=s, org_id=1, period=period, now=NOW, sections=without_varsling)
@@ -458,7 +486,9 @@ def run_backend(dialect: str, url: str, sizes: dict, how: str, repeat: int) -> l
 
 
 def timed_three(fns: list, repeat: int) -> list[float]:
-    """Median ms of each function, run in turn (a, b, c, a, b, c, …) after one warm-up each."""
+    """Median ms of each function, run in turn (a, b, c, a, b, c, …) after one warm-up each, so every
+    side sees the same load on the shared machine (run one after the other, a burst of other work
+    during one side skews the ratio)."""
     for fn in fns:
         fn()
     times: list[list[float]] = [[] for _ in fns]
@@ -471,7 +501,8 @@ def timed_three(fns: list, repeat: int) -> list[float]:
 
 
 def growth_rows(dialect: str, url: str, sizes: dict, label: str, repeat: int) -> list[str]:
-    """One row per period: build_summary, the nine raw statements and the plain query, and the check."""
+    """One row per period: build_summary against the same statements replayed on the bare cursor, the
+    base-table statements of the same figures (the summary's SQL before the counters) and a plain query."""
     from models.db import make_engine
     from reports import queries
 
@@ -488,14 +519,15 @@ def growth_rows(dialect: str, url: str, sizes: dict, label: str, repeat: int) ->
                 queries.build_summary(session=s, org_id=1, period=period, now=NOW, sections=without_varsling)
                 s.rollback()
 
-        ms = timed_three([orm, lambda p=period: raw_summary(drv, dialect, p), lambda p=period: plain_sql(drv, dialect, p)],
-                         repeat)
+        same = capture_statements(engine, orm, period)
+        ms = timed_three([orm, lambda st=same: replay(drv, st), lambda p=period: raw_summary(drv, dialect, p),
+                          lambda p=period: plain_sql(drv, dialect, p)], repeat)
         with Session(engine.execution_options(trad_readonly=True)) as s:
             summary = queries.build_summary(session=s, org_id=1, period=period, now=NOW, sections=without_varsling)
         check_same(dialect, key, summary, raw_summary(drv, dialect, period), period)
         rows.append(f"| {dialect} | {label} | {sizes['people']:,} | {sizes['avvik']:,} | {sizes['answers']:,} | "
-                    f"{period.kind} {key} | {ms[0]:.1f} | {ms[1]:.1f} | {ms[2]:.1f} | {ms[0] / ms[1]:.2f}× | "
-                    f"{ms[0] / ms[2]:.1f}× |")
+                    f"{period.kind} {key} | {ms[0]:.1f} | {ms[1]:.1f} | {ms[2]:.1f} | {ms[3]:.1f} | "
+                    f"{ms[0] / ms[1]:.2f}× | {ms[0] / ms[2]:.2f}× | {ms[0] / ms[3]:.2f}× |")
         print(rows[-1], flush=True)
     raw.close()
     engine.dispose()
@@ -510,8 +542,9 @@ def run_growth(args: argparse.Namespace) -> list[str]:
     from models.db import make_engine
     from models.migrate import upgrade
 
-    out = ["| db | data | people | avvik | answers | summary | build_summary ms | raw SQL (same 9 statements) ms | "
-           "plain query ms | ratio to raw | ratio to plain |", "|---|---|---:|---:|---:|---|---:|---:|---:|---:|---:|"]
+    out = ["| db | data | people | avvik | answers | summary | build_summary ms | same statements, bare cursor ms | "
+           "base tables, same figures ms | plain query ms | ÷ same | ÷ base tables | ÷ plain |",
+           "|---|---|---:|---:|---:|---|---:|---:|---:|---:|---:|---:|---:|"]
     cases = [(sc, y) for sc, y in GROWTH if (args.growth_only is None or f"{sc:g}x{y}" in args.growth_only)]
     for scale, years in cases:
         label = f"{scale:g}× · {years} y"

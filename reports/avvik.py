@@ -1,27 +1,29 @@
 """The avvik section of a summary: new, closed and open per unit and sector, categories, risk, status, trend.
 
-Each query groups at the finest grain the summary shows (unit, category, risk band, status)
-and is answered from covering indexes; coarser totals (sector, organisation) are sums of
-those few aggregate rows — never of data rows. Periods are half-open UTC intervals computed
-from local midnight in Europe/Oslo (`models.periods`), so DST months and an avvik at 00:30 on
-the 1st land right.
+The counts come from the trigger-kept monthly counters (`reports.avvik_counts`), grouped at the
+finest grain the summary shows (unit, category, risk band, status); coarser totals (sector,
+organisation) are sums of those few rows — never of data rows. Periods are half-open UTC intervals
+computed from local midnight in Europe/Oslo (`models.periods`), so DST months and an avvik at 00:30
+on the 1st land right (the counters' UTC months are corrected at each bound).
 """
 
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from functools import cache
 from typing import Any, NamedTuple
 
-from sqlalchemy import String, and_, case, cast, func, literal, select, union_all
+from sqlalchemy import case, func, literal, select
 from sqlmodel import Session
 
 from models.periods import Period
 from models.vocabulary import AVVIK_CATEGORIES, AVVIK_STATUSES
+from reports.avvik_counts import NewCounts, fetch_edges, new_counts, status_by_unit
 from reports.context import SummaryContext
 from reports.medians import MEDIAN_ALL, MEDIAN_PREV, medians_days_to_close
-from reports.sql import A, between, conn, param
+from reports.sql import A, conn, param
 from reports.summary import (
     RISK_BANDS,
     AvvikChange,
@@ -41,55 +43,6 @@ def risk_band_expr() -> Any:
     """The ROS band of `avvik.risk` in SQL, matching `models.risk.severity`."""
     return case((A.c.risk <= 4, literal(RISK_BANDS[0])), (A.c.risk <= 9, literal(RISK_BANDS[1])),
                 (A.c.risk <= 16, literal(RISK_BANDS[2])), else_=literal(RISK_BANDS[3]))
-
-
-@cache
-def _status_by_unit_stmt() -> Any:
-    org, s, e, pe = param("org"), param("s", A.c.created_at), param("e", A.c.created_at), param("pe", A.c.created_at)
-    lo, lo_closed = param("lo", A.c.created_at), param("lo_closed", A.c.created_at)
-    z = literal(0)
-
-    def flag(cond: Any) -> Any:
-        return case((cond, 1), else_=0)
-
-    branches = [
-        select(A.c.unit_id, flag(A.c.created_at >= s).label("nc"), z.label("cc"), z.label("oc"),
-               flag(A.c.created_at < pe).label("np"), z.label("cp"), z.label("op"))
-        .where(A.c.org_id == org, A.c.created_at >= lo, A.c.created_at < e),
-        select(A.c.unit_id, z, flag(A.c.closed_at >= s), z, z, flag(A.c.closed_at < pe), z)
-        .where(A.c.org_id == org, A.c.closed_at >= lo, A.c.closed_at < e),
-        select(A.c.unit_id, z, z, flag(A.c.created_at < e), z, z, flag(A.c.created_at < pe))
-        .where(A.c.org_id == org, A.c.closed_at.is_(None)),
-        select(A.c.unit_id, z, z, flag(and_(A.c.closed_at >= e, A.c.created_at < e)), z, z,
-               flag(and_(A.c.closed_at >= pe, A.c.created_at < pe)))
-        .where(A.c.org_id == org, A.c.closed_at >= lo_closed),
-    ]
-    u = union_all(*branches).subquery("x")
-    return select(u.c.unit_id, *(func.sum(u.c[k]) for k in ("nc", "cc", "oc", "np", "cp", "op"))).group_by(u.c.unit_id)
-
-
-@cache
-def _new_aggregates_stmt() -> Any:
-    org, s, e = param("org"), param("s", A.c.created_at), param("e", A.c.created_at)
-    band = risk_band_expr()
-    return union_all(
-        select(literal("u").label("k"), A.c.category.label("a"), cast(A.c.unit_id, String).label("b"),
-               func.count().label("n"))
-        .where(A.c.org_id == org, between(A.c.created_at, s, e)).group_by(A.c.category, A.c.unit_id),
-        select(literal("s"), A.c.status, band, func.count())
-        .where(A.c.org_id == org, between(A.c.created_at, s, e)).group_by(A.c.status, band),
-    )
-
-
-@cache
-def _per_month_stmt(n_months: int) -> Any:
-    """New avvik per (month bucket, unit); bucket i = created before the i-th month's end (`m0`…)."""
-    bucket = case(*((A.c.created_at < param(f"m{i}", A.c.created_at), literal(i)) for i in range(n_months)),
-                  else_=literal(-1)).label("m")
-    return (select(bucket, A.c.unit_id, func.count())
-            .where(A.c.org_id == param("org"),
-                   between(A.c.created_at, param("lo", A.c.created_at), param("hi", A.c.created_at)))
-            .group_by(bucket, A.c.unit_id))
 
 
 @cache
@@ -124,48 +77,6 @@ class UnitStatus(NamedTuple):
     prev_new: int
     prev_closed: int
     prev_open_at_end: int
-
-
-def avvik_status_by_unit(session: Session, org_id: int, cur: tuple[datetime, datetime],
-                         prev: tuple[datetime, datetime]) -> list[UnitStatus]:
-    """Per unit: new, closed, open at end for this period and the previous one, in one statement.
-
-    Four index range scans instead of one scan of every avvik reported before the period's
-    end: reported in either period (created index), closed in either period and closed after
-    the previous period's end (closed index), and never closed (`closed_at IS NULL`, an
-    equality on the same index). Open at an instant t = reported before t and not closed by t.
-    """
-    (s, e), (ps, pe) = cur, prev
-    params = {"org": org_id, "s": s, "e": e, "pe": pe, "lo": min(ps, s), "lo_closed": min(pe, e)}
-    return [UnitStatus(r[0], int(r[1] or 0), int(r[2] or 0), int(r[3] or 0), int(r[4] or 0), int(r[5] or 0),
-                       int(r[6] or 0))
-            for r in conn(session).execute(_status_by_unit_stmt(), params).all()]
-
-
-def avvik_new_aggregates(session: Session, org_id: int, start: datetime, end: datetime
-                         ) -> tuple[list[tuple[int, str, int]], list[tuple[str, str, int]]]:
-    """Avvik reported in [start, end): counts per (unit, category) and per (status, risk band), one statement.
-
-    Both halves read the covering created index; the (category, unit) grouping order keeps
-    SQLite from walking the unit index instead. Category, status and risk totals are sums of
-    these few aggregate rows.
-    """
-    by_unit, by_status_band = [], []
-    for k, x, y, n in conn(session).execute(_new_aggregates_stmt(), {"org": org_id, "s": start, "e": end}).all():
-        if k == "u":
-            by_unit.append((int(y), x, n))
-        else:
-            by_status_band.append((x, y, n))
-    return by_unit, by_status_band
-
-
-def avvik_per_month_by_unit(session: Session, org_id: int, months: list[Period],
-                            tz_name: str) -> list[tuple[int, int, int]]:
-    """New avvik per (month index, unit) over consecutive months: one range scan of the created index."""
-    bounds = [m.bounds_utc(tz_name) for m in months]
-    params: dict[str, Any] = {f"m{i}": b[1] for i, b in enumerate(bounds)}
-    params.update(org=org_id, lo=bounds[0][0], hi=bounds[-1][1])
-    return [(r[0], r[1], r[2]) for r in conn(session).execute(_per_month_stmt(len(bounds)), params).all()]
 
 
 def chart_months(period: Period) -> list[Period]:
@@ -228,11 +139,12 @@ def _units_and_sectors(ctx: SummaryContext, rows: list[UnitStatus], unit_cats: d
     return by_unit, by_sector
 
 
-def _per_month(ctx: SummaryContext) -> MonthSeries:
+def _per_month(ctx: SummaryContext, months: list[Period], per_month: Counter[tuple[int, int]]) -> MonthSeries:
     """New avvik per month per sector, for the chart."""
-    months = chart_months(ctx.period)
     series: dict[str, list[int]] = {}
-    for i, uid, n in avvik_per_month_by_unit(ctx.session, ctx.org_id, months, ctx.tz_name):
+    for (i, uid), n in per_month.items():
+        if not n:
+            continue
         sector = ctx.unit(uid).sector
         s = series.get(sector)
         if s is None:
@@ -243,22 +155,35 @@ def _per_month(ctx: SummaryContext) -> MonthSeries:
         sectors=dict(sorted(series.items())))
 
 
+def _counts(ctx: SummaryContext, months: list[Period]) -> tuple[list[UnitStatus], NewCounts]:
+    """Every avvik count of the section: the monthly counters and one statement of edge corrections."""
+    chart = [m.bounds_utc(ctx.tz_name) for m in months]
+    bounds = sorted({*ctx.bounds, *ctx.previous_bounds, *(b[0] for b in chart), chart[-1][1]})
+    edges = fetch_edges(ctx.session, ctx.org_id, bounds)
+    status = status_by_unit(ctx.session, ctx.org_id, ctx.bounds, ctx.previous_bounds, edges)
+    rows = [UnitStatus(uid, *v) for uid, v in sorted(status.items())]
+    return rows, new_counts(ctx.session, ctx.org_id, ctx.bounds, chart, edges)
+
+
 def build_avvik(ctx: SummaryContext) -> AvvikSection:
     """The avvik section; figures are summed in plain ints and made into models with
     `model_construct` (our own aggregates with the declared types: validation would only add time)."""
-    rows = avvik_status_by_unit(ctx.session, ctx.org_id, ctx.bounds, ctx.previous_bounds)
-    cat_rows, status_band_rows = avvik_new_aggregates(ctx.session, ctx.org_id, *ctx.bounds)
+    months = chart_months(ctx.period)
+    rows, new = _counts(ctx, months)
     unit_cats: dict[int, dict[str, int]] = {}
     by_category = dict.fromkeys(AVVIK_CATEGORIES, 0)
-    for uid, cat, n in cat_rows:
-        unit_cats.setdefault(uid, {})[cat] = n
-        by_category[cat] = by_category.get(cat, 0) + n
+    for (uid, cat), n in sorted(new.by_unit_category.items()):
+        if n:
+            unit_cats.setdefault(uid, {})[cat] = n
+            by_category[cat] = by_category.get(cat, 0) + n
     by_risk = dict.fromkeys(RISK_BANDS, 0)
     by_status = dict.fromkeys(AVVIK_STATUSES, 0)
-    for st, band, n in status_band_rows:
-        by_risk[band] = by_risk.get(band, 0) + n
-        by_status[st] = by_status.get(st, 0) + n
-    medians = medians_days_to_close(ctx.session, ctx.org_id, ctx.bounds, ctx.previous_bounds)
+    for (st, band), n in new.by_status_band.items():
+        if n:
+            by_risk[band] = by_risk.get(band, 0) + n
+            by_status[st] = by_status.get(st, 0) + n
+    sectors = {uid: info.sector_id for uid, info in ctx.units.items()}
+    medians = medians_days_to_close(ctx.session, ctx.org_id, ctx.bounds, ctx.previous_bounds, sectors)
     by_unit, by_sector = _units_and_sectors(ctx, rows, unit_cats, medians)
     now = AvvikCounts.model_construct(new=sum(r.new for r in rows), closed=sum(r.closed for r in rows),
                                       open_at_end=sum(r.open_at_end for r in rows),
@@ -273,4 +198,4 @@ def build_avvik(ctx: SummaryContext) -> AvvikSection:
                                          new_pct=_pct_change(now.new, prev.new))
     return AvvikSection.model_construct(
         period=now, previous=prev, change=change, by_sector=by_sector, by_unit=by_unit, by_category=by_category,
-        by_risk=by_risk, by_status=by_status, per_month=_per_month(ctx))
+        by_risk=by_risk, by_status=by_status, per_month=_per_month(ctx, months, new.per_month))

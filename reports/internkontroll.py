@@ -14,9 +14,12 @@ from sqlalchemy import bindparam, func, or_, select
 from sqlmodel import Session
 
 from models.periods import Period, local_date, parse_period
+from models.tables.summary_counts import ChecklistRunTally
 from reports.context import SummaryContext
-from reports.sql import ANS, ITEM, ROLE, RUN, TPL, conn, count_if, param
+from reports.sql import ANS, ITEM, ROLE, RUN, TPL, conn, count_if, param, table
 from reports.summary import ChecklistCompletion, InternkontrollSection
+
+TALLY = table(ChecklistRunTally)
 
 
 def checklist_keys(period: Period) -> list[str]:
@@ -37,16 +40,27 @@ def _key_started(key: str, as_of: date) -> bool:
 
 @cache
 def _checklist_answered_stmt() -> Any:
-    per_item = (select(RUN.c.unit_id, ANS.c.item_id, func.count().label("n"),
-                       count_if(ANS.c.answer == "nei").label("nei"))
-                .select_from(RUN.join(ANS, ANS.c.run_id == RUN.c.id))
-                .where(RUN.c.org_id == param("org"), RUN.c.period.in_(bindparam("keys", expanding=True)))
-                .group_by(RUN.c.unit_id, ANS.c.item_id)).subquery("x")
-    return (select(per_item.c.unit_id, func.sum(per_item.c.n), func.sum(per_item.c.nei))
-            .select_from(per_item.join(ITEM, ITEM.c.id == per_item.c.item_id).join(TPL, TPL.c.id == ITEM.c.template_id))
-            .where(ITEM.c.org_id == param("org"), TPL.c.active.is_(True),
-                   or_(ITEM.c.active.is_(True), ITEM.c.retired_at.is_not(None)))
-            .group_by(per_item.c.unit_id))
+    """Per unit: the runs' tallies (kept by triggers with the answers) for runs of an active template."""
+    return (select(RUN.c.unit_id, func.sum(TALLY.c.answered), func.sum(TALLY.c.nei))
+            .select_from(RUN.join(TALLY, TALLY.c.run_id == RUN.c.id).join(TPL, TPL.c.id == RUN.c.template_id))
+            .where(RUN.c.org_id == param("org"), RUN.c.period.in_(bindparam("keys", expanding=True)),
+                   TPL.c.active.is_(True))
+            .group_by(RUN.c.unit_id))
+
+
+@cache
+def _uncounted_items_stmt() -> Any:
+    """Items retired before the dates were kept (inactive, no retired_at): their answers count for no period."""
+    return select(ITEM.c.id).where(ITEM.c.org_id == param("org"), ITEM.c.active.is_(False), ITEM.c.retired_at.is_(None))
+
+
+@cache
+def _uncounted_answers_stmt() -> Any:
+    return (select(RUN.c.unit_id, func.count(), count_if(ANS.c.answer == "nei"))
+            .select_from(RUN.join(ANS, ANS.c.run_id == RUN.c.id).join(TPL, TPL.c.id == RUN.c.template_id))
+            .where(RUN.c.org_id == param("org"), RUN.c.period.in_(bindparam("keys", expanding=True)),
+                   TPL.c.active.is_(True), ANS.c.item_id.in_(bindparam("items", expanding=True)))
+            .group_by(RUN.c.unit_id))
 
 
 @cache
@@ -68,11 +82,19 @@ def _units_expected_stmt() -> Any:
 def checklist_answered_by_unit(session: Session, org_id: int, keys: list[str]) -> list[tuple[int, int, int]]:
     """Per unit: answers in the runs for these keys and how many «nei»; items a new version retired count too.
 
-    Counted per (unit, item) first — a sequential read of each run's answers in the covering
-    (run_id, item_id, answer) index — then only those few aggregate rows are joined to the items.
+    Summed from the per-run tallies (one row per unit and period, not per answer); the answers to
+    items retired before the dates were kept — usually none — are read and taken off.
     """
-    rows = conn(session).execute(_checklist_answered_stmt(), {"org": org_id, "keys": list(keys)}).all()
-    return [(r[0], int(r[1]), int(r[2] or 0)) for r in rows]
+    c = conn(session)
+    params: dict[str, Any] = {"org": org_id, "keys": list(keys)}
+    out = {r[0]: [int(r[1] or 0), int(r[2] or 0)] for r in c.execute(_checklist_answered_stmt(), params).all()}
+    uncounted = [r[0] for r in c.execute(_uncounted_items_stmt(), {"org": org_id}).all()]
+    if uncounted:
+        for uid, n, nei in c.execute(_uncounted_answers_stmt(), {**params, "items": uncounted}).all():
+            row = out.setdefault(uid, [0, 0])
+            row[0] -= int(n)
+            row[1] -= int(nei or 0)
+    return [(uid, n, nei) for uid, (n, nei) in out.items() if n > 0]
 
 
 def checklist_items_due(session: Session, org_id: int, keys: list[str], as_of: date, tz_name: str) -> int:

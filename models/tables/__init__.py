@@ -29,10 +29,11 @@ from models.tables.plan import (
 )
 from models.tables.risk import Risk, RiskAvvikLink, RiskEscalation, RiskTiltak
 from models.tables.runtime import RuntimeLease
+from models.tables.summary_counts import AvvikMonth, AvvikMonthStatus, AvvikOpen, ChecklistRunTally
 from models.tables.tilsyn import Tilsyn, TilsynFinding
 
 __all__ = [
-    "AuditEntry", "Avvik", "AvvikEvent", "ChatIdentity", "ChecklistAnswer", "ChecklistItem", "ChecklistRun",
+    "AuditEntry", "Avvik", "AvvikEvent", "AvvikMonth", "AvvikMonthStatus", "AvvikOpen", "ChecklistRunTally", "ChatIdentity", "ChecklistAnswer", "ChecklistItem", "ChecklistRun",
     "ChecklistTemplate", "ChecklistTemplateUnit", "Counter", "KommuneSettings", "DialogState", "InboundEvent", "Oppdrag", "OppdragUnit", "OppdragUpdate",
     "Oppdragsbrev", "PlanVersion",
     "Organisation", "OutboxMessage", "ReportInbox", "Person", "PersonRole", "Tiltak", "Unit",
