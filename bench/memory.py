@@ -35,18 +35,7 @@ ROOT = sa.ROOT
 TRAD = str(Path(sys.executable).with_name("trad"))
 
 
-def tree(pid: int) -> list[int]:
-    """The process and its descendants (uvicorn's workers are children of the supervisor)."""
-    out, todo = [], [pid]
-    while todo:
-        p = todo.pop()
-        out.append(p)
-        for task in Path(f"/proc/{p}/task").glob("*"):
-            try:
-                todo += [int(c) for c in (task / "children").read_text().split()]
-            except OSError:
-                pass
-    return out
+tree = sa.tree  # the process and its descendants (uvicorn's workers are children of the supervisor)
 
 
 def rss_mb(pids: list[int]) -> float:

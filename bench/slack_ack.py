@@ -418,7 +418,7 @@ def cpu_seconds(pid: int) -> float:
     """User+system CPU time of a server and its live children (Tråd's background process), Linux /proc,
     to see when a server has finished its backlog and what a request cost in all."""
     total = 0.0
-    for p in [pid, *_children(pid)]:
+    for p in tree(pid):
         try:
             fields = Path(f"/proc/{p}/stat").read_text().rsplit(")", 1)[1].split()
             total += (int(fields[11]) + int(fields[12]) + int(fields[13]) + int(fields[14])) / os.sysconf("SC_CLK_TCK")
@@ -427,13 +427,17 @@ def cpu_seconds(pid: int) -> float:
     return total
 
 
-def _children(pid: int) -> list[int]:
-    out: list[int] = []
-    for task in Path(f"/proc/{pid}/task").glob("*"):
-        try:
-            out += [int(c) for c in (task / "children").read_text().split()]
-        except OSError:
-            pass
+def tree(pid: int) -> list[int]:
+    """The process and its descendants (uvicorn's workers, Tråd's background process)."""
+    out, todo = [], [pid]
+    while todo:
+        p = todo.pop()
+        out.append(p)
+        for task in Path(f"/proc/{p}/task").glob("*"):
+            try:
+                todo += [int(c) for c in (task / "children").read_text().split()]
+            except OSError:
+                pass
     return out
 
 
