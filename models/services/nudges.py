@@ -257,7 +257,8 @@ def run_nudges(*, session: Session, period: str, org_id: int | None = None, now:
     result = NudgeRun(period=p.key, dry_run=dry_run)
     for pid in leader_ids(session, org_id=org_id, roles=roles):
         result.leaders += 1
-        due = _read_due(session, pid, now, tz)
+        with speaking_to(session, pid):  # the items are worded as they are read
+            due = due_for_leader(session=session, person_id=pid, now=now, tz=tz)
         if due.total:
             result.with_items += 1
         else:
@@ -278,22 +279,6 @@ def run_nudges(*, session: Session, period: str, org_id: int | None = None, now:
     if dry_run:
         session.rollback()
     return result
-
-
-def _read_due(session: Session, person_id: int, now: datetime, tz: str) -> Due:
-    """A leader's items, read in a read-only transaction of their own.
-
-    Why: on SQLite a write transaction holds the file's one write lock from its first statement,
-    so reading a leader's items inside it kept every Slack ack waiting for those reads, leader after
-    leader. Now the lock is held only for the enqueue and its commit.
-    """
-    session.commit()  # whatever came before (the previous leader's enqueue) is done
-    session.connection(execution_options={"trad_readonly": True})
-    try:
-        with speaking_to(session, person_id):  # the items are worded as they are read
-            return due_for_leader(session=session, person_id=person_id, now=now, tz=tz)
-    finally:
-        session.rollback()
 
 
 @writes
