@@ -17,6 +17,10 @@ from dataclasses import dataclass
 from models.settings import Settings
 from models.uow import UnitOfWork
 
+# The send-time gate keeps actual sends to one workspace at least 1 / (rate × this) apart: looser than
+# the booking's headroom, so a send held back by a late one ahead of it catches up with its slots.
+GATE_HEADROOM = 0.97
+
 
 @dataclass(frozen=True)
 class Limit:
@@ -34,11 +38,14 @@ class Pacer:
     the platform does not turn into 429s.
     """
 
-    def __init__(self, limits: dict[str, Limit] | None = None, *, headroom: float = 0.95) -> None:
+    def __init__(self, limits: dict[str, Limit] | None = None, *, headroom: float = 0.95,
+                 gate_headroom: float = GATE_HEADROOM) -> None:
         self.limits = limits or {}
         self.headroom = headroom
+        self.gate_headroom = gate_headroom
         self._next_global: dict[str, float] = {}
         self._next_channel: dict[tuple[str, str], float] = {}
+        self._next_send: dict[str, float] = {}
 
     def reserve(self, platform: str, channel: str | None, now: float | None = None,
                 workspace: str | None = None) -> float:
@@ -91,6 +98,26 @@ class Pacer:
         if delay > 0:
             await asyncio.sleep(delay)
 
+    def gate_interval(self, platform: str) -> float | None:
+        limit = self.limits.get(platform)
+        if limit is None or not limit.rate_per_s:
+            return None
+        return 1.0 / (limit.rate_per_s * self.gate_headroom)
+
+    async def gate(self, platform: str, workspace: str | None = None) -> None:
+        """Just before the platform call: wait until the workspace's previous actual send is one interval ago.
+
+        Why, besides the booked slot: a send that leaves late (its process waited for the CPU) and the
+        next one leaving on time would share one of Slack's 1-second windows (a 429, and the workspace
+        held for Retry-After); the slot keeps the order, the gate the spacing of what really leaves."""
+        interval = self.gate_interval(platform)
+        if interval is None:
+            return
+        key = f"{platform}:{workspace}" if workspace else platform
+        while (wait := self._next_send.get(key, 0.0) - time.monotonic()) > 0:
+            await asyncio.sleep(wait)
+        self._next_send[key] = time.monotonic() + interval
+
 
 class SharedPacer(Pacer):
     """The same limits, booked in the database: every delivering process shares one pace per key.
@@ -99,8 +126,9 @@ class SharedPacer(Pacer):
     `<platform>:ch:<workspace>:<channel>` (Slack channel or DM / Teams conversation).
     """
 
-    def __init__(self, limits: dict[str, Limit] | None, uow: UnitOfWork, *, headroom: float = 0.95) -> None:
-        super().__init__(limits, headroom=headroom)
+    def __init__(self, limits: dict[str, Limit] | None, uow: UnitOfWork, *, headroom: float = 0.95,
+                 gate_headroom: float = GATE_HEADROOM) -> None:
+        super().__init__(limits, headroom=headroom, gate_headroom=gate_headroom)
         self.uow = uow
 
     def keys(self, platform: str, channel: str | None, workspace: str | None) -> list[tuple[str, float]]:
@@ -138,6 +166,21 @@ class SharedPacer(Pacer):
         delay = await asyncio.to_thread(self._book, keys)
         if delay > 0:
             await asyncio.sleep(delay)
+
+    def _pass_gate(self, key: str, interval: float) -> float:
+        from models.services import pacing_slots
+
+        with self.uow.write() as tx:
+            return pacing_slots.pass_gate(session=tx, key=key, interval=interval, now=time.time())
+
+    async def gate(self, platform: str, workspace: str | None = None) -> None:
+        """The gate of `Pacer.gate`, shared by every delivering process through the pacing table."""
+        interval = self.gate_interval(platform)
+        if interval is None:
+            return
+        key = f"{platform}:sent:{workspace or '-'}"[:200]
+        while (wait := await asyncio.to_thread(self._pass_gate, key, interval)) > 0:
+            await asyncio.sleep(wait)
 
     def hold_channel(self, platform: str, channel: str | None, seconds: float, workspace: str | None = None) -> None:
         super().hold_channel(platform, channel, seconds, workspace)
