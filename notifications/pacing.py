@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import time
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 from models.settings import Settings
@@ -130,6 +131,8 @@ class SharedPacer(Pacer):
                  gate_headroom: float = GATE_HEADROOM) -> None:
         super().__init__(limits, headroom=headroom, gate_headroom=gate_headroom)
         self.uow = uow
+        # the gate's own threads: in asyncio's shared pool it queued behind App Home builds and bookings
+        self._gate_pool: ThreadPoolExecutor | None = None
 
     def keys(self, platform: str, channel: str | None, workspace: str | None) -> list[tuple[str, float]]:
         limit = self.limits.get(platform)
@@ -179,7 +182,10 @@ class SharedPacer(Pacer):
         if interval is None:
             return
         key = f"{platform}:sent:{workspace or '-'}"[:200]
-        while (wait := await asyncio.to_thread(self._pass_gate, key, interval)) > 0:
+        if self._gate_pool is None:
+            self._gate_pool = ThreadPoolExecutor(max_workers=2, thread_name_prefix="trad-gate")
+        loop = asyncio.get_running_loop()
+        while (wait := await loop.run_in_executor(self._gate_pool, self._pass_gate, key, interval)) > 0:
             await asyncio.sleep(wait)
 
     def hold_channel(self, platform: str, channel: str | None, seconds: float, workspace: str | None = None) -> None:
