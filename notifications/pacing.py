@@ -89,6 +89,8 @@ class Pacer:
         if limit is not None and limit.rate_per_s and seconds > 0:
             gkey = f"{platform}:{workspace}" if workspace else platform
             self._next_global[gkey] = max(self._next_global.get(gkey, 0.0), until)
+            # and the gate: rows that booked their slot before the 429 wait for Retry-After too
+            self._next_send[gkey] = max(self._next_send.get(gkey, 0.0), until)
 
     async def hold(self, platform: str, channel: str | None, seconds: float, workspace: str | None = None) -> None:
         """`hold_channel` from the event loop (the shared pacer writes the hold in a worker thread)."""
@@ -170,6 +172,10 @@ class SharedPacer(Pacer):
         if delay > 0:
             await asyncio.sleep(delay)
 
+    @staticmethod
+    def _gate_key(platform: str, workspace: str | None) -> str:
+        return f"{platform}:sent:{workspace or '-'}"[:200]
+
     def _pass_gate(self, key: str, interval: float) -> float:
         from models.services import pacing_slots
 
@@ -181,7 +187,7 @@ class SharedPacer(Pacer):
         interval = self.gate_interval(platform)
         if interval is None:
             return
-        key = f"{platform}:sent:{workspace or '-'}"[:200]
+        key = self._gate_key(platform, workspace)
         if self._gate_pool is None:
             self._gate_pool = ThreadPoolExecutor(max_workers=2, thread_name_prefix="trad-gate")
         loop = asyncio.get_running_loop()
@@ -191,6 +197,8 @@ class SharedPacer(Pacer):
     def hold_channel(self, platform: str, channel: str | None, seconds: float, workspace: str | None = None) -> None:
         super().hold_channel(platform, channel, seconds, workspace)
         keys = [key for key, _interval in self.keys(platform, channel, workspace)]
+        if self.gate_interval(platform) is not None:  # rows booked before the 429 wait at the gate
+            keys.append(self._gate_key(platform, workspace))
         if seconds > 0 and keys:
             with contextlib.suppress(Exception):  # the row is rescheduled anyway; the hold only spares a 429
                 self._hold(keys, time.time() + seconds)
