@@ -152,6 +152,16 @@ async def run_worker(engine: Engine, adapters: dict[str, Adapter], stop: asyncio
         finally:
             if tasks:
                 await asyncio.gather(*tasks, return_exceptions=True)
+            await close_adapters(adapters)
+
+
+async def close_adapters(adapters: dict[str, Adapter]) -> None:
+    """Let adapters that hold connections (Slack's shared HTTP session) close them; they reopen on next use."""
+    for adapter in adapters.values():
+        close = getattr(adapter, "aclose", None)
+        if close is not None:
+            with contextlib.suppress(Exception):
+                await close()
 
 
 @dataclass(frozen=True)
@@ -177,8 +187,11 @@ class Delivery:
         """Deliver what is due now, batch by batch, until nothing is; returns how many rows were handled."""
         await asyncio.to_thread(register_waiting, self.engine)  # waiting reports first: their notices follow
         total = 0
-        while n := await deliver_due(self.engine, self.adapters, limit=batch, pacer=self.pacer,
-                                     lease_s=self.lease_s, max_attempts=self.max_attempts,
-                                     send_timeout_s=self.send_timeout_s):
-            total += n
+        try:
+            while n := await deliver_due(self.engine, self.adapters, limit=batch, pacer=self.pacer,
+                                         lease_s=self.lease_s, max_attempts=self.max_attempts,
+                                         send_timeout_s=self.send_timeout_s):
+                total += n
+        finally:
+            await close_adapters(self.adapters)
         return total

@@ -12,10 +12,15 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import time
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 from models.settings import Settings
 from models.uow import UnitOfWork
+
+# The send-time gate keeps actual sends to one workspace at least 1 / (rate × this) apart: looser than
+# the booking's headroom, so a send held back by a late one ahead of it catches up with its slots.
+GATE_HEADROOM = 0.97
 
 
 @dataclass(frozen=True)
@@ -34,11 +39,14 @@ class Pacer:
     the platform does not turn into 429s.
     """
 
-    def __init__(self, limits: dict[str, Limit] | None = None, *, headroom: float = 0.95) -> None:
+    def __init__(self, limits: dict[str, Limit] | None = None, *, headroom: float = 0.95,
+                 gate_headroom: float = GATE_HEADROOM) -> None:
         self.limits = limits or {}
         self.headroom = headroom
+        self.gate_headroom = gate_headroom
         self._next_global: dict[str, float] = {}
         self._next_channel: dict[tuple[str, str], float] = {}
+        self._next_send: dict[str, float] = {}
 
     def reserve(self, platform: str, channel: str | None, now: float | None = None,
                 workspace: str | None = None) -> float:
@@ -81,6 +89,8 @@ class Pacer:
         if limit is not None and limit.rate_per_s and seconds > 0:
             gkey = f"{platform}:{workspace}" if workspace else platform
             self._next_global[gkey] = max(self._next_global.get(gkey, 0.0), until)
+            # and the gate: rows that booked their slot before the 429 wait for Retry-After too
+            self._next_send[gkey] = max(self._next_send.get(gkey, 0.0), until)
 
     async def hold(self, platform: str, channel: str | None, seconds: float, workspace: str | None = None) -> None:
         """`hold_channel` from the event loop (the shared pacer writes the hold in a worker thread)."""
@@ -91,6 +101,26 @@ class Pacer:
         if delay > 0:
             await asyncio.sleep(delay)
 
+    def gate_interval(self, platform: str) -> float | None:
+        limit = self.limits.get(platform)
+        if limit is None or not limit.rate_per_s:
+            return None
+        return 1.0 / (limit.rate_per_s * self.gate_headroom)
+
+    async def gate(self, platform: str, workspace: str | None = None) -> None:
+        """Just before the platform call: wait until the workspace's previous actual send is one interval ago.
+
+        Why, besides the booked slot: a send that leaves late (its process waited for the CPU) and the
+        next one leaving on time would share one of Slack's 1-second windows (a 429, and the workspace
+        held for Retry-After); the slot keeps the order, the gate the spacing of what really leaves."""
+        interval = self.gate_interval(platform)
+        if interval is None:
+            return
+        key = f"{platform}:{workspace}" if workspace else platform
+        while (wait := self._next_send.get(key, 0.0) - time.monotonic()) > 0:
+            await asyncio.sleep(wait)
+        self._next_send[key] = time.monotonic() + interval
+
 
 class SharedPacer(Pacer):
     """The same limits, booked in the database: every delivering process shares one pace per key.
@@ -99,9 +129,12 @@ class SharedPacer(Pacer):
     `<platform>:ch:<workspace>:<channel>` (Slack channel or DM / Teams conversation).
     """
 
-    def __init__(self, limits: dict[str, Limit] | None, uow: UnitOfWork, *, headroom: float = 0.95) -> None:
-        super().__init__(limits, headroom=headroom)
+    def __init__(self, limits: dict[str, Limit] | None, uow: UnitOfWork, *, headroom: float = 0.95,
+                 gate_headroom: float = GATE_HEADROOM) -> None:
+        super().__init__(limits, headroom=headroom, gate_headroom=gate_headroom)
         self.uow = uow
+        # the gate's own threads: in asyncio's shared pool it queued behind App Home builds and bookings
+        self._gate_pool: ThreadPoolExecutor | None = None
 
     def keys(self, platform: str, channel: str | None, workspace: str | None) -> list[tuple[str, float]]:
         limit = self.limits.get(platform)
@@ -139,9 +172,33 @@ class SharedPacer(Pacer):
         if delay > 0:
             await asyncio.sleep(delay)
 
+    @staticmethod
+    def _gate_key(platform: str, workspace: str | None) -> str:
+        return f"{platform}:sent:{workspace or '-'}"[:200]
+
+    def _pass_gate(self, key: str, interval: float) -> float:
+        from models.services import pacing_slots
+
+        with self.uow.write() as tx:
+            return pacing_slots.pass_gate(session=tx, key=key, interval=interval, now=time.time())
+
+    async def gate(self, platform: str, workspace: str | None = None) -> None:
+        """The gate of `Pacer.gate`, shared by every delivering process through the pacing table."""
+        interval = self.gate_interval(platform)
+        if interval is None:
+            return
+        key = self._gate_key(platform, workspace)
+        if self._gate_pool is None:
+            self._gate_pool = ThreadPoolExecutor(max_workers=2, thread_name_prefix="trad-gate")
+        loop = asyncio.get_running_loop()
+        while (wait := await loop.run_in_executor(self._gate_pool, self._pass_gate, key, interval)) > 0:
+            await asyncio.sleep(wait)
+
     def hold_channel(self, platform: str, channel: str | None, seconds: float, workspace: str | None = None) -> None:
         super().hold_channel(platform, channel, seconds, workspace)
         keys = [key for key, _interval in self.keys(platform, channel, workspace)]
+        if self.gate_interval(platform) is not None:  # rows booked before the 429 wait at the gate
+            keys.append(self._gate_key(platform, workspace))
         if seconds > 0 and keys:
             with contextlib.suppress(Exception):  # the row is rescheduled anyway; the hold only spares a 429
                 self._hold(keys, time.time() + seconds)

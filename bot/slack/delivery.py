@@ -9,6 +9,7 @@ message metadata, so `find_sent` can tell a reclaimed row that it already went o
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import contextvars
 import logging
@@ -72,14 +73,41 @@ class SlackAdapter:
     per_org = True  # find_user takes the kommune (the worker passes org_id)
 
     def __init__(self, client: AsyncWebClient, *,
-                 on_delivered: Callable[..., Awaitable[None]] | None = None, tokens: Any = None) -> None:
+                 on_delivered: Callable[..., Awaitable[None]] | None = None, tokens: Any = None,
+                 share_session: bool = False) -> None:
         self.client = client
         self.on_delivered = on_delivered  # e.g. refresh the recipient's App Home: (client, user id, person id)
         self.tokens = tokens  # TokenSource | None
         self._current: contextvars.ContextVar[AsyncWebClient] = contextvars.ContextVar("slack_client")
+        self.share_session = share_session and client.session is None
+        self._session: aiohttp.ClientSession | None = None
+        self._session_loop: asyncio.AbstractEventLoop | None = None
+
+    def _shared_session(self) -> None:
+        """One HTTP session (keep-alive connection pool) per process and event loop, for every token's client.
+
+        Why: without a session slack_sdk opens a new aiohttp session, i.e. a new TCP (and TLS) connection,
+        for every call; a fan-out made ~2 per DM (post + App Home), and the handshake's CPU and round trips
+        landed between the pacing slot and the post (issue 13). A new event loop gets a new session."""
+        if not self.share_session:
+            return
+        loop = asyncio.get_running_loop()
+        if self._session is None or self._session.closed or self._session_loop is not loop:
+            self._session = aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=self.client.timeout))
+            self._session_loop = loop
+        self.client.session = self._session
+
+    async def aclose(self) -> None:
+        """Close the shared HTTP session (the worker calls this when it stops)."""
+        session, self._session = self._session, None
+        if session is not None and not session.closed and self._session_loop is asyncio.get_running_loop():
+            await session.close()
+        if self.share_session:
+            self.client.session = None
 
     async def client_for(self, *, workspace: str | None, org_id: int | None) -> AsyncWebClient:
         """The client with the right token for this workspace/kommune; Unreachable when there is none."""
+        self._shared_session()
         if self.tokens is None:
             return self.client
         token = await self.tokens.token(workspace=workspace, org_id=org_id)
@@ -209,4 +237,4 @@ def build_adapter(settings: Settings, conversation: Conversation, uow: UnitOfWor
             await publish_home(with_client, conversation, user_id=user_id, person_id=person_id)
 
     tokens = TokenSource(settings, uow) if settings.slack_oauth_enabled and uow is not None else None
-    return SlackAdapter(client, on_delivered=refresh, tokens=tokens)
+    return SlackAdapter(client, on_delivered=refresh, tokens=tokens, share_session=True)

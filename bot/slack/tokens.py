@@ -56,4 +56,6 @@ class TokenSource:
         if found is None:
             found = AsyncWebClient(token=token, base_url=like.base_url, session=like.session)
             self._clients[token] = found
+        elif found.session is not like.session:  # the process's session was renewed (a new event loop)
+            found.session = like.session
         return found

@@ -127,3 +127,24 @@ async def test_long_checklist_is_split_over_messages(adapter: SlackAdapter, fake
     assert all(len(p.args["blocks"]) <= 50 for p in posts)
     values = [e["value"] for p in posts for b in p.args["blocks"] if b["type"] == "actions" for e in b["elements"]]
     assert len(values) == 60 and len(set(values)) == 60
+
+
+def test_a_shared_session_serves_every_send_and_a_new_event_loop(fake_slack: FakeSlack) -> None:
+    """The deployment's adapter keeps one HTTP session per process (no new connection per call); a new
+    event loop (a restarted worker, the next `trad deliver --once` batch) gets a fresh one that works."""
+    import asyncio
+
+    shared = SlackAdapter(AsyncWebClient(token="xoxb-test", base_url=fake_slack.api_url), share_session=True)
+
+    async def two_sends(n: int) -> object:
+        for i in range(2):
+            await shared.deliver(recipient=recipient(), reply=REPLY, previous_ref=None, dedupe_key=f"s{n}-{i}")
+        session = shared.client.session
+        await shared.aclose()
+        return session
+
+    first = asyncio.run(two_sends(1))
+    second = asyncio.run(two_sends(2))
+    assert first is not None and second is not None and first is not second
+    assert first.closed and second.closed  # type: ignore[attr-defined]
+    assert len(fake_slack.of("chat.postMessage")) == 4
