@@ -452,9 +452,7 @@ def prepare_sqlite(scale: float, seed: int, cache_dir: Path, years: int | None =
 
 def run_backend(dialect: str, url: str, sizes: dict, how: str, repeat: int) -> list[str]:
     from models.db import make_engine
-    from reports import queries
 
-    without_varsling = sections()
     engine = make_engine(url)
     raw = engine.raw_connection()
     drv = raw.driver_connection
@@ -464,25 +462,34 @@ def run_backend(dialect: str, url: str, sizes: dict, how: str, repeat: int) -> l
     checks: list[str] = []
     for key in ("2026-11", "2026"):
         period = parse_period(key)
-
-        def orm(period: Period = period) -> None:
-            with Session(engine.execution_options(trad_readonly=True)) as s:
-                queries.build_summary(session=s, org_id=1, period=period, now=NOW, sections=without_varsling)
-                s.rollback()
-
-        same = capture_statements(engine, orm, period)
-        ms_orm, ms_same, ms_raw = timed_three([orm, lambda st=same: replay(drv, st),
-                                               lambda p=period: raw_summary(drv, dialect, p)], repeat)
+        (ms_orm, ms_same, ms_raw), found = measure_period(engine, drv, dialect, key, [], repeat)
         lines.append(f"| {period.kind} {key} | {ms_orm:.1f} | {ms_same:.1f} | {ms_orm / ms_same:.2f}× | "
                      f"{ms_raw:.1f} | {ms_orm / ms_raw:.2f}× |")
-        # after timing: the baseline must have computed the very figures build_summary reports
-        with Session(engine.execution_options(trad_readonly=True)) as s:
-            summary = queries.build_summary(session=s, org_id=1, period=period, now=NOW, sections=without_varsling)
-        checks += check_same(dialect, key, summary, raw_summary(drv, dialect, period), period)
+        checks += found
     lines += [""] + checks
     raw.close()
     engine.dispose()
     return lines
+
+
+def measure_period(engine, drv, dialect: str, key: str, extra: list, repeat: int) -> tuple[list[float], list[str]]:  # type: ignore[no-untyped-def]
+    """Time build_summary, the same statements on the bare cursor, the base-table statements and `extra`
+    in turn; then check that the base tables give the very figures build_summary reports."""
+    from reports import queries
+
+    without_varsling = sections()
+    period = parse_period(key)
+
+    def orm() -> None:
+        with Session(engine.execution_options(trad_readonly=True)) as s:
+            queries.build_summary(session=s, org_id=1, period=period, now=NOW, sections=without_varsling)
+            s.rollback()
+
+    same = capture_statements(engine, orm, period)
+    ms = timed_three([orm, lambda: replay(drv, same), lambda: raw_summary(drv, dialect, period), *extra], repeat)
+    with Session(engine.execution_options(trad_readonly=True)) as s:
+        summary = queries.build_summary(session=s, org_id=1, period=period, now=NOW, sections=without_varsling)
+    return ms, check_same(dialect, key, summary, raw_summary(drv, dialect, period), period)
 
 
 def timed_three(fns: list, repeat: int) -> list[float]:
@@ -504,34 +511,22 @@ def growth_rows(dialect: str, url: str, sizes: dict, label: str, repeat: int) ->
     """One row per period: build_summary against the same statements replayed on the bare cursor, the
     base-table statements of the same figures (the summary's SQL before the counters) and a plain query."""
     from models.db import make_engine
-    from reports import queries
 
-    without_varsling = sections()
     engine = make_engine(url)
     raw = engine.raw_connection()
     drv = raw.driver_connection
-    rows = []
+    rows, checks = [], []
     for key in ("2026-11", "2026"):
         period = parse_period(key)
-
-        def orm(period: Period = period) -> None:
-            with Session(engine.execution_options(trad_readonly=True)) as s:
-                queries.build_summary(session=s, org_id=1, period=period, now=NOW, sections=without_varsling)
-                s.rollback()
-
-        same = capture_statements(engine, orm, period)
-        ms = timed_three([orm, lambda st=same: replay(drv, st), lambda p=period: raw_summary(drv, dialect, p),
-                          lambda p=period: plain_sql(drv, dialect, p)], repeat)
-        with Session(engine.execution_options(trad_readonly=True)) as s:
-            summary = queries.build_summary(session=s, org_id=1, period=period, now=NOW, sections=without_varsling)
-        check_same(dialect, key, summary, raw_summary(drv, dialect, period), period)
+        ms, found = measure_period(engine, drv, dialect, key, [lambda p=period: plain_sql(drv, dialect, p)], repeat)
+        checks += found  # a figure that differs from the base tables is reported, not dropped
         rows.append(f"| {dialect} | {label} | {sizes['people']:,} | {sizes['avvik']:,} | {sizes['answers']:,} | "
                     f"{period.kind} {key} | {ms[0]:.1f} | {ms[1]:.1f} | {ms[2]:.1f} | {ms[3]:.1f} | "
                     f"{ms[0] / ms[1]:.2f}× | {ms[0] / ms[2]:.2f}× | {ms[0] / ms[3]:.2f}× |")
         print(rows[-1], flush=True)
     raw.close()
     engine.dispose()
-    return rows
+    return rows + checks
 
 
 GROWTH = [(0.2, 1), (0.5, 1), (1.0, 1), (2.0, 1), (5.0, 1), (1.0, 3), (1.0, 5)]
