@@ -158,7 +158,7 @@ def build_delivery(settings: Settings, engine: Engine, adapters: dict[str, Adapt
     return Delivery(engine=engine, adapters=adapters, pacer=pacer,
                     poll_s=settings.outbox_poll_seconds,
                     lease_s=settings.outbox_lease_seconds if lease_s is None else lease_s,
-                    max_attempts=settings.outbox_max_attempts)
+                    max_attempts=settings.outbox_max_attempts, share_kommuner=settings.pacing_is_shared)
 
 
 def build_jobs(settings: Settings, engine: Engine) -> dict[str, Callable[[], Any]]:

@@ -187,6 +187,7 @@ async def _send(db: _Rows, adapters: dict[str, Adapter], row: Claimed, pacer: Pa
             # work between the slot and the post is lateness, and lateness breaks Slack's 1-second window
             reply = reply or await _rendered(db, row)
             await pacer.wait(platform, channel, recipient.workspace)
+            await pacer.gate(platform, recipient.workspace)  # the spacing of what really leaves (`Pacer.gate`)
             # the renderer's own labels (buttons, headings) in the language the text was written in
             with use_locale(reply.locale, kommune_locale(row.org_id)):
                 ref = await adapter.deliver(recipient=recipient, reply=reply, previous_ref=previous_ref,

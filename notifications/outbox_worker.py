@@ -46,6 +46,7 @@ from notifications.outbox_send import (
     deliver_claimed,
     utcnow,
 )
+from notifications.outbox_shares import KommuneShares
 from notifications.pacing import Limit, Pacer, limits_from_settings
 
 if TYPE_CHECKING:
@@ -109,11 +110,13 @@ def _claim_now(*, session: Session, **kw: Any) -> list[Claimed]:
 
 
 async def _claim(db: _Rows, adapters: dict[str, Adapter], free: int, lease_s: float,
-                 per_org: int | None) -> list[Claimed]:
+                 per_org: int | None, shares: KommuneShares | None) -> list[Claimed]:
     if free <= 0:
         return []
     try:
-        return await db.write(_claim_now, platforms=set(adapters), limit=free, lease_s=lease_s, per_org=per_org)
+        orgs = await shares.refresh() if shares is not None else None
+        return await db.write(_claim_now, platforms=set(adapters), limit=free, lease_s=lease_s, per_org=per_org,
+                              orgs=orgs)
     except Exception:  # noqa: BLE001  - keep the worker alive through a database restart
         log.exception("outbox claim failed")
         return []
@@ -122,27 +125,36 @@ async def _claim(db: _Rows, adapters: dict[str, Adapter], free: int, lease_s: fl
 async def run_worker(engine: Engine, adapters: dict[str, Adapter], stop: asyncio.Event, *,
                      poll_s: float = 1.0, batch: int = IN_FLIGHT, pacer: Pacer | None = None,
                      lease_s: float = DEFAULT_LEASE_S, max_attempts: int = DEFAULT_MAX_ATTEMPTS,
-                     send_timeout_s: float = DEFAULT_SEND_TIMEOUT_S) -> None:
+                     send_timeout_s: float = DEFAULT_SEND_TIMEOUT_S, share_kommuner: bool = False) -> None:
     """Deliver until `stop` is set, holding up to `batch` rows at once and claiming more as sends finish
     (every `CLAIM_EVERY_S` while busy, every `poll_s` when idle). Once a minute, log stuck rows.
-    On stop, the sends under way finish (each within its deadline) before it returns."""
+    `share_kommuner` (several delivering processes): claim only this process's share of the kommuner
+    (`KommuneShares`), so each workspace's sends leave from one process. On stop, the sends under way
+    finish (each within its deadline) before it returns, then the share is given up."""
     pacer = pacer or Pacer()
     db = _Rows(engine)
     pending: set[int] = set()  # the rows the heartbeat renews
     tasks: set[asyncio.Task[None]] = set()
     per_org = pacer.in_flight_per_kommune(set(adapters))
+    shares = KommuneShares(db, set(adapters), lease_s=lease_s) if share_kommuner else None
     deadline = _send_deadline(send_timeout_s, lease_s)
     last_report = 0.0
+
+    def start(row: Claimed) -> None:
+        pending.add(row.id)
+        task = asyncio.create_task(deliver_claimed(db, adapters, row, pacer, pending, deadline=deadline,
+                                                   lease_s=lease_s, max_attempts=max_attempts))
+        tasks.add(task)
+        task.add_done_callback(tasks.discard)
+        if shares is not None:
+            shares.track(row.org_id, task)
+
     async with _heartbeat(db, pending, lease_s):
         try:
             while not stop.is_set():
-                claimed = await _claim(db, adapters, batch - len(tasks), lease_s, per_org)
+                claimed = await _claim(db, adapters, batch - len(tasks), lease_s, per_org, shares)
                 for row in claimed:
-                    pending.add(row.id)
-                    task = asyncio.create_task(deliver_claimed(db, adapters, row, pacer, pending, deadline=deadline,
-                                                               lease_s=lease_s, max_attempts=max_attempts))
-                    tasks.add(task)
-                    task.add_done_callback(tasks.discard)
+                    start(row)
                 if asyncio.get_running_loop().time() - last_report > STUCK_REPORT_EVERY_S:
                     last_report = asyncio.get_running_loop().time()
                     with contextlib.suppress(Exception):
@@ -152,6 +164,8 @@ async def run_worker(engine: Engine, adapters: dict[str, Adapter], stop: asyncio
         finally:
             if tasks:
                 await asyncio.gather(*tasks, return_exceptions=True)
+            if shares is not None:
+                await shares.release()
             await close_adapters(adapters)
 
 
@@ -175,13 +189,15 @@ class Delivery:
     lease_s: float = DEFAULT_LEASE_S
     max_attempts: int = DEFAULT_MAX_ATTEMPTS
     send_timeout_s: float = DEFAULT_SEND_TIMEOUT_S
+    share_kommuner: bool = False  # several delivering processes (shared pacing): each kommune from one
 
     async def run(self, stop: asyncio.Event) -> None:
         """Register waiting chat reports and deliver, until `stop` is set (`run_inbox`, `run_worker`)."""
         await asyncio.gather(
             run_inbox(self.engine, stop),
             run_worker(self.engine, self.adapters, stop, poll_s=self.poll_s, pacer=self.pacer,
-                       lease_s=self.lease_s, max_attempts=self.max_attempts, send_timeout_s=self.send_timeout_s))
+                       lease_s=self.lease_s, max_attempts=self.max_attempts, send_timeout_s=self.send_timeout_s,
+                       share_kommuner=self.share_kommuner))
 
     async def drain(self, *, batch: int = 50) -> int:
         """Deliver what is due now, batch by batch, until nothing is; returns how many rows were handled."""

@@ -12,7 +12,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import time
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 from models.settings import Settings
@@ -112,7 +111,10 @@ class Pacer:
 
         Why, besides the booked slot: a send that leaves late (its process waited for the CPU) and the
         next one leaving on time would share one of Slack's 1-second windows (a 429, and the workspace
-        held for Retry-After); the slot keeps the order, the gate the spacing of what really leaves."""
+        held for Retry-After); the slot keeps the order, the gate the spacing of what really leaves.
+        In memory, because every send to a workspace leaves from one process: the only deliverer, or
+        with shared pacing the kommune's owner (`models.services.outbox_owners`); a round trip per send
+        to share it through the database doubled the CPU per DM (issue 13, bench/README.md)."""
         interval = self.gate_interval(platform)
         if interval is None:
             return
@@ -133,8 +135,6 @@ class SharedPacer(Pacer):
                  gate_headroom: float = GATE_HEADROOM) -> None:
         super().__init__(limits, headroom=headroom, gate_headroom=gate_headroom)
         self.uow = uow
-        # the gate's own threads: in asyncio's shared pool it queued behind App Home builds and bookings
-        self._gate_pool: ThreadPoolExecutor | None = None
 
     def keys(self, platform: str, channel: str | None, workspace: str | None) -> list[tuple[str, float]]:
         limit = self.limits.get(platform)
@@ -172,33 +172,9 @@ class SharedPacer(Pacer):
         if delay > 0:
             await asyncio.sleep(delay)
 
-    @staticmethod
-    def _gate_key(platform: str, workspace: str | None) -> str:
-        return f"{platform}:sent:{workspace or '-'}"[:200]
-
-    def _pass_gate(self, key: str, interval: float) -> float:
-        from models.services import pacing_slots
-
-        with self.uow.write() as tx:
-            return pacing_slots.pass_gate(session=tx, key=key, interval=interval, now=time.time())
-
-    async def gate(self, platform: str, workspace: str | None = None) -> None:
-        """The gate of `Pacer.gate`, shared by every delivering process through the pacing table."""
-        interval = self.gate_interval(platform)
-        if interval is None:
-            return
-        key = self._gate_key(platform, workspace)
-        if self._gate_pool is None:
-            self._gate_pool = ThreadPoolExecutor(max_workers=2, thread_name_prefix="trad-gate")
-        loop = asyncio.get_running_loop()
-        while (wait := await loop.run_in_executor(self._gate_pool, self._pass_gate, key, interval)) > 0:
-            await asyncio.sleep(wait)
-
     def hold_channel(self, platform: str, channel: str | None, seconds: float, workspace: str | None = None) -> None:
         super().hold_channel(platform, channel, seconds, workspace)
         keys = [key for key, _interval in self.keys(platform, channel, workspace)]
-        if self.gate_interval(platform) is not None:  # rows booked before the 429 wait at the gate
-            keys.append(self._gate_key(platform, workspace))
         if seconds > 0 and keys:
             with contextlib.suppress(Exception):  # the row is rescheduled anyway; the hold only spares a 429
                 self._hold(keys, time.time() + seconds)

@@ -87,14 +87,19 @@ def _fair(platforms: set[str], now: datetime, lease_s: float, limit: int, per_or
 
 @writes
 def claim_due(*, session: Session, platforms: set[str], limit: int, now: datetime, lease_s: float,
-              per_org: int | None = None) -> list[Claimed]:
+              per_org: int | None = None, orgs: frozenset[int] | None = None) -> list[Claimed]:
     """Mark up to `limit` due rows `sending`, taken fairly across kommuner (`_fair`), at most
-    `per_org` of one kommune; return them. Safe under concurrent workers.
+    `per_org` of one kommune, only of the kommuner in `orgs` when given (this process's share,
+    `outbox_owners`; a row without a kommune is kommune 0); return them. Safe under concurrent workers.
 
     PostgreSQL: FOR UPDATE SKIP LOCKED; SQLite: BEGIN IMMEDIATE serialises claimers. A row
     left `sending` longer than the lease (a crashed worker) is due again, marked `reclaimed`.
     """
+    if orgs is not None and not orgs:
+        return []
     q = _fair(platforms, now, lease_s, limit, per_org)
+    if orgs is not None:
+        q = q.where(func.coalesce(col(OutboxMessage.org_id), 0).in_(sorted(orgs)))
     if session.get_bind().dialect.name == "postgresql":
         q = q.with_for_update(skip_locked=True, of=OutboxMessage)
     out = []

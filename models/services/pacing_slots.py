@@ -54,25 +54,3 @@ def hold(*, session: Session, key: str, until: float) -> None:
     session.execute(_insert_missing(session.get_bind().dialect.name), [{"key": key, "next_at": 0.0}])
     session.execute(update(PacingSlot).where(col(PacingSlot.key) == key, col(PacingSlot.next_at) < until)
                     .values(next_at=until))
-
-
-@writes
-def pass_gate(*, session: Session, key: str, interval: float, now: float) -> float:
-    """The send-time gate: 0.0 when a send to `key` may leave now (and it is recorded as the last one),
-    else how many seconds until it may.
-
-    Why beside `reserve`: a booked slot orders the sends, but a process that wakes late for its slot
-    (a busy CPU) sends late, and the next process's on-time send then lands within the interval of it:
-    two posts in one of Slack's 1-second windows, a 429. The gate checks the spacing of the sends that
-    actually leave, in one conditional UPDATE, atomic across processes (PostgreSQL re-checks the
-    condition after a concurrent update; SQLite has one writer).
-    """
-    moved = session.execute(update(PacingSlot).where(col(PacingSlot.key) == key, col(PacingSlot.next_at) <= now)
-                            .values(next_at=now + interval))
-    if getattr(moved, "rowcount", 0) == 1:
-        return 0.0
-    next_at = session.exec(select(PacingSlot.next_at).where(col(PacingSlot.key) == key)).first()
-    if next_at is None:  # the first send to this key: make the row, then take the gate as above
-        session.execute(_insert_missing(session.get_bind().dialect.name), [{"key": key, "next_at": 0.0}])
-        return pass_gate.__wrapped__(session=session, key=key, interval=interval, now=now)
-    return max(0.0, next_at - now) or 0.001
