@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import contextlib
 import contextvars
 import logging
 from collections.abc import Awaitable, Callable
@@ -21,6 +22,7 @@ from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.slack.blocks import message_payloads
+from bot.slack.home_refresh import HomeRefresher
 from bot.slack.summary import reply_summary_blocks
 from bot.slack.tokens import TokenSource
 from models.messages import Reply
@@ -74,9 +76,10 @@ class SlackAdapter:
 
     def __init__(self, client: AsyncWebClient, *,
                  on_delivered: Callable[..., Awaitable[None]] | None = None, tokens: Any = None,
-                 share_session: bool = False) -> None:
+                 share_session: bool = False, home_refresh: HomeRefresher | None = None) -> None:
         self.client = client
-        self.on_delivered = on_delivered  # e.g. refresh the recipient's App Home: (client, user id, person id)
+        self.on_delivered = on_delivered  # awaited after each DM, inline: (client, user id, person id)
+        self.home_refresh = home_refresh  # queued after each DM, published when the sends leave room
         self.tokens = tokens  # TokenSource | None
         self._current: contextvars.ContextVar[AsyncWebClient] = contextvars.ContextVar("slack_client")
         self.share_session = share_session and client.session is None
@@ -98,7 +101,10 @@ class SlackAdapter:
         self.client.session = self._session
 
     async def aclose(self) -> None:
-        """Close the shared HTTP session (the worker calls this when it stops)."""
+        """Publish the App Homes still waiting, then close the shared HTTP session (the worker calls
+        this when it stops, `Delivery.drain` when it is done)."""
+        if self.home_refresh is not None:
+            await self.home_refresh.flush()
         session, self._session = self._session, None
         if session is not None and not session.closed and self._session_loop is asyncio.get_running_loop():
             await session.close()
@@ -148,12 +154,13 @@ class SlackAdapter:
         return opened["channel"]["id"], user_id
 
     async def deliver(self, *, recipient: Recipient, reply: Reply, previous_ref: dict | None, dedupe_key: str) -> dict:
-        client = await self.client_for(workspace=recipient.workspace, org_id=recipient.org_id)
-        reset = self._current.set(client)
-        try:
-            return await self._deliver(client, recipient, reply, previous_ref, dedupe_key)
-        finally:
-            self._current.reset(reset)
+        with self.home_refresh.sending() if self.home_refresh is not None else contextlib.nullcontext():
+            client = await self.client_for(workspace=recipient.workspace, org_id=recipient.org_id)
+            reset = self._current.set(client)
+            try:
+                return await self._deliver(client, recipient, reply, previous_ref, dedupe_key)
+            finally:
+                self._current.reset(reset)
 
     async def _deliver(self, client: AsyncWebClient, recipient: Recipient, reply: Reply, previous_ref: dict | None,
                        dedupe_key: str) -> dict:
@@ -178,6 +185,8 @@ class SlackAdapter:
             await self._call("files_upload_v2", channel=channel, content=base64.b64decode(reply.image_png_b64),
                              filename="graf.png", title=(reply.image_alt or reply.title or "Graf")[:250],
                              alt_txt=(reply.image_alt or "")[:1000] or None)
+        if self.home_refresh is not None and user_id:
+            self.home_refresh.queue(client, user_id, recipient.person_id)
         if self.on_delivered is not None and user_id:
             try:
                 await self.on_delivered(client, user_id, recipient.person_id)
@@ -224,17 +233,17 @@ class SlackAdapter:
 
 
 def build_adapter(settings: Settings, conversation: Conversation, uow: UnitOfWork | None = None) -> SlackAdapter | None:
-    """The adapter for this deployment; it also refreshes the recipient's App Home after each DM
-    (built by the process's conversation, which the composition root passes in)."""
+    """The adapter for this deployment; it also refreshes the recipient's App Home after DMs, when the
+    sends leave room (`HomeRefresher`), built by the process's conversation (passed in by the composition root)."""
     if not settings.slack_enabled:
         return None
-    from bot.slack.home import publish_home
+    from bot.slack import home
 
     client = AsyncWebClient(token=settings.slack_bot_token, base_url=settings.slack_api_url)
 
-    async def refresh(with_client: AsyncWebClient, user_id: str, person_id: int | None) -> None:
-        if person_id is not None:
-            await publish_home(with_client, conversation, user_id=user_id, person_id=person_id)
+    async def refresh(with_client: AsyncWebClient, user_id: str, person_id: int) -> None:
+        # looked up on the module at each call, so bench/tenants_fanout.py's --no-home can replace it
+        await home.publish_home(with_client, conversation, user_id=user_id, person_id=person_id)
 
     tokens = TokenSource(settings, uow) if settings.slack_oauth_enabled and uow is not None else None
-    return SlackAdapter(client, on_delivered=refresh, tokens=tokens, share_session=True)
+    return SlackAdapter(client, tokens=tokens, share_session=True, home_refresh=HomeRefresher(refresh))
