@@ -54,6 +54,9 @@ class Adapter(Protocol):
         """Send (or, with `previous_ref`, update in place) and return the platform's reference."""
         ...
 
+    # Optional: `gates_each_post = True` and a keyword `gate` (an awaitable callable) on `deliver`: the
+    # adapter awaits `gate()` right before each platform call that counts against the rate limit, so the
+    # send-time gate (`Pacer.gate`) spaces what reaches the wire, not what starts rendering (Slack).
     # Optional: adapters that can find a person who never talked to the bot implement
     #   async def find_user(self, *, email: str) -> dict | None
     # returning {"user_id": ..., "workspace": ..., "conversation_ref": {...} | None}

@@ -9,6 +9,7 @@ claiming loop changed (issue 13: fair claims, no batch barrier) without touching
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
 import random
 from collections.abc import AsyncIterator, Callable
@@ -187,11 +188,7 @@ async def _send(db: _Rows, adapters: dict[str, Adapter], row: Claimed, pacer: Pa
             # work between the slot and the post is lateness, and lateness breaks Slack's 1-second window
             reply = reply or await _rendered(db, row)
             await pacer.wait(platform, channel, recipient.workspace)
-            await pacer.gate(platform, recipient.workspace)  # the spacing of what really leaves (`Pacer.gate`)
-            # the renderer's own labels (buttons, headings) in the language the text was written in
-            with use_locale(reply.locale, kommune_locale(row.org_id)):
-                ref = await adapter.deliver(recipient=recipient, reply=reply, previous_ref=previous_ref,
-                                            dedupe_key=row.dedupe_key)
+            ref = await _through_gate(adapter, pacer, platform, recipient, reply, previous_ref, row)
         except Unreachable as exc:
             last_error = f"{platform}: {exc}"
             continue
@@ -201,6 +198,22 @@ async def _send(db: _Rows, adapters: dict[str, Adapter], row: Claimed, pacer: Pa
         await _record_sent(db, row, platform, ref)
         return None
     return last_error
+
+
+async def _through_gate(adapter: Adapter, pacer: Pacer, platform: str, recipient: Recipient, reply: Reply,
+                        previous_ref: dict | None, row: Claimed) -> dict:
+    """Deliver through the send-time gate (`Pacer.gate`): the spacing of what really leaves. An adapter
+    that can awaits it right before each post (`gates_each_post`), after its own rendering and token
+    look-up, whose time would otherwise sit between the gate and the wire."""
+    gate = functools.partial(pacer.gate, platform, recipient.workspace)
+    # the renderer's own labels (buttons, headings) in the language the text was written in
+    with use_locale(reply.locale, kommune_locale(row.org_id)):
+        if getattr(adapter, "gates_each_post", False):
+            return await adapter.deliver(recipient=recipient, reply=reply, previous_ref=previous_ref,  # type: ignore[call-arg]
+                                         dedupe_key=row.dedupe_key, gate=gate)
+        await gate()
+        return await adapter.deliver(recipient=recipient, reply=reply, previous_ref=previous_ref,
+                                     dedupe_key=row.dedupe_key)
 
 
 class SentNotRecorded(Exception):

@@ -153,17 +153,20 @@ class SlackAdapter:
         opened = await self._call("conversations_open", users=user_id)
         return opened["channel"]["id"], user_id
 
-    async def deliver(self, *, recipient: Recipient, reply: Reply, previous_ref: dict | None, dedupe_key: str) -> dict:
+    gates_each_post = True  # the worker's send-time gate runs right before each post (notifications/base.py)
+
+    async def deliver(self, *, recipient: Recipient, reply: Reply, previous_ref: dict | None, dedupe_key: str,
+                      gate: Callable[[], Awaitable[None]] | None = None) -> dict:
         with self.home_refresh.sending() if self.home_refresh is not None else contextlib.nullcontext():
             client = await self.client_for(workspace=recipient.workspace, org_id=recipient.org_id)
             reset = self._current.set(client)
             try:
-                return await self._deliver(client, recipient, reply, previous_ref, dedupe_key)
+                return await self._deliver(client, recipient, reply, previous_ref, dedupe_key, gate or _no_gate)
             finally:
                 self._current.reset(reset)
 
     async def _deliver(self, client: AsyncWebClient, recipient: Recipient, reply: Reply, previous_ref: dict | None,
-                       dedupe_key: str) -> dict:
+                       dedupe_key: str, gate: Callable[[], Awaitable[None]]) -> dict:
         metadata = {"event_type": METADATA_EVENT, "event_payload": {"key": dedupe_key[:200]}}
         parts = message_payloads(reply)
         rich = reply.rich.get("slack_blocks") or reply_summary_blocks(reply)
@@ -171,12 +174,14 @@ class SlackAdapter:
             parts = [{"text": reply.title or parts[0]["text"], "blocks": rich[i:i + 50]} for i in range(0, len(rich), 50)]
         if previous_ref and previous_ref.get("channel") and previous_ref.get("ts"):
             first = parts[0]
+            await gate()
             await self._call("chat_update", channel=previous_ref["channel"], ts=previous_ref["ts"], text=first["text"],
                              blocks=first["blocks"], metadata=metadata)
             return {"channel": previous_ref["channel"], "ts": previous_ref["ts"]}
         channel, user_id = await self._channel(recipient, open_dm=False)
         first_ts: str | None = None
         for part in parts:
+            await gate()  # each part counts against the workspace's limit
             resp = await self._call("chat_postMessage", channel=channel, text=part["text"], blocks=part["blocks"],
                                     unfurl_links=False, unfurl_media=False, metadata=metadata)
             first_ts = first_ts or resp.get("ts")
@@ -230,6 +235,10 @@ class SlackAdapter:
             if meta.get("event_type") == METADATA_EVENT and (meta.get("event_payload") or {}).get("key") == dedupe_key[:200]:
                 return {"channel": channel, "ts": m.get("ts")}
         return None
+
+
+async def _no_gate() -> None:
+    return None
 
 
 def build_adapter(settings: Settings, conversation: Conversation, uow: UnitOfWork | None = None) -> SlackAdapter | None:
