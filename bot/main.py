@@ -190,15 +190,17 @@ def serve_app(settings: Settings | None = None) -> FastAPI:
 
     Kept apart from `create_app`, which tests call many times in one process.
     """
+    from bot import gc_policy
+
     show_runtime_log()
+    settings = settings or get_settings()
+    gc_policy.limit_malloc_arenas(settings.serve_malloc_arenas)
     app = create_app(settings)
     inner = app.router.lifespan_context
 
     @asynccontextmanager
     async def lifespan(a: FastAPI) -> AsyncIterator[None]:
         import asyncio
-
-        from bot import gc_policy
 
         gc_policy.shorten_gil_turns()
         async with inner(a):

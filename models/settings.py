@@ -159,6 +159,9 @@ class Settings(BaseSettings):
     # SERVE_BACKGROUND_NICE is the child's niceness.
     serve_background: Literal["child", "inline"] = Field(default="inline", alias="SERVE_BACKGROUND")
     serve_background_nice: int = Field(default=10, ge=0, le=19, alias="SERVE_BACKGROUND_NICE")
+    # glibc malloc arenas of a serving process (bot/gc_policy.py): 2 keeps its resident memory flat;
+    # 0 leaves glibc's default (8 per core)
+    serve_malloc_arenas: int = Field(default=2, ge=0, le=64, alias="SERVE_MALLOC_ARENAS")
     # Schedules: "first-weekday HH:MM" or a 5-field crontab ("0 8 * * mon"), Europe/Oslo (TZ_NAME).
     nudge_schedule: str = Field(default="first-weekday 09:00", alias="NUDGE_SCHEDULE")
     deadline_reminder_schedule: str = Field(default="0 8 * * mon", alias="DEADLINE_REMINDER_SCHEDULE")
