@@ -51,3 +51,18 @@ class RememberingAdapter(FakeAdapter):
 
 def rate_limited(after: float | None = 30.0) -> RetryLater:
     return RetryLater("ratelimited (429)", after=after)
+
+
+def make_kommuner(session, n: int, prefix: str) -> list[int]:  # type: ignore[no-untyped-def]
+    """`n` kommuner (slugs `<prefix><i>`), committed; their ids. Not the demo org: these tests count per kommune."""
+    from models.tables import Organisation
+
+    out = []
+    for i in range(n):
+        org = Organisation(slug=f"{prefix}{i}", name=f"Kommune {i}")
+        session.add(org)
+        session.flush()
+        assert org.id is not None
+        out.append(org.id)
+    session.commit()
+    return out

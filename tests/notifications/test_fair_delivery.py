@@ -16,24 +16,16 @@ from sqlmodel import Session, select
 from models.messages import Reply
 from models.services import outbox
 from models.services import outbox_delivery as rows
-from models.tables import Organisation, OutboxMessage
+from models.tables import OutboxMessage
 from models.tables._common import utcnow
 from models.uow import UnitOfWork
 from notifications.outbox_worker import Limit, Pacer, deliver_due, run_worker
 from notifications.pacing import SharedPacer
-from tests.notifications.helpers import FakeAdapter
+from tests.notifications.helpers import FakeAdapter, make_kommuner
 
 
 def _kommuner(session: Session, n: int) -> list[int]:
-    out = []
-    for i in range(n):
-        org = Organisation(slug=f"fair{i}", name=f"Kommune {i}")
-        session.add(org)
-        session.flush()
-        assert org.id is not None
-        out.append(org.id)
-    session.commit()
-    return out
+    return make_kommuner(session, n, "fair")
 
 
 def _enqueue(session: Session, orgs: list[int], per_kommune: int) -> None:

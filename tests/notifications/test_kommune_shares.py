@@ -19,25 +19,20 @@ from sqlmodel import Session, select
 from models.messages import Reply
 from models.services import outbox
 from models.services import outbox_owners as owners
-from models.tables import Organisation, OutboxMessage
+from models.tables import OutboxMessage
 from models.tables._common import utcnow
 from models.uow import UnitOfWork
 from notifications.outbox_worker import Limit, Pacer, run_worker
-from tests.notifications.helpers import FakeAdapter
+from tests.notifications.helpers import FakeAdapter, make_kommuner
 
 
 def _kommuner(session: Session, n: int, per_kommune: int) -> list[int]:
     """`n` kommuner with `per_kommune` due nudges each, all to the kommune's one channel `C<k>`."""
-    orgs = []
-    for k in range(n):
-        org = Organisation(slug=f"share{k}", name=f"Kommune {k}")
-        session.add(org)
-        session.flush()
-        assert org.id is not None
-        orgs.append(org.id)
+    orgs = make_kommuner(session, n, "share")
+    for k, org_id in enumerate(orgs):
         for i in range(per_kommune):
             outbox.enqueue(session, dedupe_key=f"share:{k}:{i}", kind="nudge", payload=Reply(text=f"Påminnelse {i}"),
-                           org_id=org.id, target=f"C{k}", platform="slack", not_before=utcnow() - timedelta(hours=1))
+                           org_id=org_id, target=f"C{k}", platform="slack", not_before=utcnow() - timedelta(hours=1))
     session.commit()
     return orgs
 
