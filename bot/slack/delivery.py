@@ -75,10 +75,8 @@ class SlackAdapter:
     per_org = True  # find_user takes the kommune (the worker passes org_id)
 
     def __init__(self, client: AsyncWebClient, *,
-                 on_delivered: Callable[..., Awaitable[None]] | None = None, tokens: Any = None,
-                 share_session: bool = False, home_refresh: HomeRefresher | None = None) -> None:
+                 tokens: Any = None, share_session: bool = False, home_refresh: HomeRefresher | None = None) -> None:
         self.client = client
-        self.on_delivered = on_delivered  # awaited after each DM, inline: (client, user id, person id)
         self.home_refresh = home_refresh  # queued after each DM, published when the sends leave room
         self.tokens = tokens  # TokenSource | None
         self._current: contextvars.ContextVar[AsyncWebClient] = contextvars.ContextVar("slack_client")
@@ -192,11 +190,6 @@ class SlackAdapter:
                              alt_txt=(reply.image_alt or "")[:1000] or None)
         if self.home_refresh is not None and user_id:
             self.home_refresh.queue(client, user_id, recipient.person_id)
-        if self.on_delivered is not None and user_id:
-            try:
-                await self.on_delivered(client, user_id, recipient.person_id)
-            except Exception:  # noqa: BLE001 - the message went out; a dashboard refresh must not undo that
-                log.exception("after-delivery hook failed")
         return {"channel": channel, "ts": first_ts}
 
     async def find_user(self, *, email: str, org_id: int | None = None) -> dict | None:

@@ -72,10 +72,6 @@ class HomeRefresher:
         self._pending[key] = _Pending(client, user_id, person_id, since)  # the newest client and person
         self._ensure_task()
 
-    async def __call__(self, client: Any, user_id: str, person_id: int | None) -> None:
-        """The adapter's `on_delivered` hook: queue, never wait."""
-        self.queue(client, user_id, person_id)
-
     def _ensure_task(self) -> None:
         loop = asyncio.get_running_loop()
         task = self._task
