@@ -54,7 +54,8 @@ class Original:
     superseded: bool
 
 
-def _is_due(platforms: set[str], now: datetime, lease_s: float) -> Any:
+def is_due(platforms: set[str], now: datetime, lease_s: float) -> Any:
+    """A row to send now: pending and due, or left `sending` past its lease (a crashed worker's)."""
     stale = now - timedelta(seconds=lease_s)
     return and_(or_(and_(col(OutboxMessage.status) == "pending", col(OutboxMessage.next_attempt_at) <= now),
                     and_(col(OutboxMessage.status) == "sending", col(OutboxMessage.claimed_at) < stale)),
@@ -72,7 +73,7 @@ def _fair(platforms: set[str], now: datetime, lease_s: float, limit: int, per_or
     The rank is computed in a subquery: PostgreSQL allows no window function beside FOR UPDATE,
     and the lock (SKIP LOCKED) is taken on the outer rows only.
     """
-    due = _is_due(platforms, now, lease_s)
+    due = is_due(platforms, now, lease_s)
     in_flight = and_(col(OutboxMessage.status) == "sending",
                      col(OutboxMessage.claimed_at) >= now - timedelta(seconds=lease_s))
     rank = func.row_number().over(partition_by=col(OutboxMessage.org_id),

@@ -21,11 +21,12 @@ import math
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import and_, delete, func, or_, update
+from sqlalchemy import delete, func, or_, update
 from sqlmodel import Session, col, select
 
 from models.services import runtime_lease
 from models.services._tx import writes
+from models.services.outbox_delivery import is_due
 from models.tables import OutboxMessage, RuntimeLease
 
 PRESENCE = "deliverer:"
@@ -47,12 +48,8 @@ def presence_name(holder: str) -> str:
 
 
 def _due_orgs(session: Session, platforms: set[str], now: datetime, lease_s: float) -> set[int]:
-    stale = now - timedelta(seconds=lease_s)
-    due = and_(or_(and_(col(OutboxMessage.status) == "pending", col(OutboxMessage.next_attempt_at) <= now),
-                   and_(col(OutboxMessage.status) == "sending", col(OutboxMessage.claimed_at) < stale)),
-               col(OutboxMessage.platform).in_(platforms | {"auto"}))
     org = func.coalesce(col(OutboxMessage.org_id), 0)
-    return {int(o) for o in session.exec(select(org).where(due).distinct()).all()}
+    return {int(o) for o in session.exec(select(org).where(is_due(platforms, now, lease_s)).distinct()).all()}
 
 
 def _live_leases(session: Session, now: datetime) -> tuple[int, dict[int, str]]:
