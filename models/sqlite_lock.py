@@ -43,6 +43,8 @@ class WriteLock:
         self.path = db_path.with_name(db_path.name + "-writelock")
         self.waiting_path = db_path.with_name(db_path.name + "-writewait")  # shared-locked while a request waits
         self._thread = threading.Lock()
+        self._waiters_lock = threading.Lock()
+        self._waiters = 0  # threads of this process waiting to write (see `_start_waiting`)
         self._fds: tuple[int, int] | None = None
         self._pid = os.getpid()
 
@@ -55,24 +57,42 @@ class WriteLock:
 
     def acquire(self, timeout: float) -> bool:
         deadline = time.monotonic() + timeout
-        if not self._thread.acquire(timeout=timeout):
-            return False
+        if not _gives_way:
+            self._start_waiting()  # before the thread lock: a writer queued behind another thread waits too
         try:
-            lock_fd, waiting_fd = self._files()
-            if not _gives_way:
-                fcntl.flock(waiting_fd, fcntl.LOCK_SH)  # tell background writers a request waits
+            if not self._thread.acquire(timeout=timeout):
+                return False
             try:
+                lock_fd, waiting_fd = self._files()
                 if self._take(lock_fd, waiting_fd, deadline):
                     return True
-            finally:
-                if not _gives_way:
-                    fcntl.flock(waiting_fd, fcntl.LOCK_UN)
-            self._thread.release()
-            return False
-        except BaseException:
-            if self._thread.locked():
                 self._thread.release()
-            raise
+                return False
+            except BaseException:
+                self._thread.release()
+                raise
+        finally:
+            if not _gives_way:
+                self._stop_waiting()
+
+    def _start_waiting(self) -> None:
+        """Hold the shared «a request waits» lock while any thread of this process waits to write.
+
+        Why a count and not a flock per acquire: the flock belongs to the process's one open file,
+        so the first writer to get in would drop it for the threads still queued behind it, and a
+        background process would slip in between each of them (measured: web writes then went one
+        per background transaction, and acks waited seconds during a nudge fan-out).
+        """
+        with self._waiters_lock:
+            self._waiters += 1
+            if self._waiters == 1:
+                fcntl.flock(self._files()[1], fcntl.LOCK_SH)
+
+    def _stop_waiting(self) -> None:
+        with self._waiters_lock:
+            self._waiters -= 1
+            if self._waiters == 0:
+                fcntl.flock(self._files()[1], fcntl.LOCK_UN)
 
     def _take(self, lock_fd: int, waiting_fd: int, deadline: float) -> bool:
         pause = FIRST_PAUSE_S

@@ -47,38 +47,53 @@ def test_the_lock_file_is_private(tmp_path: Path) -> None:
 
 
 WRITER = """
-import sys, time
+import sys, threading, time
 from pathlib import Path
 from models import sqlite_lock
 if sys.argv[2] == "background":
     sqlite_lock.give_way_to_requests()
 lock = sqlite_lock.WriteLock(Path(sys.argv[1]))
+
+def write():
+    assert lock.acquire(timeout=20)
+    with open(sys.argv[3], "a") as out:
+        out.write(sys.argv[2] + "\\n")
+    time.sleep(0.2)
+    lock.release()
+    busy_until = time.monotonic() + 0.1  # keep the GIL a while, as a loaded server does: the
+    while time.monotonic() < busy_until:  # next thread of this process cannot run to take the lock
+        pass
+
+sys.setswitchinterval(1.0)
+writers = [threading.Thread(target=write) for _ in range(int(sys.argv[4]))]
+for w in writers:
+    w.start()
+time.sleep(0.1)
 print("waiting", flush=True)
-assert lock.acquire(timeout=20)
-with open(sys.argv[3], "a") as out:
-    out.write(sys.argv[2] + "\\n")
-time.sleep(0.2)
-lock.release()
+for w in writers:
+    w.join()
 """
 
 
 def test_a_background_writer_gives_way_to_a_waiting_request(tmp_path: Path) -> None:
-    """`trad serve`'s background, `trad deliver` and `trad scheduler` write after a waiting web request."""
+    """`trad serve`'s background, `trad deliver` and `trad scheduler` write after the waiting web requests."""
     db, order = tmp_path / "trad.db", tmp_path / "order"
     held = WriteLock(db)
     assert held.acquire(timeout=1)  # a transaction in progress; both writers queue behind it
 
-    def start(kind: str) -> subprocess.Popen:
-        p = subprocess.Popen([sys.executable, "-c", WRITER, str(db), kind, str(order)], stdout=subprocess.PIPE,
-                             text=True)
+    def start(kind: str, threads: int = 1) -> subprocess.Popen:
+        p = subprocess.Popen([sys.executable, "-c", WRITER, str(db), kind, str(order), str(threads)],
+                             stdout=subprocess.PIPE, text=True)
         assert p.stdout is not None and p.stdout.readline().strip() == "waiting"
         return p
 
     background = start("background")
-    request = start("request")
+    request = start("request", threads=3)
     import time
 
     time.sleep(0.3)  # both are polling now
     held.release()
     assert background.wait(timeout=30) == 0 and request.wait(timeout=30) == 0
-    assert order.read_text().split() == ["request", "background"]
+    # All three of the web process's writers go first, also the two queued behind its own first
+    # one: a background transaction slipping in between each of them made acks wait seconds.
+    assert order.read_text().split() == ["request", "request", "request", "background"]
