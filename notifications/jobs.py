@@ -57,10 +57,13 @@ def monthly_nudge(now: datetime | None = None, *, engine: Engine, settings: Sett
     now = now or datetime.now(UTC)
     period = period_of(now, "month", settings.tz_name).key
     totals = {"leaders": 0, "enqueued": 0, "already_there": 0}
-    with UnitOfWork(engine).write() as tx:
-        for org_id in _orgs(tx, only, skip):
-            with use_locale(tenants.org_locale(tx, org_id, settings)):
-                r = nudges.run_nudges(session=tx, period=period, org_id=org_id, now=now,
+    uow = UnitOfWork(engine)
+    with uow.read() as tx:
+        kommuner = [(org_id, tenants.org_locale(tx, org_id, settings)) for org_id in _orgs(tx, only, skip)]
+    with uow.write() as tx:  # only the enqueues write; the reads go through read-only sessions
+        for org_id, locale in kommuner:
+            with use_locale(locale):
+                r = nudges.run_nudges(session=tx, period=period, org_id=org_id, now=now, reader=uow.read,
                                       all_clear=settings.nudge_all_clear, roles=_roles(settings), tz=settings.tz_name)
             totals["leaders"] += r.leaders
             totals["enqueued"] += r.enqueued
