@@ -83,6 +83,11 @@ def test_the_background_runs_in_a_niced_child_that_is_restarted_and_stops_with_t
         assert child, Path(log.name).read_text()
         server_nice = os.getpriority(os.PRIO_PROCESS, proc.pid)
         assert os.getpriority(os.PRIO_PROCESS, child) == min(19, server_nice + 10)  # 19 is the lowest priority
+        # The server's session, so its nice counts against the server's under the kernel's autogroups
+        # (a session of its own got half the core whatever its nice); a process group of its own, so
+        # Ctrl+C reaches only the server, which stops the child in order.
+        assert os.getsid(child) == os.getsid(proc.pid)
+        assert os.getpgid(child) == child != os.getpgid(proc.pid)
         assert _wait(lambda: (_holder(db) or "").split(":")[1:2] == [str(child)]), "the child holds the lease"
         out = Path(log.name).read_text()
         assert f"run in background process {child} (nice 10)" in out
