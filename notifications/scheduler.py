@@ -161,9 +161,13 @@ def add_jobs(scheduler: BaseScheduler, settings: Settings, *, jobs: Mapping[str,
 def build_scheduler(settings: Settings, *, jobs: Mapping[str, Callable[[], Any]],
                     now: datetime | None = None) -> BaseScheduler:
     """An AsyncIOScheduler in the municipality's time zone with the given jobs added (not started)."""
+    from apscheduler.executors.pool import ThreadPoolExecutor
     from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
-    scheduler = AsyncIOScheduler(timezone=ZoneInfo(settings.tz_name),
+    # A thread of their own for the jobs (not the event loop's default executor, which runs the
+    # outbox's and the report inbox's database work): a long fan-out never holds those up, and
+    # on SQLite the background's database work can keep to one thread (`notifications.threads`).
+    scheduler = AsyncIOScheduler(timezone=ZoneInfo(settings.tz_name), executors={"default": ThreadPoolExecutor(1)},
                                  job_defaults={**JOB_DEFAULTS, "misfire_grace_time": int(settings.scheduler_misfire_hours * 3600)})
     add_jobs(scheduler, settings, jobs=jobs, now=now)
     return scheduler
