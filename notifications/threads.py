@@ -1,13 +1,14 @@
 """The threads of a background process (`trad serve`'s child, `trad deliver`, `trad scheduler`) on SQLite.
 
 Why: a web request that writes waits for the one SQLite writer in progress. A background writer
-that holds the file's write lock needs the GIL again after every SQLite call, and with six
-database threads and a scheduled job busy in the same process it got it a fraction of the time:
-a registration of 10 ms CPU held the lock for 0.4–6 s, and the Slack acks waiting behind it ran
-out into 503s (bench/slack.md, 2026-12-05). So on SQLite the process does its database work on
-one thread (the writes are one at a time anyway), scheduled jobs run on a thread of their own
-(`notifications.scheduler`), and the GIL changes hands every 0.5 ms, so the thread that holds
-the lock gets back to it soon after each call. PostgreSQL has no file lock; nothing changes there.
+that holds the file's write lock needs the GIL again after every SQLite call, and it competes for
+it with every other thread of its process: six database threads and a scheduled job, at the GIL's
+default turn of 5 ms. So on SQLite the process does its database work on one thread (the writes
+are one at a time anyway), scheduled jobs run on a thread of their own (`notifications.scheduler`),
+and the GIL changes hands every 0.5 ms, so the holder gets back to its transaction soon after each
+call. (The holds of seconds measured on 2026-12-05 were the CPU starvation fixed in
+`notifications.child`; with both, the longest hold in the same run was 78 ms. This change was not
+measured on its own.) PostgreSQL has no file lock; nothing changes there.
 """
 
 from __future__ import annotations
