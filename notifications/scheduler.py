@@ -165,8 +165,7 @@ def build_scheduler(settings: Settings, *, jobs: Mapping[str, Callable[[], Any]]
     from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
     # A thread of their own for the jobs (not the event loop's default executor, which runs the
-    # outbox's and the report inbox's database work): a long fan-out never holds those up, and
-    # on SQLite the background's database work can keep to one thread (`notifications.threads`).
+    # outbox's and the report inbox's database work): a long fan-out never takes those threads.
     scheduler = AsyncIOScheduler(timezone=ZoneInfo(settings.tz_name), executors={"default": ThreadPoolExecutor(1)},
                                  job_defaults={**JOB_DEFAULTS, "misfire_grace_time": int(settings.scheduler_misfire_hours * 3600)})
     add_jobs(scheduler, settings, jobs=jobs, now=now)
