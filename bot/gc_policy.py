@@ -46,22 +46,6 @@ def schedule_freezes(loop: asyncio.AbstractEventLoop, delays: tuple[float, ...] 
     return [loop.call_later(d, later) for d in delays]
 
 
-SWITCH_INTERVAL_S = 0.001  # CPython's default is 0.005
-
-
-def shorten_gil_turns(interval_s: float = SWITCH_INTERVAL_S) -> None:
-    """Let the event loop take the GIL back within 1 ms instead of 5 ms.
-
-    Why: in a serving process the report inbox, the outbox worker and the scheduler's jobs run on
-    threads; each time one of them holds the GIL, a Slack request waiting on the event loop waits
-    for the whole turn. Shorter turns cost a little throughput on the background threads and take
-    up to 4 ms off an ack that arrives while they work.
-    """
-    import sys
-
-    sys.setswitchinterval(interval_s)
-
-
 M_ARENA_MAX = -8  # glibc's mallopt() parameter number (malloc.h)
 
 

@@ -191,6 +191,7 @@ def serve_app(settings: Settings | None = None) -> FastAPI:
     Kept apart from `create_app`, which tests call many times in one process.
     """
     from bot import gc_policy
+    from notifications.threads import shorten_gil_turns
 
     show_runtime_log()
     settings = settings or get_settings()
@@ -202,7 +203,7 @@ def serve_app(settings: Settings | None = None) -> FastAPI:
     async def lifespan(a: FastAPI) -> AsyncIterator[None]:
         import asyncio
 
-        gc_policy.shorten_gil_turns()
+        shorten_gil_turns(settings)
         async with inner(a):
             log.debug("gc: %d objects frozen at start", gc_policy.freeze_now(collect=True))
             timers = gc_policy.schedule_freezes(asyncio.get_running_loop())

@@ -14,7 +14,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field, model_validator
+from pydantic import AliasChoices, Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 PLACEHOLDERS = {"changeme", "change-me", "changethis", "secret", "xxx", "todo", "placeholder", "your-secret"}
@@ -182,10 +182,11 @@ class Settings(BaseSettings):
     slack_channel_interval_seconds: float = Field(default=1.0, alias="SLACK_CHANNEL_INTERVAL_SECONDS")
     teams_rate_per_second: float = Field(default=50.0, alias="TEAMS_RATE_PER_SECOND")
     teams_conversation_rate_per_second: float = Field(default=7.0, alias="TEAMS_CONVERSATION_RATE_PER_SECOND")
-    # Slack edge tuning (docs/slack.md): threads for database work after the ack (unset: min(4, cores + 1)),
-    # and the GIL switch interval in ms that lets the event loop ack sooner (0 keeps Python's default)
+    # Slack edge tuning (docs/slack.md): threads for database work after the ack (unset: min(4, cores + 1))
     slack_worker_threads: int | None = Field(default=None, ge=1, alias="SLACK_WORKER_THREADS")
-    slack_gil_switch_ms: float = Field(default=0.5, ge=0, alias="SLACK_GIL_SWITCH_MS")
+    # The GIL switch interval in ms of every serving process (notifications/threads.py): the event loop
+    # acks sooner, and a background writer holding SQLite's lock finishes sooner (0 keeps Python's 5 ms)
+    gil_switch_ms: float = Field(default=0.5, ge=0, validation_alias=AliasChoices("GIL_SWITCH_MS", "SLACK_GIL_SWITCH_MS"))
     # Load shedding: above this many Slack requests in progress (or when the oldest has waited 1 s),
     # answer 503 at once rather than let Slack's 3 s timeout pass (issue 15; 0 turns it off)
     slack_max_in_flight: int = Field(default=256, ge=0, alias="SLACK_MAX_IN_FLIGHT")

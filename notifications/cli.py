@@ -13,7 +13,7 @@ from typing import Any
 import click
 
 from models.settings import Settings
-from notifications.threads import quicken_gil_turns
+from notifications.threads import shorten_gil_turns
 
 STATUSES = ("pending", "sending", "delivered", "failed", "unreachable")
 
@@ -138,7 +138,7 @@ def deliver(once: bool, lease: float | None) -> None:
                else _("Tempoet holdes i denne prosessen: bare én leveranseprosess leverer om gangen."), err=True)
 
     async def main() -> None:
-        quicken_gil_turns(settings)
+        shorten_gil_turns(settings)
         if once:
             total = await delivery.drain()
             click.echo(f"Behandlet {total} meldinger.", err=True)
@@ -195,7 +195,7 @@ def scheduler_cmd(with_worker: bool) -> None:
     adapters = build_wiring(settings).adapters if with_worker else {}
 
     async def main() -> None:
-        quicken_gil_turns(settings)
+        shorten_gil_turns(settings)
         stop = asyncio.Event()
         _install_stop(stop)
         await _under_lease(settings, build_delivery(settings, engine, adapters), jobs, stop, lease_name="background")
@@ -227,7 +227,7 @@ def background_cmd(parent: int | None) -> None:
             await asyncio.sleep(1.0)
 
     async def main() -> None:
-        quicken_gil_turns(settings)
+        shorten_gil_turns(settings)
         stop = asyncio.Event()
         _install_stop(stop)
         watcher = asyncio.create_task(watch_parent(stop))

@@ -29,7 +29,6 @@ def mount(app: FastAPI, wiring: Wiring) -> None:
     settings = wiring.settings
     if not settings.slack_enabled:
         return
-    _shorten_gil_switch(settings.slack_gil_switch_ms)
     from slack_bolt.adapter.fastapi.async_handler import AsyncSlackRequestHandler
 
     from bot.slack.app import build_slack_app
@@ -107,21 +106,6 @@ class Shedder:
 
     def leave(self, ticket: int) -> None:
         self.started.pop(ticket, None)
-
-
-def _shorten_gil_switch(ms: float) -> None:
-    """Let the event loop get the GIL back sooner from busy worker threads.
-
-    Acks are sent from the event loop; database work after the ack runs in threads. A
-    thread keeps the GIL for up to `sys.getswitchinterval()` (5 ms by default) each time
-    the loop asks for it, and the loop asks several times per request, so under load
-    that wait, not the work, dominated the ack time. 0.5 ms costs a little throughput
-    in the threads. `SLACK_GIL_SWITCH_MS` overrides (0 leaves Python's default).
-    """
-    import sys
-
-    if ms > 0:
-        sys.setswitchinterval(min(sys.getswitchinterval(), ms / 1000))
 
 
 def _share_http_session(app: FastAPI, bolt: Any) -> None:

@@ -1,39 +1,16 @@
-"""The threads of a background process: scheduled jobs on their own thread, quick GIL turns on SQLite.
+"""The threads of a background process: scheduled jobs on their own thread (GIL turns: test_gil_turns.py).
 
-What an operator relies on (notifications/scheduler.py, notifications/threads.py): a nudge fan-out
-of thousands of leaders never takes the threads that register reports and deliver the outbox, and
-on SQLite the background writer that a Slack ack waits for gets back to its transaction quickly.
+What an operator relies on (notifications/scheduler.py): a nudge fan-out of thousands of leaders
+never takes the threads that register reports and deliver the outbox.
 """
 
 from __future__ import annotations
 
 import asyncio
-import sys
 import threading
-from collections.abc import Iterator
-
-import pytest
 
 from models.settings import Settings
 from notifications.scheduler import build_scheduler
-from notifications.threads import GIL_SWITCH_S, quicken_gil_turns
-
-
-@pytest.fixture
-def switch_interval() -> Iterator[float]:
-    before = sys.getswitchinterval()
-    yield before
-    sys.setswitchinterval(before)
-
-
-def test_on_sqlite_the_gil_changes_hands_every_half_millisecond(switch_interval: float) -> None:
-    quicken_gil_turns(Settings(DATABASE_URL="sqlite:///x.db"))
-    assert sys.getswitchinterval() == pytest.approx(GIL_SWITCH_S)
-
-
-def test_on_postgresql_nothing_changes(switch_interval: float) -> None:
-    quicken_gil_turns(Settings(DATABASE_URL="postgresql+psycopg://x@127.0.0.1/x"))
-    assert sys.getswitchinterval() == switch_interval
 
 
 def test_a_running_job_leaves_the_database_threads_free() -> None:
