@@ -6,6 +6,7 @@ one the kommune cannot register any more comes back to them with their own words
 
 from __future__ import annotations
 
+import asyncio
 import json
 import threading
 
@@ -95,17 +96,31 @@ async def test_two_background_processes_register_each_report_once(slack: SlackDr
     assert numbers == list(range(1, 13)) and count(engine, ReportInbox) == 0
 
 
-async def test_a_server_that_registers_reports_itself_registers_before_the_ack(
+async def test_a_server_that_registers_reports_itself_keeps_at_the_ack_and_its_inbox_registers_at_once(
         slack_env, org, engine, monkeypatch: pytest.MonkeyPatch) -> None:  # type: ignore[no-untyped-def]
-    """`trad serve` with its outbox worker inside (the embedded default): the modal shows the case number."""
+    """`trad serve` with its outbox worker inside (the embedded default): the modal answers from the kept
+    row, and the process's own inbox worker makes it a case with a receipt within its poll."""
     from bot.main import create_app
     from models.settings import get_settings
+    from notifications.inbox_worker import run_inbox
 
     monkeypatch.setenv("OUTBOX_WORKER_ENABLED", "true")
     get_settings.cache_clear()
     slack = SlackDriver(create_app(get_settings()), slack_env, org)
     view = await open_avvik_modal(slack)
-    shown = await submit_avvik(slack, view, avvik_values(view), view_id="VSYNC", background=False)
-    text = json.dumps(shown, ensure_ascii=False)
-    assert "AV-1" in text and "Avvik registrert" in text
+    stop = asyncio.Event()
+    inbox = asyncio.create_task(run_inbox(engine, stop, poll_s=0.05))
+    try:
+        shown = await submit_avvik(slack, view, avvik_values(view), view_id="VSYNC", background=False)
+        assert "Avviket ditt er mottatt" in json.dumps(shown, ensure_ascii=False)
+        for _ in range(100):
+            if count(engine, Avvik):
+                break
+            await asyncio.sleep(0.02)
+    finally:
+        stop.set()
+        await inbox
     assert count(engine, Avvik) == 1 and count(engine, ReportInbox) == 0
+    with Session(engine) as s:
+        assert [o.kind for o in s.exec(select(OutboxMessage).where(OutboxMessage.kind == "avvik_receipt")).all()] \
+            == ["avvik_receipt"]

@@ -1,9 +1,11 @@
 """Modal submissions: saved before the ack, with errors on the right field or the result in the modal.
 
-Every form is saved before it is acknowledged, so a person who sees «Avvik registrert
-AV-…» has a report that survives a crash or restart of the server (work started after
-an ack is lost on restart). The save runs on the edge's own thread pool, never on the
-event loop; App Home refreshes and message updates run after the ack.
+Every form is saved before it is acknowledged, so a person who sees «Avvik mottatt» or
+«Tiltak lagret» has what they sent on disk, through a crash or restart of the server. A new
+avvik is kept as one row and becomes its case a moment later, with the number in the
+reporter's DM (`bot.conversation.report_intake`); the other forms are done in full. The
+save runs on the edge's own thread pool, never on the event loop; App Home refreshes and
+message updates run after the ack.
 """
 
 from __future__ import annotations
