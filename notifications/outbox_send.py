@@ -16,6 +16,7 @@ from collections.abc import AsyncIterator, Callable
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any, TypeVar
 
+from models import foreground
 from models.i18n import use_locale
 from models.messages import Reply
 from models.services import outbox_delivery as rows
@@ -233,6 +234,7 @@ async def _deliver_one(db: _Rows, adapters: dict[str, Adapter], row: Claimed, pa
     """Send one claimed row and record the outcome; returns the new status."""
     previous_ref: dict | None = None
     only_platform: str | None = None
+    await foreground.give_way_async()  # a send's work on the event loop waits for the acks under way
     if row.update_of_key:
         settled, previous_ref, only_platform = await _update_ref(db, adapters, row)
         if settled is not None:

@@ -22,6 +22,7 @@ import uuid
 from collections.abc import Callable, Mapping
 from typing import Any
 
+from models import foreground
 from models.services import runtime_lease
 from models.settings import Settings
 from models.tables._common import utcnow
@@ -78,7 +79,8 @@ class Background:
     def _start_work(self) -> None:
         if self.settings.outbox_worker_enabled:
             self.worker_stop = asyncio.Event()
-            self.worker = asyncio.create_task(self.delivery.run(self.worker_stop), name="trad-outbox-worker")
+            with foreground.background():  # the task and its threads give way to requests (models.foreground)
+                self.worker = asyncio.create_task(self.delivery.run(self.worker_stop), name="trad-outbox-worker")
             log.info("outbox worker started (%s)", ", ".join(self.delivery.adapters))
         if self.settings.scheduler_enabled:
             from notifications.scheduler import build_scheduler
@@ -134,7 +136,8 @@ async def start(settings: Settings, app_state: Any, *, delivery: Delivery,
     bg = Background(settings, delivery, jobs, lease_s, lease_name)
     await bg.step()
     app_state.trad_background = bg
-    app_state.trad_lease_keeper = asyncio.create_task(bg.keep(), name="trad-runtime-lease")
+    with foreground.background():
+        app_state.trad_lease_keeper = asyncio.create_task(bg.keep(), name="trad-runtime-lease")
 
 
 async def stop(app_state: Any) -> None:

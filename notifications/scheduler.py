@@ -23,6 +23,7 @@ from apscheduler.schedulers.base import BaseScheduler
 from apscheduler.triggers.base import BaseTrigger
 from apscheduler.triggers.cron import CronTrigger
 
+from models import foreground
 from models.settings import Settings
 
 FORBIDDEN_HOUR = 2  # 02:00–02:59 local happens twice or never on DST change days
@@ -165,8 +166,10 @@ def build_scheduler(settings: Settings, *, jobs: Mapping[str, Callable[[], Any]]
     from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
     # A thread of their own for the jobs (not the event loop's default executor, which runs the
-    # outbox's and the report inbox's database work): a long fan-out never takes those threads.
-    scheduler = AsyncIOScheduler(timezone=ZoneInfo(settings.tz_name), executors={"default": ThreadPoolExecutor(1)},
+    # outbox's and the report inbox's database work): a long fan-out never takes those threads. The
+    # thread is background work, which gives way to requests in flight (models.foreground).
+    pool = ThreadPoolExecutor(1, pool_kwargs={"initializer": foreground.mark_thread_background, "thread_name_prefix": "trad-jobs"})
+    scheduler = AsyncIOScheduler(timezone=ZoneInfo(settings.tz_name), executors={"default": pool},
                                  job_defaults={**JOB_DEFAULTS, "misfire_grace_time": int(settings.scheduler_misfire_hours * 3600)})
     add_jobs(scheduler, settings, jobs=jobs, now=now)
     return scheduler

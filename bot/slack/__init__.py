@@ -11,6 +11,8 @@ from typing import TYPE_CHECKING, Any
 
 from fastapi import Request, Response
 
+from models import foreground
+
 if TYPE_CHECKING:
     from fastapi import FastAPI
 
@@ -47,7 +49,8 @@ def mount(app: FastAPI, wiring: Wiring) -> None:
         if ticket is None:
             return Response(status_code=503, headers={"Retry-After": "1"})
         try:
-            return await handler.handle(request)
+            with foreground.request():  # background work in this process waits meanwhile (models.foreground)
+                return await handler.handle(request)
         finally:
             gate.leave(ticket)
 

@@ -17,6 +17,8 @@ from typing import TYPE_CHECKING
 from fastapi import Request
 from fastapi.responses import JSONResponse, Response
 
+from models import foreground
+
 if TYPE_CHECKING:
     from fastapi import FastAPI
 
@@ -97,7 +99,8 @@ def mount(app: FastAPI, wiring: Wiring) -> None:
                         tenant)
             return unauthorized
         try:
-            result = await bot.on_activity(activity, org_id=org_id)
+            with foreground.request():  # background work in this process waits meanwhile (models.foreground)
+                result = await bot.on_activity(activity, org_id=org_id)
         except Exception:
             log.exception("Teams activity %s failed", activity.get("id"))
             return JSONResponse({"error": "internal"}, status_code=500)
