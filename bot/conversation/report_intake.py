@@ -7,7 +7,7 @@ the report is then kept as one row (`models.services.report_inbox`) in the same 
 that reads the person's language, and the case number, the leaders' notices and any escalation
 follow a moment later from whichever process registers reports (`notifications.inbox_worker`: the
 embedded `trad serve`, its background child or `trad deliver`), with the number in the reporter's
-DM (the receipt). Registering before the ack cost 4.8 ms of the thread's CPU against 1.5 ms for
+DM (the receipt). Registering before the ack cost 4.8 ms of the thread's CPU against 2.5 ms for
 this (bench/slack.md, 2026-12-05). Every other form is submitted as before.
 """
 
