@@ -48,17 +48,18 @@ def make_engine(url: str, *, pool_size: int = 4, echo: bool = False) -> Engine:
             echo=echo,
             connect_args={"check_same_thread": False, "timeout": BUSY_TIMEOUT_MS / 1000, "isolation_level": None},
         )
-        _give_way_to_requests(engine)  # first: its «begin» hook runs before the writers' lock is taken
+        _pause_background_for_requests(engine)  # first: its «begin» hook runs before the writers' lock is taken
         _tune_sqlite(engine, _write_lock_for(path) if path and path != ":memory:" else None)
         return engine
     engine = create_engine(url, echo=echo, pool_size=pool_size, max_overflow=pool_size, pool_pre_ping=True)
-    _give_way_to_requests(engine)
+    _pause_background_for_requests(engine)
     return engine
 
 
-def _give_way_to_requests(engine: Engine) -> None:
+def _pause_background_for_requests(engine: Engine) -> None:
     """Background work in this process pauses while a request is answered (`models.foreground`): at each
-    read statement, and before a write transaction begins, never while it holds a write lock."""
+    read statement, and before a write transaction begins, never while it holds a write lock. Apart from
+    `models.sqlite_lock.give_way_to_requests`, which orders SQLite's writers across processes."""
     @event.listens_for(engine, "before_cursor_execute")
     def _before_statement(conn: Connection, *_args: object) -> None:
         if foreground.requests_in_flight() and conn.get_execution_options().get("trad_readonly"):
