@@ -125,8 +125,10 @@ async def run_one(args: argparse.Namespace, workers: int, db_url: str, fake, uid
             acks, _, bad, late = await sa.run_load(session, url, make, args.rate, args.minutes * 60, statuses=st)
             stop.set()
             await sampler
+            backlog_end = outbox_by_status(db_url)
             drained = await drain_all(pids)
             cpu = cpu_s(pids) - cpu0
+            backlog_drained = outbox_by_status(db_url)
     finally:
         proc.terminate()
         try:
@@ -141,6 +143,7 @@ async def run_one(args: argparse.Namespace, workers: int, db_url: str, fake, uid
             "statuses": {k: len(v) for k, v in st.items() if isinstance(v, list) and k != "timeline"},
             "p50": sa.pct(acks, 50), "p99": sa.pct(acks, 99), "max": max(acks) if acks else None,
             "cpu_ms_per_req": 1000 * cpu / max(1, len(acks)), "drain_s": drained,
+            "outbox_at_end": backlog_end, "outbox_after_drain": backlog_drained,
             "send_late_p99": sa.pct(late, 99), "send_late_max": max(late) if late else None,
             "rss_peak_mb": max(v for _, v in samples), "rss_start_mb": samples[0][1],
             "rss_after_warmup_mb": sum(first) / len(first), "rss_last_minute_mb": sum(last) / len(last),
@@ -148,6 +151,19 @@ async def run_one(args: argparse.Namespace, workers: int, db_url: str, fake, uid
             "slope_mb_per_min": slope_per_min(after),
             "slope_second_half_mb_per_min": slope_per_min([(t, v) for t, v in samples if t >= span / 2]),
             "samples": samples}
+
+
+def outbox_by_status(db_url: str) -> dict[str, int]:
+    """The outbox's rows by status: a backlog that grows through the run is work the server did not keep up with
+    (Slack's pace, SLACK_RATE_PER_MINUTE, caps one workspace's posts however fast the server is)."""
+    from sqlalchemy import create_engine, text
+
+    engine = create_engine(db_url)
+    try:
+        with engine.connect() as conn:
+            return {str(k): int(n) for k, n in conn.execute(text("SELECT status, count(*) FROM outbox GROUP BY status"))}
+    finally:
+        engine.dispose()
 
 
 async def drain_all(pids: list[int], quiet: float = 1.0, limit: float = 120.0) -> float:
@@ -211,7 +227,8 @@ def report(results: list[dict], cmd: str, load: tuple[str, str]) -> str:
     for r in results:
         st = r["statuses"]
         lines.append(f"\n{r['workers']} worker(s): answers by kind: " + ", ".join(f"{k} {v}" for k, v in st.items())
-                     + f"; backlog drained {r['drain_s']:.1f} s after the load stopped.")
+                     + f"; backlog drained {r['drain_s']:.1f} s after the load stopped; outbox rows by status at the "
+                     f"end of the load {r['outbox_at_end']}, after the drain {r['outbox_after_drain']}.")
     late = max((r["send_late_max"] or 0) for r in results)
     lines += ["", f"Load generator: every request was sent at most {late:.0f} ms after it was due."]
     return "\n".join(lines)

@@ -522,7 +522,8 @@ async def bench(args: argparse.Namespace) -> dict:
     async with aiohttp.ClientSession(connector=conn) as session:
         servers = {}
         for kind in args.servers:
-            servers[kind] = start_server(kind, env)
+            servers[kind] = start_server(kind, {**env, **dict(kv.split("=", 1) for kv in args.trad_env)}
+                                         if kind == "trad" else env)
         try:
             for kind, (_, port) in servers.items():  # warm up: users.info, auth.test, imports, first queries
                 url = f"http://127.0.0.1:{port}/slack/events"
@@ -691,6 +692,8 @@ def main() -> None:
     ap.add_argument("--ramp-servers", default="trad")
     ap.add_argument("--out", default=None, help="write the markdown table here")
     ap.add_argument("--json", default=None, help="write the raw results here")
+    ap.add_argument("--trad-env", action="append", default=[], metavar="NAME=VALUE",
+                    help="a setting for Tråd's server only, e.g. OUTBOX_WORKER_ENABLED=false for an A/B (repeatable)")
     args = ap.parse_args()
     if args.nudge_month:
         run_nudge_job(args.nudge_month)

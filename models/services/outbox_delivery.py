@@ -15,9 +15,10 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import and_, case, func, or_, update
+from sqlalchemy import update
 from sqlmodel import Session, col, select
 
+from models.services import outbox_due as due
 from models.services._tx import writes
 from models.services.outbox_recipients import Addressee, Identity, addressees, identities_of
 from models.tables import OutboxMessage
@@ -54,42 +55,10 @@ class Original:
     superseded: bool
 
 
-def is_due(platforms: set[str], now: datetime, lease_s: float) -> Any:
-    """A row to send now: pending and due, or left `sending` past its lease (a crashed worker's)."""
-    stale = now - timedelta(seconds=lease_s)
-    return and_(or_(and_(col(OutboxMessage.status) == "pending", col(OutboxMessage.next_attempt_at) <= now),
-                    and_(col(OutboxMessage.status) == "sending", col(OutboxMessage.claimed_at) < stale)),
-                col(OutboxMessage.platform).in_(platforms | {"auto"}))
-
-
-def _fair(platforms: set[str], now: datetime, lease_s: float, limit: int, per_org: int | None) -> Any:
-    """Due rows in turns across kommuner: each kommune's oldest first, then each one's second, and so on.
-
-    Why: the monthly job enqueues kommune by kommune, so (next_attempt_at, id) order filled a batch
-    with one workspace, whose pace (2-5 posts/s) then held the whole batch while the other
-    workspaces idled (issue 13: 10 kommuner took 5× the rate-limit floor). `per_org` caps one
-    kommune's rows in flight (`sending` by any worker, plus this claim) at what its pace sends in
-    a few seconds, so a busy kommune never fills a batch and no row waits long for its pacing slot.
-    The rank is computed in a subquery: PostgreSQL allows no window function beside FOR UPDATE,
-    and the lock (SKIP LOCKED) is taken on the outer rows only.
-    """
-    due = is_due(platforms, now, lease_s)
-    in_flight = and_(col(OutboxMessage.status) == "sending",
-                     col(OutboxMessage.claimed_at) >= now - timedelta(seconds=lease_s))
-    rank = func.row_number().over(partition_by=col(OutboxMessage.org_id),
-                                  order_by=(case((in_flight, 0), else_=1), col(OutboxMessage.next_attempt_at),
-                                            col(OutboxMessage.id)))
-    ranked = (select(col(OutboxMessage.id).label("rid"), rank.label("rk"))
-              .where(or_(due, in_flight) if per_org else due).subquery())
-    q = (select(OutboxMessage).join(ranked, ranked.c.rid == OutboxMessage.id).where(due)
-         .order_by(ranked.c.rk, col(OutboxMessage.next_attempt_at), col(OutboxMessage.id)).limit(limit))
-    return q.where(ranked.c.rk <= per_org) if per_org else q
-
-
 @writes
 def claim_due(*, session: Session, platforms: set[str], limit: int, now: datetime, lease_s: float,
               per_org: int | None = None, orgs: frozenset[int] | None = None) -> list[Claimed]:
-    """Mark up to `limit` due rows `sending`, taken fairly across kommuner (`_fair`), at most
+    """Mark up to `limit` due rows `sending`, taken in turns across kommuner (`outbox_due`), at most
     `per_org` of one kommune, only of the kommuner in `orgs` when given (this process's share,
     `outbox_owners`; a row without a kommune is kommune 0); return them. Safe under concurrent workers.
 
@@ -98,13 +67,20 @@ def claim_due(*, session: Session, platforms: set[str], limit: int, now: datetim
     """
     if orgs is not None and not orgs:
         return []
-    q = _fair(platforms, now, lease_s, limit, per_org)
+    ahead = due.live_in_flight(session, now, lease_s) if per_org else {}
+    kommuner = due.orgs_with_due(session, platforms, now, lease_s)
     if orgs is not None:
-        q = q.where(func.coalesce(col(OutboxMessage.org_id), 0).in_(sorted(orgs)))
+        kommuner &= set(orgs)
+    quota = {o: max(0, min(limit, per_org - ahead.get(o, 0))) if per_org else limit for o in kommuner}
+    chosen = due.in_turns(due.first_due(session, quota, platforms, now, lease_s), quota, ahead, limit)
+    if not chosen:
+        return []
+    q = select(OutboxMessage).where(col(OutboxMessage.id).in_(chosen))  # by primary key: no scan of the backlog
     if session.get_bind().dialect.name == "postgresql":
-        q = q.with_for_update(skip_locked=True, of=OutboxMessage)
+        q = q.with_for_update(skip_locked=True)  # another worker's claim of the same rows wins; we skip them
+    order = {row_id: i for i, row_id in enumerate(chosen)}
     out = []
-    for r in session.exec(q).all():
+    for r in sorted(due.still_due(session.exec(q).all(), platforms, now, lease_s), key=lambda r: order.get(r.id or 0, 0)):
         assert r.id is not None
         out.append(Claimed(id=r.id, dedupe_key=r.dedupe_key, kind=r.kind, platform=r.platform, org_id=r.org_id,
                            recipient_person_id=r.recipient_person_id, target=r.target, payload=dict(r.payload),

@@ -21,13 +21,13 @@ import math
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import delete, func, or_, update
+from sqlalchemy import delete, or_, update
 from sqlmodel import Session, col, select
 
 from models.services import runtime_lease
 from models.services._tx import writes
-from models.services.outbox_delivery import is_due
-from models.tables import OutboxMessage, RuntimeLease
+from models.services.outbox_due import orgs_with_due
+from models.tables import RuntimeLease
 
 PRESENCE = "deliverer:"
 OWNER = "outbox-org:"
@@ -48,8 +48,7 @@ def presence_name(holder: str) -> str:
 
 
 def _due_orgs(session: Session, platforms: set[str], now: datetime, lease_s: float) -> set[int]:
-    org = func.coalesce(col(OutboxMessage.org_id), 0)
-    return {int(o) for o in session.exec(select(org).where(is_due(platforms, now, lease_s)).distinct()).all()}
+    return orgs_with_due(session, platforms, now, lease_s)
 
 
 def _live_leases(session: Session, now: datetime) -> tuple[int, dict[int, str]]:
