@@ -7,7 +7,8 @@ platform's session. An explicit choice beats the platform's guess and the kommun
 
 from __future__ import annotations
 
-from sqlmodel import Session
+from sqlalchemy import bindparam
+from sqlmodel import Session, col, select
 
 from models.errors import NotFound, ValidationFailed
 from models.i18n import _, normalize
@@ -15,6 +16,7 @@ from models.services import tenants
 from models.services._tx import writes
 from models.tables import Person
 from models.tables._common import utcnow
+from models.tables.tenant import OrgSettings
 
 
 def person_locale(*, session: Session, person_id: int) -> str | None:
@@ -29,12 +31,21 @@ def kommune_locale_of(*, session: Session, person_id: int) -> str | None:
     return tenants.org_locale(session, person.org_id) if person is not None else None
 
 
+# (the person's own language, their kommune's own default): two columns in one statement, built once
+_TURN_LOCALES = (select(col(Person.locale), col(OrgSettings.locale)).select_from(Person)
+                 .outerjoin(OrgSettings, col(OrgSettings.org_id) == col(Person.org_id))
+                 .where(col(Person.id) == bindparam("person_id")))
+
+
 def turn_locales(*, session: Session, person_id: int) -> tuple[str | None, str | None]:
-    """(the person's own language, their kommune's default) from one read of the person: every chat turn asks."""
-    person = session.get(Person, person_id)
-    if person is None:
+    """(the person's own language, their kommune's default). Every chat turn asks, before the ack of a
+    Slack modal too, so it reads two columns in one statement instead of loading the person and the
+    kommune's settings as objects (0.48 of the 1.1 ms a kept report took on the Slack edge's thread)."""
+    row = session.execute(_TURN_LOCALES, {"person_id": person_id}).first()
+    if row is None:
         return None, None
-    return normalize(person.locale), tenants.org_locale(session, person.org_id)
+    own, kommune = row
+    return normalize(own), tenants.locale_or_default(kommune)
 
 
 @writes

@@ -120,6 +120,11 @@ def _forget_rows(session: OrmSession, _transaction: object) -> None:
     session.info.pop(_ROWS, None)
 
 
+def locale_or_default(own: str | None, env: Settings | None = None) -> str:
+    """A kommune's default language from its own choice (`org_settings.locale`), else the environment's."""
+    return own or _env_locale(env or get_settings())
+
+
 def org_locale(tx: Session, org_id: int, env: Settings | None = None) -> str:
     """The kommune's default language: the third candidate of `use_locale(person, platform, org_locale(...))`."""
     return settings_for(tx, org_id, env).locale
