@@ -74,6 +74,8 @@ def build(url: str, kommuner: int, size: int):  # type: ignore[no-untyped-def]
             for start in range(0, len(rows), 5000):
                 s.execute(insert(OutboxMessage), rows[start:start + 5000])
         s.commit()
+    with engine.begin() as conn:  # statistics as a live database has them (SQLite: `trad migrate`; PostgreSQL: autovacuum)
+        conn.exec_driver_sql("ANALYZE")
     return engine
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import JSON, Index, Text, UniqueConstraint
+from sqlalchemy import JSON, Index, Text, UniqueConstraint, text
 from sqlmodel import Column, Field, SQLModel
 
 from models.tables._common import utcnow
@@ -36,7 +36,9 @@ class OutboxMessage(SQLModel, table=True):
 
     __tablename__ = "outbox"
     __table_args__ = (Index("ix_outbox_due", "status", "next_attempt_at"),
-                      Index("ix_outbox_org_due", "org_id", "status", "next_attempt_at"))
+                      Index("ix_outbox_org_due", "org_id", "status", "next_attempt_at", "id"),
+                      Index("ix_outbox_sending", "claimed_at", sqlite_where=text("status = 'sending'"),
+                            postgresql_where=text("status = 'sending'")))
     id: int | None = Field(default=None, primary_key=True)
     org_id: int | None = Field(default=None, foreign_key="organisation.id", index=True)
     dedupe_key: str = Field(max_length=300, unique=True)

@@ -47,6 +47,8 @@ def test_no_statement_of_a_claim_reads_the_backlog(backend, engine, session) -> 
         pytest.skip("the plan is read with SQLite's EXPLAIN QUERY PLAN")
     orgs = make_kommuner(session, 2, "plan")
     _backlog(session, orgs, [2000, 50])
+    with engine.begin() as conn:  # statistics taken while every row is pending: `sending` then looks unselective
+        conn.exec_driver_sql("ANALYZE")
     seen: list[tuple[str, object]] = []
 
     def keep(_conn, _cur, statement, params, *_rest) -> None:  # type: ignore[no-untyped-def]
@@ -70,5 +72,5 @@ def test_no_statement_of_a_claim_reads_the_backlog(backend, engine, session) -> 
     assert on_outbox, plans
     # every read of the outbox is a seek: a kommune's first due rows, the few rows `sending`, or by id
     assert all(p.startswith("SEARCH outbox USING") for p in on_outbox), on_outbox
-    allowed = ("ix_outbox_org_due", "ix_outbox_due (status=?)", "INTEGER PRIMARY KEY")
+    allowed = ("ix_outbox_org_due", "ix_outbox_sending", "INTEGER PRIMARY KEY")
     assert all(any(a in p for a in allowed) for p in on_outbox), on_outbox
