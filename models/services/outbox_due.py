@@ -17,7 +17,19 @@ from collections.abc import Iterable
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import and_, bindparam, exists, func, literal, literal_column, or_, union, union_all
+from sqlalchemy import (
+    ARRAY,
+    Integer,
+    and_,
+    bindparam,
+    exists,
+    func,
+    literal,
+    literal_column,
+    or_,
+    union,
+    union_all,
+)
 from sqlmodel import Session, col, select
 
 from models.tables import Organisation, OutboxMessage
@@ -140,8 +152,21 @@ def still_due(rows: Iterable[OutboxMessage], platforms: set[str], now: datetime,
         or (r.status == "sending" and r.claimed_at is not None and r.claimed_at < stale))]
 
 
+def lock_in_turns(session: Session, ranked: list[int], limit: int) -> list[int]:
+    """The first `limit` of `ranked` this claim may take. SQLite: all of them (BEGIN IMMEDIATE lets one claim run
+    at a time). PostgreSQL: the first `limit` that no other worker holds, locked in turn order (FOR UPDATE SKIP
+    LOCKED with ORDER BY and LIMIT), so a second worker claiming at the same moment takes the next rows instead
+    of finding its first choices locked and nothing else."""
+    if session.get_bind().dialect.name != "postgresql" or not ranked:
+        return ranked[:limit]
+    place = func.array_position(bindparam("ranked", type_=ARRAY(Integer)), col(OutboxMessage.id))
+    q = (select(col(OutboxMessage.id)).where(col(OutboxMessage.id).in_(ranked)).order_by(place).limit(limit)
+         .with_for_update(skip_locked=True))
+    return [int(i) for i in session.execute(q, {"ranked": ranked}).scalars().all()]
+
+
 def in_turns(candidates: Iterable[tuple[int, int, datetime]], quota: dict[int, int], ahead: dict[int, int],
-             limit: int) -> list[int]:
+             limit: int | None) -> list[int]:
     """Row ids in turns across kommuner: each kommune's oldest first, then each one's second, and so on.
 
     `ahead` is what each kommune already has in flight: those rows took its first turns, so a busy
