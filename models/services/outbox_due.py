@@ -152,7 +152,7 @@ def still_due(rows: Iterable[OutboxMessage], platforms: set[str], now: datetime,
         or (r.status == "sending" and r.claimed_at is not None and r.claimed_at < stale))]
 
 
-def lock_in_turns(session: Session, ranked: list[int], limit: int) -> list[int]:
+def lock_in_turns(session: Session, ranked: list[int], limit: int, due: Any = None) -> list[int]:
     """The first `limit` of `ranked` this claim may take. SQLite: all of them (BEGIN IMMEDIATE lets one claim run
     at a time). PostgreSQL: the first `limit` that no other worker holds, locked in turn order (FOR UPDATE SKIP
     LOCKED with ORDER BY and LIMIT), so a second worker claiming at the same moment takes the next rows instead
@@ -160,8 +160,10 @@ def lock_in_turns(session: Session, ranked: list[int], limit: int) -> list[int]:
     if session.get_bind().dialect.name != "postgresql" or not ranked:
         return ranked[:limit]
     place = func.array_position(bindparam("ranked", type_=ARRAY(Integer)), col(OutboxMessage.id))
-    q = (select(col(OutboxMessage.id)).where(col(OutboxMessage.id).in_(ranked)).order_by(place).limit(limit)
-         .with_for_update(skip_locked=True))
+    q = select(col(OutboxMessage.id)).where(col(OutboxMessage.id).in_(ranked))
+    if due is not None:  # re-checked on each row's newest version: a row another worker just claimed is passed over
+        q = q.where(due)
+    q = q.order_by(place).limit(limit).with_for_update(skip_locked=True)
     return [int(i) for i in session.execute(q, {"ranked": ranked}).scalars().all()]
 
 
