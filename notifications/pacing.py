@@ -20,6 +20,14 @@ from models.uow import UnitOfWork
 # The send-time gate keeps actual sends to one workspace at least 1 / (rate × this) apart: looser than
 # the booking's headroom, so a send held back by a late one ahead of it catches up with its slots.
 GATE_HEADROOM = 0.97
+# How many times a shared-pacing send that woke too late books a fresh workspace slot before it goes anyway
+# (a process starved for longer than that sends late rather than never).
+REBOOKS = 3
+
+
+async def _sleep_until(epoch: float) -> None:
+    if (delay := epoch - time.time()) > 0:
+        await asyncio.sleep(delay)
 
 
 @dataclass(frozen=True)
@@ -148,14 +156,17 @@ class SharedPacer(Pacer):
             out.append((f"{platform}:ch:{ws}:{channel}"[:200], limit.channel_interval_s / self.headroom))
         return out
 
-    def _book(self, keys: list[tuple[str, float]]) -> float:
+    def _book_slot(self, keys: list[tuple[str, float]]) -> float:
+        """The booked slot, in epoch seconds (the clock is read inside the booking, once the keys are locked)."""
         from models.services import pacing_slots
 
         with self.uow.write() as tx:
-            slot = pacing_slots.reserve(session=tx, keys=keys, now=time.time())
-        # the wait counts from after the booking's round trip, not from before it: a booking that took
-        # 30 ms would otherwise send 30 ms late and put two posts in one of Slack's 1-second windows
-        return slot - time.time()
+            slot = pacing_slots.reserve(session=tx, keys=keys)
+        return slot
+
+    def _book(self, keys: list[tuple[str, float]]) -> float:
+        """How long to wait for a newly booked slot, counted from after the booking's round trip."""
+        return self._book_slot(keys) - time.time()
 
     def _hold(self, keys: list[str], until: float) -> None:
         from models.services import pacing_slots
@@ -165,12 +176,25 @@ class SharedPacer(Pacer):
                 pacing_slots.hold(session=tx, key=key, until=until)
 
     async def wait(self, platform: str, channel: str | None, workspace: str | None = None) -> None:
+        """Sleep until a booked slot, and book the workspace's slot again if this process woke too late.
+
+        Why: the send-time gate spaces only this process's sends. A process that stalls (CPU, a pause of
+        its event loop) wakes with several slots past and would send those rows back to back while
+        another process sends on its own slots: up to twice the workspace's rate for as long as the stall
+        lasted (the shared-pacing test caught 15 sends in one second against a limit of 10). A send more
+        than one workspace interval late gives its slot up and books a fresh one, at most `REBOOKS` times;
+        its channel's booking stands, so the channel's spacing and order are kept."""
         keys = self.keys(platform, channel, workspace)
         if not keys:
             return
-        delay = await asyncio.to_thread(self._book, keys)
-        if delay > 0:
-            await asyncio.sleep(delay)
+        workspace_keys = [(key, interval) for key, interval in keys if ":ws:" in key]
+        slot = await asyncio.to_thread(self._book_slot, keys)
+        for _ in range(REBOOKS):
+            await _sleep_until(slot)
+            if not workspace_keys or time.time() - slot <= workspace_keys[0][1]:
+                return
+            slot = await asyncio.to_thread(self._book_slot, workspace_keys)
+        await _sleep_until(slot)
 
     def hold_channel(self, platform: str, channel: str | None, seconds: float, workspace: str | None = None) -> None:
         super().hold_channel(platform, channel, seconds, workspace)

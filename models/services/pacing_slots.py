@@ -10,6 +10,7 @@ since the epoch, so processes on several hosts agree as far as their clocks do (
 
 from __future__ import annotations
 
+import time
 from functools import lru_cache
 
 from sqlalchemy import update
@@ -29,20 +30,23 @@ def _insert_missing(dialect: str) -> Insert:
 
 
 @writes
-def reserve(*, session: Session, keys: list[tuple[str, float]], now: float) -> float:
+def reserve(*, session: Session, keys: list[tuple[str, float]], now: float | None = None) -> float:
     """Book the next slot for all `keys` ((key, interval in seconds)) at once; returns the slot (epoch seconds).
 
-    The slot is the latest «next allowed» of the keys (or `now`); each key then moves to slot + its interval.
+    The slot is the latest «next allowed» of the keys (or now); each key then moves to slot + its interval.
+    Without `now`, the clock is read once the keys are locked: a booking that waited for the lock behind
+    another process would otherwise be given a moment already past, and its send would leave late,
+    beside the next process's on-time one.
     """
     if not keys:
-        return now
+        return time.time() if now is None else now
     ordered = sorted(dict(keys).items())  # one lock order for everyone: no deadlocks between processes
     session.execute(_insert_missing(session.get_bind().dialect.name), [{"key": k, "next_at": 0.0} for k, _ in ordered])
     q = select(PacingSlot).where(col(PacingSlot.key).in_([k for k, _ in ordered])).order_by(col(PacingSlot.key))
     if session.get_bind().dialect.name == "postgresql":
         q = q.with_for_update()
     current = {r.key: r.next_at for r in session.exec(q).all()}
-    slot = max([now, *current.values()])
+    slot = max([time.time() if now is None else now, *current.values()])
     for key, interval in ordered:
         session.execute(update(PacingSlot).where(col(PacingSlot.key) == key).values(next_at=slot + interval))
     return slot
