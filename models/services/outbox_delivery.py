@@ -77,7 +77,7 @@ def claim_due(*, session: Session, platforms: set[str], limit: int, now: datetim
     fetch = limit * (LOCKED_SPARE if session.get_bind().dialect.name == "postgresql" else 1)
     first = due.first_due(session, {o: min(k, fetch) for o, k in quota.items()}, platforms, now, lease_s)
     ranked = due.in_turns(first, quota, ahead, None)
-    chosen = due.lock_in_turns(session, ranked[:fetch], limit, due.is_due(platforms, now, lease_s))  # the first in turn order: enough to skip locked ones
+    chosen = due.lock_in_turns(session, ranked[:fetch], limit, platforms, now, lease_s)  # the first in turn order: enough to skip locked ones
     if not chosen:
         return []
     q = select(OutboxMessage).where(col(OutboxMessage.id).in_(chosen))  # by primary key: no scan of the backlog

@@ -38,25 +38,6 @@ from models.tables import Organisation, OutboxMessage
 KOMMUNER_PER_STATEMENT = 200
 
 
-def is_due(platforms: set[str], now: datetime, lease_s: float) -> Any:
-    """A row to send now: pending and due, or left `sending` past its lease (a crashed worker's)."""
-    return or_(_pending_due(platforms, now), _stale(platforms, now, lease_s))
-
-
-def _on_platforms(platforms: set[str]) -> Any:
-    return col(OutboxMessage.platform).in_(sorted(platforms | {"auto"}))
-
-
-def _pending_due(platforms: set[str], now: datetime) -> Any:
-    return and_(col(OutboxMessage.status) == "pending", col(OutboxMessage.next_attempt_at) <= now,
-                _on_platforms(platforms))
-
-
-def _stale(platforms: set[str], now: datetime, lease_s: float) -> Any:
-    return and_(col(OutboxMessage.status) == "sending",
-                col(OutboxMessage.claimed_at) < now - timedelta(seconds=lease_s), _on_platforms(platforms))
-
-
 # The claim's statements are built once, with bound parameters (`_params`): building one per kommune on
 # every claim cost more than running it (20 ms a claim with 50 kommuner, bench/outbox_claim.py).
 def _bound_pending() -> Any:
@@ -152,19 +133,20 @@ def still_due(rows: Iterable[OutboxMessage], platforms: set[str], now: datetime,
         or (r.status == "sending" and r.claimed_at is not None and r.claimed_at < stale))]
 
 
-def lock_in_turns(session: Session, ranked: list[int], limit: int, due: Any = None) -> list[int]:
+def lock_in_turns(session: Session, ranked: list[int], limit: int, platforms: set[str], now: datetime,
+                  lease_s: float) -> list[int]:
     """The first `limit` of `ranked` this claim may take. SQLite: all of them (BEGIN IMMEDIATE lets one claim run
-    at a time). PostgreSQL: the first `limit` that no other worker holds, locked in turn order (FOR UPDATE SKIP
-    LOCKED with ORDER BY and LIMIT), so a second worker claiming at the same moment takes the next rows instead
-    of finding its first choices locked and nothing else."""
+    at a time). PostgreSQL: the first `limit` that no other worker holds and that are still due on their newest
+    version, locked in turn order (FOR UPDATE SKIP LOCKED with ORDER BY and LIMIT), so a second worker claiming
+    at the same moment takes the next rows instead of finding its first choices locked or just claimed."""
     if session.get_bind().dialect.name != "postgresql" or not ranked:
         return ranked[:limit]
     place = func.array_position(bindparam("ranked", type_=ARRAY(Integer)), col(OutboxMessage.id))
-    q = select(col(OutboxMessage.id)).where(col(OutboxMessage.id).in_(ranked))
-    if due is not None:  # re-checked on each row's newest version: a row another worker just claimed is passed over
-        q = q.where(due)
-    q = q.order_by(place).limit(limit).with_for_update(skip_locked=True)
-    return [int(i) for i in session.execute(q, {"ranked": ranked}).scalars().all()]
+    q = (select(col(OutboxMessage.id)).where(col(OutboxMessage.id).in_(bindparam("ids", expanding=True)),
+                                             or_(_bound_pending(), _bound_stale()))
+         .order_by(place).limit(limit).with_for_update(skip_locked=True))
+    params = {**_params(platforms, now, lease_s), "ranked": ranked, "ids": ranked}
+    return [int(i) for i in session.execute(q, params).scalars().all()]
 
 
 def in_turns(candidates: Iterable[tuple[int, int, datetime]], quota: dict[int, int], ahead: dict[int, int],
