@@ -14,8 +14,10 @@ from __future__ import annotations
 
 from dataclasses import asdict
 from datetime import datetime
+from functools import lru_cache
+from typing import Any
 
-from sqlalchemy import ColumnElement, Integer, String, delete, exists, literal, true
+from sqlalchemy import ColumnElement, Integer, String, bindparam, delete, exists, literal, true
 from sqlalchemy import select as core_select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session, col, func, select
@@ -43,32 +45,42 @@ def _decode(raw: dict) -> avvik_svc.AvvikInput:
     return avvik_svc.AvvikInput(**{**raw, "occurred_at": datetime.fromisoformat(raw["occurred_at"])})
 
 
+@lru_cache(maxsize=8)
+def _accept_statement(dialect: str, with_unit: bool) -> Any:
+    """The INSERT … SELECT that keeps a report, built once: building it per report (a dozen clause objects,
+    coerced and cache-keyed each time) cost about as much as running it, before the Slack ack."""
+    table = table_of(ReportInbox)
+    reporter = bindparam("reporter_id", type_=Integer)
+    source = core_select(col(Person.org_id), reporter, bindparam("key", type_=String),
+                         literal(AVVIK_FORM, String), bindparam("data", type_=table.c.data.type),
+                         literal("pending", String), bindparam("received_at", type_=table.c.received_at.type)).where(
+        col(Person.id) == reporter, col(Person.active).is_(True), _unit_is_open(with_unit))
+    ins = (postgresql.insert(table) if dialect == "postgresql" else sqlite.insert(table)).from_select(
+        ["org_id", "reporter_id", "idempotency_key", "form_id", "data", "status", "received_at"], source)
+    return ins.on_conflict_do_nothing(index_elements=["org_id", "idempotency_key"]).returning(table.c.id)
+
+
 @writes
 def accept(*, session: Session, reporter_id: int, data: avvik_svc.AvvikInput, idempotency_key: str | None,
            received_at: datetime | None = None) -> None:
     """Keep a checked report durably, in one statement. A resubmission with the same key adds nothing."""
     key = idempotency_key[:200] if idempotency_key else None
-    dialect = session.get_bind().dialect.name
-    table = table_of(ReportInbox)
-    source = core_select(col(Person.org_id), literal(reporter_id, Integer), literal(key, String),
-                    literal(AVVIK_FORM, String), literal(_encode(data), table.c.data.type), literal("pending", String),
-                    literal(received_at or utcnow(), table.c.received_at.type)).where(
-        col(Person.id) == reporter_id, col(Person.active).is_(True), _unit_is_open(data.unit_id))
-    ins = (postgresql.insert(table) if dialect == "postgresql" else sqlite.insert(table)).from_select(
-        ["org_id", "reporter_id", "idempotency_key", "form_id", "data", "status", "received_at"], source)
-    added = session.execute(ins.on_conflict_do_nothing(index_elements=["org_id", "idempotency_key"])
-                            .returning(table.c.id)).first()
+    statement = _accept_statement(session.get_bind().dialect.name, data.unit_id is not None)
+    params = {"reporter_id": reporter_id, "key": key, "data": _encode(data), "received_at": received_at or utcnow(),
+              "unit_id": data.unit_id}
+    added = session.connection().execute(statement, params).first()
     if added is None and (key is None or not _known_key(session, reporter_id, key)):
         if data.unit_id is not None and session.get(Person, reporter_id) is not None:
             raise ValidationFailed({"unit_id": _("Velg en enhet i din kommune.")})
         raise UnknownPerson(_("Du er ikke registrert som aktiv ansatt i Tråd. Kontakt din leder eller Tråd-administratoren."))
 
 
-def _unit_is_open(unit_id: int | None) -> ColumnElement[bool]:
-    """A chosen unit must be an open unit of the reporter's own kommune (checked in the INSERT itself)."""
-    if unit_id is None:
+def _unit_is_open(with_unit: bool) -> ColumnElement[bool]:
+    """A chosen unit (`:unit_id`) must be an open unit of the reporter's own kommune (checked in the INSERT itself)."""
+    if not with_unit:
         return true()
-    return exists().where(col(Unit.id) == unit_id, col(Unit.org_id) == col(Person.org_id), col(Unit.active).is_(True))
+    return exists().where(col(Unit.id) == bindparam("unit_id", type_=Integer), col(Unit.org_id) == col(Person.org_id),
+                          col(Unit.active).is_(True))
 
 
 def _known_key(session: Session, reporter_id: int, key: str) -> bool:
