@@ -57,7 +57,8 @@ def build_slack_app(settings: Settings, *, uow: UnitOfWork, conversation: Conver
     if oauth:  # `app_uninstalled` / `tokens_revoked`: bolt's listeners delete the installation from our store
         app.enable_token_revocation_listeners()
 
-    for module in (commands, shortcuts, actions, views, events):
+    # modal submissions first: they are the acks that wait for a write (Bolt matches listeners in this order)
+    for module in (views, commands, shortcuts, actions, events):
         module.register(app, deps)
 
     @app.error

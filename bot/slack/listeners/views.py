@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 from typing import Any
 
 from slack_bolt.async_app import AsyncApp
@@ -35,9 +36,13 @@ TITLES = Labels({"avvik.report": N_("Avvik registrert"), "avvik.add_tiltak": N_(
 SORRY = N_("Beklager, noe gikk galt hos meg. Prøv igjen om litt.")
 
 
+# One listener for every form: Bolt tries each listener's matcher in turn, so eight listeners made the
+# last form's submission pay for seven misses first (bot/slack/app.py registers this module first).
+FORMS = re.compile("^(" + "|".join(re.escape(form_id) for form_id in FORM_IDS) + ")$")
+
+
 def register(app: AsyncApp, deps: SlackDeps) -> None:
-    for form_id in FORM_IDS:
-        app.view_submission(form_id)(_make_submit(deps))
+    app.view_submission(FORMS)(_make_submit(deps))
 
 
 def _make_submit(deps: SlackDeps) -> Any:
