@@ -67,8 +67,8 @@ def _pause_background_for_requests(engine: Engine) -> None:
 
     @event.listens_for(engine, "begin")
     def _before_begin(conn: Connection) -> None:
-        if foreground.requests_in_flight() and not conn.get_execution_options().get("trad_readonly"):
-            foreground.give_way()
+        if not conn.get_execution_options().get("trad_readonly"):
+            foreground.give_way_to_write()
 
 
 def _private_sqlite(path: Path) -> None:

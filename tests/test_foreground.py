@@ -154,3 +154,50 @@ def test_deliveries_waiting_on_the_loop_go_on_when_the_request_is_answered(monke
 
     order = asyncio.run(main())
     assert order[0] == "request answered" and len(order) == 51
+
+
+def test_while_requests_flow_the_background_begins_one_write_per_gap_between_them(
+        engine: Engine, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Two background writes back to back would still hold SQLite's write lock when the next request came
+    for it (a report kept before its ack); while requests flow, the second waits for the next gap."""
+    monkeypatch.setattr(foreground, "MAX_PAUSE_S", 30.0)
+    monkeypatch.setattr(foreground, "FLOWING_S", 30.0)
+    order: list[str] = []
+    first_done = threading.Event()
+
+    def two_writes() -> None:
+        for i in (1, 2):
+            with engine.begin() as c:
+                c.execute(text("INSERT INTO t (who) VALUES (:who)"), {"who": f"background {i}"})
+            order.append(f"background {i}")
+            first_done.set()
+
+    with foreground.request():
+        pass  # a request was answered: requests are flowing, and this is a gap
+    t = _in_thread(two_writes, background=True)
+    assert first_done.wait(5)
+    t.join(0.3)  # the second waits: this gap had its write
+    order.append("next request answered")
+    with foreground.request():
+        pass
+    t.join(5)
+    assert order == ["background 1", "next request answered", "background 2"]
+
+
+def test_when_requests_stop_the_background_writes_back_to_back(engine: Engine,
+                                                              monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(foreground, "MAX_PAUSE_S", 30.0)
+    monkeypatch.setattr(foreground, "FLOWING_S", 0.05)
+    with foreground.request():
+        pass
+    done = threading.Event()
+
+    def writes() -> None:
+        for i in range(20):
+            with engine.begin() as c:
+                c.execute(text("INSERT INTO t (who) VALUES (:who)"), {"who": f"background {i}"})
+        done.set()
+
+    t = _in_thread(writes, background=True)
+    assert done.wait(5)  # at most one wait of the flowing window, then no more
+    t.join(5)
