@@ -29,7 +29,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 
 MAX_PAUSE_S = 0.02  # per statement: a fan-out slows down under load, but never stops
-FLOWING_S = 0.05  # a request ended this recently: requests are flowing, and background writes take turns with them
+FLOWING_S = 0.02  # a request ended this recently: requests are flowing, and background writes take turns with them
 _background: contextvars.ContextVar[bool] = contextvars.ContextVar("trad_background", default=False)
 _quiet = threading.Condition()
 _in_flight = 0
