@@ -20,6 +20,7 @@ from typing import Protocol
 from bot.conversation import forms
 from bot.conversation.channel import Interaction
 from bot.conversation.language import Speaker
+from models import inbox_signal
 from models.i18n import N_, _
 from models.messages import Reply
 from models.services import avvik as avvik_svc
@@ -54,4 +55,5 @@ def accept_form(conversation: Conversation, ia: Interaction) -> list[Reply]:
         data = avvik_svc.validate_avvik_input(forms.parse_avvik_form(ia.values, now=conversation.now(),
                                                                      tz=settings.tz_name))
         report_inbox.accept(session=tx, reporter_id=ia.person_id, data=data, idempotency_key=ia.value or None)
+        inbox_signal.arrived()  # kept (committed): this process's inbox worker registers it in the next gap
         return [Reply(title=_(RECEIVED_TITLE), text=_(RECEIVED))]
