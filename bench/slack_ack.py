@@ -81,8 +81,6 @@ def serve(kind: str, port: int) -> None:
     import uvicorn
 
     logging.basicConfig(level=logging.WARNING)
-    global Request  # FastAPI resolves the endpoint's annotation from module globals
-    from fastapi import Request
 
     if kind == "trad":
         from bot.main import serve_app, serve_requests_app
@@ -97,37 +95,46 @@ def serve(kind: str, port: int) -> None:
             app = serve_app()
         add_fanout_route(app, settings.serve_background == "child", settings.serve_background_nice)
     else:
-        from fastapi import FastAPI
-        from slack_bolt.adapter.fastapi.async_handler import AsyncSlackRequestHandler
-        from slack_bolt.async_app import AsyncApp
-        from slack_sdk.web.async_client import AsyncWebClient
-
-        bolt = AsyncApp(client=AsyncWebClient(token=os.environ["SLACK_BOT_TOKEN"], base_url=os.environ["SLACK_API_URL"]),
-                        signing_secret=SECRET, process_before_response=(kind != "bare"))
-        keep = floor_writer(os.environ["DATABASE_URL"]) if kind == "floor" else (lambda _kind, _body: None)
-
-        @bolt.event("message")
-        async def on_message(body) -> None:  # type: ignore[no-untyped-def]
-            keep("message.im", body)
-
-        @bolt.command("/avvik")
-        async def on_cmd(ack, body) -> None:  # type: ignore[no-untyped-def]
-            keep("/avvik", body)
-            await ack()
-
-        @bolt.view_submission("avvik.report")
-        async def on_view(ack, body) -> None:  # type: ignore[no-untyped-def]
-            keep("view_submission", body)
-            await ack()
-
-        handler = AsyncSlackRequestHandler(bolt)
-        app = FastAPI()
-
-        @app.post("/slack/events")
-        async def events(request: Request):  # type: ignore[no-untyped-def]
-            return await handler.handle(request)
+        app = baseline_app(kind, os.environ["SLACK_BOT_TOKEN"], os.environ["SLACK_API_URL"], os.environ["DATABASE_URL"])
 
     uvicorn.run(app, host="127.0.0.1", port=port, log_level="warning", access_log=False)
+
+
+def baseline_app(kind: str, token: str, api_url: str, db_url: str):  # type: ignore[no-untyped-def]
+    """A bare Bolt app under FastAPI: «floor» commits one row before it acks, «bare» uses Bolt's defaults,
+    «bare_fast» only acks with `process_before_response=True` (also used by bench/slack_inprocess.py)."""
+    global Request  # FastAPI resolves the endpoint's annotation from module globals
+    from fastapi import FastAPI, Request
+    from slack_bolt.adapter.fastapi.async_handler import AsyncSlackRequestHandler
+    from slack_bolt.async_app import AsyncApp
+    from slack_sdk.web.async_client import AsyncWebClient
+
+    bolt = AsyncApp(client=AsyncWebClient(token=token, base_url=api_url), signing_secret=SECRET,
+                    process_before_response=(kind != "bare"))
+    keep = floor_writer(db_url) if kind == "floor" else (lambda _kind, _body: None)
+
+    @bolt.event("message")
+    async def on_message(body) -> None:  # type: ignore[no-untyped-def]
+        keep("message.im", body)
+
+    @bolt.command("/avvik")
+    async def on_cmd(ack, body) -> None:  # type: ignore[no-untyped-def]
+        keep("/avvik", body)
+        await ack()
+
+    @bolt.view_submission("avvik.report")
+    async def on_view(ack, body) -> None:  # type: ignore[no-untyped-def]
+        keep("view_submission", body)
+        await ack()
+
+    handler = AsyncSlackRequestHandler(bolt)
+    app = FastAPI()
+
+    @app.post("/slack/events")
+    async def events(request: Request):  # type: ignore[no-untyped-def]
+        return await handler.handle(request)
+
+    return app
 
 
 def run_nudge_job(month: int) -> None:

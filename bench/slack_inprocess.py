@@ -25,38 +25,11 @@ import time
 from pathlib import Path
 from typing import Any
 
-from fastapi import Request  # at module level: FastAPI resolves the endpoint's string annotation here
-
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
-import slack_ack  # noqa: E402  (the bench's request bodies, signing and floor writer)
-
-
-def floor_app(db_url: str, api_url: str) -> Any:
-    from fastapi import FastAPI
-    from slack_bolt.adapter.fastapi.async_handler import AsyncSlackRequestHandler
-    from slack_bolt.async_app import AsyncApp
-    from slack_sdk.web.async_client import AsyncWebClient
-
-    bolt = AsyncApp(client=AsyncWebClient(token="xoxb-bench-1", base_url=api_url), signing_secret=slack_ack.SECRET,
-                    process_before_response=True)
-    keep = slack_ack.floor_writer(db_url)
-
-    @bolt.view_submission("avvik.report")
-    async def on_view(ack, body) -> None:  # type: ignore[no-untyped-def]
-        keep("view_submission", body)
-        await ack()
-
-    handler = AsyncSlackRequestHandler(bolt)
-    app = FastAPI()
-
-    @app.post("/slack/events")
-    async def events(request: Request):  # type: ignore[no-untyped-def]
-        return await handler.handle(request)
-
-    return app
+import slack_ack  # noqa: E402  (the bench's request bodies, signing and floor app)
 
 
 async def measure(app: Any, make: Any, n: int, profile: bool) -> tuple[float, float]:
@@ -106,7 +79,7 @@ def main() -> None:
                        "PUBLIC_BASE_URL": "https://trad.example.no"})
     from bot.main import serve_app
 
-    apps = {"floor": floor_app(db_url, fake.api_url), "trad": serve_app()}
+    apps = {"floor": slack_ack.baseline_app("floor", "xoxb-bench-1", fake.api_url, db_url), "trad": serve_app()}
     category, people = next(iter(AVVIK_CATEGORIES)), ["ansatt", "ansatt2", "leder", "helseansatt"]
 
     def make(i: int) -> tuple[bytes, str]:

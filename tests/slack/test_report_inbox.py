@@ -100,23 +100,15 @@ async def test_a_server_that_registers_reports_itself_keeps_at_the_ack_and_its_i
         slack_env, org, engine, monkeypatch: pytest.MonkeyPatch) -> None:  # type: ignore[no-untyped-def]
     """`trad serve` with its outbox worker inside (the embedded default): the modal answers from the kept
     row, and the process's own inbox worker makes it a case with a receipt within its poll."""
-    from bot.main import create_app
-    from models.settings import get_settings
     from notifications.inbox_worker import run_inbox
 
-    monkeypatch.setenv("OUTBOX_WORKER_ENABLED", "true")
-    get_settings.cache_clear()
-    slack = SlackDriver(create_app(get_settings()), slack_env, org)
-    view = await open_avvik_modal(slack)
+    slack, view = await _served_modal(slack_env, org, monkeypatch)
     stop = asyncio.Event()
     inbox = asyncio.create_task(run_inbox(engine, stop, poll_s=0.05))
     try:
         shown = await submit_avvik(slack, view, avvik_values(view), view_id="VSYNC", background=False)
         assert "Avviket ditt er mottatt" in json.dumps(shown, ensure_ascii=False)
-        for _ in range(100):
-            if count(engine, Avvik):
-                break
-            await asyncio.sleep(0.02)
+        await _until_a_case(engine)
     finally:
         stop.set()
         await inbox
@@ -131,24 +123,34 @@ async def test_a_kept_report_wakes_the_inbox_at_once_rather_than_at_its_next_pol
     """The worker's poll is set to 30 s here: only the report's own signal can make it a case this soon.
     Why it matters: reports found together at a poll were registered back to back, holding SQLite's
     writers' lock while the next requests waited for it."""
-    from bot.main import create_app
-    from models.settings import get_settings
     from notifications.inbox_worker import run_inbox
 
-    monkeypatch.setenv("OUTBOX_WORKER_ENABLED", "true")
-    get_settings.cache_clear()
-    slack = SlackDriver(create_app(get_settings()), slack_env, org)
-    view = await open_avvik_modal(slack)
+    slack, view = await _served_modal(slack_env, org, monkeypatch)
     stop = asyncio.Event()
     inbox = asyncio.create_task(run_inbox(engine, stop, poll_s=30.0))
     await asyncio.sleep(0.2)  # it has looked once and waits
     try:
         await submit_avvik(slack, view, avvik_values(view), view_id="VWAKE", background=False)
-        for _ in range(100):
-            if count(engine, Avvik):
-                break
-            await asyncio.sleep(0.02)
+        await _until_a_case(engine)
         assert count(engine, Avvik) == 1 and count(engine, ReportInbox) == 0
     finally:
         stop.set()
         await asyncio.wait_for(inbox, 5)  # and `stop` still ends its wait at once
+
+
+async def _served_modal(slack_env, org, monkeypatch: pytest.MonkeyPatch):  # type: ignore[no-untyped-def]
+    """The served app with its outbox worker on (the embedded default) and an open avvik modal."""
+    from bot.main import create_app
+    from models.settings import get_settings
+
+    monkeypatch.setenv("OUTBOX_WORKER_ENABLED", "true")
+    get_settings.cache_clear()
+    slack = SlackDriver(create_app(get_settings()), slack_env, org)
+    return slack, await open_avvik_modal(slack)
+
+
+async def _until_a_case(engine) -> None:  # type: ignore[no-untyped-def]
+    for _ in range(100):  # up to 2 s
+        if count(engine, Avvik):
+            return
+        await asyncio.sleep(0.02)
