@@ -137,6 +137,9 @@ def baseline_app(kind: str, token: str, api_url: str, db_url: str):  # type: ign
     return app
 
 
+ANSWER_KINDS = ("2xx", "503", "other", "timeout")
+
+
 def run_nudge_job(month: int) -> None:
     """The monthly nudge job as the background process's scheduler runs it; prints its totals as JSON."""
     from datetime import UTC, datetime
@@ -416,7 +419,7 @@ async def ramp(session, servers: dict, args: argparse.Namespace, make_submission
             busy = (cpu_seconds(proc.pid) - cpu0) / (time.perf_counter() - w0)
             drained = await drain(proc.pid)
             row = {"sent": int(rate * args.ramp_duration), "server_cpu_share": round(busy, 2), "drain_s": round(drained, 1)}
-            for k in ("2xx", "503", "other", "timeout"):
+            for k in ANSWER_KINDS:
                 xs = st.get(k, [])
                 row[k] = {"n": len(xs), "p50": pct(xs, 50), "p99": pct(xs, 99), "max": max(xs) if xs else None}
             out[f"{kind}|{rate}"] = row
@@ -579,6 +582,7 @@ async def bench(args: argparse.Namespace) -> dict:
                                                      "drain_s": drained, "cpu_ms": cpu_ms,
                                                      "send_late_p99": pct(late, 99), "send_late_max": max(late),
                                                      "fanout": st.get("fanout"),
+                                                     "answers": {k: len(st.get(k, [])) for k in ANSWER_KINDS},
                                                      **phases(st.get("timeline", []), args.duration)}
                         print(rate, req, kind, json.dumps(per_rate[f"{req}|{kind}"]), flush=True)
                 results["rates"][rate] = per_rate

@@ -31,6 +31,8 @@ def main() -> None:
     ap.add_argument("--profile", action="store_true")
     ap.add_argument("--accept", action="store_true",
                     help="what runs before the ack since the report inbox: `accept_form` (check and keep one row)")
+    ap.add_argument("--register", action="store_true",
+                    help="what runs after the ack: `report_inbox.register_next` (the kept row becomes an avvik)")
     args = ap.parse_args()
     from sqlalchemy import event
     from sqlmodel import Session
@@ -62,8 +64,10 @@ def main() -> None:
         ia = Interaction(user=ChannelUser(platform="slack", workspace="T", user_id="U1", locale="nb-NO"),
                          person_id=people[who[i % 4]], action_id="avvik.report", value=f"V{next(ids)}", values=values,
                          context={})
-        return (conv.accept_form if args.accept else conv.submit_form)(ia)[0].text
+        return (conv.accept_form if args.accept or args.register else conv.submit_form)(ia)[0].text
 
+    if args.register:
+        return _register_cost(engine, one, seen, args.n)
     for i in range(20):  # warm-up: imports, statement caches
         one(i)
     seen.clear()
@@ -82,6 +86,31 @@ def main() -> None:
             one(i)
         prof.disable()
         pstats.Stats(prof).sort_stats("cumulative").print_stats(40)
+
+
+def _register_cost(engine: object, one: object, seen: collections.Counter[str], n: int) -> None:
+    """Keep n + 21 reports through the accept, then register them one by one as the inbox worker does."""
+    from sqlmodel import Session
+
+    from models.services import report_inbox
+
+    def register() -> None:
+        with Session(engine) as s:
+            assert report_inbox.register_next(session=s)
+
+    for i in range(n + 21):
+        one(i)  # type: ignore[operator]
+    for _ in range(20):
+        register()
+    seen.clear()
+    register()
+    print(f"statements per registration: {sum(seen.values())}")
+    for stmt, k in seen.most_common():
+        print(f"  {k} × {stmt}")
+    t = time.process_time()
+    for _ in range(n):
+        register()
+    print(f"CPU per registration: {(time.process_time() - t) / n * 1000:.2f} ms (n={n})")
 
 
 if __name__ == "__main__":

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import itertools
 import logging
 import time
@@ -16,6 +17,7 @@ from models import foreground
 if TYPE_CHECKING:
     from fastapi import FastAPI
 
+    from bot.slack.pressure import Backlog
     from bot.wiring import Wiring
 
 log = logging.getLogger("trad.slack")
@@ -40,8 +42,11 @@ def mount(app: FastAPI, wiring: Wiring) -> None:
     app.state.slack_app = bolt
     _share_http_session(app, bolt)
 
-    gate = Shedder(settings.slack_max_in_flight, owed=bolt.trad.tasks)  # type: ignore[attr-defined]
+    backlog = bolt.trad.backlog  # type: ignore[attr-defined]
+    gate = Shedder(settings.slack_max_in_flight, owed=bolt.trad.tasks, behind=backlog.behind)  # type: ignore[attr-defined]
     app.state.slack_gate = gate
+    if settings.slack_max_in_flight:
+        _watch_backlog(app, backlog)
 
     @app.post("/slack/events", include_in_schema=False)
     async def slack_events(request: Request) -> Any:
@@ -77,14 +82,20 @@ class Shedder:
     it again, with nothing half-stored. A request is refused when `limit` requests are in
     progress, or when the oldest of them has waited `max_wait` seconds (a third of Slack's 3 s:
     the server is not keeping up, whatever the count; a burst of cheap events passes), or when
-    4 × `limit` answers are still owed after acks (`owed`, the listeners' background tasks).
+    4 × `limit` answers are still owed after acks (`owed`, the listeners' background tasks), or
+    when the process is `max_behind` seconds behind (`behind`: the event loop's lag or the oldest
+    queued database job, `bot.slack.pressure`), which shows an overload before any request has
+    been read late.
     """
 
     def __init__(self, limit: int, owed: set[Any] | None = None, *, max_wait: float = 1.0,
+                 behind: Callable[[], float] | None = None, max_behind: float = 0.5,
                  clock: Callable[[], float] = time.monotonic) -> None:
         self.limit = limit
         self.owed = owed if owed is not None else set()
         self.max_wait = max_wait
+        self.behind = behind or (lambda: 0.0)
+        self.max_behind = max_behind
         self.clock = clock
         self.started: dict[int, float] = {}
         self.shed = 0
@@ -98,7 +109,8 @@ class Shedder:
         """A ticket for `leave`, or None: answer 503."""
         now = self.clock()
         if self.limit and (len(self.started) >= self.limit or len(self.owed) >= 4 * self.limit
-                           or (self.started and now - min(self.started.values()) >= self.max_wait)):
+                           or (self.started and now - min(self.started.values()) >= self.max_wait)
+                           or self.behind() >= self.max_behind):
             self.shed += 1
             if self.shed == 1 or self.shed % 100 == 0:
                 log.warning("Slack load shedding: %d requests answered 503 so far (limit %d)", self.shed, self.limit)
@@ -109,6 +121,22 @@ class Shedder:
 
     def leave(self, ticket: int) -> None:
         self.started.pop(ticket, None)
+
+
+def _watch_backlog(app: FastAPI, backlog: Backlog) -> None:
+    """Measure the event loop's lag while the server runs (`Backlog.watch`)."""
+    inner = app.router.lifespan_context
+
+    @asynccontextmanager
+    async def lifespan(a: Any) -> AsyncIterator[Any]:
+        watcher = asyncio.ensure_future(backlog.watch())
+        try:
+            async with inner(a) as state:
+                yield state
+        finally:
+            watcher.cancel()
+
+    app.router.lifespan_context = lifespan
 
 
 def _share_http_session(app: FastAPI, bolt: Any) -> None:

@@ -23,6 +23,7 @@ from bot.conversation.engine import Conversation
 from bot.slack.blocks import message_payloads
 from bot.slack.home import publish_home
 from bot.slack.identity import IdentityResolver, unknown_user_text
+from bot.slack.pressure import Backlog
 from models.messages import Reply
 from models.settings import Settings
 from models.uow import UnitOfWork
@@ -56,12 +57,14 @@ class SlackDeps:
     optional_tasks: set[asyncio.Task[Any]] = field(default_factory=set)
     home_interval: float = 2.0
     http: Any = None  # one shared aiohttp.ClientSession (set in the server's lifespan), also for response_url
+    backlog: Backlog = field(default_factory=Backlog)  # how far behind this process is (the load shedder reads it)
     _home_pending: dict[str, bool] = field(default_factory=dict)
     _home_last: dict[str, float] = field(default_factory=dict)
 
     async def run(self, fn: Callable[..., T], *args: Any) -> T:
         """Run blocking (database) work on the Slack edge's own bounded pool, off the event loop."""
-        return await asyncio.get_running_loop().run_in_executor(self.executor, functools.partial(fn, *args))
+        job = self.backlog.job(functools.partial(fn, *args))
+        return await asyncio.get_running_loop().run_in_executor(self.executor, job)
 
     def responder(self, response_url: str | None) -> Any:
         """A `respond` for a response_url that reuses the shared HTTP session (Bolt's opens one per call)."""

@@ -8,6 +8,7 @@ from the conversation, exactly as a DM or a Teams message asking the same would 
 from __future__ import annotations
 
 import logging
+import time
 from typing import Any
 
 from slack_bolt.async_app import AsyncApp
@@ -20,13 +21,15 @@ from models.i18n import N_, _
 log = logging.getLogger("trad.slack")
 LISTINGS = {"/sjekkliste": "checklist", "/oppdrag": "my_oppdrag"}
 NOT_STORED = N_("Det du skrev etter /varsle er ikke lagret.")
+TRIGGER_S = 2.5  # Slack's trigger_id opens a modal only within 3 s of the command: later, the open is wasted work
 
 
 def register(app: AsyncApp, deps: SlackDeps) -> None:
     @app.command("/avvik")
     async def avvik_command(ack: Any, command: dict, client: AsyncWebClient, respond: Any) -> None:
         await ack()
-        deps.background(_open_avvik(deps, command, client, respond), "/avvik")
+        acked = time.monotonic()
+        deps.background(_open_avvik(deps, command, client, respond, acked), "/avvik")
 
     async def listing_command(ack: Any, command: dict, client: AsyncWebClient, respond: Any) -> None:
         await ack()
@@ -49,14 +52,18 @@ async def _person(deps: SlackDeps, client: AsyncWebClient, command: dict, respon
     return pid
 
 
-async def _open_avvik(deps: SlackDeps, command: dict, client: AsyncWebClient, respond: Any) -> None:
+async def _open_avvik(deps: SlackDeps, command: dict, client: AsyncWebClient, respond: Any, acked: float) -> None:
     try:
         pid = await _person(deps, client, command, respond)
         if pid is None:
             return
-        form = await deps.run(lambda: deps.conversation.open_avvik_form(
-            pid, (command.get("text") or "").strip(), platform_locale=_locale(deps, command)))
-        await client.views_open(trigger_id=command["trigger_id"], view=view_dict(form_view(form)))
+        if time.monotonic() - acked < TRIGGER_S:
+            form = await deps.run(lambda: deps.conversation.open_avvik_form(
+                pid, (command.get("text") or "").strip(), platform_locale=_locale(deps, command)))
+            if time.monotonic() - acked < TRIGGER_S:
+                await client.views_open(trigger_id=command["trigger_id"], view=view_dict(form_view(form)))
+                return
+        await _too_late(respond)
     except Exception:  # noqa: BLE001 - after ack(): log, tell the user, never re-raise
         log.exception("/avvik failed")
         await _sorry(respond)
@@ -93,6 +100,16 @@ async def _guide(deps: SlackDeps, command: dict, respond: Any) -> None:
 def _locale(deps: SlackDeps, command: dict) -> str | None:
     """Slack's guess at the person's language (known once `users.info` was asked)."""
     return deps.identities.locale(command.get("team_id", ""), command["user_id"])
+
+
+async def _too_late(respond: Any) -> None:
+    """The server was too busy to open the form while Slack's trigger was valid: say so, so nothing is lost
+    silently (nothing was stored; the person types /avvik again)."""
+    try:
+        await respond(text=_("Tråd hadde for mye å gjøre til å åpne skjemaet akkurat nå. Skriv /avvik igjen om litt."),
+                      response_type="ephemeral")
+    except Exception:  # noqa: BLE001
+        log.exception("could not tell the user the form was not opened")
 
 
 async def _sorry(respond: Any) -> None:
