@@ -405,7 +405,7 @@ async def fanout_call(session, port: int, month: int) -> dict:  # type: ignore[n
 
 
 async def ramp(session, servers: dict, args: argparse.Namespace, make_submission) -> dict:  # type: ignore[no-untyped-def]
-    """View submissions to Tråd alone at rising rates: where does it stop keeping up, and what
+    """View submissions (or `/avvik`, `--ramp-kind`) to Tråd alone at rising rates: where does it stop keeping up, and what
     does Slack get then (2xx, a fast 503, or a timeout past 3 s)?"""
     out: dict = {}
     for kind in [k for k in ("trad", "floor") if k in servers and k in args.ramp_servers]:
@@ -587,9 +587,14 @@ async def bench(args: argparse.Namespace) -> dict:
                         print(rate, req, kind, json.dumps(per_rate[f"{req}|{kind}"]), flush=True)
                 results["rates"][rate] = per_rate
             if args.ramp:
-                results["ramp"] = await ramp(session, servers, args, make_submission=lambda i: (
-                    submission_body(uids[people[i % len(people)]], f"Vramp{next(_ids)}", category),
-                    "application/x-www-form-urlencoded", None))
+                def ramp_request(i: int):  # type: ignore[no-untyped-def]
+                    uid = uids[people[i % len(people)]]
+                    if args.ramp_kind == "/avvik":
+                        return command_body(uid, f"trig-ramp-{next(_ids)}", fake.base), "application/x-www-form-urlencoded", None
+                    return submission_body(uid, f"Vramp{next(_ids)}", category), "application/x-www-form-urlencoded", None
+
+                results["ramp_kind"] = args.ramp_kind
+                results["ramp"] = await ramp(session, servers, args, make_submission=ramp_request)
             if args.storm <= 0:
                 return results
             # replay storm against the real app
@@ -667,7 +672,7 @@ def report(results: dict, cmd: str) -> str:
         lines += ["", "Fan-out in Tråd's process during each Tråd cell (started a third of the way in): " + "; ".join(
             f"{rate}/s {req}: {f['enqueued']} nudges enqueued in {f['seconds']} s" for rate, req, f in fans) + "."]
     if results.get("ramp"):
-        lines += ["", "Ramp (view submissions only, one server process pinned to one core; Slack's 3 s timeout):", "",
+        lines += ["", f"Ramp ({results.get('ramp_kind', 'view_submission')} only, one server process pinned to one core; Slack's 3 s timeout):", "",
                   "| server | rate | sent | 2xx | 2xx p50 / p99 / max ms | 503 | 503 p99 / max ms | timeout > 3 s | "
                   "other | server CPU share | backlog drained in s |", "|---|---|---|---|---|---|---|---|---|---|---|"]
         for key, r in results["ramp"].items():
@@ -700,6 +705,7 @@ def main() -> None:
     ap.add_argument("--fanout-kinds", default="view_submission", help="the cells (request kinds) with a fan-out")
     ap.add_argument("--ramp", default="", help="rates of view submissions to find the highest sustainable one, e.g. 50,100,200")
     ap.add_argument("--ramp-duration", type=float, default=10.0)
+    ap.add_argument("--ramp-kind", default="view_submission", choices=("view_submission", "/avvik"))
     ap.add_argument("--ramp-servers", default="trad")
     ap.add_argument("--out", default=None, help="write the markdown table here")
     ap.add_argument("--json", default=None, help="write the raw results here")

@@ -89,6 +89,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     bot.slack.mount(app, wiring)
     bot.teams.mount(app, wiring)
     forms.mount(app, wiring)
+    bot.slack.gate_first(app)  # last: the outermost middleware, so a refused Slack request costs the least
     return app
 
 

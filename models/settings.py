@@ -187,8 +187,8 @@ class Settings(BaseSettings):
     # The GIL switch interval in ms of every serving process (notifications/threads.py): the event loop
     # acks sooner, and a background writer holding SQLite's lock finishes sooner (0 keeps Python's 5 ms)
     gil_switch_ms: float = Field(default=0.5, ge=0, validation_alias=AliasChoices("GIL_SWITCH_MS", "SLACK_GIL_SWITCH_MS"))
-    # Load shedding: above this many Slack requests in progress (or when the oldest has waited 1 s),
-    # answer 503 at once rather than let Slack's 3 s timeout pass (issue 15; 0 turns it off)
+    # Load shedding: above this many Slack requests in progress (or when the oldest has waited 1 s, or the
+    # process is 0.5 s behind), answer 503 at once rather than let Slack's 3 s timeout pass (issue 15; 0: off)
     slack_max_in_flight: int = Field(default=256, ge=0, alias="SLACK_MAX_IN_FLIGHT")
 
     # Risk escalation (issue 11): a risk or avvik scoring at least this goes to the sector's kommunalsjef / the top.

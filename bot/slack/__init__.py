@@ -10,7 +10,7 @@ from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from typing import TYPE_CHECKING, Any
 
-from fastapi import Request, Response
+from fastapi import Request
 
 from models import foreground
 
@@ -21,6 +21,7 @@ if TYPE_CHECKING:
     from bot.wiring import Wiring
 
 log = logging.getLogger("trad.slack")
+EVENTS_PATH = "/slack/events"
 
 
 def mount(app: FastAPI, wiring: Wiring) -> None:
@@ -48,16 +49,9 @@ def mount(app: FastAPI, wiring: Wiring) -> None:
     if settings.slack_max_in_flight:
         _watch_backlog(app, backlog)
 
-    @app.post("/slack/events", include_in_schema=False)
+    @app.post(EVENTS_PATH, include_in_schema=False)
     async def slack_events(request: Request) -> Any:
-        ticket = gate.enter()
-        if ticket is None:
-            return Response(status_code=503, headers={"Retry-After": "1"})
-        try:
-            with foreground.request():  # background work in this process waits meanwhile (models.foreground)
-                return await handler.handle(request)
-        finally:
-            gate.leave(ticket)
+        return await handler.handle(request)  # admitted, and marked as a request, by `SlackGate`
 
     if settings.slack_oauth_enabled:  # many workspaces: bolt's install flow (bot/slack/oauth.py)
         @app.get("/slack/install", include_in_schema=False)
@@ -70,6 +64,40 @@ def mount(app: FastAPI, wiring: Wiring) -> None:
 
     if settings.slack_app_token:
         _add_socket_mode(app, bolt, settings.slack_app_token)
+
+
+def gate_first(app: FastAPI) -> None:
+    """Put the Slack gate outside every other middleware; called by the composition root after the last
+    middleware is added. Why: past what the process can do, a refused request must cost as little as
+    possible, or answering 503s itself keeps the event loop behind (bench/slack.md, 2026-12-05 15:38)."""
+    gate = getattr(app.state, "slack_gate", None)
+    if gate is not None:
+        app.add_middleware(SlackGate, gate=gate)
+
+
+class SlackGate:
+    """ASGI middleware: each POST to /slack/events is admitted by the `Shedder` or answered 503 at once,
+    and while admitted it is a request that background work in this process gives way to (`models.foreground`)."""
+
+    def __init__(self, app: Any, gate: Shedder) -> None:
+        self.app = app
+        self.gate = gate
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        if scope["type"] != "http" or scope["path"] != EVENTS_PATH or scope["method"] != "POST":
+            await self.app(scope, receive, send)
+            return
+        ticket = self.gate.enter()
+        if ticket is None:
+            await send({"type": "http.response.start", "status": 503,
+                        "headers": [(b"retry-after", b"1"), (b"content-length", b"0")]})
+            await send({"type": "http.response.body", "body": b""})
+            return
+        try:
+            with foreground.request():
+                await self.app(scope, receive, send)
+        finally:
+            self.gate.leave(ticket)
 
 
 class Shedder:
