@@ -63,8 +63,11 @@ class SlackDeps:
 
     async def run(self, fn: Callable[..., T], *args: Any) -> T:
         """Run blocking (database) work on the Slack edge's own bounded pool, off the event loop."""
-        job = self.backlog.job(functools.partial(fn, *args))
-        return await asyncio.get_running_loop().run_in_executor(self.executor, job)
+        job, ticket = self.backlog.job(functools.partial(fn, *args))
+        try:
+            return await asyncio.get_running_loop().run_in_executor(self.executor, job)
+        finally:
+            self.backlog.settled(ticket)
 
     def responder(self, response_url: str | None) -> Any:
         """A `respond` for a response_url that reuses the shared HTTP session (Bolt's opens one per call)."""

@@ -37,8 +37,8 @@ class Backlog:
         oldest = now - min(self._queued.values()) if self._queued else 0.0
         return max(self._lag, late, oldest)
 
-    def job(self, fn: Callable[[], T]) -> Callable[[], T]:
-        """`fn`, noted as queued from now until a thread starts it."""
+    def job(self, fn: Callable[[], T]) -> tuple[Callable[[], T], int]:
+        """`fn`, noted as queued from now until a thread starts it, and its ticket for `settled`."""
         ticket = next(self._ids)
         self._queued[ticket] = self.clock()
 
@@ -46,7 +46,12 @@ class Backlog:
             self._queued.pop(ticket, None)
             return fn()
 
-        return started
+        return started, ticket
+
+    def settled(self, ticket: int) -> None:
+        """The job's caller is done with it: a job cancelled before any thread started it is no longer queued
+        (left noted, it would count as ever later, and the shedder would refuse every request)."""
+        self._queued.pop(ticket, None)
 
     async def watch(self) -> None:
         """Measure the loop's lag: how late a short sleep ends. Runs until cancelled."""

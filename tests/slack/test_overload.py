@@ -24,10 +24,20 @@ pytestmark = pytest.mark.anyio
 def test_a_queued_database_job_counts_as_behind_until_a_thread_starts_it() -> None:
     now = [10.0]
     backlog = Backlog(clock=lambda: now[0])
-    job = backlog.job(lambda: "done")
+    job, _ticket = backlog.job(lambda: "done")
     now[0] = 10.7
     assert backlog.behind() == pytest.approx(0.7)
     assert job() == "done"
+    assert backlog.behind() == 0.0
+
+
+def test_a_job_cancelled_before_it_started_is_not_counted_for_ever() -> None:
+    now = [10.0]
+    backlog = Backlog(clock=lambda: now[0])
+    _job, ticket = backlog.job(lambda: "never run")
+    now[0] = 11.0
+    backlog.settled(ticket)  # its caller gave up on it (a cancelled await): the thread never starts it
+    now[0] = 20.0
     assert backlog.behind() == 0.0
 
 
