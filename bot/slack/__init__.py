@@ -69,7 +69,7 @@ def mount(app: FastAPI, wiring: Wiring) -> None:
 def gate_first(app: FastAPI) -> None:
     """Put the Slack gate outside every other middleware; called by the composition root after the last
     middleware is added. Why: past what the process can do, a refused request must cost as little as
-    possible, or answering 503s itself keeps the event loop behind (bench/slack.md, 2026-12-05 15:38)."""
+    possible, or answering 503s itself keeps the event loop behind (bench/slack.md, «2026-12-05 14:55–16:10»)."""
     gate = getattr(app.state, "slack_gate", None)
     if gate is not None:
         app.add_middleware(SlackGate, gate=gate)

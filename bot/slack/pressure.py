@@ -4,7 +4,7 @@ Why: a request's own age is known only once the event loop reads it. When the wo
 (acks' owed answers, database jobs after the ack, the background on the same core) is more than the
 core can do, the loop falls behind, and a new request waits unread in the socket, in the ready queue
 and for a thread, before the load shedder ever sees it: at 100 `/avvik`/s with a fan-out on a slow core,
-971 of 1,500 requests timed out past Slack's 3 s and none was refused (bench/slack.md, 2026-12-05 15:10).
+971 of 1,500 requests timed out past Slack's 3 s and none was refused (bench/slack.md, «2026-12-05 14:55–16:10»).
 The loop's lag and the queue's wait show that at once, so the shedder (`bot.slack.Shedder`) can refuse
 new work with a fast 503 while the accepted work drains, and the answers it accepted stay inside 3 s.
 """
