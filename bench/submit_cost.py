@@ -67,7 +67,7 @@ def main() -> None:
         return (conv.accept_form if args.accept or args.register else conv.submit_form)(ia)[0].text
 
     if args.register:
-        return _register_cost(engine, one, seen, args.n)
+        return _register_cost(engine, one, seen, args.n, profile=args.profile)
     for i in range(20):  # warm-up: imports, statement caches
         one(i)
     seen.clear()
@@ -88,7 +88,7 @@ def main() -> None:
         pstats.Stats(prof).sort_stats("cumulative").print_stats(40)
 
 
-def _register_cost(engine: object, one: object, seen: collections.Counter[str], n: int) -> None:
+def _register_cost(engine: object, one: object, seen: collections.Counter[str], n: int, *, profile: bool) -> None:
     """Keep n + 21 reports through the accept, then register them one by one as the inbox worker does."""
     from sqlmodel import Session
 
@@ -98,7 +98,7 @@ def _register_cost(engine: object, one: object, seen: collections.Counter[str], 
         with Session(engine) as s:
             assert report_inbox.register_next(session=s)
 
-    for i in range(n + 21):
+    for i in range(n * (2 if profile else 1) + 21):
         one(i)  # type: ignore[operator]
     for _ in range(20):
         register()
@@ -111,6 +111,13 @@ def _register_cost(engine: object, one: object, seen: collections.Counter[str], 
     for _ in range(n):
         register()
     print(f"CPU per registration: {(time.process_time() - t) / n * 1000:.2f} ms (n={n})")
+    if profile:
+        prof = cProfile.Profile()
+        prof.enable()
+        for _ in range(n):
+            register()
+        prof.disable()
+        pstats.Stats(prof).sort_stats("cumulative").print_stats(60)
 
 
 if __name__ == "__main__":
