@@ -181,7 +181,7 @@ class Conversation:
     # ------------------------------------------------------------------ building blocks edges reuse
     def _avvik_form(self, tx: Tx, person_id: int, description: str = "") -> Form:
         actor = org.load_actor(tx, person_id=person_id)
-        return forms.avvik_form(units=org.list_units(tx, org_id=actor.org_id), default_unit_id=actor.unit_id,
+        return forms.avvik_form(units=org.unit_choices(tx, org_id=actor.org_id), default_unit_id=actor.unit_id,
                                 description=description,
                                 categories=kommune_settings.offered_categories(tx, org_id=actor.org_id))
 
