@@ -48,6 +48,7 @@ class FormField(BaseModel):
     initial: str | None = None
     max_length: int | None = None
     hint: str | None = None
+    searchable: bool = False  # its options may be asked for again, filtered by what the person types
 
 
 class Form(BaseModel):

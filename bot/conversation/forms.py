@@ -37,7 +37,7 @@ def avvik_form(*, units: Sequence[UnitRef], default_unit_id: int | None, descrip
                       options=[(k, _(v)) for k, v in (categories or AVVIK_CATEGORIES).items()]),
             FormField(name="unit_id", label=_("Enhet"), kind="select",
                       options=[(str(u.id), u.name) for u in units if u.kind == "unit" or u.id == default_unit_id],
-                      initial=str(default_unit_id) if default_unit_id else None),
+                      initial=str(default_unit_id) if default_unit_id else None, searchable=True),
             FormField(name="description", label=_("Hva skjedde?"), kind="textarea", max_length=3000,
                       initial=description[:3000] or None),
             FormField(name="occurred_at", label=_("Når skjedde det?"), kind="datetime",

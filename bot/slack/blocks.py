@@ -23,6 +23,7 @@ from slack_sdk.models.blocks import (
     DatePickerElement,
     DateTimePickerElement,
     DividerBlock,
+    ExternalDataSelectElement,
     HeaderBlock,
     InputBlock,
     MarkdownTextObject,
@@ -231,20 +232,32 @@ def _option(value: str, label: str) -> Option:
     return Option(value=value[:OPTION_VALUE], text=plain(label, OPTION_TEXT))
 
 
-def _select(field: FormField) -> StaticSelectElement:
+def _select(field: FormField) -> StaticSelectElement | ExternalDataSelectElement:
+    """A menu of the field's options; past Slack's 100, a search of them if the field may be searched
+    (`bot.slack.listeners.views` answers it from the conversation), else the first 99 and the chosen one."""
     options = list(field.options)
+    initial = next(((v, label) for v, label in options if v == field.initial), None)
+    initial_opt = _option(*initial) if initial else None
+    placeholder = plain(_("Velg …"), 150)
+    if len(options) > SELECT_OPTIONS and field.searchable:
+        placeholder = plain(_("Skriv for å søke …"), 150)
+        return ExternalDataSelectElement(action_id=VALUE_ACTION, initial_option=initial_opt, min_query_length=0,
+                                         placeholder=placeholder)
     if len(options) > SELECT_OPTIONS:
         keep = options[: SELECT_OPTIONS - 1]
-        initial = [o for o in options if o[0] == field.initial and o not in keep]
-        options = keep + (initial or [options[SELECT_OPTIONS - 1]])
-    opts = [_option(v, label) for v, label in options]
-    initial_opt = next((o for o, (v, _lbl) in zip(opts, options, strict=True) if v == field.initial), None)
-    return StaticSelectElement(action_id=VALUE_ACTION, options=opts, initial_option=initial_opt,
-                               placeholder=plain(_("Velg …"), 150))
+        options = keep + ([initial] if initial and initial not in keep else [options[SELECT_OPTIONS - 1]])
+    return StaticSelectElement(action_id=VALUE_ACTION, options=[_option(v, label) for v, label in options],
+                               initial_option=initial_opt, placeholder=placeholder)
+
+
+def option_dicts(options: list[tuple[str, str]]) -> list[dict[str, Any]]:
+    """Options as an answer to Slack's search of an external select (`block_suggestion`)."""
+    return [_option(v, label).to_dict() for v, label in options[:SELECT_OPTIONS]]
 
 
 def _element(field: FormField, now: datetime | None = None) -> (
-        StaticSelectElement | DatePickerElement | DateTimePickerElement | PlainTextInputElement):
+        StaticSelectElement | ExternalDataSelectElement | DatePickerElement | DateTimePickerElement
+        | PlainTextInputElement):
     if field.kind == "select":
         return _select(field)
     if field.kind == "date":
@@ -297,7 +310,7 @@ def form_values(state_values: dict) -> dict[str, str]:
     for block_id, actions in (state_values or {}).items():
         for _action_id, v in (actions or {}).items():
             kind = v.get("type")
-            if kind == "static_select":
+            if kind in ("static_select", "external_select"):
                 sel = v.get("selected_option") or {}
                 out[block_id] = sel.get("value") or ""
             elif kind == "datepicker":

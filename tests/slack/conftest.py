@@ -144,7 +144,7 @@ class SlackDriver:
             if raw is None:
                 continue
             v: dict[str, Any] = {"type": el["type"]}
-            if el["type"] == "static_select":
+            if el["type"] in ("static_select", "external_select"):
                 v["selected_option"] = {"value": raw, "text": {"type": "plain_text", "text": raw}} if raw else None
             elif el["type"] == "datepicker":
                 v["selected_date"] = raw

@@ -18,8 +18,9 @@ from typing import Any
 from slack_bolt.async_app import AsyncApp
 from slack_sdk.web.async_client import AsyncWebClient
 
+from bot.conversation import option_search
 from bot.conversation.channel import Interaction
-from bot.slack.blocks import field_errors, form_values, notice_view, view_dict
+from bot.slack.blocks import VALUE_ACTION, field_errors, form_values, notice_view, option_dicts, view_dict
 from bot.slack.deps import SlackDeps
 from bot.slack.followup import AVVIK_ACTIONS, MSG_CHANNEL, MSG_TS, after_avvik_change
 from models.errors import DomainError, ValidationFailed
@@ -43,6 +44,27 @@ FORMS = re.compile("^(" + "|".join(re.escape(form_id) for form_id in FORM_IDS) +
 
 def register(app: AsyncApp, deps: SlackDeps) -> None:
     app.view_submission(FORMS)(_make_submit(deps))
+    app.options(VALUE_ACTION)(_make_search(deps))
+
+
+def _make_search(deps: SlackDeps) -> Any:
+    """Slack asks for the options of a long menu (an `external_select`) as the person types in it."""
+    async def on_search(ack: Any, body: dict, client: AsyncWebClient) -> None:
+        found: list[tuple[str, str]] = []
+        try:
+            user_id = body["user"]["id"]
+            team = (body.get("team") or {}).get("id") or body["user"].get("team_id", "")
+            pid = deps.identities.cached(team, user_id) or await deps.identities.resolve(client, team, user_id)
+            form_id = (body.get("view") or {}).get("callback_id") or ""
+            if pid is not None:
+                found = await deps.run(lambda: option_search.choices_for(
+                    deps.conversation, pid, form_id, str(body.get("block_id") or ""), str(body.get("value") or ""),
+                    platform_locale=deps.identities.locale(team, user_id)))
+        except Exception:  # noqa: BLE001 - an empty menu, never an error that Bolt would turn into a retry
+            log.exception("option search failed")
+        await ack(options=option_dicts(found))
+
+    return on_search
 
 
 def _make_submit(deps: SlackDeps) -> Any:
