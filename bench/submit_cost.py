@@ -1,12 +1,14 @@
 """What one avvik submission costs before the Slack ack, in process: statements and CPU.
 
-    .venv/bin/python bench/submit_cost.py [--n 300] [--profile] [--db URL]
+    .venv/bin/python bench/submit_cost.py [--n 300] [--profile] [--db URL] [--accept | --register | --form UNITS]
 
 Calls `Conversation.submit_form` for the avvik modal (the work `bot/slack/listeners/views.py`
 awaits before it acks) `--n` times on a fresh SQLite file with the test kommune, and prints the
 statements of one submission (grouped), and the CPU time per submission (process time, which a
 loaded shared machine moves less than wall time). `--profile` adds a cProfile listing. To
-compare two versions, run the script from each checkout, alternating (issue 15).
+compare two versions, run the script from each checkout, alternating (issue 15). `--accept` and
+`--register` split the submission at the ack (what is kept before it, what makes the case after it);
+`--form UNITS` is the work after each `/avvik` ack, the form read and built, with UNITS more units.
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
@@ -33,6 +36,8 @@ def main() -> None:
                     help="what runs before the ack since the report inbox: `accept_form` (check and keep one row)")
     ap.add_argument("--register", action="store_true",
                     help="what runs after the ack: `report_inbox.register_next` (the kept row becomes an avvik)")
+    ap.add_argument("--form", type=int, default=None, metavar="UNITS",
+                    help="what runs after each /avvik ack: the avvik form read and built, with UNITS more units")
     args = ap.parse_args()
     from sqlalchemy import event
     from sqlmodel import Session
@@ -53,6 +58,8 @@ def main() -> None:
         people = make_test_org(s).people
         s.commit()
     conv = Conversation(settings=Settings(), uow=UnitOfWork(engine))
+    if args.form is not None:
+        return _form_cost(engine, conv, people["ansatt"], args.form, args.n)
     seen: collections.Counter[str] = collections.Counter()
     event.listen(engine, "before_cursor_execute", lambda _c, _cur, stmt, *_a: seen.update([stmt.split("\n")[0][:100]]))
     ids, who = itertools.count(1), ["ansatt", "ansatt2", "leder", "helseansatt"]
@@ -118,6 +125,24 @@ def _register_cost(engine: object, one: object, seen: collections.Counter[str], 
             register()
         prof.disable()
         pstats.Stats(prof).sort_stats("cumulative").print_stats(60)
+
+
+def _form_cost(engine: Any, conv: Any, person_id: int, units: int, n: int) -> None:
+    """The avvik form for one person in a kommune with `units` more units (the Slack bench's fan-out adds 300)."""
+    from sqlmodel import Session, select
+
+    from models.tables import Organisation, Unit
+
+    with Session(engine) as s:
+        org_id = s.exec(select(Organisation.id)).one()
+        s.add_all(Unit(org_id=org_id, name=f"Fan {i}", path=f"Fan {i}", kind="unit") for i in range(units))
+        s.commit()
+    for _ in range(200):
+        conv.open_avvik_form(person_id)
+    t = time.process_time()
+    for _ in range(n):
+        conv.open_avvik_form(person_id)
+    print(f"CPU per avvik form ({units} more units): {(time.process_time() - t) / n * 1000:.2f} ms (n={n})")
 
 
 if __name__ == "__main__":
