@@ -13,11 +13,12 @@ from contextlib import contextmanager
 from datetime import date
 from typing import Any
 
-from sqlmodel import Session
+from sqlmodel import Session, select
 
 from models.i18n import DEFAULT_LOCALE, _, fmt_date, normalize, use_locale
 from models.services import tenants
 from models.settings import get_settings
+from models.sql import col
 from models.tables import Person
 
 
@@ -33,6 +34,14 @@ def person_locale(session: Session, person_id: int | None, org_id: int | None = 
     person = session.get(Person, person_id) if person_id is not None else None
     chosen = normalize(person.locale) if person is not None else None
     return chosen or kommune_locale(person.org_id if person is not None else org_id, session)
+
+
+def person_locales(session: Session, person_ids: list[int]) -> dict[int, str]:
+    """`person_locale` for many people in one read: a fan-out words one message per leader, and two
+    ORM look-ups per leader for the language (its read, then its enqueue) were a sixth of its CPU."""
+    rows = session.execute(select(col(Person.id), col(Person.locale), col(Person.org_id))
+                           .where(col(Person.id).in_(person_ids))).all() if person_ids else []
+    return {pid: normalize(own) or kommune_locale(org_id, session) for pid, own, org_id in rows}
 
 
 def chosen_locale(*, session: Session, person_id: int) -> str | None:

@@ -21,7 +21,7 @@ from sqlmodel import Session, select
 
 from models.access import Actor
 from models.errors import ValidationFailed
-from models.i18n import N_, _, fmt_date, ngettext
+from models.i18n import N_, _, fmt_date, ngettext, use_locale
 from models.indicator_rules import format_value
 from models.messages import Action, Fact, Item, Reply
 from models.periods import Period, local_date, parse_period
@@ -29,7 +29,7 @@ from models.risk import severity_label
 from models.services import checklists, indicator_chat, org, outbox, tiltak_overdue
 from models.services import oppdrag as oppdrag_svc
 from models.services._tx import writes
-from models.services.languages import speaking_to
+from models.services.languages import person_locales, speaking_to
 from models.sql import col
 from models.tables import Avvik, OutboxMessage, Person, PersonRole, Tiltak
 from models.tables._common import utcnow
@@ -265,10 +265,13 @@ def run_nudges(*, session: Session, period: str, org_id: int | None = None, now:
     read = reader or (lambda: nullcontext(session))
     with read() as rs:
         leaders = leader_ids(rs, org_id=org_id, roles=roles)
+        languages = person_locales(rs, leaders)  # once for the run, not twice per leader
     for pid in leaders:
         result.leaders += 1
-        with read() as rs, speaking_to(rs, pid):  # the items are worded as they are read
+        with read() as rs, use_locale(languages.get(pid)) as locale:  # the items are worded as they are read
             due = due_for_leader(session=rs, person_id=pid, now=now, tz=tz)
+            wanted = (due.total or all_clear) and not dry_run
+            message = compose(due, p).model_copy(update={"locale": locale}) if wanted else None
         if due.total:
             result.with_items += 1
         else:
@@ -276,8 +279,8 @@ def run_nudges(*, session: Session, period: str, org_id: int | None = None, now:
             if not all_clear:
                 continue
         added = False
-        if not dry_run:
-            added = outbox.enqueue(session, dedupe_key=nudge_key(p.key, pid), kind=KIND, payload=partial(compose, due, p),
+        if not dry_run and message is not None:
+            added = outbox.enqueue(session, dedupe_key=nudge_key(p.key, pid), kind=KIND, payload=message,
                                    org_id=due.org_id, recipient_person_id=pid)
             session.commit()
             if added:
